@@ -1,0 +1,114 @@
+# ucfence — build, test, install. `make help` lists the targets.
+# Module fragments in mk/*.mk append to AGENT_SRCS, UNIT_TESTS, FUZZ_TARGETS,
+# INTEG_TESTS, BENCHES and DEB_DEPS, so each module owns its own build lines.
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+RULES_DIR  ?= $(DATADIR)/ucfence/rules
+LOCAL_RULES_DIR ?= $(SYSCONFDIR)/ucfence/rules.d
+VERSION    := 0.1.0
+
+CC       ?= cc
+ASAN_CC  ?= clang
+PKGS     := yaml-0.1 jansson libnftnl libmnl libpcap libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+DEFS     := -D_GNU_SOURCE -DUCF_VERSION='"$(VERSION)"' -DUCF_RULES_DIR='"$(RULES_DIR)"' \
+            -DUCF_LOCAL_RULES_DIR='"$(LOCAL_RULES_DIR)"'
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent $(CPPFLAGS) $(CFLAGS)
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+SAN_CFLAGS := $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent $(SAN_FLAGS)
+
+AGENT_SRCS   :=
+UNIT_TESTS   :=
+FUZZ_TARGETS :=
+INTEG_TESTS  :=
+BENCHES      :=
+DEB_DEPS     := build-essential clang pkg-config libclang-rt-14-dev libyaml-dev libjansson-dev \
+                libnftnl-dev libmnl-dev libpcap-dev libcurl4-openssl-dev libcmocka-dev \
+                nftables iproute2
+include $(sort $(wildcard mk/*.mk))
+
+REL := build/rel
+SAN := build/san
+REL_OBJS := $(AGENT_SRCS:%.c=$(REL)/%.o)
+SAN_OBJS := $(AGENT_SRCS:%.c=$(SAN)/%.o)
+UNIT_BINS := $(UNIT_TESTS:%=$(SAN)/tests/test_%)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(SAN)/fuzz/fuzz_%)
+
+.PHONY: all deps ensure-deps check unit fuzz fuzz-replay integration bench install clean help
+all: ucfence
+
+help:
+	@echo "make            build ./ucfence"
+	@echo "make deps       install build and test dependencies (apt-get)"
+	@echo "make check      the whole test suite under ASan+UBSan (installs what is missing)"
+	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)"
+	@echo "make bench      benchmarks (reported, not pass/fail)"
+	@echo "make install    DESTDIR=... PREFIX=..."
+
+ucfence: $(REL)/agent/main.o $(REL_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(REL)/%.o: %.c $(wildcard agent/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(SAN)/%.o: %.c $(wildcard agent/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) $(SAN_CFLAGS) -c -o $@ $<
+
+$(SAN)/ucfence: $(SAN)/agent/main.o $(SAN_OBJS)
+	$(ASAN_CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(SAN)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $(SAN_OBJS) $(PKG_LIBS) -lcmocka
+
+$(SAN)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(AGENT_SRCS) $(wildcard agent/*.h)
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent -O1 -g -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $< $(AGENT_SRCS) $(PKG_LIBS)
+
+deps:
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(sort $(DEB_DEPS))
+
+# Installs only when something is missing, so `make check` works from nothing
+# and costs a dpkg query when everything is there.
+ensure-deps:
+	@missing=$$(dpkg-query -W -f='$${Status} $${Package}\n' $(sort $(DEB_DEPS)) 2>&1 \
+		| awk '!/install ok installed/'); \
+	if [ -n "$$missing" ]; then echo "installing missing dependencies"; $(MAKE) --no-print-directory deps; fi
+
+check: ensure-deps
+	$(MAKE) --no-print-directory ucfence $(SAN)/ucfence $(UNIT_BINS) $(FUZZ_BINS)
+	UCFENCE=$(CURDIR)/$(SAN)/ucfence tests/run-suite \
+		$(UNIT_BINS:%=unit:%) $(FUZZ_TARGETS:%=fuzz:$(SAN)/fuzz/fuzz_%:tests/fuzz/corpus/%) \
+		$(INTEG_TESTS:%=script:%)
+
+unit: $(UNIT_BINS)
+	tests/run-suite $(UNIT_BINS:%=unit:%)
+
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do mkdir -p build/fuzz-corpus/$$t; \
+		$(SAN)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz-corpus/$$t tests/fuzz/corpus/$$t || exit 1; done
+
+bench: ucfence
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+install: ucfence
+	install -D -m 0755 ucfence $(DESTDIR)$(SBINDIR)/ucfence
+	install -d $(DESTDIR)$(RULES_DIR) $(DESTDIR)$(LOCAL_RULES_DIR)
+	install -m 0644 rules/*.yaml $(DESTDIR)$(RULES_DIR)/
+	install -D -m 0640 config/example.yaml $(DESTDIR)$(SYSCONFDIR)/ucfence/ucfence.yaml.example
+
+clean:
+	rm -rf build ucfence

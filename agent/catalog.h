@@ -1,0 +1,54 @@
+/* catalog.h — the UC service catalog: named services with their protocols
+ * and ports, loaded from rules/*.yaml (shipped) and rules.d/*.yaml (site). */
+#ifndef UCF_CATALOG_H
+#define UCF_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "values.h"
+
+/* Who uses a service; a service may have several roles. */
+enum ucf_service_role {
+	UCF_ROLE_UC = 1 << 0,        /* may be listed in uc.services (target traffic) */
+	UCF_ROLE_GATEWAY = 1 << 1,   /* phones may ask the gateway itself for it */
+	UCF_ROLE_APPLIANCE = 1 << 2, /* the appliance's own cloud/VPN traffic to wan */
+};
+
+struct ucf_service_port {
+	uint8_t l4proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	struct ucf_port_range ports;
+};
+
+struct ucf_service {
+	char *name;
+	char *description;
+	char *reference;  /* where the port comes from: RFC or vendor guide */
+	char *origin;     /* "FILE:LINE" of its definition, for messages */
+	unsigned roles;   /* enum ucf_service_role bits */
+	bool media;       /* ports come from uc.media (static range and learned) */
+	struct ucf_service_port *ports;
+	size_t port_count;
+};
+
+struct ucf_catalog {
+	struct ucf_service *services;
+	size_t count;
+};
+
+/* Loads every *.yaml in shipped_dir (must exist), then in local_dir (may be
+ * NULL or absent), in name order. A duplicate service name is an error.
+ * Errors read "FILE:LINE:COL: message". */
+int ucf_catalog_load(const char *shipped_dir, const char *local_dir, struct ucf_catalog **out,
+		     char *err, size_t errlen);
+/* Adds the services of one YAML document (name is used in messages). */
+int ucf_catalog_add_text(struct ucf_catalog *cat, const char *name, const char *text, size_t len,
+			 char *err, size_t errlen);
+struct ucf_catalog *ucf_catalog_new(void);
+const struct ucf_service *ucf_catalog_find(const struct ucf_catalog *cat, const char *name);
+void ucf_catalog_free(struct ucf_catalog *cat);
+/* "uc", "gateway, appliance", ... */
+void ucf_roles_format(unsigned roles, char *buf, size_t buflen);
+
+#endif

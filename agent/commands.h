@@ -1,0 +1,8 @@
+/* commands.h — the subcommands main() dispatches to. Each gets argv from its
+ * own name on and returns the exit status: 0 success, 1 failure, 2 usage. */
+#ifndef UCF_COMMANDS_H
+#define UCF_COMMANDS_H
+
+int cmd_check(int argc, char **argv);
+
+#endif

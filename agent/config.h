@@ -1,0 +1,104 @@
+/* config.h — the site configuration (one YAML file per site): its model,
+ * loader and validation. Nothing here touches the network or the kernel. */
+#ifndef UCF_CONFIG_H
+#define UCF_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "values.h"
+
+#define UCF_DEFAULT_CONFIG "/etc/ucfence/ucfence.yaml"
+
+enum ucf_mode { UCF_MODE_CONCENTRATOR, UCF_MODE_APPLIANCE };
+enum ucf_action { UCF_ACTION_DROP, UCF_ACTION_REJECT, UCF_ACTION_MONITOR };
+enum ucf_webhook_format { UCF_WEBHOOK_GENERIC, UCF_WEBHOOK_SLACK };
+
+struct ucf_ifname {
+	char name[UCF_IFNAME_MAX];
+};
+
+struct ucf_prefix_list {
+	struct ucf_prefix *items;
+	size_t count;
+};
+
+struct ucf_string_list {
+	char **items;
+	size_t count;
+};
+
+struct ucf_config {
+	char *source; /* the file it was read from */
+	struct {
+		char *name;
+		enum ucf_mode mode;
+	} site;
+	struct {
+		struct ucf_ifname *uc;
+		size_t uc_count;
+		struct ucf_ifname *data;
+		size_t data_count;
+		char appliance[UCF_IFNAME_MAX];
+		char wan[UCF_IFNAME_MAX];
+	} interfaces;
+	struct {
+		struct ucf_prefix_list endpoints; /* E */
+		struct ucf_prefix_list servers;   /* S */
+		struct ucf_string_list services;  /* names, all in the catalog with role uc */
+		struct {
+			bool learn;
+			bool static_enabled; /* false when static_range is "none" */
+			struct ucf_port_range static_range;
+			uint64_t timeout_s;
+		} media;
+	} uc;
+	struct {
+		struct ucf_prefix address;             /* A; always set (required in both modes) */
+		struct ucf_prefix_list remote_subnets; /* R; required in concentrator mode */
+	} appliance;
+	struct {
+		enum ucf_action action;
+		struct ucf_rate log_rate;
+	} enforcement;
+	struct {
+		bool enabled;
+		char *base_url;
+		char *api_key_file; /* NULL: the key comes from MERAKI_DASHBOARD_API_KEY */
+		char *organization_id;
+		struct ucf_string_list network_ids;
+		struct ucf_string_list serials;
+		uint64_t poll_interval_s;
+		uint64_t lookback_s;
+		char *ca_file; /* NULL: the system CAs */
+	} meraki;
+	struct {
+		char *spool;
+		uint64_t retention_s;
+		bool syslog;
+		char *webhook_url; /* NULL: no webhook */
+		enum ucf_webhook_format webhook_format;
+	} alerts;
+	struct {
+		uint32_t flows;       /* classifier flow table cap */
+		uint32_t media;       /* learned media elements cap */
+	} limits;
+	char *state_dir;
+};
+
+/* Reads and validates a config. On error returns -EINVAL (or -errno for I/O)
+ * and err reads "FILE:LINE:COL: message"; *out is untouched. */
+int ucf_config_load(const char *path, const struct ucf_catalog *cat, struct ucf_config **out,
+		    char *err, size_t errlen);
+/* The same from memory; name stands for the file in messages. */
+int ucf_config_load_text(const char *name, const char *text, size_t len,
+			 const struct ucf_catalog *cat, struct ucf_config **out, char *err,
+			 size_t errlen);
+void ucf_config_free(struct ucf_config *cfg);
+
+const char *ucf_mode_name(enum ucf_mode mode);
+const char *ucf_action_name(enum ucf_action action);
+
+#endif
