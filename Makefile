@@ -56,11 +56,18 @@ help:
 ucfence: $(REL)/agent/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-$(REL)/%.o: %.c $(wildcard agent/*.h) Makefile
+# Objects depend on the paths compiled into them, so `make install PREFIX=/usr`
+# after a plain `make` rebuilds with the right catalog path.
+BUILD_ID := $(VERSION) $(RULES_DIR) $(LOCAL_RULES_DIR)
+build/%/.paths: FORCE
+	@mkdir -p $(dir $@); echo "$(BUILD_ID)" | cmp -s - $@ || echo "$(BUILD_ID)" > $@
+.PHONY: FORCE
+
+$(REL)/%.o: %.c $(wildcard agent/*.h) Makefile $(REL)/.paths
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(SAN)/%.o: %.c $(wildcard agent/*.h) Makefile
+$(SAN)/%.o: %.c $(wildcard agent/*.h) Makefile $(SAN)/.paths
 	@mkdir -p $(dir $@)
 	$(ASAN_CC) $(SAN_CFLAGS) -c -o $@ $<
 
@@ -90,7 +97,7 @@ ensure-deps:
 check: ensure-deps
 	$(MAKE) --no-print-directory ucfence $(SAN)/ucfence $(UNIT_BINS) $(FUZZ_BINS)
 	UCFENCE=$(CURDIR)/$(SAN)/ucfence tests/run-suite \
-		$(UNIT_BINS:%=unit:%) $(FUZZ_TARGETS:%=fuzz:$(SAN)/fuzz/fuzz_%:tests/fuzz/corpus/%) \
+		$(UNIT_BINS:%=unit:%) $(foreach t,$(FUZZ_TARGETS),fuzz:$(SAN)/fuzz/fuzz_$(t):tests/fuzz/corpus/$(t)) \
 		$(INTEG_TESTS:%=script:%)
 
 unit: $(UNIT_BINS)

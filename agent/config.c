@@ -392,7 +392,7 @@ static int media_static_range(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 		return 0;
 	}
 	if (ucf_parse_port_range(text, &l->cfg->uc.media.static_range, why, sizeof(why)) < 0)
-		return ucf_yaml_fail(y, v, "static_range: %s (or \"none\")", why);
+		return ucf_yaml_fail(y, v, "static_range: %s", why);
 	l->cfg->uc.media.static_enabled = true;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+__attribute__((format(printf, 3, 0)))
 static int fail_at(struct ucf_yaml *y, yaml_mark_t mark, const char *fmt, va_list ap)
 {
 	int n = snprintf(y->err, y->errlen, "%s:%zu:%zu: ", y->name, mark.line + 1,
@@ -28,6 +29,7 @@ int ucf_yaml_fail(struct ucf_yaml *y, const yaml_node_t *node, const char *fmt, 
 	return rc;
 }
 
+__attribute__((format(printf, 3, 4)))
 static int fail_mark(struct ucf_yaml *y, yaml_mark_t mark, const char *fmt, ...)
 {
 	va_list ap;
