@@ -23,7 +23,11 @@ DEFS     := -D_GNU_SOURCE -DUCF_VERSION='"$(VERSION)"' -DUCF_RULES_DIR='"$(RULES
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent $(CPPFLAGS) $(CFLAGS)
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-SAN_CFLAGS := $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent $(SAN_FLAGS)
+# The sanitizer build is for tests only, never installed: it reads the source
+# tree's catalog and no site additions, so tests are hermetic.
+SAN_DEFS := -D_GNU_SOURCE -DUCF_VERSION='"$(VERSION)"' -DUCF_RULES_DIR='"$(CURDIR)/rules"' \
+            -DUCF_LOCAL_RULES_DIR='"$(CURDIR)/build/san/no-rules.d"'
+SAN_CFLAGS := $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent $(SAN_FLAGS)
 
 AGENT_SRCS   :=
 UNIT_TESTS   :=
@@ -58,7 +62,7 @@ ucfence: $(REL)/agent/main.o $(REL_OBJS)
 
 # Objects depend on the paths compiled into them, so `make install PREFIX=/usr`
 # after a plain `make` rebuilds with the right catalog path.
-BUILD_ID := $(VERSION) $(RULES_DIR) $(LOCAL_RULES_DIR)
+BUILD_ID := $(VERSION) $(RULES_DIR) $(LOCAL_RULES_DIR) $(CURDIR)
 build/%/.paths: FORCE
 	@mkdir -p $(dir $@); echo "$(BUILD_ID)" | cmp -s - $@ || echo "$(BUILD_ID)" > $@
 .PHONY: FORCE
@@ -80,7 +84,7 @@ $(SAN)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) $(wildcard tests/unit/*.h)
 
 $(SAN)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(AGENT_SRCS) $(wildcard agent/*.h)
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent -O1 -g -fsanitize=fuzzer,address,undefined \
+	$(ASAN_CC) $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent -O1 -g -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(AGENT_SRCS) $(PKG_LIBS)
 
 deps:
