@@ -23,7 +23,11 @@ DEFS     := -D_GNU_SOURCE -DUCF_VERSION='"$(VERSION)"' -DUCF_RULES_DIR='"$(RULES
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent $(CPPFLAGS) $(CFLAGS)
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-SAN_CFLAGS := $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent $(SAN_FLAGS)
+# The sanitizer build is for tests only, never installed: it reads the source
+# tree's catalog and no site additions, so tests are hermetic.
+SAN_DEFS := -D_GNU_SOURCE -DUCF_VERSION='"$(VERSION)"' -DUCF_RULES_DIR='"$(CURDIR)/rules"' \
+            -DUCF_LOCAL_RULES_DIR='"$(CURDIR)/build/san/no-rules.d"'
+SAN_CFLAGS := $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent $(SAN_FLAGS)
 
 AGENT_SRCS   :=
 UNIT_TESTS   :=
@@ -56,11 +60,18 @@ help:
 ucfence: $(REL)/agent/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-$(REL)/%.o: %.c $(wildcard agent/*.h) Makefile
+# Objects depend on the paths compiled into them, so `make install PREFIX=/usr`
+# after a plain `make` rebuilds with the right catalog path.
+BUILD_ID := $(VERSION) $(RULES_DIR) $(LOCAL_RULES_DIR) $(CURDIR)
+build/%/.paths: FORCE
+	@mkdir -p $(dir $@); echo "$(BUILD_ID)" | cmp -s - $@ || echo "$(BUILD_ID)" > $@
+.PHONY: FORCE
+
+$(REL)/%.o: %.c $(wildcard agent/*.h) Makefile $(REL)/.paths
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(SAN)/%.o: %.c $(wildcard agent/*.h) Makefile
+$(SAN)/%.o: %.c $(wildcard agent/*.h) Makefile $(SAN)/.paths
 	@mkdir -p $(dir $@)
 	$(ASAN_CC) $(SAN_CFLAGS) -c -o $@ $<
 
@@ -73,7 +84,7 @@ $(SAN)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) $(wildcard tests/unit/*.h)
 
 $(SAN)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(AGENT_SRCS) $(wildcard agent/*.h)
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent -O1 -g -fsanitize=fuzzer,address,undefined \
+	$(ASAN_CC) $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent -O1 -g -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(AGENT_SRCS) $(PKG_LIBS)
 
 deps:
@@ -90,7 +101,7 @@ ensure-deps:
 check: ensure-deps
 	$(MAKE) --no-print-directory ucfence $(SAN)/ucfence $(UNIT_BINS) $(FUZZ_BINS)
 	UCFENCE=$(CURDIR)/$(SAN)/ucfence tests/run-suite \
-		$(UNIT_BINS:%=unit:%) $(FUZZ_TARGETS:%=fuzz:$(SAN)/fuzz/fuzz_%:tests/fuzz/corpus/%) \
+		$(UNIT_BINS:%=unit:%) $(foreach t,$(FUZZ_TARGETS),fuzz:$(SAN)/fuzz/fuzz_$(t):tests/fuzz/corpus/$(t)) \
 		$(INTEG_TESTS:%=script:%)
 
 unit: $(UNIT_BINS)

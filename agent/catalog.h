@@ -1,5 +1,5 @@
 /* catalog.h — the UC service catalog: named services with their protocols
- * and ports, loaded from rules/*.yaml (shipped) and rules.d/*.yaml (site). */
+ * and ports, loaded from the shipped rules directory and the site rules.d. */
 #ifndef UCF_CATALOG_H
 #define UCF_CATALOG_H
 

@@ -1,0 +1,947 @@
+/* config.c — the site config: YAML → struct ucf_config, with every error
+ * positioned as FILE:LINE:COL. Parsing fills the struct section by section;
+ * the cross-field rules run once everything is read. */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yamlnode.h"
+
+#define MAX_PREFIXES 65536
+#define MAX_INTERFACES 64
+#define MAX_IDS 1024
+
+/* Nodes remembered while parsing, so cross-field errors can point at them. */
+struct loader {
+	struct ucf_config *cfg;
+	const struct ucf_catalog *cat;
+	yaml_node_t *root, *mode, *address, *static_range, *services, *learn;
+	yaml_node_t *meraki_enabled, *appliance_if, *wan_if;
+	yaml_node_t **endpoints, **servers, **remotes, **uc_ifs, **data_ifs;
+	uint32_t top_seen, site_seen, uc_seen, appliance_seen, meraki_seen, alerts_seen;
+};
+
+/* ---- lists ---------------------------------------------------------------- */
+
+/* Grows an array by one element, keeping a parallel array of nodes. */
+static int push(void **items, size_t *count, size_t size, yaml_node_t ***nodes)
+{
+	void *grown = realloc(*items, (*count + 1) * size);
+	if (!grown)
+		return -ENOMEM;
+	*items = grown;
+	yaml_node_t **ngrown = realloc(*nodes, (*count + 1) * sizeof(**nodes));
+	if (!ngrown)
+		return -ENOMEM;
+	*nodes = ngrown;
+	return 0;
+}
+
+struct prefix_list_ctx {
+	struct ucf_prefix_list *list;
+	yaml_node_t ***nodes;
+	const char *key;
+};
+
+static int prefix_item(struct ucf_yaml *y, yaml_node_t *item, void *ctx)
+{
+	struct prefix_list_ctx *c = ctx;
+	struct ucf_prefix p;
+	const char *text;
+	char why[160];
+	int rc = ucf_yaml_scalar(y, item, c->key, &text);
+	if (rc < 0)
+		return rc;
+	if (ucf_parse_prefix(text, &p, why, sizeof(why)) < 0)
+		return ucf_yaml_fail(y, item, "%s", why);
+	if (c->list->count >= MAX_PREFIXES)
+		return ucf_yaml_fail(y, item, "too many prefixes in %s (at most %d)", c->key,
+				     MAX_PREFIXES);
+	rc = push((void **)&c->list->items, &c->list->count, sizeof(p), c->nodes);
+	if (rc < 0)
+		return rc;
+	(*c->nodes)[c->list->count] = item;
+	c->list->items[c->list->count++] = p;
+	return 0;
+}
+
+static int prefix_list(struct ucf_yaml *y, yaml_node_t *v, const char *key,
+		       struct ucf_prefix_list *list, yaml_node_t ***nodes)
+{
+	struct prefix_list_ctx c = { list, nodes, key };
+	int rc = ucf_yaml_each(y, v, key, prefix_item, &c);
+	if (rc == 0 && list->count == 0)
+		return ucf_yaml_fail(y, v, "'%s' must list at least one address or prefix", key);
+	return rc;
+}
+
+struct ifname_list_ctx {
+	struct ucf_ifname **items;
+	size_t *count;
+	yaml_node_t ***nodes;
+	const char *key;
+};
+
+static int ifname_value(struct ucf_yaml *y, yaml_node_t *v, const char *key,
+			char out[UCF_IFNAME_MAX])
+{
+	const char *text;
+	char why[160];
+	int rc = ucf_yaml_scalar(y, v, key, &text);
+	if (rc < 0)
+		return rc;
+	if (ucf_check_ifname(text, why, sizeof(why)) < 0)
+		return ucf_yaml_fail(y, v, "%s", why);
+	snprintf(out, UCF_IFNAME_MAX, "%s", text);
+	return 0;
+}
+
+static int ifname_item(struct ucf_yaml *y, yaml_node_t *item, void *ctx)
+{
+	struct ifname_list_ctx *c = ctx;
+	struct ucf_ifname name;
+	int rc = ifname_value(y, item, c->key, name.name);
+	if (rc < 0)
+		return rc;
+	if (*c->count >= MAX_INTERFACES)
+		return ucf_yaml_fail(y, item, "too many interfaces in %s", c->key);
+	rc = push((void **)c->items, c->count, sizeof(name), c->nodes);
+	if (rc < 0)
+		return rc;
+	(*c->nodes)[*c->count] = item;
+	(*c->items)[(*c->count)++] = name;
+	return 0;
+}
+
+/* Identifiers (network IDs, serials): letters, digits, '-', '_'. */
+static int id_item(struct ucf_yaml *y, yaml_node_t *item, void *ctx)
+{
+	struct ucf_string_list *list = ctx;
+	const char *text;
+	int rc = ucf_yaml_scalar(y, item, "identifier", &text);
+	if (rc < 0)
+		return rc;
+	size_t len = strlen(text);
+	if (len == 0 || len > 64 || strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					     "0123456789-_") != len)
+		return ucf_yaml_fail(y, item, "invalid identifier '%s'", text);
+	if (list->count >= MAX_IDS)
+		return ucf_yaml_fail(y, item, "too many identifiers (at most %d)", MAX_IDS);
+	char **grown = realloc(list->items, (list->count + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	list->items = grown;
+	if (!(list->items[list->count] = strdup(text)))
+		return -ENOMEM;
+	list->count++;
+	return 0;
+}
+
+static int service_item(struct ucf_yaml *y, yaml_node_t *item, void *ctx)
+{
+	struct loader *l = ctx;
+	struct ucf_string_list *list = &l->cfg->uc.services;
+	const char *name;
+	char roles[64];
+	int rc = ucf_yaml_scalar(y, item, "services", &name);
+	if (rc < 0)
+		return rc;
+	const struct ucf_service *svc = ucf_catalog_find(l->cat, name);
+	if (!svc)
+		return ucf_yaml_fail(y, item, "unknown service '%s' (not in the catalog)", name);
+	if (!(svc->roles & UCF_ROLE_UC)) {
+		ucf_roles_format(svc->roles, roles, sizeof(roles));
+		return ucf_yaml_fail(y, item, "service '%s' is not a UC service (roles: %s)", name,
+				     roles);
+	}
+	for (size_t i = 0; i < list->count; i++)
+		if (strcmp(list->items[i], name) == 0)
+			return ucf_yaml_fail(y, item, "service '%s' is listed twice", name);
+	return id_item(y, item, list);
+}
+
+/* ---- scalar helpers ------------------------------------------------------- */
+
+static int duration(struct ucf_yaml *y, yaml_node_t *v, const char *key, uint64_t min,
+		    uint64_t max, uint64_t *out)
+{
+	const char *text;
+	char why[160];
+	int rc = ucf_yaml_scalar(y, v, key, &text);
+	if (rc < 0)
+		return rc;
+	if (ucf_parse_duration(text, out, why, sizeof(why)) < 0)
+		return ucf_yaml_fail(y, v, "%s: %s", key, why);
+	if (*out < min || *out > max)
+		return ucf_yaml_fail(y, v, "%s '%s' is out of range (%llus to %llus)", key, text,
+				     (unsigned long long)min, (unsigned long long)max);
+	return 0;
+}
+
+static int absolute_path(struct ucf_yaml *y, yaml_node_t *v, const char *key, char **out)
+{
+	int rc = ucf_yaml_strdup(y, v, key, out);
+	if (rc == 0 && (*out)[0] != '/')
+		return ucf_yaml_fail(y, v, "'%s' must be an absolute path", key);
+	return rc;
+}
+
+static int choice(struct ucf_yaml *y, yaml_node_t *v, const char *key, const char *const *names,
+		  size_t n, int *out)
+{
+	const char *text;
+	int rc = ucf_yaml_scalar(y, v, key, &text);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	char list[160] = "";
+	for (size_t i = 0; i < n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 i ? (i + 1 == n ? " or " : ", ") : "", names[i]);
+	return ucf_yaml_fail(y, v, "invalid %s '%s' (use %s)", key, text, list);
+}
+
+static bool loopback_host(const char *host)
+{
+	return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+	       strcmp(host, "[::1]") == 0;
+}
+
+/* https://host[:port][/path]; plain http only to loopback; no credentials. */
+static int url(struct ucf_yaml *y, yaml_node_t *v, const char *key, char **out)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL, *user = NULL, *query = NULL;
+	int rc = ucf_yaml_strdup(y, v, key, out);
+	if (rc < 0)
+		return rc;
+	if (!(u = curl_url()))
+		return -ENOMEM;
+	if (curl_url_set(u, CURLUPART_URL, *out, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		rc = ucf_yaml_fail(y, v, "'%s' is not a valid URL: '%s'", key, *out);
+	} else if (strcmp(scheme, "https") != 0 &&
+		   !(strcmp(scheme, "http") == 0 && loopback_host(host))) {
+		rc = ucf_yaml_fail(y, v, "'%s' must use https (plain http only to a loopback host)",
+				   key);
+	} else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+		rc = ucf_yaml_fail(y, v, "'%s' must not carry credentials", key);
+	} else if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+		rc = ucf_yaml_fail(y, v, "'%s' must not have a query string", key);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(query);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+#define NKEYS(keys) (sizeof(keys) / sizeof((keys)[0]))
+
+/* ---- site ----------------------------------------------------------------- */
+
+static int site_name(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	int rc = ucf_yaml_strdup(y, v, "name", &l->cfg->site.name);
+	if (rc < 0)
+		return rc;
+	const char *n = l->cfg->site.name;
+	size_t len = strlen(n);
+	if (len > 63 || strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				  "0123456789._-") != len)
+		return ucf_yaml_fail(y, v,
+				     "invalid site name '%s' (letters, digits, '.', '_', '-'; at most 63)",
+				     n);
+	return 0;
+}
+
+static int site_mode(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	static const char *const modes[] = { "concentrator", "appliance" };
+	struct loader *l = ctx;
+	int mode;
+	int rc = choice(y, v, "mode", modes, NKEYS(modes), &mode);
+	l->cfg->site.mode = (enum ucf_mode)mode;
+	l->mode = v;
+	return rc;
+}
+
+static const struct ucf_yaml_key site_keys[] = { { "name", site_name }, { "mode", site_mode } };
+
+static int section_site(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	int rc = ucf_yaml_walk_map(y, v, "site", site_keys, NKEYS(site_keys), l, &l->site_seen);
+	if (rc == 0 && !(l->site_seen & 1))
+		return ucf_yaml_fail(y, v, "site needs a 'name'");
+	if (rc == 0 && !(l->site_seen & 2))
+		return ucf_yaml_fail(y, v, "site needs a 'mode' (concentrator or appliance)");
+	return rc;
+}
+
+/* ---- interfaces ----------------------------------------------------------- */
+
+static int if_uc(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	struct ifname_list_ctx c = { &l->cfg->interfaces.uc, &l->cfg->interfaces.uc_count,
+				     &l->uc_ifs, "uc" };
+	int rc = ucf_yaml_each(y, v, "uc", ifname_item, &c);
+	if (rc == 0 && *c.count == 0)
+		return ucf_yaml_fail(y, v, "'uc' must list at least one interface");
+	return rc;
+}
+
+static int if_data(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	struct ifname_list_ctx c = { &l->cfg->interfaces.data, &l->cfg->interfaces.data_count,
+				     &l->data_ifs, "data" };
+	return ucf_yaml_each(y, v, "data", ifname_item, &c);
+}
+
+static int if_appliance(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	l->appliance_if = v;
+	return ifname_value(y, v, "appliance", l->cfg->interfaces.appliance);
+}
+
+static int if_wan(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	l->wan_if = v;
+	return ifname_value(y, v, "wan", l->cfg->interfaces.wan);
+}
+
+static const struct ucf_yaml_key interface_keys[] = {
+	{ "uc", if_uc }, { "data", if_data }, { "appliance", if_appliance }, { "wan", if_wan },
+};
+
+/* Each interface has one role: a name seen twice makes the policy ambiguous. */
+static int check_interface_roles(struct ucf_yaml *y, struct loader *l, yaml_node_t *section)
+{
+	struct role_entry { const char *name, *role; yaml_node_t *node; } all[2 * MAX_INTERFACES + 2];
+	size_t n = 0;
+	const struct ucf_config *c = l->cfg;
+	for (size_t i = 0; i < c->interfaces.uc_count; i++)
+		all[n++] = (struct role_entry){ c->interfaces.uc[i].name, "uc", l->uc_ifs[i] };
+	for (size_t i = 0; i < c->interfaces.data_count; i++)
+		all[n++] = (struct role_entry){ c->interfaces.data[i].name, "data", l->data_ifs[i] };
+	if (l->appliance_if)
+		all[n++] = (struct role_entry){ c->interfaces.appliance, "appliance", l->appliance_if };
+	if (l->wan_if)
+		all[n++] = (struct role_entry){ c->interfaces.wan, "wan", l->wan_if };
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(all[i].name, all[j].name) == 0)
+				return ucf_yaml_fail(y, all[i].node,
+						     "interface '%s' is already listed as %s (line %zu); "
+						     "an interface has one role",
+						     all[i].name, all[j].role, ucf_yaml_line(all[j].node));
+	if (!l->wan_if)
+		return ucf_yaml_fail(y, section, "interfaces needs 'wan'");
+	if (!l->appliance_if)
+		return ucf_yaml_fail(y, section, "interfaces needs 'appliance'");
+	if (c->interfaces.uc_count == 0)
+		return ucf_yaml_fail(y, section, "interfaces needs 'uc'");
+	return 0;
+}
+
+static int section_interfaces(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint32_t seen;
+	int rc = ucf_yaml_walk_map(y, v, "interfaces", interface_keys, NKEYS(interface_keys), ctx,
+				   &seen);
+	return rc < 0 ? rc : check_interface_roles(y, ctx, v);
+}
+
+/* ---- uc ------------------------------------------------------------------- */
+
+static int media_learn(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	l->learn = v;
+	return ucf_yaml_bool(y, v, "learn", &l->cfg->uc.media.learn);
+}
+
+static int media_static_range(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	const char *text;
+	char why[160];
+	int rc = ucf_yaml_scalar(y, v, "static_range", &text);
+	if (rc < 0)
+		return rc;
+	l->static_range = v;
+	if (strcmp(text, "none") == 0) {
+		l->cfg->uc.media.static_enabled = false;
+		return 0;
+	}
+	if (ucf_parse_port_range(text, &l->cfg->uc.media.static_range, why, sizeof(why)) < 0)
+		return ucf_yaml_fail(y, v, "static_range: %s", why);
+	l->cfg->uc.media.static_enabled = true;
+	return 0;
+}
+
+static int media_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return duration(y, v, "timeout", 10, 86400, &l->cfg->uc.media.timeout_s);
+}
+
+static const struct ucf_yaml_key media_keys[] = {
+	{ "learn", media_learn }, { "static_range", media_static_range },
+	{ "timeout", media_timeout },
+};
+
+static int uc_endpoints(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "endpoints", &l->cfg->uc.endpoints, &l->endpoints);
+}
+
+static int uc_servers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "servers", &l->cfg->uc.servers, &l->servers);
+}
+
+static int uc_services(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	l->services = v;
+	int rc = ucf_yaml_each(y, v, "services", service_item, l);
+	if (rc == 0 && l->cfg->uc.services.count == 0)
+		return ucf_yaml_fail(y, v, "'services' must list at least one service");
+	return rc;
+}
+
+static int uc_media(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint32_t seen;
+	return ucf_yaml_walk_map(y, v, "media", media_keys, NKEYS(media_keys), ctx, &seen);
+}
+
+static const struct ucf_yaml_key uc_keys[] = {
+	{ "endpoints", uc_endpoints }, { "servers", uc_servers },
+	{ "services", uc_services },   { "media", uc_media },
+};
+
+static int section_uc(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	int rc = ucf_yaml_walk_map(y, v, "uc", uc_keys, NKEYS(uc_keys), l, &l->uc_seen);
+	for (size_t i = 0; rc == 0 && i < 3; i++)
+		if (!(l->uc_seen & (1u << i)))
+			rc = ucf_yaml_fail(y, v, "uc needs '%s'", uc_keys[i].name);
+	return rc;
+}
+
+/* ---- appliance ------------------------------------------------------------ */
+
+static int appliance_address(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	const char *text;
+	char why[160];
+	int rc = ucf_yaml_scalar(y, v, "address", &text);
+	if (rc < 0)
+		return rc;
+	if (ucf_parse_address(text, &l->cfg->appliance.address, why, sizeof(why)) < 0)
+		return ucf_yaml_fail(y, v, "%s", why);
+	l->address = v;
+	return 0;
+}
+
+static int appliance_remote(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "remote_subnets", &l->cfg->appliance.remote_subnets, &l->remotes);
+}
+
+static const struct ucf_yaml_key appliance_keys[] = {
+	{ "address", appliance_address }, { "remote_subnets", appliance_remote },
+};
+
+static int section_appliance(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return ucf_yaml_walk_map(y, v, "appliance", appliance_keys, NKEYS(appliance_keys), l,
+				 &l->appliance_seen);
+}
+
+/* ---- enforcement ---------------------------------------------------------- */
+
+static int enforcement_action(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	static const char *const actions[] = { "drop", "reject", "monitor" };
+	struct loader *l = ctx;
+	int action;
+	int rc = choice(y, v, "action", actions, NKEYS(actions), &action);
+	l->cfg->enforcement.action = (enum ucf_action)action;
+	return rc;
+}
+
+static int enforcement_log_rate(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	const char *text;
+	char why[160];
+	int rc = ucf_yaml_scalar(y, v, "log_rate", &text);
+	if (rc == 0 && ucf_parse_rate(text, &l->cfg->enforcement.log_rate, why, sizeof(why)) < 0)
+		rc = ucf_yaml_fail(y, v, "log_rate: %s", why);
+	return rc;
+}
+
+static const struct ucf_yaml_key enforcement_keys[] = {
+	{ "action", enforcement_action }, { "log_rate", enforcement_log_rate },
+};
+
+static int section_enforcement(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint32_t seen;
+	return ucf_yaml_walk_map(y, v, "enforcement", enforcement_keys, NKEYS(enforcement_keys),
+				 ctx, &seen);
+}
+
+/* ---- meraki --------------------------------------------------------------- */
+
+#define MERAKI(l) (&((struct loader *)(l))->cfg->meraki)
+
+static int meraki_enabled(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	((struct loader *)ctx)->meraki_enabled = v;
+	return ucf_yaml_bool(y, v, "enabled", &MERAKI(ctx)->enabled);
+}
+
+static int meraki_base_url(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return url(y, v, "base_url", &MERAKI(ctx)->base_url);
+}
+
+static int meraki_key_file(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return absolute_path(y, v, "api_key_file", &MERAKI(ctx)->api_key_file);
+}
+
+static int meraki_org(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct ucf_string_list one = { 0 };
+	int rc = id_item(y, v, &one); /* same grammar as the other identifiers */
+	if (rc == 0) {
+		free(MERAKI(ctx)->organization_id);
+		MERAKI(ctx)->organization_id = one.items[0];
+	}
+	free(one.items);
+	return rc;
+}
+
+static int meraki_networks(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_each(y, v, "network_ids", id_item, &MERAKI(ctx)->network_ids);
+}
+
+static int meraki_serials(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_each(y, v, "serials", id_item, &MERAKI(ctx)->serials);
+}
+
+static int meraki_poll(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "poll_interval", 10, 86400, &MERAKI(ctx)->poll_interval_s);
+}
+
+static int meraki_lookback(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "lookback", 60, 31 * 86400, &MERAKI(ctx)->lookback_s);
+}
+
+static int meraki_ca_file(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return absolute_path(y, v, "ca_file", &MERAKI(ctx)->ca_file);
+}
+
+static const struct ucf_yaml_key meraki_keys[] = {
+	{ "enabled", meraki_enabled },         { "base_url", meraki_base_url },
+	{ "api_key_file", meraki_key_file },   { "organization_id", meraki_org },
+	{ "network_ids", meraki_networks },    { "serials", meraki_serials },
+	{ "poll_interval", meraki_poll },      { "lookback", meraki_lookback },
+	{ "ca_file", meraki_ca_file },
+};
+enum { M_ENABLED, M_BASE_URL, M_KEY_FILE, M_ORG };
+
+static int section_meraki(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	int rc = ucf_yaml_walk_map(y, v, "meraki", meraki_keys, NKEYS(meraki_keys), l,
+				   &l->meraki_seen);
+	if (rc < 0 || !l->cfg->meraki.enabled)
+		return rc;
+	if (!(l->meraki_seen & (1u << M_ORG)))
+		return ucf_yaml_fail(y, l->meraki_enabled,
+				     "meraki is enabled but has no organization_id");
+	const char *env = getenv("MERAKI_DASHBOARD_API_KEY");
+	if (!(l->meraki_seen & (1u << M_KEY_FILE)) && !(env && *env))
+		return ucf_yaml_fail(y, l->meraki_enabled,
+				     "meraki is enabled but has no API key source (set api_key_file, "
+				     "or MERAKI_DASHBOARD_API_KEY in the environment)");
+	return 0;
+}
+
+/* ---- alerts --------------------------------------------------------------- */
+
+static int alerts_spool(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return absolute_path(y, v, "spool", &((struct loader *)ctx)->cfg->alerts.spool);
+}
+
+static int alerts_retention(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "retention", 3600, 3650ULL * 86400,
+			&((struct loader *)ctx)->cfg->alerts.retention_s);
+}
+
+static int alerts_syslog(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_bool(y, v, "syslog", &((struct loader *)ctx)->cfg->alerts.syslog);
+}
+
+static int webhook_url(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return url(y, v, "url", &((struct loader *)ctx)->cfg->alerts.webhook_url);
+}
+
+static int webhook_format(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	static const char *const formats[] = { "generic", "slack" };
+	int format;
+	int rc = choice(y, v, "format", formats, NKEYS(formats), &format);
+	((struct loader *)ctx)->cfg->alerts.webhook_format = (enum ucf_webhook_format)format;
+	return rc;
+}
+
+static const struct ucf_yaml_key webhook_keys[] = {
+	{ "url", webhook_url }, { "format", webhook_format },
+};
+
+static int alerts_webhook(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint32_t seen;
+	int rc = ucf_yaml_walk_map(y, v, "webhook", webhook_keys, NKEYS(webhook_keys), ctx, &seen);
+	if (rc == 0 && !(seen & 1))
+		return ucf_yaml_fail(y, v, "webhook needs a 'url'");
+	return rc;
+}
+
+static const struct ucf_yaml_key alerts_keys[] = {
+	{ "spool", alerts_spool },   { "retention", alerts_retention },
+	{ "syslog", alerts_syslog }, { "webhook", alerts_webhook },
+};
+
+static int section_alerts(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return ucf_yaml_walk_map(y, v, "alerts", alerts_keys, NKEYS(alerts_keys), l,
+				 &l->alerts_seen);
+}
+
+/* ---- limits, state_dir ---------------------------------------------------- */
+
+static int limits_flows(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint64_t n;
+	int rc = ucf_yaml_uint(y, v, "flows", 1024, 16777216, &n);
+	((struct loader *)ctx)->cfg->limits.flows = (uint32_t)n;
+	return rc;
+}
+
+static int limits_media(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint64_t n;
+	int rc = ucf_yaml_uint(y, v, "media", 16, 4194304, &n);
+	((struct loader *)ctx)->cfg->limits.media = (uint32_t)n;
+	return rc;
+}
+
+static const struct ucf_yaml_key limits_keys[] = {
+	{ "flows", limits_flows }, { "media", limits_media },
+};
+
+static int section_limits(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint32_t seen;
+	return ucf_yaml_walk_map(y, v, "limits", limits_keys, NKEYS(limits_keys), ctx, &seen);
+}
+
+static int section_state_dir(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return absolute_path(y, v, "state_dir", &((struct loader *)ctx)->cfg->state_dir);
+}
+
+static const struct ucf_yaml_key top_keys[] = {
+	{ "site", section_site },
+	{ "interfaces", section_interfaces },
+	{ "uc", section_uc },
+	{ "appliance", section_appliance },
+	{ "enforcement", section_enforcement },
+	{ "meraki", section_meraki },
+	{ "alerts", section_alerts },
+	{ "limits", section_limits },
+	{ "state_dir", section_state_dir },
+};
+enum { T_SITE, T_INTERFACES, T_UC, T_APPLIANCE };
+
+/* ---- cross-field rules ---------------------------------------------------- */
+
+struct tagged_prefix {
+	const struct ucf_prefix *prefix;
+	yaml_node_t *node;
+	const char *list;
+};
+
+static int by_address(const void *a, const void *b)
+{
+	const struct ucf_prefix *pa = ((const struct tagged_prefix *)a)->prefix;
+	const struct ucf_prefix *pb = ((const struct tagged_prefix *)b)->prefix;
+	if (pa->family != pb->family)
+		return pa->family - pb->family;
+	int c = memcmp(pa->addr, pb->addr, 16);
+	return c ? c : pa->len - pb->len;
+}
+
+/* Sorted by address, a prefix that overlaps an earlier one overlaps the widest
+ * one seen so far in its family: one pass finds any overlap in O(n log n). */
+static int check_overlaps(struct ucf_yaml *y, struct tagged_prefix *all, size_t n)
+{
+	qsort(all, n, sizeof(*all), by_address);
+	const struct tagged_prefix *widest = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (widest && ucf_prefix_overlaps(widest->prefix, all[i].prefix)) {
+			const struct tagged_prefix *a = widest, *b = &all[i];
+			char pa[64], pb[64];
+			if (ucf_yaml_line(a->node) > ucf_yaml_line(b->node) ||
+			    (ucf_yaml_line(a->node) == ucf_yaml_line(b->node) &&
+			     a->node->start_mark.column > b->node->start_mark.column)) {
+				const struct tagged_prefix *t = a;
+				a = b;
+				b = t;
+			}
+			ucf_prefix_format(a->prefix, pa, sizeof(pa));
+			ucf_prefix_format(b->prefix, pb, sizeof(pb));
+			return ucf_yaml_fail(y, b->node, "%s %s overlaps %s %s (line %zu)", b->list, pb,
+					     a->list, pa, ucf_yaml_line(a->node));
+		}
+		if (!widest || widest->prefix->family != all[i].prefix->family ||
+		    !ucf_prefix_contains(widest->prefix, all[i].prefix))
+			widest = &all[i];
+	}
+	return 0;
+}
+
+static int overlaps_of(struct ucf_yaml *y, const struct ucf_prefix_list *a, yaml_node_t **an,
+		       const char *aname, const struct ucf_prefix_list *b, yaml_node_t **bn,
+		       const char *bname)
+{
+	size_t n = a->count + (b ? b->count : 0);
+	struct tagged_prefix *all = calloc(n ? n : 1, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->count; i++)
+		all[i] = (struct tagged_prefix){ &a->items[i], an[i], aname };
+	for (size_t i = 0; b && i < b->count; i++)
+		all[a->count + i] = (struct tagged_prefix){ &b->items[i], bn[i], bname };
+	int rc = check_overlaps(y, all, n);
+	free(all);
+	return rc;
+}
+
+static int check_cross_fields(struct ucf_yaml *y, struct loader *l)
+{
+	struct ucf_config *c = l->cfg;
+	int rc;
+	const char *mode = ucf_mode_name(c->site.mode);
+
+	if (!l->address)
+		return ucf_yaml_fail(y, l->mode, "mode '%s' needs appliance.address", mode);
+	if (c->site.mode == UCF_MODE_CONCENTRATOR && c->appliance.remote_subnets.count == 0)
+		return ucf_yaml_fail(y, l->mode, "mode 'concentrator' needs appliance.remote_subnets");
+	/* Endpoints and servers overlapping would make a flow both sides of itself. */
+	rc = overlaps_of(y, &c->uc.endpoints, l->endpoints, "endpoint", &c->uc.servers, l->servers,
+			 "server");
+	if (rc == 0 && c->appliance.remote_subnets.count) {
+		rc = overlaps_of(y, &c->appliance.remote_subnets, l->remotes, "remote subnet", NULL,
+				 NULL, NULL);
+		if (rc == 0)
+			rc = overlaps_of(y, &c->uc.endpoints, l->endpoints, "endpoint",
+					 &c->appliance.remote_subnets, l->remotes, "remote subnet");
+	}
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < c->uc.endpoints.count; i++) {
+		if (ucf_prefix_contains(&c->uc.endpoints.items[i], &c->appliance.address)) {
+			char p[64];
+			ucf_prefix_format(&c->uc.endpoints.items[i], p, sizeof(p));
+			return ucf_yaml_fail(y, l->address,
+					     "appliance.address lies inside endpoint %s (line %zu)", p,
+					     ucf_yaml_line(l->endpoints[i]));
+		}
+	}
+	bool has_media_service = false;
+	for (size_t i = 0; i < c->uc.services.count; i++)
+		has_media_service |= ucf_catalog_find(l->cat, c->uc.services.items[i])->media;
+	if (c->uc.media.static_enabled && !has_media_service)
+		return ucf_yaml_fail(y, l->static_range,
+				     "static_range is set but no media service (rtp) is in uc.services");
+	if (has_media_service && !c->uc.media.static_enabled && !c->uc.media.learn)
+		return ucf_yaml_fail(y, l->learn ? l->learn : l->services,
+				     "media learning is off and static_range is none: no media could flow");
+	return 0;
+}
+
+/* ---- load ----------------------------------------------------------------- */
+
+static int set_defaults(struct ucf_config *c)
+{
+	c->uc.media.learn = true;
+	c->uc.media.timeout_s = 120;
+	c->enforcement.action = UCF_ACTION_DROP;
+	c->enforcement.log_rate = (struct ucf_rate){ 10, UCF_PER_SECOND };
+	c->meraki.poll_interval_s = 60;
+	c->meraki.lookback_s = 86400;
+	c->alerts.retention_s = 30 * 86400;
+	c->alerts.syslog = true;
+	c->limits.flows = 262144;
+	c->limits.media = 65536;
+	c->meraki.base_url = strdup("https://api.meraki.com/api/v1");
+	c->state_dir = strdup("/var/lib/ucfence");
+	return c->meraki.base_url && c->state_dir ? 0 : -ENOMEM;
+}
+
+static int finish_defaults(struct ucf_config *c)
+{
+	if (c->alerts.spool)
+		return 0;
+	if (asprintf(&c->alerts.spool, "%s/alerts.jsonl", c->state_dir) < 0) {
+		c->alerts.spool = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int load_document(struct ucf_yaml *y, struct loader *l)
+{
+	yaml_node_t *root = ucf_yaml_root(y);
+	int rc = ucf_yaml_walk_map(y, root, "the top level", top_keys, NKEYS(top_keys), l,
+				   &l->top_seen);
+	const int required[] = { T_SITE, T_INTERFACES, T_UC };
+	for (size_t i = 0; rc == 0 && i < NKEYS(required); i++)
+		if (!(l->top_seen & (1u << required[i])))
+			rc = ucf_yaml_fail(y, root, "missing section '%s'", top_keys[required[i]].name);
+	if (rc == 0)
+		rc = check_cross_fields(y, l);
+	if (rc == 0)
+		rc = finish_defaults(l->cfg);
+	return rc;
+}
+
+static int load(struct ucf_yaml *y, const char *name, const struct ucf_catalog *cat,
+		struct ucf_config **out)
+{
+	struct loader l = { .cat = cat };
+	int rc = -ENOMEM;
+	l.cfg = calloc(1, sizeof(*l.cfg));
+	if (l.cfg && (l.cfg->source = strdup(name)) && set_defaults(l.cfg) == 0)
+		rc = load_document(y, &l);
+	free(l.endpoints);
+	free(l.servers);
+	free(l.remotes);
+	free(l.uc_ifs);
+	free(l.data_ifs);
+	if (rc < 0) {
+		ucf_config_free(l.cfg);
+		return rc;
+	}
+	*out = l.cfg;
+	return 0;
+}
+
+int ucf_config_load_text(const char *name, const char *text, size_t len,
+			 const struct ucf_catalog *cat, struct ucf_config **out, char *err,
+			 size_t errlen)
+{
+	struct ucf_yaml y;
+	int rc = ucf_yaml_load(&y, name, text, len, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = load(&y, name, cat, out);
+	ucf_yaml_done(&y);
+	return rc;
+}
+
+int ucf_config_load(const char *path, const struct ucf_catalog *cat, struct ucf_config **out,
+		    char *err, size_t errlen)
+{
+	struct ucf_yaml y;
+	int rc = ucf_yaml_load_file(&y, path, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = load(&y, path, cat, out);
+	ucf_yaml_done(&y);
+	return rc;
+}
+
+static void free_strings(struct ucf_string_list *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		free(l->items[i]);
+	free(l->items);
+}
+
+void ucf_config_free(struct ucf_config *c)
+{
+	if (!c)
+		return;
+	free(c->source);
+	free(c->site.name);
+	free(c->interfaces.uc);
+	free(c->interfaces.data);
+	free(c->uc.endpoints.items);
+	free(c->uc.servers.items);
+	free_strings(&c->uc.services);
+	free(c->appliance.remote_subnets.items);
+	free(c->meraki.base_url);
+	free(c->meraki.api_key_file);
+	free(c->meraki.organization_id);
+	free_strings(&c->meraki.network_ids);
+	free_strings(&c->meraki.serials);
+	free(c->meraki.ca_file);
+	free(c->alerts.spool);
+	free(c->alerts.webhook_url);
+	free(c->state_dir);
+	free(c);
+}
+
+const char *ucf_mode_name(enum ucf_mode mode)
+{
+	return mode == UCF_MODE_APPLIANCE ? "appliance" : "concentrator";
+}
+
+const char *ucf_action_name(enum ucf_action action)
+{
+	static const char *const names[] = { "drop", "reject", "monitor" };
+	return names[action];
+}

@@ -1,0 +1,175 @@
+/* Unit tests for the UC service catalog: the shipped rules, site additions,
+ * and bad entries with their positioned messages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog.h"
+
+static char err[1024];
+
+static bool has_port(const struct ucf_service *s, int proto, unsigned first, unsigned last)
+{
+	for (size_t i = 0; i < s->port_count; i++)
+		if (s->ports[i].l4proto == proto && s->ports[i].ports.first == first &&
+		    s->ports[i].ports.last == last)
+			return true;
+	return false;
+}
+
+static void test_shipped_catalog(void **state)
+{
+	(void)state;
+	struct ucf_catalog *cat = NULL;
+	assert_int_equal(ucf_catalog_load("rules", NULL, &cat, err, sizeof(err)), 0);
+	static const char *const required[] = { "sip", "sip-tls", "sccp", "sccp-tls", "rtp",
+						"tftp", "cucm-http", "stun", "meraki-cloud",
+						"autovpn", "dns", "ntp", "dhcp" };
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		const struct ucf_service *s = ucf_catalog_find(cat, required[i]);
+		assert_non_null(s);
+		assert_non_null(s->description);
+		assert_non_null(s->reference);
+	}
+	const struct ucf_service *s = ucf_catalog_find(cat, "sip");
+	assert_true(has_port(s, IPPROTO_UDP, 5060, 5060));
+	assert_true(has_port(s, IPPROTO_TCP, 5060, 5060));
+	assert_int_equal(s->roles, UCF_ROLE_UC);
+	assert_true(has_port(ucf_catalog_find(cat, "sip-tls"), IPPROTO_TCP, 5061, 5061));
+	assert_true(has_port(ucf_catalog_find(cat, "sccp"), IPPROTO_TCP, 2000, 2000));
+	assert_true(has_port(ucf_catalog_find(cat, "sccp-tls"), IPPROTO_TCP, 2443, 2443));
+	assert_true(has_port(ucf_catalog_find(cat, "tftp"), IPPROTO_UDP, 69, 69));
+	assert_true(has_port(ucf_catalog_find(cat, "cucm-http"), IPPROTO_TCP, 6970, 6970));
+	assert_true(has_port(ucf_catalog_find(cat, "stun"), IPPROTO_UDP, 3478, 3478));
+	assert_true(has_port(ucf_catalog_find(cat, "stun"), IPPROTO_TCP, 3478, 3478));
+	assert_true(has_port(ucf_catalog_find(cat, "meraki-cloud"), IPPROTO_UDP, 7351, 7351));
+	assert_true(has_port(ucf_catalog_find(cat, "meraki-cloud"), IPPROTO_TCP, 443, 443));
+	assert_true(has_port(ucf_catalog_find(cat, "autovpn"), IPPROTO_UDP, 9350, 9381));
+	assert_true(has_port(ucf_catalog_find(cat, "dhcp"), IPPROTO_UDP, 67, 68));
+	assert_true(ucf_catalog_find(cat, "rtp")->media);
+	assert_int_equal(ucf_catalog_find(cat, "rtp")->port_count, 0);
+	assert_int_equal(ucf_catalog_find(cat, "dns")->roles, UCF_ROLE_GATEWAY | UCF_ROLE_APPLIANCE);
+	assert_int_equal(ucf_catalog_find(cat, "dhcp")->roles, UCF_ROLE_GATEWAY);
+	assert_int_equal(ucf_catalog_find(cat, "autovpn")->roles, UCF_ROLE_APPLIANCE);
+	assert_null(ucf_catalog_find(cat, "http"));
+	ucf_catalog_free(cat);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Site additions come from the second directory; a name clash is an error
+ * naming both places. */
+static void test_local_additions(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ucf-catalog-XXXXXX", path[128];
+	struct ucf_catalog *cat = NULL;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/10-site.yaml", dir);
+	write_file(path, "services:\n  polycom-prov:\n    description: Polycom provisioning over HTTPS\n"
+			 "    reference: Polycom UC Software admin guide\n    roles: [uc]\n"
+			 "    ports: [tcp/8443]\n");
+	assert_int_equal(ucf_catalog_load("rules", dir, &cat, err, sizeof(err)), 0);
+	assert_true(has_port(ucf_catalog_find(cat, "polycom-prov"), IPPROTO_TCP, 8443, 8443));
+	ucf_catalog_free(cat);
+
+	write_file(path, "services:\n  sip:\n    description: again\n    reference: none\n"
+			 "    roles: [uc]\n    ports: [udp/5062]\n");
+	assert_int_equal(ucf_catalog_load("rules", dir, &cat, err, sizeof(err)), -EINVAL);
+	char want[512];
+	snprintf(want, sizeof(want), "%s:2:3: service 'sip' is already defined at rules/uc.yaml:6", path);
+	assert_string_equal(err, want);
+	unlink(path);
+	rmdir(dir);
+	/* an absent site directory is fine, an absent shipped one is not */
+	assert_int_equal(ucf_catalog_load("rules", "/nonexistent/rules.d", &cat, err, sizeof(err)), 0);
+	ucf_catalog_free(cat);
+	assert_int_equal(ucf_catalog_load("/nonexistent/rules", NULL, &cat, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "/nonexistent/rules: cannot read rules directory: No such file or directory");
+}
+
+struct bad_entry {
+	const char *body; /* the lines after "services:\n  x:\n" */
+	const char *want;
+};
+
+static const struct bad_entry bad[] = {
+	{ "    reference: r\n    roles: [uc]\n    ports: [udp/1]\n", "x.yaml:3:5: service 'x' needs a description" },
+	{ "    description: d\n    roles: [uc]\n    ports: [udp/1]\n", "x.yaml:3:5: service 'x' needs a reference (RFC or vendor guide)" },
+	{ "    description: d\n    reference: r\n    ports: [udp/1]\n", "x.yaml:3:5: service 'x' needs at least one role" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n", "x.yaml:3:5: service 'x' needs ports" },
+	{ "    description: d\n    reference: r\n    roles: [phone]\n    ports: [udp/1]\n", "x.yaml:5:13: unknown role 'phone' (use uc, gateway or appliance)" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [sctp/5060]\n", "x.yaml:6:13: invalid port 'sctp/5060' (expected udp/PORTS or tcp/PORTS)" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [udp/0]\n", "x.yaml:6:13: port out of range in '0' (1-65535)" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [udp/9-1]\n", "x.yaml:6:13: port range '9-1' is reversed (first must not exceed last)" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    media: true\n    ports: [udp/1]\n", "x.yaml:3:5: media service 'x' takes its ports from uc.media; remove 'ports'" },
+	{ "    description: d\n    reference: r\n    roles: [gateway]\n    media: true\n", "x.yaml:3:5: media service 'x' must have exactly the role uc" },
+	{ "    description: d\n    reference: r\n    role: [uc]\n", "x.yaml:5:5: unknown key 'role' in service 'x' (did you mean 'roles'?)" },
+	{ "    description: d\n    description: e\n", "x.yaml:4:5: key 'description' appears twice in service 'x'" },
+};
+
+static void test_bad_entries(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[512];
+		struct ucf_catalog *cat = ucf_catalog_new();
+		snprintf(text, sizeof(text), "services:\n  x:\n%s", bad[i].body);
+		assert_int_equal(ucf_catalog_add_text(cat, "x.yaml", text, strlen(text), err, sizeof(err)),
+				 -EINVAL);
+		assert_string_equal(err, bad[i].want);
+		assert_int_equal(cat->count, 0); /* nothing half-added */
+		ucf_catalog_free(cat);
+	}
+}
+
+static void test_bad_documents(void **state)
+{
+	(void)state;
+	struct ucf_catalog *cat = ucf_catalog_new();
+	const char *t1 = "servics: {}\n";
+	assert_int_equal(ucf_catalog_add_text(cat, "x.yaml", t1, strlen(t1), err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "x.yaml:1:1: a catalog file has exactly one key, 'services'");
+	const char *t2 = "services:\n  Bad_Name: {}\n";
+	assert_int_equal(ucf_catalog_add_text(cat, "x.yaml", t2, strlen(t2), err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "x.yaml:2:3: invalid service name 'Bad_Name' (lower-case letters, digits and '-', at most 32)");
+	const char *t3 = "services: [sip]\n";
+	assert_int_equal(ucf_catalog_add_text(cat, "x.yaml", t3, strlen(t3), err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "x.yaml:1:11: 'services' must be a mapping, not a list");
+	ucf_catalog_free(cat);
+}
+
+static void test_roles_format(void **state)
+{
+	(void)state;
+	char buf[64];
+	ucf_roles_format(UCF_ROLE_UC | UCF_ROLE_APPLIANCE, buf, sizeof(buf));
+	assert_string_equal(buf, "uc, appliance");
+	ucf_roles_format(0, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shipped_catalog), cmocka_unit_test(test_local_additions),
+		cmocka_unit_test(test_bad_entries),     cmocka_unit_test(test_bad_documents),
+		cmocka_unit_test(test_roles_format),
+	};
+	return cmocka_run_group_tests_name("catalog", tests, NULL, NULL);
+}

@@ -1,0 +1,305 @@
+/* Unit tests for the site config loader: the example, good variants, and
+ * bad configs each asserting the exact LINE:COL and message. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "config.h"
+
+/* Lines 1-8; a case replaces one line (or appends at line 9 and later). */
+static const char *const base[] = {
+	"site: {name: b1, mode: concentrator}",
+	"interfaces: {uc: [eth1], data: [eth2], appliance: eth3, wan: eth0}",
+	"uc:",
+	"  endpoints: [10.20.0.0/24]",
+	"  servers: [10.50.0.0/24]",
+	"  services: [sip, rtp]",
+	"  media: {learn: true, static_range: 16384-32767, timeout: 120s}",
+	"appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16]}",
+};
+#define BASE_LINES 8
+
+static struct ucf_catalog *catalog;
+static char err[1024];
+
+static int setup(void **state)
+{
+	(void)state;
+	unsetenv("MERAKI_DASHBOARD_API_KEY");
+	return ucf_catalog_load("rules", NULL, &catalog, err, sizeof(err));
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ucf_catalog_free(catalog);
+	return 0;
+}
+
+/* The base config with line `line` (1-based) replaced by `text`; line 0 keeps
+ * the base; line > 8 appends `text` after the base. NULL text deletes. */
+static char *variant(int line, const char *text)
+{
+	static char buf[4096];
+	size_t used = 0;
+	for (int i = 1; i <= BASE_LINES; i++) {
+		const char *l = i == line ? text : base[i - 1];
+		if (l)
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s\n", l);
+	}
+	if (line > BASE_LINES)
+		snprintf(buf + used, sizeof(buf) - used, "%s\n", text);
+	return buf;
+}
+
+static int load(const char *text, struct ucf_config **cfg)
+{
+	return ucf_config_load_text("site.yaml", text, strlen(text), catalog, cfg, err,
+				    sizeof(err));
+}
+
+static void expect_error(const char *text, const char *where_and_msg)
+{
+	struct ucf_config *cfg = NULL;
+	char want[1024];
+	snprintf(want, sizeof(want), "site.yaml:%s", where_and_msg);
+	assert_int_equal(load(text, &cfg), -EINVAL);
+	assert_null(cfg);
+	assert_string_equal(err, want);
+}
+
+static void test_example_loads(void **state)
+{
+	(void)state;
+	struct ucf_config *c = NULL;
+	assert_int_equal(ucf_config_load("config/example.yaml", catalog, &c, err, sizeof(err)), 0);
+	assert_string_equal(c->site.name, "branch-017");
+	assert_int_equal(c->site.mode, UCF_MODE_CONCENTRATOR);
+	assert_int_equal(c->interfaces.uc_count, 1);
+	assert_string_equal(c->interfaces.uc[0].name, "eth1");
+	assert_string_equal(c->interfaces.appliance, "eth3");
+	assert_string_equal(c->interfaces.wan, "eth0");
+	assert_int_equal(c->uc.endpoints.count, 1);
+	assert_int_equal(c->uc.endpoints.items[0].len, 24);
+	assert_int_equal(c->uc.services.count, 6);
+	assert_string_equal(c->uc.services.items[5], "stun");
+	assert_true(c->uc.media.learn);
+	assert_true(c->uc.media.static_enabled);
+	assert_int_equal(c->uc.media.static_range.first, 16384);
+	assert_int_equal(c->uc.media.static_range.last, 32767);
+	assert_int_equal(c->uc.media.timeout_s, 120);
+	assert_int_equal(c->appliance.remote_subnets.count, 1);
+	assert_int_equal(c->enforcement.action, UCF_ACTION_DROP);
+	assert_int_equal(c->enforcement.log_rate.count, 10);
+	assert_true(c->meraki.enabled);
+	assert_string_equal(c->meraki.organization_id, "123456");
+	assert_string_equal(c->meraki.network_ids.items[0], "L_1234567890");
+	assert_string_equal(c->meraki.serials.items[0], "Q2XX-ABCD-1234");
+	assert_int_equal(c->meraki.poll_interval_s, 60);
+	assert_int_equal(c->meraki.lookback_s, 86400);
+	assert_string_equal(c->meraki.ca_file, "/etc/ssl/certs/ca-certificates.crt");
+	assert_string_equal(c->alerts.spool, "/var/lib/ucfence/alerts.jsonl");
+	assert_int_equal(c->alerts.retention_s, 30 * 86400);
+	assert_string_equal(c->alerts.webhook_url, "https://hooks.example.net/ucfence");
+	assert_int_equal(c->alerts.webhook_format, UCF_WEBHOOK_GENERIC);
+	assert_int_equal(c->limits.flows, 262144);
+	assert_string_equal(c->state_dir, "/var/lib/ucfence");
+	ucf_config_free(c);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct ucf_config *c = NULL;
+	assert_int_equal(load(variant(9, "state_dir: /srv/ucf"), &c), 0);
+	assert_false(c->meraki.enabled);
+	assert_string_equal(c->meraki.base_url, "https://api.meraki.com/api/v1");
+	assert_null(c->alerts.webhook_url);
+	assert_string_equal(c->alerts.spool, "/srv/ucf/alerts.jsonl"); /* follows state_dir */
+	assert_true(c->alerts.syslog);
+	assert_int_equal(c->enforcement.action, UCF_ACTION_DROP);
+	assert_int_equal(c->enforcement.log_rate.unit, UCF_PER_SECOND);
+	assert_int_equal(c->limits.media, 65536);
+	ucf_config_free(c);
+}
+
+static void test_appliance_mode_ipv6(void **state)
+{
+	(void)state;
+	struct ucf_config *c = NULL;
+	const char *text = "site: {name: b2, mode: appliance}\n"
+			   "interfaces: {uc: [eth1, eth4], appliance: eth3, wan: eth0}\n"
+			   "uc:\n"
+			   "  endpoints: [10.20.0.0/24, '2001:db8:20::/64']\n"
+			   "  servers: ['2001:db8:50::/64', 10.50.0.10]\n"
+			   "  services: [sip-tls, sccp, rtp]\n"
+			   "  media: {static_range: none}\n"
+			   "appliance: {address: 192.0.2.2}\n"
+			   "enforcement: {action: monitor, log_rate: 5/minute}\n";
+	assert_int_equal(load(text, &c), 0);
+	assert_int_equal(c->site.mode, UCF_MODE_APPLIANCE);
+	assert_int_equal(c->interfaces.uc_count, 2);
+	assert_int_equal(c->interfaces.data_count, 0);
+	assert_int_equal(c->uc.endpoints.items[1].family, AF_INET6);
+	assert_int_equal(c->uc.servers.items[1].len, 32);
+	assert_false(c->uc.media.static_enabled);
+	assert_true(c->uc.media.learn);
+	assert_int_equal(c->appliance.remote_subnets.count, 0);
+	assert_int_equal(c->enforcement.action, UCF_ACTION_MONITOR);
+	assert_int_equal(c->enforcement.log_rate.unit, UCF_PER_MINUTE);
+	ucf_config_free(c);
+}
+
+static void test_meraki_sources(void **state)
+{
+	(void)state;
+	struct ucf_config *c = NULL;
+	const char *env_only = "meraki: {enabled: true, organization_id: '42', "
+			       "base_url: 'http://127.0.0.1:8443/api/v1'}";
+	expect_error(variant(9, env_only),
+		     "9:19: meraki is enabled but has no API key source (set api_key_file, or "
+		     "MERAKI_DASHBOARD_API_KEY in the environment)");
+	setenv("MERAKI_DASHBOARD_API_KEY", "not-a-real-key", 1);
+	assert_int_equal(load(variant(9, env_only), &c), 0);
+	unsetenv("MERAKI_DASHBOARD_API_KEY");
+	assert_null(c->meraki.api_key_file);
+	assert_string_equal(c->meraki.base_url, "http://127.0.0.1:8443/api/v1");
+	ucf_config_free(c);
+	/* disabled: no requirements beyond types */
+	assert_int_equal(load(variant(9, "meraki: {enabled: false}"), &c), 0);
+	ucf_config_free(c);
+}
+
+struct bad_case {
+	int line;
+	const char *text;
+	const char *want; /* "LINE:COL: message" */
+};
+
+/* Each changes one line of the base config. Columns are 1-based, at the
+ * start of the offending node. */
+static const struct bad_case bad[] = {
+	/* YAML itself */
+	{ 2, "interfaces: {uc: [eth1, appliance: eth3", "3:3: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence" },
+	{ 9, "site: {name: b2, mode: appliance}", "9:1: key 'site' appears twice in the top level" },
+	{ 9, "---\nsite: {}", "10:1: only one YAML document is allowed per file" },
+	{ 9, "statedir: /var/lib/x", "9:1: unknown key 'statedir' in the top level (did you mean 'state_dir'?)" },
+	{ 9, "colour: red", "9:1: unknown key 'colour' in the top level" },
+	{ 4, "  endpoint: [10.20.0.0/24]", "4:3: unknown key 'endpoint' in uc (did you mean 'endpoints'?)" },
+	{ 7, "  media: {learn: true, static_rang: 16384-32767}", "7:24: unknown key 'static_rang' in media (did you mean 'static_range'?)" },
+	/* types */
+	{ 4, "  endpoints: 10.20.0.0/24", "4:14: 'endpoints' must be a list, not a single value" },
+	{ 1, "site: branch", "1:7: 'site' must be a mapping, not a single value" },
+	{ 2, "interfaces: {uc: [eth1], appliance: [eth3], wan: eth0}", "2:37: 'appliance' must be a single value, not a list" },
+	{ 7, "  media: {learn: yes}", "7:18: 'learn' must be true or false, not 'yes'" },
+	{ 9, "limits: {flows: 10}", "9:17: 'flows' is out of range (1024-16777216)" },
+	{ 9, "limits: {media: lots}", "9:17: 'media' must be a whole number, not 'lots'" },
+	/* addresses and prefixes */
+	{ 4, "  endpoints: [10.20.0.0/33]", "4:15: invalid prefix length in '10.20.0.0/33' (0-32)" },
+	{ 4, "  endpoints: [10.20.0.1/24]", "4:15: prefix '10.20.0.1/24' has host bits set (did you mean 10.20.0.0/24?)" },
+	{ 5, "  servers: [10.50.0.300]", "5:13: invalid address or prefix '10.50.0.300'" },
+	{ 5, "  servers: ['2001:db8::/129']", "5:13: invalid prefix length in '2001:db8::/129' (0-128)" },
+	{ 5, "  servers: ['2001:db8::1/64']", "5:13: prefix '2001:db8::1/64' has host bits set (did you mean 2001:db8::/64?)" },
+	{ 8, "appliance: {address: 10.40.0.0/24, remote_subnets: [10.50.0.0/16]}", "8:22: '10.40.0.0/24' is a prefix; an address is expected here" },
+	{ 4, "  endpoints: []", "4:14: 'endpoints' must list at least one address or prefix" },
+	/* ports, durations, rates */
+	{ 7, "  media: {static_range: 32767-16384}", "7:25: static_range: port range '32767-16384' is reversed (first must not exceed last)" },
+	{ 7, "  media: {static_range: 0-100}", "7:25: static_range: port out of range in '0-100' (1-65535)" },
+	{ 7, "  media: {static_range: 16384-70000}", "7:25: static_range: port out of range in '16384-70000' (1-65535)" },
+	{ 7, "  media: {timeout: 120}", "7:20: timeout: invalid duration '120' (expected a number and a unit: 90s, 5m, 2h, 30d)" },
+	{ 7, "  media: {timeout: 2w}", "7:20: timeout: invalid duration unit in '2w' (use s, m, h or d)" },
+	{ 7, "  media: {timeout: 0s}", "7:20: timeout: duration '0s' must be greater than zero" },
+	{ 7, "  media: {timeout: 5s}", "7:20: timeout '5s' is out of range (10s to 86400s)" },
+	{ 9, "meraki: {poll_interval: 1s}", "9:25: poll_interval '1s' is out of range (10s to 86400s)" },
+	{ 9, "alerts: {retention: 30}", "9:21: retention: invalid duration '30' (expected a number and a unit: 90s, 5m, 2h, 30d)" },
+	{ 9, "enforcement: {action: drop, log_rate: 10/sec}", "9:39: log_rate: invalid rate unit in '10/sec' (use second, minute, hour or day)" },
+	{ 9, "enforcement: {action: block}", "9:23: invalid action 'block' (use drop, reject or monitor)" },
+	/* interfaces */
+	{ 2, "interfaces: {uc: [averyveryverylong0], appliance: eth3, wan: eth0}", "2:19: interface name 'averyveryverylong0' is longer than 15 characters" },
+	{ 2, "interfaces: {uc: [eth/1], appliance: eth3, wan: eth0}", "2:19: invalid character in interface name 'eth/1'" },
+	{ 2, "interfaces: {uc: [eth1], data: [eth1], appliance: eth3, wan: eth0}", "2:33: interface 'eth1' is already listed as uc (line 2); an interface has one role" },
+	{ 2, "interfaces: {uc: [eth1], appliance: eth0, wan: eth0}", "2:48: interface 'eth0' is already listed as appliance (line 2); an interface has one role" },
+	{ 2, "interfaces: {uc: [eth1], appliance: eth3}", "2:13: interfaces needs 'wan'" },
+	/* services */
+	{ 6, "  services: [sip, skype]", "6:19: unknown service 'skype' (not in the catalog)" },
+	{ 6, "  services: [sip, dns]", "6:19: service 'dns' is not a UC service (roles: gateway, appliance)" },
+	{ 6, "  services: [sip, rtp, sip]", "6:24: service 'sip' is listed twice" },
+	{ 6, "  services: [sip]", "7:38: static_range is set but no media service (rtp) is in uc.services" },
+	{ 7, "  media: {learn: false, static_range: none}", "7:18: media learning is off and static_range is none: no media could flow" },
+	/* overlaps that make the policy meaningless */
+	{ 5, "  servers: [10.20.0.128/25]", "5:13: server 10.20.0.128/25 overlaps endpoint 10.20.0.0/24 (line 4)" },
+	{ 4, "  endpoints: [10.20.0.0/24, 10.20.0.64/26]", "4:29: endpoint 10.20.0.64/26 overlaps endpoint 10.20.0.0/24 (line 4)" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.0.0.0/8]}", "8:50: remote subnet 10.0.0.0/8 overlaps endpoint 10.20.0.0/24 (line 4)" },
+	{ 8, "appliance: {address: 10.20.0.2, remote_subnets: [10.50.0.0/16]}", "8:22: appliance.address lies inside endpoint 10.20.0.0/24 (line 4)" },
+	/* mode requirements */
+	{ 8, "appliance: {remote_subnets: [10.50.0.0/16]}", "1:24: mode 'concentrator' needs appliance.address" },
+	{ 8, "appliance: {address: 10.40.0.2}", "1:24: mode 'concentrator' needs appliance.remote_subnets" },
+	{ 1, "site: {name: b1, mode: hub}", "1:24: invalid mode 'hub' (use concentrator or appliance)" },
+	{ 1, "site: {name: 'b 1', mode: appliance}", "1:14: invalid site name 'b 1' (letters, digits, '.', '_', '-'; at most 63)" },
+	{ 1, "site: {mode: appliance}", "1:7: site needs a 'name'" },
+	{ 3, "ucx:", "3:1: unknown key 'ucx' in the top level (did you mean 'uc'?)" },
+	/* meraki and alerts */
+	{ 9, "meraki: {enabled: true, api_key_file: /etc/ucfence/key}", "9:19: meraki is enabled but has no organization_id" },
+	{ 9, "meraki: {base_url: 'http://api.meraki.com/api/v1'}", "9:20: 'base_url' must use https (plain http only to a loopback host)" },
+	{ 9, "meraki: {base_url: 'https://user:pw@api.meraki.com/api/v1'}", "9:20: 'base_url' must not carry credentials" },
+	{ 9, "meraki: {base_url: 'not a url'}", "9:20: 'base_url' is not a valid URL: 'not a url'" },
+	{ 9, "meraki: {api_key_file: meraki-key}", "9:24: 'api_key_file' must be an absolute path" },
+	{ 9, "meraki: {organization_id: '12 34'}", "9:27: invalid identifier '12 34'" },
+	{ 9, "alerts: {webhook: {format: teams}}", "9:28: invalid format 'teams' (use generic or slack)" },
+	{ 9, "alerts: {webhook: {format: slack}}", "9:19: webhook needs a 'url'" },
+	{ 9, "state_dir: var/lib/ucfence", "9:12: 'state_dir' must be an absolute path" },
+};
+
+/* One cmocka test per bad config, named by its expected message. */
+static void test_bad_config(void **state)
+{
+	const struct bad_case *c = *state;
+	expect_error(variant(c->line, c->text), c->want);
+}
+
+static void test_whole_file_errors(void **state)
+{
+	(void)state;
+	expect_error("", "1:1: the file is empty");
+	expect_error("# only a comment\n", "1:1: the file is empty");
+	expect_error("- a\n- b\n", "1:1: 'the top level' must be a mapping, not a list");
+	expect_error("site: {name: b1, mode: appliance}\n", "1:1: missing section 'interfaces'");
+	char nul[] = "site: {}\0";
+	struct ucf_config *cfg = NULL;
+	assert_int_equal(ucf_config_load_text("site.yaml", nul, sizeof(nul), catalog, &cfg, err,
+					      sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "site.yaml:1:1: file contains a NUL byte");
+}
+
+static void test_missing_file(void **state)
+{
+	(void)state;
+	struct ucf_config *cfg = NULL;
+	assert_int_equal(ucf_config_load("tests/unit/no-such.yaml", catalog, &cfg, err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "tests/unit/no-such.yaml: cannot open: No such file or directory");
+}
+
+int main(void)
+{
+	enum { NBAD = sizeof(bad) / sizeof(bad[0]) };
+	static struct CMUnitTest tests[NBAD + 6] = {
+		cmocka_unit_test(test_example_loads), cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_appliance_mode_ipv6), cmocka_unit_test(test_meraki_sources),
+		cmocka_unit_test(test_whole_file_errors), cmocka_unit_test(test_missing_file),
+	};
+	_Static_assert(NBAD >= 30, "the foundation asks for at least 30 bad configs");
+	for (size_t i = 0; i < NBAD; i++)
+		tests[6 + i] = (struct CMUnitTest){ bad[i].want, test_bad_config, NULL, NULL,
+						    (void *)&bad[i] };
+	return _cmocka_run_group_tests("config", tests, NBAD + 6, setup, teardown);
+}
