@@ -4,5 +4,6 @@
 #define UCF_COMMANDS_H
 
 int cmd_check(int argc, char **argv);
+int cmd_classify(int, char **);
 
 #endif

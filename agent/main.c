@@ -12,6 +12,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "check", cmd_check, "validate the site config and the service catalog" },
+	{ "classify", cmd_classify, "classify the flows of packet captures (target or not)" },
 };
 
 static void usage(FILE *out)

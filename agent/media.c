@@ -10,6 +10,10 @@
 
 #define NIL UINT32_MAX
 #define MOVE_GRANULARITY_US 1000000ull
+/* An endpoint whose call ended stays known (not refreshed, no pinhole) this
+ * long: media in flight after a BYE or a failure is still that call's, not a
+ * stranger's traffic. */
+#define LINGER_US 10000000ull
 
 struct entry {
 	struct ucf_media_endpoint ep;
@@ -20,7 +24,8 @@ struct entry {
 	uint32_t cprev, cnext; /* the call's entries */
 	uint32_t prev, next;   /* idle list, oldest first */
 	uint32_t call_idx;
-	bool used, stale;
+	uint64_t ended_us;
+	bool used, stale, ended;
 };
 
 struct call {
@@ -39,9 +44,11 @@ struct ucf_media {
 	uint32_t *eb, *cb; /* buckets */
 	uint32_t mask;
 	uint32_t efree, cfree;
-	uint32_t head, tail;
+	uint32_t head, tail;         /* live entries, least recently active first */
+	uint32_t lhead, ltail;       /* ended entries lingering, oldest first */
 	uint32_t count, gen, serial;
 	uint64_t learned_total;
+	uint64_t now_us; /* latest time seen by learn/refresh/expire */
 };
 
 static uint32_t mix64(uint64_t h)
@@ -93,6 +100,7 @@ int ucf_media_new(uint32_t cap, uint32_t timeout_s, ucf_media_event_fn fn, void 
 	}
 	m->efree = m->cfree = 0;
 	m->head = m->tail = NIL;
+	m->lhead = m->ltail = NIL;
 	*out = m;
 	return 0;
 oom:
@@ -176,29 +184,32 @@ static void call_unlink(struct ucf_media *m, uint32_t ei)
 		call_put(m, e->call_idx);
 }
 
+/* Live entries are on head/tail, ended ones on lhead/ltail. */
 static void lru_unlink(struct ucf_media *m, uint32_t i)
 {
 	struct entry *e = &m->e[i];
+	uint32_t *head = e->ended ? &m->lhead : &m->head, *tail = e->ended ? &m->ltail : &m->tail;
 	if (e->prev != NIL)
 		m->e[e->prev].next = e->next;
 	else
-		m->head = e->next;
+		*head = e->next;
 	if (e->next != NIL)
 		m->e[e->next].prev = e->prev;
 	else
-		m->tail = e->prev;
+		*tail = e->prev;
 }
 
 static void lru_append(struct ucf_media *m, uint32_t i, uint64_t now_us)
 {
 	struct entry *e = &m->e[i];
+	uint32_t *head = e->ended ? &m->lhead : &m->head, *tail = e->ended ? &m->ltail : &m->tail;
 	e->next = NIL;
-	e->prev = m->tail;
-	if (m->tail != NIL)
-		m->e[m->tail].next = i;
+	e->prev = *tail;
+	if (*tail != NIL)
+		m->e[*tail].next = i;
 	else
-		m->head = i;
-	m->tail = i;
+		*head = i;
+	*tail = i;
 	e->moved_us = now_us;
 }
 
@@ -212,20 +223,37 @@ static void emit(struct ucf_media *m, enum ucf_media_event_type t, enum ucf_medi
 	m->fn(m->arg, &ev);
 }
 
-static void entry_end(struct ucf_media *m, uint32_t i, enum ucf_media_end_reason why)
+/* Forgets an entry without an event. */
+static void entry_remove(struct ucf_media *m, uint32_t i)
 {
 	struct entry *e = &m->e[i];
 	uint32_t *pp = &m->eb[ep_hash(e->ep.family, e->ep.addr, e->ep.port, e->ep.l4proto) & m->mask];
 	while (*pp != i)
 		pp = &m->e[*pp].hnext;
 	*pp = e->hnext;
-	call_unlink(m, i);
+	if (!e->ended)
+		call_unlink(m, i);
 	lru_unlink(m, i);
 	e->used = false;
 	m->count--;
-	struct ucf_media_endpoint ep = e->ep;
 	e->hnext = m->efree;
 	m->efree = i;
+}
+
+/* Reports the end; a call that ended leaves the entry lingering. */
+static void entry_end(struct ucf_media *m, uint32_t i, enum ucf_media_end_reason why)
+{
+	struct entry *e = &m->e[i];
+	struct ucf_media_endpoint ep = e->ep;
+	if (why == UCF_END_CALL || why == UCF_END_REPLACED) {
+		call_unlink(m, i);
+		lru_unlink(m, i);
+		e->ended = true;
+		e->ended_us = m->now_us;
+		lru_append(m, i, m->now_us);
+	} else {
+		entry_remove(m, i);
+	}
 	emit(m, UCF_MEDIA_ENDED, why, &ep);
 }
 
@@ -285,7 +313,13 @@ void ucf_media_end_call(struct ucf_media *m, uint64_t call, enum ucf_media_end_r
 int ucf_media_learn(struct ucf_media *m, uint64_t call, uint32_t side,
 		    const struct ucf_media_endpoint *ep, uint64_t now_us)
 {
+	if (now_us > m->now_us)
+		m->now_us = now_us;
 	uint32_t i = entry_find(m, ep->family, ep->addr, ep->port, ep->l4proto);
+	if (i != NIL && m->e[i].ended) { /* announced again: a new pinhole */
+		entry_remove(m, i);
+		i = NIL;
+	}
 	if (i != NIL) {
 		struct entry *e = &m->e[i];
 		if (e->call != call) { /* a new call reuses the port: it owns it now */
@@ -305,8 +339,12 @@ int ucf_media_learn(struct ucf_media *m, uint64_t call, uint32_t side,
 		ucf_media_refresh(m, (struct ucf_media_ref){i, e->serial}, now_us);
 		return 0;
 	}
-	if (m->count >= m->cap && m->head != NIL)
-		entry_end(m, m->head, UCF_END_EVICTED);
+	if (m->count >= m->cap) {
+		if (m->lhead != NIL)
+			entry_remove(m, m->lhead);
+		else if (m->head != NIL)
+			entry_end(m, m->head, UCF_END_EVICTED);
+	}
 	uint32_t ci = call_get(m, call);
 	if (ci == NIL || m->efree == NIL)
 		return -ENOSPC;
@@ -362,8 +400,10 @@ void ucf_media_refresh(struct ucf_media *m, struct ucf_media_ref ref, uint64_t n
 {
 	if (ref.index >= m->cap)
 		return;
+	if (now_us > m->now_us)
+		m->now_us = now_us;
 	struct entry *e = &m->e[ref.index];
-	if (!e->used || e->serial != ref.serial || now_us <= e->last_us)
+	if (!e->used || e->ended || e->serial != ref.serial || now_us <= e->last_us)
 		return;
 	e->last_us = now_us;
 	if (now_us - e->moved_us >= MOVE_GRANULARITY_US) {
@@ -374,6 +414,10 @@ void ucf_media_refresh(struct ucf_media *m, struct ucf_media_ref ref, uint64_t n
 
 void ucf_media_expire(struct ucf_media *m, uint64_t now_us)
 {
+	if (now_us > m->now_us)
+		m->now_us = now_us;
+	while (m->lhead != NIL && now_us > m->e[m->lhead].ended_us + LINGER_US)
+		entry_remove(m, m->lhead);
 	while (m->head != NIL) {
 		struct entry *e = &m->e[m->head];
 		if (now_us <= e->moved_us || now_us - e->moved_us <= m->timeout_us)
@@ -392,6 +436,8 @@ void ucf_media_flush(struct ucf_media *m)
 {
 	while (m->head != NIL)
 		entry_end(m, m->head, UCF_END_FLUSH);
+	while (m->lhead != NIL)
+		entry_remove(m, m->lhead);
 }
 
 uint32_t ucf_media_generation(const struct ucf_media *m) { return m->gen; }

@@ -5,7 +5,9 @@
  *   LEARNED  an endpoint is new (or moved to another call: not repeated)
  *   ENDED    BYE/CANCEL/rejection, replaced by a re-INVITE/UPDATE, port 0,
  *            SCCP close/stop, idle for the timeout, or evicted at the cap.
- * Events are delivered synchronously from the call that caused them. */
+ * Events are delivered synchronously from the call that caused them. An
+ * endpoint whose call ended lingers a few seconds (no pinhole, still known)
+ * so media in flight after a BYE is still recognised as that call's. */
 #ifndef UCF_MEDIA_H
 #define UCF_MEDIA_H
 
@@ -77,8 +79,9 @@ void ucf_media_end_side(struct ucf_media *m, uint64_t call, uint32_t side,
 void ucf_media_set_established(struct ucf_media *m, uint64_t call);
 bool ucf_media_established(const struct ucf_media *m, uint64_t call);
 
-/* The endpoint at (family, addr, port, l4proto), or false. On a hit, *ref
- * names the entry for ucf_media_refresh and *ep is filled. */
+/* The endpoint at (family, addr, port, l4proto), live or lingering, or
+ * false. On a hit, *ref names the entry for ucf_media_refresh and *ep is
+ * filled. */
 struct ucf_media_ref {
 	uint32_t index, serial;
 };

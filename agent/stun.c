@@ -8,8 +8,8 @@
 #define COOKIE 0x2112a442u
 
 /* Attributes: 2-byte type, 2-byte length, value padded to 4 bytes. They must
- * tile the body exactly. classic: RFC 3489 attributes (1..0x000b, plus the
- * 0x8000+ comprehension-optional range). */
+ * tile the body exactly. classic (RFC 3489): lengths are multiples of 4;
+ * types are not checked (Zoom sends its own, e.g. 0x0101). */
 static bool attrs_ok(const uint8_t *p, size_t n, bool classic)
 {
 	size_t off = 0;
@@ -18,7 +18,7 @@ static bool attrs_ok(const uint8_t *p, size_t n, bool classic)
 			return false;
 		uint16_t type = ucf_rd16(p + off);
 		size_t len = ucf_rd16(p + off + 2);
-		if (classic && !((type >= 1 && type <= 0x000b) || type >= 0x8000))
+		if (classic && (len % 4 != 0 || type == 0))
 			return false;
 		size_t padded = classic ? len : (len + 3) & ~(size_t)3;
 		if (off + 4 + padded > n)

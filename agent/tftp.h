@@ -10,7 +10,7 @@
 
 #define UCF_TFTP_PORT 69
 
-/* RRQ/WRQ: opcode, file name, NUL, mode (netascii|octet|mail), NUL,
+/* RRQ/WRQ: opcode, file name (may be empty), NUL, mode (netascii|octet|mail), NUL,
  * then option/value pairs, each NUL-terminated, ending the datagram. */
 bool ucf_tftp_request(const uint8_t *p, size_t n);
 /* OACK: opcode 6, then option/value pairs as above. */
