@@ -4,4 +4,6 @@ AGENT_SRCS   += agent/decode.c agent/reasm.c agent/flow.c agent/stream.c agent/s
                 agent/meraki.c agent/h323.c agent/mgcp.c agent/iax.c agent/bfcp.c \
                 agent/zoom.c agent/media.c agent/risk.c agent/classify.c agent/capture.c \
                 agent/cmd_classify.c
-DEB_DEPS     += sip-tester tshark libndpi-bin time
+DEB_DEPS     += sip-tester tshark libndpi-bin time python3
+INTEG_TESTS  += tests/integration/classify_expect.py
+INTEG_TESTS  += tests/integration/classify_sipp.sh
