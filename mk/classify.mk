@@ -7,3 +7,7 @@ AGENT_SRCS   += agent/decode.c agent/reasm.c agent/flow.c agent/stream.c agent/s
 DEB_DEPS     += sip-tester tshark libndpi-bin time python3
 INTEG_TESTS  += tests/integration/classify_expect.py
 INTEG_TESTS  += tests/integration/classify_sipp.sh
+UNIT_TESTS   += classify_decode
+UNIT_TESTS   += classify_flow
+UNIT_TESTS   += classify_signalling
+UNIT_TESTS   += classify_recog
