@@ -55,14 +55,15 @@ int ucf_stream_feed(struct ucf_stream *s, uint32_t seq, const uint8_t *p, size_t
 	if (n == 0)
 		return 0;
 	if (s->synced) {
-		int32_t d = (int32_t)(seq - s->next_seq);
-		if (d < 0) { /* retransmission or overlap: keep only new bytes */
-			if ((uint32_t)-d >= n)
+		/* sequence space is modular: "behind" is within half of it */
+		uint32_t behind = s->next_seq - seq;
+		if (behind != 0 && behind < 0x80000000u) { /* retransmission or overlap */
+			if (behind >= n)
 				return 0;
-			p += (uint32_t)-d;
-			n -= (uint32_t)-d;
+			p += behind;
+			n -= behind;
 			seq = s->next_seq;
-		} else if (d > 0) { /* lost bytes: what was buffered is useless */
+		} else if (behind != 0) { /* lost bytes: what was buffered is useless */
 			s->len = 0;
 		}
 	}

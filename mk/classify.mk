@@ -11,3 +11,7 @@ UNIT_TESTS   += classify_decode
 UNIT_TESTS   += classify_flow
 UNIT_TESTS   += classify_signalling
 UNIT_TESTS   += classify_recog
+UNIT_TESTS   += classify_engine
+UNIT_TESTS   += classify_capture
+FUZZ_TARGETS += packet sip sdp sccp
+INTEG_TESTS  += tests/integration/classify_cli.sh
