@@ -741,8 +741,8 @@ static void handle(struct ucf_classifier *c, const struct ucf_pkt *pkt, uint64_t
 	unsigned dir = side; /* key side of the sender */
 	f->packets++;
 	f->bytes += wire;
-	ucf_flow_touch(c->flows, f, c->now_us);
-	if (cf->flags & CF_LEARNED)
+	/* media flowing keeps its learned endpoint alive; once a second is enough */
+	if (ucf_flow_touch(c->flows, f, c->now_us) && (cf->flags & CF_LEARNED))
 		ucf_media_refresh(c->media, cf->mref, c->now_us);
 	if (pkt->l4proto == IPPROTO_TCP && (pkt->tcp_flags & (UCF_TCP_FIN | UCF_TCP_RST)))
 		ucf_flow_set_tclass(c->flows, f, T_TCP_CLOSING, c->now_us);

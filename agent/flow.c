@@ -28,6 +28,7 @@ struct ucf_flow_table {
 	uint32_t nchunks, max_chunks;
 	uint32_t *buckets;
 	uint32_t mask;
+	uint32_t max_buckets; /* the bucket array doubles up to this as flows grow */
 	uint32_t free_head;
 	uint32_t count;
 	uint64_t evictions;
@@ -57,9 +58,12 @@ int ucf_flow_table_new(const struct ucf_flow_table_opts *o, ucf_flow_end_fn end,
 	t->stride = (sizeof(struct ucf_flow) + o->user_size + 7) & ~(size_t)7;
 	t->max_chunks = (o->max_flows + CHUNK - 1) / CHUNK;
 	t->chunks = calloc(t->max_chunks, sizeof(*t->chunks));
+	/* Buckets start small and double with the flow count: a bucket array
+	 * sized for the cap would miss the cache on every lookup. */
 	uint32_t nb = 1024;
-	while (nb < o->max_flows && nb < (1u << 30))
-		nb <<= 1;
+	t->max_buckets = 1024;
+	while (t->max_buckets < o->max_flows && t->max_buckets < (1u << 30))
+		t->max_buckets <<= 1;
 	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
 	if (!t->chunks || !t->buckets)
 		goto oom;
@@ -93,8 +97,16 @@ void ucf_flow_table_free(struct ucf_flow_table *t)
 
 void ucf_flow_key_make(struct ucf_flow_key *k, const struct ucf_pkt *pkt, unsigned *side)
 {
-	size_t alen = pkt->family == AF_INET ? 4 : 16;
-	int c = memcmp(pkt->src, pkt->dst, alen);
+	int c;
+	if (pkt->family == AF_INET) { /* IPv4: one word, no library call */
+		uint32_t a = (uint32_t)pkt->src[0] << 24 | (uint32_t)pkt->src[1] << 16 |
+			     (uint32_t)pkt->src[2] << 8 | pkt->src[3];
+		uint32_t b = (uint32_t)pkt->dst[0] << 24 | (uint32_t)pkt->dst[1] << 16 |
+			     (uint32_t)pkt->dst[2] << 8 | pkt->dst[3];
+		c = a < b ? -1 : a > b;
+	} else {
+		c = memcmp(pkt->src, pkt->dst, 16);
+	}
 	if (c == 0)
 		c = (int)pkt->sport - (int)pkt->dport;
 	const uint8_t *a0 = pkt->src, *a1 = pkt->dst;
@@ -112,6 +124,15 @@ void ucf_flow_key_make(struct ucf_flow_key *k, const struct ucf_pkt *pkt, unsign
 	k->family = pkt->family;
 	k->proto = pkt->l4proto;
 	k->pad[0] = k->pad[1] = 0;
+}
+
+/* 40-byte keys compared as five words: inline, no library call. */
+static inline bool key_eq(const struct ucf_flow_key *a, const struct ucf_flow_key *b)
+{
+	uint64_t x[5], y[5];
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
 static inline uint32_t key_hash(const struct ucf_flow_key *k)
@@ -159,7 +180,7 @@ struct ucf_flow *ucf_flow_find(const struct ucf_flow_table *t, const struct ucf_
 {
 	for (uint32_t i = t->buckets[key_hash(k) & t->mask]; i != NIL;) {
 		struct ucf_flow *f = at(t, i);
-		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+		if (key_eq(&f->key, k))
 			return f;
 		i = f->hnext;
 	}
@@ -176,6 +197,7 @@ static void release(struct ucf_flow_table *t, struct ucf_flow *f, enum ucf_flow_
 		pp = &at(t, *pp)->hnext;
 	*pp = f->hnext;
 	list_unlink(t, f);
+	f->used = 0;
 	f->hnext = t->free_head;
 	t->free_head = f->self;
 	t->count--;
@@ -192,6 +214,29 @@ static struct ucf_flow *oldest_idle(struct ucf_flow_table *t)
 			best = h;
 	}
 	return best;
+}
+
+/* Doubles the bucket array and rehashes (amortised: only while growing). */
+static void grow_buckets(struct ucf_flow_table *t)
+{
+	uint32_t nb = (t->mask + 1) * 2;
+	uint32_t *b = malloc((size_t)nb * sizeof(*b));
+	if (!b)
+		return; /* keep the longer chains */
+	memset(b, 0xff, (size_t)nb * sizeof(*b));
+	for (uint32_t c = 0; c < t->nchunks; c++) {
+		for (uint32_t i = 0; i < CHUNK; i++) {
+			struct ucf_flow *f = at(t, (c << CHUNK_SHIFT) | i);
+			if (!f->used)
+				continue;
+			uint32_t h = key_hash(&f->key) & (nb - 1);
+			f->hnext = b[h];
+			b[h] = f->self;
+		}
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->mask = nb - 1;
 }
 
 static struct ucf_flow *alloc_slot(struct ucf_flow_table *t)
@@ -215,6 +260,7 @@ static struct ucf_flow *alloc_slot(struct ucf_flow_table *t)
 		for (uint32_t i = CHUNK; i-- > 0;) {
 			struct ucf_flow *f = (struct ucf_flow *)(c + (size_t)i * t->stride);
 			f->self = base + i;
+			f->used = 0;
 			f->hnext = t->free_head;
 			t->free_head = base + i;
 		}
@@ -230,7 +276,7 @@ struct ucf_flow *ucf_flow_get(struct ucf_flow_table *t, const struct ucf_flow_ke
 	uint32_t b = key_hash(k) & t->mask;
 	for (uint32_t i = t->buckets[b]; i != NIL;) {
 		struct ucf_flow *f = at(t, i);
-		if (memcmp(&f->key, k, sizeof(*k)) == 0) {
+		if (key_eq(&f->key, k)) {
 			*created = false;
 			return f;
 		}
@@ -239,9 +285,14 @@ struct ucf_flow *ucf_flow_get(struct ucf_flow_table *t, const struct ucf_flow_ke
 	struct ucf_flow *f = alloc_slot(t);
 	if (!f)
 		return NULL;
+	if (t->count + 1 > t->mask + 1 && t->mask + 1 < t->max_buckets) {
+		grow_buckets(t);
+		b = key_hash(k) & t->mask;
+	}
 	uint32_t self = f->self;
 	memset(f, 0, t->stride);
 	f->self = self;
+	f->used = 1;
 	f->key = *k;
 	f->hnext = t->buckets[b];
 	t->buckets[b] = self;
@@ -253,15 +304,16 @@ struct ucf_flow *ucf_flow_get(struct ucf_flow_table *t, const struct ucf_flow_ke
 	return f;
 }
 
-void ucf_flow_touch(struct ucf_flow_table *t, struct ucf_flow *f, uint64_t now_us)
+bool ucf_flow_touch(struct ucf_flow_table *t, struct ucf_flow *f, uint64_t now_us)
 {
 	if (now_us <= f->last_us)
-		return;
+		return false;
 	f->last_us = now_us;
-	if (now_us - f->moved_us >= MOVE_GRANULARITY_US) {
-		list_unlink(t, f);
-		list_append(t, f, now_us);
-	}
+	if (now_us - f->moved_us < MOVE_GRANULARITY_US)
+		return false;
+	list_unlink(t, f);
+	list_append(t, f, now_us);
+	return true;
 }
 
 void ucf_flow_set_tclass(struct ucf_flow_table *t, struct ucf_flow *f, unsigned tclass,

@@ -25,7 +25,8 @@ struct ucf_flow {
 	uint32_t self;              /* own index */
 	uint8_t tclass;
 	uint8_t init_side; /* key side (0/1) that sent the first packet */
-	uint8_t pad2[6];
+	uint8_t used;      /* the slot holds a flow */
+	uint8_t pad2[5];
 	uint64_t first_us, last_us;
 	uint64_t moved_us; /* when last put at its list's tail */
 	uint64_t packets, bytes;
@@ -62,8 +63,9 @@ struct ucf_flow *ucf_flow_get(struct ucf_flow_table *t, const struct ucf_flow_ke
 			      uint64_t now_us, bool *created);
 struct ucf_flow *ucf_flow_find(const struct ucf_flow_table *t, const struct ucf_flow_key *k);
 
-/* Marks activity (cheap: the list position moves at most once a second). */
-void ucf_flow_touch(struct ucf_flow_table *t, struct ucf_flow *f, uint64_t now_us);
+/* Marks activity (cheap: the list position moves at most once a second).
+ * True when it moved: a once-a-second tick per active flow. */
+bool ucf_flow_touch(struct ucf_flow_table *t, struct ucf_flow *f, uint64_t now_us);
 
 void ucf_flow_set_tclass(struct ucf_flow_table *t, struct ucf_flow *f, unsigned tclass,
 			 uint64_t now_us);

@@ -43,7 +43,8 @@ struct ucf_media {
 	struct call *c;
 	uint32_t *eb, *cb; /* buckets */
 	uint32_t mask;
-	uint32_t efree, cfree;
+	uint32_t efree, cfree; /* free lists of released slots */
+	uint32_t eused, cused; /* slots never used start here: no init pass, no RSS */
 	uint32_t head, tail;         /* live entries, least recently active first */
 	uint32_t lhead, ltail;       /* ended entries lingering, oldest first */
 	uint32_t count, gen, serial;
@@ -94,11 +95,7 @@ int ucf_media_new(uint32_t cap, uint32_t timeout_s, ucf_media_event_fn fn, void 
 		goto oom;
 	memset(m->eb, 0xff, nb * sizeof(uint32_t));
 	memset(m->cb, 0xff, nb * sizeof(uint32_t));
-	for (uint32_t i = 0; i < cap; i++) {
-		m->e[i].hnext = i + 1 < cap ? i + 1 : NIL;
-		m->c[i].hnext = i + 1 < cap ? i + 1 : NIL;
-	}
-	m->efree = m->cfree = 0;
+	m->efree = m->cfree = NIL;
 	m->head = m->tail = NIL;
 	m->lhead = m->ltail = NIL;
 	*out = m;
@@ -131,10 +128,16 @@ static uint32_t call_find(const struct ucf_media *m, uint64_t id)
 static uint32_t call_get(struct ucf_media *m, uint64_t id)
 {
 	uint32_t i = call_find(m, id);
-	if (i != NIL || m->cfree == NIL)
+	if (i != NIL)
 		return i;
-	i = m->cfree;
-	m->cfree = m->c[i].hnext;
+	if (m->cfree != NIL) {
+		i = m->cfree;
+		m->cfree = m->c[i].hnext;
+	} else if (m->cused < m->cap) {
+		i = m->cused++;
+	} else {
+		return NIL;
+	}
 	struct call *c = &m->c[i];
 	uint32_t b = mix64(id) & m->mask;
 	c->id = id;
@@ -346,11 +349,17 @@ int ucf_media_learn(struct ucf_media *m, uint64_t call, uint32_t side,
 			entry_end(m, m->head, UCF_END_EVICTED);
 	}
 	uint32_t ci = call_get(m, call);
-	if (ci == NIL || m->efree == NIL)
+	if (ci == NIL)
 		return -ENOSPC;
-	i = m->efree;
+	if (m->efree != NIL) {
+		i = m->efree;
+		m->efree = m->e[i].hnext;
+	} else if (m->eused < m->cap) {
+		i = m->eused++;
+	} else {
+		return -ENOSPC;
+	}
 	struct entry *e = &m->e[i];
-	m->efree = e->hnext;
 	memset(e, 0, sizeof(*e));
 	e->ep = *ep;
 	e->side = side;

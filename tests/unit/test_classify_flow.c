@@ -66,12 +66,13 @@ static void test_key_is_bidirectional(void **state)
 static void test_get_find_expire(void **state)
 {
 	(void)state;
-	struct ucf_flow_table *t = table(1000);
+	struct ucf_flow_table *t = table(10000);
 	struct ucf_pkt p;
 	struct ucf_flow_key k;
 	unsigned side;
 	bool created;
-	for (uint32_t i = 0; i < 500; i++) {
+	/* 3000 flows: the bucket array grows (1024 -> 4096) on the way */
+	for (uint32_t i = 0; i < 3000; i++) {
 		mkpkt(&p, 0x0a000000 + i, 1000, 0x0b000000, 53);
 		ucf_flow_key_make(&k, &p, &side);
 		struct ucf_flow *f = ucf_flow_get(t, &k, 1000000, &created);
@@ -81,7 +82,12 @@ static void test_get_find_expire(void **state)
 			ucf_flow_set_tclass(t, f, 1, 1000000);
 		memset(ucf_flow_user(f), 0xab, 24);
 	}
-	assert_int_equal(ucf_flow_count(t), 500);
+	assert_int_equal(ucf_flow_count(t), 3000);
+	for (uint32_t i = 0; i < 3000; i += 7) { /* all still found after rehashing */
+		mkpkt(&p, 0x0a000000 + i, 1000, 0x0b000000, 53);
+		ucf_flow_key_make(&k, &p, &side);
+		assert_non_null(ucf_flow_find(t, &k));
+	}
 	mkpkt(&p, 0x0b000000, 53, 0x0a000007, 1000);
 	ucf_flow_key_make(&k, &p, &side);
 	struct ucf_flow *f = ucf_flow_find(t, &k);
@@ -92,8 +98,8 @@ static void test_get_find_expire(void **state)
 	ucf_flow_touch(t, f, 50000000);
 	/* class 0 flows idle 10 s expire; class 1 (100 s) stay */
 	ucf_flow_expire(t, 12000000);
-	assert_int_equal(ended[UCF_FLOW_EXPIRED], 250);
-	assert_int_equal(ucf_flow_count(t), 250);
+	assert_int_equal(ended[UCF_FLOW_EXPIRED], 1500);
+	assert_int_equal(ucf_flow_count(t), 1500);
 	ucf_flow_expire(t, 120000000);
 	assert_int_equal(ucf_flow_count(t), 1); /* the touched one */
 	ucf_flow_flush(t);
