@@ -9,6 +9,7 @@
 
 #define LIVE_BUFFER (4 << 20)
 #define LIVE_SNAPLEN 65535
+#define OFFLINE_BUFFER (1 << 20)
 
 const char ucf_capture_default_filter[] =
 	"(ip and (udp or (ip[6:2] & 0x3fff != 0) or (tcp and "
@@ -45,9 +46,17 @@ int ucf_capture_open_offline(const char *path, struct ucf_capture **out, char *e
 		return -ENOMEM;
 	}
 	c->offline = true;
-	c->p = pcap_open_offline(path, ebuf);
-	if (!c->p)
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return fail(c, -EIO, err, errlen, path, "cannot read capture", strerror(errno));
+	/* A large stdio buffer: libpcap reads header and data with fread, and
+	 * the default 4 KiB would cost a system call every dozen packets. */
+	setvbuf(fp, NULL, _IOFBF, OFFLINE_BUFFER);
+	c->p = pcap_fopen_offline(fp, ebuf);
+	if (!c->p) {
+		fclose(fp); /* pcap_close owns it only on success */
 		return fail(c, -EIO, err, errlen, path, "cannot read capture", ebuf);
+	}
 	c->dlt = pcap_datalink(c->p);
 	*out = c;
 	return 0;

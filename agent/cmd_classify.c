@@ -214,6 +214,21 @@ static void help(void)
 	ucf_cli_print_common_help();
 }
 
+/* Peak resident memory so far (VmHWM), in kB; 0 if unknown. */
+static long vm_hwm_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = 0;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -294,8 +309,9 @@ int cmd_classify(int argc, char **argv)
 		}
 		ucf_capture_close(cap);
 	}
-	ucf_classifier_flush(run.clf);
 	double t1 = now_s();
+	long hwm_kb = stats ? vm_hwm_kb() : 0; /* the classifier's own peak, before output */
+	ucf_classifier_flush(run.clf);
 	if (run.rows.oom) {
 		fprintf(stderr, "ucfence classify: out of memory\n");
 		status = 1;
@@ -315,9 +331,9 @@ int cmd_classify(int argc, char **argv)
 			double dt = t1 - t0 > 1e-9 ? t1 - t0 : 1e-9;
 			fprintf(stderr,
 				"classify: %llu frames in %.3f s: %.0f frames/s; %zu flows; peak RSS "
-				"%ld kB\n",
+				"%ld kB before output, %ld kB in all\n",
 				(unsigned long long)st.frames, dt, (double)st.frames / dt,
-				run.rows.nflows, ru.ru_maxrss);
+				run.rows.nflows, hwm_kb, ru.ru_maxrss);
 		}
 	}
 out:

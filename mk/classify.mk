@@ -15,3 +15,4 @@ UNIT_TESTS   += classify_engine
 UNIT_TESTS   += classify_capture
 FUZZ_TARGETS += packet sip sdp sccp
 INTEG_TESTS  += tests/integration/classify_cli.sh
+BENCHES      += tests/bench/classify_bench.sh

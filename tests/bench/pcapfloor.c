@@ -1,5 +1,7 @@
 /* pcapfloor — the floor of the benchmark: reads every packet of a capture
- * with libpcap and touches its first and last byte, nothing else. */
+ * with libpcap and touches its first and last byte, nothing else. It opens
+ * the file as ucfence does (pcap_fopen_offline on a stream with a 1 MiB
+ * buffer), so the ratio measures the classifier, not the I/O method. */
 #include <pcap/pcap.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,7 +14,11 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "usage: pcapfloor FILE\n"), 2;
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	pcap_t *p = pcap_open_offline(argv[1], err);
+	FILE *fp = fopen(argv[1], "rb");
+	if (!fp)
+		return perror(argv[1]), 1;
+	setvbuf(fp, NULL, _IOFBF, 1 << 20);
+	pcap_t *p = pcap_fopen_offline(fp, err);
 	if (!p)
 		return fprintf(stderr, "pcapfloor: %s\n", err), 1;
 	struct pcap_pkthdr *h;
