@@ -308,19 +308,23 @@ static void decide(struct ucf_classifier *c, struct ucf_flow *f, struct cflow *c
 static void check_learned(struct ucf_classifier *c, struct ucf_flow *f, struct cflow *cf)
 {
 	cf->media_gen = ucf_media_generation(c->media);
-	struct ucf_media_endpoint ep;
-	struct ucf_media_ref ref;
+	struct ucf_media_endpoint ep = {0}, e2;
+	struct ucf_media_ref ref = {0}, r2;
 	bool hit = false;
-	for (unsigned s = 0; s < 2 && !hit; s++)
-		hit = ucf_media_lookup(c->media, f->key.family, f->key.addr[s], f->key.port[s],
-				       f->key.proto, &ep, &ref);
+	for (unsigned s = 0; s < 2; s++) {
+		if (!ucf_media_lookup(c->media, f->key.family, f->key.addr[s], f->key.port[s],
+				      f->key.proto, &e2, &r2))
+			continue;
+		if (e2.kind == UCF_MEDIA_RTP && !e2.srtp)
+			risk(c, UCF_RISK_UNENCRYPTED_RTP, e2.family, e2.addr, D_RTP);
+		if (!hit)
+			ep = e2, ref = r2, hit = true;
+	}
 	if (!hit)
 		return;
 	cf->flags |= CF_LEARNED;
 	cf->mref = ref;
 	ucf_media_refresh(c->media, ref, c->now_us);
-	if (ep.kind == UCF_MEDIA_RTP && !ep.srtp)
-		risk(c, UCF_RISK_UNENCRYPTED_RTP, ep.family, ep.addr, D_RTP);
 	/* A flow already recognised by its own packets keeps its class (ICE:
 	 * the first recognisable packet decides); heuristic RTP/RTCP and
 	 * undecided flows become learned media. */
