@@ -13,7 +13,7 @@ VERSION    := 0.1.0
 
 CC       ?= cc
 ASAN_CC  ?= clang
-PKGS     := yaml-0.1 jansson libnftnl libmnl libpcap libcurl
+PKGS     := yaml-0.1 jansson libnftnl libmnl libpcap libcurl libnetfilter_log
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
