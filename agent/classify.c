@@ -684,7 +684,8 @@ static void recognise_tcp(struct ucf_classifier *c, struct ucf_flow *f, struct c
 		signalling(c, cf, dir, pkt);
 		return;
 	}
-	if (n >= 5 && p[0] == 0x16 && p[1] == 3 && p[2] <= 4) { /* TLS handshake record */
+	/* a TLS record (any content type: the capture may start mid-session) */
+	if (n >= 5 && p[0] >= 20 && p[0] <= 23 && p[1] == 3 && p[2] <= 4 && ucf_rd16(p + 3) > 0) {
 		if (pkt->sport == SIP_TLS_PORT || pkt->dport == SIP_TLS_PORT)
 			decide(c, f, cf, UCF_TARGET, UCF_CLASS_SIP_TLS, R_SIP_TLS, true);
 		else if (pkt->sport == SCCP_TLS_PORT || pkt->dport == SCCP_TLS_PORT)

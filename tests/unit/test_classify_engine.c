@@ -286,6 +286,12 @@ static void test_non_target(void **state)
 	const char *get = "GET /index.m3u8 HTTP/1.1\r\nHost: x\r\n\r\n";
 	struct ucf_packet_result r = send_tcp(c, A, 5060, B, 8888, 1, get, strlen(get));
 	assert_int_equal(r.verdict, UCF_NON_TARGET);
+	/* TLS: SIP-TLS on 5061 (even mid-session), not UC on 443 */
+	r = send_tcp(c, A, 40100, B, 5061, 1, "\x17\x03\x03\x00\x05hello", 10);
+	assert_int_equal(r.verdict, UCF_TARGET);
+	assert_int_equal(r.cls, UCF_CLASS_SIP_TLS);
+	r = send_tcp(c, A, 40101, B, 443, 1, "\x16\x03\x01\x00\x05hello", 10);
+	assert_int_equal(r.verdict, UCF_NON_TARGET);
 	/* unknown UDP: undecided for a while, then non-target */
 	uint8_t junk[40];
 	memset(junk, 0x41, sizeof(junk));
