@@ -18,7 +18,7 @@
 #include "flow.h"
 #include "h323.h"
 #include "iax.h"
-#include "meraki.h"
+#include "merakitraffic.h"
 #include "mgcp.h"
 #include "reasm.h"
 #include "rtp.h"

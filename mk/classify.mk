@@ -1,7 +1,7 @@
 # Classifier: capture, decoder, flows, recognisers, learned media, `classify`.
 AGENT_SRCS   += agent/decode.c agent/reasm.c agent/flow.c agent/stream.c agent/sip.c \
                 agent/sdp.c agent/sccp.c agent/rtp.c agent/stun.c agent/dtls.c agent/tftp.c \
-                agent/meraki.c agent/h323.c agent/mgcp.c agent/iax.c agent/bfcp.c \
+                agent/merakitraffic.c agent/h323.c agent/mgcp.c agent/iax.c agent/bfcp.c \
                 agent/zoom.c agent/media.c agent/risk.c agent/classify.c agent/capture.c \
                 agent/cmd_classify.c
 DEB_DEPS     += sip-tester tshark libndpi-bin time python3

@@ -14,7 +14,7 @@
 #include "dtls.h"
 #include "h323.h"
 #include "iax.h"
-#include "meraki.h"
+#include "merakitraffic.h"
 #include "mgcp.h"
 #include "rtp.h"
 #include "stun.h"

@@ -1,8 +1,8 @@
-/* meraki.h — Meraki appliance traffic: the cloud controller tunnel (UDP 7351)
+/* merakitraffic.h — Meraki appliance traffic: the cloud controller tunnel (UDP 7351)
  * and AutoVPN registry (UDP 9350-9381). Both carry Meraki's tunnel header,
  * whose first four bytes are fe f7 28 91. */
-#ifndef UCF_MERAKI_H
-#define UCF_MERAKI_H
+#ifndef UCF_MERAKITRAFFIC_H
+#define UCF_MERAKITRAFFIC_H
 
 #include <stdbool.h>
 #include <stddef.h>

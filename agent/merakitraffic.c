@@ -1,6 +1,6 @@
-/* meraki.c — see meraki.h. The header check is what nDPI uses for
+/* merakitraffic.c — see meraki.h. The header check is what nDPI uses for
  * MerakiCloud; a port alone is never enough. */
-#include "meraki.h"
+#include "merakitraffic.h"
 
 #include "bytes.h"
 
