@@ -1,4 +1,4 @@
-/* merakitraffic.c — see meraki.h. The header check is what nDPI uses for
+/* merakitraffic.c — see merakitraffic.h. The header check is what nDPI uses for
  * MerakiCloud; a port alone is never enough. */
 #include "merakitraffic.h"
 
