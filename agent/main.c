@@ -12,6 +12,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "check", cmd_check, "validate the site config and the service catalog" },
+	{ "watch", cmd_watch, "watch the Meraki Dashboard for packet captures (--once: poll once)" },
+	{ "alerts", cmd_alerts, "print the alert spool (--json, --since DURATION)" },
 };
 
 static void usage(FILE *out)

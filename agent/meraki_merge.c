@@ -123,6 +123,9 @@ static int on_capture(struct run *r, const json_t *f)
 	const char *id = ucf_mfinding_str(f, "key"), *status = ucf_mfinding_str(f, "status");
 	json_t *entry = json_object_get(r->captures, id);
 	if (entry) {
+		/* ts is when it was last listed: what drops out of the lists is
+		 * forgotten after keep, what stays listed is remembered. */
+		json_object_set_new(entry, "ts", json_integer(r->m->now));
 		const char *was = json_string_value(json_object_get(entry, "status"));
 		if (status && (!was || strcmp(was, status) != 0)) {
 			const char *alert = json_string_value(json_object_get(entry, "alert"));
@@ -132,8 +135,7 @@ static int on_capture(struct run *r, const json_t *f)
 		}
 		return 0;
 	}
-	entry = json_pack("{s:s?, s:I}", "status", status, "ts",
-			  (json_int_t)ts_or_now(f, r->m->now));
+	entry = json_pack("{s:s?, s:I}", "status", status, "ts", (json_int_t)r->m->now);
 	if (is_history(r, f, UCF_MS_CAPTURES)) {
 		r->history++;
 		return json_object_set_new(r->captures, id, entry) < 0 ? -ENOMEM : 0;
@@ -153,6 +155,7 @@ static int on_schedule(struct run *r, const json_t *f)
 	if (entry) {
 		bool was = json_is_true(json_object_get(entry, "enabled"));
 		json_object_set_new(entry, "enabled", json_boolean(enabled));
+		json_object_set_new(entry, "ts", json_integer(r->m->now));
 		if (was == enabled)
 			return 0;
 		if (!enabled) {
@@ -164,8 +167,7 @@ static int on_schedule(struct run *r, const json_t *f)
 			 (long long)ts_or_now(f, r->m->now));
 		return add_fresh(r, f, key);
 	}
-	entry = json_pack("{s:b, s:I}", "enabled", enabled, "ts",
-			  (json_int_t)ts_or_now(f, r->m->now));
+	entry = json_pack("{s:b, s:I}", "enabled", enabled, "ts", (json_int_t)r->m->now);
 	json_object_set_new(r->schedules, id, entry);
 	/* A schedule is news if created (or changed) within the horizon. */
 	if (is_history(r, f, UCF_MS_SCHEDULES)) {
@@ -187,7 +189,7 @@ static void mark_seen(struct run *r, const json_t *f)
 {
 	char k[256];
 	seen_key(f, k, sizeof(k));
-	json_object_set_new(r->seen, k, json_integer(ts_or_now(f, r->m->now)));
+	json_object_set_new(r->seen, k, json_integer(r->m->now));
 }
 
 static const json_t *matching_activity(struct run *r, const json_t *f)
@@ -282,8 +284,10 @@ static int on_secondaries(struct run *r, const json_t *findings, json_t *pending
 	json_array_foreach (candidates, i, c) {
 		char k[256];
 		seen_key(c, k, sizeof(k));
-		if (json_object_get(r->seen, k))
+		if (json_object_get(r->seen, k)) {
+			mark_seen(r, c); /* still listed: remember it longer */
 			continue;
+		}
 		enum ucf_msource src = (enum ucf_msource)ucf_msource_parse(ucf_mfinding_str(c, "source"));
 		if (is_history(r, c, src)) {
 			r->history++;
