@@ -7,3 +7,4 @@ AGENT_SRCS += agent/timefmt.c agent/statefile.c agent/alert.c agent/alert_kinds.
               agent/meraki_parse.c agent/meraki_alerts.c agent/meraki_merge.c \
               agent/meraki_fetch.c agent/meraki.c agent/cmd_watch.c agent/cmd_alerts.c
 DEB_DEPS   += libsystemd-dev libssl-dev libpsl-dev python3 openssl
+INTEG_TESTS += tests/integration/meraki.sh
