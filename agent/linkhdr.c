@@ -118,9 +118,13 @@ int ucf_link_find(const char *header, const char *rel, char **url)
 			p = skip_element(p);
 			continue;
 		}
-		const char *start = ++p, *gt = strchr(p, '>');
+		const char *start = ++p, *gt = strpbrk(p, "<>");
 		if (!gt)
 			break; /* an unterminated <...>: nothing after it can be read */
+		if (*gt == '<') { /* a URL holds no '<': this one is broken, the next starts here */
+			p = gt;
+			continue;
+		}
 		const char *end;
 		bool match = params_match(gt + 1, rel, &end);
 		if (match) {

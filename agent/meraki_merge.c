@@ -341,7 +341,8 @@ static int emit(struct run *r, struct ucf_alert_list *out, char *err, size_t err
 	/* Oldest activity first; the index breaks ties, as qsort is not stable. */
 	for (size_t i = 0; i < r->nfresh; i++)
 		r->fresh[i].ts = r->fresh[i].ts * 4096 + (int64_t)(i % 4096);
-	qsort(r->fresh, r->nfresh, sizeof(*r->fresh), by_ts);
+	if (r->nfresh > 1)
+		qsort(r->fresh, r->nfresh, sizeof(*r->fresh), by_ts);
 	for (size_t i = 0; i < r->nfresh; i++) {
 		struct fresh *f = &r->fresh[i];
 		struct ucf_alert *a;

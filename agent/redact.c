@@ -26,7 +26,7 @@ static size_t uri_at(const char *s, const char *p)
 		size_t n = strlen(schemes[i]);
 		if (strncasecmp(p, schemes[i], n) == 0 && p[n] && !isspace((unsigned char)p[n])) {
 			size_t len = n;
-			while (p[len] && !isspace((unsigned char)p[len]) && !strchr("<>\"',;", p[len]))
+			while (p[len] && !isspace((unsigned char)p[len]) && !strchr("<>\"',", p[len]))
 				len++;
 			return len;
 		}
