@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,11 @@ int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct uc
 	f->cfg = cfg;
 	f->r = r;
 	f->lock_fd = -1;
+	char spool_dir[4096];
+	snprintf(spool_dir, sizeof(spool_dir), "%s", cfg->alerts.spool);
 	int rc = ucf_mkdir_p(cfg->state_dir, 0700, err, errlen);
+	if (rc == 0) /* the spool may live elsewhere: readable by the admin group */
+		rc = ucf_mkdir_p(dirname(spool_dir), 0750, err, errlen);
 	if (rc == 0)
 		rc = take_lock(f, err, errlen);
 	if (rc == 0)

@@ -403,6 +403,8 @@ static void finish_cycle(struct ucf_meraki *m)
 	struct ucf_mmerge mm = {
 		.site = m->cfg->site.name, .org = m->cfg->meraki.organization_id, .now = m->start,
 		.window = (int64_t)m->cfg->meraki.correlation_window_s, .keep = KEEP_S,
+		.primaries_complete = json_object_get(m->cursor_updates, "captures") &&
+				      json_object_get(m->cursor_updates, "schedules"),
 	};
 	/* Horizons as the jobs were planned (before this cycle's cursors). */
 	static const int64_t ages[UCF_MS_COUNT] = { MAX_T0_AGE, MAX_T0_AGE, MAX_T0_AGE_API,

@@ -315,7 +315,7 @@ static int on_secondaries(struct run *r, const json_t *findings, json_t *pending
 			mark_seen(r, c);
 			continue;
 		}
-		if (r->m->now - ts_or_now(c, r->m->now) < r->m->window) {
+		if (r->m->now - ts_or_now(c, r->m->now) < r->m->window || !r->m->primaries_complete) {
 			json_array_append(pending, c); /* the capture may show up next cycle */
 			continue;
 		}

@@ -17,6 +17,7 @@
 #define UCF_MERAKI_MERGE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,9 @@ struct ucf_mmerge {
 	int64_t horizon[UCF_MS_COUNT]; /* per source; INT64_MIN: everything is news */
 	int64_t window;                /* correlation window, seconds */
 	int64_t keep;                  /* how long seen entries are remembered, seconds */
+	bool primaries_complete;       /* captures and schedules were read in full this cycle:
+					* otherwise nothing held is alerted on its own (its
+					* capture may be on the page that failed) */
 };
 
 struct ucf_alert_list {

@@ -76,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	json_t *state = ucf_mstate_new("549236");
 	struct ucf_mmerge m = { .site = "fuzz-site", .org = "549236", .now = 1700000000,
-				.window = 300, .keep = 172800 };
+				.window = 300, .keep = 172800,
+				.primaries_complete = true };
 	for (int i = 0; i < UCF_MS_COUNT; i++)
 		m.horizon[i] = 1600000000;
 	for (int pass = 0; pass < 2; pass++) {

@@ -28,7 +28,7 @@ static void on_note(void *ctx, const char *text)
 static struct ucf_mmerge ctx_at(int64_t now)
 {
 	struct ucf_mmerge m = { .site = "b1", .org = "549236", .now = now, .window = 300,
-				.keep = 2 * 86400 };
+				.keep = 2 * 86400, .primaries_complete = true };
 	for (int i = 0; i < UCF_MS_COUNT; i++)
 		m.horizon[i] = T0 - 86400;
 	return m;
@@ -203,6 +203,27 @@ static void test_held_then_merged_or_alerted(void **state)
 	json_decref(st);
 }
 
+static void test_nothing_alone_while_captures_unread(void **state)
+{
+	(void)state;
+	json_t *st = ucf_mstate_new("549236");
+	struct ucf_alert_list out = { 0 };
+	struct ucf_mmerge m = ctx_at(T0);
+	m.primaries_complete = false; /* the captures page failed this cycle */
+	json_t *f = json_pack("[o]", secondary("apiRequests", "r", T0 - 1000, "100", "capture"));
+	assert_int_equal(ucf_mmerge(st, &m, f, &out, NULL, NULL, err, sizeof(err)), 0);
+	json_decref(f);
+	assert_int_equal(out.count, 0);
+	assert_int_equal(json_array_size(json_object_get(st, "pending")), 1);
+	/* next cycle reads the captures: the request belongs to one */
+	struct ucf_alert_list l = merge(st, T0 + 60, json_pack("[o]", capture("c", T0 - 1001, "100", "completed")));
+	assert_int_equal(l.count, 1);
+	assert_string_equal(l.items[0]->kind, "packet-capture");
+	assert_non_null(json_object_get(l.items[0]->details, "api_requests"));
+	ucf_alert_list_free(&l);
+	json_decref(st);
+}
+
 static void test_unmatched_entries_grouped(void **state)
 {
 	(void)state;
@@ -278,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_one_activity_many_sources),
 		cmocka_unit_test(test_identities_must_agree),
 		cmocka_unit_test(test_held_then_merged_or_alerted),
+		cmocka_unit_test(test_nothing_alone_while_captures_unread),
 		cmocka_unit_test(test_unmatched_entries_grouped),
 		cmocka_unit_test(test_schedules),
 		cmocka_unit_test(test_order_severity_and_prune),
