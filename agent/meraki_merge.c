@@ -294,16 +294,22 @@ static int on_secondaries(struct run *r, const json_t *findings, json_t *pending
 			mark_seen(r, c);
 			continue;
 		}
-		bool attached = false;
-		for (size_t j = 0; j < r->nfresh && !attached; j++) {
+		/* The closest in time of the new captures it correlates with: one
+		 * admin may start captures at two sites minutes apart. */
+		struct fresh *best = NULL;
+		int64_t best_d = INT64_MAX, t = ts_or_now(c, r->m->now);
+		for (size_t j = 0; j < r->nfresh; j++) {
 			int lsrc = ucf_msource_parse(ucf_mfinding_str(r->fresh[j].lead, "source"));
-			if ((lsrc == UCF_MS_CAPTURES || lsrc == UCF_MS_SCHEDULES) &&
+			int64_t d = ts_or_now(r->fresh[j].lead, r->m->now) - t;
+			d = d < 0 ? -d : d;
+			if ((lsrc == UCF_MS_CAPTURES || lsrc == UCF_MS_SCHEDULES) && d < best_d &&
 			    correlates(c, r->fresh[j].lead, r->m->window, r->m->now)) {
-				json_array_append(r->fresh[j].attached, c);
-				attached = true;
+				best = &r->fresh[j];
+				best_d = d;
 			}
 		}
-		if (attached) {
+		if (best) {
+			json_array_append(best->attached, c);
 			mark_seen(r, c);
 			continue;
 		}

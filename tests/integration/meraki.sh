@@ -215,7 +215,13 @@ for i in 1 2 3; do
 done
 grep -q "authentication failed: .*HTTP 401" badkey1.err; ok "a 401 is reported as an authentication failure" $?
 "$sim/scenario.py" new sc.json --key-file "$tmp/key"
-run recover 0 watch --once -c cfg.yaml
+run recover 0 watch --once --json -c cfg.yaml
+py "watch --json prints only alert objects on stdout" <<'PY'
+import json, sys
+lines = open(sys.argv[1] + "/recover.out").read().splitlines()
+kinds = [json.loads(l)["kind"] for l in lines]
+assert kinds == ["monitoring-recovered"], kinds
+PY
 py "one monitoring-degraded and one monitoring-recovered alert" <<'PY'
 import json, sys
 alerts = [json.loads(l) for l in open(sys.argv[1] + "/state/alerts.jsonl")]

@@ -150,6 +150,22 @@ static void test_one_activity_many_sources(void **state)
 	json_decref(st);
 }
 
+static void test_closest_capture_wins(void **state)
+{
+	(void)state;
+	json_t *st = ucf_mstate_new("549236");
+	json_t *far = capture("far", T0 - 200, "100", "capturing");
+	json_object_set_new(far, "network_id", json_string("N_9"));
+	struct ucf_alert_list l = merge(st, T0, json_pack("[o, o, o]", far, capture("near", T0 - 20, "100", "capturing"),
+							  secondary("apiRequests", "r", T0 - 19, "100", "capture")));
+	assert_int_equal(l.count, 2);
+	for (size_t i = 0; i < l.count; i++)
+		assert_int_equal(json_object_get(l.items[i]->details, "api_requests") != NULL,
+				 strcmp(detail(l.items[i], "capture_id"), "near") == 0);
+	ucf_alert_list_free(&l);
+	json_decref(st);
+}
+
 static void test_identities_must_agree(void **state)
 {
 	(void)state;
@@ -297,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_capture_once_status_recorded),
 		cmocka_unit_test(test_history_before_horizon),
 		cmocka_unit_test(test_one_activity_many_sources),
+		cmocka_unit_test(test_closest_capture_wins),
 		cmocka_unit_test(test_identities_must_agree),
 		cmocka_unit_test(test_held_then_merged_or_alerted),
 		cmocka_unit_test(test_nothing_alone_while_captures_unread),
