@@ -411,10 +411,16 @@ static void finish_cycle(struct ucf_meraki *m)
 						    MAX_T0_AGE, MAX_T0_AGE, MAX_T0_AGE };
 	for (int s = 0; s < UCF_MS_COUNT; s++)
 		mm.horizon[s] = horizon(m, ucf_msource_name((enum ucf_msource)s), ages[s]);
-	/* Events have one cursor per network: the earliest is the safe horizon. */
-	for (size_t i = 0; i < m->njobs; i++)
-		if (m->jobs[i].source == UCF_MS_EVENTS && m->jobs[i].t0 < mm.horizon[UCF_MS_EVENTS])
+	/* Events have one cursor per network: the earliest of this cycle's is
+	 * the horizon (an older event on a page is history). */
+	bool events = false;
+	for (size_t i = 0; i < m->njobs; i++) {
+		if (m->jobs[i].source != UCF_MS_EVENTS)
+			continue;
+		if (!events || m->jobs[i].t0 < mm.horizon[UCF_MS_EVENTS])
 			mm.horizon[UCF_MS_EVENTS] = m->jobs[i].t0;
+		events = true;
+	}
 
 	struct ucf_alert_list alerts = { 0 };
 	bool saved_ok = true;

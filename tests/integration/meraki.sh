@@ -28,7 +28,7 @@ py() { local name=$1; shift; python3 - "$tmp" "$@" >"$tmp/py.out" 2>&1; local rc
 	ok "$name" $rc; [ $rc = 0 ] || sed 's/^/    /' "$tmp/py.out"; }
 # run NAME WANT_RC ARGS...: ucfence with output kept as $tmp/NAME.out/.err
 run() { local name=$1 want=$2; shift 2
-	"$bin" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"; local rc=$?
+	timeout -k 5 90 "$bin" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"; local rc=$? # a hang fails
 	if [ "$rc" = "$want" ]; then echo "PASS: $name exits $want"; else
 		echo "FAIL: $name exits $rc, wanted $want"; sed 's/^/    /' "$tmp/$name.err" | head -20; fi; }
 wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
