@@ -320,7 +320,7 @@ static void on_response(void *ctx, const struct ucf_http_response *resp)
 			return;
 		}
 		/* The organization's budget is spent: nothing goes out before then. */
-		long wait_s = resp->retry_after_s >= 0 ? resp->retry_after_s : 1;
+		long wait_s = resp->retry_after_s >= 1 ? resp->retry_after_s : 1;
 		if (wait_s > 300)
 			wait_s = 300;
 		uint64_t until = ucf_mono_ms() + (uint64_t)wait_s * 1000u;

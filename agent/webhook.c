@@ -157,8 +157,9 @@ static void on_retry(void *ctx)
 static void schedule_retry(struct ucf_webhook *w, long retry_after_s)
 {
 	uint64_t delay;
-	if (retry_after_s >= 0) {
-		delay = (uint64_t)(retry_after_s > 3600 ? 3600 : retry_after_s) * 1000u;
+	if (retry_after_s >= 0) { /* at least 1 s: "0" must not turn into a busy loop */
+		delay = (uint64_t)(retry_after_s > 3600 ? 3600 : retry_after_s < 1 ? 1 : retry_after_s) *
+			1000u;
 	} else {
 		unsigned shift = w->consecutive_failures > 9 ? 9 : w->consecutive_failures;
 		uint64_t cap = 1000u << shift;
