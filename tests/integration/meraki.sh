@@ -293,6 +293,15 @@ run alerts-since 0 alerts -c cfg.yaml --since 1h
 [ "$(wc -l <alerts-since.out)" = "$(wc -l <state/alerts.jsonl)" ]; ok "alerts --since 1h lists the recent alerts" $?
 run alerts-bad-since 2 alerts -c cfg.yaml --since soon
 
+# ---- TLS is verified: a server the CA did not sign gets no request ----------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other-ca.pem -days 2 \
+	-subj "/CN=another CA" 2>/dev/null
+sed "s#ca_file: $tmp/ca.pem#ca_file: $tmp/other-ca.pem#" cfg.yaml >cfg-other-ca.yaml
+before=$(wc -l <api.log)
+run other-ca 0 watch --once -c cfg-other-ca.yaml
+grep -qi "certificate" other-ca.err; ok "an unverifiable server certificate is refused" $?
+[ "$(wc -l <api.log)" = "$before" ]; ok "no HTTP request reached a server that failed verification" $?
+
 # ---- the key went nowhere ----------------------------------------------------
 leaks=$(grep -rlF "$key" "$tmp" | grep -v -e "^$tmp/key$")
 [ -z "$leaks" ]; ok "the API key appears in no output, log, spool or state file" $?
