@@ -8,6 +8,6 @@ AGENT_SRCS += agent/timefmt.c agent/statefile.c agent/alert.c agent/alert_kinds.
               agent/meraki_fetch.c agent/meraki.c agent/cmd_watch.c agent/cmd_alerts.c
 DEB_DEPS   += libsystemd-dev libssl-dev libpsl-dev python3 openssl
 INTEG_TESTS += tests/integration/meraki.sh
-FUZZ_TARGETS += meraki_json link
+FUZZ_TARGETS += meraki_json linkhdr
 UNIT_TESTS   += linkhdr urlpolicy alert feed apikey meraki_parse meraki_merge reactor
 BENCHES    += tests/bench/meraki_calls.sh tests/bench/meraki_budget.py
