@@ -4,6 +4,8 @@
 #define UCF_COMMANDS_H
 
 int cmd_check(int argc, char **argv);
-int cmd_classify(int, char **);
+int cmd_classify(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
 
 #endif

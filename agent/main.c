@@ -13,6 +13,8 @@ struct command {
 static const struct command commands[] = {
 	{ "check", cmd_check, "validate the site config and the service catalog" },
 	{ "classify", cmd_classify, "classify the flows of packet captures (target or not)" },
+	{ "watch", cmd_watch, "watch the Meraki Dashboard for packet captures (--once: poll once)" },
+	{ "alerts", cmd_alerts, "print the alert spool (--json, --since DURATION)" },
 };
 
 static void usage(FILE *out)
