@@ -100,6 +100,14 @@ int ucf_capture_open_live(const char *ifname, const char *filter, bool promisc,
 	return 0;
 }
 
+int ucf_capture_inbound_only(struct ucf_capture *c, char *err, size_t errlen)
+{
+	if (pcap_setdirection(c->p, PCAP_D_IN) < 0)
+		return fail(c, -EIO, err, errlen, c->name, "cannot select inbound packets",
+			    pcap_geterr(c->p));
+	return 0;
+}
+
 void ucf_capture_close(struct ucf_capture *c)
 {
 	if (!c)

@@ -30,6 +30,11 @@ int ucf_capture_open_offline(const char *path, struct ucf_capture **out, char *e
 /* filter NULL: ucf_capture_default_filter. */
 int ucf_capture_open_live(const char *ifname, const char *filter, bool promisc,
 			  struct ucf_capture **out, char *err, size_t errlen);
+/* Live only: see packets as they enter the interface, not as they leave. A
+ * forwarded packet enters the gateway by exactly one interface, so the agent
+ * capturing on several sees each packet once. On failure the capture is
+ * closed. */
+int ucf_capture_inbound_only(struct ucf_capture *cap, char *err, size_t errlen);
 void ucf_capture_close(struct ucf_capture *cap);
 
 /* The fd to poll (live), or -1. */
