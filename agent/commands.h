@@ -4,5 +4,8 @@
 #define UCF_COMMANDS_H
 
 int cmd_check(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_flush(int argc, char **argv);
 
 #endif

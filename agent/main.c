@@ -12,6 +12,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "check", cmd_check, "validate the site config and the service catalog" },
+	{ "plan", cmd_plan, "print the nftables ruleset and routes apply would install" },
+	{ "apply", cmd_apply, "install the ruleset (one transaction) and the routes" },
+	{ "flush", cmd_flush, "remove ucfence's table and routes" },
 };
 
 static void usage(FILE *out)

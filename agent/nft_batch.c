@@ -1,0 +1,993 @@
+/* nft_batch.c — ruleset model → one nftables netlink batch.
+ *
+ * The bytecode mirrors what nft 1.0.x generates for the text nft_text.c
+ * prints (same expressions, registers, dependencies, set flags and set
+ * userdata), so `nft list table inet ucfence` shows the same ruleset whether
+ * ucfence or `nft -f` installed it. Objects (table, counters, sets, chains,
+ * rules) are libnftnl objects; set elements are written straight with libmnl
+ * because a site can have 100,000 of them and each would otherwise be a
+ * separate allocation. */
+#include "nft_batch.h"
+
+/* glibc's netinet/in.h must precede the linux/ headers that pull in linux/in.h. */
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <endian.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/object.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft_text.h"
+
+/* Datatype ids of nftables (src/datatype.h) and its concatenation encoding
+ * (each member shifted by TYPE_BITS): the set key types nft lists by. */
+enum { TYPE_IPADDR = 7, TYPE_IP6ADDR = 8, TYPE_INET_PROTOCOL = 12, TYPE_INET_SERVICE = 13,
+       TYPE_ICMP6_TYPE = 29, TYPE_IFNAME = 41, TYPE_BITS = 6 };
+/* nftables' byteorder enum and EXPR_CONCAT, as stored in set userdata. */
+enum { BYTEORDER_HOST = 1, BYTEORDER_BIG = 2, NFT_EXPR_CONCAT = 13 };
+
+#define MSG_ROOM (16 * 1024) /* any object message but element lists */
+
+enum msg_kind { M_BEGIN, M_END, M_TABLE_ADD, M_TABLE_DEL, M_COUNTER, M_SET, M_ELEMS, M_CHAIN,
+		M_RULE, M_MEDIA_ADD, M_MEDIA_DEL };
+
+struct msg {
+	uint32_t seq;
+	size_t off;         /* of its nlmsghdr in buf */
+	enum msg_kind kind;
+	size_t index;       /* counter, set, chain or rule index */
+	size_t elem_first;  /* M_ELEMS/M_MEDIA_*: first entry in elem_src */
+	char name[UCF_NAME_MAX];
+};
+
+struct ucf_batch {
+	char *buf;
+	size_t len, cap;
+	struct msg *msgs;
+	size_t nmsgs, msgs_cap;
+	uint32_t first_seq, seq;
+	size_t *elem_src; /* netlink element → model element, per element message */
+	size_t nelem_src, elem_src_cap;
+	const struct ucf_ruleset *rs;
+	const struct ucf_media *media;
+};
+
+static int grow(void **items, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 4096 / size + 1;
+	while (ncap < need)
+		ncap *= 2;
+	void *p = realloc(*items, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*items = p;
+	*cap = ncap;
+	return 0;
+}
+
+struct ucf_batch *ucf_batch_new(uint32_t first_seq)
+{
+	struct ucf_batch *b = calloc(1, sizeof(*b));
+	if (b)
+		b->first_seq = b->seq = first_seq;
+	return b;
+}
+
+void ucf_batch_free(struct ucf_batch *b)
+{
+	if (!b)
+		return;
+	free(b->buf);
+	free(b->msgs);
+	free(b->elem_src);
+	free(b);
+}
+
+/* Reserves room for one message and records it; the caller builds the
+ * message at the returned header and calls msg_done(). Reserving first
+ * means the buffer never moves while libmnl nests point into it. */
+static struct nlmsghdr *msg_start(struct ucf_batch *b, enum msg_kind kind, uint16_t type,
+				  uint16_t flags, size_t room)
+{
+	if (grow((void **)&b->buf, &b->cap, b->len + room, 1) < 0 ||
+	    grow((void **)&b->msgs, &b->msgs_cap, b->nmsgs + 1, sizeof(*b->msgs)) < 0)
+		return NULL;
+	memset(b->buf + b->len, 0, room < MSG_ROOM ? room : MSG_ROOM);
+	struct msg *m = &b->msgs[b->nmsgs++];
+	memset(m, 0, sizeof(*m));
+	m->seq = b->seq;
+	m->off = b->len;
+	m->kind = kind;
+	m->elem_first = b->nelem_src;
+	return nftnl_nlmsg_build_hdr(b->buf + b->len, type,
+				     NFPROTO_INET, flags, b->seq++);
+}
+
+static void msg_done(struct ucf_batch *b, struct nlmsghdr *nlh)
+{
+	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static struct msg *last_msg(struct ucf_batch *b)
+{
+	return &b->msgs[b->nmsgs - 1];
+}
+
+/* BATCH_BEGIN/END belong to nfnetlink: AF_UNSPEC, res_id = the subsystem. */
+static int batch_marker(struct ucf_batch *b, enum msg_kind kind, uint16_t type, uint32_t genid)
+{
+	if (grow((void **)&b->buf, &b->cap, b->len + 64, 1) < 0 ||
+	    grow((void **)&b->msgs, &b->msgs_cap, b->nmsgs + 1, sizeof(*b->msgs)) < 0)
+		return -ENOMEM;
+	memset(b->buf + b->len, 0, 64);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b->buf + b->len);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = b->seq;
+	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
+	if (genid)
+		mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
+	b->msgs[b->nmsgs++] = (struct msg){ .seq = b->seq++, .off = b->len, .kind = kind };
+	msg_done(b, nlh);
+	return 0;
+}
+
+int ucf_batch_begin(struct ucf_batch *b, uint32_t genid)
+{
+	return batch_marker(b, M_BEGIN, NFNL_MSG_BATCH_BEGIN, genid);
+}
+
+int ucf_batch_end(struct ucf_batch *b)
+{
+	return batch_marker(b, M_END, NFNL_MSG_BATCH_END, 0);
+}
+
+static int table_msg(struct ucf_batch *b, bool add, const char *name, uint32_t flags)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	if (!t)
+		return -ENOMEM;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	if (add)
+		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
+	nlh = msg_start(b, add ? M_TABLE_ADD : M_TABLE_DEL,
+			add ? NFT_MSG_NEWTABLE : NFT_MSG_DELTABLE, add ? NLM_F_CREATE : 0, MSG_ROOM);
+	if (nlh) {
+		snprintf(last_msg(b)->name, UCF_NAME_MAX, "%s", name);
+		nftnl_table_nlmsg_build_payload(nlh, t);
+		msg_done(b, nlh);
+	}
+	nftnl_table_free(t);
+	return nlh ? 0 : -ENOMEM;
+}
+
+int ucf_batch_add_table(struct ucf_batch *b, const char *name, uint32_t flags)
+{
+	return table_msg(b, true, name, flags);
+}
+
+int ucf_batch_del_table(struct ucf_batch *b, const char *name)
+{
+	return table_msg(b, false, name, 0);
+}
+
+/* ---- counters and sets --------------------------------------------------- */
+
+static int counter_msg(struct ucf_batch *b, size_t index, const char *name)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+	if (!o)
+		return -ENOMEM;
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, UCF_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, 0);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, 0);
+	nlh = msg_start(b, M_COUNTER, NFT_MSG_NEWOBJ, NLM_F_CREATE, MSG_ROOM);
+	if (nlh) {
+		last_msg(b)->index = index;
+		nftnl_obj_nlmsg_build_payload(nlh, o);
+		msg_done(b, nlh);
+	}
+	nftnl_obj_free(o);
+	return nlh ? 0 : -ENOMEM;
+}
+
+struct key_info {
+	uint32_t type, len, flags;
+	bool concat;
+	uint32_t byteorder; /* for non-concatenated keys */
+};
+
+static struct key_info key_info(enum ucf_set_key key)
+{
+	switch (key) {
+	case UCF_KEY_IFNAME: return (struct key_info){ TYPE_IFNAME, 16, 0, false, BYTEORDER_HOST };
+	case UCF_KEY_IPV4:
+		return (struct key_info){ TYPE_IPADDR, 4, NFT_SET_INTERVAL, false, BYTEORDER_BIG };
+	case UCF_KEY_IPV6:
+		return (struct key_info){ TYPE_IP6ADDR, 16, NFT_SET_INTERVAL, false, BYTEORDER_BIG };
+	case UCF_KEY_PROTO_PORT:
+		return (struct key_info){ TYPE_INET_PROTOCOL << TYPE_BITS | TYPE_INET_SERVICE, 8,
+					  NFT_SET_INTERVAL | NFT_SET_CONCAT, true, 0 };
+	case UCF_KEY_IPV4_PORT:
+		return (struct key_info){ TYPE_IPADDR << TYPE_BITS | TYPE_INET_SERVICE, 8,
+					  NFT_SET_TIMEOUT, true, 0 };
+	case UCF_KEY_IPV6_PORT:
+		return (struct key_info){ TYPE_IP6ADDR << TYPE_BITS | TYPE_INET_SERVICE, 20,
+					  NFT_SET_TIMEOUT, true, 0 };
+	case UCF_KEY_ICMPV6_TYPE:
+		return (struct key_info){ TYPE_ICMP6_TYPE, 1, 0, false, BYTEORDER_BIG };
+	}
+	return (struct key_info){ 0 };
+}
+
+/* The userdata nft stores with a set: the key's byte order, and for a
+ * concatenation an (empty) typeof description. `nft list` reads it back to
+ * print elements, so we write what nft writes. */
+static int set_udata(struct nftnl_set *s, const struct key_info *ki)
+{
+	struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	bool ok;
+	if (!u)
+		return -ENOMEM;
+	ok = nftnl_udata_put_u32(u, NFTNL_UDATA_SET_KEYBYTEORDER, ki->byteorder);
+	if (ki->concat) {
+		struct nftnl_udata *nest = nftnl_udata_nest_start(u, NFTNL_UDATA_SET_KEY_TYPEOF);
+		ok = ok && nest && nftnl_udata_put_u32(u, NFTNL_UDATA_SET_TYPEOF_EXPR, NFT_EXPR_CONCAT);
+		struct nftnl_udata *data = ok ? nftnl_udata_nest_start(u, NFTNL_UDATA_SET_TYPEOF_DATA)
+					      : NULL;
+		ok = ok && data;
+		if (ok) {
+			nftnl_udata_nest_end(u, data);
+			nftnl_udata_nest_end(u, nest);
+		}
+	}
+	if (ok)
+		ok = nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u),
+					nftnl_udata_buf_len(u)) == 0;
+	nftnl_udata_buf_free(u);
+	return ok ? 0 : -ENOMEM;
+}
+
+static int set_msg(struct ucf_batch *b, size_t index, const struct ucf_set *set)
+{
+	struct key_info ki = key_info(set->key);
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh = NULL;
+	int rc;
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, UCF_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set->name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, ki.flags);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, ki.type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, ki.len);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)index + 1);
+	if (ki.flags & NFT_SET_TIMEOUT)
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, set->timeout_ms);
+	if (ki.flags & NFT_SET_CONCAT) {
+		/* Field lengths of the interval concatenation (pipapo). */
+		uint8_t fields[NFT_REG32_COUNT] = { 1, 2 };
+		nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, sizeof(fields));
+	}
+	rc = set_udata(s, &ki);
+	if (rc == 0)
+		nlh = msg_start(b, M_SET, NFT_MSG_NEWSET, NLM_F_CREATE, MSG_ROOM);
+	if (nlh) {
+		last_msg(b)->index = index;
+		nftnl_set_nlmsg_build_payload(nlh, s);
+		msg_done(b, nlh);
+	}
+	nftnl_set_free(s);
+	return rc < 0 ? rc : nlh ? 0 : -ENOMEM;
+}
+
+/* ---- set elements ---------------------------------------------------------- */
+
+/* One netlink element; a model element can become two (interval start and
+ * end) and an interval set can start with a closing element at zero. */
+struct nlelem {
+	uint8_t key[20], key_end[20];
+	uint32_t klen;
+	bool has_end, open;
+	uint32_t flags;
+	uint64_t timeout_ms;
+	size_t src;
+};
+
+static bool all_ones(const uint8_t *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != 0xff)
+			return false;
+	return true;
+}
+
+static bool all_zero(const uint8_t *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i])
+			return false;
+	return true;
+}
+
+static void addr_inc(uint8_t *a, size_t n)
+{
+	for (size_t i = n; i-- > 0;)
+		if (++a[i] != 0)
+			return;
+}
+
+/* A concatenation member takes whole 32-bit registers. */
+static void put_port(uint8_t *at, uint16_t port)
+{
+	at[0] = (uint8_t)(port >> 8);
+	at[1] = (uint8_t)port;
+}
+
+/* The netlink elements of model element i (plus the leading zero end for
+ * i == 0 of an interval address set); returns how many (at most 3). */
+static size_t expand(const struct ucf_set *set, size_t i, struct nlelem out[3])
+{
+	const struct ucf_elem *e = &set->elems[i];
+	size_t n = 0, alen = set->key == UCF_KEY_IPV4 || set->key == UCF_KEY_IPV4_PORT ? 4 : 16;
+	memset(out, 0, 3 * sizeof(*out));
+	switch (set->key) {
+	case UCF_KEY_IFNAME:
+		memcpy(out[0].key, e->key, 16);
+		out[0].klen = 16;
+		n = 1;
+		break;
+	case UCF_KEY_IPV4:
+	case UCF_KEY_IPV6:
+		/* nft's rbtree encoding: start elements and end+1 elements flagged
+		 * INTERVAL_END, a closing element at zero first, and no end for a
+		 * range that runs to the last address (marked open instead). */
+		if (i == 0 && !all_zero(e->key, alen)) {
+			out[n].klen = (uint32_t)alen;
+			out[n++].flags = NFT_SET_ELEM_INTERVAL_END;
+		}
+		memcpy(out[n].key, e->key, alen);
+		out[n].klen = (uint32_t)alen;
+		if (all_ones(e->key_end, alen)) {
+			out[n++].open = true;
+			break;
+		}
+		n++;
+		memcpy(out[n].key, e->key_end, alen);
+		addr_inc(out[n].key, alen);
+		out[n].klen = (uint32_t)alen;
+		out[n++].flags = NFT_SET_ELEM_INTERVAL_END;
+		break;
+	case UCF_KEY_PROTO_PORT:
+		out[0].key[0] = out[0].key_end[0] = e->proto;
+		put_port(out[0].key + 4, e->port);
+		put_port(out[0].key_end + 4, e->port_end);
+		out[0].klen = 8;
+		out[0].has_end = true;
+		n = 1;
+		break;
+	case UCF_KEY_IPV4_PORT:
+	case UCF_KEY_IPV6_PORT:
+		memcpy(out[0].key, e->key, alen);
+		put_port(out[0].key + alen, e->port);
+		out[0].klen = (uint32_t)alen + 4;
+		out[0].timeout_ms = e->timeout_ms;
+		n = 1;
+		break;
+	case UCF_KEY_ICMPV6_TYPE:
+		out[0].key[0] = e->proto;
+		out[0].klen = 1;
+		n = 1;
+		break;
+	}
+	for (size_t k = 0; k < n; k++)
+		out[k].src = i;
+	return n;
+}
+
+static void put_data(struct nlmsghdr *nlh, uint16_t type, const void *data, uint32_t len)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, len, data);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void put_elem(struct nlmsghdr *nlh, const struct nlelem *e)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	if (e->flags)
+		mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(e->flags));
+	if (e->timeout_ms)
+		mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64(e->timeout_ms));
+	put_data(nlh, NFTA_SET_ELEM_KEY, e->key, e->klen);
+	if (e->has_end)
+		put_data(nlh, NFTA_SET_ELEM_KEY_END, e->key_end, e->klen);
+	if (e->open) {
+		/* NFTNL_UDATA_SET_ELEM_FLAGS = INTERVAL_OPEN, as nft marks it. */
+		uint8_t ud[6] = { NFTNL_UDATA_SET_ELEM_FLAGS, 4 };
+		uint32_t v = NFTNL_SET_ELEM_F_INTERVAL_OPEN;
+		memcpy(ud + 2, &v, 4);
+		mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, sizeof(ud), ud);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* Appends element messages; starts a new message whenever the current list
+ * would pass UCF_BATCH_ELEMS_MAX_BYTES. */
+struct elem_writer {
+	struct ucf_batch *b;
+	enum msg_kind kind;
+	uint16_t type;
+	const char *set;
+	uint32_t set_id; /* 0: the set exists already */
+	size_t index;
+	struct nlmsghdr *nlh;
+	struct nlattr *list;
+};
+
+static int ew_open(struct elem_writer *w)
+{
+	w->nlh = msg_start(w->b, w->kind, w->type, w->type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+			   UCF_BATCH_ELEMS_MAX_BYTES + 4096);
+	if (!w->nlh)
+		return -ENOMEM;
+	struct msg *m = last_msg(w->b);
+	m->index = w->index;
+	snprintf(m->name, sizeof(m->name), "%s", w->set);
+	mnl_attr_put_strz(w->nlh, NFTA_SET_ELEM_LIST_TABLE, UCF_TABLE);
+	mnl_attr_put_strz(w->nlh, NFTA_SET_ELEM_LIST_SET, w->set);
+	if (w->set_id)
+		mnl_attr_put_u32(w->nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(w->set_id));
+	w->list = mnl_attr_nest_start(w->nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	return 0;
+}
+
+static void ew_close(struct elem_writer *w)
+{
+	if (!w->nlh)
+		return;
+	mnl_attr_nest_end(w->nlh, w->list);
+	msg_done(w->b, w->nlh);
+	w->nlh = NULL;
+}
+
+static int ew_put(struct elem_writer *w, const struct nlelem *e)
+{
+	struct ucf_batch *b = w->b;
+	if (w->nlh && (char *)mnl_nlmsg_get_payload_tail(w->nlh) - (char *)w->list >
+			      UCF_BATCH_ELEMS_MAX_BYTES)
+		ew_close(w);
+	if (!w->nlh && ew_open(w) < 0)
+		return -ENOMEM;
+	if (grow((void **)&b->elem_src, &b->elem_src_cap, b->nelem_src + 1, sizeof(size_t)) < 0)
+		return -ENOMEM;
+	b->elem_src[b->nelem_src++] = e->src;
+	put_elem(w->nlh, e);
+	return 0;
+}
+
+static int elems_msgs(struct ucf_batch *b, size_t index, const struct ucf_set *set)
+{
+	struct elem_writer w = { b, M_ELEMS, NFT_MSG_NEWSETELEM, set->name, (uint32_t)index + 1,
+				 index, NULL, NULL };
+	struct nlelem ne[3];
+	for (size_t i = 0; i < set->count; i++) {
+		size_t n = expand(set, i, ne);
+		for (size_t k = 0; k < n; k++)
+			if (ew_put(&w, &ne[k]) < 0)
+				return -ENOMEM;
+	}
+	ew_close(&w);
+	return 0;
+}
+
+int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_media *m, size_t n)
+{
+	static const struct ucf_set media_set[2] = { { .name = UCF_SET_MEDIA4, .key = UCF_KEY_IPV4_PORT },
+						     { .name = UCF_SET_MEDIA6, .key = UCF_KEY_IPV6_PORT } };
+	b->media = m;
+	for (int f = 0; f < 2; f++) {
+		struct elem_writer w = { b, add ? M_MEDIA_ADD : M_MEDIA_DEL,
+					 add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+					 media_set[f].name, 0, (size_t)f, NULL, NULL };
+		for (size_t i = 0; i < n; i++) {
+			struct ucf_set one = media_set[f];
+			struct ucf_elem e;
+			struct nlelem ne[3];
+			if (m[i].family != (f == 0 ? AF_INET : AF_INET6))
+				continue;
+			ucf_media_elem(&m[i], &e);
+			if (!add)
+				e.timeout_ms = 0;
+			one.elems = &e;
+			one.count = 1;
+			expand(&one, 0, ne);
+			ne[0].src = i;
+			if (ew_put(&w, &ne[0]) < 0)
+				return -ENOMEM;
+		}
+		ew_close(&w);
+	}
+	return 0;
+}
+
+/* ---- chains and rules ---------------------------------------------------- */
+
+static int chain_msg(struct ucf_batch *b, size_t index, const struct ucf_chain *ch)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+	if (!c)
+		return -ENOMEM;
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, UCF_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, ch->name);
+	if (ch->hook != UCF_HOOK_NONE) {
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM,
+				    ch->hook == UCF_HOOK_INPUT ? NF_INET_LOCAL_IN : NF_INET_FORWARD);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, ch->priority);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	nlh = msg_start(b, M_CHAIN, NFT_MSG_NEWCHAIN, NLM_F_CREATE, MSG_ROOM);
+	if (nlh) {
+		last_msg(b)->index = index;
+		nftnl_chain_nlmsg_build_payload(nlh, c);
+		msg_done(b, nlh);
+	}
+	nftnl_chain_free(c);
+	return nlh ? 0 : -ENOMEM;
+}
+
+/* Expression emitters. nft loads dependencies (meta nfproto, meta l4proto)
+ * once per rule; rc remembers the first allocation failure. */
+struct rule_ctx {
+	struct nftnl_rule *r;
+	const struct ucf_ruleset *rs;
+	uint8_t nfproto, l4proto; /* dependencies already checked */
+	int rc;
+};
+
+static struct nftnl_expr *expr(struct rule_ctx *c, const char *name)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc(name);
+	if (!e)
+		c->rc = -ENOMEM;
+	return e;
+}
+
+static void add(struct rule_ctx *c, struct nftnl_expr *e)
+{
+	if (e)
+		nftnl_rule_add_expr(c->r, e);
+}
+
+static void e_meta(struct rule_ctx *c, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(c, "meta");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+	}
+	add(c, e);
+}
+
+static void e_cmp(struct rule_ctx *c, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = expr(c, "cmp");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+		nftnl_expr_set_data(e, NFTNL_EXPR_CMP_DATA, data, len);
+	}
+	add(c, e);
+}
+
+static void e_payload(struct rule_ctx *c, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(c, "payload");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	}
+	add(c, e);
+}
+
+static void e_lookup(struct rule_ctx *c, const char *set)
+{
+	struct nftnl_expr *e = expr(c, "lookup");
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	for (size_t i = 0; i < c->rs->nsets; i++)
+		if (strcmp(c->rs->sets[i].name, set) == 0)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, (uint32_t)i + 1);
+	add(c, e);
+}
+
+static void e_verdict(struct rule_ctx *c, int verdict, const char *chain)
+{
+	struct nftnl_expr *e = expr(c, "immediate");
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	if (chain)
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+	add(c, e);
+}
+
+static void dep_nfproto(struct rule_ctx *c, int family)
+{
+	uint8_t p = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	if (c->nfproto == p)
+		return;
+	e_meta(c, NFT_META_NFPROTO, NFT_REG_1);
+	e_cmp(c, NFT_CMP_EQ, &p, 1);
+	c->nfproto = p;
+}
+
+static void dep_l4proto(struct rule_ctx *c, uint8_t proto)
+{
+	if (c->l4proto == proto)
+		return;
+	e_meta(c, NFT_META_L4PROTO, NFT_REG_1);
+	e_cmp(c, NFT_CMP_EQ, &proto, 1);
+	c->l4proto = proto;
+}
+
+/* The register after a concatenation member of len bytes, as nft numbers
+ * it: whole 16-byte registers by their NFT_REG_n name, else NFT_REG32_nn. */
+static uint32_t next_reg(uint32_t len)
+{
+	uint32_t words = (len + 3) / 4;
+	return words % 4 == 0 ? NFT_REG_1 + words / 4 : NFT_REG32_00 + words;
+}
+
+static void match_expr(struct rule_ctx *c, const struct ucf_match *m)
+{
+	uint32_t alen = m->family == AF_INET ? 4 : 16;
+	uint32_t soff = m->family == AF_INET ? 12 : 8, doff = soff + alen;
+	switch (m->kind) {
+	case UCF_MATCH_CT_ESTABLISHED: {
+		uint32_t mask = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
+		uint32_t zero = 0;
+		struct nftnl_expr *e = expr(c, "ct");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		}
+		add(c, e);
+		e = expr(c, "bitwise");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+			nftnl_expr_set_data(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+			nftnl_expr_set_data(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+		}
+		add(c, e);
+		e_cmp(c, NFT_CMP_NEQ, &zero, 4);
+		break;
+	}
+	case UCF_MATCH_IIF:
+	case UCF_MATCH_OIF: {
+		char name[16] = { 0 };
+		memcpy(name, m->name, strnlen(m->name, 15));
+		e_meta(c, m->kind == UCF_MATCH_IIF ? NFT_META_IIFNAME : NFT_META_OIFNAME, NFT_REG_1);
+		e_cmp(c, NFT_CMP_EQ, name, sizeof(name));
+		break;
+	}
+	case UCF_MATCH_IIF_SET:
+	case UCF_MATCH_OIF_SET:
+		e_meta(c, m->kind == UCF_MATCH_IIF_SET ? NFT_META_IIFNAME : NFT_META_OIFNAME, NFT_REG_1);
+		e_lookup(c, m->name);
+		break;
+	case UCF_MATCH_SADDR_SET:
+	case UCF_MATCH_DADDR_SET:
+		dep_nfproto(c, m->family);
+		e_payload(c, NFT_PAYLOAD_NETWORK_HEADER, m->kind == UCF_MATCH_SADDR_SET ? soff : doff,
+			  alen, NFT_REG_1);
+		e_lookup(c, m->name);
+		break;
+	case UCF_MATCH_SADDR:
+	case UCF_MATCH_DADDR:
+		dep_nfproto(c, m->family);
+		e_payload(c, NFT_PAYLOAD_NETWORK_HEADER, m->kind == UCF_MATCH_SADDR ? soff : doff, alen,
+			  NFT_REG_1);
+		e_cmp(c, NFT_CMP_EQ, m->addr, alen);
+		break;
+	case UCF_MATCH_SVC_SET: {
+		e_meta(c, NFT_META_L4PROTO, NFT_REG_1);
+		/* nft converts the 1-byte protocol in a concatenation: a no-op
+		 * in the kernel (len/size < 1), kept so listings compare equal. */
+		struct nftnl_expr *e = expr(c, "byteorder");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, 1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, 2);
+		}
+		add(c, e);
+		e_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, next_reg(1));
+		e_lookup(c, m->name);
+		break;
+	}
+	case UCF_MATCH_MEDIA_DST_SET:
+	case UCF_MATCH_MEDIA_SRC_SET: {
+		bool dst = m->kind == UCF_MATCH_MEDIA_DST_SET;
+		dep_nfproto(c, m->family);
+		dep_l4proto(c, IPPROTO_UDP);
+		e_payload(c, NFT_PAYLOAD_NETWORK_HEADER, dst ? doff : soff, alen, NFT_REG_1);
+		e_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, dst ? 2 : 0, 2, next_reg(alen));
+		e_lookup(c, m->name);
+		break;
+	}
+	case UCF_MATCH_ICMPV6_SET:
+		dep_nfproto(c, AF_INET6);
+		dep_l4proto(c, IPPROTO_ICMPV6);
+		e_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
+		e_lookup(c, m->name);
+		break;
+	case UCF_MATCH_L4PROTO:
+		dep_l4proto(c, m->proto);
+		break;
+	}
+}
+
+static uint64_t rate_seconds(enum ucf_rate_unit u)
+{
+	switch (u) {
+	case UCF_PER_SECOND: return 1;
+	case UCF_PER_MINUTE: return 60;
+	case UCF_PER_HOUR: return 3600;
+	case UCF_PER_DAY: return 86400;
+	}
+	return 1;
+}
+
+static void stmt_expr(struct rule_ctx *c, const struct ucf_stmt *s)
+{
+	struct nftnl_expr *e;
+	switch (s->kind) {
+	case UCF_STMT_COUNTER:
+		e = expr(c, "objref");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
+			nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, s->name);
+		}
+		add(c, e);
+		break;
+	case UCF_STMT_LOG:
+		e = expr(c, "limit");
+		if (e) {
+			nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, s->rate.count);
+			nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, rate_seconds(s->rate.unit));
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, 5);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, 0);
+		}
+		add(c, e);
+		e = expr(c, "log");
+		if (e)
+			nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, s->name);
+		add(c, e);
+		break;
+	case UCF_STMT_ACCEPT: e_verdict(c, NF_ACCEPT, NULL); break;
+	case UCF_STMT_DROP: e_verdict(c, NF_DROP, NULL); break;
+	case UCF_STMT_JUMP: e_verdict(c, NFT_JUMP, s->name); break;
+	case UCF_STMT_GOTO: e_verdict(c, NFT_GOTO, s->name); break;
+	case UCF_STMT_REJECT_TCP:
+	case UCF_STMT_REJECT:
+		e = expr(c, "reject");
+		if (e) {
+			bool tcp = s->kind == UCF_STMT_REJECT_TCP;
+			nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE,
+					   tcp ? NFT_REJECT_TCP_RST : NFT_REJECT_ICMPX_UNREACH);
+			nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE,
+					  tcp ? 0 : NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
+		}
+		add(c, e);
+		break;
+	}
+}
+
+static int rule_msg(struct ucf_batch *b, const struct ucf_ruleset *rs, size_t index)
+{
+	const struct ucf_rule *ru = &rs->rules[index];
+	struct rule_ctx c = { .rs = rs };
+	struct nlmsghdr *nlh = NULL;
+	c.r = nftnl_rule_alloc();
+	if (!c.r)
+		return -ENOMEM;
+	nftnl_rule_set_str(c.r, NFTNL_RULE_TABLE, UCF_TABLE);
+	nftnl_rule_set_str(c.r, NFTNL_RULE_CHAIN, rs->chains[ru->chain].name);
+	nftnl_rule_set_u32(c.r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	for (size_t i = 0; i < ru->nmatch; i++)
+		match_expr(&c, &ru->match[i]);
+	for (size_t i = 0; i < ru->nstmt; i++)
+		stmt_expr(&c, &ru->stmt[i]);
+	if (ru->comment && c.rc == 0) {
+		struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+		if (u && nftnl_udata_put_strz(u, NFTNL_UDATA_RULE_COMMENT, ru->comment))
+			nftnl_rule_set_data(c.r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(u),
+					    nftnl_udata_buf_len(u));
+		else
+			c.rc = -ENOMEM;
+		nftnl_udata_buf_free(u);
+	}
+	if (c.rc == 0)
+		nlh = msg_start(b, M_RULE, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, MSG_ROOM);
+	if (nlh) {
+		last_msg(b)->index = index;
+		nftnl_rule_nlmsg_build_payload(nlh, c.r);
+		msg_done(b, nlh);
+	}
+	nftnl_rule_free(c.r);
+	return c.rc < 0 ? c.rc : nlh ? 0 : -ENOMEM;
+}
+
+int ucf_batch_add_ruleset(struct ucf_batch *b, const struct ucf_ruleset *rs)
+{
+	int rc = 0;
+	b->rs = rs;
+	for (size_t i = 0; rc == 0 && i < UCF_REASON_COUNT; i++)
+		rc = counter_msg(b, i, rs->counters[i]);
+	for (size_t i = 0; rc == 0 && i < rs->nsets; i++) {
+		rc = set_msg(b, i, &rs->sets[i]);
+		if (rc == 0)
+			rc = elems_msgs(b, i, &rs->sets[i]);
+	}
+	for (size_t i = 0; rc == 0 && i < rs->nchains; i++)
+		rc = chain_msg(b, i, &rs->chains[i]);
+	for (size_t i = 0; rc == 0 && i < rs->nrules; i++)
+		rc = rule_msg(b, rs, i);
+	return rc;
+}
+
+const void *ucf_batch_data(const struct ucf_batch *b, size_t *len)
+{
+	*len = b->len;
+	return b->buf;
+}
+
+size_t ucf_batch_messages(const struct ucf_batch *b)
+{
+	return b->nmsgs;
+}
+
+uint32_t ucf_batch_first_seq(const struct ucf_batch *b)
+{
+	return b->first_seq;
+}
+
+uint32_t ucf_batch_last_seq(const struct ucf_batch *b)
+{
+	return b->seq - 1;
+}
+
+/* ---- error mapping ----------------------------------------------------------- */
+
+/* Which entry of the nested list attribute `type` holds offset: -1 if none. */
+static long nested_index(const struct nlmsghdr *nlh, uint16_t type, uint32_t offset)
+{
+	const struct nlattr *a, *n;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != type)
+			continue;
+		long i = 0;
+		mnl_attr_for_each_nested(n, a) {
+			uint32_t start = (uint32_t)((const char *)n - (const char *)nlh);
+			if (offset >= start && offset < start + n->nla_len)
+				return i;
+			i++;
+		}
+	}
+	return -1;
+}
+
+static const char *expr_name_at(const struct nlmsghdr *nlh, long index)
+{
+	const struct nlattr *a, *n, *x;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_RULE_EXPRESSIONS)
+			continue;
+		long i = 0;
+		mnl_attr_for_each_nested(n, a) {
+			if (i++ != index)
+				continue;
+			mnl_attr_for_each_nested(x, n)
+				if (mnl_attr_get_type(x) == NFTA_EXPR_NAME)
+					return mnl_attr_get_str(x);
+		}
+	}
+	return "?";
+}
+
+void ucf_batch_describe(const struct ucf_batch *b, uint32_t seq, uint32_t offset, char *buf,
+			size_t buflen)
+{
+	char text[512];
+	if (seq < b->first_seq || seq - b->first_seq >= b->nmsgs) {
+		snprintf(buf, buflen, "message %u (not in this batch)", seq);
+		return;
+	}
+	const struct msg *m = &b->msgs[seq - b->first_seq];
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)(b->buf + m->off);
+	const struct ucf_ruleset *rs = b->rs;
+	long k;
+
+	switch (m->kind) {
+	case M_BEGIN: snprintf(buf, buflen, "the batch (ruleset changed meanwhile?)"); return;
+	case M_END: snprintf(buf, buflen, "the end of the batch"); return;
+	case M_TABLE_ADD: snprintf(buf, buflen, "table inet %s", m->name); return;
+	case M_TABLE_DEL: snprintf(buf, buflen, "deleting table inet %s", m->name); return;
+	case M_COUNTER: snprintf(buf, buflen, "counter %s", rs->counters[m->index]); return;
+	case M_SET: snprintf(buf, buflen, "set %s", rs->sets[m->index].name); return;
+	case M_CHAIN: snprintf(buf, buflen, "chain %s", rs->chains[m->index].name); return;
+	case M_ELEMS:
+	case M_MEDIA_ADD:
+	case M_MEDIA_DEL:
+		k = offset ? nested_index(nlh, NFTA_SET_ELEM_LIST_ELEMENTS, offset) : -1;
+		if (k < 0) {
+			snprintf(buf, buflen, "elements of set %s", m->name);
+			return;
+		}
+		size_t src = b->elem_src[m->elem_first + (size_t)k];
+		if (m->kind == M_ELEMS) {
+			ucf_nft_elem_format(&rs->sets[m->index], &rs->sets[m->index].elems[src], text,
+					    sizeof(text));
+		} else {
+			struct ucf_set one = { .key = m->index ? UCF_KEY_IPV6_PORT : UCF_KEY_IPV4_PORT };
+			struct ucf_elem e;
+			ucf_media_elem(&b->media[src], &e);
+			ucf_nft_elem_format(&one, &e, text, sizeof(text));
+		}
+		snprintf(buf, buflen, "set %s, element %s", m->name, text);
+		return;
+	case M_RULE: {
+		const struct ucf_rule *ru = &rs->rules[m->index];
+		size_t pos = 0;
+		for (size_t i = 0; i < m->index; i++)
+			pos += rs->rules[i].chain == ru->chain;
+		ucf_nft_rule_format(ru, text, sizeof(text));
+		k = offset ? nested_index(nlh, NFTA_RULE_EXPRESSIONS, offset) : -1;
+		if (k < 0)
+			snprintf(buf, buflen, "rule %zu of chain %s (%s)", pos + 1,
+				 rs->chains[ru->chain].name, text);
+		else
+			snprintf(buf, buflen, "rule %zu of chain %s (%s), expression %ld (%s)",
+				 pos + 1, rs->chains[ru->chain].name, text, k + 1,
+				 expr_name_at(nlh, k));
+		return;
+	}
+	}
+}
