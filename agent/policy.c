@@ -644,6 +644,13 @@ int ucf_policy_build(const struct ucf_config *cfg, const struct ucf_catalog *cat
 	input_rules(&b);
 	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
 		reason_chain(&b, (enum ucf_reason)i, cfg);
+#ifdef UCF_FAULT_INJECT
+	/* Test builds only (mk/enforce.mk): a last rule naming a set that does
+	 * not exist, so the kernel rejects the batch at its very end. */
+	struct ucf_rule *fault = add_rule(&b, CH_REASON + UCF_REASON_COUNT - 1, NULL);
+	match_name(fault, UCF_MATCH_SADDR_SET, AF_INET, "fault_injected_missing");
+	stmt(fault, UCF_STMT_ACCEPT, NULL);
+#endif
 	add_routes(&b, cfg);
 	if (b.rc) {
 		ucf_ruleset_free(b.rs);
