@@ -11,11 +11,6 @@ lab_init || { echo "FAIL: concentrator: lab tools"; exit 1; }
 lab_up concentrator || { echo "FAIL: concentrator: lab setup"; exit 1; }
 CFG=$(lab_config concentrator drop)
 ucf() { lab_exec gw "$UCFENCE" "$@" -c "$CFG" --rules "$LAB_REPO/rules"; }
-check() { # check NAME CONDITION-COMMAND...
-	local name=$1
-	shift
-	if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fi
-}
 
 # name | expectation with ucfence | counter | from | proto | to | port
 CASES=(
@@ -48,22 +43,10 @@ CASES=(
 	"IPv6 stray host->data|block|non-target-appliance|stray|tcp|fd00:30::10|80"
 )
 
-run_matrix() { # run_matrix baseline|enforced
-	local c name expect counter node proto host port
-	for c in "${CASES[@]}"; do
-		IFS='|' read -r name expect counter node proto host port <<<"$c"
-		if [ "$1" = baseline ]; then
-			[ "$expect" = refused ] || expect=pass
-			counter=-
-		fi
-		lab_case "$1: $name" "$expect" "$counter" "$node" "$proto" "$host" "$port"
-	done
-}
-
 ruleset_state() { lab_exec gw nft list ruleset; lab_exec gw ip route; lab_exec gw ip -6 route; }
 
 # Without ucfence everything flows: a blocked case below is ucfence's doing.
-run_matrix baseline
+lab_matrix baseline "${CASES[@]}"
 
 before=$(ruleset_state)
 plan=$(ucf plan 2>"$LAB_DIR/plan.err")
@@ -74,23 +57,16 @@ check "plan warns that IPv6 R has no route via an IPv4 appliance" \
 check "nft -c accepts plan's output" lab_exec scratch nft -c -f - <<<"$plan"
 
 out=$(ucf apply 2>&1)
-check "apply succeeds ($(oneline "$out"))" test $? -eq 0
+rc=$?
+check "apply succeeds ($(oneline "$out"))" test $rc -eq 0
 check "apply creates the table" grep -q "chain uc_forward" <<<"$(lab_exec gw nft list table inet ucfence)"
 check "apply routes R via A with protocol 117" \
 	grep -q "10.50.0.0/16 via 10.40.0.2 dev appl0" <<<"$(lab_exec gw ip route show proto 117)"
 
-run_matrix enforced
+lab_matrix enforced "${CASES[@]}"
 
 # The live table equals plan's output installed by nft itself.
-lab_exec scratch nft -f - <<<"$plan"
-live=$(lab_exec gw nft list table inet ucfence | lab_normalize)
-ref=$(lab_exec scratch nft list table inet ucfence | lab_normalize)
-if [ -n "$live" ] && [ "$live" = "$ref" ]; then
-	echo "PASS: nft list table inet ucfence equals plan's output loaded by nft -f"
-else
-	echo "FAIL: nft list table inet ucfence differs from plan's output loaded by nft -f:"
-	diff <(echo "$ref") <(echo "$live") | head -40
-fi
+lab_same_as_plan "$plan"
 
 # Re-apply: nothing observable changes (counters aside).
 listing() { lab_exec gw nft list ruleset | perl -pe 's/packets \d+ bytes \d+//'; }
@@ -106,7 +82,8 @@ lab_case "after re-apply: phone->remote SIP still passes" pass - phone udp 10.50
 
 # Flush: only ours goes.
 out=$(ucf flush 2>&1)
-check "flush succeeds ($(oneline "$out"))" test $? -eq 0
+rc=$?
+check "flush succeeds ($(oneline "$out"))" test $rc -eq 0
 check "flush removes table inet ucfence" bash -c "! ip netns exec $(lab_ns gw) nft list table inet ucfence >/dev/null 2>&1"
 check "flush keeps the site's table inet site" grep -q "chain site_forward" <<<"$(lab_exec gw nft list table inet site)"
 check "flush removes the protocol 117 route" test -z "$(lab_exec gw ip route show proto 117)"

@@ -6,8 +6,9 @@
 #   lab_config MODE [ACTION] writes a site config for the lab, prints its path
 #   lab_exec NODE CMD...     runs CMD in NODE's namespace (gw, phone, data, mx,
 #                            remote, stray, inet, lan; scratch is an empty one)
-#   lab_probe NODE tcp|udp HOST PORT [MS]   labnet probe from NODE (exit codes:
-#                            0 answered, 1 silence, 3 refused, 4 ICMP error)
+#   lab_probe NODE tcp|udp HOST PORT [MS [SRCADDR]]   labnet probe from NODE
+#                            (exit codes: 0 answered, 1 silence, 3 refused,
+#                            4 ICMP error)
 #   lab_counter NAME         packets of ucfence's named counter in gw (0 if none)
 #   lab_down                 removes everything lab_init/lab_up made (the traps
 #                            call it; safe to call twice)
@@ -108,7 +109,7 @@ lab_serve() {
 lab_probe() {
 	local node=$1
 	shift
-	lab_exec "$node" "$LABNET" probe "$1" "$2" "$3" "${4:-700}" ${5:+"$5"}
+	lab_exec "$node" "$LABNET" probe "$1" "$2" "$3" "${4:-700}" 0 ${5:+"$5"}
 }
 
 lab_counter() {
@@ -203,6 +204,7 @@ lab_up() {
 		lab_addr lan eth0 10.21.0.10/24 fd00:21::10/64
 		lab_route lan default via 10.21.0.1
 		lab_route lan -6 default via fd00:21::1
+		lab_serve lan lan tcp:80
 	fi
 	lab_serve data data tcp:80
 	lab_serve inet inet tcp:80 tcp:443 udp:5060 tcp:5061 udp:7351 udp:9350 udp:20000
@@ -267,15 +269,15 @@ lab_counters() {
 	echo "$out"
 }
 
-# lab_case NAME EXPECT COUNTER NODE PROTO HOST PORT
+# lab_case NAME EXPECT COUNTER NODE PROTO HOST PORT [SRCADDR]
 #   EXPECT: pass (answered) | block (silence) | refused | icmp
 #   COUNTER: the reason counter that must move, or - for none (no counter
 #   may move). Prints PASS:/FAIL: lines.
 lab_case() {
-	local name=$1 expect=$2 counter=$3 node=$4 proto=$5 host=$6 port=$7
+	local name=$1 expect=$2 counter=$3 node=$4 proto=$5 host=$6 port=$7 src=${8:-}
 	local before after rc want got i moved=
 	before=($(lab_counters))
-	lab_probe "$node" "$proto" "$host" "$port" >/dev/null 2>&1
+	lab_probe "$node" "$proto" "$host" "$port" 700 $src >/dev/null 2>&1
 	rc=$?
 	after=($(lab_counters))
 	case $expect in pass) want=0 ;; block) want=1 ;; refused) want=3 ;; icmp) want=4 ;; esac
@@ -291,6 +293,45 @@ lab_case() {
 		echo "FAIL: $name: counter $counter should move alone; moved: ${got:-none}"
 	else
 		echo "PASS: $name ($expect${counter:+, }$([ "$counter" = - ] && echo "no counter" || echo "$counter"))"
+	fi
+}
+
+# lab_matrix baseline|enforced|LABEL CASE...: runs lab_case for each
+# "name|expect|counter|node|proto|host|port[|srcaddr]". In the baseline (no
+# ucfence) every case must get through: "refused" cases stay refused.
+lab_matrix() {
+	local phase=$1 c name expect counter node proto host port src
+	shift
+	for c in "$@"; do
+		IFS='|' read -r name expect counter node proto host port src <<<"$c"
+		if [ "$phase" = baseline ]; then
+			[ "$expect" = refused ] || expect=pass
+			counter=-
+		fi
+		lab_case "$phase: $name" "$expect" "$counter" "$node" "$proto" "$host" "$port" $src
+	done
+}
+
+# check NAME COMMAND...: PASS if COMMAND succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fi
+}
+
+# lab_same_as_plan PLAN-TEXT: the live table equals PLAN-TEXT loaded by nft -f
+# into the scratch namespace.
+lab_same_as_plan() {
+	local live ref
+	lab_exec scratch nft delete table inet ucfence 2>/dev/null
+	lab_exec scratch nft -f - <<<"$1" || { echo "FAIL: nft -f of plan's output"; return; }
+	live=$(lab_exec gw nft list table inet ucfence | lab_normalize)
+	ref=$(lab_exec scratch nft list table inet ucfence | lab_normalize)
+	if [ -n "$live" ] && [ "$live" = "$ref" ]; then
+		echo "PASS: nft list table inet ucfence equals plan's output loaded by nft -f"
+	else
+		echo "FAIL: nft list table inet ucfence differs from plan's output loaded by nft -f:"
+		diff <(echo "$ref") <(echo "$live") | head -40
 	fi
 }
 

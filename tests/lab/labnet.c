@@ -3,7 +3,7 @@
  *   labnet serve NAME SPEC...          answer on each SPEC (tcp:PORT, udp:PORT),
  *                                      dual stack: UDP datagrams are answered
  *                                      with NAME, TCP connections get NAME
- *   labnet probe tcp|udp HOST PORT [TIMEOUT_MS [SRCPORT]]
+ *   labnet probe tcp|udp HOST PORT [TIMEOUT_MS [SRCPORT [SRCADDR]]]
  *                                      one exchange; prints the answer; exit
  *                                      0 answered, 1 silence, 3 refused (RST or
  *                                      port unreachable), 4 other ICMP error
@@ -163,7 +163,8 @@ static int error_code(int err)
 	return 4;
 }
 
-static int probe(const char *proto, const char *host, int port, int timeout_ms, int srcport)
+static int probe(const char *proto, const char *host, int port, int timeout_ms, int srcport,
+		 const char *srcaddr)
 {
 	int type = strcmp(proto, "tcp") == 0 ? SOCK_STREAM : SOCK_DGRAM, on = 1;
 	struct addrinfo *ai;
@@ -173,14 +174,21 @@ static int probe(const char *proto, const char *host, int port, int timeout_ms, 
 	int fd = socket(ai->ai_family, type | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return 2;
-	if (srcport) {
+	if (srcport || srcaddr) {
 		struct sockaddr_storage src;
 		memset(&src, 0, sizeof(src));
 		src.ss_family = (sa_family_t)ai->ai_family;
-		if (ai->ai_family == AF_INET)
-			((struct sockaddr_in *)&src)->sin_port = htons((uint16_t)srcport);
-		else
-			((struct sockaddr_in6 *)&src)->sin6_port = htons((uint16_t)srcport);
+		if (ai->ai_family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&src;
+			s4->sin_port = htons((uint16_t)srcport);
+			if (srcaddr && inet_pton(AF_INET, srcaddr, &s4->sin_addr) != 1)
+				return 2;
+		} else {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&src;
+			s6->sin6_port = htons((uint16_t)srcport);
+			if (srcaddr && inet_pton(AF_INET6, srcaddr, &s6->sin6_addr) != 1)
+				return 2;
+		}
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (bind(fd, (struct sockaddr *)&src, ai->ai_addrlen) < 0)
 			return 2;
@@ -276,12 +284,12 @@ int main(int argc, char **argv)
 		return serve(argv[2], argc - 3, argv + 3);
 	if (argc >= 5 && strcmp(argv[1], "probe") == 0)
 		return probe(argv[2], argv[3], atoi(argv[4]), argc > 5 ? atoi(argv[5]) : 1000,
-			     argc > 6 ? atoi(argv[6]) : 0);
+			     argc > 6 ? atoi(argv[6]) : 0, argc > 7 ? argv[7] : NULL);
 	if (argc == 6 && strcmp(argv[1], "stream") == 0)
 		return stream(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
 	if (argc == 4 && strcmp(argv[1], "sink") == 0)
 		return sink(atoi(argv[2]), atof(argv[3]));
-	fprintf(stderr, "usage: labnet serve NAME SPEC... | probe tcp|udp HOST PORT [MS [SRCPORT]]"
+	fprintf(stderr, "usage: labnet serve NAME SPEC... | probe tcp|udp HOST PORT [MS [SRCPORT [SRCADDR]]]"
 			" | stream HOST PORT PPS SECONDS | sink PORT SECONDS\n");
 	return 2;
 }
