@@ -45,7 +45,8 @@ struct ucf_enforcer {
 	uint32_t seq;
 	uint32_t table_flags;
 	bool readd_refreshes;
-	char buf[32768]; /* MNL_SOCKET_DUMP_SIZE (libmnl 1.0.5; Debian 12 has 1.0.4) */
+	/* MNL_SOCKET_DUMP_SIZE (libmnl 1.0.5; Debian 12 has 1.0.4); aligned for nlmsghdr */
+	_Alignas(8) char buf[32768];
 };
 
 /* ---- sending batches ---------------------------------------------------------- */
@@ -134,11 +135,11 @@ static int send_batch(struct ucf_enforcer *e, const struct ucf_batch *b, struct 
 			return -errno;
 		}
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)e->buf;
-		size_t left = (size_t)n;
-		while (mnl_nlmsg_ok(nlh, (int)left)) {
+		int left = (int)n;
+		while (mnl_nlmsg_ok(nlh, left)) {
 			if (nlh->nlmsg_type == NLMSG_ERROR)
 				take_error(r, nlh);
-			nlh = mnl_nlmsg_next(nlh, (int *)&left);
+			nlh = mnl_nlmsg_next(nlh, &left);
 		}
 	}
 	if (r->lost && r->nerrors == 0)
@@ -158,10 +159,13 @@ static int batch_error(const struct ucf_batch *b, const struct batch_result *r, 
 	ucf_batch_describe(b, r->first_seq, r->first_offset, obj, sizeof(obj));
 	snprintf(err, errlen, "%s: kernel rejected %s: %s%s%s%s", what, obj, strerror(r->first_errno),
 		 r->first_msg[0] ? " (" : "", r->first_msg, r->first_msg[0] ? ")" : "");
-	if (r->nerrors > 1) {
-		size_t l = strlen(err);
-		snprintf(err + l, errlen > l ? errlen - l : 0, " (+%zu more errors)", r->nerrors - 1);
-	}
+	size_t l = strlen(err);
+	if (r->nerrors > 1)
+		l += (size_t)snprintf(err + l, errlen > l ? errlen - l : 0, " (+%zu more errors)",
+				      r->nerrors - 1);
+	/* One transaction: the kernel rolled all of it back. */
+	snprintf(err + (l < errlen ? l : errlen - 1), l < errlen ? errlen - l : 1,
+		 "; nothing was changed");
 	return -r->first_errno;
 }
 
@@ -420,7 +424,7 @@ int ucf_enforcer_apply(struct ucf_enforcer *e, const struct ucf_ruleset *rs,
 	memset(stats, 0, sizeof(*stats));
 	for (size_t i = 0; i < rs->nsets; i++)
 		stats->elements += rs->sets[i].count;
-	return transact(e, "apply", build_apply, &a, true, stats, err, errlen);
+	return transact(e, "new ruleset", build_apply, &a, true, stats, err, errlen);
 }
 
 static int build_flush(struct ucf_batch *b, const struct table_state *t, void *ctx)

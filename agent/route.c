@@ -16,7 +16,8 @@
 struct rtnl {
 	struct mnl_socket *nl;
 	uint32_t portid, seq;
-	char buf[32768]; /* MNL_SOCKET_DUMP_SIZE (libmnl 1.0.5; Debian 12 has 1.0.4) */
+	/* MNL_SOCKET_DUMP_SIZE (libmnl 1.0.5; Debian 12 has 1.0.4); aligned for nlmsghdr */
+	_Alignas(8) char buf[32768];
 };
 
 /* A route as the kernel reported it: what deleting it needs. */
