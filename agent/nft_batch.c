@@ -52,6 +52,7 @@ struct msg {
 	enum msg_kind kind;
 	size_t index;       /* counter, set, chain or rule index */
 	size_t elem_first;  /* M_ELEMS/M_MEDIA_*: first entry in elem_src */
+	const struct ucf_media *media; /* M_MEDIA_*: the caller's array */
 	char name[UCF_NAME_MAX];
 };
 
@@ -64,7 +65,6 @@ struct ucf_batch {
 	size_t *elem_src; /* netlink element → model element, per element message */
 	size_t nelem_src, elem_src_cap;
 	const struct ucf_ruleset *rs;
-	const struct ucf_media *media;
 };
 
 static int grow(void **items, size_t *cap, size_t need, size_t size)
@@ -448,6 +448,7 @@ struct elem_writer {
 	size_t index;
 	struct nlmsghdr *nlh;
 	struct nlattr *list;
+	const struct ucf_media *media;
 };
 
 static int ew_open(struct elem_writer *w)
@@ -458,6 +459,7 @@ static int ew_open(struct elem_writer *w)
 		return -ENOMEM;
 	struct msg *m = last_msg(w->b);
 	m->index = w->index;
+	m->media = w->media;
 	snprintf(m->name, sizeof(m->name), "%s", w->set);
 	mnl_attr_put_strz(w->nlh, NFTA_SET_ELEM_LIST_TABLE, UCF_TABLE);
 	mnl_attr_put_strz(w->nlh, NFTA_SET_ELEM_LIST_SET, w->set);
@@ -494,7 +496,7 @@ static int ew_put(struct elem_writer *w, const struct nlelem *e)
 static int elems_msgs(struct ucf_batch *b, size_t index, const struct ucf_set *set)
 {
 	struct elem_writer w = { b, M_ELEMS, NFT_MSG_NEWSETELEM, set->name, (uint32_t)index + 1,
-				 index, NULL, NULL };
+				 index, NULL, NULL, NULL };
 	struct nlelem ne[3];
 	for (size_t i = 0; i < set->count; i++) {
 		size_t n = expand(set, i, ne);
@@ -510,11 +512,10 @@ int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_media *m, si
 {
 	static const struct ucf_set media_set[2] = { { .name = UCF_SET_MEDIA4, .key = UCF_KEY_IPV4_PORT },
 						     { .name = UCF_SET_MEDIA6, .key = UCF_KEY_IPV6_PORT } };
-	b->media = m;
 	for (int f = 0; f < 2; f++) {
 		struct elem_writer w = { b, add ? M_MEDIA_ADD : M_MEDIA_DEL,
 					 add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
-					 media_set[f].name, 0, (size_t)f, NULL, NULL };
+					 media_set[f].name, 0, (size_t)f, NULL, NULL, m };
 		for (size_t i = 0; i < n; i++) {
 			struct ucf_set one = media_set[f];
 			struct ucf_elem e;
@@ -968,7 +969,9 @@ void ucf_batch_describe(const struct ucf_batch *b, uint32_t seq, uint32_t offset
 		} else {
 			struct ucf_set one = { .key = m->index ? UCF_KEY_IPV6_PORT : UCF_KEY_IPV4_PORT };
 			struct ucf_elem e;
-			ucf_media_elem(&b->media[src], &e);
+			ucf_media_elem(&m->media[src], &e);
+			if (m->kind == M_MEDIA_DEL)
+				e.timeout_ms = 0;
 			ucf_nft_elem_format(&one, &e, text, sizeof(text));
 		}
 		snprintf(buf, buflen, "set %s, element %s", m->name, text);
