@@ -44,6 +44,7 @@ struct ucf_enforcer {
 	uint32_t portid;
 	uint32_t seq;
 	uint32_t table_flags;
+	bool persist_supported;
 	bool readd_refreshes;
 	/* MNL_SOCKET_DUMP_SIZE (libmnl 1.0.5; Debian 12 has 1.0.4); aligned for nlmsghdr */
 	_Alignas(8) char buf[32768];
@@ -318,6 +319,7 @@ int ucf_enforcer_open(struct ucf_enforcer **out, char *err, size_t errlen)
 	rc = probe_persist(e, &persist, err, errlen);
 	if (rc < 0)
 		goto fail;
+	e->persist_supported = persist;
 	e->table_flags = persist ? NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST : 0;
 	e->readd_refreshes = kernel_at_least(6, 12);
 	*out = e;
@@ -343,7 +345,17 @@ uint32_t ucf_enforcer_table_flags(const struct ucf_enforcer *e)
 
 const char *ucf_enforcer_ownership(const struct ucf_enforcer *e)
 {
-	return e->table_flags ? "owner,persist" : "none (kernel lacks NFT_TABLE_F_PERSIST)";
+	if (e->table_flags)
+		return "owner,persist";
+	return e->persist_supported ? "none" : "none (kernel lacks NFT_TABLE_F_PERSIST)";
+}
+
+int ucf_enforcer_set_ownership(struct ucf_enforcer *e, bool owned)
+{
+	if (owned && !e->persist_supported)
+		return -EOPNOTSUPP;
+	e->table_flags = owned ? NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST : 0;
+	return 0;
 }
 
 bool ucf_enforcer_readd_refreshes(const struct ucf_enforcer *e)

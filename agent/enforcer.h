@@ -29,6 +29,10 @@ void ucf_enforcer_close(struct ucf_enforcer *e);
  * them: "owner,persist" or "none (kernel lacks NFT_TABLE_F_PERSIST)". */
 uint32_t ucf_enforcer_table_flags(const struct ucf_enforcer *e);
 const char *ucf_enforcer_ownership(const struct ucf_enforcer *e);
+/* Chooses whether apply sets ownership flags (default: whenever the kernel
+ * has PERSIST). Turning it off gives the Debian 12 behaviour on any kernel;
+ * -EOPNOTSUPP if it is asked for without kernel support. */
+int ucf_enforcer_set_ownership(struct ucf_enforcer *e, bool owned);
 /* Whether re-adding an existing element refreshes its timeout (Linux 6.12+);
  * before that, refresh by deleting and adding in one ucf_enforcer_media(). */
 bool ucf_enforcer_readd_refreshes(const struct ucf_enforcer *e);

@@ -3,7 +3,7 @@
 # fragment is read before the Makefile defines REL/SAN.
 AGENT_SRCS   += agent/policy.c agent/nft_text.c agent/nft_batch.c agent/enforcer.c \
                 agent/route.c agent/cmd_enforce.c
-UNIT_TESTS   += policy nft_text nft_batch
+UNIT_TESTS   += policy nft_text nft_batch enforcer
 INTEG_TESTS  += tests/integration/enforce_concentrator.sh tests/integration/enforce_appliance.sh \
                 tests/integration/enforce_apply.sh
 BENCHES      += bench/enforce.sh
