@@ -13,7 +13,7 @@ VERSION    := 0.1.0
 
 CC       ?= cc
 ASAN_CC  ?= clang
-PKGS     := yaml-0.1 jansson libnftnl libmnl libpcap libcurl
+PKGS     := yaml-0.1 jansson libnftnl libmnl libpcap libcurl libnetfilter_log
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -23,7 +23,11 @@ DEFS     := -D_GNU_SOURCE -DUCF_VERSION='"$(VERSION)"' -DUCF_RULES_DIR='"$(RULES
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent $(CPPFLAGS) $(CFLAGS)
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-SAN_CFLAGS := $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent $(SAN_FLAGS)
+# The sanitizer build is for tests only, never installed: it reads the source
+# tree's catalog and no site additions, so tests are hermetic.
+SAN_DEFS := -D_GNU_SOURCE -DUCF_VERSION='"$(VERSION)"' -DUCF_RULES_DIR='"$(CURDIR)/rules"' \
+            -DUCF_LOCAL_RULES_DIR='"$(CURDIR)/build/san/no-rules.d"'
+SAN_CFLAGS := $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent $(SAN_FLAGS)
 
 AGENT_SRCS   :=
 UNIT_TESTS   :=
@@ -32,7 +36,7 @@ INTEG_TESTS  :=
 BENCHES      :=
 DEB_DEPS     := build-essential clang pkg-config libclang-rt-14-dev libyaml-dev libjansson-dev \
                 libnftnl-dev libmnl-dev libpcap-dev libcurl4-openssl-dev libcmocka-dev \
-                nftables iproute2
+                nftables iproute2 debhelper dpkg-dev lintian fakeroot
 include $(sort $(wildcard mk/*.mk))
 
 REL := build/rel
@@ -42,7 +46,7 @@ SAN_OBJS := $(AGENT_SRCS:%.c=$(SAN)/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(SAN)/tests/test_%)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(SAN)/fuzz/fuzz_%)
 
-.PHONY: all deps ensure-deps check unit fuzz fuzz-replay integration bench install clean help
+.PHONY: all deps ensure-deps check unit fuzz bench install deb clean help
 all: ucfence
 
 help:
@@ -52,16 +56,18 @@ help:
 	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench      benchmarks (reported, not pass/fail)"
 	@echo "make install    DESTDIR=... PREFIX=..."
+	@echo "make deb        build the Debian package (build/deb/) and run lintian"
 
 ucfence: $(REL)/agent/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 # Objects depend on the paths compiled into them, so `make install PREFIX=/usr`
 # after a plain `make` rebuilds with the right catalog path.
-BUILD_ID := $(VERSION) $(RULES_DIR) $(LOCAL_RULES_DIR)
+BUILD_ID := $(VERSION) $(RULES_DIR) $(LOCAL_RULES_DIR) $(CURDIR)
 build/%/.paths: FORCE
 	@mkdir -p $(dir $@); echo "$(BUILD_ID)" | cmp -s - $@ || echo "$(BUILD_ID)" > $@
 .PHONY: FORCE
+.PRECIOUS: build/%/.paths
 
 $(REL)/%.o: %.c $(wildcard agent/*.h) Makefile $(REL)/.paths
 	@mkdir -p $(dir $@)
@@ -80,7 +86,7 @@ $(SAN)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) $(wildcard tests/unit/*.h)
 
 $(SAN)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(AGENT_SRCS) $(wildcard agent/*.h)
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent -O1 -g -fsanitize=fuzzer,address,undefined \
+	$(ASAN_CC) $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent -O1 -g -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(AGENT_SRCS) $(PKG_LIBS)
 
 deps:
@@ -111,11 +117,29 @@ fuzz: $(FUZZ_BINS)
 bench: ucfence
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
-install: ucfence
+# The config a fresh install gets: the example with the Meraki watch off and
+# no webhook, so nothing is polled or posted before the admin edits it.
+build/ucfence.yaml: config/example.yaml
+	@mkdir -p build
+	sed -e '/^meraki:/,/^[a-z]/ s/^  enabled: true /  enabled: false/' \
+	    -e '/^  webhook:/,/^    format:/ s/^/#/' $< > $@
+
+install: ucfence build/ucfence.yaml
 	install -D -m 0755 ucfence $(DESTDIR)$(SBINDIR)/ucfence
 	install -d $(DESTDIR)$(RULES_DIR) $(DESTDIR)$(LOCAL_RULES_DIR)
 	install -m 0644 rules/*.yaml $(DESTDIR)$(RULES_DIR)/
-	install -D -m 0640 config/example.yaml $(DESTDIR)$(SYSCONFDIR)/ucfence/ucfence.yaml.example
+	install -D -m 0644 build/ucfence.yaml $(DESTDIR)$(SYSCONFDIR)/ucfence/ucfence.yaml
+	install -D -m 0644 man/ucfence.8 $(DESTDIR)$(MANDIR)/man8/ucfence.8
+	install -D -m 0644 man/ucfence.yaml.5 $(DESTDIR)$(MANDIR)/man5/ucfence.yaml.5
+
+# An unsigned source and binary package from the tracked files, then lintian.
+DEB_DIR := build/deb/ucfence-$(VERSION)
+deb:
+	rm -rf build/deb && mkdir -p $(DEB_DIR)
+	git ls-files -z | grep -zv '^packaging/debian/' | xargs -0 cp -a --parents -t $(DEB_DIR)
+	cp -a packaging/debian $(DEB_DIR)/debian
+	cd $(DEB_DIR) && dpkg-buildpackage -us -uc --no-sign
+	lintian --fail-on error,warning build/deb/ucfence_$(VERSION)_*.changes
 
 clean:
 	rm -rf build ucfence

@@ -1,0 +1,44 @@
+/* violations.h — folds dropped (or, in monitor mode, counted) non-target
+ * packets into one report per source, interface and reason per window, so a
+ * flood becomes one alert with a count. Memory is bounded: past the cap,
+ * packets of new sources are folded into one "other sources" report per
+ * reason and interface. Pure logic: time comes from the caller. */
+#ifndef UCF_VIOLATIONS_H
+#define UCF_VIOLATIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ucf_violation {
+	char reason[32];  /* e.g. "non-target-uc" */
+	char ifname[16];  /* where it came in (or would have gone out) */
+	uint8_t family;   /* AF_INET/AF_INET6; 0 for the overflow report */
+	uint8_t src[16];
+	bool other_sources; /* the cap was reached: many sources folded together */
+	uint64_t packets;
+	uint64_t first_us, last_us;
+	uint8_t l4proto;  /* of the first packet, as an example */
+	uint16_t dport;
+};
+
+typedef void (*ucf_violation_fn)(void *arg, const struct ucf_violation *v);
+
+struct ucf_violations;
+
+int ucf_violations_new(uint64_t window_us, uint32_t cap, ucf_violation_fn fn, void *arg,
+		       struct ucf_violations **out);
+void ucf_violations_free(struct ucf_violations *v); /* no reports */
+
+/* One packet. The window of a (source, interface, reason) opens with its
+ * first packet and is reported when it closes. */
+void ucf_violations_add(struct ucf_violations *v, const char *reason, const char *ifname,
+			uint8_t family, const uint8_t *src, uint8_t l4proto, uint16_t dport,
+			uint64_t now_us);
+/* Reports every window that has closed by now_us. */
+void ucf_violations_tick(struct ucf_violations *v, uint64_t now_us);
+/* Reports every open window now (shutdown). */
+void ucf_violations_flush(struct ucf_violations *v);
+uint32_t ucf_violations_open(const struct ucf_violations *v);
+
+#endif

@@ -1,0 +1,1 @@
+INTEG_TESTS  += tests/integration/package.sh

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The command line's contract: exit codes, positioned errors on stderr, --json.
+set -u
+here=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${UCFENCE:-$here/ucfence}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$here"
+
+t() { # NAME EXPECTED_RC COMMAND...
+	local name=$1 want=$2; shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+	if [ "$rc" -eq "$want" ]; then echo "PASS: $name"; else
+		echo "FAIL: $name (exit $rc, wanted $want)"; cat "$tmp/err"; fi
+}
+has() { # NAME FILE PATTERN
+	if grep -qE -- "$3" "$2"; then echo "PASS: $1"; else echo "FAIL: $1: no '$3' in:"; cat "$2"; fi
+}
+
+t "check example exits 0" 0 "$bin" check -c config/example.yaml
+has "check prints the site" "$tmp/out" '^site +branch-017, concentrator mode$'
+t "check --json exits 0" 0 "$bin" check -c config/example.yaml --json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["valid"] and d["site"]["mode"]=="concentrator" and d["uc"]["services"][0]=="sip" and d["catalog"]["services"]>=13' "$tmp/out"; then
+	echo "PASS: check --json is one JSON object with the summary"; else echo "FAIL: check --json"; fi
+
+sed 's/static_range: 16384-32767/static_range: 32767-16384/' config/example.yaml > "$tmp/bad.yaml"
+t "invalid config exits 1" 1 "$bin" check -c "$tmp/bad.yaml"
+has "error names file:line:col" "$tmp/err" "^$tmp/bad.yaml:[0-9]+:[0-9]+: static_range: port range '32767-16384' is reversed"
+[ ! -s "$tmp/out" ] && echo "PASS: nothing on stdout for an invalid config" || echo "FAIL: stdout not empty"
+t "invalid config --json exits 1" 1 "$bin" check -c "$tmp/bad.yaml" --json
+has "--json error object" "$tmp/out" '"valid": ?false'
+t "missing config exits 1" 1 "$bin" check -c "$tmp/none.yaml"
+has "missing config message" "$tmp/err" "none.yaml: cannot open: No such file or directory"
+t "missing catalog exits 1" 1 "$bin" check -c config/example.yaml --rules "$tmp/norules"
+t "unknown option exits 2" 2 "$bin" check --bogus
+t "stray argument exits 2" 2 "$bin" check extra
+t "unknown command exits 2" 2 "$bin" frobnicate
+t "no command exits 2" 2 "$bin"
+t "--help exits 0" 0 "$bin" --help
+has "--help lists check" "$tmp/out" '^  check '
+t "check --help exits 0" 0 "$bin" check --help
+has "check --help shows -c" "$tmp/out" '--config FILE'
+t "--version exits 0" 0 "$bin" --version
+has "--version prints the version" "$tmp/out" '^ucfence [0-9]+\.[0-9]+\.[0-9]+$'
+
+mkdir "$tmp/rules.d"
+printf 'services:\n  sip:\n    description: d\n    reference: r\n    roles: [uc]\n    ports: [udp/5062]\n' > "$tmp/rules.d/dup.yaml"
+t "duplicate site service exits 1" 1 "$bin" check -c config/example.yaml --rules-d "$tmp/rules.d"
+has "duplicate names both places" "$tmp/err" "dup.yaml:2:3: service 'sip' is already defined at .*rules/uc.yaml:6"

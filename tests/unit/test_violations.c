@@ -1,0 +1,126 @@
+/* Unit tests for violation aggregation: one report per source, interface
+ * and reason per window; floods folded; memory capped. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "violations.h"
+
+#define S 1000000ULL
+
+struct reports {
+	int n;
+	struct ucf_violation v[64];
+};
+
+static void collect(void *arg, const struct ucf_violation *v)
+{
+	struct reports *r = arg;
+	if (r->n < 64)
+		r->v[r->n] = *v;
+	r->n++;
+}
+
+static uint8_t *ip4(const char *s)
+{
+	static uint8_t buf[8][16];
+	static int i;
+	uint8_t *b = buf[i++ % 8];
+	memset(b, 0, 16);
+	inet_pton(AF_INET, s, b);
+	return b;
+}
+
+static void test_flood_is_one_report(void **state)
+{
+	(void)state;
+	struct reports r = { 0 };
+	struct ucf_violations *v;
+	assert_int_equal(ucf_violations_new(60 * S, 16, collect, &r, &v), 0);
+	for (int i = 0; i < 10000; i++)
+		ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 6, 80,
+				   1 * S + (uint64_t)i * 1000);
+	assert_int_equal(r.n, 0); /* the window is still open */
+	assert_int_equal(ucf_violations_open(v), 1);
+	ucf_violations_tick(v, 60 * S); /* opened at 1 s: closes at 61 s */
+	assert_int_equal(r.n, 0);
+	ucf_violations_tick(v, 61 * S);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].reason, "non-target-uc");
+	assert_string_equal(r.v[0].ifname, "eth1");
+	assert_int_equal(r.v[0].packets, 10000);
+	assert_int_equal(r.v[0].first_us, 1 * S);
+	assert_int_equal(r.v[0].dport, 80);
+	assert_memory_equal(r.v[0].src, ip4("10.20.0.99"), 16);
+	assert_false(r.v[0].other_sources);
+	/* the next packet opens a new window */
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 6, 80, 62 * S);
+	ucf_violations_flush(v);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[1].packets, 1);
+	ucf_violations_free(v);
+}
+
+static void test_keys_are_separate(void **state)
+{
+	(void)state;
+	struct reports r = { 0 };
+	struct ucf_violations *v;
+	assert_int_equal(ucf_violations_new(10 * S, 16, collect, &r, &v), 0);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 17, 53, S);
+	ucf_violations_add(v, "non-target-uc", "eth4", AF_INET, ip4("10.20.0.99"), 17, 53, S);
+	ucf_violations_add(v, "non-target-appliance", "eth1", AF_INET, ip4("10.20.0.99"), 17, 53, S);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.98"), 17, 53, S);
+	uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x99 };
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET6, v6, 17, 53, S);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 17, 53, 2 * S);
+	assert_int_equal(ucf_violations_open(v), 5);
+	ucf_violations_tick(v, 11 * S);
+	assert_int_equal(r.n, 5);
+	int twos = 0;
+	for (int i = 0; i < 5; i++)
+		twos += r.v[i].packets == 2;
+	assert_int_equal(twos, 1);
+	ucf_violations_free(v);
+}
+
+static void test_cap_folds_new_sources(void **state)
+{
+	(void)state;
+	struct reports r = { 0 };
+	struct ucf_violations *v;
+	char addr[32];
+	assert_int_equal(ucf_violations_new(10 * S, 4, collect, &r, &v), 0);
+	for (int i = 0; i < 100; i++) {
+		snprintf(addr, sizeof(addr), "10.20.1.%d", i);
+		ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4(addr), 6, 445, S);
+	}
+	assert_int_equal(ucf_violations_open(v), 5); /* 4 sources + 1 folded report */
+	ucf_violations_flush(v);
+	assert_int_equal(r.n, 5);
+	uint64_t folded = 0, total = 0;
+	for (int i = 0; i < 5; i++) {
+		total += r.v[i].packets;
+		if (r.v[i].other_sources)
+			folded = r.v[i].packets;
+	}
+	assert_int_equal(folded, 96);
+	assert_int_equal(total, 100);
+	ucf_violations_free(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flood_is_one_report),
+		cmocka_unit_test(test_keys_are_separate),
+		cmocka_unit_test(test_cap_folds_new_sources),
+	};
+	return cmocka_run_group_tests_name("violations", tests, NULL, NULL);
+}
