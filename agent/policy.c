@@ -434,8 +434,10 @@ static void reason_chain(struct build *b, enum ucf_reason reason, const struct u
 	r = add_rule(b, ch, NULL);
 	snprintf(prefix, sizeof(prefix), "ucfence: %s ", reason_names[reason]);
 	stmt(r, UCF_STMT_LOG, prefix);
-	if (r)
+	if (r) {
 		r->stmt[0].rate = cfg->enforcement.log_rate;
+		r->stmt[0].group = UCF_NFLOG_GROUP;
+	}
 	switch (cfg->enforcement.action) {
 	case UCF_ACTION_DROP:
 		stmt(add_rule(b, ch, NULL), UCF_STMT_DROP, NULL);

@@ -23,6 +23,9 @@
 #define UCF_LOG_PREFIX_MAX 64
 #define UCF_RULE_MATCH_MAX 4
 #define UCF_RULE_STMT_MAX 2
+/* The NFLOG group refusals are also logged to, for the agent (nflog.h):
+ * 0x7563, "uc". The kernel log gets the same prefix. */
+#define UCF_NFLOG_GROUP 30051
 
 /* Why a packet was refused; each reason has its own named counter, its own
  * chain (counter, rate-limited log, action) and log prefix "ucfence: NAME ". */
@@ -101,7 +104,7 @@ struct ucf_match {
 
 enum ucf_stmt_kind {
 	UCF_STMT_COUNTER,     /* counter name "name" */
-	UCF_STMT_LOG,         /* limit rate N/unit log prefix "name" */
+	UCF_STMT_LOG,         /* limit rate N/unit log prefix "name" [log prefix "name" group G] */
 	UCF_STMT_ACCEPT,
 	UCF_STMT_DROP,
 	UCF_STMT_REJECT_TCP,  /* reject with tcp reset (with a tcp l4proto match) */
@@ -114,6 +117,7 @@ struct ucf_stmt {
 	enum ucf_stmt_kind kind;
 	char name[UCF_LOG_PREFIX_MAX]; /* counter, chain, or log prefix */
 	struct ucf_rate rate;          /* LOG */
+	uint16_t group;                /* LOG: also to this NFLOG group; 0: kernel log only */
 };
 
 struct ucf_rule {

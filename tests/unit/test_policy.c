@@ -147,7 +147,8 @@ static void test_concentrator_rules(void **state)
 			    "goto non_target_to_gateway\n");
 	assert_string_equal(chain_text(rs, "non_target_uc"),
 			    "counter name \"non-target-uc\"\n"
-			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-target-uc \"\n"
+			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-target-uc \" "
+			    "log prefix \"ucfence: non-target-uc \" group 30051\n"
 			    "drop\n");
 	assert_int_equal(rs->chains[chain_index(rs, "forward")].hook, UCF_HOOK_FORWARD);
 	assert_int_equal(rs->chains[chain_index(rs, "input")].hook, UCF_HOOK_INPUT);
@@ -226,7 +227,8 @@ static void test_actions(void **state)
 	struct ucf_ruleset *rs = build(&f);
 	assert_string_equal(chain_text(rs, "non_target_appliance"),
 			    "counter name \"non-target-appliance\"\n"
-			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-target-appliance \"\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-target-appliance \" "
+			    "log prefix \"ucfence: non-target-appliance \" group 30051\n"
 			    "meta l4proto tcp reject with tcp reset\n"
 			    "reject with icmpx admin-prohibited\n");
 	ucf_ruleset_free(rs);
@@ -234,11 +236,13 @@ static void test_actions(void **state)
 	rs = build(&f);
 	assert_string_equal(chain_text(rs, "uc_bypass_vpn"),
 			    "counter name \"uc-bypass-vpn\"\n"
-			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: uc-bypass-vpn \"\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: uc-bypass-vpn \" "
+			    "log prefix \"ucfence: uc-bypass-vpn \" group 30051\n"
 			    "accept\n");
 	assert_string_equal(chain_text(rs, "non_target_to_gateway"),
 			    "counter name \"non-target-to-gateway\"\n"
-			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-target-to-gateway \"\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-target-to-gateway \" "
+			    "log prefix \"ucfence: non-target-to-gateway \" group 30051\n"
 			    "accept\n");
 	ucf_ruleset_free(rs);
 	fx_free(&f);
