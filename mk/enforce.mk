@@ -26,3 +26,9 @@ enforce-fault-binary:
 	$(ASAN_CC) $(SAN_CFLAGS) -DUCF_FAULT_INJECT -c -o build/san/fault/policy.o agent/policy.c
 	$(ASAN_CC) $(SAN_FLAGS) -o build/san/ucfence-fault build/san/agent/main.o \
 		$(filter-out build/san/agent/policy.o,$(SAN_OBJS)) build/san/fault/policy.o $(PKG_LIBS)
+
+# bench/enforce.sh's driver: the enforcer measured through ucfence's own objects.
+.PHONY: enforce-bench-tool
+enforce-bench-tool: ucfence
+	@mkdir -p build/bench
+	$(CC) $(ALL_CFLAGS) -o build/bench/bench_enforce bench/bench_enforce.c $(REL_OBJS) $(PKG_LIBS)
