@@ -136,7 +136,9 @@ int cmd_apply(int argc, char **argv)
 	if (rc == 0) {
 		printf("table inet %s %s: %zu rules in %zu chains, %zu sets (%zu elements), %d counters;"
 		       " one transaction of %zu messages (%zu bytes) in %.3f s; ownership %s\n",
-		       UCF_TABLE, st.replaced ? "replaced" : "created", rs->nrules, rs->nchains,
+		       UCF_TABLE,
+		       st.in_place ? "updated in place" : st.replaced ? "replaced" : "created",
+		       rs->nrules, rs->nchains,
 		       rs->nsets, st.elements, UCF_REASON_COUNT, st.messages, st.bytes, since(&t0),
 		       ucf_enforcer_ownership(enf));
 		/* Routes after the table: a rejected ruleset leaves routes as they were. */

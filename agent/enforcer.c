@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
+#include <libnftnl/chain.h>
 #include <libnftnl/object.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -257,6 +259,128 @@ static int read_state(struct ucf_enforcer *e, uint32_t *genid, struct table_stat
 	return rc;
 }
 
+/* ---- reading the live table back ------------------------------------------------ */
+
+static struct nlmsghdr *dump_request(struct ucf_enforcer *e, char *buf, uint16_t type)
+{
+	return nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_DUMP, ++e->seq);
+}
+
+static int live_set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ucf_live *live = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
+	    strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), UCF_TABLE) == 0) {
+		void *p = realloc(live->sets, (live->nsets + 1) * sizeof(*live->sets));
+		if (!p) {
+			nftnl_set_free(s);
+			return MNL_CB_ERROR;
+		}
+		live->sets = p;
+		struct ucf_live_set *l = &live->sets[live->nsets++];
+		memset(l, 0, sizeof(*l));
+		snprintf(l->name, sizeof(l->name), "%s", nftnl_set_get_str(s, NFTNL_SET_NAME));
+		l->flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+		l->key_type = nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE);
+		l->key_len = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
+		if (nftnl_set_is_set(s, NFTNL_SET_TIMEOUT))
+			l->timeout_ms = nftnl_set_get_u64(s, NFTNL_SET_TIMEOUT);
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+static int live_chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ucf_live *live = data;
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	if (!c)
+		return MNL_CB_ERROR;
+	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
+	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), UCF_TABLE) == 0) {
+		void *p = realloc(live->chains, (live->nchains + 1) * sizeof(*live->chains));
+		if (!p) {
+			nftnl_chain_free(c);
+			return MNL_CB_ERROR;
+		}
+		live->chains = p;
+		struct ucf_live_chain *l = &live->chains[live->nchains++];
+		memset(l, 0, sizeof(*l));
+		snprintf(l->name, sizeof(l->name), "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+		l->base = nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM);
+		if (l->base) {
+			l->hooknum = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+			l->prio = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
+			l->policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
+		}
+	}
+	nftnl_chain_free(c);
+	return MNL_CB_OK;
+}
+
+static int live_obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ucf_live *live = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	if (!o)
+		return MNL_CB_ERROR;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), UCF_TABLE) == 0) {
+		void *p = realloc(live->counters, (live->ncounters + 1) * sizeof(*live->counters));
+		if (!p) {
+			nftnl_obj_free(o);
+			return MNL_CB_ERROR;
+		}
+		live->counters = p;
+		/* Objects of another type get a name no counter has. */
+		snprintf(live->counters[live->ncounters++], UCF_NAME_MAX, "%s%s",
+			 nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER ? "" : "!",
+			 nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+	}
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+static int live_elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return ucf_live_add_elems(data, nlh) == 0 ? MNL_CB_OK : MNL_CB_ERROR;
+}
+
+/* Sets, chains, counters and (but for the media sets) elements of our
+ * table; the caller's generation check covers the whole read. */
+static int read_live(struct ucf_enforcer *e, const struct ucf_ruleset *rs, struct ucf_live *live)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	int rc;
+	nlh = dump_request(e, buf, NFT_MSG_GETSET);
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, UCF_TABLE);
+	rc = request(e, nlh, live_set_cb, live);
+	if (rc == 0) {
+		nlh = dump_request(e, buf, NFT_MSG_GETCHAIN);
+		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, UCF_TABLE);
+		rc = request(e, nlh, live_chain_cb, live);
+	}
+	if (rc == 0) {
+		nlh = dump_request(e, buf, NFT_MSG_GETOBJ);
+		mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, UCF_TABLE);
+		rc = request(e, nlh, live_obj_cb, live);
+	}
+	for (size_t i = 0; rc == 0 && i < live->nsets; i++) {
+		const struct ucf_set *m = ucf_ruleset_set(rs, live->sets[i].name);
+		if (!m || m->key == UCF_KEY_IPV4_PORT || m->key == UCF_KEY_IPV6_PORT)
+			continue; /* media: never read (can be huge), never pruned */
+		nlh = dump_request(e, buf, NFT_MSG_GETSETELEM);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, UCF_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, live->sets[i].name);
+		rc = request(e, nlh, live_elems_cb, &live->sets[i]);
+	}
+	return rc;
+}
+
 /* ---- open / probe ------------------------------------------------------------ */
 
 static bool kernel_at_least(int major, int minor)
@@ -367,7 +491,8 @@ bool ucf_enforcer_readd_refreshes(const struct ucf_enforcer *e)
 
 /* Builds with build(), sends, retries on ERESTART; *bp keeps the last batch
  * for the caller's statistics. */
-typedef int (*build_fn)(struct ucf_batch *b, const struct table_state *t, void *ctx);
+typedef int (*build_fn)(struct ucf_enforcer *e, struct ucf_batch *b, const struct table_state *t,
+			void *ctx);
 
 static int transact(struct ucf_enforcer *e, const char *what, build_fn build, void *ctx,
 		    bool need_state, struct ucf_apply_stats *stats, char *err, size_t errlen)
@@ -380,7 +505,7 @@ static int transact(struct ucf_enforcer *e, const char *what, build_fn build, vo
 		if (rc < 0)
 			return rc;
 		struct ucf_batch *b = ucf_batch_new(++e->seq);
-		if (!b || ucf_batch_begin(b, genid) < 0 || (rc = build(b, &t, ctx)) < 0 ||
+		if (!b || ucf_batch_begin(b, genid) < 0 || (rc = build(e, b, &t, ctx)) < 0 ||
 		    ucf_batch_end(b) < 0) {
 			ucf_batch_free(b);
 			snprintf(err, errlen, "%s: %s", what, strerror(rc < 0 ? -rc : ENOMEM));
@@ -411,12 +536,28 @@ static int transact(struct ucf_enforcer *e, const char *what, build_fn build, vo
 struct apply_ctx {
 	const struct ucf_ruleset *rs;
 	uint32_t flags;
+	struct ucf_live live;
+	bool in_place;
 };
 
-static int build_apply(struct ucf_batch *b, const struct table_state *t, void *ctx)
+/* Our own table, as we left it: update it in place (see nft_batch.h why).
+ * Anything else of that name: replace it whole. */
+static int build_apply(struct ucf_enforcer *e, struct ucf_batch *b, const struct table_state *t,
+		       void *ctx)
 {
-	const struct apply_ctx *a = ctx;
+	struct apply_ctx *a = ctx;
 	int rc = 0;
+	ucf_live_free(&a->live);
+	a->in_place = false;
+	if (t->exists) {
+		a->live.table_flags = t->flags;
+		rc = read_live(e, a->rs, &a->live);
+		if (rc < 0)
+			return rc;
+		a->in_place = ucf_batch_can_update(a->rs, &a->live, a->flags);
+	}
+	if (a->in_place)
+		return ucf_batch_update_ruleset(b, a->rs, &a->live, a->flags);
 	if (t->exists)
 		rc = ucf_batch_del_table(b, UCF_TABLE);
 	if (rc == 0)
@@ -429,18 +570,23 @@ static int build_apply(struct ucf_batch *b, const struct table_state *t, void *c
 int ucf_enforcer_apply(struct ucf_enforcer *e, const struct ucf_ruleset *rs,
 		       struct ucf_apply_stats *stats, char *err, size_t errlen)
 {
-	struct apply_ctx a = { rs, e->table_flags };
+	struct apply_ctx a = { rs, e->table_flags, { 0 }, false };
 	struct ucf_apply_stats local;
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
 	for (size_t i = 0; i < rs->nsets; i++)
 		stats->elements += rs->sets[i].count;
-	return transact(e, "new ruleset", build_apply, &a, true, stats, err, errlen);
+	int rc = transact(e, "new ruleset", build_apply, &a, true, stats, err, errlen);
+	stats->in_place = a.in_place;
+	ucf_live_free(&a.live);
+	return rc;
 }
 
-static int build_flush(struct ucf_batch *b, const struct table_state *t, void *ctx)
+static int build_flush(struct ucf_enforcer *e, struct ucf_batch *b, const struct table_state *t,
+		       void *ctx)
 {
+	(void)e;
 	*(bool *)ctx = t->exists;
 	return t->exists ? ucf_batch_del_table(b, UCF_TABLE) : 0;
 }
@@ -459,9 +605,11 @@ struct media_ctx {
 	size_t nadd, ndel;
 };
 
-static int build_media(struct ucf_batch *b, const struct table_state *t, void *ctx)
+static int build_media(struct ucf_enforcer *e, struct ucf_batch *b, const struct table_state *t,
+		       void *ctx)
 {
 	const struct media_ctx *m = ctx;
+	(void)e;
 	(void)t;
 	int rc = m->ndel ? ucf_batch_media(b, false, m->del, m->ndel) : 0;
 	if (rc == 0 && m->nadd)

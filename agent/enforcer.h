@@ -41,14 +41,18 @@ struct ucf_apply_stats {
 	size_t messages;  /* netlink messages in the batch */
 	size_t bytes;
 	size_t elements;  /* set elements in the model */
-	bool replaced;    /* an existing table was replaced (else created) */
+	bool replaced;    /* an existing table was there (else created) */
+	bool in_place;    /* ... and was updated in place (else replaced whole) */
 	unsigned retries; /* the ruleset generation moved during a read */
 };
 
-/* Replaces table inet ucfence by rs in ONE transaction: [delete table] +
- * add table + everything, so at every moment either the old or the new
- * table is in force. On a kernel rejection nothing changed and err names
- * the object ("set endpoints4, element 10.0.0.0/8: File exists"). */
+/* Installs rs as table inet ucfence in ONE transaction, so at every moment
+ * either the old or the new ruleset is in force. If our table is there
+ * with the same shape, it is updated in place (chains refilled, only the
+ * differing elements changed; counters and learned media stay); otherwise
+ * it is deleted and created anew in the same transaction. On a kernel
+ * rejection nothing changed and err names the object ("set endpoints4,
+ * element 10.0.0.0/8: File exists"). */
 int ucf_enforcer_apply(struct ucf_enforcer *e, const struct ucf_ruleset *rs,
 		       struct ucf_apply_stats *stats, char *err, size_t errlen);
 

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -44,7 +45,7 @@ enum { BYTEORDER_HOST = 1, BYTEORDER_BIG = 2, NFT_EXPR_CONCAT = 13 };
 #define MSG_ROOM (16 * 1024) /* any object message but element lists */
 
 enum msg_kind { M_BEGIN, M_END, M_TABLE_ADD, M_TABLE_DEL, M_COUNTER, M_SET, M_ELEMS, M_CHAIN,
-		M_RULE, M_MEDIA_ADD, M_MEDIA_DEL };
+		M_RULE, M_MEDIA_ADD, M_MEDIA_DEL, M_ELEMS_DEL, M_FLUSH };
 
 struct msg {
 	uint32_t seq;
@@ -53,6 +54,7 @@ struct msg {
 	size_t index;       /* counter, set, chain or rule index */
 	size_t elem_first;  /* M_ELEMS/M_MEDIA_*: first entry in elem_src */
 	const struct ucf_media *media; /* M_MEDIA_*: the caller's array */
+	const struct ucf_live_set *live; /* M_ELEMS_DEL: the kernel's elements */
 	char name[UCF_NAME_MAX];
 };
 
@@ -306,6 +308,21 @@ static int set_msg(struct ucf_batch *b, size_t index, const struct ucf_set *set)
 	return rc < 0 ? rc : nlh ? 0 : -ENOMEM;
 }
 
+uint32_t ucf_batch_set_flags(enum ucf_set_key key)
+{
+	return key_info(key).flags;
+}
+
+uint32_t ucf_batch_key_type(enum ucf_set_key key)
+{
+	return key_info(key).type;
+}
+
+uint32_t ucf_batch_key_len(enum ucf_set_key key)
+{
+	return key_info(key).len;
+}
+
 /* ---- set elements ---------------------------------------------------------- */
 
 /* One netlink element; a model element can become two (interval start and
@@ -449,6 +466,7 @@ struct elem_writer {
 	struct nlmsghdr *nlh;
 	struct nlattr *list;
 	const struct ucf_media *media;
+	const struct ucf_live_set *live;
 };
 
 static int ew_open(struct elem_writer *w)
@@ -460,6 +478,7 @@ static int ew_open(struct elem_writer *w)
 	struct msg *m = last_msg(w->b);
 	m->index = w->index;
 	m->media = w->media;
+	m->live = w->live;
 	snprintf(m->name, sizeof(m->name), "%s", w->set);
 	mnl_attr_put_strz(w->nlh, NFTA_SET_ELEM_LIST_TABLE, UCF_TABLE);
 	mnl_attr_put_strz(w->nlh, NFTA_SET_ELEM_LIST_SET, w->set);
@@ -496,7 +515,7 @@ static int ew_put(struct elem_writer *w, const struct nlelem *e)
 static int elems_msgs(struct ucf_batch *b, size_t index, const struct ucf_set *set)
 {
 	struct elem_writer w = { b, M_ELEMS, NFT_MSG_NEWSETELEM, set->name, (uint32_t)index + 1,
-				 index, NULL, NULL, NULL };
+				 index, NULL, NULL, NULL, NULL };
 	struct nlelem ne[3];
 	for (size_t i = 0; i < set->count; i++) {
 		size_t n = expand(set, i, ne);
@@ -515,7 +534,7 @@ int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_media *m, si
 	for (int f = 0; f < 2; f++) {
 		struct elem_writer w = { b, add ? M_MEDIA_ADD : M_MEDIA_DEL,
 					 add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
-					 media_set[f].name, 0, (size_t)f, NULL, NULL, m };
+					 media_set[f].name, 0, (size_t)f, NULL, NULL, m, NULL };
 		for (size_t i = 0; i < n; i++) {
 			struct ucf_set one = media_set[f];
 			struct ucf_elem e;
@@ -882,6 +901,259 @@ int ucf_batch_add_ruleset(struct ucf_batch *b, const struct ucf_ruleset *rs)
 	return rc;
 }
 
+/* ---- in-place update ---------------------------------------------------------- */
+
+#ifndef NFT_TABLE_F_PERSIST
+#define NFT_TABLE_F_PERSIST 0x4
+#endif
+
+void ucf_live_free(struct ucf_live *live)
+{
+	if (!live)
+		return;
+	for (size_t i = 0; i < live->nsets; i++)
+		free(live->sets[i].elems);
+	free(live->sets);
+	free(live->chains);
+	free(live->counters);
+	memset(live, 0, sizeof(*live));
+}
+
+static bool udata_open(const void *data, uint32_t len)
+{
+	const uint8_t *p = data;
+	for (uint32_t i = 0; i + 2 <= len && i + 2u + p[i + 1] <= len; i += 2u + p[i + 1]) {
+		uint32_t v;
+		if (p[i] == NFTNL_UDATA_SET_ELEM_FLAGS && p[i + 1] == 4) {
+			memcpy(&v, p + i + 2, 4);
+			return v & NFTNL_SET_ELEM_F_INTERVAL_OPEN;
+		}
+	}
+	return false;
+}
+
+int ucf_live_add_elems(struct ucf_live_set *set, const struct nlmsghdr *nlh)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it = NULL;
+	size_t cap = set->count;
+	int rc = -ENOMEM;
+	if (!s || nftnl_set_elems_nlmsg_parse(nlh, s) < 0 || !(it = nftnl_set_elems_iter_create(s)))
+		goto out;
+	for (struct nftnl_set_elem *e = nftnl_set_elems_iter_next(it); e;
+	     e = nftnl_set_elems_iter_next(it)) {
+		uint32_t len = 0;
+		const void *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+		if (!k || len > 20)
+			continue;
+		if (grow((void **)&set->elems, &cap, set->count + 1, sizeof(*set->elems)) < 0)
+			goto out;
+		struct ucf_live_elem *l = &set->elems[set->count++];
+		memset(l, 0, sizeof(*l));
+		memcpy(l->key, k, len);
+		l->klen = (uint8_t)len;
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)) {
+			const void *ke = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &len);
+			if (ke && len <= 20) {
+				memcpy(l->key_end, ke, len);
+				l->has_end = true;
+			}
+		}
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS))
+			l->flags = nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS);
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA)) {
+			const void *ud = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len);
+			l->open = ud && udata_open(ud, len);
+		}
+	}
+	rc = 0;
+out:
+	if (it)
+		nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+	return rc;
+}
+
+static bool is_media(enum ucf_set_key key)
+{
+	return key == UCF_KEY_IPV4_PORT || key == UCF_KEY_IPV6_PORT;
+}
+
+bool ucf_batch_can_update(const struct ucf_ruleset *rs, const struct ucf_live *live,
+			  uint32_t flags)
+{
+	/* Adopting an orphan (PERSIST without OWNER) is the one flag change the
+	 * kernel allows on a live table. */
+	bool adopt = flags == (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) &&
+		     live->table_flags == NFT_TABLE_F_PERSIST;
+	if ((live->table_flags != flags && !adopt) || live->nsets != rs->nsets ||
+	    live->nchains != rs->nchains || live->ncounters != UCF_REASON_COUNT)
+		return false;
+	for (size_t i = 0; i < rs->nsets; i++) {
+		const struct ucf_set *m = &rs->sets[i];
+		struct key_info ki = key_info(m->key);
+		bool found = false;
+		for (size_t j = 0; j < live->nsets && !found; j++) {
+			const struct ucf_live_set *l = &live->sets[j];
+			found = strcmp(l->name, m->name) == 0 && l->flags == ki.flags &&
+				l->key_type == ki.type && l->key_len == ki.len &&
+				l->timeout_ms == ((ki.flags & NFT_SET_TIMEOUT) ? m->timeout_ms : 0);
+		}
+		if (!found)
+			return false;
+	}
+	for (size_t i = 0; i < rs->nchains; i++) {
+		const struct ucf_chain *m = &rs->chains[i];
+		bool found = false;
+		for (size_t j = 0; j < live->nchains && !found; j++) {
+			const struct ucf_live_chain *l = &live->chains[j];
+			if (strcmp(l->name, m->name) != 0)
+				continue;
+			if (m->hook == UCF_HOOK_NONE)
+				found = !l->base;
+			else
+				found = l->base && l->prio == m->priority && l->policy == NF_ACCEPT &&
+					l->hooknum == (m->hook == UCF_HOOK_INPUT ? NF_INET_LOCAL_IN
+										 : NF_INET_FORWARD);
+		}
+		if (!found)
+			return false;
+	}
+	for (size_t i = 0; i < UCF_REASON_COUNT; i++) {
+		bool found = false;
+		for (size_t j = 0; j < live->ncounters && !found; j++)
+			found = strcmp(live->counters[j], rs->counters[i]) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static int cmp_nlelem(const void *a, const void *b)
+{
+	const struct nlelem *x = a, *y = b;
+	int c;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	if ((c = memcmp(x->key, y->key, x->klen)) != 0)
+		return c;
+	if (x->flags != y->flags)
+		return x->flags < y->flags ? -1 : 1;
+	if (x->has_end != y->has_end)
+		return x->has_end ? 1 : -1;
+	if (x->has_end && (c = memcmp(x->key_end, y->key_end, x->klen)) != 0)
+		return c;
+	return (int)x->open - (int)y->open;
+}
+
+/* Sets only gain and lose what differs: the kernel's elements not in the
+ * model go, the model's not in the kernel come. */
+static int diff_set(struct ucf_batch *b, size_t index, const struct ucf_set *set,
+		    const struct ucf_live_set *live)
+{
+	struct nlelem *want = NULL, *have = NULL, ne[3];
+	size_t nwant = 0, cap = 0, nhave = live->count;
+	int rc = -ENOMEM;
+	for (size_t i = 0; i < set->count; i++) {
+		size_t n = expand(set, i, ne);
+		if (grow((void **)&want, &cap, nwant + n, sizeof(*want)) < 0)
+			goto out;
+		memcpy(want + nwant, ne, n * sizeof(*ne));
+		nwant += n;
+	}
+	have = calloc(nhave ? nhave : 1, sizeof(*have));
+	if (!have)
+		goto out;
+	for (size_t i = 0; i < nhave; i++) {
+		const struct ucf_live_elem *l = &live->elems[i];
+		memcpy(have[i].key, l->key, sizeof(l->key));
+		memcpy(have[i].key_end, l->key_end, sizeof(l->key_end));
+		have[i].klen = l->klen;
+		have[i].has_end = l->has_end;
+		have[i].open = l->open;
+		have[i].flags = l->flags;
+		have[i].src = i;
+	}
+	if (nwant)
+		qsort(want, nwant, sizeof(*want), cmp_nlelem);
+	if (nhave)
+		qsort(have, nhave, sizeof(*have), cmp_nlelem);
+	struct elem_writer del = { b, M_ELEMS_DEL, NFT_MSG_DELSETELEM, set->name, 0, index,
+				   NULL, NULL, NULL, live };
+	struct elem_writer add = { b, M_ELEMS, NFT_MSG_NEWSETELEM, set->name, 0, index,
+				   NULL, NULL, NULL, NULL };
+	size_t i = 0, j = 0;
+	rc = 0;
+	while (rc == 0 && j < nhave) { /* deletions first: a marker may come back */
+		int c = i < nwant ? cmp_nlelem(&want[i], &have[j]) : 1;
+		if (c == 0)
+			i++, j++;
+		else if (c < 0)
+			i++;
+		else {
+			struct nlelem d = have[j++];
+			d.open = false; /* userdata names no element */
+			rc = ew_put(&del, &d);
+		}
+	}
+	ew_close(&del);
+	for (i = 0, j = 0; rc == 0 && i < nwant;) {
+		int c = j < nhave ? cmp_nlelem(&want[i], &have[j]) : -1;
+		if (c == 0)
+			i++, j++;
+		else if (c > 0)
+			j++;
+		else
+			rc = ew_put(&add, &want[i++]);
+	}
+	ew_close(&add);
+out:
+	free(want);
+	free(have);
+	return rc;
+}
+
+static int flush_chain_msg(struct ucf_batch *b, size_t index, const struct ucf_chain *ch)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+	if (!r)
+		return -ENOMEM;
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, UCF_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, ch->name);
+	nlh = msg_start(b, M_FLUSH, NFT_MSG_DELRULE, 0, MSG_ROOM);
+	if (nlh) {
+		last_msg(b)->index = index;
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		msg_done(b, nlh);
+	}
+	nftnl_rule_free(r);
+	return nlh ? 0 : -ENOMEM;
+}
+
+int ucf_batch_update_ruleset(struct ucf_batch *b, const struct ucf_ruleset *rs,
+			     const struct ucf_live *live, uint32_t flags)
+{
+	int rc = table_msg(b, true, UCF_TABLE, flags);
+	b->rs = rs;
+	for (size_t i = 0; rc == 0 && i < rs->nchains; i++)
+		rc = flush_chain_msg(b, i, &rs->chains[i]);
+	for (size_t i = 0; rc == 0 && i < rs->nsets; i++) {
+		const struct ucf_set *set = &rs->sets[i];
+		if (is_media(set->key)) {
+			if (set->count)
+				rc = elems_msgs(b, i, set);
+			continue;
+		}
+		for (size_t j = 0; j < live->nsets; j++)
+			if (strcmp(live->sets[j].name, set->name) == 0)
+				rc = diff_set(b, i, set, &live->sets[j]);
+	}
+	for (size_t i = 0; rc == 0 && i < rs->nrules; i++)
+		rc = rule_msg(b, rs, i);
+	return rc;
+}
+
 const void *ucf_batch_data(const struct ucf_batch *b, size_t *len)
 {
 	*len = b->len;
@@ -941,6 +1213,22 @@ static const char *expr_name_at(const struct nlmsghdr *nlh, long index)
 	return "?";
 }
 
+/* A kernel element: an address (or interval marker), else its bytes. */
+static void live_format(const struct ucf_live_elem *l, enum ucf_set_key key, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	size_t n = 0;
+	if ((key == UCF_KEY_IPV4 || key == UCF_KEY_IPV6) &&
+	    inet_ntop(key == UCF_KEY_IPV4 ? AF_INET : AF_INET6, l->key, a, sizeof(a))) {
+		snprintf(buf, len, "%s%s", a,
+			 l->flags & NFT_SET_ELEM_INTERVAL_END ? " (interval end)" : "");
+		return;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < l->klen && n + 3 < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%02x", l->key[i]);
+}
+
 void ucf_batch_describe(const struct ucf_batch *b, uint32_t seq, uint32_t offset, char *buf,
 			size_t buflen)
 {
@@ -962,6 +1250,17 @@ void ucf_batch_describe(const struct ucf_batch *b, uint32_t seq, uint32_t offset
 	case M_COUNTER: snprintf(buf, buflen, "counter %s", rs->counters[m->index]); return;
 	case M_SET: snprintf(buf, buflen, "set %s", rs->sets[m->index].name); return;
 	case M_CHAIN: snprintf(buf, buflen, "chain %s", rs->chains[m->index].name); return;
+	case M_FLUSH: snprintf(buf, buflen, "flushing chain %s", rs->chains[m->index].name); return;
+	case M_ELEMS_DEL:
+		k = offset ? nested_index(nlh, NFTA_SET_ELEM_LIST_ELEMENTS, offset) : -1;
+		if (k < 0) {
+			snprintf(buf, buflen, "removing elements of set %s", m->name);
+			return;
+		}
+		live_format(&m->live->elems[b->elem_src[m->elem_first + (size_t)k]],
+			    rs->sets[m->index].key, text, sizeof(text));
+		snprintf(buf, buflen, "set %s, removing element %s", m->name, text);
+		return;
 	case M_ELEMS:
 	case M_MEDIA_ADD:
 	case M_MEDIA_DEL:

@@ -78,7 +78,8 @@ check "control: a non-atomic replacement lets non-target packets through (receiv
 
 # A rejected batch changes nothing.
 out=$(ucf apply 2>&1)
-check "apply over nft's table ($(oneline "$out"))" grep -q replaced <<<"$out"
+check "apply over nft's table (no ownership flags: replaced whole) ($(oneline "$out"))" \
+	grep -q "replaced" <<<"$out"
 make -s -C "$LAB_REPO" enforce-fault-binary >/dev/null 2>&1
 FAULT=$LAB_REPO/build/san/ucfence-fault
 check "fault-injection build exists" test -x "$FAULT"

@@ -68,17 +68,32 @@ lab_matrix enforced "${CASES[@]}"
 # The live table equals plan's output installed by nft itself.
 lab_same_as_plan "$plan"
 
-# Re-apply: nothing observable changes (counters aside).
+# Re-apply: nothing observable changes, not even the counters.
 listing() { lab_exec gw nft list ruleset | perl -pe 's/packets \d+ bytes \d+//'; }
 l1=$(listing)
 r1=$(lab_exec gw ip route; lab_exec gw ip -6 route)
+c1=$(lab_counters)
 out=$(ucf apply 2>&1)
-check "re-apply succeeds and replaces the table ($(oneline "$out"))" grep -q "replaced" <<<"$out"
+check "re-apply succeeds and updates the table in place ($(oneline "$out"))" \
+	grep -q "updated in place" <<<"$out"
 check "re-apply: ruleset listing unchanged" test "$l1" = "$(listing)"
+check "re-apply: counters kept ($c1)" test "$c1" = "$(lab_counters)"
 check "re-apply: routes unchanged" test "$r1" = "$(lab_exec gw ip route; lab_exec gw ip -6 route)"
 check "re-apply: no stale route removed, one installed" grep -q "1 installed, 0 stale removed" <<<"$out"
 lab_case "after re-apply: data->phone web still blocked" block non-target-uc data tcp 10.20.0.10 80
 lab_case "after re-apply: phone->remote SIP still passes" pass - phone udp 10.50.0.10 5060
+
+# A config change is applied in place too: only the differing elements move.
+CFG2=$LAB_DIR/site-changed.yaml
+sed -e 's|endpoints: \[10.20.0.0/24,|endpoints: [10.20.0.0/24, 10.20.1.0/24, 10.25.0.9,|' \
+	-e 's|action: drop|action: reject|' "$CFG" >"$CFG2"
+out=$(lab_exec gw "$UCFENCE" apply -c "$CFG2" --rules "$LAB_REPO/rules" 2>&1)
+check "changed config applied in place ($(oneline "$out"))" grep -q "updated in place" <<<"$out"
+lab_same_as_plan "$(lab_exec gw "$UCFENCE" plan -c "$CFG2" --rules "$LAB_REPO/rules" 2>/dev/null)"
+out=$(ucf apply 2>&1)
+check "original config applied back in place ($(oneline "$out"))" grep -q "updated in place" <<<"$out"
+lab_same_as_plan "$plan"
+lab_case "after the changes: data->phone web blocked again (drop)" block non-target-uc data tcp 10.20.0.10 80
 
 # Flush: only ours goes.
 out=$(ucf flush 2>&1)
