@@ -230,6 +230,56 @@ static void test_without_ownership(void **state)
 	ucf_ruleset_free(rs);
 }
 
+/* The table's listing with element lists sorted (a concatenated interval
+ * set lists in insertion order). */
+#define LISTING                                                                          \
+	"nft list table inet ucfence | perl -0pe 's#elements = \\{([^}]*)\\}#join(\", \", " \
+	"sort map { s/^\\s+|\\s+\\z//gr } split(/,/, $1))#ge'"
+
+/* Re-apply repairs tampering with elements in place; a table of another
+ * shape (an extra chain) is replaced whole. */
+static void test_in_place_and_replace(void **state)
+{
+	(void)state;
+	struct ucf_enforcer *e = NULL;
+	struct ucf_apply_stats st;
+	struct ucf_ruleset *rs = ruleset(UCF_MODE_CONCENTRATOR);
+	bool existed;
+	assert_int_equal(ucf_enforcer_open(&e, err, sizeof(err)), 0);
+	assert_int_equal(ucf_enforcer_set_ownership(e, false), 0); /* let nft tamper */
+	assert_int_equal(ucf_enforcer_apply(e, rs, &st, err, sizeof(err)), 0);
+	assert_false(st.in_place);
+	char *clean = strdup(sh(LISTING));
+	assert_non_null(strstr(clean, "chain uc_forward"));
+	assert_non_null(strstr(clean, "tcp . 5060-5061, udp . 16384-32767, udp . 5060"));
+	assert_int_equal(system("nft add element inet ucfence endpoints4 '{ 192.0.2.0/24 }' && "
+				"nft delete element inet ucfence uc_svc '{ udp . 5060 }' && "
+				"nft add element inet ucfence uc_ifs '{ \"eth9\" }' && "
+				"nft add element inet ucfence media4 '{ 10.9.9.9 . 4000 }'"),
+			 0);
+	assert_string_not_equal(sh(LISTING), clean);
+	assert_int_equal(ucf_enforcer_apply(e, rs, &st, err, sizeof(err)), 0);
+	assert_true(st.in_place);
+	/* Static sets are back exactly; the learned media element stays. */
+	char *now = sh("nft list table inet ucfence");
+	assert_non_null(strstr(now, "10.9.9.9 . 4000"));
+	assert_null(strstr(now, "192.0.2.0/24"));
+	assert_null(strstr(now, "eth9"));
+	assert_non_null(strstr(now, "udp . 5060"));
+	assert_int_equal(system("nft delete element inet ucfence media4 '{ 10.9.9.9 . 4000 }'"), 0);
+	assert_string_equal(sh(LISTING), clean);
+
+	assert_int_equal(system("nft add chain inet ucfence extra"), 0);
+	assert_int_equal(ucf_enforcer_apply(e, rs, &st, err, sizeof(err)), 0);
+	assert_false(st.in_place);
+	assert_true(st.replaced);
+	assert_string_equal(sh(LISTING), clean);
+	free(clean);
+	assert_int_equal(ucf_enforcer_flush(e, &existed, err, sizeof(err)), 0);
+	ucf_enforcer_close(e);
+	ucf_ruleset_free(rs);
+}
+
 static void test_rejected_element_named(void **state)
 {
 	(void)state;
@@ -263,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_media_updates),
 		cmocka_unit_test(test_ownership),
 		cmocka_unit_test(test_without_ownership),
+		cmocka_unit_test(test_in_place_and_replace),
 		cmocka_unit_test(test_rejected_element_named),
 	};
 	return cmocka_run_group_tests(tests, setup_netns, NULL);
