@@ -411,12 +411,134 @@ static void test_media_batch(void **state)
 	ucf_batch_free(b);
 }
 
+/* The live state the kernel would report after applying rs: sets, chains,
+ * counters, and the elements read back from our own element messages. */
+static void live_from(const struct ucf_ruleset *rs, struct ucf_live *live, uint32_t flags)
+{
+	struct ucf_batch *b = apply_batch(rs, 0);
+	struct msgs ms;
+	split(b, &ms);
+	memset(live, 0, sizeof(*live));
+	live->table_flags = flags;
+	live->nsets = rs->nsets;
+	live->sets = calloc(rs->nsets, sizeof(*live->sets));
+	for (size_t i = 0; i < rs->nsets; i++) {
+		struct ucf_live_set *l = &live->sets[i];
+		strcpy(l->name, rs->sets[i].name);
+		l->flags = ucf_batch_set_flags(rs->sets[i].key);
+		l->key_type = ucf_batch_key_type(rs->sets[i].key);
+		l->key_len = ucf_batch_key_len(rs->sets[i].key);
+		l->timeout_ms = rs->sets[i].timeout_ms;
+		const struct nlmsghdr *em[64];
+		size_t k = elem_msgs(&ms, l->name, em, 64, NFT_MSG_NEWSETELEM);
+		for (size_t j = 0; j < k; j++)
+			assert_int_equal(ucf_live_add_elems(l, em[j]), 0);
+	}
+	live->nchains = rs->nchains;
+	live->chains = calloc(rs->nchains, sizeof(*live->chains));
+	for (size_t i = 0; i < rs->nchains; i++) {
+		struct ucf_live_chain *c = &live->chains[i];
+		strcpy(c->name, rs->chains[i].name);
+		c->base = rs->chains[i].hook != UCF_HOOK_NONE;
+		c->hooknum = rs->chains[i].hook == UCF_HOOK_INPUT ? 1 : 2; /* NF_INET_LOCAL_IN, FORWARD */
+		c->prio = rs->chains[i].priority;
+		c->policy = 1; /* NF_ACCEPT */
+	}
+	live->ncounters = UCF_REASON_COUNT;
+	live->counters = calloc(UCF_REASON_COUNT, UCF_NAME_MAX);
+	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
+		strcpy(live->counters[i], rs->counters[i]);
+	ucf_batch_free(b);
+}
+
+static size_t count_type(const struct msgs *ms, int type)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ms->n; i++)
+		n += nft_type(ms->m[i]) == type;
+	return n;
+}
+
+static void test_update_batch(void **state)
+{
+	(void)state;
+	char buf[512];
+	struct ucf_ruleset *rs = fixture_ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_live live;
+	struct msgs ms;
+	const uint32_t owned = NFT_TABLE_F_OWNER | 0x4;
+	live_from(rs, &live, owned);
+	assert_true(ucf_batch_can_update(rs, &live, owned));
+	/* An orphan (PERSIST only) is adopted in place; other flag changes are not. */
+	live.table_flags = 0x4;
+	assert_true(ucf_batch_can_update(rs, &live, owned));
+	live.table_flags = 0;
+	assert_false(ucf_batch_can_update(rs, &live, owned));
+	assert_true(ucf_batch_can_update(rs, &live, 0));
+	live.table_flags = owned;
+
+	/* Same ruleset: chains flushed and refilled, no element touched. */
+	struct ucf_batch *b = ucf_batch_new(1);
+	assert_int_equal(ucf_batch_begin(b, 0), 0);
+	assert_int_equal(ucf_batch_update_ruleset(b, rs, &live, owned), 0);
+	assert_int_equal(ucf_batch_end(b), 0);
+	split(b, &ms);
+	assert_int_equal(count_type(&ms, NFT_MSG_NEWTABLE), 1);
+	assert_int_equal(count_type(&ms, NFT_MSG_DELTABLE), 0);
+	assert_int_equal(count_type(&ms, NFT_MSG_DELRULE), rs->nchains);
+	assert_int_equal(count_type(&ms, NFT_MSG_NEWRULE), rs->nrules);
+	assert_int_equal(count_type(&ms, NFT_MSG_NEWSETELEM), 0);
+	assert_int_equal(count_type(&ms, NFT_MSG_DELSETELEM), 0);
+	assert_int_equal(count_type(&ms, NFT_MSG_NEWSET), 0);
+	assert_int_equal(count_type(&ms, NFT_MSG_NEWOBJ), 0);
+	ucf_batch_describe(b, ms.m[2]->nlmsg_seq, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "flushing chain forward");
+	ucf_batch_free(b);
+
+	/* The kernel has an extra endpoint and lacks one: one of each. */
+	struct ucf_live_set *e4 = NULL;
+	for (size_t i = 0; i < live.nsets; i++)
+		if (strcmp(live.sets[i].name, "endpoints4") == 0)
+			e4 = &live.sets[i];
+	assert_int_equal(e4->count, 3); /* 0 end, 10.20.0.0, 10.20.1.0 end */
+	e4->elems[1].key[2] = 7;        /* 10.20.7.0 instead of 10.20.0.0 */
+	b = ucf_batch_new(1);
+	assert_int_equal(ucf_batch_begin(b, 0), 0);
+	assert_int_equal(ucf_batch_update_ruleset(b, rs, &live, owned), 0);
+	assert_int_equal(ucf_batch_end(b), 0);
+	split(b, &ms);
+	const struct nlmsghdr *em[2];
+	struct elem_view ev[4];
+	assert_int_equal(elem_msgs(&ms, "endpoints4", em, 2, NFT_MSG_DELSETELEM), 1);
+	assert_int_equal(parse_elems(em[0], ev, 4), 1);
+	v4(&ev[0], "10.20.7.0");
+	ucf_batch_describe(b, em[0]->nlmsg_seq, list_offset(em[0], NFTA_SET_ELEM_LIST_ELEMENTS, 0),
+			   buf, sizeof(buf));
+	assert_string_equal(buf, "set endpoints4, removing element 10.20.7.0");
+	assert_int_equal(elem_msgs(&ms, "endpoints4", em, 2, NFT_MSG_NEWSETELEM), 1);
+	assert_int_equal(parse_elems(em[0], ev, 4), 1);
+	v4(&ev[0], "10.20.0.0");
+	assert_int_equal(count_type(&ms, NFT_MSG_NEWSETELEM), 1);
+	assert_int_equal(count_type(&ms, NFT_MSG_DELSETELEM), 1);
+	ucf_batch_free(b);
+
+	/* A missing chain or a set of another type: not our shape. */
+	strcpy(live.chains[3].name, "other");
+	assert_false(ucf_batch_can_update(rs, &live, owned));
+	strcpy(live.chains[3].name, rs->chains[3].name);
+	assert_true(ucf_batch_can_update(rs, &live, owned));
+	live.sets[0].key_len = 4;
+	assert_false(ucf_batch_can_update(rs, &live, owned));
+	ucf_live_free(&live);
+	ucf_ruleset_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_structure),      cmocka_unit_test(test_interval_encoding),
 		cmocka_unit_test(test_element_splitting), cmocka_unit_test(test_describe),
-		cmocka_unit_test(test_media_batch),
+		cmocka_unit_test(test_media_batch),    cmocka_unit_test(test_update_batch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
