@@ -1,7 +1,7 @@
 # Enforcement: policy compiler, nft text and netlink renderers, enforcer,
 # routes; `ucfence plan|apply|flush`. Paths here are literal because this
 # fragment is read before the Makefile defines REL/SAN.
-AGENT_SRCS   += agent/policy.c agent/nft_text.c agent/nft_batch.c agent/enforcer.c \
+AGENT_SRCS   += agent/policy.c agent/nft_text.c agent/nft_expr.c agent/nft_batch.c agent/enforcer.c \
                 agent/route.c agent/cmd_enforce.c
 UNIT_TESTS   += policy nft_text nft_batch enforcer
 INTEG_TESTS  += tests/integration/enforce_concentrator.sh tests/integration/enforce_appliance.sh \
