@@ -575,12 +575,55 @@ static int meraki_ca_file(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return absolute_path(y, v, "ca_file", &MERAKI(ctx)->ca_file);
 }
 
+/* At most half the organization's 10 requests/s: the budget is shared with
+ * every other application of the organization. */
+static int meraki_budget(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	static const uint32_t per_unit[] = { 1, 60, 3600, 86400 };
+	struct ucf_rate *rate = &MERAKI(ctx)->call_budget;
+	const char *text;
+	char why[160];
+	int rc = ucf_yaml_scalar(y, v, "call_budget", &text);
+	if (rc == 0 && ucf_parse_rate(text, rate, why, sizeof(why)) < 0)
+		return ucf_yaml_fail(y, v, "call_budget: %s", why);
+	if (rc == 0 && (double)rate->count / per_unit[rate->unit] > 5.0)
+		return ucf_yaml_fail(y, v, "call_budget '%s' is more than 5/second, half of the "
+				     "organization's 10 requests/s", text);
+	return rc;
+}
+
+static int meraki_connect_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "connect_timeout", 1, 120, &MERAKI(ctx)->connect_timeout_s);
+}
+
+static int meraki_request_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "request_timeout", 1, 600, &MERAKI(ctx)->request_timeout_s);
+}
+
+static int meraki_per_page(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint64_t n;
+	int rc = ucf_yaml_uint(y, v, "per_page", 3, 1000, &n);
+	MERAKI(ctx)->per_page = (uint32_t)n;
+	return rc;
+}
+
+static int meraki_window(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "correlation_window", 10, 3600, &MERAKI(ctx)->correlation_window_s);
+}
+
 static const struct ucf_yaml_key meraki_keys[] = {
 	{ "enabled", meraki_enabled },         { "base_url", meraki_base_url },
 	{ "api_key_file", meraki_key_file },   { "organization_id", meraki_org },
 	{ "network_ids", meraki_networks },    { "serials", meraki_serials },
 	{ "poll_interval", meraki_poll },      { "lookback", meraki_lookback },
-	{ "ca_file", meraki_ca_file },
+	{ "ca_file", meraki_ca_file },         { "call_budget", meraki_budget },
+	{ "connect_timeout", meraki_connect_timeout },
+	{ "request_timeout", meraki_request_timeout },
+	{ "per_page", meraki_per_page },       { "correlation_window", meraki_window },
 };
 enum { M_ENABLED, M_BASE_URL, M_KEY_FILE, M_ORG };
 
@@ -822,6 +865,11 @@ static int set_defaults(struct ucf_config *c)
 	c->enforcement.log_rate = (struct ucf_rate){ 10, UCF_PER_SECOND };
 	c->meraki.poll_interval_s = 60;
 	c->meraki.lookback_s = 86400;
+	c->meraki.call_budget = (struct ucf_rate){ 2, UCF_PER_SECOND };
+	c->meraki.connect_timeout_s = 10;
+	c->meraki.request_timeout_s = 30;
+	c->meraki.per_page = 100;
+	c->meraki.correlation_window_s = 300;
 	c->alerts.retention_s = 30 * 86400;
 	c->alerts.syslog = true;
 	c->limits.flows = 262144;

@@ -73,6 +73,11 @@ struct ucf_config {
 		uint64_t poll_interval_s;
 		uint64_t lookback_s;
 		char *ca_file; /* NULL: the system CAs */
+		struct ucf_rate call_budget;  /* this watcher's share of the org's 10 requests/s */
+		uint64_t connect_timeout_s;
+		uint64_t request_timeout_s;   /* the whole request, body included */
+		uint32_t per_page;            /* perPage asked for (capped per operation) */
+		uint64_t correlation_window_s; /* two sources within this are one activity */
 	} meraki;
 	struct {
 		char *spool;

@@ -25,7 +25,7 @@ struct client {
 };
 
 struct ucf_control {
-	struct ucf_loop *loop;
+	struct ucf_reactor *r;
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	ucf_control_fn fn;
@@ -35,7 +35,7 @@ struct ucf_control {
 
 static void drop_client(struct ucf_control *ctl, struct client *c)
 {
-	ucf_loop_unwatch(ctl->loop, c->fd);
+	ucf_reactor_watch(ctl->r, c->fd, 0, NULL, NULL);
 	close(c->fd);
 	c->fd = -1;
 }
@@ -100,7 +100,7 @@ static void listener_ready(void *arg, int fd, uint32_t events)
 		for (int i = 0; i < MAX_CLIENTS && !slot; i++)
 			if (ctl->clients[i].fd < 0)
 				slot = &ctl->clients[i];
-		if (!slot || ucf_loop_watch(ctl->loop, cfd, EPOLLIN, client_ready, ctl) < 0) {
+		if (!slot || ucf_reactor_watch(ctl->r, cfd, EPOLLIN, client_ready, ctl) < 0) {
 			close(cfd); /* too many at once: the client retries */
 			continue;
 		}
@@ -109,7 +109,7 @@ static void listener_ready(void *arg, int fd, uint32_t events)
 	}
 }
 
-int ucf_control_listen(struct ucf_loop *loop, const char *path, ucf_control_fn fn, void *arg,
+int ucf_control_listen(struct ucf_reactor *r, const char *path, ucf_control_fn fn, void *arg,
 		       struct ucf_control **out, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -125,7 +125,7 @@ int ucf_control_listen(struct ucf_loop *loop, const char *path, ucf_control_fn f
 		return -ENOMEM;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		ctl->clients[i].fd = -1;
-	ctl->loop = loop;
+	ctl->r = r;
 	ctl->fn = fn;
 	ctl->arg = arg;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
@@ -144,7 +144,7 @@ int ucf_control_listen(struct ucf_loop *loop, const char *path, ucf_control_fn f
 	if (rc == 0)
 		rc = listen(ctl->fd, 8) < 0 ? -errno : 0;
 	if (rc == 0)
-		rc = ucf_loop_watch(loop, ctl->fd, EPOLLIN, listener_ready, ctl);
+		rc = ucf_reactor_watch(r, ctl->fd, EPOLLIN, listener_ready, ctl);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot listen: %s", path, strerror(-rc));
 		close(ctl->fd);
@@ -162,7 +162,7 @@ void ucf_control_close(struct ucf_control *ctl)
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (ctl->clients[i].fd >= 0)
 			drop_client(ctl, &ctl->clients[i]);
-	ucf_loop_unwatch(ctl->loop, ctl->fd);
+	ucf_reactor_watch(ctl->r, ctl->fd, 0, NULL, NULL);
 	close(ctl->fd);
 	unlink(ctl->path);
 	free(ctl);

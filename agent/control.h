@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "loop.h"
+#include "reactor.h"
 
 #define UCF_DEFAULT_CONTROL "/run/ucfence/control.sock"
 
@@ -17,7 +17,7 @@ struct ucf_control;
 typedef int (*ucf_control_fn)(void *arg, const char *request, char **reply);
 
 /* Binds path (replacing a stale socket), mode 0600, and serves requests. */
-int ucf_control_listen(struct ucf_loop *loop, const char *path, ucf_control_fn fn, void *arg,
+int ucf_control_listen(struct ucf_reactor *r, const char *path, ucf_control_fn fn, void *arg,
 		       struct ucf_control **out, char *err, size_t errlen);
 /* Stops serving, closes clients and removes the socket file. */
 void ucf_control_close(struct ucf_control *ctl);

@@ -17,7 +17,7 @@
 #define COPY_RANGE 128 /* IPv6 + a few extension headers + TCP/UDP ports */
 
 struct ucf_nflog {
-	struct ucf_loop *loop;
+	struct ucf_reactor *r;
 	struct mnl_socket *nl;
 	uint16_t group;
 	ucf_nflog_fn fn;
@@ -127,14 +127,14 @@ static void readable(void *arg, int fd, uint32_t events)
 	}
 }
 
-int ucf_nflog_open(struct ucf_loop *loop, uint16_t group, ucf_nflog_fn fn, void *arg,
+int ucf_nflog_open(struct ucf_reactor *r, uint16_t group, ucf_nflog_fn fn, void *arg,
 		   struct ucf_nflog **out, char *err, size_t errlen)
 {
 	struct ucf_nflog *log = calloc(1, sizeof(*log));
 	int rc;
 	if (!log)
 		return -ENOMEM;
-	log->loop = loop;
+	log->r = r;
 	log->group = group;
 	log->fn = fn;
 	log->arg = arg;
@@ -156,7 +156,7 @@ int ucf_nflog_open(struct ucf_loop *loop, uint16_t group, ucf_nflog_fn fn, void 
 		snprintf(err, errlen, "nflog: cannot bind group %u: %s", group, strerror(-rc));
 		goto fail;
 	}
-	rc = ucf_loop_watch(loop, fd, EPOLLIN, readable, log);
+	rc = ucf_reactor_watch(r, fd, EPOLLIN, readable, log);
 	if (rc < 0) {
 		snprintf(err, errlen, "nflog: %s", strerror(-rc));
 		goto fail;
@@ -174,7 +174,7 @@ void ucf_nflog_close(struct ucf_nflog *log)
 {
 	if (!log)
 		return;
-	ucf_loop_unwatch(log->loop, mnl_socket_get_fd(log->nl));
+	ucf_reactor_watch(log->r, mnl_socket_get_fd(log->nl), 0, NULL, NULL);
 	config(log, NFULNL_CFG_CMD_UNBIND, false);
 	mnl_socket_close(log->nl);
 	free(log);

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "loop.h"
+#include "reactor.h"
 
 struct ucf_logged_packet {
 	char prefix[64];   /* the rule's log prefix, e.g. "ucfence: non-target-uc " */
@@ -26,7 +26,7 @@ struct ucf_nflog;
 
 /* Binds group (EBUSY if another process has it) and copies the first bytes
  * of each logged packet, enough for the IP and transport headers. */
-int ucf_nflog_open(struct ucf_loop *loop, uint16_t group, ucf_nflog_fn fn, void *arg,
+int ucf_nflog_open(struct ucf_reactor *r, uint16_t group, ucf_nflog_fn fn, void *arg,
 		   struct ucf_nflog **out, char *err, size_t errlen);
 void ucf_nflog_close(struct ucf_nflog *log);
 /* Messages the kernel could not queue to us (socket overrun), for status. */

@@ -12,13 +12,13 @@
 struct ucf_violations {
 	uint64_t window_us;
 	uint32_t cap, count;
-	ucf_violation_fn fn;
+	ucf_drop_window_fn fn;
 	void *arg;
-	struct ucf_violation *open; /* cap + overflow slots */
+	struct ucf_drop_window *open; /* cap + overflow slots */
 	uint32_t slots;
 };
 
-int ucf_violations_new(uint64_t window_us, uint32_t cap, ucf_violation_fn fn, void *arg,
+int ucf_violations_new(uint64_t window_us, uint32_t cap, ucf_drop_window_fn fn, void *arg,
 		       struct ucf_violations **out)
 {
 	struct ucf_violations *v = calloc(1, sizeof(*v));
@@ -50,7 +50,7 @@ void ucf_violations_free(struct ucf_violations *v)
 	free(v);
 }
 
-static bool same_key(const struct ucf_violation *e, const char *reason, const char *ifname,
+static bool same_key(const struct ucf_drop_window *e, const char *reason, const char *ifname,
 		     uint8_t family, const uint8_t *src, bool other)
 {
 	if (e->other_sources != other || strcmp(e->reason, reason) != 0 ||
@@ -61,12 +61,12 @@ static bool same_key(const struct ucf_violation *e, const char *reason, const ch
 
 static void emit_and_remove(struct ucf_violations *v, uint32_t i)
 {
-	struct ucf_violation done = v->open[i];
+	struct ucf_drop_window done = v->open[i];
 	v->open[i] = v->open[--v->count]; /* order does not matter */
 	v->fn(v->arg, &done);
 }
 
-static struct ucf_violation *find(struct ucf_violations *v, const char *reason,
+static struct ucf_drop_window *find(struct ucf_violations *v, const char *reason,
 				  const char *ifname, uint8_t family, const uint8_t *src,
 				  bool other, uint32_t *sources)
 {
@@ -87,7 +87,7 @@ void ucf_violations_add(struct ucf_violations *v, const char *reason, const char
 	uint32_t sources = 0;
 	memcpy(addr, src, family == AF_INET ? 4 : 16);
 	ucf_violations_tick(v, now_us);
-	struct ucf_violation *e = find(v, reason, ifname, family, addr, false, &sources);
+	struct ucf_drop_window *e = find(v, reason, ifname, family, addr, false, &sources);
 	bool other = false;
 	if (!e && sources >= v->cap) {
 		other = true; /* too many sources at once: fold the rest together */

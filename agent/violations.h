@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ucf_violation {
+struct ucf_drop_window {
 	char reason[32];  /* e.g. "non-target-uc" */
 	char ifname[16];  /* where it came in (or would have gone out) */
 	uint8_t family;   /* AF_INET/AF_INET6; 0 for the overflow report */
@@ -22,11 +22,11 @@ struct ucf_violation {
 	uint16_t dport;
 };
 
-typedef void (*ucf_violation_fn)(void *arg, const struct ucf_violation *v);
+typedef void (*ucf_drop_window_fn)(void *arg, const struct ucf_drop_window *v);
 
 struct ucf_violations;
 
-int ucf_violations_new(uint64_t window_us, uint32_t cap, ucf_violation_fn fn, void *arg,
+int ucf_violations_new(uint64_t window_us, uint32_t cap, ucf_drop_window_fn fn, void *arg,
 		       struct ucf_violations **out);
 void ucf_violations_free(struct ucf_violations *v); /* no reports */
 

@@ -1,4 +1,4 @@
-# The agent daemon: event loop, `run`, `status`.
-AGENT_SRCS   += agent/loop.c agent/control.c agent/nflog.c agent/violations.c
-UNIT_TESTS   += loop control nflog violations
+# The agent daemon: `run`, `status`, control socket, NFLOG, violations, tamper defence.
+AGENT_SRCS   += agent/control.c agent/nflog.c agent/violations.c agent/tamper.c
+UNIT_TESTS   += control nflog violations
 DEB_DEPS     += libnetfilter-log-dev

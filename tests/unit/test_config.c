@@ -106,6 +106,12 @@ static void test_example_loads(void **state)
 	assert_int_equal(c->meraki.poll_interval_s, 60);
 	assert_int_equal(c->meraki.lookback_s, 86400);
 	assert_string_equal(c->meraki.ca_file, "/etc/ssl/certs/ca-certificates.crt");
+	assert_int_equal(c->meraki.call_budget.count, 2);
+	assert_int_equal(c->meraki.call_budget.unit, UCF_PER_SECOND);
+	assert_int_equal(c->meraki.connect_timeout_s, 10);
+	assert_int_equal(c->meraki.request_timeout_s, 30);
+	assert_int_equal(c->meraki.per_page, 100);
+	assert_int_equal(c->meraki.correlation_window_s, 300);
 	assert_string_equal(c->alerts.spool, "/var/lib/ucfence/alerts.jsonl");
 	assert_int_equal(c->alerts.retention_s, 30 * 86400);
 	assert_string_equal(c->alerts.webhook_url, "https://hooks.example.net/ucfence");
@@ -122,6 +128,10 @@ static void test_defaults(void **state)
 	assert_int_equal(load(variant(9, "state_dir: /srv/ucf"), &c), 0);
 	assert_false(c->meraki.enabled);
 	assert_string_equal(c->meraki.base_url, "https://api.meraki.com/api/v1");
+	assert_int_equal(c->meraki.call_budget.count, 2);
+	assert_int_equal(c->meraki.request_timeout_s, 30);
+	assert_int_equal(c->meraki.per_page, 100);
+	assert_int_equal(c->meraki.correlation_window_s, 300);
 	assert_null(c->alerts.webhook_url);
 	assert_string_equal(c->alerts.spool, "/srv/ucf/alerts.jsonl"); /* follows state_dir */
 	assert_true(c->alerts.syslog);
@@ -219,6 +229,13 @@ static const struct bad_case bad[] = {
 	{ 7, "  media: {timeout: 0s}", "7:20: timeout: duration '0s' must be greater than zero" },
 	{ 7, "  media: {timeout: 5s}", "7:20: timeout '5s' is out of range (10s to 86400s)" },
 	{ 9, "meraki: {poll_interval: 1s}", "9:25: poll_interval '1s' is out of range (10s to 86400s)" },
+	{ 9, "meraki: {call_budget: 6/second}", "9:23: call_budget '6/second' is more than 5/second, half of the organization's 10 requests/s" },
+	{ 9, "meraki: {call_budget: 301/minute}", "9:23: call_budget '301/minute' is more than 5/second, half of the organization's 10 requests/s" },
+	{ 9, "meraki: {call_budget: fast}", "9:23: call_budget: invalid rate 'fast' (expected COUNT/UNIT, e.g. 10/second)" },
+	{ 9, "meraki: {request_timeout: 0s}", "9:27: request_timeout: duration '0s' must be greater than zero" },
+	{ 9, "meraki: {connect_timeout: 3m}", "9:27: connect_timeout '3m' is out of range (1s to 120s)" },
+	{ 9, "meraki: {per_page: 2}", "9:20: 'per_page' is out of range (3-1000)" },
+	{ 9, "meraki: {correlation_window: 2h}", "9:30: correlation_window '2h' is out of range (10s to 3600s)" },
 	{ 9, "alerts: {retention: 30}", "9:21: retention: invalid duration '30' (expected a number and a unit: 90s, 5m, 2h, 30d)" },
 	{ 9, "enforcement: {action: drop, log_rate: 10/sec}", "9:39: log_rate: invalid rate unit in '10/sec' (use second, minute, hour or day)" },
 	{ 9, "enforcement: {action: block}", "9:23: invalid action 'block' (use drop, reject or monitor)" },

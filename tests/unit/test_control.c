@@ -32,20 +32,20 @@ static void test_request_reply(void **state)
 	(void)state;
 	char path[64], err[256], *reply = NULL;
 	snprintf(path, sizeof(path), "/tmp/ucf-ctl-%d.sock", getpid());
-	struct ucf_loop *loop;
+	struct ucf_reactor *r;
 	struct ucf_control *ctl;
 	int served = 0;
-	assert_int_equal(ucf_loop_new(&loop), 0);
-	assert_int_equal(ucf_control_listen(loop, path, answer, &served, &ctl, err, sizeof(err)), 0);
+	assert_int_equal(ucf_reactor_new(&r, err, sizeof(err)), 0);
+	assert_int_equal(ucf_control_listen(r, path, answer, &served, &ctl, err, sizeof(err)), 0);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 
 	pid_t child = fork();
 	assert_true(child >= 0);
-	if (child == 0) { /* the server side runs the loop until killed */
+	if (child == 0) { /* the server side runs the r until killed */
 		for (;;)
-			ucf_loop_run_once(loop, -1);
+			ucf_reactor_dispatch(r, -1);
 	}
 	/* a client that connects and says nothing must not block the next one */
 	int silent = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -64,7 +64,7 @@ static void test_request_reply(void **state)
 	waitpid(child, NULL, 0);
 	ucf_control_close(ctl);
 	assert_int_equal(access(path, F_OK), -1); /* removed on close */
-	ucf_loop_free(loop);
+	ucf_reactor_free(r);
 	/* nobody listening: a clear error */
 	assert_int_equal(ucf_control_request(path, "status", &reply, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "cannot reach the agent"));

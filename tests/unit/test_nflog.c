@@ -69,25 +69,25 @@ static void send_udp(int family, const char *addr, uint16_t port)
 	close(fd);
 }
 
-static void wait_for(struct ucf_loop *loop, struct seen *s, int count)
+static void wait_for(struct ucf_reactor *r, struct seen *s, int count)
 {
 	for (int i = 0; i < 50 && s->count < count; i++)
-		ucf_loop_run_once(loop, 100);
+		ucf_reactor_dispatch(r, 100);
 	assert_int_equal(s->count, count);
 }
 
 static void test_logged_packets(void **state)
 {
 	(void)state;
-	struct ucf_loop *loop;
+	struct ucf_reactor *r;
 	struct ucf_nflog *log;
 	struct seen s = { 0 };
 	char err[256];
-	assert_int_equal(ucf_loop_new(&loop), 0);
-	assert_int_equal(ucf_nflog_open(loop, GROUP, on_packet, &s, &log, err, sizeof(err)), 0);
+	assert_int_equal(ucf_reactor_new(&r, err, sizeof(err)), 0);
+	assert_int_equal(ucf_nflog_open(r, GROUP, on_packet, &s, &log, err, sizeof(err)), 0);
 
 	send_udp(AF_INET, "127.0.0.1", 9999);
-	wait_for(loop, &s, 1);
+	wait_for(r, &s, 1);
 	assert_string_equal(s.last.prefix, "ucfence: test-reason ");
 	assert_int_equal(s.last.family, AF_INET);
 	assert_int_equal(s.last.l4proto, IPPROTO_UDP);
@@ -96,22 +96,22 @@ static void test_logged_packets(void **state)
 	assert_memory_equal(s.last.dst, "\x7f\x00\x00\x01", 4);
 
 	send_udp(AF_INET6, "::1", 9999);
-	wait_for(loop, &s, 2);
+	wait_for(r, &s, 2);
 	assert_int_equal(s.last.family, AF_INET6);
 	assert_int_equal(s.last.dst[15], 1);
 	assert_int_equal(s.last.dport, 9999);
 
 	send_udp(AF_INET, "127.0.0.1", 9997); /* not logged */
-	ucf_loop_run_once(loop, 200);
+	ucf_reactor_dispatch(r, 200);
 	assert_int_equal(s.count, 2);
 
 	/* a second listener on the same group is refused, with the group named */
 	struct ucf_nflog *other;
-	assert_true(ucf_nflog_open(loop, GROUP, on_packet, &s, &other, err, sizeof(err)) < 0);
+	assert_true(ucf_nflog_open(r, GROUP, on_packet, &s, &other, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "cannot bind group 4242"));
 	assert_int_equal(ucf_nflog_lost(log), 0);
 	ucf_nflog_close(log);
-	ucf_loop_free(loop);
+	ucf_reactor_free(r);
 }
 
 int main(void)

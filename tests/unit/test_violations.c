@@ -16,10 +16,10 @@
 
 struct reports {
 	int n;
-	struct ucf_violation v[64];
+	struct ucf_drop_window v[64];
 };
 
-static void collect(void *arg, const struct ucf_violation *v)
+static void collect(void *arg, const struct ucf_drop_window *v)
 {
 	struct reports *r = arg;
 	if (r->n < 64)

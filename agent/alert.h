@@ -1,0 +1,118 @@
+/* alert.h — the one alert format every part of ucfence raises, and its
+ * constructors. An alert is a JSON object:
+ *   id        32 hex digits, stable: the same activity always gets the same id
+ *             (SHA-256 of kind, site and a per-kind key), so sinks de-duplicate;
+ *   time      RFC 3339 UTC, when ucfence raised it;
+ *   site      site.name;
+ *   severity  info | warning | critical;
+ *   kind      packet-capture, capture-schedule, capture-api-request, ...;
+ *   summary   one line a person reads;
+ *   details   an object, per kind (docs/meraki-watch.md).
+ * Privacy: alerts never carry SIP URIs, phone numbers or call content. The
+ * constructors take no free text from calls, and every string that goes into
+ * an alert passes ucf_redact(). */
+#ifndef UCF_ALERT_H
+#define UCF_ALERT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UCF_ALERT_ID_LEN 33 /* 32 hex digits and the NUL */
+
+enum ucf_severity { UCF_SEV_INFO, UCF_SEV_WARNING, UCF_SEV_CRITICAL };
+
+#define UCF_KIND_PACKET_CAPTURE "packet-capture"
+#define UCF_KIND_CAPTURE_SCHEDULE "capture-schedule"
+#define UCF_KIND_CAPTURE_API_REQUEST "capture-api-request"
+#define UCF_KIND_CAPTURE_CONFIG_CHANGE "capture-config-change"
+#define UCF_KIND_CAPTURE_EVENT "capture-event"
+#define UCF_KIND_NON_TARGET "non-target-on-uc-port"
+#define UCF_KIND_CLEARTEXT_SIP "cleartext-sip"
+#define UCF_KIND_EXPOSED_SRTP_KEYS "exposed-srtp-keys"
+#define UCF_KIND_RULESET_TAMPERED "ruleset-tampered"
+#define UCF_KIND_MONITORING_DEGRADED "monitoring-degraded"
+#define UCF_KIND_MONITORING_RECOVERED "monitoring-recovered"
+
+struct ucf_alert {
+	char id[UCF_ALERT_ID_LEN];
+	int64_t time; /* Unix seconds */
+	char *site;
+	enum ucf_severity severity;
+	char *kind;
+	char *summary;
+	json_t *details; /* always an object */
+};
+
+/* The id for (kind, site, key): hex of the first 128 bits of SHA-256 over the
+ * three strings, each followed by a NUL. */
+void ucf_alert_id(const char *kind, const char *site, const char *key,
+		  char id[UCF_ALERT_ID_LEN]);
+
+/* The general constructor: id from (kind, site, key); details is stolen (NULL
+ * means {}); summary and details are passed through ucf_redact(URIs). */
+int ucf_alert_new(struct ucf_alert **out, const char *site, const char *kind,
+		  enum ucf_severity severity, int64_t time, const char *key, const char *summary,
+		  json_t *details, char *err, size_t errlen);
+void ucf_alert_free(struct ucf_alert *a);
+
+json_t *ucf_alert_to_json(const struct ucf_alert *a);
+/* Checks every field (the spool and the queue are read back with this). */
+int ucf_alert_from_json(const json_t *obj, struct ucf_alert **out, char *err, size_t errlen);
+/* "2018-02-11T00:00:00Z critical packet-capture: SUMMARY" */
+int ucf_alert_format_line(const struct ucf_alert *a, char *buf, size_t buflen);
+
+const char *ucf_severity_name(enum ucf_severity s);
+int ucf_severity_parse(const char *name, enum ucf_severity *out);
+
+/* ---- constructors for the agent's own findings ---------------------------- */
+
+/* Non-target traffic on a UC port, aggregated per source, interface and
+ * reason over a window (one alert per window, with the count). */
+struct ucf_violation {
+	const char *source;     /* source address, e.g. "10.20.0.99" (required) */
+	const char *source_mac; /* "aa:bb:cc:dd:ee:ff" or NULL */
+	const char *interface;  /* where it was seen (required) */
+	const char *reason;     /* the drop reason, e.g. "not-uc-service" (required) */
+	const char *protocol;   /* "udp", "tcp", ... or NULL */
+	uint16_t port;          /* destination port, 0 for none */
+	uint64_t packets;       /* packets in the window */
+	int64_t window_start, window_end;
+	bool dropped;           /* false in monitor mode: counted, not dropped */
+};
+int ucf_alert_non_target(struct ucf_alert **out, const char *site, int64_t now,
+			 const struct ucf_violation *v, char *err, size_t errlen);
+
+/* Privacy risks from the classifier; the id includes the UTC day, so one
+ * alert per endpoint per day. endpoint is an address, never a SIP URI. */
+int ucf_alert_cleartext_sip(struct ucf_alert **out, const char *site, int64_t now,
+			    const char *endpoint, const char *interface, const char *transport,
+			    char *err, size_t errlen);
+int ucf_alert_exposed_srtp_keys(struct ucf_alert **out, const char *site, int64_t now,
+				const char *endpoint, const char *interface,
+				const char *transport, char *err, size_t errlen);
+
+/* Something other than ucfence changed its nftables objects or routes. what
+ * says what changed ("table inet ucfence deleted"); restore_ms is how long
+ * the restore took (negative if it failed). */
+int ucf_alert_ruleset_tampered(struct ucf_alert **out, const char *site, int64_t now,
+			       const char *what, int64_t restore_ms, char *err, size_t errlen);
+
+/* The Dashboard API keeps failing (degraded) or works again (recovered). The
+ * id is keyed on `since`, the start of the failing episode, so each episode
+ * gives one alert of each. */
+int ucf_alert_monitoring(struct ucf_alert **out, const char *site, int64_t now, bool degraded,
+			 int64_t since, unsigned failed_cycles, const char *reason, char *err,
+			 size_t errlen);
+
+/* ---- privacy -------------------------------------------------------------- */
+
+enum {
+	UCF_REDACT_URIS = 1,    /* sip:, sips:, tel: URIs */
+	UCF_REDACT_NUMBERS = 2, /* digit runs that could be phone numbers (7+ digits) */
+};
+/* A new string with what flags names replaced by "[redacted]"; NULL on ENOMEM. */
+char *ucf_redact(const char *text, int flags);
+
+#endif

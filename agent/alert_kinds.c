@@ -1,0 +1,115 @@
+/* alert_kinds.c — constructors for the agent's own alert kinds: each fixes
+ * the kind, severity, id key, summary and details of one finding. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alert.h"
+#include "timefmt.h"
+
+static int bad(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s: a required field is missing", what);
+	return -EINVAL;
+}
+
+int ucf_alert_non_target(struct ucf_alert **out, const char *site, int64_t now,
+			 const struct ucf_violation *v, char *err, size_t errlen)
+{
+	if (!v || !v->source || !v->interface || !v->reason)
+		return bad(err, errlen, UCF_KIND_NON_TARGET);
+	char key[512], summary[512], from[UCF_TIME_LEN], to[UCF_TIME_LEN], port[16] = "";
+	ucf_time_format(v->window_start, from);
+	ucf_time_format(v->window_end, to);
+	snprintf(key, sizeof(key), "%s|%s|%s|%lld", v->source, v->interface, v->reason,
+		 (long long)v->window_start);
+	if (v->port)
+		snprintf(port, sizeof(port), "/%u", v->port);
+	snprintf(summary, sizeof(summary), "%s: %llu packet%s from %s%s%s%s on UC port %s (%s)",
+		 v->dropped ? "Dropped non-target traffic" : "Non-target traffic (monitor mode)",
+		 (unsigned long long)v->packets, v->packets == 1 ? "" : "s", v->source,
+		 v->protocol ? " " : "", v->protocol ? v->protocol : "", port, v->interface,
+		 v->reason);
+	json_t *d = json_pack("{s:s, s:s*, s:s, s:s, s:s*, s:i, s:I, s:s, s:s, s:b}", "source",
+			      v->source, "source_mac", v->source_mac, "interface", v->interface,
+			      "reason", v->reason, "protocol", v->protocol, "port", (int)v->port,
+			      "packets", (json_int_t)v->packets, "window_start", from,
+			      "window_end", to, "dropped", v->dropped);
+	return ucf_alert_new(out, site, UCF_KIND_NON_TARGET, UCF_SEV_WARNING, now, key, summary,
+			     d, err, errlen);
+}
+
+static int privacy_alert(struct ucf_alert **out, const char *site, int64_t now, const char *kind,
+			 const char *what, const char *endpoint, const char *interface,
+			 const char *transport, char *err, size_t errlen)
+{
+	if (!endpoint || !interface)
+		return bad(err, errlen, kind);
+	char key[256], summary[384], day[UCF_TIME_LEN];
+	ucf_time_format(now, day);
+	day[10] = '\0'; /* YYYY-MM-DD: one alert per endpoint per UTC day */
+	snprintf(key, sizeof(key), "%s|%s", endpoint, day);
+	snprintf(summary, sizeof(summary), "%s: endpoint %s on %s%s%s", what, endpoint, interface,
+		 transport ? " over " : "", transport ? transport : "");
+	json_t *d = json_pack("{s:s, s:s, s:s*, s:s}", "endpoint", endpoint, "interface",
+			      interface, "transport", transport, "day", day);
+	return ucf_alert_new(out, site, kind, UCF_SEV_WARNING, now, key, summary, d, err, errlen);
+}
+
+int ucf_alert_cleartext_sip(struct ucf_alert **out, const char *site, int64_t now,
+			    const char *endpoint, const char *interface, const char *transport,
+			    char *err, size_t errlen)
+{
+	return privacy_alert(out, site, now, UCF_KIND_CLEARTEXT_SIP,
+			     "SIP signalling in clear text", endpoint, interface, transport, err,
+			     errlen);
+}
+
+int ucf_alert_exposed_srtp_keys(struct ucf_alert **out, const char *site, int64_t now,
+				const char *endpoint, const char *interface,
+				const char *transport, char *err, size_t errlen)
+{
+	return privacy_alert(out, site, now, UCF_KIND_EXPOSED_SRTP_KEYS,
+			     "SRTP keys exposed in clear-text signalling", endpoint, interface,
+			     transport, err, errlen);
+}
+
+int ucf_alert_ruleset_tampered(struct ucf_alert **out, const char *site, int64_t now,
+			       const char *what, int64_t restore_ms, char *err, size_t errlen)
+{
+	if (!what)
+		return bad(err, errlen, UCF_KIND_RULESET_TAMPERED);
+	char key[512], summary[512];
+	snprintf(key, sizeof(key), "%s|%lld", what, (long long)now);
+	if (restore_ms >= 0)
+		snprintf(summary, sizeof(summary), "ucfence ruleset changed by another process (%s); "
+			 "restored in %lld ms", what, (long long)restore_ms);
+	else
+		snprintf(summary, sizeof(summary), "ucfence ruleset changed by another process (%s); "
+			 "restore FAILED", what);
+	json_t *d = json_pack("{s:s, s:b, s:I}", "change", what, "restored", restore_ms >= 0,
+			      "restore_ms", (json_int_t)(restore_ms >= 0 ? restore_ms : -1));
+	return ucf_alert_new(out, site, UCF_KIND_RULESET_TAMPERED, UCF_SEV_CRITICAL, now, key,
+			     summary, d, err, errlen);
+}
+
+int ucf_alert_monitoring(struct ucf_alert **out, const char *site, int64_t now, bool degraded,
+			 int64_t since, unsigned failed_cycles, const char *reason, char *err,
+			 size_t errlen)
+{
+	char key[64], summary[512], from[UCF_TIME_LEN];
+	ucf_time_format(since, from);
+	snprintf(key, sizeof(key), "%lld", (long long)since);
+	if (degraded)
+		snprintf(summary, sizeof(summary), "Meraki packet-capture monitoring degraded since "
+			 "%s: %s", from, reason ? reason : "the Dashboard API keeps failing");
+	else
+		snprintf(summary, sizeof(summary), "Meraki packet-capture monitoring recovered "
+			 "(degraded since %s)", from);
+	json_t *d = json_pack("{s:s, s:s, s:i, s:s*}", "state", degraded ? "degraded" : "recovered",
+			      "since", from, "failed_cycles", (int)failed_cycles, "reason", reason);
+	return ucf_alert_new(out, site,
+			     degraded ? UCF_KIND_MONITORING_DEGRADED : UCF_KIND_MONITORING_RECOVERED,
+			     degraded ? UCF_SEV_WARNING : UCF_SEV_INFO, now, key, summary, d, err,
+			     errlen);
+}

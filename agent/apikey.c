@@ -1,0 +1,112 @@
+/* apikey.c — loading the API key safely. */
+#include "apikey.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_KEY 256
+
+/* A key goes into an HTTP header: printable ASCII without spaces only, so a
+ * stray newline can never inject a header. */
+static int check_key(const char *key, const char *source, char *err, size_t errlen)
+{
+	size_t len = strlen(key);
+	if (len == 0) {
+		snprintf(err, errlen, "%s: the API key is empty", source);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (key[i] <= ' ' || key[i] > '~') {
+			snprintf(err, errlen, "%s: the API key contains a character that is not "
+				 "printable ASCII (at offset %zu)", source, i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int from_file(const char *path, char **key, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int rc = -errno;
+		snprintf(err, errlen, "meraki.api_key_file %s: cannot open: %s", path, strerror(errno));
+		return rc;
+	}
+	struct stat st;
+	char buf[MAX_KEY + 2];
+	int rc = 0;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "meraki.api_key_file %s: %s", path, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "meraki.api_key_file %s: not a regular file", path);
+	} else if (st.st_mode & 0137) {
+		rc = -EACCES;
+		snprintf(err, errlen, "meraki.api_key_file %s: mode %04o is too open (group- or "
+			 "world-accessible beyond 0640); refusing it. Fix with: chmod 0600 %s",
+			 path, (unsigned)(st.st_mode & 07777), path);
+	}
+	size_t n = 0;
+	if (rc == 0) {
+		ssize_t got = read(fd, buf, sizeof(buf) - 1);
+		if (got < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "meraki.api_key_file %s: %s", path, strerror(errno));
+		} else {
+			n = (size_t)got < sizeof(buf) ? (size_t)got : sizeof(buf) - 1;
+			buf[n] = '\0';
+			if (n > MAX_KEY && !(n == MAX_KEY + 1 && buf[MAX_KEY] == '\n')) {
+				rc = -EINVAL;
+				snprintf(err, errlen, "meraki.api_key_file %s: longer than %d bytes",
+					 path, MAX_KEY);
+			}
+		}
+	}
+	close(fd);
+	if (rc == 0) {
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+			buf[--n] = '\0';
+		char source[4200];
+		snprintf(source, sizeof(source), "meraki.api_key_file %s", path);
+		rc = check_key(buf, source, err, errlen);
+		if (rc == 0 && !(*key = strdup(buf))) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+		}
+	}
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+int ucf_apikey_load(const struct ucf_config *cfg, char **key, char *err, size_t errlen)
+{
+	if (cfg->meraki.api_key_file)
+		return from_file(cfg->meraki.api_key_file, key, err, errlen);
+	const char *env = getenv("MERAKI_DASHBOARD_API_KEY");
+	if (!env || !*env) {
+		snprintf(err, errlen, "no Meraki API key: set meraki.api_key_file or "
+			 "MERAKI_DASHBOARD_API_KEY");
+		return -ENOENT;
+	}
+	int rc = check_key(env, "MERAKI_DASHBOARD_API_KEY", err, errlen);
+	if (rc == 0 && !(*key = strdup(env))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return rc;
+}
+
+void ucf_apikey_free(char *key)
+{
+	if (key) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+}

@@ -1,0 +1,17 @@
+/* apikey.h — the Dashboard API key: from meraki.api_key_file (a regular file
+ * no more open than 0640: no bit of 0137 set) or MERAKI_DASHBOARD_API_KEY.
+ * Error messages name the file and the problem, never the key. */
+#ifndef UCF_APIKEY_H
+#define UCF_APIKEY_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+/* On 0, *key is a malloc'd key (free with ucf_apikey_free). -EACCES for a
+ * file too open, -EINVAL for a malformed key, -ENOENT for no source. */
+int ucf_apikey_load(const struct ucf_config *cfg, char **key, char *err, size_t errlen);
+/* Wipes and frees. */
+void ucf_apikey_free(char *key);
+
+#endif

@@ -1,0 +1,117 @@
+/* classify.h — the classifier: frames in, a verdict per flow out. It owns
+ * the flow table, fragment reassembly, the learned media table and the
+ * privacy risks, and reports through hooks:
+ *   media    a media endpoint learned or ended (see media.h): open/close a
+ *            pinhole for it
+ *   verdict  a flow got (or changed) its verdict
+ *   flow_end a flow expired, was evicted, or the classifier was flushed
+ *   risk     a privacy risk seen for an endpoint (once per interval)
+ * No global state: everything lives in struct ucf_classifier. */
+#ifndef UCF_CLASSIFY_H
+#define UCF_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "media.h"
+#include "risk.h"
+
+enum ucf_verdict { UCF_UNDECIDED, UCF_TARGET, UCF_NON_TARGET };
+
+enum ucf_class {
+	UCF_CLASS_OTHER,
+	UCF_CLASS_SIP,
+	UCF_CLASS_SIP_TLS,
+	UCF_CLASS_SCCP,
+	UCF_CLASS_RTP_LEARNED,
+	UCF_CLASS_RTP,
+	UCF_CLASS_RTCP,
+	UCF_CLASS_STUN,
+	UCF_CLASS_DTLS,
+	UCF_CLASS_TFTP,
+	UCF_CLASS_MERAKI_CLOUD,
+	UCF_CLASS_AUTOVPN,
+	UCF_CLASS_H323,
+	UCF_CLASS_MGCP,
+	UCF_CLASS_IAX,
+	UCF_CLASS_BFCP,
+	UCF_CLASS_COUNT
+};
+
+struct ucf_flow_info {
+	uint8_t family, l4proto;
+	uint8_t src[16], dst[16]; /* src: the endpoint that sent the first packet */
+	uint16_t sport, dport;
+	uint64_t first_us, last_us, packets, bytes;
+	enum ucf_verdict verdict; /* never UNDECIDED in flow_end: that reads NON_TARGET */
+	enum ucf_class cls;
+	const char *reason; /* static text */
+};
+
+struct ucf_classifier_hooks {
+	void *arg;
+	ucf_media_event_fn media;
+	void (*verdict)(void *arg, const struct ucf_flow_info *fi);
+	void (*flow_end)(void *arg, const struct ucf_flow_info *fi);
+	ucf_risk_fn risk;
+};
+
+struct ucf_classifier_opts {
+	uint32_t max_flows;        /* limits.flows */
+	uint32_t max_media;        /* limits.media */
+	uint32_t media_timeout_s;  /* uc.media.timeout */
+	bool learn;                /* uc.media.learn */
+	uint32_t risk_interval_s;  /* a risk is repeated after this long */
+	/* uc.endpoints: when set, risks are reported only for these addresses */
+	const struct ucf_prefix *endpoints;
+	size_t endpoint_count;
+};
+
+struct ucf_classifier_stats {
+	uint64_t frames, bytes;
+	uint64_t malformed; /* frames that failed to decode */
+	uint64_t ignored;   /* not UDP/TCP over IP: ARP, ICMP, other link types */
+	uint64_t fragments, reassembled, fragments_dropped;
+	uint64_t flows_created, flows_evicted;
+	uint32_t flows_active;
+	uint32_t media_active;
+	uint64_t media_learned;
+};
+
+struct ucf_packet_result {
+	enum ucf_verdict verdict;
+	enum ucf_class cls;
+	bool has_flow; /* false for ignored/malformed frames and pending fragments */
+};
+
+struct ucf_classifier;
+
+/* Defaults: 262144 flows, 65536 media, 120 s media timeout, learn on, risks
+ * once a day, no endpoints. */
+void ucf_classifier_opts_default(struct ucf_classifier_opts *o);
+/* The same from a site config (limits, uc.media, uc.endpoints). */
+void ucf_classifier_opts_from_config(struct ucf_classifier_opts *o, const struct ucf_config *cfg);
+
+int ucf_classifier_new(const struct ucf_classifier_opts *o, const struct ucf_classifier_hooks *h,
+		       struct ucf_classifier **out, char *err, size_t errlen);
+/* Releases everything without calling hooks (call flush first for them). */
+void ucf_classifier_free(struct ucf_classifier *c);
+
+/* One captured frame of link type dlt. Returns 0, or -EINVAL for a malformed
+ * frame (counted; never fatal). res may be NULL. Timeouts run from here as
+ * timestamps advance. */
+int ucf_classifier_packet(struct ucf_classifier *c, int dlt, const uint8_t *frame,
+			  uint32_t caplen, uint32_t wirelen, uint64_t ts_us,
+			  struct ucf_packet_result *res);
+/* Runs timeouts at now_us (the live agent calls it from a timer). */
+void ucf_classifier_tick(struct ucf_classifier *c, uint64_t now_us);
+/* Ends every flow (flow_end hook) and every learned endpoint (media hook). */
+void ucf_classifier_flush(struct ucf_classifier *c);
+void ucf_classifier_get_stats(const struct ucf_classifier *c, struct ucf_classifier_stats *st);
+
+const char *ucf_class_name(enum ucf_class cls);
+const char *ucf_verdict_name(enum ucf_verdict v);
+
+#endif

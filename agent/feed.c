@@ -1,0 +1,173 @@
+/* feed.c — publishing alerts to the spool, the system log and the webhook. */
+#include "feed.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "alertlog.h"
+#include "spool.h"
+#include "statefile.h"
+#include "timefmt.h"
+
+#define PRUNE_EVERY_MS (3600u * 1000u)
+
+struct ucf_feed {
+	const struct ucf_config *cfg;
+	struct ucf_reactor *r;
+	int lock_fd;
+	json_t *seen; /* id -> time, for every alert in the spool */
+	struct ucf_webhook *webhook;
+	struct ucf_timer prune_timer;
+};
+
+static int remember(const struct ucf_alert *a, void *ctx)
+{
+	return json_object_set_new(ctx, a->id, json_integer(a->time)) < 0 ? -ENOMEM : 0;
+}
+
+static int load_seen(struct ucf_feed *f, char *err, size_t errlen)
+{
+	json_object_clear(f->seen);
+	int rc = ucf_spool_read(f->cfg->alerts.spool, INT64_MIN, remember, f->seen, NULL, err,
+				errlen);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int ucf_feed_prune(struct ucf_feed *f, char *err, size_t errlen)
+{
+	int64_t cutoff = ucf_time_now() - (int64_t)f->cfg->alerts.retention_s;
+	size_t removed = 0;
+	int rc = ucf_spool_prune(f->cfg->alerts.spool, cutoff, &removed, err, errlen);
+	if (rc == 0 && removed > 0)
+		rc = load_seen(f, err, errlen);
+	return rc;
+}
+
+static void on_prune(void *ctx)
+{
+	struct ucf_feed *f = ctx;
+	char err[512];
+	if (ucf_feed_prune(f, err, sizeof(err)) < 0)
+		syslog(LOG_ERR, "alert spool retention: %s", err);
+	ucf_timer_arm(f->r, &f->prune_timer, PRUNE_EVERY_MS, on_prune, f);
+}
+
+static int take_lock(struct ucf_feed *f, char *err, size_t errlen)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/feed.lock", f->cfg->state_dir);
+	f->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (f->lock_fd < 0) {
+		int rc = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return rc;
+	}
+	if (flock(f->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		int rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		snprintf(err, errlen, "the alert feed in %s is in use by another ucfence process",
+			 f->cfg->state_dir);
+		return rc;
+	}
+	return 0;
+}
+
+int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct ucf_reactor *r,
+		  struct ucf_http *h, char *err, size_t errlen)
+{
+	struct ucf_feed *f = calloc(1, sizeof(*f));
+	if (!f || !(f->seen = json_object())) {
+		free(f);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	f->cfg = cfg;
+	f->r = r;
+	f->lock_fd = -1;
+	char spool_dir[4096];
+	snprintf(spool_dir, sizeof(spool_dir), "%s", cfg->alerts.spool);
+	int rc = ucf_mkdir_p(cfg->state_dir, 0700, err, errlen);
+	if (rc == 0) /* the spool may live elsewhere: readable by the admin group */
+		rc = ucf_mkdir_p(dirname(spool_dir), 0750, err, errlen);
+	if (rc == 0)
+		rc = take_lock(f, err, errlen);
+	if (rc == 0)
+		rc = ucf_feed_prune(f, err, errlen); /* also repairs a torn last line */
+	if (rc == 0)
+		rc = load_seen(f, err, errlen);
+	if (rc == 0 && cfg->alerts.webhook_url)
+		rc = ucf_webhook_open(&f->webhook, cfg->alerts.webhook_url,
+				      cfg->alerts.webhook_format, cfg->state_dir, r, h, err, errlen);
+	if (rc < 0) {
+		ucf_feed_close(f);
+		return rc;
+	}
+	ucf_timer_arm(r, &f->prune_timer, PRUNE_EVERY_MS, on_prune, f);
+	if (f->webhook)
+		ucf_webhook_kick(f->webhook); /* what a previous run left queued */
+	*out = f;
+	return 0;
+}
+
+void ucf_feed_close(struct ucf_feed *f)
+{
+	if (!f)
+		return;
+	ucf_webhook_close(f->webhook);
+	if (f->r)
+		ucf_timer_cancel(f->r, &f->prune_timer);
+	if (f->lock_fd >= 0)
+		close(f->lock_fd);
+	json_decref(f->seen);
+	free(f);
+}
+
+bool ucf_feed_seen(const struct ucf_feed *f, const char *id)
+{
+	return json_object_get(f->seen, id) != NULL;
+}
+
+int ucf_feed_publish(struct ucf_feed *f, const struct ucf_alert *a, char *err, size_t errlen)
+{
+	if (ucf_feed_seen(f, a->id))
+		return 0;
+	int rc = 0;
+	/* Queue before spooling: the spool line is the commit. A crash between
+	 * the two leaves the alert queued but not spooled; raised again after the
+	 * restart, it is then spooled and not queued twice. */
+	if (f->webhook && !ucf_webhook_queued(f->webhook, a->id))
+		rc = ucf_webhook_enqueue(f->webhook, a, err, errlen);
+	if (rc == 0)
+		rc = ucf_spool_append(f->cfg->alerts.spool, a, err, errlen);
+	if (rc < 0)
+		return rc;
+	remember(a, f->seen);
+	if (f->cfg->alerts.syslog)
+		ucf_alertlog_send(a);
+	return 1;
+}
+
+bool ucf_feed_busy(const struct ucf_feed *f)
+{
+	return f->webhook && ucf_webhook_busy(f->webhook);
+}
+
+void ucf_feed_kick(struct ucf_feed *f)
+{
+	if (f->webhook)
+		ucf_webhook_kick(f->webhook);
+}
+
+void ucf_feed_webhook_stats(const struct ucf_feed *f, struct ucf_webhook_stats *out)
+{
+	if (f->webhook)
+		ucf_webhook_stats(f->webhook, out);
+	else
+		memset(out, 0, sizeof(*out));
+}

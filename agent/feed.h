@@ -1,0 +1,42 @@
+/* feed.h — the alert feed: every alert, from any part of ucfence, goes
+ * through ucf_feed_publish() to every sink: the JSON-lines spool (the record
+ * and the de-duplication memory: an id already spooled is never raised
+ * again), the system log, and the webhook queue when one is configured.
+ *
+ * One process owns a feed at a time (an flock on STATE_DIR/feed.lock). It
+ * runs on the reactor: the webhook is sent asynchronously and the spool is
+ * pruned to alerts.retention at open and every hour. */
+#ifndef UCF_FEED_H
+#define UCF_FEED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "alert.h"
+#include "config.h"
+#include "http.h"
+#include "reactor.h"
+#include "webhook.h"
+
+struct ucf_feed;
+
+/* cfg must outlive the feed. -EBUSY when another process holds the feed. */
+int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct ucf_reactor *r,
+		  struct ucf_http *h, char *err, size_t errlen);
+void ucf_feed_close(struct ucf_feed *f);
+
+/* 1: new, now spooled, logged and queued; 0: an alert with this id was
+ * already raised (nothing done); <0: not recorded (call again later). */
+int ucf_feed_publish(struct ucf_feed *f, const struct ucf_alert *a, char *err, size_t errlen);
+/* Whether this id was already raised. */
+bool ucf_feed_seen(const struct ucf_feed *f, const char *id);
+/* Drops spool entries older than alerts.retention (also forgets their ids). */
+int ucf_feed_prune(struct ucf_feed *f, char *err, size_t errlen);
+
+/* The webhook: whether a POST is in flight, and its counters (all zero when
+ * no webhook is configured). ucf_feed_kick retries the queue now. */
+bool ucf_feed_busy(const struct ucf_feed *f);
+void ucf_feed_kick(struct ucf_feed *f);
+void ucf_feed_webhook_stats(const struct ucf_feed *f, struct ucf_webhook_stats *out);
+
+#endif

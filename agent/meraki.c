@@ -1,0 +1,543 @@
+/* meraki.c — the watcher's poll cycle: plan the jobs, run them one after
+ * another on the fetcher, merge, publish, account for API health, save. */
+#include "meraki.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apikey.h"
+#include "meraki_fetch.h"
+#include "meraki_merge.h"
+#include "statefile.h"
+#include "timefmt.h"
+
+#define STATE_MODE 0600
+#define EVENT_TYPES_TTL (24 * 3600) /* rediscover a network's event types daily */
+#define KEEP_S (2 * 86400)
+#define STATUS_WINDOW 86400          /* forget entries not seen for this long */
+#define MAX_T0_AGE_API (31 * 86400 - 3600) /* apiRequests look back 31 days at most */
+#define MAX_T0_AGE (365 * 86400 - 3600)
+
+struct ucf_meraki {
+	const struct ucf_config *cfg;
+	struct ucf_reactor *r;
+	struct ucf_feed *feed;
+	struct ucf_meraki_hooks hooks;
+	char *key;
+	char *state_path;
+	json_t *state;
+	struct ucf_mfetch *fetch;
+	struct ucf_timer poll_timer;
+	bool periodic, busy;
+
+	/* the cycle in progress */
+	int64_t start;
+	struct ucf_mjob *jobs;
+	char (*job_nets)[72];
+	size_t njobs, cur, cap;
+	bool events_planned;
+	json_t *findings;
+	json_t *cursor_updates; /* cursor name -> start, for the jobs that completed */
+	struct ucf_meraki_cycle rep, last;
+};
+
+static void eventf(struct ucf_meraki *m, enum ucf_meraki_event kind, const struct ucf_alert *a,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void eventf(struct ucf_meraki *m, enum ucf_meraki_event kind, const struct ucf_alert *a,
+		   const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (kind == UCF_MERAKI_RECORDED)
+		m->rep.recorded++;
+	if (m->hooks.event)
+		m->hooks.event(m->hooks.ctx, kind, buf, a);
+}
+
+static void fail_note(struct ucf_meraki *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void fail_note(struct ucf_meraki *m, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (!m->rep.error[0])
+		vsnprintf(m->rep.error, sizeof(m->rep.error), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- state ---------------------------------------------------------------- */
+
+static int load_state(struct ucf_meraki *m, char *err, size_t errlen)
+{
+	json_t *doc = NULL;
+	char why[512];
+	json_decref(m->state);
+	m->state = NULL;
+	int rc = ucf_json_load(m->state_path, &doc, why, sizeof(why));
+	const char *org = json_string_value(json_object_get(doc, "organization_id"));
+	if (rc == 0 && json_is_object(doc) && org &&
+	    strcmp(org, m->cfg->meraki.organization_id) == 0) {
+		m->state = doc;
+		return 0;
+	}
+	if (rc < 0 && rc != -ENOENT) {
+		/* A state file that cannot be read is a first start, not an outage:
+		 * the lookback bounds what is alerted again; duplicates are dropped by
+		 * the spool's memory. */
+		eventf(m, UCF_MERAKI_WARNING, NULL, "%s; starting from a fresh state", why);
+	}
+	json_decref(doc);
+	m->state = ucf_mstate_new(m->cfg->meraki.organization_id);
+	if (!m->state) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static json_t *section(struct ucf_meraki *m, const char *name)
+{
+	json_t *v = json_object_get(m->state, name);
+	if (!json_is_object(v)) {
+		v = json_object();
+		json_object_set_new(m->state, name, v);
+	}
+	return v;
+}
+
+static int64_t cursor(struct ucf_meraki *m, const char *name)
+{
+	json_t *v = json_object_get(section(m, "cursors"), name);
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : INT64_MIN;
+}
+
+static int64_t overlap(const struct ucf_meraki *m)
+{
+	/* Re-read this much before the last successful poll: entries the API
+	 * lists late, and clock skew. Duplicates are merged away. */
+	int64_t o = 2 * (int64_t)m->cfg->meraki.poll_interval_s;
+	return o > 600 ? o : 600;
+}
+
+/* Entries before the horizon that were never seen are history. First start
+ * (no cursor): now - lookback. */
+static int64_t horizon(struct ucf_meraki *m, const char *cursor_name, int64_t max_age)
+{
+	int64_t c = cursor(m, cursor_name), h;
+	h = c == INT64_MIN ? m->start - (int64_t)m->cfg->meraki.lookback_s : c - overlap(m);
+	return h < m->start - max_age ? m->start - max_age : h;
+}
+
+static void cursor_name(enum ucf_msource s, const char *net, char *buf, size_t buflen)
+{
+	if (net)
+		snprintf(buf, buflen, "%s/%s", ucf_msource_name(s), net);
+	else
+		snprintf(buf, buflen, "%s", ucf_msource_name(s));
+}
+
+/* ---- planning ------------------------------------------------------------- */
+
+static int add_job(struct ucf_meraki *m, enum ucf_msource s, const char *net)
+{
+	if (m->njobs == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct ucf_mjob *jobs = realloc(m->jobs, cap * sizeof(*jobs));
+		if (!jobs)
+			return -ENOMEM;
+		m->jobs = jobs;
+		char(*nets)[72] = realloc(m->job_nets, cap * sizeof(*nets));
+		if (!nets)
+			return -ENOMEM;
+		m->job_nets = nets;
+		m->cap = cap;
+	}
+	struct ucf_mjob *j = &m->jobs[m->njobs];
+	memset(j, 0, sizeof(*j));
+	j->source = s;
+	snprintf(m->job_nets[m->njobs], sizeof(m->job_nets[0]), "%s", net ? net : "");
+	char name[128];
+	cursor_name(s, net, name, sizeof(name));
+	j->t0 = horizon(m, name, s == UCF_MS_API_REQUESTS ? MAX_T0_AGE_API : MAX_T0_AGE);
+	j->stop_before = j->t0;
+	/* Captures are few (the cloud keeps about ten per device) and change
+	 * status after they start: keep a day of them in view, not just what is
+	 * new, so a status change is seen. The horizon still decides news. */
+	if (s == UCF_MS_CAPTURES && j->t0 > m->start - STATUS_WINDOW)
+		j->t0 = m->start - STATUS_WINDOW;
+	m->njobs++;
+	return 0;
+}
+
+static int plan(struct ucf_meraki *m)
+{
+	const struct ucf_string_list *nets = &m->cfg->meraki.network_ids;
+	json_t *types = section(m, "event_types");
+	int rc = 0;
+	m->njobs = m->cur = 0;
+	m->events_planned = false;
+	for (size_t i = 0; rc == 0 && i < nets->count; i++) {
+		json_t *e = json_object_get(types, nets->items[i]);
+		int64_t at = json_integer_value(json_object_get(e, "at"));
+		if (!e || m->start - at >= EVENT_TYPES_TTL || m->start < at)
+			rc = add_job(m, UCF_MS_EVENT_TYPES, nets->items[i]);
+	}
+	static const enum ucf_msource org_sources[] = { UCF_MS_CAPTURES, UCF_MS_SCHEDULES,
+							UCF_MS_API_REQUESTS, UCF_MS_CONFIG_CHANGES };
+	for (size_t i = 0; rc == 0 && i < 4; i++)
+		rc = add_job(m, org_sources[i], NULL);
+	return rc;
+}
+
+/* Events jobs come after discovery: only networks with capture event types
+ * cost a call. */
+static int plan_events(struct ucf_meraki *m)
+{
+	const struct ucf_string_list *nets = &m->cfg->meraki.network_ids;
+	json_t *types = section(m, "event_types");
+	int rc = 0;
+	m->events_planned = true;
+	for (size_t i = 0; rc == 0 && i < nets->count; i++) {
+		json_t *t = json_object_get(json_object_get(types, nets->items[i]), "types");
+		if (json_array_size(t) > 0)
+			rc = add_job(m, UCF_MS_EVENTS, nets->items[i]);
+	}
+	return rc;
+}
+
+/* ---- the site ------------------------------------------------------------- */
+
+static bool listed(const struct ucf_string_list *l, const char *s)
+{
+	for (size_t i = 0; s && i < l->count; i++)
+		if (strcmp(l->items[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* Whether a finding concerns this site: its network or device is one of
+ * ours. Organization-wide entries (an API request carries neither) stay:
+ * the merge ties them to our captures or alerts them as unattributed. The
+ * API filters too; this holds even when a server ignores the filters. */
+static bool ours(const struct ucf_config *cfg, const json_t *f)
+{
+	const struct ucf_string_list *nets = &cfg->meraki.network_ids, *serials = &cfg->meraki.serials;
+	const char *net = ucf_mfinding_str(f, "network_id"), *ser = ucf_mfinding_str(f, "serial");
+	if ((!net && !ser) || (nets->count == 0 && serials->count == 0))
+		return true;
+	if (listed(nets, net) || listed(serials, ser))
+		return true;
+	/* A schedule names devices only; the API filtered it by network. */
+	return !net && nets->count > 0 && serials->count == 0;
+}
+
+static void keep_ours(struct ucf_meraki *m, json_t *findings)
+{
+	size_t dropped = 0;
+	for (size_t i = json_array_size(findings); i-- > 0;) {
+		if (!ours(m->cfg, json_array_get(findings, i))) {
+			json_array_remove(findings, i);
+			dropped++;
+		}
+	}
+	if (dropped)
+		eventf(m, UCF_MERAKI_RECORDED, NULL, "%zu entr%s of other sites ignored", dropped,
+		       dropped == 1 ? "y" : "ies");
+}
+
+/* ---- the cycle ------------------------------------------------------------ */
+
+static void run_next(struct ucf_meraki *m);
+static void finish_cycle(struct ucf_meraki *m);
+
+static void on_note(void *ctx, const char *text)
+{
+	eventf(ctx, UCF_MERAKI_RECORDED, NULL, "%s", text);
+}
+
+static void on_job(void *ctx, struct ucf_mjob_result *res)
+{
+	struct ucf_meraki *m = ctx;
+	struct ucf_mjob *j = &m->jobs[m->cur];
+	const char *net = m->job_nets[m->cur][0] ? m->job_nets[m->cur] : NULL;
+	m->rep.calls += res->calls;
+	json_array_extend(m->findings, res->findings);
+	if (res->truncated)
+		eventf(m, UCF_MERAKI_WARNING, NULL, "%s: stopped after %d pages; the rest waits for "
+		       "the next cycle", ucf_msource_name(j->source), UCF_MFETCH_MAX_PAGES);
+	if (res->outcome == UCF_MJOB_OK) {
+		char name[128];
+		cursor_name(j->source, net, name, sizeof(name));
+		if (!res->truncated)
+			json_object_set_new(m->cursor_updates, name, json_integer(m->start));
+		if (j->source == UCF_MS_EVENT_TYPES)
+			json_object_set_new(section(m, "event_types"), net,
+					    json_pack("{s:I, s:O}", "at", (json_int_t)m->start,
+						      "types", res->types ? res->types : json_array()));
+	} else {
+		m->rep.failed_sources++;
+		fail_note(m, "%s", res->error);
+		eventf(m, UCF_MERAKI_WARNING, NULL, "%s", res->error);
+	}
+	m->cur++;
+	if (res->outcome == UCF_MJOB_AUTH || res->outcome == UCF_MJOB_TRANSIENT) {
+		/* The API refuses us or is down: the other sources would only burn
+		 * the organization's budget. */
+		m->rep.auth_failed = res->outcome == UCF_MJOB_AUTH;
+		m->rep.failed_sources += (unsigned)(m->njobs - m->cur);
+		m->cur = m->njobs;
+		m->events_planned = true;
+	}
+	run_next(m);
+}
+
+static void run_next(struct ucf_meraki *m)
+{
+	if (m->cur == m->njobs && !m->events_planned && plan_events(m) < 0) {
+		fail_note(m, "out of memory");
+		m->rep.failed_sources++;
+	}
+	if (m->cur >= m->njobs) {
+		finish_cycle(m);
+		return;
+	}
+	struct ucf_mjob *j = &m->jobs[m->cur];
+	const char *net = m->job_nets[m->cur][0] ? m->job_nets[m->cur] : NULL;
+	j->network = net;
+	j->types = j->source == UCF_MS_EVENTS
+			   ? json_object_get(json_object_get(section(m, "event_types"), net), "types")
+			   : NULL;
+	if (ucf_mfetch_start(m->fetch, j, on_job, m) < 0) {
+		m->rep.failed_sources++;
+		fail_note(m, "%s: cannot start the request", ucf_msource_name(j->source));
+		m->cur++;
+		run_next(m);
+	}
+}
+
+static void on_poll_timer(void *ctx);
+
+static void begin_cycle(struct ucf_meraki *m)
+{
+	if (m->busy)
+		return;
+	m->busy = true;
+	memset(&m->rep, 0, sizeof(m->rep));
+	m->start = ucf_time_now();
+	json_decref(m->findings);
+	json_decref(m->cursor_updates);
+	m->findings = json_array();
+	m->cursor_updates = json_object();
+	if (!m->findings || !m->cursor_updates || plan(m) < 0) {
+		fail_note(m, "out of memory");
+		m->rep.failed_sources++;
+		m->njobs = m->cur = 0;
+		m->events_planned = true;
+	}
+	run_next(m);
+}
+
+/* Publishes; on a feed failure the in-memory state is dropped so the next
+ * cycle derives the same alerts again (and the spool drops duplicates). */
+static bool publish(struct ucf_meraki *m, const struct ucf_alert *a)
+{
+	char err[512];
+	int rc = ucf_feed_publish(m->feed, a, err, sizeof(err));
+	if (rc > 0) {
+		m->rep.alerts++;
+		eventf(m, UCF_MERAKI_ALERT, a, "%s", a->summary);
+	} else if (rc == 0) {
+		eventf(m, UCF_MERAKI_RECORDED, NULL, "alert %s was raised before (not repeated)",
+		       a->id);
+	} else {
+		eventf(m, UCF_MERAKI_WARNING, NULL, "cannot record alert %s: %s", a->id, err);
+	}
+	return rc >= 0;
+}
+
+/* One monitoring-degraded alert when the API keeps failing, one
+ * monitoring-recovered when it works again. */
+static bool account_health(struct ucf_meraki *m, bool ok)
+{
+	json_t *h = section(m, "health");
+	unsigned failures = (unsigned)json_integer_value(json_object_get(h, "failures"));
+	bool degraded = json_is_true(json_object_get(h, "degraded"));
+	int64_t since = json_integer_value(json_object_get(h, "since"));
+	struct ucf_alert *a = NULL;
+	char err[256];
+	bool published = true;
+	if (ok) {
+		if (degraded && ucf_alert_monitoring(&a, m->cfg->site.name, m->start, false, since,
+						     failures, NULL, err, sizeof(err)) == 0)
+			published = publish(m, a);
+		if (published)
+			json_object_set_new(m->state, "health", json_object());
+	} else {
+		if (failures == 0) {
+			since = m->start;
+			json_object_set_new(h, "since", json_integer(since));
+		}
+		failures++;
+		json_object_set_new(h, "failures", json_integer(failures));
+		json_object_set_new(h, "reason", json_string(m->rep.error));
+		if (!degraded && failures >= UCF_MERAKI_DEGRADED_AFTER &&
+		    ucf_alert_monitoring(&a, m->cfg->site.name, m->start, true, since, failures,
+					 m->rep.error, err, sizeof(err)) == 0 &&
+		    (published = publish(m, a)))
+			json_object_set_new(h, "degraded", json_true());
+	}
+	m->rep.consecutive_failures = ok ? 0 : failures;
+	ucf_alert_free(a);
+	return published;
+}
+
+static void finish_cycle(struct ucf_meraki *m)
+{
+	char err[512];
+	struct ucf_mmerge mm = {
+		.site = m->cfg->site.name, .org = m->cfg->meraki.organization_id, .now = m->start,
+		.window = (int64_t)m->cfg->meraki.correlation_window_s, .keep = KEEP_S,
+		.primaries_complete = json_object_get(m->cursor_updates, "captures") &&
+				      json_object_get(m->cursor_updates, "schedules"),
+	};
+	/* Horizons as the jobs were planned (before this cycle's cursors). */
+	static const int64_t ages[UCF_MS_COUNT] = { MAX_T0_AGE, MAX_T0_AGE, MAX_T0_AGE_API,
+						    MAX_T0_AGE, MAX_T0_AGE, MAX_T0_AGE };
+	for (int s = 0; s < UCF_MS_COUNT; s++)
+		mm.horizon[s] = horizon(m, ucf_msource_name((enum ucf_msource)s), ages[s]);
+	/* Events have one cursor per network: the earliest of this cycle's is
+	 * the horizon (an older event on a page is history). */
+	bool events = false;
+	for (size_t i = 0; i < m->njobs; i++) {
+		if (m->jobs[i].source != UCF_MS_EVENTS)
+			continue;
+		if (!events || m->jobs[i].t0 < mm.horizon[UCF_MS_EVENTS])
+			mm.horizon[UCF_MS_EVENTS] = m->jobs[i].t0;
+		events = true;
+	}
+
+	struct ucf_alert_list alerts = { 0 };
+	bool saved_ok = true;
+	keep_ours(m, m->findings);
+	int rc = ucf_mmerge(m->state, &mm, m->findings, &alerts, on_note, m, err, sizeof(err));
+	for (size_t i = 0; rc == 0 && i < alerts.count; i++)
+		if (!publish(m, alerts.items[i]))
+			rc = -EIO;
+	ucf_alert_list_free(&alerts);
+	bool ok = m->rep.failed_sources == 0;
+	if (rc == 0 && !account_health(m, ok))
+		rc = -EIO;
+	if (rc == 0) {
+		const char *k;
+		json_t *v;
+		json_object_foreach (m->cursor_updates, k, v)
+			json_object_set(section(m, "cursors"), k, v);
+		if (ucf_json_save(m->state_path, m->state, STATE_MODE, err, sizeof(err)) < 0) {
+			eventf(m, UCF_MERAKI_WARNING, NULL, "%s", err);
+			saved_ok = false;
+		}
+	} else {
+		if (rc != -EIO)
+			eventf(m, UCF_MERAKI_WARNING, NULL, "merging findings: %s", err);
+		saved_ok = false;
+	}
+	if (!saved_ok && load_state(m, err, sizeof(err)) < 0)
+		eventf(m, UCF_MERAKI_WARNING, NULL, "%s", err);
+	m->rep.ok = ok && saved_ok;
+	m->last = m->rep;
+	m->busy = false;
+	if (m->periodic) {
+		/* Interval plus up to 10% jitter: an organization's sites drift
+		 * apart instead of polling in lockstep. */
+		uint64_t every = m->cfg->meraki.poll_interval_s * 1000u;
+		ucf_timer_arm(m->r, &m->poll_timer, every + ucf_random_below(every / 10 + 1),
+			      on_poll_timer, m);
+	}
+	if (m->hooks.cycle)
+		m->hooks.cycle(m->hooks.ctx, &m->last);
+}
+
+static void on_poll_timer(void *ctx)
+{
+	begin_cycle(ctx);
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+int ucf_meraki_new(struct ucf_meraki **out, const struct ucf_config *cfg, struct ucf_reactor *r,
+		   struct ucf_http *h, struct ucf_feed *feed, const struct ucf_meraki_hooks *hooks,
+		   char *err, size_t errlen)
+{
+	if (!cfg->meraki.enabled) {
+		snprintf(err, errlen, "meraki is not enabled in %s (meraki.enabled)", cfg->source);
+		return -EINVAL;
+	}
+	struct ucf_meraki *m = calloc(1, sizeof(*m));
+	if (!m || asprintf(&m->state_path, "%s/meraki-state.json", cfg->state_dir) < 0) {
+		free(m);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	m->cfg = cfg;
+	m->r = r;
+	m->feed = feed;
+	if (hooks)
+		m->hooks = *hooks;
+	int rc = ucf_apikey_load(cfg, &m->key, err, errlen);
+	if (rc == 0)
+		rc = ucf_mkdir_p(cfg->state_dir, 0700, err, errlen);
+	if (rc == 0)
+		rc = load_state(m, err, errlen);
+	if (rc == 0)
+		rc = ucf_mfetch_new(&m->fetch, cfg, m->key, r, h, err, errlen);
+	if (rc < 0) {
+		ucf_meraki_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+void ucf_meraki_free(struct ucf_meraki *m)
+{
+	if (!m)
+		return;
+	ucf_mfetch_free(m->fetch);
+	if (m->r)
+		ucf_timer_cancel(m->r, &m->poll_timer);
+	ucf_apikey_free(m->key);
+	json_decref(m->state);
+	json_decref(m->findings);
+	json_decref(m->cursor_updates);
+	free(m->jobs);
+	free(m->job_nets);
+	free(m->state_path);
+	free(m);
+}
+
+void ucf_meraki_start(struct ucf_meraki *m)
+{
+	m->periodic = true;
+	begin_cycle(m);
+}
+
+void ucf_meraki_poll_once(struct ucf_meraki *m)
+{
+	begin_cycle(m);
+}
+
+bool ucf_meraki_busy(const struct ucf_meraki *m)
+{
+	return m->busy;
+}
+
+const struct ucf_meraki_cycle *ucf_meraki_last_cycle(const struct ucf_meraki *m)
+{
+	return &m->last;
+}

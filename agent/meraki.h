@@ -1,0 +1,72 @@
+/* meraki.h — the Meraki watcher: polls the Dashboard API for packet-capture
+ * activity at this site (captures, capture schedules, capture-creating API
+ * requests, configuration changes and network events about captures),
+ * merges what several sources say about one activity into one alert and
+ * publishes it to the alert feed. State (cursors, what was alerted, held
+ * entries, event types, API health) is STATE_DIR/meraki-state.json, replaced
+ * atomically after the cycle's alerts are spooled: a crash re-raises (the
+ * feed drops the duplicate), never loses.
+ *
+ * It runs on the reactor and never blocks it: HTTP is asynchronous (libcurl
+ * multi), waits are timers. The agent's epoll loop drives it through the
+ * reactor's fd; `ucfence watch --once` calls ucf_meraki_poll_once() and
+ * dispatches until !ucf_meraki_busy(). */
+#ifndef UCF_MERAKI_H
+#define UCF_MERAKI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "alert.h"
+#include "config.h"
+#include "feed.h"
+#include "http.h"
+#include "reactor.h"
+
+/* After this many failed cycles in a row: one monitoring-degraded alert
+ * (and one monitoring-recovered after the next good cycle). */
+#define UCF_MERAKI_DEGRADED_AFTER 3
+
+struct ucf_meraki;
+
+enum ucf_meraki_event {
+	UCF_MERAKI_ALERT,    /* a new alert was published (a is set) */
+	UCF_MERAKI_RECORDED, /* something recorded without an alert */
+	UCF_MERAKI_WARNING,  /* a source or the state file failed */
+};
+
+struct ucf_meraki_cycle {
+	bool ok;              /* every source answered in full */
+	bool auth_failed;     /* the API refused the key */
+	unsigned calls;       /* HTTP requests made */
+	unsigned alerts;      /* new alerts published */
+	unsigned recorded;    /* notes */
+	unsigned failed_sources;
+	unsigned consecutive_failures;
+	char error[512];      /* the first failure; "" when ok */
+};
+
+struct ucf_meraki_hooks {
+	void (*event)(void *ctx, enum ucf_meraki_event kind, const char *text,
+		      const struct ucf_alert *a);
+	void (*cycle)(void *ctx, const struct ucf_meraki_cycle *c);
+	void *ctx;
+};
+
+/* Loads the API key (refusing a key file more open than 0640) and the state.
+ * cfg, the reactor, http and feed must outlive the watcher. hooks may be NULL. */
+int ucf_meraki_new(struct ucf_meraki **out, const struct ucf_config *cfg, struct ucf_reactor *r,
+		   struct ucf_http *h, struct ucf_feed *feed, const struct ucf_meraki_hooks *hooks,
+		   char *err, size_t errlen);
+void ucf_meraki_free(struct ucf_meraki *m);
+
+/* Polls now and then every meraki.poll_interval (plus up to 10% jitter, so
+ * sites of one organization spread out). */
+void ucf_meraki_start(struct ucf_meraki *m);
+/* One cycle now, nothing scheduled after it (no-op while a cycle runs). */
+void ucf_meraki_poll_once(struct ucf_meraki *m);
+bool ucf_meraki_busy(const struct ucf_meraki *m);
+/* The last finished cycle (zeroed before the first). */
+const struct ucf_meraki_cycle *ucf_meraki_last_cycle(const struct ucf_meraki *m);
+
+#endif

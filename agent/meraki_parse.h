@@ -1,0 +1,57 @@
+/* meraki_parse.h — the Dashboard API's JSON, one page at a time, turned into
+ * findings: small JSON objects the watcher merges and alerts on.
+ *   {"source": "captures", "topic": "capture"|"schedule", "key": "...",
+ *    "ts": UNIX (absent when unknown), "admin_id", "network_id", "serial",
+ *    "status" (captures), "enabled"/"updated"/"created" (schedules),
+ *    "details": {...privacy-filtered fields for the alert...}}
+ * Parsers are tolerant of what the API may send: missing or mistyped
+ * fields, extra fields, items that are not objects (skipped and counted),
+ * wrapped ({"items": [...]}) or bare arrays. Free text written by people
+ * (capture names, notes, filters, descriptions) is redacted here. */
+#ifndef UCF_MERAKI_PARSE_H
+#define UCF_MERAKI_PARSE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum ucf_msource {
+	UCF_MS_CAPTURES,
+	UCF_MS_SCHEDULES,
+	UCF_MS_API_REQUESTS,
+	UCF_MS_CONFIG_CHANGES,
+	UCF_MS_EVENTS,
+	UCF_MS_EVENT_TYPES,
+	UCF_MS_COUNT
+};
+
+/* "captures", "schedules", "apiRequests", "configurationChanges", "events",
+ * "eventTypes"; -1 from ucf_msource_parse for anything else. */
+const char *ucf_msource_name(enum ucf_msource s);
+int ucf_msource_parse(const char *name);
+
+/* The operations that start captures, as apiRequests' operationIds[]. */
+extern const char *const ucf_capture_operation_ids[];
+#define UCF_CAPTURE_OPERATION_COUNT 3
+
+/* Whether a label, page, event type or description is about packet capture. */
+bool ucf_mtext_concerns_capture(const char *text);
+
+/* Parses one page of src (not UCF_MS_EVENT_TYPES) and appends its findings
+ * to out (an array). *skipped (may be NULL) counts items ignored. For events,
+ * *oldest (may be NULL) gets the oldest occurredAt on the page (INT64_MAX if
+ * none), which pagination uses to stop. -EINVAL with a reason when the body
+ * is not JSON or not the documented shape; out is then unchanged. */
+int ucf_mparse_page(enum ucf_msource src, const char *body, size_t len, json_t *out,
+		    size_t *skipped, int64_t *oldest, char *err, size_t errlen);
+
+/* /networks/{id}/events/eventTypes: *types gets an array of the type names
+ * that concern packet capture (maybe empty). */
+int ucf_mparse_event_types(const char *body, size_t len, json_t **types, char *err,
+			   size_t errlen);
+
+/* A finding's fields, NULL/false/INT64_MIN when absent. */
+const char *ucf_mfinding_str(const json_t *f, const char *field);
+int64_t ucf_mfinding_ts(const json_t *f);
+
+#endif

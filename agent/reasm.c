@@ -1,0 +1,142 @@
+/* reasm.c — see reasm.h. Coverage is tracked in 8-byte units (fragment
+ * offsets are multiples of 8), so overlaps and duplicates cost nothing extra. */
+#include "reasm.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UNITS ((UCF_REASM_MAX + 7) / 8)
+#define WORDS ((UNITS + 63) / 64)
+
+struct slot {
+	bool used;
+	uint8_t family, proto;
+	uint8_t src[16], dst[16];
+	uint32_t id;
+	uint32_t total; /* datagram length once the last fragment is seen, else 0 */
+	uint64_t first_us;
+	uint64_t wire;
+	uint64_t bits[WORDS];
+	uint8_t *buf; /* UCF_REASM_MAX bytes, allocated on first use and kept */
+};
+
+struct ucf_reasm {
+	struct slot slots[UCF_REASM_SLOTS];
+	struct ucf_reasm_stats st;
+};
+
+int ucf_reasm_new(struct ucf_reasm **out, char *err, size_t errlen)
+{
+	struct ucf_reasm *r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(err, errlen, "out of memory for fragment reassembly");
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+void ucf_reasm_free(struct ucf_reasm *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < UCF_REASM_SLOTS; i++)
+		free(r->slots[i].buf);
+	free(r);
+}
+
+static void slot_drop(struct ucf_reasm *r, struct slot *s)
+{
+	s->used = false;
+	r->st.dropped++;
+}
+
+static bool units_complete(const struct slot *s)
+{
+	uint32_t units = (s->total + 7) / 8;
+	for (uint32_t u = 0; u < units; u++)
+		if (!(s->bits[u / 64] >> (u % 64) & 1))
+			return false;
+	return true;
+}
+
+int ucf_reasm_add(struct ucf_reasm *r, const struct ucf_pkt *f, uint32_t wirelen,
+		  uint64_t now_us, const uint8_t **data, uint32_t *len, uint64_t *wire)
+{
+	*len = 0;
+	struct slot *s = NULL, *free_slot = NULL, *oldest = NULL;
+	for (int i = 0; i < UCF_REASM_SLOTS; i++) {
+		struct slot *c = &r->slots[i];
+		if (c->used && now_us > c->first_us + UCF_REASM_TIMEOUT_US)
+			slot_drop(r, c);
+		if (!c->used) {
+			if (!free_slot)
+				free_slot = c;
+			continue;
+		}
+		if (c->id == f->frag_id && c->family == f->family && c->proto == f->l4proto &&
+		    memcmp(c->src, f->src, 16) == 0 && memcmp(c->dst, f->dst, 16) == 0) {
+			s = c;
+			break;
+		}
+		if (!oldest || c->first_us < oldest->first_us)
+			oldest = c;
+	}
+	uint64_t end = (uint64_t)f->frag_offset + f->payload_len;
+	if (end > UCF_REASM_MAX || (f->frag_more && (f->payload_len % 8) != 0) ||
+	    (f->frag_more && f->payload_len == 0)) {
+		if (s)
+			slot_drop(r, s);
+		return -EINVAL;
+	}
+	if (!s) {
+		s = free_slot;
+		if (!s) {
+			s = oldest;
+			slot_drop(r, s);
+		}
+		if (!s->buf && !(s->buf = malloc(UCF_REASM_MAX)))
+			return -ENOMEM;
+		s->used = true;
+		s->family = f->family;
+		s->proto = f->l4proto;
+		memcpy(s->src, f->src, 16);
+		memcpy(s->dst, f->dst, 16);
+		s->id = f->frag_id;
+		s->total = 0;
+		s->first_us = now_us;
+		s->wire = 0;
+		memset(s->bits, 0, sizeof(s->bits));
+	}
+	if (!f->frag_more) {
+		if ((s->total && s->total != end) || end == 0) {
+			slot_drop(r, s);
+			return -EINVAL;
+		}
+		s->total = (uint32_t)end;
+	}
+	if (s->total && end > s->total) {
+		slot_drop(r, s);
+		return -EINVAL;
+	}
+	memcpy(s->buf + f->frag_offset, f->payload, f->payload_len);
+	for (uint64_t u = f->frag_offset / 8; u < (end + 7) / 8; u++)
+		s->bits[u / 64] |= 1ull << (u % 64);
+	s->wire += wirelen;
+	if (s->total && units_complete(s)) {
+		s->used = false;
+		r->st.completed++;
+		*data = s->buf;
+		*len = s->total;
+		*wire = s->wire;
+	}
+	return 0;
+}
+
+void ucf_reasm_get_stats(const struct ucf_reasm *r, struct ucf_reasm_stats *st)
+{
+	*st = r->st;
+}

@@ -1,0 +1,39 @@
+/* risk.h — privacy risks per endpoint address: cleartext SIP signalling,
+ * SRTP keys (SDES a=crypto) carried in cleartext SDP, unencrypted RTP. Only
+ * the kind, the address and a fixed detail text are kept — never a URI, a
+ * user name, a number or call content. Each (kind, address) is reported
+ * once per interval (a day for the live agent). */
+#ifndef UCF_RISK_H
+#define UCF_RISK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ucf_risk_kind {
+	UCF_RISK_CLEARTEXT_SIP,
+	UCF_RISK_EXPOSED_SRTP_KEYS,
+	UCF_RISK_UNENCRYPTED_RTP,
+	UCF_RISK_KIND_COUNT
+};
+
+struct ucf_risk {
+	enum ucf_risk_kind kind;
+	uint8_t family;
+	uint8_t addr[16];
+	const char *detail; /* a static string */
+};
+
+typedef void (*ucf_risk_fn)(void *arg, const struct ucf_risk *r);
+
+struct ucf_risks;
+
+/* cap: addresses remembered; when full, the memory is cleared (so some
+ * risks are reported again early rather than memory growing). */
+int ucf_risks_new(uint32_t cap, uint32_t interval_s, ucf_risk_fn fn, void *arg,
+		  struct ucf_risks **out, char *err, size_t errlen);
+void ucf_risks_free(struct ucf_risks *r);
+void ucf_risks_note(struct ucf_risks *r, enum ucf_risk_kind kind, uint8_t family,
+		    const uint8_t *addr, const char *detail, uint64_t now_us);
+const char *ucf_risk_kind_name(enum ucf_risk_kind kind);
+
+#endif

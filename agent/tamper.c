@@ -1,0 +1,219 @@
+/* tamper.c — nftables and route notifications, filtered to ours.
+ *
+ * nftables announces every committed batch as its messages followed by one
+ * NFT_MSG_NEWGEN naming the process that committed it (NFTA_GEN_PROC_PID):
+ * changes to our table in a batch from another pid are tampering. Route
+ * notifications name no process; our own route work only ever replaces or
+ * adds routes, and deletes routes that are no longer wanted, so the agent
+ * treats the deletion of a wanted route as tampering (it decides which). */
+#include "tamper.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct ucf_tamper {
+	struct ucf_reactor *r;
+	struct mnl_socket *nft, *rt;
+	char table[64];
+	uint8_t route_protocol;
+	ucf_tamper_fn fn;
+	void *arg;
+	/* the batch being announced: what touched our table first, and how much */
+	char first[160];
+	unsigned touched;
+	char buf[1 << 16];
+};
+
+static const char *nft_verb(uint16_t type)
+{
+	switch (type) {
+	case NFT_MSG_NEWTABLE: return "table changed";
+	case NFT_MSG_DELTABLE: return "table deleted";
+	case NFT_MSG_NEWCHAIN: return "chain added or changed";
+	case NFT_MSG_DELCHAIN: return "chain deleted";
+	case NFT_MSG_NEWRULE: return "rule added";
+	case NFT_MSG_DELRULE: return "rule deleted";
+	case NFT_MSG_NEWSET: return "set added or changed";
+	case NFT_MSG_DELSET: return "set deleted";
+	case NFT_MSG_NEWSETELEM: return "set elements added";
+	case NFT_MSG_DELSETELEM: return "set elements deleted";
+	case NFT_MSG_NEWOBJ: return "object added or changed";
+	case NFT_MSG_DELOBJ: return "object deleted";
+	default: return "changed";
+	}
+}
+
+/* In every nftables message but NEWGEN, attribute 1 is the table's name
+ * (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, NFTA_SET_TABLE, ...). */
+static bool names_our_table(const struct ucf_tamper *t, const struct nlmsghdr *nlh)
+{
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g) || g->nfgen_family != NFPROTO_INET)
+		return false;
+	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		if (mnl_attr_get_type(a) == 1 && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			return strcmp(mnl_attr_get_str(a), t->table) == 0;
+	}
+	return false;
+}
+
+static int nft_message(const struct nlmsghdr *nlh, void *data)
+{
+	struct ucf_tamper *t = data;
+	uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
+		return MNL_CB_OK;
+	if (type != NFT_MSG_NEWGEN) {
+		if (names_our_table(t, nlh) && t->touched++ == 0)
+			snprintf(t->first, sizeof(t->first), "table inet %s: %s", t->table,
+				 nft_verb(type));
+		return MNL_CB_OK;
+	}
+	/* the batch is complete: whose was it? */
+	const struct nlattr *a;
+	uint32_t pid = 0;
+	char proc[32] = "unknown";
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_GEN_PROC_PID && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			pid = ntohl(mnl_attr_get_u32(a));
+		else if (mnl_attr_get_type(a) == NFTA_GEN_PROC_NAME &&
+			 mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(proc, sizeof(proc), "%s", mnl_attr_get_str(a));
+	}
+	if (t->touched && pid != (uint32_t)getpid()) {
+		char what[256];
+		snprintf(what, sizeof(what), "%s%s by %s (pid %u)", t->first,
+			 t->touched > 1 ? " and more" : "", proc, pid);
+		t->fn(t->arg, UCF_TAMPER_RULESET, what);
+	}
+	t->touched = 0;
+	return MNL_CB_OK;
+}
+
+static int route_message(const struct nlmsghdr *nlh, void *data)
+{
+	struct ucf_tamper *t = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	if (nlh->nlmsg_type != RTM_DELROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) ||
+	    rtm->rtm_protocol != t->route_protocol)
+		return MNL_CB_OK;
+	t->fn(t->arg, UCF_TAMPER_ROUTE, "a route with ucfence's protocol was deleted");
+	return MNL_CB_OK;
+}
+
+static void drain(struct ucf_tamper *t, struct mnl_socket *nl, mnl_cb_t cb)
+{
+	for (int batch = 0; batch < 64; batch++) {
+		ssize_t n = recv(mnl_socket_get_fd(nl), t->buf, sizeof(t->buf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == ENOBUFS) { /* the kernel dropped notifications for us */
+				t->touched = 0;
+				t->fn(t->arg, UCF_TAMPER_LOST, "kernel notifications were lost");
+				continue;
+			}
+			return;
+		}
+		mnl_cb_run(t->buf, (size_t)n, 0, 0, cb, t);
+	}
+}
+
+static void nft_ready(void *arg, int fd, uint32_t events)
+{
+	struct ucf_tamper *t = arg;
+	(void)fd;
+	(void)events;
+	drain(t, t->nft, nft_message);
+}
+
+static void rt_ready(void *arg, int fd, uint32_t events)
+{
+	struct ucf_tamper *t = arg;
+	(void)fd;
+	(void)events;
+	drain(t, t->rt, route_message);
+}
+
+static struct mnl_socket *subscribe(int bus, unsigned groups_mask, const int *groups, int ngroups)
+{
+	struct mnl_socket *nl = mnl_socket_open2(bus, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (!nl)
+		return NULL;
+	if (mnl_socket_bind(nl, groups_mask, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	for (int i = 0; i < ngroups; i++)
+		if (setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i],
+			       sizeof(int)) < 0)
+			goto fail;
+	/* a burst of our own media updates must not overrun the queue */
+	int size = 4 << 20;
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	return nl;
+fail:
+	mnl_socket_close(nl);
+	return NULL;
+}
+
+int ucf_tamper_open(struct ucf_reactor *r, const char *table, uint8_t route_protocol,
+		    ucf_tamper_fn fn, void *arg, struct ucf_tamper **out, char *err, size_t errlen)
+{
+	static const int nft_groups[] = { NFNLGRP_NFTABLES };
+	static const int rt_groups[] = { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE };
+	struct ucf_tamper *t = calloc(1, sizeof(*t));
+	int rc;
+	if (!t)
+		return -ENOMEM;
+	t->r = r;
+	snprintf(t->table, sizeof(t->table), "%s", table);
+	t->route_protocol = route_protocol;
+	t->fn = fn;
+	t->arg = arg;
+	t->nft = subscribe(NETLINK_NETFILTER, 0, nft_groups, 1);
+	t->rt = subscribe(NETLINK_ROUTE, 0, rt_groups, 2);
+	if (!t->nft || !t->rt) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot listen to kernel notifications: %s", strerror(errno));
+		goto fail;
+	}
+	rc = ucf_reactor_watch(r, mnl_socket_get_fd(t->nft), EPOLLIN, nft_ready, t);
+	if (rc == 0)
+		rc = ucf_reactor_watch(r, mnl_socket_get_fd(t->rt), EPOLLIN, rt_ready, t);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot watch kernel notifications: %s", strerror(-rc));
+		goto fail;
+	}
+	*out = t;
+	return 0;
+fail:
+	if (t->nft) {
+		ucf_reactor_watch(r, mnl_socket_get_fd(t->nft), 0, NULL, NULL);
+		mnl_socket_close(t->nft);
+	}
+	if (t->rt)
+		mnl_socket_close(t->rt);
+	free(t);
+	return rc;
+}
+
+void ucf_tamper_close(struct ucf_tamper *t)
+{
+	if (!t)
+		return;
+	ucf_reactor_watch(t->r, mnl_socket_get_fd(t->nft), 0, NULL, NULL);
+	ucf_reactor_watch(t->r, mnl_socket_get_fd(t->rt), 0, NULL, NULL);
+	mnl_socket_close(t->nft);
+	mnl_socket_close(t->rt);
+	free(t);
+}

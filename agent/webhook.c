@@ -1,0 +1,237 @@
+/* webhook.c — the durable, ordered webhook queue and its sender. */
+#include "webhook.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "statefile.h"
+#include "timefmt.h"
+
+#define QUEUE_MODE 0600
+#define MAX_BACKOFF_MS (300u * 1000u)
+
+struct ucf_webhook {
+	char *url;
+	enum ucf_webhook_format format;
+	char *queue_path, *dead_path;
+	json_t *queue; /* array of alert objects, oldest first */
+	struct ucf_reactor *r;
+	struct ucf_http *h;
+	struct ucf_http_call *call;
+	struct ucf_timer retry;
+	unsigned consecutive_failures;
+	struct ucf_webhook_stats stats;
+};
+
+static void send_head(struct ucf_webhook *w);
+
+char *ucf_webhook_payload(const struct ucf_alert *a, enum ucf_webhook_format format)
+{
+	json_t *obj;
+	if (format == UCF_WEBHOOK_SLACK) {
+		char text[1400];
+		snprintf(text, sizeof(text), "*[%s]* %s at %s: %s (alert %s)",
+			 ucf_severity_name(a->severity), a->kind, a->site, a->summary, a->id);
+		obj = json_pack("{s:s}", "text", text);
+	} else {
+		obj = ucf_alert_to_json(a);
+	}
+	char *body = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	json_decref(obj);
+	return body;
+}
+
+static int load_one(json_t *obj, void *ctx)
+{
+	return json_array_append(ctx, obj) < 0 ? -ENOMEM : 0;
+}
+
+int ucf_webhook_open(struct ucf_webhook **out, const char *url, enum ucf_webhook_format format,
+		     const char *state_dir, struct ucf_reactor *r, struct ucf_http *h, char *err,
+		     size_t errlen)
+{
+	struct ucf_webhook *w = calloc(1, sizeof(*w));
+	if (!w || !(w->url = strdup(url)) || !(w->queue = json_array()) ||
+	    asprintf(&w->queue_path, "%s/webhook-queue.jsonl", state_dir) < 0 ||
+	    asprintf(&w->dead_path, "%s/webhook-dead.jsonl", state_dir) < 0) {
+		snprintf(err, errlen, "out of memory");
+		ucf_webhook_close(w);
+		return -ENOMEM;
+	}
+	w->format = format;
+	w->r = r;
+	w->h = h;
+	int rc = ucf_jsonl_repair(w->queue_path, err, errlen);
+	if (rc == 0)
+		rc = ucf_jsonl_each(w->queue_path, load_one, w->queue, NULL, err, errlen);
+	if (rc < 0 && rc != -ENOENT) {
+		ucf_webhook_close(w);
+		return rc;
+	}
+	w->stats.queued = json_array_size(w->queue);
+	*out = w;
+	return 0;
+}
+
+void ucf_webhook_close(struct ucf_webhook *w)
+{
+	if (!w)
+		return;
+	if (w->call)
+		ucf_http_cancel(w->h, w->call);
+	if (w->r)
+		ucf_timer_cancel(w->r, &w->retry);
+	json_decref(w->queue);
+	free(w->url);
+	free(w->queue_path);
+	free(w->dead_path);
+	free(w);
+}
+
+bool ucf_webhook_queued(const struct ucf_webhook *w, const char *id)
+{
+	size_t i;
+	json_t *obj;
+	json_array_foreach (w->queue, i, obj) {
+		const char *qid = json_string_value(json_object_get(obj, "id"));
+		if (qid && strcmp(qid, id) == 0)
+			return true;
+	}
+	return false;
+}
+
+int ucf_webhook_enqueue(struct ucf_webhook *w, const struct ucf_alert *a, char *err,
+			size_t errlen)
+{
+	json_t *obj = ucf_alert_to_json(a);
+	if (!obj) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = ucf_jsonl_append(w->queue_path, obj, QUEUE_MODE, err, errlen);
+	if (rc == 0 && json_array_append(w->queue, obj) < 0)
+		rc = -ENOMEM;
+	json_decref(obj);
+	if (rc < 0)
+		return rc;
+	w->stats.queued = json_array_size(w->queue);
+	if (!w->retry.armed)
+		send_head(w);
+	return 0;
+}
+
+void ucf_webhook_kick(struct ucf_webhook *w)
+{
+	ucf_timer_cancel(w->r, &w->retry);
+	send_head(w);
+}
+
+bool ucf_webhook_busy(const struct ucf_webhook *w)
+{
+	return w->call != NULL;
+}
+
+void ucf_webhook_stats(const struct ucf_webhook *w, struct ucf_webhook_stats *out)
+{
+	*out = w->stats;
+}
+
+/* Drops the head from memory and from disk (atomic rewrite). */
+static void pop_head(struct ucf_webhook *w)
+{
+	char err[512];
+	json_array_remove(w->queue, 0);
+	w->stats.queued = json_array_size(w->queue);
+	if (ucf_jsonl_rewrite(w->queue_path, w->queue, QUEUE_MODE, err, sizeof(err)) < 0)
+		syslog(LOG_ERR, "webhook queue: %s", err);
+}
+
+static void on_retry(void *ctx)
+{
+	send_head(ctx);
+}
+
+static void schedule_retry(struct ucf_webhook *w, long retry_after_s)
+{
+	uint64_t delay;
+	if (retry_after_s >= 0) { /* at least 1 s: "0" must not turn into a busy loop */
+		delay = (uint64_t)(retry_after_s > 3600 ? 3600 : retry_after_s < 1 ? 1 : retry_after_s) *
+			1000u;
+	} else {
+		unsigned shift = w->consecutive_failures > 9 ? 9 : w->consecutive_failures;
+		uint64_t cap = 1000u << shift;
+		if (cap > MAX_BACKOFF_MS)
+			cap = MAX_BACKOFF_MS;
+		delay = cap / 2 + ucf_random_below(cap / 2 + 1); /* jitter: [cap/2, cap] */
+	}
+	ucf_timer_arm(w->r, &w->retry, delay, on_retry, w);
+}
+
+static void on_done(void *ctx, const struct ucf_http_response *resp)
+{
+	struct ucf_webhook *w = ctx;
+	w->call = NULL;
+	long s = resp->status;
+	if (s >= 200 && s < 300) {
+		w->consecutive_failures = 0;
+		w->stats.delivered++;
+		w->stats.last_error[0] = '\0';
+		pop_head(w);
+		send_head(w);
+		return;
+	}
+	if (s == 400 || s == 413 || s == 422) {
+		char err[512];
+		json_t *head = json_array_get(w->queue, 0);
+		if (ucf_jsonl_append(w->dead_path, head, QUEUE_MODE, err, sizeof(err)) < 0)
+			syslog(LOG_ERR, "webhook dead-letter file: %s", err);
+		syslog(LOG_ERR, "webhook refused alert %s with HTTP %ld; kept in %s",
+		       json_string_value(json_object_get(head, "id")), s, w->dead_path);
+		w->stats.dead++;
+		pop_head(w);
+		send_head(w);
+		return;
+	}
+	w->consecutive_failures++;
+	w->stats.failures++;
+	if (s)
+		snprintf(w->stats.last_error, sizeof(w->stats.last_error), "HTTP %ld", s);
+	else
+		snprintf(w->stats.last_error, sizeof(w->stats.last_error), "%s", resp->error);
+	schedule_retry(w, s == 429 || s == 503 ? resp->retry_after_s : -1);
+}
+
+static void send_head(struct ucf_webhook *w)
+{
+	if (w->call || json_array_size(w->queue) == 0)
+		return;
+	char why[256];
+	struct ucf_alert *a;
+	json_t *head = json_array_get(w->queue, 0);
+	if (ucf_alert_from_json(head, &a, why, sizeof(why)) < 0) {
+		syslog(LOG_ERR, "webhook queue: dropping an entry that is not an alert: %s", why);
+		pop_head(w);
+		send_head(w);
+		return;
+	}
+	char idem[64];
+	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", a->id);
+	const char *headers[] = { "Content-Type: application/json", idem, NULL };
+	char *body = ucf_webhook_payload(a, w->format);
+	ucf_alert_free(a);
+	struct ucf_http_request req = {
+		.method = "POST", .url = w->url, .headers = headers, .body = body,
+		.body_len = body ? strlen(body) : 0, .connect_timeout_ms = 5000,
+		.timeout_ms = 15000, .max_body = 65536,
+	};
+	char err[256];
+	if (!body || ucf_http_start(w->h, &req, on_done, w, &w->call, err, sizeof(err)) < 0) {
+		w->call = NULL;
+		w->consecutive_failures++;
+		schedule_retry(w, -1);
+	}
+	free(body);
+}

@@ -1,0 +1,48 @@
+/* webhook.h — alerts POSTed to alerts.webhook.url, from a durable queue:
+ * enqueue appends to STATE_DIR/webhook-queue.jsonl and fsyncs before anything
+ * is sent; the head is sent first and removed (atomic rewrite) only after a
+ * 2xx, so delivery is in order and survives restarts. Each POST carries
+ * `Idempotency-Key: <alert id>`. Failures (transport, 408, 425, 429, 5xx and
+ * other statuses) are retried with exponential backoff and jitter (1 s
+ * doubling to 5 min; 429 waits Retry-After). A payload the receiver rejects
+ * as such (400, 413, 422) would block the queue forever: it goes to
+ * STATE_DIR/webhook-dead.jsonl instead and is logged. */
+#ifndef UCF_WEBHOOK_H
+#define UCF_WEBHOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "alert.h"
+#include "config.h"
+#include "http.h"
+#include "reactor.h"
+
+struct ucf_webhook;
+
+struct ucf_webhook_stats {
+	size_t delivered, queued, dead, failures;
+	char last_error[256]; /* the last failure, "" if none */
+};
+
+int ucf_webhook_open(struct ucf_webhook **out, const char *url, enum ucf_webhook_format format,
+		     const char *state_dir, struct ucf_reactor *r, struct ucf_http *h, char *err,
+		     size_t errlen);
+void ucf_webhook_close(struct ucf_webhook *w);
+
+/* Whether an alert with this id is waiting in the queue. */
+bool ucf_webhook_queued(const struct ucf_webhook *w, const char *id);
+/* Durably queues a (then starts sending unless a backoff wait is running). */
+int ucf_webhook_enqueue(struct ucf_webhook *w, const struct ucf_alert *a, char *err,
+			size_t errlen);
+/* Sends the head now, cutting short a backoff wait. */
+void ucf_webhook_kick(struct ucf_webhook *w);
+/* A POST is in flight. */
+bool ucf_webhook_busy(const struct ucf_webhook *w);
+void ucf_webhook_stats(const struct ucf_webhook *w, struct ucf_webhook_stats *out);
+
+/* The request body for an alert: generic = the alert object; slack =
+ * {"text": "..."} (a person reads it). Caller frees. */
+char *ucf_webhook_payload(const struct ucf_alert *a, enum ucf_webhook_format format);
+
+#endif

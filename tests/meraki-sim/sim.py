@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+"""A Meraki Dashboard API simulator for ucfence's tests.
+
+A real HTTPS server on loopback serving the packet-capture operations of the
+Dashboard API v1 (captures, schedules, apiRequests, configurationChanges,
+network events and event types) from a scenario file the test rewrites
+between polls. It binds port 0 and writes the port it got to --port-file.
+
+Scenario (JSON, re-read whenever it changes; fault counters reset then):
+  {"api_key_file": PATH,              # the key it accepts (Bearer)
+   "captures": [...], "schedules": [...], "apiRequests": [...],
+   "configurationChanges": [...], "events": {"N_1": [...]},
+   "eventTypes": {"N_1": [...]},
+   "duplicate_across_pages": bool,    # page k also repeats the last item of page k-1
+   "ignore_filters": bool,            # t0, networkIds[], operationIds[]... are ignored
+   "foreign_next": URL_PREFIX,        # captures page 1's rel=next points there instead
+   "faults": [{"match": "captures", "page": 2, "times": 1,
+               "status": 429, "retry_after": 2 | "delay": 3.5 |
+               "truncate": true | "malformed": true}]}
+Items carry the API's own fields; schedules may carry "_network" (the
+network they belong to, for networkIds[] filtering).
+
+Every request is appended to --log as a JSON line:
+  {"t": unix time, "server": NAME, "method", "path", "query", "auth":
+   "none"|"valid"|"invalid", "status", "fault"}.
+The Authorization header's value is never logged. With --foreign, the server
+plays a host the API key must never reach: it logs and answers 401.
+"""
+import argparse
+import json
+import os
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+
+
+class Sim:
+    def __init__(self, args):
+        self.args = args
+        self.mtime = None
+        self.scenario = {}
+        self.fault_used = []
+        self.key = None
+
+    def load(self):
+        try:
+            st = os.stat(self.args.scenario)
+        except FileNotFoundError:
+            return
+        stamp = (st.st_mtime_ns, st.st_size)
+        if stamp == self.mtime:
+            return
+        with open(self.args.scenario) as f:
+            self.scenario = json.load(f)
+        self.mtime = stamp
+        self.fault_used = [0] * len(self.scenario.get("faults", []))
+        self.key = None
+        kf = self.scenario.get("api_key_file")
+        if kf:
+            with open(kf) as f:
+                self.key = f.read().strip()
+
+    def fault_for(self, path, page):
+        for i, f in enumerate(self.scenario.get("faults", [])):
+            if f.get("match", "") not in path:
+                continue
+            if "page" in f and f["page"] != page:
+                continue
+            if self.fault_used[i] >= f.get("times", 1):
+                continue
+            self.fault_used[i] += 1
+            return f
+        return None
+
+
+def log(args, entry):
+    with LOCK, open(args.log, "a") as f:
+        f.write(json.dumps(entry) + "\n")
+
+
+def parse_ts(s):
+    import datetime
+    if not s:
+        return None
+    s = s.replace("Z", "+00:00")
+    try:
+        return datetime.datetime.fromisoformat(s).timestamp()
+    except ValueError:
+        return None
+
+
+LINK_STYLES = [
+    '<{url}>; rel={rel}',
+    '<{url}>; rel="{rel}"',
+    '<{url}>;REL="first {rel}"',
+    ' <{url}> ; rel = "{rel}" ; title="page"',
+]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "MerakiSim/1.0"
+
+    def log_message(self, fmt, *a):  # quiet: the JSON log is the record
+        pass
+
+    def auth_state(self):
+        h = self.headers.get("Authorization")
+        if h is None:
+            return "none"
+        sim = self.server.sim
+        return "valid" if sim.key and h == "Bearer " + sim.key else "invalid"
+
+    def send(self, status, body, headers=None, fault=None):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        if fault and fault.get("truncate"):
+            data = data[: max(1, len(data) // 2)]
+        if fault and fault.get("malformed"):
+            data = b'{"items": [{"captureId": "x", }]]'
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+        self.wfile.flush()
+
+    def page_of(self, items, q, events=False):
+        per = int(q.get("perPage", ["10"])[0])
+        token = "endingBefore" if events else "startingAfter"
+        start = int(q.get(token, ["0"])[0])
+        dup = self.server.sim.scenario.get("duplicate_across_pages")
+        chunk = items[start:start + per]
+        if dup and start > 0:
+            chunk = [items[start - 1]] + chunk
+        links = []
+        if start + per < len(items):
+            nq = {k: v for k, v in q.items() if k not in ("startingAfter", "endingBefore")}
+            nq[token] = [str(start + per)]
+            url = "https://%s%s?%s" % (self.headers.get("Host"), self.path.split("?")[0],
+                                       urllib.parse.urlencode(nq, doseq=True))
+            page = start // per
+            if page == 0 and not events and self.server.sim.scenario.get("foreign_next") \
+                    and "packetCapture/captures" in self.path:
+                url = self.server.sim.scenario["foreign_next"] + "?" + \
+                    urllib.parse.urlencode(nq, doseq=True)
+            style = LINK_STYLES[page % len(LINK_STYLES)]
+            links.append(style.format(url=url, rel="prev" if events else "next"))
+        first = "https://%s%s" % (self.headers.get("Host"), self.path.split("?")[0])
+        links.insert(0, '<%s>; rel=first' % first)
+        return chunk, ", ".join(links), start // per + 1
+
+    def do_GET(self):
+        sim = self.server.sim
+        args = self.server.args
+        with LOCK:
+            sim.load()
+        u = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(u.query)
+        auth = self.auth_state()
+        entry = {"t": time.time(), "server": args.name, "method": "GET", "path": u.path,
+                 "query": u.query, "auth": auth}
+        if args.foreign:
+            entry["status"] = 401
+            log(args, entry)
+            return self.send(401, {"errors": ["Invalid API key"]})
+        if auth != "valid":
+            entry["status"] = 401
+            log(args, entry)
+            return self.send(401, {"errors": ["Invalid API key"]})
+        try:
+            status, body, link, page = self.route(u.path, q)
+        except Exception as e:  # a simulator bug must show, not hang the client
+            status, body, link, page = 500, {"errors": [repr(e)]}, None, 1
+        with LOCK:
+            fault = sim.fault_for(u.path, page)
+        headers = {}
+        if link:
+            headers["Link"] = link
+        if fault:
+            entry["fault"] = {k: v for k, v in fault.items() if k != "times"}
+            if "delay" in fault:
+                time.sleep(fault["delay"])
+            if "status" in fault:
+                status = fault["status"]
+                body = {"errors": ["simulated %d" % status]}
+                headers = {}
+                if "retry_after" in fault:
+                    headers["Retry-After"] = str(fault["retry_after"])
+        entry["status"] = status
+        log(args, entry)
+        try:
+            self.send(status, body, headers, fault)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout): that is the point of a delay
+
+    def route(self, path, q):
+        sc = self.server.sim.scenario
+        parts = path.strip("/").split("/")
+        if parts[:2] != ["api", "v1"]:
+            return 404, {"errors": ["Not found"]}, None, 1
+        parts = parts[2:]
+        t0 = parse_ts(q.get("t0", [None])[0])
+        nets = q.get("networkIds[]")
+        serials = q.get("serials[]")
+        if sc.get("ignore_filters"):  # a server that ignores them: the client must filter
+            t0 = nets = serials = None
+
+        def since(items, field):
+            return [i for i in items if t0 is None or (parse_ts(i.get(field)) or 0) >= t0]
+
+        if len(parts) == 5 and parts[0] == "organizations" and parts[2:4] == ["devices", "packetCapture"]:
+            if parts[4] == "captures":
+                items = since(sc.get("captures", []), "startTs")
+                if nets:
+                    items = [i for i in items if i.get("network", {}).get("id") in nets]
+                if serials:
+                    items = [i for i in items if i.get("device", {}).get("serial") in serials]
+                items.sort(key=lambda i: parse_ts(i.get("startTs")) or 0, reverse=True)
+                chunk, link, page = self.page_of(items, q)
+                return 200, {"items": chunk, "meta": {"counts": {"items": {
+                    "total": len(items), "remaining": max(0, len(items) - len(chunk))}}}}, link, page
+            if parts[4] == "schedules":
+                items = [dict(i) for i in sc.get("schedules", [])
+                         if not nets or i.get("_network") in nets]
+                for i in items:
+                    i.pop("_network", None)
+                return 200, {"items": items, "meta": {"counts": {"items": {"total": len(items)}}}}, None, 1
+        if len(parts) == 3 and parts[0] == "organizations" and parts[2] == "apiRequests":
+            ops = None if sc.get("ignore_filters") else q.get("operationIds[]")
+            items = [i for i in since(sc.get("apiRequests", []), "ts")
+                     if not ops or i.get("operationId") in ops]
+            chunk, link, page = self.page_of(items, q)
+            return 200, chunk, link, page
+        if len(parts) == 3 and parts[0] == "organizations" and parts[2] == "configurationChanges":
+            chunk, link, page = self.page_of(since(sc.get("configurationChanges", []), "ts"), q)
+            return 200, chunk, link, page
+        if len(parts) == 4 and parts[0] == "networks" and parts[2:] == ["events", "eventTypes"]:
+            return 200, sc.get("eventTypes", {}).get(parts[1], []), None, 1
+        if len(parts) == 3 and parts[0] == "networks" and parts[2] == "events":
+            types = None if sc.get("ignore_filters") else q.get("includedEventTypes[]")
+            items = [e for e in sc.get("events", {}).get(parts[1], [])
+                     if not types or e.get("type") in types]
+            items.sort(key=lambda e: parse_ts(e.get("occurredAt")) or 0, reverse=True)
+            chunk, link, page = self.page_of(items, q, events=True)
+            times = [e.get("occurredAt") for e in chunk]
+            return 200, {"message": None, "pageStartAt": min(times) if times else None,
+                         "pageEndAt": max(times) if times else None, "events": chunk}, link, page
+        return 404, {"errors": ["Not found"]}, None, 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cert", required=True)
+    ap.add_argument("--key", required=True)
+    ap.add_argument("--scenario", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--name", default="api")
+    ap.add_argument("--foreign", action="store_true")
+    ap.add_argument("--bind", default="127.0.0.1")
+    args = ap.parse_args()
+    srv = ThreadingHTTPServer((args.bind, 0), Handler)
+    srv.daemon_threads = True
+    srv.sim = Sim(args)
+    srv.args = args
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.cert, args.key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.rename(tmp, args.port_file)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+/* Unit tests for the flow table and the learned media table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+
+#include "classify_frames.h"
+#include "decode.h"
+#include "flow.h"
+#include "media.h"
+
+static unsigned ended[3];
+static struct ucf_flow_key last_end;
+
+static void on_end(void *arg, struct ucf_flow *f, enum ucf_flow_end why)
+{
+	(void)arg;
+	ended[why]++;
+	last_end = f->key;
+}
+
+static void mkpkt(struct ucf_pkt *p, uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = AF_INET;
+	p->l4proto = IPPROTO_UDP;
+	put32(p->src, a);
+	put32(p->dst, b);
+	p->sport = ap;
+	p->dport = bp;
+}
+
+static struct ucf_flow_table *table(uint32_t max)
+{
+	struct ucf_flow_table_opts o = {.max_flows = max, .user_size = 24, .tclasses = 2,
+					 .timeout_s = {10, 100}};
+	struct ucf_flow_table *t;
+	char err[128];
+	assert_int_equal(ucf_flow_table_new(&o, on_end, NULL, &t, err, sizeof(err)), 0);
+	memset(ended, 0, sizeof(ended));
+	return t;
+}
+
+static void test_key_is_bidirectional(void **state)
+{
+	(void)state;
+	struct ucf_pkt p, q;
+	struct ucf_flow_key k1, k2;
+	unsigned s1, s2;
+	mkpkt(&p, 0x0a000001, 5060, 0x0a000002, 5070);
+	mkpkt(&q, 0x0a000002, 5070, 0x0a000001, 5060);
+	ucf_flow_key_make(&k1, &p, &s1);
+	ucf_flow_key_make(&k2, &q, &s2);
+	assert_memory_equal(&k1, &k2, sizeof(k1));
+	assert_int_not_equal(s1, s2);
+	/* same address, ports decide */
+	mkpkt(&p, 0x0a000001, 9, 0x0a000001, 8);
+	ucf_flow_key_make(&k1, &p, &s1);
+	assert_int_equal(k1.port[0], 8);
+	assert_int_equal(s1, 1);
+}
+
+static void test_get_find_expire(void **state)
+{
+	(void)state;
+	struct ucf_flow_table *t = table(10000);
+	struct ucf_pkt p;
+	struct ucf_flow_key k;
+	unsigned side;
+	bool created;
+	/* 3000 flows: the bucket array grows (1024 -> 4096) on the way */
+	for (uint32_t i = 0; i < 3000; i++) {
+		mkpkt(&p, 0x0a000000 + i, 1000, 0x0b000000, 53);
+		ucf_flow_key_make(&k, &p, &side);
+		struct ucf_flow *f = ucf_flow_get(t, &k, 1000000, &created);
+		assert_non_null(f);
+		assert_true(created);
+		if (i % 2)
+			ucf_flow_set_tclass(t, f, 1, 1000000);
+		memset(ucf_flow_user(f), 0xab, 24);
+	}
+	assert_int_equal(ucf_flow_count(t), 3000);
+	for (uint32_t i = 0; i < 3000; i += 7) { /* all still found after rehashing */
+		mkpkt(&p, 0x0a000000 + i, 1000, 0x0b000000, 53);
+		ucf_flow_key_make(&k, &p, &side);
+		assert_non_null(ucf_flow_find(t, &k));
+	}
+	mkpkt(&p, 0x0b000000, 53, 0x0a000007, 1000);
+	ucf_flow_key_make(&k, &p, &side);
+	struct ucf_flow *f = ucf_flow_find(t, &k);
+	assert_non_null(f);
+	assert_int_equal(f->tclass, 1);
+	assert_ptr_equal(ucf_flow_get(t, &k, 2000000, &created), f);
+	assert_false(created);
+	ucf_flow_touch(t, f, 50000000);
+	/* class 0 flows idle 10 s expire; class 1 (100 s) stay */
+	ucf_flow_expire(t, 12000000);
+	assert_int_equal(ended[UCF_FLOW_EXPIRED], 1500);
+	assert_int_equal(ucf_flow_count(t), 1500);
+	ucf_flow_expire(t, 120000000);
+	assert_int_equal(ucf_flow_count(t), 1); /* the touched one */
+	ucf_flow_flush(t);
+	assert_int_equal(ended[UCF_FLOW_FLUSHED], 1);
+	assert_int_equal(ucf_flow_count(t), 0);
+	ucf_flow_table_free(t);
+}
+
+static void test_cap_evicts_oldest_idle(void **state)
+{
+	(void)state;
+	struct ucf_flow_table *t = table(100);
+	struct ucf_pkt p;
+	struct ucf_flow_key k, first;
+	unsigned side;
+	bool created;
+	struct ucf_flow *keep = NULL;
+	for (uint32_t i = 0; i < 100; i++) {
+		mkpkt(&p, 0x0a000000 + i, 1000, 0x0b000000, 53);
+		ucf_flow_key_make(&k, &p, &side);
+		struct ucf_flow *f = ucf_flow_get(t, &k, 1000000 + i * 2000000ull, &created);
+		if (i == 0)
+			first = k, keep = f;
+	}
+	/* flow 0 is the oldest but active: flow 1 is the oldest idle one */
+	ucf_flow_touch(t, keep, 500000000);
+	mkpkt(&p, 0x0c000000, 1, 0x0b000000, 53);
+	ucf_flow_key_make(&k, &p, &side);
+	assert_non_null(ucf_flow_get(t, &k, 500000001, &created));
+	assert_int_equal(ended[UCF_FLOW_EVICTED], 1);
+	assert_int_equal(ucf_flow_evictions(t), 1);
+	assert_int_equal(ucf_flow_count(t), 100);
+	assert_non_null(ucf_flow_find(t, &first));
+	mkpkt(&p, 0x0a000001, 1000, 0x0b000000, 53);
+	ucf_flow_key_make(&k, &p, &side);
+	assert_memory_equal(&last_end, &k, sizeof(k));
+	/* churn far beyond the cap: the count never exceeds it */
+	for (uint32_t i = 0; i < 5000; i++) {
+		mkpkt(&p, 0x0d000000 + i, 1000, 0x0b000000, 53);
+		ucf_flow_key_make(&k, &p, &side);
+		assert_non_null(ucf_flow_get(t, &k, 600000000 + i, &created));
+		assert_true(ucf_flow_count(t) <= 100);
+	}
+	ucf_flow_table_free(t);
+}
+
+struct events {
+	unsigned learned, ended;
+	enum ucf_media_end_reason last_reason;
+	uint16_t last_port, last_ended_port;
+};
+
+static void on_media(void *arg, const struct ucf_media_event *ev)
+{
+	struct events *e = arg;
+	if (ev->type == UCF_MEDIA_LEARNED)
+		e->learned++;
+	else
+		e->ended++, e->last_reason = ev->reason, e->last_ended_port = ev->ep.port;
+	e->last_port = ev->ep.port;
+	assert_int_equal(ev->timeout_s, 60);
+}
+
+static struct ucf_media_endpoint ep(uint16_t port)
+{
+	struct ucf_media_endpoint e = {.l4proto = IPPROTO_UDP, .family = AF_INET, .port = port};
+	put32(e.addr, 0xc0000201);
+	return e;
+}
+
+static void test_media_lifecycle(void **state)
+{
+	(void)state;
+	struct events ev = {0};
+	struct ucf_media *m;
+	char err[128];
+	assert_int_equal(ucf_media_new(8, 60, on_media, &ev, &m, err, sizeof(err)), 0);
+	struct ucf_media_endpoint a = ep(40000), b = ep(40001), c = ep(50000);
+	uint64_t t = 1000000;
+	ucf_media_offer_begin(m, 1, 7);
+	ucf_media_learn(m, 1, 7, &a, t);
+	ucf_media_learn(m, 1, 7, &b, t);
+	ucf_media_offer_end(m, 1, 7);
+	assert_int_equal(ev.learned, 2);
+	assert_int_equal(ucf_media_count(m), 2);
+	uint32_t gen = ucf_media_generation(m);
+	/* the same offer again (a retransmission): no event */
+	ucf_media_offer_begin(m, 1, 7);
+	ucf_media_learn(m, 1, 7, &a, t);
+	ucf_media_learn(m, 1, 7, &b, t);
+	ucf_media_offer_end(m, 1, 7);
+	assert_int_equal(ev.learned, 2);
+	assert_int_equal(ev.ended, 0);
+	assert_int_equal(ucf_media_generation(m), gen);
+	/* a re-offer without b ends b */
+	ucf_media_offer_begin(m, 1, 7);
+	ucf_media_learn(m, 1, 7, &a, t);
+	ucf_media_offer_end(m, 1, 7);
+	assert_int_equal(ev.ended, 1);
+	assert_int_equal(ev.last_port, 40001);
+	assert_int_equal(ev.last_reason, UCF_END_REPLACED);
+	/* the other side of the call is separate */
+	ucf_media_learn(m, 1, 8, &c, t);
+	assert_false(ucf_media_established(m, 1));
+	ucf_media_set_established(m, 1);
+	assert_true(ucf_media_established(m, 1));
+	struct ucf_media_endpoint got;
+	struct ucf_media_ref ref;
+	assert_true(ucf_media_lookup(m, AF_INET, c.addr, 50000, IPPROTO_UDP, &got, &ref));
+	assert_false(ucf_media_lookup(m, AF_INET, c.addr, 50002, IPPROTO_UDP, &got, &ref));
+	/* BYE: both sides end, and linger (still known, for late packets) */
+	ucf_media_end_call(m, 1, UCF_END_CALL);
+	assert_int_equal(ev.ended, 3);
+	assert_true(ucf_media_lookup(m, AF_INET, c.addr, 50000, IPPROTO_UDP, &got, &ref));
+	ucf_media_expire(m, t + 11000000);
+	assert_false(ucf_media_lookup(m, AF_INET, c.addr, 50000, IPPROTO_UDP, &got, &ref));
+	assert_int_equal(ucf_media_count(m), 0);
+	assert_int_equal(ev.ended, 3); /* lingering ends silently */
+	ucf_media_free(m);
+}
+
+static void test_media_idle_cap_and_reuse(void **state)
+{
+	(void)state;
+	struct events ev = {0};
+	struct ucf_media *m;
+	char err[128];
+	assert_int_equal(ucf_media_new(4, 60, on_media, &ev, &m, err, sizeof(err)), 0);
+	for (uint16_t i = 0; i < 4; i++) {
+		struct ucf_media_endpoint e = ep((uint16_t)(1000 + i));
+		ucf_media_learn(m, 100 + i, 1, &e, 1000000 * (i + 1ull));
+	}
+	/* the fifth evicts the least recently active */
+	struct ucf_media_endpoint e = ep(2000);
+	ucf_media_learn(m, 200, 1, &e, 10000000);
+	assert_int_equal(ev.ended, 1);
+	assert_int_equal(ev.last_ended_port, 1000);
+	assert_int_equal(ev.last_reason, UCF_END_EVICTED);
+	assert_int_equal(ucf_media_count(m), 4);
+	/* media flowing keeps an entry; idle ones expire */
+	struct ucf_media_endpoint got;
+	struct ucf_media_ref ref;
+	assert_true(ucf_media_lookup(m, AF_INET, e.addr, 2000, IPPROTO_UDP, &got, &ref));
+	for (uint64_t s = 11; s < 100; s += 5)
+		ucf_media_refresh(m, ref, s * 1000000);
+	ucf_media_expire(m, 100000000);
+	assert_int_equal(ucf_media_count(m), 1);
+	assert_int_equal(ev.last_reason, UCF_END_IDLE);
+	/* a port reused by a new call moves to it: the old call's BYE leaves it */
+	ucf_media_learn(m, 300, 1, &e, 100000000);
+	ucf_media_end_call(m, 200, UCF_END_CALL);
+	assert_int_equal(ucf_media_count(m), 1);
+	unsigned before = ev.learned;
+	ucf_media_end_call(m, 300, UCF_END_CALL);
+	/* announced again after its call ended: a new pinhole */
+	ucf_media_learn(m, 400, 1, &e, 100000001);
+	assert_int_equal(ev.learned, before + 1);
+	ucf_media_flush(m);
+	assert_int_equal(ucf_media_count(m), 0);
+	ucf_media_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_is_bidirectional), cmocka_unit_test(test_get_find_expire),
+		cmocka_unit_test(test_cap_evicts_oldest_idle), cmocka_unit_test(test_media_lifecycle),
+		cmocka_unit_test(test_media_idle_cap_and_reuse),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,270 @@
+/* Unit tests for the alert feed's files: the spool (append, read --since,
+ * retention pruning, torn-line repair), de-duplication across restarts, the
+ * one-process lock and the durable webhook queue. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "feed.h"
+#include "spool.h"
+#include "statefile.h"
+#include "timefmt.h"
+
+static char dir[64], spool[128], err[512];
+static struct ucf_config cfg;
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/ucf-feed-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(spool, sizeof(spool), "%s/alerts.jsonl", dir);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.state_dir = dir;
+	cfg.alerts.spool = spool;
+	cfg.alerts.retention_s = 3600;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static struct ucf_alert *alert_at(const char *key, int64_t t)
+{
+	struct ucf_alert *a;
+	assert_int_equal(ucf_alert_new(&a, "b1", "packet-capture", UCF_SEV_WARNING, t, key,
+				       "summary", NULL, err, sizeof(err)), 0);
+	return a;
+}
+
+static int count_cb(const struct ucf_alert *a, void *ctx)
+{
+	(void)a;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int count(int64_t since, size_t *bad)
+{
+	int n = 0;
+	int rc = ucf_spool_read(spool, since, count_cb, &n, bad, err, sizeof(err));
+	return rc < 0 ? rc : n;
+}
+
+static void append_raw(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void test_spool_append_read_since(void **state)
+{
+	(void)state;
+	assert_int_equal(count(0, NULL), -ENOENT);
+	int64_t now = ucf_time_now();
+	for (int i = 0; i < 5; i++) {
+		char key[8];
+		snprintf(key, sizeof(key), "k%d", i);
+		struct ucf_alert *a = alert_at(key, now - 1000 * (4 - i));
+		assert_int_equal(ucf_spool_append(spool, a, err, sizeof(err)), 0);
+		ucf_alert_free(a);
+	}
+	assert_int_equal(count(INT64_MIN, NULL), 5);
+	assert_int_equal(count(now - 1500, NULL), 2);
+	struct stat st;
+	assert_int_equal(stat(spool, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+}
+
+static void test_spool_retention_and_repair(void **state)
+{
+	(void)state;
+	int64_t now = ucf_time_now();
+	for (int i = 0; i < 4; i++) {
+		char key[8];
+		snprintf(key, sizeof(key), "r%d", i);
+		struct ucf_alert *a = alert_at(key, now - 3000 + 1000 * i); /* -3000 .. 0 */
+		assert_int_equal(ucf_spool_append(spool, a, err, sizeof(err)), 0);
+		ucf_alert_free(a);
+	}
+	append_raw(spool, "not json\n");
+	append_raw(spool, "{\"id\": \"torn"); /* a crash mid-append */
+	size_t bad = 0;
+	assert_int_equal(count(INT64_MIN, &bad), 4);
+	assert_int_equal(bad, 1); /* the torn tail is not even a line */
+	size_t removed = 0;
+	assert_int_equal(ucf_spool_prune(spool, now - 1500, &removed, err, sizeof(err)), 0);
+	assert_int_equal(removed, 3); /* two too old, one not an alert */
+	assert_int_equal(count(INT64_MIN, &bad), 2);
+	assert_int_equal(bad, 0);
+	/* an append after a repair starts on a line of its own */
+	struct ucf_alert *a = alert_at("after", now);
+	assert_int_equal(ucf_spool_append(spool, a, err, sizeof(err)), 0);
+	ucf_alert_free(a);
+	assert_int_equal(count(INT64_MIN, &bad), 3);
+	assert_int_equal(ucf_spool_prune(spool, now - 1500, &removed, err, sizeof(err)), 0);
+	assert_int_equal(removed, 0);
+}
+
+static struct ucf_feed *open_feed(struct ucf_reactor *r, struct ucf_http *h)
+{
+	struct ucf_feed *f = NULL;
+	assert_int_equal(ucf_feed_open(&f, &cfg, r, h, err, sizeof(err)), 0);
+	return f;
+}
+
+static void test_feed_dedupe_across_restarts_and_lock(void **state)
+{
+	(void)state;
+	struct ucf_reactor *r;
+	struct ucf_http *h;
+	assert_int_equal(ucf_reactor_new(&r, err, sizeof(err)), 0);
+	assert_int_equal(ucf_http_new(&h, r, err, sizeof(err)), 0);
+	struct ucf_feed *f = open_feed(r, h), *g = NULL;
+	struct ucf_alert *a = alert_at("same", ucf_time_now());
+	assert_int_equal(ucf_feed_publish(f, a, err, sizeof(err)), 1);
+	assert_int_equal(ucf_feed_publish(f, a, err, sizeof(err)), 0);
+	assert_int_equal(ucf_feed_open(&g, &cfg, r, h, err, sizeof(err)), -EBUSY);
+	assert_non_null(strstr(err, "in use by another ucfence process"));
+	ucf_feed_close(f);
+	f = open_feed(r, h); /* a restart remembers what the spool holds */
+	assert_true(ucf_feed_seen(f, a->id));
+	assert_int_equal(ucf_feed_publish(f, a, err, sizeof(err)), 0);
+	ucf_feed_close(f);
+	/* retention forgets: an alert older than it is pruned at open */
+	cfg.alerts.retention_s = 3600;
+	struct ucf_alert *old = alert_at("old", ucf_time_now() - 7200);
+	assert_int_equal(ucf_spool_append(spool, old, err, sizeof(err)), 0);
+	f = open_feed(r, h);
+	assert_false(ucf_feed_seen(f, old->id));
+	assert_true(ucf_feed_seen(f, a->id));
+	ucf_feed_close(f);
+	ucf_alert_free(a);
+	ucf_alert_free(old);
+	ucf_http_free(h);
+	ucf_reactor_free(r);
+}
+
+static int queued_ids(char ids[][UCF_ALERT_ID_LEN], int max)
+{
+	char path[160], *buf;
+	size_t len;
+	snprintf(path, sizeof(path), "%s/webhook-queue.jsonl", dir);
+	if (ucf_read_file(path, 1 << 20, &buf, &len, err, sizeof(err)) < 0)
+		return -1;
+	int n = 0;
+	for (char *p = buf; n < max && (p = strstr(p, "\"id\":\"")); p += 6)
+		snprintf(ids[n++], UCF_ALERT_ID_LEN, "%.32s", p + 6);
+	free(buf);
+	return n;
+}
+
+static void test_webhook_queue_is_durable_and_ordered(void **state)
+{
+	(void)state;
+	cfg.alerts.webhook_url = "http://127.0.0.1:9/hook"; /* nothing listens on discard */
+	struct ucf_reactor *r;
+	struct ucf_http *h;
+	assert_int_equal(ucf_reactor_new(&r, err, sizeof(err)), 0);
+	assert_int_equal(ucf_http_new(&h, r, err, sizeof(err)), 0);
+	struct ucf_feed *f = open_feed(r, h);
+	struct ucf_alert *a[3];
+	for (int i = 0; i < 3; i++) {
+		char key[8];
+		snprintf(key, sizeof(key), "q%d", i);
+		a[i] = alert_at(key, ucf_time_now());
+		assert_int_equal(ucf_feed_publish(f, a[i], err, sizeof(err)), 1);
+	}
+	/* the first POST fails (connection refused); nothing leaves the queue */
+	while (ucf_feed_busy(f))
+		assert_true(ucf_reactor_dispatch(r, 5000) >= 0);
+	struct ucf_webhook_stats ws;
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 3);
+	assert_int_equal(ws.delivered, 0);
+	assert_true(ws.failures >= 1);
+	assert_non_null(strstr(ws.last_error, "onnect"));
+	ucf_feed_close(f);
+	char ids[4][UCF_ALERT_ID_LEN];
+	assert_int_equal(queued_ids(ids, 4), 3);
+	for (int i = 0; i < 3; i++)
+		assert_string_equal(ids[i], a[i]->id);
+	f = open_feed(r, h); /* the queue survives a restart */
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 3);
+	ucf_feed_close(f);
+	for (int i = 0; i < 3; i++)
+		ucf_alert_free(a[i]);
+	cfg.alerts.webhook_url = NULL;
+	ucf_http_free(h);
+	ucf_reactor_free(r);
+}
+
+static void test_payloads(void **state)
+{
+	(void)state;
+	struct ucf_alert *a = alert_at("p", 1518307200);
+	char *generic = ucf_webhook_payload(a, UCF_WEBHOOK_GENERIC);
+	char *slack = ucf_webhook_payload(a, UCF_WEBHOOK_SLACK);
+	json_t *g = json_loads(generic, 0, NULL), *s = json_loads(slack, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(g, "id")), a->id);
+	assert_int_equal(json_object_size(s), 1);
+	const char *text = json_string_value(json_object_get(s, "text"));
+	assert_non_null(strstr(text, "packet-capture at b1: summary"));
+	assert_non_null(strstr(text, a->id));
+	json_decref(g);
+	json_decref(s);
+	free(generic);
+	free(slack);
+	ucf_alert_free(a);
+}
+
+static void test_atomic_write(void **state)
+{
+	(void)state;
+	char path[160], *buf;
+	size_t len;
+	snprintf(path, sizeof(path), "%s/sub/dir/state.json", dir);
+	snprintf(path + strlen(path) - 11, 12, "%s", "");
+	assert_int_equal(ucf_mkdir_p(path, 0700, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/sub/dir/state.json", dir);
+	assert_int_equal(ucf_atomic_write(path, "one", 3, 0600, err, sizeof(err)), 0);
+	assert_int_equal(ucf_atomic_write(path, "two!", 4, 0600, err, sizeof(err)), 0);
+	assert_int_equal(ucf_read_file(path, 100, &buf, &len, err, sizeof(err)), 0);
+	assert_string_equal(buf, "two!");
+	free(buf);
+	assert_int_equal(ucf_read_file(path, 2, &buf, &len, err, sizeof(err)), -EFBIG);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_spool_append_read_since, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_retention_and_repair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feed_dedupe_across_restarts_and_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_webhook_queue_is_durable_and_ordered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_payloads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
