@@ -4,6 +4,9 @@
 #define UCF_COMMANDS_H
 
 int cmd_check(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_flush(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);

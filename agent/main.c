@@ -12,6 +12,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "check", cmd_check, "validate the site config and the service catalog" },
+	{ "plan", cmd_plan, "print the nftables ruleset and routes apply would install" },
+	{ "apply", cmd_apply, "install the ruleset (one transaction) and the routes" },
+	{ "flush", cmd_flush, "remove ucfence's table and routes" },
 	{ "classify", cmd_classify, "classify the flows of packet captures (target or not)" },
 	{ "watch", cmd_watch, "watch the Meraki Dashboard for packet captures (--once: poll once)" },
 	{ "alerts", cmd_alerts, "print the alert spool (--json, --since DURATION)" },

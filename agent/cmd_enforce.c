@@ -1,0 +1,183 @@
+/* cmd_enforce.c — `ucfence plan`, `ucfence apply`, `ucfence flush`. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "enforcer.h"
+#include "nft_text.h"
+#include "policy.h"
+#include "route.h"
+
+struct cmd {
+	const char *name;
+	const char *usage;
+	const char *about;
+};
+
+static const struct cmd PLAN = { "plan", "ucfence plan [-c FILE]",
+	"Prints the nftables ruleset (nft syntax; `nft -c -f -` accepts it) and the routes\n"
+	"that `ucfence apply` would install. Changes nothing.\n" };
+static const struct cmd APPLY = { "apply", "ucfence apply [-c FILE]",
+	"Replaces table inet ucfence in one netlink transaction and installs the routes\n"
+	"(protocol 117). If the kernel rejects the ruleset, nothing changes.\n" };
+static const struct cmd FLUSH = { "flush", "ucfence flush",
+	"Removes table inet ucfence and every route with protocol 117; nothing else.\n"
+	"The config is not read (-c is accepted and ignored), so flush works even\n"
+	"when the config is broken.\n" };
+
+/* Parses the shared options; returns -1 to go on, else the exit status. */
+static int parse(const struct cmd *c, int argc, char **argv, struct ucf_cli *cli)
+{
+	static const struct option opts[] = { UCF_CLI_LONGOPTS, { NULL, 0, NULL, 0 } };
+	int opt;
+	ucf_cli_init(cli);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (ucf_cli_option(cli, opt, optarg))
+			continue;
+		if (opt == 'h') {
+			printf("usage: %s\n\n%s\n", c->usage, c->about);
+			ucf_cli_print_common_help();
+			return 0;
+		}
+		fprintf(stderr, "ucfence %s: see --help\n", c->name);
+		return 2;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ucfence %s: unexpected argument '%s'\n", c->name, argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+static int load_policy(const struct cmd *c, const struct ucf_cli *cli, struct ucf_config **cfg,
+		       struct ucf_ruleset **rs)
+{
+	struct ucf_catalog *cat = NULL;
+	char err[1024];
+	int rc = ucf_cli_load(cli, &cat, cfg, err, sizeof(err));
+	if (rc == 0) {
+		rc = ucf_policy_build(*cfg, cat, rs, err, sizeof(err));
+		if (rc < 0) {
+			ucf_config_free(*cfg);
+			*cfg = NULL;
+		}
+	}
+	ucf_catalog_free(cat);
+	if (rc < 0) {
+		fprintf(stderr, "ucfence %s: %s\n", c->name, err);
+		return 1;
+	}
+	for (size_t i = 0; i < (*rs)->nwarnings; i++)
+		fprintf(stderr, "ucfence %s: warning: %s\n", c->name, (*rs)->warnings[i]);
+	return 0;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	struct ucf_cli cli;
+	struct ucf_config *cfg = NULL;
+	struct ucf_ruleset *rs = NULL;
+	char line[256];
+	int rc = parse(&PLAN, argc, argv, &cli);
+	if (rc >= 0)
+		return rc;
+	if (load_policy(&PLAN, &cli, &cfg, &rs))
+		return 1;
+	printf("# ucfence plan for site %s (%s mode) from %s\n", cfg->site.name,
+	       ucf_mode_name(cfg->site.mode), cfg->source);
+	printf("# `ucfence apply` installs this table in one transaction.\n");
+	rc = ucf_nft_text(rs, stdout);
+	printf("# routes (protocol %d, table main): %zu\n", UCF_RTPROT, rs->nroutes);
+	for (size_t i = 0; i < rs->nroutes; i++) {
+		ucf_route_format(&rs->routes[i], line, sizeof(line));
+		printf("# route %s\n", line);
+	}
+	for (size_t i = 0; i < rs->nwarnings; i++)
+		printf("# warning: %s\n", rs->warnings[i]);
+	ucf_ruleset_free(rs);
+	ucf_config_free(cfg);
+	if (rc < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "ucfence plan: writing: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	struct ucf_cli cli;
+	struct ucf_config *cfg = NULL;
+	struct ucf_ruleset *rs = NULL;
+	struct ucf_enforcer *enf = NULL;
+	struct ucf_apply_stats st;
+	struct ucf_route_stats rst;
+	struct timespec t0;
+	char err[2048];
+	int rc = parse(&APPLY, argc, argv, &cli);
+	if (rc >= 0)
+		return rc;
+	if (load_policy(&APPLY, &cli, &cfg, &rs))
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = ucf_enforcer_open(&enf, err, sizeof(err));
+	if (rc == 0)
+		rc = ucf_enforcer_apply(enf, rs, &st, err, sizeof(err));
+	if (rc == 0) {
+		printf("table inet %s %s: %zu rules in %zu chains, %zu sets (%zu elements), %d counters;"
+		       " one transaction of %zu messages (%zu bytes) in %.3f s; ownership %s\n",
+		       UCF_TABLE,
+		       st.in_place ? "updated in place" : st.replaced ? "replaced" : "created",
+		       rs->nrules, rs->nchains,
+		       rs->nsets, st.elements, UCF_REASON_COUNT, st.messages, st.bytes, since(&t0),
+		       ucf_enforcer_ownership(enf));
+		/* Routes after the table: a rejected ruleset leaves routes as they were. */
+		rc = ucf_routes_sync(rs->routes, rs->nroutes, &rst, err, sizeof(err));
+		if (rc == 0)
+			printf("routes (protocol %d): %zu installed, %zu stale removed\n", UCF_RTPROT,
+			       rst.installed, rst.removed);
+	}
+	if (rc < 0)
+		fprintf(stderr, "ucfence apply: %s\n", err);
+	ucf_enforcer_close(enf);
+	ucf_ruleset_free(rs);
+	ucf_config_free(cfg);
+	return rc < 0 ? 1 : 0;
+}
+
+int cmd_flush(int argc, char **argv)
+{
+	struct ucf_cli cli;
+	struct ucf_enforcer *enf = NULL;
+	bool existed = false;
+	size_t removed = 0;
+	char err[2048], rerr[1024];
+	int rc = parse(&FLUSH, argc, argv, &cli);
+	if (rc >= 0)
+		return rc;
+	rc = ucf_enforcer_open(&enf, err, sizeof(err));
+	if (rc == 0)
+		rc = ucf_enforcer_flush(enf, &existed, err, sizeof(err));
+	if (rc == 0)
+		printf("table inet %s: %s\n", UCF_TABLE, existed ? "removed" : "was not there");
+	/* Routes even if the table could not go: flush removes all it can. */
+	int rrc = ucf_routes_flush(&removed, rerr, sizeof(rerr));
+	if (rc < 0)
+		fprintf(stderr, "ucfence flush: %s\n", err);
+	if (rrc < 0)
+		fprintf(stderr, "ucfence flush: %s\n", rerr);
+	else
+		printf("routes (protocol %d): %zu removed\n", UCF_RTPROT, removed);
+	ucf_enforcer_close(enf);
+	return rc < 0 || rrc < 0 ? 1 : 0;
+}

@@ -1,0 +1,682 @@
+/* enforcer.c — sends nft_batch.c's batches over one netfilter socket and
+ * turns the kernel's answers into errors that name the object.
+ *
+ * Batch messages carry no NLM_F_ACK: the kernel processes the whole batch
+ * inside sendmsg() and queues an error for each failing message only, so
+ * after sending we drain what is queued without waiting. A full receive
+ * buffer (ENOBUFS) means errors were lost, so it counts as a failure. */
+#include "enforcer.h"
+
+/* glibc's netinet/in.h must precede linux/ headers that pull in linux/in.h. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/object.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nft_batch.h"
+
+#ifndef NFT_TABLE_F_PERSIST
+#define NFT_TABLE_F_PERSIST 0x4 /* Linux 6.9; Debian 12's headers predate it */
+#endif
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+
+#define MAX_RETRIES 3 /* ERESTART: someone changed the ruleset meanwhile */
+
+struct ucf_enforcer {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	uint32_t table_flags;
+	bool persist_supported;
+	bool readd_refreshes;
+	/* MNL_SOCKET_DUMP_SIZE (libmnl 1.0.5; Debian 12 has 1.0.4); aligned for nlmsghdr */
+	_Alignas(8) char buf[32768];
+};
+
+/* ---- sending batches ---------------------------------------------------------- */
+
+struct batch_result {
+	int first_errno;
+	uint32_t first_seq, first_offset;
+	char first_msg[256];
+	size_t nerrors;
+	bool lost; /* ENOBUFS: some error reports were dropped */
+};
+
+static int ack_attr_cb(const struct nlattr *a, void *data)
+{
+	struct batch_result *r = data;
+	switch (mnl_attr_get_type(a)) {
+	case NLMSGERR_ATTR_MSG:
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(r->first_msg, sizeof(r->first_msg), "%s", mnl_attr_get_str(a));
+		break;
+	case NLMSGERR_ATTR_OFFS:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			r->first_offset = mnl_attr_get_u32(a);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static void take_error(struct batch_result *r, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)) || e->error == 0)
+		return;
+	if (r->nerrors++ > 0)
+		return;
+	r->first_errno = -e->error;
+	r->first_seq = e->msg.nlmsg_seq;
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		/* The TLVs follow the echoed request, which NETLINK_CAP_ACK cuts
+		 * to its header. */
+		size_t skip = sizeof(*e);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			skip += e->msg.nlmsg_len - sizeof(e->msg);
+		if (mnl_nlmsg_size(skip) <= nlh->nlmsg_len)
+			mnl_attr_parse(nlh, (unsigned)skip, ack_attr_cb, r);
+	}
+}
+
+static void set_bufsize(struct ucf_enforcer *e, int opt, int force_opt, size_t want)
+{
+	int cur = 0;
+	socklen_t len = sizeof(cur);
+	int fd = mnl_socket_get_fd(e->nl);
+	if (getsockopt(fd, SOL_SOCKET, opt, &cur, &len) == 0 && (size_t)cur >= want)
+		return;
+	int v = want > (size_t)(1 << 30) ? 1 << 30 : (int)want;
+	/* FORCE needs CAP_NET_ADMIN, which we have; fall back to the capped one. */
+	if (setsockopt(fd, SOL_SOCKET, force_opt, &v, sizeof(v)) < 0)
+		setsockopt(fd, SOL_SOCKET, opt, &v, sizeof(v));
+}
+
+static int send_batch(struct ucf_enforcer *e, const struct ucf_batch *b, struct batch_result *r)
+{
+	size_t len;
+	const void *data = ucf_batch_data(b, &len);
+	int fd = mnl_socket_get_fd(e->nl);
+
+	memset(r, 0, sizeof(*r));
+	/* The whole batch is one datagram: it must fit the send buffer; each
+	 * message may cost one error report (nftables sizes 1 KiB each). */
+	set_bufsize(e, SO_SNDBUF, SO_SNDBUFFORCE, len + 65536);
+	set_bufsize(e, SO_RCVBUF, SO_RCVBUFFORCE, ucf_batch_messages(b) * 1024 + 65536);
+	if (mnl_socket_sendto(e->nl, data, len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = recv(fd, e->buf, sizeof(e->buf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == ENOBUFS) {
+				r->lost = true;
+				continue;
+			}
+			return -errno;
+		}
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)e->buf;
+		int left = (int)n;
+		while (mnl_nlmsg_ok(nlh, left)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				take_error(r, nlh);
+			nlh = mnl_nlmsg_next(nlh, &left);
+		}
+	}
+	if (r->lost && r->nerrors == 0)
+		r->first_errno = ENOBUFS;
+	return 0;
+}
+
+/* "kernel rejected set endpoints4, element 10.0.0.0/8: File exists". */
+static int batch_error(const struct ucf_batch *b, const struct batch_result *r, const char *what,
+		       char *err, size_t errlen)
+{
+	char obj[768];
+	if (r->nerrors == 0) {
+		snprintf(err, errlen, "%s: error reports lost (receive buffer overflow)", what);
+		return -ENOBUFS;
+	}
+	ucf_batch_describe(b, r->first_seq, r->first_offset, obj, sizeof(obj));
+	snprintf(err, errlen, "%s: kernel rejected %s: %s%s%s%s", what, obj, strerror(r->first_errno),
+		 r->first_msg[0] ? " (" : "", r->first_msg, r->first_msg[0] ? ")" : "");
+	size_t l = strlen(err);
+	if (r->nerrors > 1)
+		l += (size_t)snprintf(err + l, errlen > l ? errlen - l : 0, " (+%zu more errors)",
+				      r->nerrors - 1);
+	/* One transaction: the kernel rolled all of it back. */
+	snprintf(err + (l < errlen ? l : errlen - 1), l < errlen ? errlen - l : 1,
+		 "; nothing was changed");
+	return -r->first_errno;
+}
+
+/* ---- request/response ------------------------------------------------------- */
+
+static int request(struct ucf_enforcer *e, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	uint32_t seq = nlh->nlmsg_seq;
+	if (mnl_socket_sendto(e->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(e->nl, e->buf, sizeof(e->buf));
+		if (n < 0)
+			return -errno;
+		int rc = mnl_cb_run(e->buf, (size_t)n, seq, e->portid, cb, data);
+		if (rc < 0)
+			return -errno;
+		if (rc == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+static int gen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			*(uint32_t *)data = ntohl(mnl_attr_get_u32(a));
+	return MNL_CB_OK;
+}
+
+static int get_genid(struct ucf_enforcer *e, uint32_t *genid)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN,
+						     AF_UNSPEC, NLM_F_ACK, ++e->seq);
+	*genid = 0;
+	return request(e, nlh, gen_cb, genid);
+}
+
+struct table_state {
+	bool exists;
+	uint32_t flags, owner;
+};
+
+static int table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct table_state *t = data;
+	struct nftnl_table *nt = nftnl_table_alloc();
+	if (!nt)
+		return MNL_CB_ERROR;
+	if (nftnl_table_nlmsg_parse(nlh, nt) == 0) {
+		t->exists = true;
+		t->flags = nftnl_table_get_u32(nt, NFTNL_TABLE_FLAGS);
+		if (nftnl_table_is_set(nt, NFTNL_TABLE_OWNER))
+			t->owner = nftnl_table_get_u32(nt, NFTNL_TABLE_OWNER);
+	}
+	nftnl_table_free(nt);
+	return MNL_CB_OK;
+}
+
+/* The ruleset generation, then our table's state: a batch carrying that
+ * generation fails with ERESTART if anything changed after the read. */
+static int read_state(struct ucf_enforcer *e, uint32_t *genid, struct table_state *t,
+		      char *err, size_t errlen)
+{
+	char buf[512];
+	int rc = get_genid(e, genid);
+	if (rc < 0) {
+		snprintf(err, errlen, "reading the nftables generation: %s", strerror(-rc));
+		return rc;
+	}
+	memset(t, 0, sizeof(*t));
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK,
+						     ++e->seq);
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, UCF_TABLE);
+	rc = request(e, nlh, table_cb, t);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (rc < 0)
+		snprintf(err, errlen, "reading table inet %s: %s", UCF_TABLE, strerror(-rc));
+	else if (t->exists && (t->flags & NFT_TABLE_F_OWNER) && t->owner != e->portid) {
+		snprintf(err, errlen,
+			 "table inet %s is owned by another running process (netlink port %u): "
+			 "stop it first (is the ucfence agent running?)", UCF_TABLE, t->owner);
+		rc = -EBUSY;
+	}
+	return rc;
+}
+
+/* ---- reading the live table back ------------------------------------------------ */
+
+static struct nlmsghdr *dump_request(struct ucf_enforcer *e, char *buf, uint16_t type)
+{
+	return nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_DUMP, ++e->seq);
+}
+
+static int live_set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ucf_live *live = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
+	    strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), UCF_TABLE) == 0) {
+		void *p = realloc(live->sets, (live->nsets + 1) * sizeof(*live->sets));
+		if (!p) {
+			nftnl_set_free(s);
+			return MNL_CB_ERROR;
+		}
+		live->sets = p;
+		struct ucf_live_set *l = &live->sets[live->nsets++];
+		memset(l, 0, sizeof(*l));
+		snprintf(l->name, sizeof(l->name), "%s", nftnl_set_get_str(s, NFTNL_SET_NAME));
+		l->flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+		l->key_type = nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE);
+		l->key_len = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
+		if (nftnl_set_is_set(s, NFTNL_SET_TIMEOUT))
+			l->timeout_ms = nftnl_set_get_u64(s, NFTNL_SET_TIMEOUT);
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+static int live_chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ucf_live *live = data;
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	if (!c)
+		return MNL_CB_ERROR;
+	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
+	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), UCF_TABLE) == 0) {
+		void *p = realloc(live->chains, (live->nchains + 1) * sizeof(*live->chains));
+		if (!p) {
+			nftnl_chain_free(c);
+			return MNL_CB_ERROR;
+		}
+		live->chains = p;
+		struct ucf_live_chain *l = &live->chains[live->nchains++];
+		memset(l, 0, sizeof(*l));
+		snprintf(l->name, sizeof(l->name), "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+		l->base = nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM);
+		if (l->base) {
+			l->hooknum = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+			l->prio = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
+			l->policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
+		}
+	}
+	nftnl_chain_free(c);
+	return MNL_CB_OK;
+}
+
+static int live_obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ucf_live *live = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	if (!o)
+		return MNL_CB_ERROR;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), UCF_TABLE) == 0) {
+		void *p = realloc(live->counters, (live->ncounters + 1) * sizeof(*live->counters));
+		if (!p) {
+			nftnl_obj_free(o);
+			return MNL_CB_ERROR;
+		}
+		live->counters = p;
+		/* Objects of another type get a name no counter has. */
+		snprintf(live->counters[live->ncounters++], UCF_NAME_MAX, "%s%s",
+			 nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER ? "" : "!",
+			 nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+	}
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+static int live_elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return ucf_live_add_elems(data, nlh) == 0 ? MNL_CB_OK : MNL_CB_ERROR;
+}
+
+/* Sets, chains, counters and (but for the media sets) elements of our
+ * table; the caller's generation check covers the whole read. */
+static int read_live(struct ucf_enforcer *e, const struct ucf_ruleset *rs, struct ucf_live *live)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	int rc;
+	nlh = dump_request(e, buf, NFT_MSG_GETSET);
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, UCF_TABLE);
+	rc = request(e, nlh, live_set_cb, live);
+	if (rc == 0) {
+		nlh = dump_request(e, buf, NFT_MSG_GETCHAIN);
+		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, UCF_TABLE);
+		rc = request(e, nlh, live_chain_cb, live);
+	}
+	if (rc == 0) {
+		nlh = dump_request(e, buf, NFT_MSG_GETOBJ);
+		mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, UCF_TABLE);
+		rc = request(e, nlh, live_obj_cb, live);
+	}
+	for (size_t i = 0; rc == 0 && i < live->nsets; i++) {
+		const struct ucf_set *m = ucf_ruleset_set(rs, live->sets[i].name);
+		if (!m || m->key == UCF_KEY_IPV4_PORT || m->key == UCF_KEY_IPV6_PORT)
+			continue; /* media: never read (can be huge), never pruned */
+		nlh = dump_request(e, buf, NFT_MSG_GETSETELEM);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, UCF_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, live->sets[i].name);
+		rc = request(e, nlh, live_elems_cb, &live->sets[i]);
+	}
+	return rc;
+}
+
+/* ---- open / probe ------------------------------------------------------------ */
+
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/* Creates and deletes a probe table with OWNER|PERSIST in one batch:
+ * EOPNOTSUPP means the kernel lacks PERSIST. Nothing stays behind. */
+static int probe_persist(struct ucf_enforcer *e, bool *supported, char *err, size_t errlen)
+{
+	char name[UCF_NAME_MAX];
+	struct batch_result r;
+	struct ucf_batch *b = ucf_batch_new(++e->seq);
+	int rc = -ENOMEM;
+	snprintf(name, sizeof(name), "ucfence-probe-%u", e->portid);
+	if (b && ucf_batch_begin(b, 0) == 0 &&
+	    ucf_batch_add_table(b, name, NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) == 0 &&
+	    ucf_batch_del_table(b, name) == 0 && ucf_batch_end(b) == 0)
+		rc = send_batch(e, b, &r);
+	if (b)
+		e->seq = ucf_batch_last_seq(b);
+	if (rc == 0 && r.nerrors == 0 && !r.lost)
+		*supported = true;
+	else if (rc == 0 && r.first_errno == EOPNOTSUPP)
+		*supported = false;
+	else if (rc == 0)
+		rc = batch_error(b, &r, "probing table flags", err, errlen);
+	else
+		snprintf(err, errlen, "probing table flags: %s", strerror(-rc));
+	ucf_batch_free(b);
+	return rc;
+}
+
+int ucf_enforcer_open(struct ucf_enforcer **out, char *err, size_t errlen)
+{
+	struct ucf_enforcer *e = calloc(1, sizeof(*e));
+	int one = 1, rc;
+	bool persist = false;
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	e->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!e->nl || mnl_socket_bind(e->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "netfilter netlink socket: %s", strerror(errno));
+		goto fail;
+	}
+	e->portid = mnl_socket_get_portid(e->nl);
+	e->seq = (uint32_t)time(NULL);
+	/* Extended acks point at the failing attribute; capped acks keep the
+	 * error reports small (we keep our own copy of every message). */
+	mnl_socket_setsockopt(e->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(e->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	rc = probe_persist(e, &persist, err, errlen);
+	if (rc < 0)
+		goto fail;
+	e->persist_supported = persist;
+	e->table_flags = persist ? NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST : 0;
+	e->readd_refreshes = kernel_at_least(6, 12);
+	*out = e;
+	return 0;
+fail:
+	ucf_enforcer_close(e);
+	return rc;
+}
+
+void ucf_enforcer_close(struct ucf_enforcer *e)
+{
+	if (!e)
+		return;
+	if (e->nl)
+		mnl_socket_close(e->nl);
+	free(e);
+}
+
+uint32_t ucf_enforcer_table_flags(const struct ucf_enforcer *e)
+{
+	return e->table_flags;
+}
+
+const char *ucf_enforcer_ownership(const struct ucf_enforcer *e)
+{
+	if (e->table_flags)
+		return "owner,persist";
+	return e->persist_supported ? "none" : "none (kernel lacks NFT_TABLE_F_PERSIST)";
+}
+
+int ucf_enforcer_set_ownership(struct ucf_enforcer *e, bool owned)
+{
+	if (owned && !e->persist_supported)
+		return -EOPNOTSUPP;
+	e->table_flags = owned ? NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST : 0;
+	return 0;
+}
+
+bool ucf_enforcer_readd_refreshes(const struct ucf_enforcer *e)
+{
+	return e->readd_refreshes;
+}
+
+/* ---- operations ---------------------------------------------------------- */
+
+/* Builds with build(), sends, retries on ERESTART; *bp keeps the last batch
+ * for the caller's statistics. */
+typedef int (*build_fn)(struct ucf_enforcer *e, struct ucf_batch *b, const struct table_state *t,
+			void *ctx);
+
+static int transact(struct ucf_enforcer *e, const char *what, build_fn build, void *ctx,
+		    bool need_state, struct ucf_apply_stats *stats, char *err, size_t errlen)
+{
+	for (unsigned attempt = 0;; attempt++) {
+		struct table_state t = { 0 };
+		uint32_t genid = 0;
+		struct batch_result r;
+		int rc = need_state ? read_state(e, &genid, &t, err, errlen) : 0;
+		if (rc < 0)
+			return rc;
+		struct ucf_batch *b = ucf_batch_new(++e->seq);
+		if (!b || ucf_batch_begin(b, genid) < 0 || (rc = build(e, b, &t, ctx)) < 0 ||
+		    ucf_batch_end(b) < 0) {
+			ucf_batch_free(b);
+			snprintf(err, errlen, "%s: %s", what, strerror(rc < 0 ? -rc : ENOMEM));
+			return rc < 0 ? rc : -ENOMEM;
+		}
+		e->seq = ucf_batch_last_seq(b);
+		rc = send_batch(e, b, &r);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: sending the batch: %s", what, strerror(-rc));
+		} else if (r.nerrors || r.lost) {
+			if (r.first_errno == ERESTART && attempt < MAX_RETRIES) {
+				ucf_batch_free(b);
+				if (stats)
+					stats->retries++;
+				continue;
+			}
+			rc = batch_error(b, &r, what, err, errlen);
+		} else if (stats) {
+			ucf_batch_data(b, &stats->bytes);
+			stats->messages = ucf_batch_messages(b);
+			stats->replaced = t.exists;
+		}
+		ucf_batch_free(b);
+		return rc;
+	}
+}
+
+struct apply_ctx {
+	const struct ucf_ruleset *rs;
+	uint32_t flags;
+	struct ucf_live live;
+	bool in_place;
+};
+
+/* Our own table, as we left it: update it in place (see nft_batch.h why).
+ * Anything else of that name: replace it whole. */
+static int build_apply(struct ucf_enforcer *e, struct ucf_batch *b, const struct table_state *t,
+		       void *ctx)
+{
+	struct apply_ctx *a = ctx;
+	int rc = 0;
+	ucf_live_free(&a->live);
+	a->in_place = false;
+	if (t->exists) {
+		a->live.table_flags = t->flags;
+		rc = read_live(e, a->rs, &a->live);
+		if (rc < 0)
+			return rc;
+		a->in_place = ucf_batch_can_update(a->rs, &a->live, a->flags);
+	}
+	if (a->in_place)
+		return ucf_batch_update_ruleset(b, a->rs, &a->live, a->flags);
+	if (t->exists)
+		rc = ucf_batch_del_table(b, UCF_TABLE);
+	if (rc == 0)
+		rc = ucf_batch_add_table(b, UCF_TABLE, a->flags);
+	if (rc == 0)
+		rc = ucf_batch_add_ruleset(b, a->rs);
+	return rc;
+}
+
+int ucf_enforcer_apply(struct ucf_enforcer *e, const struct ucf_ruleset *rs,
+		       struct ucf_apply_stats *stats, char *err, size_t errlen)
+{
+	struct apply_ctx a = { rs, e->table_flags, { 0 }, false };
+	struct ucf_apply_stats local;
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	for (size_t i = 0; i < rs->nsets; i++)
+		stats->elements += rs->sets[i].count;
+	int rc = transact(e, "new ruleset", build_apply, &a, true, stats, err, errlen);
+	stats->in_place = a.in_place;
+	ucf_live_free(&a.live);
+	return rc;
+}
+
+static int build_flush(struct ucf_enforcer *e, struct ucf_batch *b, const struct table_state *t,
+		       void *ctx)
+{
+	(void)e;
+	*(bool *)ctx = t->exists;
+	return t->exists ? ucf_batch_del_table(b, UCF_TABLE) : 0;
+}
+
+int ucf_enforcer_flush(struct ucf_enforcer *e, bool *existed, char *err, size_t errlen)
+{
+	bool ex = false;
+	int rc = transact(e, "flush", build_flush, &ex, true, NULL, err, errlen);
+	if (existed)
+		*existed = ex;
+	return rc;
+}
+
+struct media_ctx {
+	const struct ucf_media *add, *del;
+	size_t nadd, ndel;
+};
+
+static int build_media(struct ucf_enforcer *e, struct ucf_batch *b, const struct table_state *t,
+		       void *ctx)
+{
+	const struct media_ctx *m = ctx;
+	(void)e;
+	(void)t;
+	int rc = m->ndel ? ucf_batch_media(b, false, m->del, m->ndel) : 0;
+	if (rc == 0 && m->nadd)
+		rc = ucf_batch_media(b, true, m->add, m->nadd);
+	return rc;
+}
+
+int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_media *add, size_t nadd,
+		       const struct ucf_media *del, size_t ndel, char *err, size_t errlen)
+{
+	struct media_ctx m = { add, del, nadd, ndel };
+	if (nadd == 0 && ndel == 0)
+		return 0;
+	/* No generation check: element updates commute with everything but a
+	 * table replacement, which fails them cleanly (ENOENT) if it races. */
+	return transact(e, "media update", build_media, &m, false, NULL, err, errlen);
+}
+
+struct counters_ctx {
+	struct ucf_counter *out;
+	unsigned found;
+};
+
+static int obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct counters_ctx *c = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	if (!o)
+		return MNL_CB_ERROR;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER &&
+	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), UCF_TABLE) == 0) {
+		const char *name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME);
+		for (int i = 0; i < UCF_REASON_COUNT; i++) {
+			if (strcmp(name, ucf_reason_name((enum ucf_reason)i)) == 0) {
+				c->out[i].packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+				c->out[i].bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+				c->found |= 1u << i;
+			}
+		}
+	}
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+int ucf_enforcer_counters(struct ucf_enforcer *e, struct ucf_counter out[UCF_REASON_COUNT],
+			  char *err, size_t errlen)
+{
+	char buf[512];
+	struct counters_ctx c = { out, 0 };
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	if (!o) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memset(out, 0, UCF_REASON_COUNT * sizeof(*out));
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, UCF_TABLE);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ,
+						     NFPROTO_INET, NLM_F_DUMP, ++e->seq);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	int rc = request(e, nlh, obj_cb, &c);
+	if (rc == 0 && c.found != (1u << UCF_REASON_COUNT) - 1)
+		rc = -ENOENT;
+	if (rc < 0)
+		snprintf(err, errlen, "reading counters of table inet %s: %s", UCF_TABLE,
+			 strerror(-rc));
+	return rc;
+}

@@ -1,0 +1,720 @@
+/* policy.c — config + catalog → ruleset model. Pure: no I/O.
+ *
+ * Shape of the table (both modes; "4/6" rules exist once per family):
+ *   forward (hook forward)  ct established,related → accept; [concentrator:
+ *                           E<->S∪R by wan → uc-bypass-vpn]; iif/oif appliance
+ *                           → from_/to_appliance; iif/oif uc → uc_forward
+ *   input (hook input)      iif uc → uc_input
+ *   uc_forward              E<->S∪R∪E → uc_service; else non-target-uc
+ *   uc_service              SVC or MEDIA → accept; else return
+ *   from_/to_appliance      mode-specific target checks; else non-target-appliance
+ *   uc_input                established, gateway services, ND/MLD → accept;
+ *                           else non-target-to-gateway
+ *   one chain per reason    counter, rate-limited log, enforcement.action */
+#include "policy.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static const char *const reason_names[UCF_REASON_COUNT] = {
+	[UCF_REASON_NON_TARGET_UC] = "non-target-uc",
+	[UCF_REASON_NON_TARGET_APPLIANCE] = "non-target-appliance",
+	[UCF_REASON_UC_BYPASS_VPN] = "uc-bypass-vpn",
+	[UCF_REASON_NON_TARGET_TO_GATEWAY] = "non-target-to-gateway",
+};
+
+/* Chain names: the reason chains use '_' so they never clash with counters
+ * in messages ("chain non_target_uc" vs "counter non-target-uc"). */
+enum chain_id {
+	CH_FORWARD, CH_INPUT, CH_UC_FORWARD, CH_UC_SERVICE, CH_FROM_APPLIANCE,
+	CH_TO_APPLIANCE, CH_UC_INPUT, CH_REASON, /* + reason */
+	CH_COUNT = CH_REASON + UCF_REASON_COUNT
+};
+
+static const char *const chain_names[CH_COUNT] = {
+	[CH_FORWARD] = "forward",
+	[CH_INPUT] = "input",
+	[CH_UC_FORWARD] = "uc_forward",
+	[CH_UC_SERVICE] = "uc_service",
+	[CH_FROM_APPLIANCE] = "from_appliance",
+	[CH_TO_APPLIANCE] = "to_appliance",
+	[CH_UC_INPUT] = "uc_input",
+	[CH_REASON + UCF_REASON_NON_TARGET_UC] = "non_target_uc",
+	[CH_REASON + UCF_REASON_NON_TARGET_APPLIANCE] = "non_target_appliance",
+	[CH_REASON + UCF_REASON_UC_BYPASS_VPN] = "uc_bypass_vpn",
+	[CH_REASON + UCF_REASON_NON_TARGET_TO_GATEWAY] = "non_target_to_gateway",
+};
+
+/* Before the site's own filter (priority 0): our counters see every packet
+ * first, and conntrack (-200) has already run. */
+#define UCF_PRIORITY (-10)
+
+const char *ucf_reason_name(enum ucf_reason reason)
+{
+	return reason < UCF_REASON_COUNT ? reason_names[reason] : "?";
+}
+
+/* ---- model building blocks ------------------------------------------------ */
+
+struct build {
+	struct ucf_ruleset *rs;
+	int rc; /* first error; later calls become no-ops */
+	char *err;
+	size_t errlen;
+};
+
+static void fail(struct build *b, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct build *b, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	if (b->rc)
+		return;
+	b->rc = rc;
+	va_start(ap, fmt);
+	vsnprintf(b->err, b->errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int grow(void **items, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	void *p = realloc(*items, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*items = p;
+	*cap = ncap;
+	return 0;
+}
+
+static int set_push(struct ucf_set *s, const struct ucf_elem *e)
+{
+	if (grow((void **)&s->elems, &s->cap, s->count + 1, sizeof(*e)) < 0)
+		return -ENOMEM;
+	s->elems[s->count++] = *e;
+	return 0;
+}
+
+static struct ucf_set *add_set(struct build *b, const char *name, enum ucf_set_key key)
+{
+	struct ucf_ruleset *rs = b->rs;
+	struct ucf_set *s;
+	if (b->rc)
+		return NULL;
+	s = realloc(rs->sets, (rs->nsets + 1) * sizeof(*s));
+	if (!s) {
+		fail(b, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	rs->sets = s;
+	s = &rs->sets[rs->nsets++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->key = key;
+	return s;
+}
+
+static struct ucf_rule *add_rule(struct build *b, enum chain_id chain, const char *comment)
+{
+	struct ucf_ruleset *rs = b->rs;
+	if (b->rc)
+		return NULL;
+	if (grow((void **)&rs->rules, &rs->rules_cap, rs->nrules + 1, sizeof(*rs->rules)) < 0) {
+		fail(b, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	struct ucf_rule *r = &rs->rules[rs->nrules++];
+	memset(r, 0, sizeof(*r));
+	r->chain = chain;
+	r->comment = comment;
+	return r;
+}
+
+static struct ucf_match *add_match(struct ucf_rule *r, enum ucf_match_kind kind)
+{
+	if (!r || r->nmatch == UCF_RULE_MATCH_MAX)
+		return NULL; /* the builder below never exceeds the limit */
+	struct ucf_match *m = &r->match[r->nmatch++];
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	return m;
+}
+
+static void match_name(struct ucf_rule *r, enum ucf_match_kind kind, int family, const char *name)
+{
+	struct ucf_match *m = add_match(r, kind);
+	if (m) {
+		m->family = (uint8_t)family;
+		snprintf(m->name, sizeof(m->name), "%s", name);
+	}
+}
+
+/* A set name with its family digit: ("endpoints", AF_INET6) → "endpoints6". */
+static void match_fset(struct ucf_rule *r, enum ucf_match_kind kind, int family, const char *base)
+{
+	char name[UCF_NAME_MAX];
+	snprintf(name, sizeof(name), "%s%c", base, family == AF_INET ? '4' : '6');
+	match_name(r, kind, family, name);
+}
+
+static void match_addr(struct ucf_rule *r, enum ucf_match_kind kind, const struct ucf_prefix *a)
+{
+	struct ucf_match *m = add_match(r, kind);
+	if (m) {
+		m->family = a->family;
+		memcpy(m->addr, a->addr, sizeof(m->addr));
+	}
+}
+
+static void match_ct(struct ucf_rule *r)
+{
+	add_match(r, UCF_MATCH_CT_ESTABLISHED);
+}
+
+static void match_proto(struct ucf_rule *r, uint8_t proto)
+{
+	struct ucf_match *m = add_match(r, UCF_MATCH_L4PROTO);
+	if (m)
+		m->proto = proto;
+}
+
+static void stmt(struct ucf_rule *r, enum ucf_stmt_kind kind, const char *name)
+{
+	if (!r || r->nstmt == UCF_RULE_STMT_MAX)
+		return;
+	struct ucf_stmt *s = &r->stmt[r->nstmt++];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	if (name)
+		snprintf(s->name, sizeof(s->name), "%s", name);
+}
+
+static void to_chain(struct ucf_rule *r, enum ucf_stmt_kind kind, enum chain_id chain)
+{
+	stmt(r, kind, chain_names[chain]);
+}
+
+static void warn(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct build *b, const char *fmt, ...)
+{
+	struct ucf_ruleset *rs = b->rs;
+	char **w;
+	va_list ap;
+	if (b->rc)
+		return;
+	w = realloc(rs->warnings, (rs->nwarnings + 1) * sizeof(*w));
+	if (!w) {
+		fail(b, -ENOMEM, "out of memory");
+		return;
+	}
+	rs->warnings = w;
+	va_start(ap, fmt);
+	if (vasprintf(&w[rs->nwarnings], fmt, ap) < 0)
+		fail(b, -ENOMEM, "out of memory");
+	else
+		rs->nwarnings++;
+	va_end(ap);
+}
+
+/* ---- set contents ------------------------------------------------------------ */
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+/* The first and last address of a prefix. */
+static void prefix_range(const struct ucf_prefix *p, struct ucf_elem *e)
+{
+	size_t n = addr_len(p->family);
+	memset(e, 0, sizeof(*e));
+	for (size_t i = 0; i < n; i++) {
+		unsigned bits = p->len > i * 8 ? p->len - i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+		e->key[i] = p->addr[i] & mask;
+		e->key_end[i] = p->addr[i] | (uint8_t)~mask;
+	}
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	return memcmp(((const struct ucf_elem *)a)->key, ((const struct ucf_elem *)b)->key, 16);
+}
+
+/* a + 1 == b over n big-endian bytes (false when a is all ones). */
+static bool addr_next(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint8_t t[16];
+	memcpy(t, a, n);
+	for (size_t i = n; i-- > 0;)
+		if (++t[i] != 0)
+			return memcmp(t, b, n) == 0;
+	return false;
+}
+
+/* Interval sets must not hold overlapping elements (the kernel refuses
+ * them): sort, then merge overlapping and adjacent ranges. */
+static void merge_addr_ranges(struct ucf_set *s, size_t n)
+{
+	size_t out = 0;
+	if (!s->count)
+		return;
+	qsort(s->elems, s->count, sizeof(*s->elems), cmp_range);
+	for (size_t i = 1; i < s->count; i++) {
+		struct ucf_elem *last = &s->elems[out], *e = &s->elems[i];
+		if (memcmp(e->key, last->key_end, n) <= 0 || addr_next(last->key_end, e->key, n)) {
+			if (memcmp(e->key_end, last->key_end, n) > 0)
+				memcpy(last->key_end, e->key_end, n);
+		} else {
+			s->elems[++out] = *e;
+		}
+	}
+	s->count = out + 1;
+}
+
+static void fill_prefixes(struct build *b, struct ucf_set *s, int family,
+			  const struct ucf_prefix_list *const *lists, size_t nlists)
+{
+	if (!s)
+		return;
+	for (size_t l = 0; l < nlists; l++) {
+		for (size_t i = 0; i < lists[l]->count; i++) {
+			const struct ucf_prefix *p = &lists[l]->items[i];
+			struct ucf_elem e;
+			if (p->family != family)
+				continue;
+			prefix_range(p, &e);
+			if (set_push(s, &e) < 0) {
+				fail(b, -ENOMEM, "out of memory");
+				return;
+			}
+		}
+	}
+	merge_addr_ranges(s, addr_len(family));
+}
+
+static void add_prefix_sets(struct build *b, const char *base,
+			    const struct ucf_prefix_list *const *lists, size_t nlists)
+{
+	char name[UCF_NAME_MAX];
+	snprintf(name, sizeof(name), "%s4", base);
+	fill_prefixes(b, add_set(b, name, UCF_KEY_IPV4), AF_INET, lists, nlists);
+	snprintf(name, sizeof(name), "%s6", base);
+	fill_prefixes(b, add_set(b, name, UCF_KEY_IPV6), AF_INET6, lists, nlists);
+}
+
+static int cmp_svc(const void *a, const void *b)
+{
+	const struct ucf_elem *x = a, *y = b;
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	return (int)x->port - (int)y->port;
+}
+
+static void merge_port_ranges(struct ucf_set *s)
+{
+	size_t out = 0;
+	if (!s->count)
+		return;
+	qsort(s->elems, s->count, sizeof(*s->elems), cmp_svc);
+	for (size_t i = 1; i < s->count; i++) {
+		struct ucf_elem *last = &s->elems[out], *e = &s->elems[i];
+		if (e->proto == last->proto && (uint32_t)e->port <= (uint32_t)last->port_end + 1) {
+			if (e->port_end > last->port_end)
+				last->port_end = e->port_end;
+		} else {
+			s->elems[++out] = *e;
+		}
+	}
+	s->count = out + 1;
+}
+
+static void svc_push(struct build *b, struct ucf_set *s, uint8_t proto, struct ucf_port_range r)
+{
+	struct ucf_elem e = { .proto = proto, .port = r.first, .port_end = r.last };
+	if (s && !b->rc && set_push(s, &e) < 0)
+		fail(b, -ENOMEM, "out of memory");
+}
+
+static void svc_add_service(struct build *b, struct ucf_set *s, const struct ucf_service *svc,
+			    const struct ucf_config *cfg)
+{
+	for (size_t i = 0; i < svc->port_count; i++)
+		svc_push(b, s, svc->ports[i].l4proto, svc->ports[i].ports);
+	/* RTP has no port of its own: the static range is UDP media. */
+	if (svc->media && cfg && cfg->uc.media.static_enabled)
+		svc_push(b, s, IPPROTO_UDP, cfg->uc.media.static_range);
+}
+
+static void add_sets(struct build *b, const struct ucf_config *cfg, const struct ucf_catalog *cat)
+{
+	const struct ucf_prefix_list *E = &cfg->uc.endpoints, *S = &cfg->uc.servers,
+				     *R = &cfg->appliance.remote_subnets;
+	struct ucf_set *s;
+
+	s = add_set(b, "uc_ifs", UCF_KEY_IFNAME);
+	for (size_t i = 0; s && i < cfg->interfaces.uc_count && !b->rc; i++) {
+		struct ucf_elem e;
+		memset(&e, 0, sizeof(e));
+		memcpy(e.key, cfg->interfaces.uc[i].name, strnlen(cfg->interfaces.uc[i].name, 15));
+		if (set_push(s, &e) < 0)
+			fail(b, -ENOMEM, "out of memory");
+	}
+	add_prefix_sets(b, "endpoints", (const struct ucf_prefix_list *const[]){ E }, 1);
+	add_prefix_sets(b, "servers", (const struct ucf_prefix_list *const[]){ S }, 1);
+	add_prefix_sets(b, "remote", (const struct ucf_prefix_list *const[]){ S, R }, 2);
+	add_prefix_sets(b, "peers", (const struct ucf_prefix_list *const[]){ S, R, E }, 3);
+
+	s = add_set(b, "uc_svc", UCF_KEY_PROTO_PORT);
+	for (size_t i = 0; s && i < cfg->uc.services.count; i++) {
+		const struct ucf_service *svc = ucf_catalog_find(cat, cfg->uc.services.items[i]);
+		if (!svc) {
+			fail(b, -EINVAL, "uc.services: '%s' is not in the catalog",
+			     cfg->uc.services.items[i]);
+			return;
+		}
+		svc_add_service(b, s, svc, cfg);
+	}
+	if (s)
+		merge_port_ranges(s);
+
+	static const struct {
+		const char *name;
+		unsigned role;
+	} by_role[] = { { "gateway_svc", UCF_ROLE_GATEWAY }, { "appliance_svc", UCF_ROLE_APPLIANCE } };
+	for (size_t k = 0; k < 2; k++) {
+		s = add_set(b, by_role[k].name, UCF_KEY_PROTO_PORT);
+		for (size_t i = 0; s && i < cat->count; i++)
+			if (cat->services[i].roles & by_role[k].role)
+				svc_add_service(b, s, &cat->services[i], NULL);
+		if (s)
+			merge_port_ranges(s);
+	}
+
+	s = add_set(b, UCF_SET_MEDIA4, UCF_KEY_IPV4_PORT);
+	if (s)
+		s->timeout_ms = cfg->uc.media.timeout_s * 1000;
+	s = add_set(b, UCF_SET_MEDIA6, UCF_KEY_IPV6_PORT);
+	if (s)
+		s->timeout_ms = cfg->uc.media.timeout_s * 1000;
+
+	/* What IPv6 needs from the gateway on any link: router and neighbour
+	 * discovery (RFC 4861) and multicast listener reports (RFC 2710, 3810).
+	 * ARP is not IP: inet tables never see it. */
+	static const uint8_t nd_types[] = { 133, 135, 136, 131, 143 };
+	s = add_set(b, "nd_types", UCF_KEY_ICMPV6_TYPE);
+	for (size_t i = 0; s && i < sizeof(nd_types) && !b->rc; i++) {
+		struct ucf_elem e = { .proto = nd_types[i] };
+		if (set_push(s, &e) < 0)
+			fail(b, -ENOMEM, "out of memory");
+	}
+}
+
+/* ---- rules ------------------------------------------------------------------- */
+
+static const int families[2] = { AF_INET, AF_INET6 };
+
+static void reason_chain(struct build *b, enum ucf_reason reason, const struct ucf_config *cfg)
+{
+	enum chain_id ch = CH_REASON + reason;
+	struct ucf_rule *r;
+	char prefix[UCF_LOG_PREFIX_MAX];
+
+	r = add_rule(b, ch, NULL);
+	stmt(r, UCF_STMT_COUNTER, reason_names[reason]);
+	r = add_rule(b, ch, NULL);
+	snprintf(prefix, sizeof(prefix), "ucfence: %s ", reason_names[reason]);
+	stmt(r, UCF_STMT_LOG, prefix);
+	if (r) {
+		r->stmt[0].rate = cfg->enforcement.log_rate;
+		r->stmt[0].group = UCF_NFLOG_GROUP;
+	}
+	switch (cfg->enforcement.action) {
+	case UCF_ACTION_DROP:
+		stmt(add_rule(b, ch, NULL), UCF_STMT_DROP, NULL);
+		break;
+	case UCF_ACTION_REJECT:
+		r = add_rule(b, ch, NULL);
+		match_proto(r, IPPROTO_TCP);
+		stmt(r, UCF_STMT_REJECT_TCP, NULL);
+		stmt(add_rule(b, ch, NULL), UCF_STMT_REJECT, NULL);
+		break;
+	case UCF_ACTION_MONITOR:
+		stmt(add_rule(b, ch, NULL), UCF_STMT_ACCEPT, NULL);
+		break;
+	}
+}
+
+/* saddr in @src, daddr in @dst (per family) → jump uc_service. */
+static void pair_to_service(struct build *b, enum chain_id ch, const char *src, const char *dst)
+{
+	for (size_t f = 0; f < 2; f++) {
+		struct ucf_rule *r = add_rule(b, ch, NULL);
+		match_fset(r, UCF_MATCH_SADDR_SET, families[f], src);
+		match_fset(r, UCF_MATCH_DADDR_SET, families[f], dst);
+		to_chain(r, UCF_STMT_JUMP, CH_UC_SERVICE);
+	}
+}
+
+static void forward_rules(struct build *b, const struct ucf_config *cfg)
+{
+	const char *appl = cfg->interfaces.appliance, *wan = cfg->interfaces.wan;
+	struct ucf_rule *r;
+
+	r = add_rule(b, CH_FORWARD, "replies and related ICMP errors of allowed flows");
+	match_ct(r);
+	stmt(r, UCF_STMT_ACCEPT, NULL);
+	if (cfg->site.mode == UCF_MODE_CONCENTRATOR) {
+		/* UC between E and S∪R must cross the VPN, never the bare uplink. */
+		for (size_t f = 0; f < 2; f++) {
+			r = add_rule(b, CH_FORWARD, "E to S+R must use the VPN");
+			match_name(r, UCF_MATCH_OIF, 0, wan);
+			match_fset(r, UCF_MATCH_SADDR_SET, families[f], "endpoints");
+			match_fset(r, UCF_MATCH_DADDR_SET, families[f], "remote");
+			to_chain(r, UCF_STMT_GOTO, CH_REASON + UCF_REASON_UC_BYPASS_VPN);
+		}
+		for (size_t f = 0; f < 2; f++) {
+			r = add_rule(b, CH_FORWARD, "S+R to E must use the VPN");
+			match_name(r, UCF_MATCH_IIF, 0, wan);
+			match_fset(r, UCF_MATCH_SADDR_SET, families[f], "remote");
+			match_fset(r, UCF_MATCH_DADDR_SET, families[f], "endpoints");
+			to_chain(r, UCF_STMT_GOTO, CH_REASON + UCF_REASON_UC_BYPASS_VPN);
+		}
+	}
+	r = add_rule(b, CH_FORWARD, NULL);
+	match_name(r, UCF_MATCH_IIF, 0, appl);
+	to_chain(r, UCF_STMT_GOTO, CH_FROM_APPLIANCE);
+	r = add_rule(b, CH_FORWARD, NULL);
+	match_name(r, UCF_MATCH_OIF, 0, appl);
+	to_chain(r, UCF_STMT_GOTO, CH_TO_APPLIANCE);
+	r = add_rule(b, CH_FORWARD, NULL);
+	match_name(r, UCF_MATCH_IIF_SET, 0, "uc_ifs");
+	to_chain(r, UCF_STMT_GOTO, CH_UC_FORWARD);
+	r = add_rule(b, CH_FORWARD, NULL);
+	match_name(r, UCF_MATCH_OIF_SET, 0, "uc_ifs");
+	to_chain(r, UCF_STMT_GOTO, CH_UC_FORWARD);
+
+	pair_to_service(b, CH_UC_FORWARD, "endpoints", "peers");
+	pair_to_service(b, CH_UC_FORWARD, "peers", "endpoints");
+	to_chain(add_rule(b, CH_UC_FORWARD, NULL), UCF_STMT_GOTO,
+		 CH_REASON + UCF_REASON_NON_TARGET_UC);
+
+	r = add_rule(b, CH_UC_SERVICE, NULL);
+	match_name(r, UCF_MATCH_SVC_SET, 0, "uc_svc");
+	stmt(r, UCF_STMT_ACCEPT, NULL);
+	for (size_t f = 0; f < 2; f++) {
+		const char *media = families[f] == AF_INET ? UCF_SET_MEDIA4 : UCF_SET_MEDIA6;
+		r = add_rule(b, CH_UC_SERVICE, "learned media");
+		match_name(r, UCF_MATCH_MEDIA_DST_SET, families[f], media);
+		stmt(r, UCF_STMT_ACCEPT, NULL);
+		r = add_rule(b, CH_UC_SERVICE, "learned media");
+		match_name(r, UCF_MATCH_MEDIA_SRC_SET, families[f], media);
+		stmt(r, UCF_STMT_ACCEPT, NULL);
+	}
+}
+
+/* The appliance's own cloud/VPN traffic and target traffic through it. */
+static void appliance_rules(struct build *b, const struct ucf_config *cfg)
+{
+	const struct ucf_prefix *A = &cfg->appliance.address;
+	const char *wan = cfg->interfaces.wan;
+	struct ucf_rule *r;
+
+	if (cfg->site.mode == UCF_MODE_CONCENTRATOR) {
+		pair_to_service(b, CH_FROM_APPLIANCE, "remote", "endpoints");
+		r = add_rule(b, CH_FROM_APPLIANCE, "the appliance's own cloud and VPN traffic");
+		match_name(r, UCF_MATCH_OIF, 0, wan);
+		match_addr(r, UCF_MATCH_SADDR, A);
+		match_name(r, UCF_MATCH_SVC_SET, 0, "appliance_svc");
+		stmt(r, UCF_STMT_ACCEPT, NULL);
+		pair_to_service(b, CH_TO_APPLIANCE, "endpoints", "remote");
+	} else {
+		/* Phones sit behind the appliance: the only source there is A. */
+		r = add_rule(b, CH_FROM_APPLIANCE, "the appliance's own cloud and VPN traffic");
+		match_name(r, UCF_MATCH_OIF, 0, wan);
+		match_addr(r, UCF_MATCH_SADDR, A);
+		match_name(r, UCF_MATCH_SVC_SET, 0, "appliance_svc");
+		stmt(r, UCF_STMT_ACCEPT, NULL);
+		r = add_rule(b, CH_FROM_APPLIANCE, "UC from the appliance to S");
+		match_name(r, UCF_MATCH_OIF, 0, wan);
+		match_addr(r, UCF_MATCH_SADDR, A);
+		match_fset(r, UCF_MATCH_DADDR_SET, A->family, "servers");
+		to_chain(r, UCF_STMT_JUMP, CH_UC_SERVICE);
+		r = add_rule(b, CH_TO_APPLIANCE, "cloud and VPN peers reaching the appliance");
+		match_name(r, UCF_MATCH_IIF, 0, wan);
+		match_addr(r, UCF_MATCH_DADDR, A);
+		match_name(r, UCF_MATCH_SVC_SET, 0, "appliance_svc");
+		stmt(r, UCF_STMT_ACCEPT, NULL);
+		r = add_rule(b, CH_TO_APPLIANCE, "UC from S to the appliance");
+		match_name(r, UCF_MATCH_IIF, 0, wan);
+		match_fset(r, UCF_MATCH_SADDR_SET, A->family, "servers");
+		match_addr(r, UCF_MATCH_DADDR, A);
+		to_chain(r, UCF_STMT_JUMP, CH_UC_SERVICE);
+	}
+	to_chain(add_rule(b, CH_FROM_APPLIANCE, NULL), UCF_STMT_GOTO,
+		 CH_REASON + UCF_REASON_NON_TARGET_APPLIANCE);
+	to_chain(add_rule(b, CH_TO_APPLIANCE, NULL), UCF_STMT_GOTO,
+		 CH_REASON + UCF_REASON_NON_TARGET_APPLIANCE);
+}
+
+static void input_rules(struct build *b)
+{
+	struct ucf_rule *r = add_rule(b, CH_INPUT, NULL);
+	match_name(r, UCF_MATCH_IIF_SET, 0, "uc_ifs");
+	to_chain(r, UCF_STMT_GOTO, CH_UC_INPUT);
+
+	r = add_rule(b, CH_UC_INPUT, NULL);
+	match_ct(r);
+	stmt(r, UCF_STMT_ACCEPT, NULL);
+	r = add_rule(b, CH_UC_INPUT, "infrastructure phones need from the gateway");
+	match_name(r, UCF_MATCH_SVC_SET, 0, "gateway_svc");
+	stmt(r, UCF_STMT_ACCEPT, NULL);
+	r = add_rule(b, CH_UC_INPUT, "IPv6 neighbour discovery and MLD");
+	match_name(r, UCF_MATCH_ICMPV6_SET, AF_INET6, "nd_types");
+	stmt(r, UCF_STMT_ACCEPT, NULL);
+	to_chain(add_rule(b, CH_UC_INPUT, NULL), UCF_STMT_GOTO,
+		 CH_REASON + UCF_REASON_NON_TARGET_TO_GATEWAY);
+}
+
+static void add_routes(struct build *b, const struct ucf_config *cfg)
+{
+	const struct ucf_prefix *A = &cfg->appliance.address;
+	const struct ucf_prefix_list *R = &cfg->appliance.remote_subnets;
+	struct ucf_ruleset *rs = b->rs;
+
+	if (cfg->site.mode != UCF_MODE_CONCENTRATOR || b->rc)
+		return;
+	rs->routes = calloc(R->count ? R->count : 1, sizeof(*rs->routes));
+	if (!rs->routes) {
+		fail(b, -ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < R->count; i++) {
+		char p[64], a[64];
+		if (R->items[i].family != A->family) {
+			/* Linux cannot route IPv6 via an IPv4 next hop. */
+			ucf_prefix_format(&R->items[i], p, sizeof(p));
+			ucf_prefix_format(A, a, sizeof(a));
+			warn(b, "no route for remote subnet %s: appliance.address %s is another family;"
+				" route it yourself", p, a);
+			continue;
+		}
+		struct ucf_route *rt = &rs->routes[rs->nroutes++];
+		rt->dst = R->items[i];
+		rt->via = *A;
+		snprintf(rt->dev, sizeof(rt->dev), "%s", cfg->interfaces.appliance);
+	}
+}
+
+int ucf_policy_build(const struct ucf_config *cfg, const struct ucf_catalog *cat,
+		     struct ucf_ruleset **out, char *err, size_t errlen)
+{
+	struct build b = { .err = err, .errlen = errlen };
+	b.rs = calloc(1, sizeof(*b.rs));
+	if (!b.rs) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	b.rs->mode = cfg->site.mode;
+	b.rs->chains = calloc(CH_COUNT, sizeof(*b.rs->chains));
+	if (!b.rs->chains)
+		fail(&b, -ENOMEM, "out of memory");
+	for (size_t i = 0; !b.rc && i < CH_COUNT; i++) {
+		struct ucf_chain *c = &b.rs->chains[b.rs->nchains++];
+		snprintf(c->name, sizeof(c->name), "%s", chain_names[i]);
+		c->hook = i == CH_FORWARD ? UCF_HOOK_FORWARD : i == CH_INPUT ? UCF_HOOK_INPUT
+									     : UCF_HOOK_NONE;
+		c->priority = UCF_PRIORITY;
+	}
+	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
+		b.rs->counters[i] = reason_names[i];
+	if (cfg->appliance.address.family != AF_INET && cfg->appliance.address.family != AF_INET6)
+		fail(&b, -EINVAL, "appliance.address is not set");
+
+	add_sets(&b, cfg, cat);
+	forward_rules(&b, cfg);
+	appliance_rules(&b, cfg);
+	input_rules(&b);
+	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
+		reason_chain(&b, (enum ucf_reason)i, cfg);
+#ifdef UCF_FAULT_INJECT
+	/* Test builds only (mk/enforce.mk): a last rule naming a set that does
+	 * not exist, so the kernel rejects the batch at its very end. */
+	struct ucf_rule *fault = add_rule(&b, CH_REASON + UCF_REASON_COUNT - 1, NULL);
+	match_name(fault, UCF_MATCH_SADDR_SET, AF_INET, "fault_injected_missing");
+	stmt(fault, UCF_STMT_ACCEPT, NULL);
+#endif
+	add_routes(&b, cfg);
+	if (b.rc) {
+		ucf_ruleset_free(b.rs);
+		return b.rc;
+	}
+	*out = b.rs;
+	return 0;
+}
+
+void ucf_ruleset_free(struct ucf_ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->nsets; i++)
+		free(rs->sets[i].elems);
+	for (size_t i = 0; i < rs->nwarnings; i++)
+		free(rs->warnings[i]);
+	free(rs->warnings);
+	free(rs->sets);
+	free(rs->chains);
+	free(rs->rules);
+	free(rs->routes);
+	free(rs);
+}
+
+const struct ucf_set *ucf_ruleset_set(const struct ucf_ruleset *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->nsets; i++)
+		if (strcmp(rs->sets[i].name, name) == 0)
+			return &rs->sets[i];
+	return NULL;
+}
+
+void ucf_media_elem(const struct ucf_media *m, struct ucf_elem *e)
+{
+	memset(e, 0, sizeof(*e));
+	memcpy(e->key, m->addr, addr_len(m->family));
+	e->port = m->port;
+	e->timeout_ms = m->timeout_ms;
+}
+
+int ucf_ruleset_add_media(struct ucf_ruleset *rs, const struct ucf_media *m, size_t n,
+			  char *err, size_t errlen)
+{
+	struct ucf_set *s4 = (struct ucf_set *)ucf_ruleset_set(rs, UCF_SET_MEDIA4);
+	struct ucf_set *s6 = (struct ucf_set *)ucf_ruleset_set(rs, UCF_SET_MEDIA6);
+	if (!s4 || !s6) {
+		snprintf(err, errlen, "the ruleset has no media sets");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ucf_set *s = m[i].family == AF_INET ? s4 : m[i].family == AF_INET6 ? s6 : NULL;
+		struct ucf_elem e;
+		if (!s || m[i].port == 0) {
+			snprintf(err, errlen, "media element %zu: bad family or port 0", i);
+			return -EINVAL;
+		}
+		ucf_media_elem(&m[i], &e);
+		if (set_push(s, &e) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,181 @@
+/* policy.h — the enforcement policy: site config + service catalog → a
+ * ruleset model (one nftables table `inet ucfence`: sets, named counters,
+ * chains, rules) and the routes concentrator mode needs.
+ *
+ * Building is a pure function: no I/O, no kernel. The two renderers
+ * (nft_text.h: nft syntax; nft_batch.h: one netlink transaction) read the
+ * model and nothing else, so what `plan` prints is what `apply` installs.
+ * The rule list depends only on the mode and the address family of the
+ * appliance: prefixes, services and media live in sets. */
+#ifndef UCF_POLICY_H
+#define UCF_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "values.h"
+
+#define UCF_TABLE "ucfence"
+#define UCF_NAME_MAX 32     /* NFT_{SET,CHAIN,OBJ}_MAXNAMELEN */
+#define UCF_LOG_PREFIX_MAX 64
+#define UCF_RULE_MATCH_MAX 4
+#define UCF_RULE_STMT_MAX 2
+/* The NFLOG group refusals are also logged to, for the agent (nflog.h):
+ * 0x7563, "uc". The kernel log gets the same prefix. */
+#define UCF_NFLOG_GROUP 30051
+
+/* Why a packet was refused; each reason has its own named counter, its own
+ * chain (counter, rate-limited log, action) and log prefix "ucfence: NAME ". */
+enum ucf_reason {
+	UCF_REASON_NON_TARGET_UC,          /* into/out of a uc port, not target */
+	UCF_REASON_NON_TARGET_APPLIANCE,   /* to/from the appliance port, not target */
+	UCF_REASON_UC_BYPASS_VPN,          /* E <-> S∪R by wan instead of the VPN */
+	UCF_REASON_NON_TARGET_TO_GATEWAY,  /* from a uc port to the gateway itself */
+	UCF_REASON_COUNT
+};
+
+/* The counter name, e.g. "non-target-uc". */
+const char *ucf_reason_name(enum ucf_reason reason);
+
+enum ucf_set_key {
+	UCF_KEY_IFNAME,      /* ifname */
+	UCF_KEY_IPV4,        /* ipv4_addr, interval */
+	UCF_KEY_IPV6,        /* ipv6_addr, interval */
+	UCF_KEY_PROTO_PORT,  /* inet_proto . inet_service, interval (port ranges) */
+	UCF_KEY_IPV4_PORT,   /* ipv4_addr . inet_service, timeout (media) */
+	UCF_KEY_IPV6_PORT,   /* ipv6_addr . inet_service, timeout (media) */
+	UCF_KEY_ICMPV6_TYPE, /* icmpv6_type */
+};
+
+/* One element; which fields count depends on the set's key. Addresses are
+ * in network order (IPv4 in the first 4 bytes), ports in host order. */
+struct ucf_elem {
+	uint8_t key[16];     /* ifname (NUL padded), first address, media address */
+	uint8_t key_end[16]; /* last address of an address range (inclusive) */
+	uint16_t port;       /* first port (PROTO_PORT), media port */
+	uint16_t port_end;   /* last port (PROTO_PORT) */
+	uint8_t proto;       /* IPPROTO_TCP/UDP (PROTO_PORT); the type (ICMPV6_TYPE) */
+	uint64_t timeout_ms; /* media: 0 means the set's timeout */
+};
+
+struct ucf_set {
+	char name[UCF_NAME_MAX];
+	enum ucf_set_key key;
+	uint64_t timeout_ms; /* media sets: default element timeout; else 0 */
+	struct ucf_elem *elems;
+	size_t count, cap;
+};
+
+enum ucf_hook { UCF_HOOK_NONE, UCF_HOOK_INPUT, UCF_HOOK_FORWARD };
+
+struct ucf_chain {
+	char name[UCF_NAME_MAX];
+	enum ucf_hook hook; /* NONE: a regular chain reached by jump/goto */
+	int priority;       /* base chains: policy is always accept */
+};
+
+enum ucf_match_kind {
+	UCF_MATCH_CT_ESTABLISHED, /* ct state established,related */
+	UCF_MATCH_IIF,            /* iifname "name" */
+	UCF_MATCH_OIF,            /* oifname "name" */
+	UCF_MATCH_IIF_SET,        /* iifname @name */
+	UCF_MATCH_OIF_SET,        /* oifname @name */
+	UCF_MATCH_SADDR_SET,      /* ip/ip6 saddr @name */
+	UCF_MATCH_DADDR_SET,      /* ip/ip6 daddr @name */
+	UCF_MATCH_SADDR,          /* ip/ip6 saddr ADDR */
+	UCF_MATCH_DADDR,          /* ip/ip6 daddr ADDR */
+	UCF_MATCH_SVC_SET,        /* meta l4proto . th dport @name */
+	UCF_MATCH_MEDIA_DST_SET,  /* ip/ip6 daddr . udp dport @name */
+	UCF_MATCH_MEDIA_SRC_SET,  /* ip/ip6 saddr . udp sport @name */
+	UCF_MATCH_ICMPV6_SET,     /* icmpv6 type @name */
+	UCF_MATCH_L4PROTO,        /* meta l4proto PROTO */
+};
+
+struct ucf_match {
+	enum ucf_match_kind kind;
+	uint8_t family;            /* AF_INET/AF_INET6 for address matches */
+	uint8_t proto;             /* L4PROTO */
+	uint8_t addr[16];          /* SADDR/DADDR */
+	char name[UCF_NAME_MAX];   /* set or interface name */
+};
+
+enum ucf_stmt_kind {
+	UCF_STMT_COUNTER,     /* counter name "name" */
+	UCF_STMT_LOG,         /* limit rate N/unit log prefix "name" [log prefix "name" group G] */
+	UCF_STMT_ACCEPT,
+	UCF_STMT_DROP,
+	UCF_STMT_REJECT_TCP,  /* reject with tcp reset (with a tcp l4proto match) */
+	UCF_STMT_REJECT,      /* reject with icmpx admin-prohibited */
+	UCF_STMT_JUMP,        /* jump name */
+	UCF_STMT_GOTO,        /* goto name */
+};
+
+struct ucf_stmt {
+	enum ucf_stmt_kind kind;
+	char name[UCF_LOG_PREFIX_MAX]; /* counter, chain, or log prefix */
+	struct ucf_rate rate;          /* LOG */
+	uint16_t group;                /* LOG: also to this NFLOG group; 0: kernel log only */
+};
+
+struct ucf_rule {
+	size_t chain; /* index into ruleset.chains */
+	struct ucf_match match[UCF_RULE_MATCH_MAX];
+	size_t nmatch;
+	struct ucf_stmt stmt[UCF_RULE_STMT_MAX];
+	size_t nstmt;
+	const char *comment; /* static text or NULL */
+};
+
+/* A static route R via A dev appliance (concentrator mode). */
+struct ucf_route {
+	struct ucf_prefix dst;
+	struct ucf_prefix via;
+	char dev[UCF_IFNAME_MAX];
+};
+
+struct ucf_ruleset {
+	enum ucf_mode mode;
+	struct ucf_set *sets;
+	size_t nsets;
+	struct ucf_chain *chains;
+	size_t nchains;
+	struct ucf_rule *rules;
+	size_t nrules, rules_cap;
+	const char *counters[UCF_REASON_COUNT];
+	struct ucf_route *routes;
+	size_t nroutes;
+	char **warnings; /* things the policy could not express, for the operator */
+	size_t nwarnings;
+};
+
+/* Names of the sets every ruleset has (the agent fills the media sets). */
+#define UCF_SET_MEDIA4 "media4"
+#define UCF_SET_MEDIA6 "media6"
+
+/* Builds the model. Returns 0, -ENOMEM, or -EINVAL with err filled. */
+int ucf_policy_build(const struct ucf_config *cfg, const struct ucf_catalog *cat,
+		     struct ucf_ruleset **out, char *err, size_t errlen);
+void ucf_ruleset_free(struct ucf_ruleset *rs);
+
+const struct ucf_set *ucf_ruleset_set(const struct ucf_ruleset *rs, const char *name);
+
+/* A learned media endpoint: packets to (or from) addr:port are media. */
+struct ucf_media {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint16_t port;
+	uint64_t timeout_ms; /* 0: the set's timeout (uc.media.timeout) */
+};
+
+/* Adds learned media to the model (media4/media6), e.g. to carry the
+ * agent's elements across a re-apply. -EEXIST for a duplicate is not
+ * checked here: the kernel merges equal keys. */
+int ucf_ruleset_add_media(struct ucf_ruleset *rs, const struct ucf_media *m, size_t n,
+			  char *err, size_t errlen);
+/* Encodes one media element as the media set's element. */
+void ucf_media_elem(const struct ucf_media *m, struct ucf_elem *e);
+
+#endif

@@ -1,0 +1,34 @@
+# Enforcement: policy compiler, nft text and netlink renderers, enforcer,
+# routes; `ucfence plan|apply|flush`. Paths here are literal because this
+# fragment is read before the Makefile defines REL/SAN.
+AGENT_SRCS   += agent/policy.c agent/nft_text.c agent/nft_expr.c agent/nft_batch.c agent/enforcer.c \
+                agent/route.c agent/cmd_enforce.c
+UNIT_TESTS   += policy nft_text nft_batch enforcer
+INTEG_TESTS  += tests/integration/enforce_concentrator.sh tests/integration/enforce_appliance.sh \
+                tests/integration/enforce_apply.sh
+BENCHES      += bench/enforce.sh
+DEB_DEPS     += iperf3 perl
+
+# This fragment defines rules before the Makefile's `all`: keep `all` the default.
+.DEFAULT_GOAL := all
+
+# Test tools the integration scripts build on demand (`make -C ROOT TARGET`):
+# the lab's traffic tool, and a sanitizer build of ucfence whose policy adds
+# one rule the kernel must reject (UCF_FAULT_INJECT exists only here).
+build/lab/labnet: tests/lab/labnet.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -D_GNU_SOURCE -O2 -o $@ $<
+
+.PHONY: enforce-fault-binary
+enforce-fault-binary:
+	$(MAKE) --no-print-directory build/san/ucfence
+	@mkdir -p build/san/fault
+	$(ASAN_CC) $(SAN_CFLAGS) -DUCF_FAULT_INJECT -c -o build/san/fault/policy.o agent/policy.c
+	$(ASAN_CC) $(SAN_FLAGS) -o build/san/ucfence-fault build/san/agent/main.o \
+		$(filter-out build/san/agent/policy.o,$(SAN_OBJS)) build/san/fault/policy.o $(PKG_LIBS)
+
+# bench/enforce.sh's driver: the enforcer measured through ucfence's own objects.
+.PHONY: enforce-bench-tool
+enforce-bench-tool: ucfence
+	@mkdir -p build/bench
+	$(CC) $(ALL_CFLAGS) -o build/bench/bench_enforce bench/bench_enforce.c $(REL_OBJS) $(PKG_LIBS)

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Appliance mode end to end (phones behind the MX, masqueraded to A): the
+# traffic matrix before and after `ucfence apply`, with the counter each
+# refusal moves; the live table equals plan's output; enforcement.action
+# reject and monitor.
+set -u
+. "$(dirname "$0")/../lab/lab.sh"
+UCFENCE=${UCFENCE:-$LAB_REPO/ucfence}
+
+lab_init || { echo "FAIL: appliance: lab tools"; exit 1; }
+lab_up appliance || { echo "FAIL: appliance: lab setup"; exit 1; }
+ucf() { local cfg=$1; shift; lab_exec gw "$UCFENCE" "$@" -c "$cfg" --rules "$LAB_REPO/rules"; }
+
+# name | expectation with ucfence | counter | from | proto | to | port [| source]
+CASES=(
+	"phone behind MX->S SIP udp|pass|-|phone|udp|198.51.100.10|5060"
+	"phone behind MX->S SIP-TLS|pass|-|phone|tcp|198.51.100.10|5061"
+	"phone behind MX->S media in static range|pass|-|phone|udp|198.51.100.10|20000"
+	"phone behind MX->internet web|block|non-target-appliance|phone|tcp|198.51.100.80|80"
+	"appliance->Meraki cloud tunnel|pass|-|mx|udp|198.51.100.73|7351"
+	"appliance->dashboard HTTPS|pass|-|mx|tcp|198.51.100.73|443"
+	"appliance->AutoVPN registry|pass|-|mx|udp|198.51.100.73|9350"
+	"S->appliance SIP (server-initiated)|pass|-|inet|udp|10.40.0.2|5060|198.51.100.10"
+	"VPN peer->appliance AutoVPN|pass|-|inet|udp|10.40.0.2|9350"
+	"internet host (not S)->appliance SIP|block|non-target-appliance|inet|udp|10.40.0.2|5060"
+	"data->appliance web|block|non-target-appliance|data|tcp|10.40.0.2|80"
+	"appliance->data web|block|non-target-appliance|mx|tcp|10.30.0.10|80"
+	"stray host behind appliance (source not A)->S SIP|block|non-target-appliance|stray|udp|198.51.100.10|5060"
+	"local UC device->S SIP|pass|-|lan|udp|198.51.100.10|5060"
+	"data->local UC device web|block|non-target-uc|data|tcp|10.21.0.10|80"
+	"local UC device->gateway SSH|block|non-target-to-gateway|lan|tcp|10.21.0.1|22"
+	"local UC device->gateway DNS|pass|-|lan|udp|10.21.0.1|53"
+	"IPv6 appliance (source not A)->internet web|block|non-target-appliance|mx|tcp|2001:db8:80::80|80"
+	"IPv6 stray host->S SIP|block|non-target-appliance|stray|udp|2001:db8:80::10|5060"
+	"IPv6 local UC device->S SIP|pass|-|lan|udp|2001:db8:80::10|5060"
+	"IPv6 data->local UC device web|block|non-target-uc|data|tcp|fd00:21::10|80"
+)
+
+lab_matrix baseline "${CASES[@]}"
+
+DROP=$(lab_config appliance drop)
+plan=$(ucf "$DROP" plan)
+check "plan exits 0" test $? -eq 0
+check "appliance mode plans no route" grep -q "^# routes (protocol 117, table main): 0" <<<"$plan"
+out=$(ucf "$DROP" apply 2>&1)
+rc=$?
+check "apply succeeds ($(oneline "$out"))" test $rc -eq 0
+check "apply installs no route" test -z "$(lab_exec gw ip route show proto 117)"
+lab_matrix enforced "${CASES[@]}"
+lab_same_as_plan "$plan"
+
+# enforcement.action: reject answers refusals, monitor only counts and logs.
+out=$(ucf "$(lab_config appliance reject)" apply 2>&1)
+rc=$?
+check "apply with action reject ($(oneline "$out"))" test $rc -eq 0
+lab_case "reject: phone behind MX->internet web gets a TCP reset" refused non-target-appliance \
+	phone tcp 198.51.100.80 80
+lab_case "reject: data->local UC device UDP gets ICMP administratively prohibited" icmp \
+	non-target-uc data udp 10.21.0.10 9999
+lab_case "reject: IPv6 data->local UC device UDP gets ICMPv6 administratively prohibited" icmp \
+	non-target-uc data udp fd00:21::10 9999
+lab_case "reject: target traffic still passes" pass - phone udp 198.51.100.10 5060
+
+out=$(ucf "$(lab_config appliance monitor)" apply 2>&1)
+rc=$?
+check "apply with action monitor ($(oneline "$out"))" test $rc -eq 0
+lab_case "monitor: phone behind MX->internet web passes and is counted" pass non-target-appliance \
+	phone tcp 198.51.100.80 80
+lab_case "monitor: data->local UC device web passes and is counted" pass non-target-uc \
+	data tcp 10.21.0.10 80
+lab_case "monitor: target traffic passes uncounted" pass - phone udp 198.51.100.10 5060
+
+out=$(ucf "$DROP" flush 2>&1)
+rc=$?
+check "flush ($(oneline "$out"))" test $rc -eq 0
+check "flush keeps the site's table" grep -q "chain site_forward" <<<"$(lab_exec gw nft list table inet site)"
+check "flush keeps the MX's own NAT table" grep -q masquerade <<<"$(lab_exec mx nft list ruleset)"

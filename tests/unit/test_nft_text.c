@@ -1,0 +1,222 @@
+/* Unit tests for the nft text renderer: elements, rules, and the table as a
+ * whole (layout of `nft list table`, so plan and listing compare). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+
+#include "enforce_fixture.h"
+#include "nft_text.h"
+#include "policy.h"
+
+static char err[1024];
+
+static const char *fmt(enum ucf_set_key key, struct ucf_elem e)
+{
+	static char out[256];
+	struct ucf_set s = { .key = key };
+	ucf_nft_elem_format(&s, &e, out, sizeof(out));
+	return out;
+}
+
+static struct ucf_elem range(int family, const char *first, const char *last)
+{
+	struct ucf_elem e;
+	memset(&e, 0, sizeof(e));
+	inet_pton(family, first, e.key);
+	inet_pton(family, last, e.key_end);
+	return e;
+}
+
+static void test_address_elements(void **state)
+{
+	(void)state;
+	assert_string_equal(fmt(UCF_KEY_IPV4, range(AF_INET, "10.20.0.0", "10.20.0.255")),
+			    "10.20.0.0/24");
+	assert_string_equal(fmt(UCF_KEY_IPV4, range(AF_INET, "10.21.0.1", "10.21.0.5")),
+			    "10.21.0.1-10.21.0.5");
+	assert_string_equal(fmt(UCF_KEY_IPV4, range(AF_INET, "192.0.2.7", "192.0.2.7")), "192.0.2.7");
+	assert_string_equal(fmt(UCF_KEY_IPV4, range(AF_INET, "0.0.0.0", "255.255.255.255")),
+			    "0.0.0.0/0");
+	/* Aligned start, but not a power of two long. */
+	assert_string_equal(fmt(UCF_KEY_IPV4, range(AF_INET, "10.0.0.0", "10.0.2.255")),
+			    "10.0.0.0-10.0.2.255");
+	assert_string_equal(fmt(UCF_KEY_IPV6, range(AF_INET6, "fd00:20::", "fd00:20::ffff:ffff:ffff:ffff")),
+			    "fd00:20::/64");
+	assert_string_equal(fmt(UCF_KEY_IPV6, range(AF_INET6, "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")),
+			    "::/0");
+	assert_string_equal(fmt(UCF_KEY_IPV6, range(AF_INET6, "2001:db8::1", "2001:db8::1")),
+			    "2001:db8::1");
+	assert_string_equal(fmt(UCF_KEY_IPV6, range(AF_INET6, "2001:db8::1", "2001:db8::3")),
+			    "2001:db8::1-2001:db8::3");
+}
+
+static void test_other_elements(void **state)
+{
+	(void)state;
+	struct ucf_elem e = { .proto = IPPROTO_UDP, .port = 5060, .port_end = 5060 };
+	assert_string_equal(fmt(UCF_KEY_PROTO_PORT, e), "udp . 5060");
+	e = (struct ucf_elem){ .proto = IPPROTO_TCP, .port = 16384, .port_end = 32767 };
+	assert_string_equal(fmt(UCF_KEY_PROTO_PORT, e), "tcp . 16384-32767");
+	e = (struct ucf_elem){ .proto = IPPROTO_SCTP, .port = 1, .port_end = 1 };
+	assert_string_equal(fmt(UCF_KEY_PROTO_PORT, e), "132 . 1");
+
+	e = (struct ucf_elem){ .port = 20000 };
+	inet_pton(AF_INET, "10.50.0.10", e.key);
+	assert_string_equal(fmt(UCF_KEY_IPV4_PORT, e), "10.50.0.10 . 20000");
+	e.timeout_ms = 30000;
+	assert_string_equal(fmt(UCF_KEY_IPV4_PORT, e), "10.50.0.10 . 20000 timeout 30s");
+	e.timeout_ms = 1500;
+	assert_string_equal(fmt(UCF_KEY_IPV4_PORT, e), "10.50.0.10 . 20000 timeout 1500ms");
+	e = (struct ucf_elem){ .port = 5004 };
+	inet_pton(AF_INET6, "fd00:50::10", e.key);
+	assert_string_equal(fmt(UCF_KEY_IPV6_PORT, e), "fd00:50::10 . 5004");
+
+	e = (struct ucf_elem){ .proto = 135 };
+	assert_string_equal(fmt(UCF_KEY_ICMPV6_TYPE, e), "nd-neighbor-solicit");
+	e = (struct ucf_elem){ .proto = 200 };
+	assert_string_equal(fmt(UCF_KEY_ICMPV6_TYPE, e), "200");
+
+	e = (struct ucf_elem){ 0 };
+	memcpy(e.key, "abcdefghijklmno", 15); /* IFNAMSIZ - 1 */
+	assert_string_equal(fmt(UCF_KEY_IFNAME, e), "\"abcdefghijklmno\"");
+
+	char tiny[8];
+	e = (struct ucf_elem){ .proto = IPPROTO_UDP, .port = 16384, .port_end = 32767 };
+	struct ucf_set s = { .key = UCF_KEY_PROTO_PORT };
+	ucf_nft_elem_format(&s, &e, tiny, sizeof(tiny));
+	assert_string_equal(tiny, "udp . 1"); /* cut, terminated */
+}
+
+static void test_rule_format(void **state)
+{
+	(void)state;
+	char out[512];
+	struct ucf_rule r = { .nmatch = 3, .nstmt = 1, .comment = "why" };
+	r.match[0] = (struct ucf_match){ .kind = UCF_MATCH_OIF, .name = "wan0" };
+	r.match[1] = (struct ucf_match){ .kind = UCF_MATCH_SADDR, .family = AF_INET6 };
+	inet_pton(AF_INET6, "2001:db8::2", r.match[1].addr);
+	r.match[2] = (struct ucf_match){ .kind = UCF_MATCH_SVC_SET, .name = "appliance_svc" };
+	r.stmt[0] = (struct ucf_stmt){ .kind = UCF_STMT_ACCEPT };
+	ucf_nft_rule_format(&r, out, sizeof(out));
+	assert_string_equal(out, "oifname \"wan0\" ip6 saddr 2001:db8::2 meta l4proto . th dport "
+				 "@appliance_svc accept comment \"why\"");
+
+	r = (struct ucf_rule){ .nmatch = 2, .nstmt = 1 };
+	r.match[0] = (struct ucf_match){ .kind = UCF_MATCH_MEDIA_SRC_SET, .family = AF_INET,
+					 .name = "media4" };
+	r.match[1] = (struct ucf_match){ .kind = UCF_MATCH_ICMPV6_SET, .name = "nd" };
+	r.stmt[0] = (struct ucf_stmt){ .kind = UCF_STMT_GOTO, .name = "x" };
+	ucf_nft_rule_format(&r, out, sizeof(out));
+	assert_string_equal(out, "ip saddr . udp sport @media4 icmpv6 type @nd goto x");
+
+	r = (struct ucf_rule){ .nmatch = 1, .nstmt = 2 };
+	r.match[0] = (struct ucf_match){ .kind = UCF_MATCH_L4PROTO, .proto = IPPROTO_TCP };
+	r.stmt[0] = (struct ucf_stmt){ .kind = UCF_STMT_LOG, .name = "p ",
+				       .rate = { 7, UCF_PER_HOUR } };
+	r.stmt[1] = (struct ucf_stmt){ .kind = UCF_STMT_REJECT_TCP };
+	ucf_nft_rule_format(&r, out, sizeof(out));
+	assert_string_equal(out, "meta l4proto tcp limit rate 7/hour burst 5 packets log prefix \"p \" "
+				 "reject with tcp reset");
+}
+
+/* Renders the fixture's table into a string. */
+static char *render(struct fixture *f, struct ucf_ruleset **rsp)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct ucf_ruleset *rs = NULL;
+	assert_int_equal(ucf_policy_build(&f->cfg, &f->cat, &rs, err, sizeof(err)), 0);
+	FILE *out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(ucf_nft_text(rs, out), 0);
+	fclose(out);
+	if (rsp)
+		*rsp = rs;
+	else
+		ucf_ruleset_free(rs);
+	return text;
+}
+
+static void test_table_layout(void **state)
+{
+	(void)state;
+	struct fixture f;
+	struct ucf_ruleset *rs;
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	char *text = render(&f, &rs);
+	/* Counters, then sets, then chains, as `nft list table` orders them. */
+	const char *counter = strstr(text, "\tcounter non-target-uc {\n\t}\n");
+	const char *set = strstr(text, "\tset uc_ifs {\n\t\ttype ifname\n\t\telements = { \"eth1\" }\n\t}\n");
+	const char *chain = strstr(text, "\tchain forward {\n\t\ttype filter hook forward priority "
+					 "filter - 10; policy accept;\n");
+	assert_true(strncmp(text, "table inet ucfence {\n", 21) == 0);
+	assert_non_null(counter);
+	assert_non_null(set);
+	assert_non_null(chain);
+	assert_true(counter < set && set < chain);
+	assert_non_null(strstr(text, "\tset endpoints4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
+				     "\t\telements = { 10.20.0.0/24 }\n\t}\n"));
+	assert_non_null(strstr(text, "\tset servers6 {\n\t\ttype ipv6_addr\n\t\tflags interval\n\t}\n"
+				     "\n\tset remote4"));
+	assert_non_null(strstr(text, "\tset media4 {\n\t\ttype ipv4_addr . inet_service\n"
+				     "\t\tflags timeout\n\t\ttimeout 120s\n\t}\n"));
+	assert_non_null(strstr(text, "\t\telements = { tcp . 5060-5061,\n\t\t\t     udp . 5060,\n"
+				     "\t\t\t     udp . 16384-32767 }\n"));
+	assert_non_null(strstr(text, "\tchain input {\n\t\ttype filter hook input priority filter - 10; "
+				     "policy accept;\n\t\tiifname @uc_ifs goto uc_input\n\t}\n"));
+	assert_non_null(strstr(text, "\tchain uc_service {\n\t\tmeta l4proto . th dport @uc_svc accept\n"));
+	assert_string_equal(text + strlen(text) - 5, "\t}\n}\n");
+	/* Every rule of the model is in the text, once. */
+	for (size_t i = 0; i < rs->nrules; i++) {
+		char line[1024], needle[1100];
+		ucf_nft_rule_format(&rs->rules[i], line, sizeof(line));
+		snprintf(needle, sizeof(needle), "\t\t%s\n", line);
+		assert_non_null(strstr(text, needle));
+	}
+	ucf_ruleset_free(rs);
+	free(text);
+
+	/* Learned media carried in the model are in the text too. */
+	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), 0);
+	struct ucf_media m = { .family = AF_INET, .port = 20000, .timeout_ms = 60000 };
+	inet_pton(AF_INET, "10.50.0.10", m.addr);
+	assert_int_equal(ucf_ruleset_add_media(rs, &m, 1, err, sizeof(err)), 0);
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_int_equal(ucf_nft_text(rs, out), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "\t\ttimeout 120s\n\t\telements = { 10.50.0.10 . 20000 timeout 60s }\n"));
+	free(text);
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+static void test_write_error(void **state)
+{
+	(void)state;
+	struct fixture f;
+	struct ucf_ruleset *rs = NULL;
+	fx_init(&f, UCF_MODE_APPLIANCE);
+	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), 0);
+	FILE *full = fopen("/dev/full", "w");
+	assert_non_null(full);
+	setvbuf(full, NULL, _IONBF, 0);
+	assert_int_equal(ucf_nft_text(rs, full), -EIO);
+	fclose(full);
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_address_elements), cmocka_unit_test(test_other_elements),
+		cmocka_unit_test(test_rule_format),      cmocka_unit_test(test_table_layout),
+		cmocka_unit_test(test_write_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,507 @@
+/* Unit tests for the policy compiler: set contents, both modes, actions,
+ * routes, merging edge cases, structural integrity, and a rule count that
+ * does not grow with prefixes, services or media. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+
+#include "enforce_fixture.h"
+#include "nft_text.h"
+#include "policy.h"
+
+static char err[1024];
+
+static struct ucf_ruleset *build(struct fixture *f)
+{
+	struct ucf_ruleset *rs = NULL;
+	int rc = ucf_policy_build(&f->cfg, &f->cat, &rs, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("ucf_policy_build: %d %s", rc, err);
+	return rs;
+}
+
+/* The elements of a set as nft writes them, comma-separated. */
+static const char *elems(const struct ucf_ruleset *rs, const char *set)
+{
+	static char out[4096];
+	char one[256];
+	const struct ucf_set *s = ucf_ruleset_set(rs, set);
+	out[0] = '\0';
+	if (!s)
+		return "(no such set)";
+	for (size_t i = 0; i < s->count; i++) {
+		ucf_nft_elem_format(s, &s->elems[i], one, sizeof(one));
+		if (i)
+			strcat(out, ", ");
+		strcat(out, one);
+	}
+	return out;
+}
+
+static size_t chain_index(const struct ucf_ruleset *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->nchains; i++)
+		if (strcmp(rs->chains[i].name, name) == 0)
+			return i;
+	fail_msg("no chain %s", name);
+	return 0;
+}
+
+/* The rules of a chain as nft text, one per line. */
+static const char *chain_text(const struct ucf_ruleset *rs, const char *name)
+{
+	static char out[8192];
+	char line[1024];
+	size_t c = chain_index(rs, name);
+	out[0] = '\0';
+	for (size_t i = 0; i < rs->nrules; i++) {
+		if (rs->rules[i].chain != c)
+			continue;
+		ucf_nft_rule_format(&rs->rules[i], line, sizeof(line));
+		strcat(out, line);
+		strcat(out, "\n");
+	}
+	return out;
+}
+
+static void test_concentrator_sets(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *rs = build(&f);
+	assert_string_equal(elems(rs, "uc_ifs"), "\"eth1\"");
+	assert_string_equal(elems(rs, "endpoints4"), "10.20.0.0/24");
+	assert_string_equal(elems(rs, "endpoints6"), "fd00:20::/64");
+	assert_string_equal(elems(rs, "servers4"), "10.50.0.0/24");
+	/* S inside R: the union merges to R. */
+	assert_string_equal(elems(rs, "remote4"), "10.50.0.0/16");
+	assert_string_equal(elems(rs, "remote6"), "fd00:50::/48");
+	assert_string_equal(elems(rs, "peers4"), "10.20.0.0/24, 10.50.0.0/16");
+	assert_string_equal(elems(rs, "peers6"), "fd00:20::/64, fd00:50::/48");
+	/* tcp 5060 (sip) and 5061 (sip-tls) are adjacent: one range. */
+	assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060, udp . 16384-32767");
+	assert_string_equal(elems(rs, "gateway_svc"), "tcp . 53, udp . 53, udp . 67-68");
+	assert_string_equal(elems(rs, "appliance_svc"), "tcp . 53, tcp . 443, udp . 53, udp . 7351");
+	assert_string_equal(elems(rs, "nd_types"),
+			    "nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, "
+			    "mld-listener-report, mld2-listener-report");
+	const struct ucf_set *m4 = ucf_ruleset_set(rs, UCF_SET_MEDIA4);
+	assert_non_null(m4);
+	assert_int_equal(m4->key, UCF_KEY_IPV4_PORT);
+	assert_int_equal(m4->timeout_ms, 120000);
+	assert_int_equal(m4->count, 0);
+	assert_int_equal(ucf_ruleset_set(rs, UCF_SET_MEDIA6)->key, UCF_KEY_IPV6_PORT);
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+static void test_concentrator_rules(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *rs = build(&f);
+	assert_string_equal(
+		chain_text(rs, "forward"),
+		"ct state established,related accept comment \"replies and related ICMP errors of allowed flows\"\n"
+		"oifname \"eth0\" ip saddr @endpoints4 ip daddr @remote4 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
+		"oifname \"eth0\" ip6 saddr @endpoints6 ip6 daddr @remote6 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
+		"iifname \"eth0\" ip saddr @remote4 ip daddr @endpoints4 goto uc_bypass_vpn comment \"S+R to E must use the VPN\"\n"
+		"iifname \"eth0\" ip6 saddr @remote6 ip6 daddr @endpoints6 goto uc_bypass_vpn comment \"S+R to E must use the VPN\"\n"
+		"iifname \"eth3\" goto from_appliance\n"
+		"oifname \"eth3\" goto to_appliance\n"
+		"iifname @uc_ifs goto uc_forward\n"
+		"oifname @uc_ifs goto uc_forward\n");
+	assert_string_equal(chain_text(rs, "from_appliance"),
+			    "ip saddr @remote4 ip daddr @endpoints4 jump uc_service\n"
+			    "ip6 saddr @remote6 ip6 daddr @endpoints6 jump uc_service\n"
+			    "oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
+			    "comment \"the appliance's own cloud and VPN traffic\"\n"
+			    "goto non_target_appliance\n");
+	assert_string_equal(chain_text(rs, "to_appliance"),
+			    "ip saddr @endpoints4 ip daddr @remote4 jump uc_service\n"
+			    "ip6 saddr @endpoints6 ip6 daddr @remote6 jump uc_service\n"
+			    "goto non_target_appliance\n");
+	assert_string_equal(chain_text(rs, "uc_forward"),
+			    "ip saddr @endpoints4 ip daddr @peers4 jump uc_service\n"
+			    "ip6 saddr @endpoints6 ip6 daddr @peers6 jump uc_service\n"
+			    "ip saddr @peers4 ip daddr @endpoints4 jump uc_service\n"
+			    "ip6 saddr @peers6 ip6 daddr @endpoints6 jump uc_service\n"
+			    "goto non_target_uc\n");
+	assert_string_equal(chain_text(rs, "uc_service"),
+			    "meta l4proto . th dport @uc_svc accept\n"
+			    "ip daddr . udp dport @media4 accept comment \"learned media\"\n"
+			    "ip saddr . udp sport @media4 accept comment \"learned media\"\n"
+			    "ip6 daddr . udp dport @media6 accept comment \"learned media\"\n"
+			    "ip6 saddr . udp sport @media6 accept comment \"learned media\"\n");
+	assert_string_equal(chain_text(rs, "input"), "iifname @uc_ifs goto uc_input\n");
+	assert_string_equal(chain_text(rs, "uc_input"),
+			    "ct state established,related accept\n"
+			    "meta l4proto . th dport @gateway_svc accept comment \"infrastructure phones need from the gateway\"\n"
+			    "icmpv6 type @nd_types accept comment \"IPv6 neighbour discovery and MLD\"\n"
+			    "goto non_target_to_gateway\n");
+	assert_string_equal(chain_text(rs, "non_target_uc"),
+			    "counter name \"non-target-uc\"\n"
+			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-target-uc \" "
+			    "log prefix \"ucfence: non-target-uc \" group 30051\n"
+			    "drop\n");
+	assert_int_equal(rs->chains[chain_index(rs, "forward")].hook, UCF_HOOK_FORWARD);
+	assert_int_equal(rs->chains[chain_index(rs, "input")].hook, UCF_HOOK_INPUT);
+	assert_int_equal(rs->chains[chain_index(rs, "uc_service")].hook, UCF_HOOK_NONE);
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+static void test_concentrator_routes(void **state)
+{
+	(void)state;
+	struct fixture f;
+	char line[256];
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *rs = build(&f);
+	/* IPv6 R cannot be routed via an IPv4 A: a warning, not a route. */
+	assert_int_equal(rs->nroutes, 1);
+	assert_int_equal(rs->routes[0].dst.family, AF_INET);
+	assert_int_equal(rs->routes[0].dst.len, 16);
+	assert_string_equal(rs->routes[0].dev, "eth3");
+	assert_int_equal(rs->nwarnings, 1);
+	assert_non_null(strstr(rs->warnings[0], "fd00:50::/48"));
+	ucf_ruleset_free(rs);
+
+	/* An IPv6 appliance routes the IPv6 subnets and warns about IPv4. */
+	f.cfg.appliance.address = fx_prefix("fd00:40::2");
+	rs = build(&f);
+	assert_int_equal(rs->nroutes, 1);
+	assert_int_equal(rs->routes[0].dst.family, AF_INET6);
+	assert_int_equal(rs->nwarnings, 1);
+	assert_non_null(strstr(rs->warnings[0], "10.50.0.0/16"));
+	(void)line;
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+static void test_appliance_mode(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_APPLIANCE);
+	struct ucf_ruleset *rs = build(&f);
+	assert_int_equal(rs->nroutes, 0);
+	assert_int_equal(rs->nwarnings, 0);
+	/* No bypass rule: in appliance mode S is reached by wan, from A. */
+	assert_null(strstr(chain_text(rs, "forward"), "uc_bypass_vpn"));
+	assert_string_equal(
+		chain_text(rs, "from_appliance"),
+		"oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
+		"comment \"the appliance's own cloud and VPN traffic\"\n"
+		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4 jump uc_service comment \"UC from the appliance to S\"\n"
+		"goto non_target_appliance\n");
+	assert_string_equal(
+		chain_text(rs, "to_appliance"),
+		"iifname \"eth0\" ip daddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
+		"comment \"cloud and VPN peers reaching the appliance\"\n"
+		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2 jump uc_service comment \"UC from S to the appliance\"\n"
+		"goto non_target_appliance\n");
+	ucf_ruleset_free(rs);
+
+	f.cfg.appliance.address = fx_prefix("2001:db8::2");
+	rs = build(&f);
+	assert_non_null(strstr(chain_text(rs, "from_appliance"),
+			       "oifname \"eth0\" ip6 saddr 2001:db8::2 ip6 daddr @servers6 jump uc_service"));
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+static void test_actions(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	f.cfg.enforcement.action = UCF_ACTION_REJECT;
+	f.cfg.enforcement.log_rate = (struct ucf_rate){ 3, UCF_PER_MINUTE };
+	struct ucf_ruleset *rs = build(&f);
+	assert_string_equal(chain_text(rs, "non_target_appliance"),
+			    "counter name \"non-target-appliance\"\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-target-appliance \" "
+			    "log prefix \"ucfence: non-target-appliance \" group 30051\n"
+			    "meta l4proto tcp reject with tcp reset\n"
+			    "reject with icmpx admin-prohibited\n");
+	ucf_ruleset_free(rs);
+	f.cfg.enforcement.action = UCF_ACTION_MONITOR;
+	rs = build(&f);
+	assert_string_equal(chain_text(rs, "uc_bypass_vpn"),
+			    "counter name \"uc-bypass-vpn\"\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: uc-bypass-vpn \" "
+			    "log prefix \"ucfence: uc-bypass-vpn \" group 30051\n"
+			    "accept\n");
+	assert_string_equal(chain_text(rs, "non_target_to_gateway"),
+			    "counter name \"non-target-to-gateway\"\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-target-to-gateway \" "
+			    "log prefix \"ucfence: non-target-to-gateway \" group 30051\n"
+			    "accept\n");
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+static void test_reason_names(void **state)
+{
+	(void)state;
+	assert_string_equal(ucf_reason_name(UCF_REASON_NON_TARGET_UC), "non-target-uc");
+	assert_string_equal(ucf_reason_name(UCF_REASON_NON_TARGET_APPLIANCE), "non-target-appliance");
+	assert_string_equal(ucf_reason_name(UCF_REASON_UC_BYPASS_VPN), "uc-bypass-vpn");
+	assert_string_equal(ucf_reason_name(UCF_REASON_NON_TARGET_TO_GATEWAY),
+			    "non-target-to-gateway");
+	assert_string_equal(ucf_reason_name(UCF_REASON_COUNT), "?");
+}
+
+/* Every jump/goto lands on a chain, every set and counter named exists,
+ * every regular chain is reachable, rules fit their limits. */
+static void check_integrity(const struct ucf_ruleset *rs)
+{
+	bool reached[64] = { false };
+	assert_true(rs->nchains < 64);
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct ucf_rule *r = &rs->rules[i];
+		assert_true(r->chain < rs->nchains);
+		for (size_t m = 0; m < r->nmatch; m++) {
+			const struct ucf_match *mt = &r->match[m];
+			if (mt->kind == UCF_MATCH_CT_ESTABLISHED || mt->kind == UCF_MATCH_IIF ||
+			    mt->kind == UCF_MATCH_OIF || mt->kind == UCF_MATCH_L4PROTO ||
+			    mt->kind == UCF_MATCH_SADDR || mt->kind == UCF_MATCH_DADDR)
+				continue;
+			if (!ucf_ruleset_set(rs, mt->name))
+				fail_msg("rule %zu names missing set %s", i, mt->name);
+		}
+		for (size_t s = 0; s < r->nstmt; s++) {
+			const struct ucf_stmt *st = &r->stmt[s];
+			if (st->kind == UCF_STMT_JUMP || st->kind == UCF_STMT_GOTO)
+				reached[chain_index(rs, st->name)] = true;
+			if (st->kind == UCF_STMT_COUNTER) {
+				bool found = false;
+				for (size_t c = 0; c < UCF_REASON_COUNT; c++)
+					found |= strcmp(rs->counters[c], st->name) == 0;
+				assert_true(found);
+			}
+		}
+	}
+	/* Appliance mode keeps the uc-bypass-vpn chain and counter, unused, so
+	 * the table has the same objects in both modes. */
+	for (size_t c = 0; c < rs->nchains; c++)
+		if (rs->chains[c].hook == UCF_HOOK_NONE && !reached[c] &&
+		    !(rs->mode == UCF_MODE_APPLIANCE && strcmp(rs->chains[c].name, "uc_bypass_vpn") == 0))
+			fail_msg("chain %s is never reached", rs->chains[c].name);
+}
+
+static void test_integrity_both_modes(void **state)
+{
+	(void)state;
+	struct fixture f;
+	for (int mode = 0; mode < 2; mode++) {
+		for (int action = 0; action < 3; action++) {
+			fx_init(&f, (enum ucf_mode)mode);
+			f.cfg.enforcement.action = (enum ucf_action)action;
+			struct ucf_ruleset *rs = build(&f);
+			check_integrity(rs);
+			ucf_ruleset_free(rs);
+			fx_free(&f);
+		}
+	}
+}
+
+static void test_rule_count_independent_of_sizes(void **state)
+{
+	(void)state;
+	for (int mode = 0; mode < 2; mode++) {
+		struct fixture f;
+		fx_init(&f, (enum ucf_mode)mode);
+		struct ucf_ruleset *small = build(&f);
+
+		/* 10,000 endpoint prefixes, 1,000 servers, 2,000 remote subnets,
+		 * 50,000 learned media elements; none adjacent, so none merge. */
+		size_t nE = 10000, nS = 1000, nR = 2000;
+		char **txt = calloc(nE, sizeof(*txt));
+		for (size_t i = 0; i < nE; i++) {
+			txt[i] = malloc(32);
+			snprintf(txt[i], 32, "10.%zu.%zu.0/25", 100 + i / 256, i % 256);
+		}
+		fx_list(&f.cfg.uc.endpoints, &f.E, (const char *const *)txt, nE);
+		for (size_t i = 0; i < nS; i++)
+			snprintf(txt[i], 32, "172.16.%zu.%zu", i / 100, 1 + 2 * (i % 100));
+		fx_list(&f.cfg.uc.servers, &f.S, (const char *const *)txt, nS);
+		for (size_t i = 0; i < nR; i++)
+			snprintf(txt[i], 32, "fd%02zx:%zx::/64", i / 256, i % 256);
+		fx_list(&f.cfg.appliance.remote_subnets, &f.R, (const char *const *)txt, nR);
+		for (size_t i = 0; i < nE; i++)
+			free(txt[i]);
+		free(txt);
+		f.cfg.appliance.address = fx_prefix("fd99::2");
+		f.cfg.uc.services.count = 2; /* and no media service */
+		f.cfg.uc.media.static_enabled = false;
+		struct ucf_ruleset *big = build(&f);
+		struct ucf_media *m = calloc(50000, sizeof(*m));
+		for (size_t i = 0; i < 50000; i++) {
+			m[i].family = i % 2 ? AF_INET6 : AF_INET;
+			m[i].addr[0] = (uint8_t)(i >> 8);
+			m[i].addr[1] = (uint8_t)i;
+			m[i].port = (uint16_t)(16384 + i % 1000);
+		}
+		assert_int_equal(ucf_ruleset_add_media(big, m, 50000, err, sizeof(err)), 0);
+		free(m);
+
+		assert_int_equal(big->nrules, small->nrules);
+		assert_int_equal(big->nchains, small->nchains);
+		assert_int_equal(big->nsets, small->nsets);
+		assert_int_equal(ucf_ruleset_set(big, "endpoints4")->count, nE);
+		assert_int_equal(ucf_ruleset_set(big, "servers4")->count, nS);
+		assert_int_equal(ucf_ruleset_set(big, UCF_SET_MEDIA4)->count, 25000);
+		assert_int_equal(ucf_ruleset_set(big, UCF_SET_MEDIA6)->count, 25000);
+		check_integrity(big);
+		ucf_ruleset_free(small);
+		ucf_ruleset_free(big);
+		fx_free(&f);
+	}
+}
+
+static void test_prefix_merging(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	/* Overlapping, nested, adjacent, duplicate, unsorted, and host prefixes. */
+	fx_list(&f.cfg.uc.endpoints, &f.E,
+		(const char *const[]){ "10.1.0.0/16", "10.0.0.0/8", "192.168.1.0/25", "192.168.1.128/25",
+				       "192.168.1.7", "172.16.0.5", "172.16.0.5", "172.16.0.6",
+				       "2001:db8::/33", "2001:db8:8000::/33", "::1" },
+		11);
+	struct ucf_ruleset *rs = build(&f);
+	assert_string_equal(elems(rs, "endpoints4"),
+			    "10.0.0.0/8, 172.16.0.5-172.16.0.6, 192.168.1.0/24");
+	assert_string_equal(elems(rs, "endpoints6"), "::1, 2001:db8::/32");
+	ucf_ruleset_free(rs);
+
+	/* The whole address space, and ranges touching either end. */
+	fx_list(&f.cfg.uc.endpoints, &f.E,
+		(const char *const[]){ "0.0.0.0/0", "10.0.0.0/8", "::/0" }, 3);
+	rs = build(&f);
+	assert_string_equal(elems(rs, "endpoints4"), "0.0.0.0/0");
+	assert_string_equal(elems(rs, "endpoints6"), "::/0");
+	assert_string_equal(elems(rs, "peers4"), "0.0.0.0/0");
+	ucf_ruleset_free(rs);
+	fx_list(&f.cfg.uc.endpoints, &f.E,
+		(const char *const[]){ "255.255.255.255", "0.0.0.0/32", "255.255.255.254" }, 3);
+	rs = build(&f);
+	assert_string_equal(elems(rs, "endpoints4"), "0.0.0.0, 255.255.255.254/31");
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+static void test_port_merging(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	/* A site service overlapping sip and the media range's edges. */
+	struct ucf_service *s = &f.services[f.cat.count++];
+	memset(s, 0, sizeof(*s));
+	s->name = (char *)"wide";
+	s->roles = UCF_ROLE_UC;
+	s->ports = &f.ports[10];
+	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_UDP, { 5000, 5100 } };
+	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_UDP, { 32768, 40000 } };
+	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_TCP, { 1, 65535 } };
+	f.service_names[3] = (char *)"wide";
+	f.cfg.uc.services.count = 4;
+	struct ucf_ruleset *rs = build(&f);
+	assert_string_equal(elems(rs, "uc_svc"),
+			    "tcp . 1-65535, udp . 5000-5100, udp . 16384-40000");
+	ucf_ruleset_free(rs);
+
+	/* static_range: none leaves media to the learned sets. */
+	f.cfg.uc.services.count = 3;
+	f.cfg.uc.media.static_enabled = false;
+	rs = build(&f);
+	assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060");
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+static void test_unknown_service(void **state)
+{
+	(void)state;
+	struct fixture f;
+	struct ucf_ruleset *rs = NULL;
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	f.service_names[1] = (char *)"nonesuch";
+	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), -EINVAL);
+	assert_null(rs);
+	assert_string_equal(err, "uc.services: 'nonesuch' is not in the catalog");
+	fx_free(&f);
+}
+
+static void test_add_media(void **state)
+{
+	(void)state;
+	struct fixture f;
+	char one[128];
+	fx_init(&f, UCF_MODE_APPLIANCE);
+	struct ucf_ruleset *rs = build(&f);
+	struct ucf_media m[2] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
+				  { .family = AF_INET6, .port = 20002 } };
+	inet_pton(AF_INET, "10.50.0.10", m[0].addr);
+	inet_pton(AF_INET6, "fd00:50::10", m[1].addr);
+	assert_int_equal(ucf_ruleset_add_media(rs, m, 2, err, sizeof(err)), 0);
+	const struct ucf_set *m4 = ucf_ruleset_set(rs, UCF_SET_MEDIA4);
+	const struct ucf_set *m6 = ucf_ruleset_set(rs, UCF_SET_MEDIA6);
+	assert_int_equal(m4->count, 1);
+	assert_int_equal(m6->count, 1);
+	ucf_nft_elem_format(m4, &m4->elems[0], one, sizeof(one));
+	assert_string_equal(one, "10.50.0.10 . 20000 timeout 30s");
+	ucf_nft_elem_format(m6, &m6->elems[0], one, sizeof(one));
+	assert_string_equal(one, "fd00:50::10 . 20002");
+
+	struct ucf_media bad = { .family = AF_UNIX, .port = 1 };
+	assert_int_equal(ucf_ruleset_add_media(rs, &bad, 1, err, sizeof(err)), -EINVAL);
+	bad.family = AF_INET;
+	bad.port = 0;
+	assert_int_equal(ucf_ruleset_add_media(rs, &bad, 1, err, sizeof(err)), -EINVAL);
+	assert_int_equal(m4->count, 1);
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+static void test_missing_appliance_address(void **state)
+{
+	(void)state;
+	struct fixture f;
+	struct ucf_ruleset *rs = NULL;
+	fx_init(&f, UCF_MODE_APPLIANCE);
+	memset(&f.cfg.appliance.address, 0, sizeof(f.cfg.appliance.address));
+	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "appliance.address is not set");
+	fx_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_concentrator_sets),
+		cmocka_unit_test(test_concentrator_rules),
+		cmocka_unit_test(test_concentrator_routes),
+		cmocka_unit_test(test_appliance_mode),
+		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_reason_names),
+		cmocka_unit_test(test_integrity_both_modes),
+		cmocka_unit_test(test_rule_count_independent_of_sizes),
+		cmocka_unit_test(test_prefix_merging),
+		cmocka_unit_test(test_port_merging),
+		cmocka_unit_test(test_unknown_service),
+		cmocka_unit_test(test_add_media),
+		cmocka_unit_test(test_missing_appliance_address),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
