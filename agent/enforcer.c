@@ -601,7 +601,7 @@ int ucf_enforcer_flush(struct ucf_enforcer *e, bool *existed, char *err, size_t 
 }
 
 struct media_ctx {
-	const struct ucf_media *add, *del;
+	const struct ucf_pinhole *add, *del;
 	size_t nadd, ndel;
 };
 
@@ -617,8 +617,8 @@ static int build_media(struct ucf_enforcer *e, struct ucf_batch *b, const struct
 	return rc;
 }
 
-int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_media *add, size_t nadd,
-		       const struct ucf_media *del, size_t ndel, char *err, size_t errlen)
+int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_pinhole *add, size_t nadd,
+		       const struct ucf_pinhole *del, size_t ndel, char *err, size_t errlen)
 {
 	struct media_ctx m = { add, del, nadd, ndel };
 	if (nadd == 0 && ndel == 0)

@@ -61,8 +61,8 @@ int ucf_enforcer_flush(struct ucf_enforcer *e, bool *existed, char *err, size_t 
 
 /* In one transaction on the live table: deletes del[] then adds add[] to
  * the media sets (element timeouts from each entry, else the set's). */
-int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_media *add, size_t nadd,
-		       const struct ucf_media *del, size_t ndel, char *err, size_t errlen);
+int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_pinhole *add, size_t nadd,
+		       const struct ucf_pinhole *del, size_t ndel, char *err, size_t errlen);
 
 struct ucf_counter {
 	uint64_t packets, bytes;

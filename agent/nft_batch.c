@@ -52,7 +52,7 @@ struct msg {
 	enum msg_kind kind;
 	size_t index;       /* counter, set, chain or rule index */
 	size_t elem_first;  /* M_ELEMS/M_MEDIA_*: first entry in elem_src */
-	const struct ucf_media *media; /* M_MEDIA_*: the caller's array */
+	const struct ucf_pinhole *media; /* M_MEDIA_*: the caller's array */
 	const struct ucf_live_set *live; /* M_ELEMS_DEL: the kernel's elements */
 	char name[UCF_NAME_MAX];
 };
@@ -464,7 +464,7 @@ struct elem_writer {
 	size_t index;
 	struct nlmsghdr *nlh;
 	struct nlattr *list;
-	const struct ucf_media *media;
+	const struct ucf_pinhole *media;
 	const struct ucf_live_set *live;
 };
 
@@ -526,7 +526,7 @@ static int elems_msgs(struct ucf_batch *b, size_t index, const struct ucf_set *s
 	return 0;
 }
 
-int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_media *m, size_t n)
+int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_pinhole *m, size_t n)
 {
 	static const struct ucf_set media_set[2] = { { .name = UCF_SET_MEDIA4, .key = UCF_KEY_IPV4_PORT },
 						     { .name = UCF_SET_MEDIA6, .key = UCF_KEY_IPV6_PORT } };
@@ -540,7 +540,7 @@ int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_media *m, si
 			struct nlelem ne[3];
 			if (m[i].family != (f == 0 ? AF_INET : AF_INET6))
 				continue;
-			ucf_media_elem(&m[i], &e);
+			ucf_pinhole_elem(&m[i], &e);
 			if (!add)
 				e.timeout_ms = 0;
 			one.elems = &e;
@@ -998,7 +998,7 @@ void ucf_batch_describe(const struct ucf_batch *b, uint32_t seq, uint32_t offset
 		} else {
 			struct ucf_set one = { .key = m->index ? UCF_KEY_IPV6_PORT : UCF_KEY_IPV4_PORT };
 			struct ucf_elem e;
-			ucf_media_elem(&m->media[src], &e);
+			ucf_pinhole_elem(&m->media[src], &e);
 			if (m->kind == M_MEDIA_DEL)
 				e.timeout_ms = 0;
 			ucf_nft_elem_format(&one, &e, text, sizeof(text));

@@ -36,7 +36,7 @@ int ucf_batch_del_table(struct ucf_batch *b, const char *name);
 int ucf_batch_add_ruleset(struct ucf_batch *b, const struct ucf_ruleset *rs);
 /* Adds (NEWSETELEM, no NLM_F_EXCL: an existing key is not an error) or
  * deletes (DELSETELEM) media elements; m must outlive b. */
-int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_media *m, size_t n);
+int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_pinhole *m, size_t n);
 
 /* ---- in-place update ----------------------------------------------------
  * Linux builds some set backends' lookup data at commit time, after the new

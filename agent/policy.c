@@ -686,7 +686,7 @@ const struct ucf_set *ucf_ruleset_set(const struct ucf_ruleset *rs, const char *
 	return NULL;
 }
 
-void ucf_media_elem(const struct ucf_media *m, struct ucf_elem *e)
+void ucf_pinhole_elem(const struct ucf_pinhole *m, struct ucf_elem *e)
 {
 	memset(e, 0, sizeof(*e));
 	memcpy(e->key, m->addr, addr_len(m->family));
@@ -694,7 +694,7 @@ void ucf_media_elem(const struct ucf_media *m, struct ucf_elem *e)
 	e->timeout_ms = m->timeout_ms;
 }
 
-int ucf_ruleset_add_media(struct ucf_ruleset *rs, const struct ucf_media *m, size_t n,
+int ucf_ruleset_add_media(struct ucf_ruleset *rs, const struct ucf_pinhole *m, size_t n,
 			  char *err, size_t errlen)
 {
 	struct ucf_set *s4 = (struct ucf_set *)ucf_ruleset_set(rs, UCF_SET_MEDIA4);
@@ -710,7 +710,7 @@ int ucf_ruleset_add_media(struct ucf_ruleset *rs, const struct ucf_media *m, siz
 			snprintf(err, errlen, "media element %zu: bad family or port 0", i);
 			return -EINVAL;
 		}
-		ucf_media_elem(&m[i], &e);
+		ucf_pinhole_elem(&m[i], &e);
 		if (set_push(s, &e) < 0) {
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;

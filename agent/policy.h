@@ -163,7 +163,7 @@ void ucf_ruleset_free(struct ucf_ruleset *rs);
 const struct ucf_set *ucf_ruleset_set(const struct ucf_ruleset *rs, const char *name);
 
 /* A learned media endpoint: packets to (or from) addr:port are media. */
-struct ucf_media {
+struct ucf_pinhole {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
 	uint16_t port;
@@ -173,9 +173,9 @@ struct ucf_media {
 /* Adds learned media to the model (media4/media6), e.g. to carry the
  * agent's elements across a re-apply. -EEXIST for a duplicate is not
  * checked here: the kernel merges equal keys. */
-int ucf_ruleset_add_media(struct ucf_ruleset *rs, const struct ucf_media *m, size_t n,
+int ucf_ruleset_add_media(struct ucf_ruleset *rs, const struct ucf_pinhole *m, size_t n,
 			  char *err, size_t errlen);
 /* Encodes one media element as the media set's element. */
-void ucf_media_elem(const struct ucf_media *m, struct ucf_elem *e);
+void ucf_pinhole_elem(const struct ucf_pinhole *m, struct ucf_elem *e);
 
 #endif

@@ -51,7 +51,7 @@ static int load(const char *config, const char *rules, struct ucf_ruleset **rs)
 }
 
 /* Distinct media endpoints in 100.64.0.0/10, ports in the RTP range. */
-static void media_at(size_t i, struct ucf_media *m)
+static void media_at(size_t i, struct ucf_pinhole *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->family = AF_INET;
@@ -70,7 +70,7 @@ static int cmd_apply(const char *config, const char *rules, size_t n, const char
 	char err[2048];
 	if (load(config, rules, &rs) < 0)
 		return 1;
-	struct ucf_media *m = calloc(n ? n : 1, sizeof(*m));
+	struct ucf_pinhole *m = calloc(n ? n : 1, sizeof(*m));
 	for (size_t i = 0; i < n; i++)
 		media_at(i, &m[i]);
 	if (ucf_ruleset_add_media(rs, m, n, err, sizeof(err)) < 0) {
@@ -124,7 +124,7 @@ static int cmd_latency(const char *config, const char *rules, size_t n)
 		rc = ucf_enforcer_apply(e, rs, NULL, err, sizeof(err));
 	double *lat = calloc(n ? n : 1, sizeof(*lat));
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		struct ucf_media m;
+		struct ucf_pinhole m;
 		media_at(i, &m);
 		double t0 = now();
 		rc = ucf_enforcer_media(e, &m, 1, NULL, 0, err, sizeof(err));

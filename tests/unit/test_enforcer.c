@@ -117,7 +117,7 @@ static void test_media_updates(void **state)
 	(void)state;
 	struct ucf_enforcer *e = NULL;
 	struct ucf_ruleset *rs = ruleset(UCF_MODE_APPLIANCE);
-	struct ucf_media m[3] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
+	struct ucf_pinhole m[3] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
 				  { .family = AF_INET6, .port = 20002 },
 				  { .family = AF_INET, .port = 20004 } };
 	inet_pton(AF_INET, "10.50.0.10", m[0].addr);
@@ -144,7 +144,7 @@ static void test_media_updates(void **state)
 	assert_non_null(strstr(err, "kernel rejected set media6, element fd00:50::10 . 20002: "));
 	assert_null(strstr(sh("nft list set inet ucfence media4"), "10.50.0.11"));
 	/* 20,000 elements in one call: split over several messages. */
-	struct ucf_media *many = calloc(20000, sizeof(*many));
+	struct ucf_pinhole *many = calloc(20000, sizeof(*many));
 	for (size_t i = 0; i < 20000; i++) {
 		many[i].family = AF_INET;
 		many[i].addr[0] = 10;

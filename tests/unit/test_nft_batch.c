@@ -253,7 +253,7 @@ static void test_element_splitting(void **state)
 	(void)state;
 	struct ucf_ruleset *rs = fixture_ruleset(UCF_MODE_APPLIANCE);
 	size_t n = 100000;
-	struct ucf_media *m = calloc(n, sizeof(*m));
+	struct ucf_pinhole *m = calloc(n, sizeof(*m));
 	for (size_t i = 0; i < n; i++) {
 		m[i].family = i % 4 ? AF_INET : AF_INET6;
 		m[i].addr[0] = 10;
@@ -377,10 +377,10 @@ static void test_media_batch(void **state)
 	struct msgs ms;
 	const struct nlmsghdr *em[4];
 	struct elem_view ev[4];
-	struct ucf_media add[3] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
+	struct ucf_pinhole add[3] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
 				    { .family = AF_INET6, .port = 20002 },
 				    { .family = AF_INET, .port = 20004 } };
-	struct ucf_media del[1] = { { .family = AF_INET, .port = 20000 } };
+	struct ucf_pinhole del[1] = { { .family = AF_INET, .port = 20000 } };
 	inet_pton(AF_INET, "10.50.0.10", add[0].addr);
 	inet_pton(AF_INET6, "fd00:50::10", add[1].addr);
 	inet_pton(AF_INET, "10.50.0.11", add[2].addr);

@@ -182,7 +182,7 @@ static void test_table_layout(void **state)
 
 	/* Learned media carried in the model are in the text too. */
 	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), 0);
-	struct ucf_media m = { .family = AF_INET, .port = 20000, .timeout_ms = 60000 };
+	struct ucf_pinhole m = { .family = AF_INET, .port = 20000, .timeout_ms = 60000 };
 	inet_pton(AF_INET, "10.50.0.10", m.addr);
 	assert_int_equal(ucf_ruleset_add_media(rs, &m, 1, err, sizeof(err)), 0);
 	size_t len = 0;

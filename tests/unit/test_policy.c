@@ -343,7 +343,7 @@ static void test_rule_count_independent_of_sizes(void **state)
 		f.cfg.uc.services.count = 2; /* and no media service */
 		f.cfg.uc.media.static_enabled = false;
 		struct ucf_ruleset *big = build(&f);
-		struct ucf_media *m = calloc(50000, sizeof(*m));
+		struct ucf_pinhole *m = calloc(50000, sizeof(*m));
 		for (size_t i = 0; i < 50000; i++) {
 			m[i].family = i % 2 ? AF_INET6 : AF_INET;
 			m[i].addr[0] = (uint8_t)(i >> 8);
@@ -450,7 +450,7 @@ static void test_add_media(void **state)
 	char one[128];
 	fx_init(&f, UCF_MODE_APPLIANCE);
 	struct ucf_ruleset *rs = build(&f);
-	struct ucf_media m[2] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
+	struct ucf_pinhole m[2] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
 				  { .family = AF_INET6, .port = 20002 } };
 	inet_pton(AF_INET, "10.50.0.10", m[0].addr);
 	inet_pton(AF_INET6, "fd00:50::10", m[1].addr);
@@ -464,7 +464,7 @@ static void test_add_media(void **state)
 	ucf_nft_elem_format(m6, &m6->elems[0], one, sizeof(one));
 	assert_string_equal(one, "fd00:50::10 . 20002");
 
-	struct ucf_media bad = { .family = AF_UNIX, .port = 1 };
+	struct ucf_pinhole bad = { .family = AF_UNIX, .port = 1 };
 	assert_int_equal(ucf_ruleset_add_media(rs, &bad, 1, err, sizeof(err)), -EINVAL);
 	bad.family = AF_INET;
 	bad.port = 0;
