@@ -122,7 +122,7 @@ bench: ucfence
 build/ucfence.yaml: config/example.yaml
 	@mkdir -p build
 	sed -e '/^meraki:/,/^[a-z]/ s/^  enabled: true /  enabled: false/' \
-	    -e '/^  webhook:/,/^    format:/ s/^/#/' $< > $@
+	    -e '/^  webhook:/,/^    format:/ s/^/#/' -e '/^metrics:/,/^  textfile:/ s/^/#/' $< > $@
 
 install: ucfence build/ucfence.yaml
 	install -D -m 0755 ucfence $(DESTDIR)$(SBINDIR)/ucfence

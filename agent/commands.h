@@ -10,5 +10,7 @@ int cmd_flush(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

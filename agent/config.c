@@ -507,8 +507,16 @@ static int enforcement_log_rate(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return rc;
 }
 
+static int enforcement_window(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "violation_window", 10, 86400,
+			&((struct loader *)ctx)->cfg->enforcement.violation_window_s);
+}
+
 static const struct ucf_yaml_key enforcement_keys[] = {
-	{ "action", enforcement_action }, { "log_rate", enforcement_log_rate },
+	{ "action", enforcement_action },
+	{ "log_rate", enforcement_log_rate },
+	{ "violation_window", enforcement_window },
 };
 
 static int section_enforcement(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -730,6 +738,19 @@ static int section_limits(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return ucf_yaml_walk_map(y, v, "limits", limits_keys, NKEYS(limits_keys), ctx, &seen);
 }
 
+static int metrics_textfile(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return absolute_path(y, v, "textfile", &((struct loader *)ctx)->cfg->metrics.textfile);
+}
+
+static const struct ucf_yaml_key metrics_keys[] = { { "textfile", metrics_textfile } };
+
+static int section_metrics(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint32_t seen;
+	return ucf_yaml_walk_map(y, v, "metrics", metrics_keys, NKEYS(metrics_keys), ctx, &seen);
+}
+
 static int section_state_dir(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	return absolute_path(y, v, "state_dir", &((struct loader *)ctx)->cfg->state_dir);
@@ -744,6 +765,7 @@ static const struct ucf_yaml_key top_keys[] = {
 	{ "meraki", section_meraki },
 	{ "alerts", section_alerts },
 	{ "limits", section_limits },
+	{ "metrics", section_metrics },
 	{ "state_dir", section_state_dir },
 };
 enum { T_SITE, T_INTERFACES, T_UC, T_APPLIANCE };
@@ -863,6 +885,7 @@ static int set_defaults(struct ucf_config *c)
 	c->uc.media.timeout_s = 120;
 	c->enforcement.action = UCF_ACTION_DROP;
 	c->enforcement.log_rate = (struct ucf_rate){ 10, UCF_PER_SECOND };
+	c->enforcement.violation_window_s = 60;
 	c->meraki.poll_interval_s = 60;
 	c->meraki.lookback_s = 86400;
 	c->meraki.call_budget = (struct ucf_rate){ 2, UCF_PER_SECOND };
@@ -979,6 +1002,7 @@ void ucf_config_free(struct ucf_config *c)
 	free(c->meraki.ca_file);
 	free(c->alerts.spool);
 	free(c->alerts.webhook_url);
+	free(c->metrics.textfile);
 	free(c->state_dir);
 	free(c);
 }

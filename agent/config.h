@@ -62,6 +62,7 @@ struct ucf_config {
 	struct {
 		enum ucf_action action;
 		struct ucf_rate log_rate;
+		uint64_t violation_window_s; /* one alert per source/interface/reason per window */
 	} enforcement;
 	struct {
 		bool enabled;
@@ -90,6 +91,9 @@ struct ucf_config {
 		uint32_t flows;       /* classifier flow table cap */
 		uint32_t media;       /* learned media elements cap */
 	} limits;
+	struct {
+		char *textfile; /* Prometheus textfile written by `run`, or NULL */
+	} metrics;
 	char *state_dir;
 };
 

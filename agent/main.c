@@ -17,6 +17,8 @@ static const struct command commands[] = {
 	{ "flush", cmd_flush, "remove ucfence's table and routes" },
 	{ "classify", cmd_classify, "classify the flows of packet captures (target or not)" },
 	{ "watch", cmd_watch, "watch the Meraki Dashboard for packet captures (--once: poll once)" },
+	{ "run", cmd_run, "run the agent (the systemd service)" },
+	{ "status", cmd_status, "ask the running agent for its state (--json)" },
 	{ "alerts", cmd_alerts, "print the alert spool (--json, --since DURATION)" },
 };
 

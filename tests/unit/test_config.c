@@ -117,6 +117,8 @@ static void test_example_loads(void **state)
 	assert_string_equal(c->alerts.webhook_url, "https://hooks.example.net/ucfence");
 	assert_int_equal(c->alerts.webhook_format, UCF_WEBHOOK_GENERIC);
 	assert_int_equal(c->limits.flows, 262144);
+	assert_int_equal(c->enforcement.violation_window_s, 60);
+	assert_string_equal(c->metrics.textfile, "/var/lib/prometheus/node-exporter/ucfence.prom");
 	assert_string_equal(c->state_dir, "/var/lib/ucfence");
 	ucf_config_free(c);
 }
@@ -273,6 +275,9 @@ static const struct bad_case bad[] = {
 	{ 9, "alerts: {webhook: {format: teams}}", "9:28: invalid format 'teams' (use generic or slack)" },
 	{ 9, "alerts: {webhook: {format: slack}}", "9:19: webhook needs a 'url'" },
 	{ 9, "state_dir: var/lib/ucfence", "9:12: 'state_dir' must be an absolute path" },
+	{ 9, "enforcement: {violation_window: 5s}", "9:33: violation_window '5s' is out of range (10s to 86400s)" },
+	{ 9, "metrics: {textfile: ucfence.prom}", "9:21: 'textfile' must be an absolute path" },
+	{ 9, "metrics: {path: /x}", "9:11: unknown key 'path' in metrics" },
 };
 
 /* One cmocka test per bad config, named by its expected message. */

@@ -1,0 +1,822 @@
+/* daemon.c — the agent's context and its event handlers. Everything it owns
+ * hangs off struct daemon; handlers run to completion on the reactor. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "capture.h"
+#include "classify.h"
+#include "control.h"
+#include "enforcer.h"
+#include "feed.h"
+#include "http.h"
+#include "meraki.h"
+#include "metrics.h"
+#include "nflog.h"
+#include "pinholes.h"
+#include "policy.h"
+#include "reactor.h"
+#include "route.h"
+#include "tamper.h"
+#include "violations.h"
+
+#define MAX_CAPTURES 32
+#define FRAMES_PER_WAKEUP 256
+#define TICK_MS 1000
+#define METRICS_EVERY_S 15
+
+struct capture_port {
+	struct ucf_capture *cap;
+	char ifname[UCF_IFNAME_MAX];
+	struct daemon *d;
+};
+
+struct pending {
+	struct ucf_pinhole *items;
+	size_t count, cap;
+};
+
+/* Media still in flight when a call ends (the far end's last packets, an
+ * echo) keeps its pinhole this long, so no packet of the call is dropped. */
+#define END_GRACE_US 2000000u
+
+struct queued_risk {
+	struct ucf_risk risk;
+	char ifname[UCF_IFNAME_MAX];
+};
+
+struct daemon {
+	struct ucf_daemon_opts opts;
+	struct ucf_reactor *r;
+	int sigfd;
+	bool stop;
+	struct ucf_timer tick;
+
+	struct ucf_config *cfg;
+	struct ucf_catalog *cat;
+	time_t started, loaded;
+	unsigned reloads, reload_failures;
+	char last_reload_error[512];
+
+	struct ucf_enforcer *enf;
+	struct ucf_classifier *cls;
+	struct capture_port ports[MAX_CAPTURES];
+	size_t nports;
+	const char *current_if; /* the interface of the frame being classified */
+
+	struct ucf_pinholes *pinholes;
+	struct pending add, del;
+	struct pending ending; /* ended calls' pinholes: timeout_ms holds when to close */
+	uint64_t pinhole_batches, pinhole_errors;
+	time_t last_refresh;
+
+	struct ucf_nflog *nflog;
+	struct ucf_violations *violations;
+	struct ucf_tamper *tamper;
+	unsigned restores;
+	bool restore_due;
+	char restore_what[256];
+	int restore_kind;
+
+	struct queued_risk *later; /* seen while classifying: alerted after the pinholes */
+	size_t nlater, later_cap;
+
+	struct ucf_http *http;
+	struct ucf_feed *feed;
+	struct ucf_meraki *meraki;
+	unsigned alerts_raised, alerts_failed;
+
+	struct ucf_control *control;
+	time_t last_metrics;
+};
+
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("ucfence: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- alerts --------------------------------------------------------------- */
+
+/* Takes a (possibly NULL) alert from a constructor and publishes it. */
+static void publish(struct daemon *d, struct ucf_alert *a, const char *err)
+{
+	char why[512];
+	if (!a) {
+		say("could not build an alert: %s", err);
+		d->alerts_failed++;
+		return;
+	}
+	int rc = d->feed ? ucf_feed_publish(d->feed, a, why, sizeof(why)) : -ENODEV;
+	if (rc > 0)
+		d->alerts_raised++;
+	else if (rc < 0) {
+		say("alert %s not recorded: %s", a->kind, rc == -ENODEV ? "no alert feed" : why);
+		d->alerts_failed++;
+	}
+	ucf_alert_free(a);
+}
+
+static void format_addr(uint8_t family, const uint8_t *addr, char *buf, size_t len)
+{
+	struct ucf_prefix p = { .family = family, .len = family == AF_INET ? 32 : 128 };
+	memcpy(p.addr, addr, 16);
+	ucf_prefix_format(&p, buf, len);
+}
+
+static void on_drop_window(void *arg, const struct ucf_drop_window *w)
+{
+	struct daemon *d = arg;
+	char src[64] = "many sources", err[256];
+	struct ucf_alert *a = NULL;
+	if (!w->other_sources)
+		format_addr(w->family, w->src, src, sizeof(src));
+	struct ucf_violation v = {
+		.source = src,
+		.interface = w->ifname,
+		.reason = w->reason,
+		.protocol = w->l4proto == 6 ? "tcp" : w->l4proto == 17 ? "udp" : NULL,
+		.port = w->dport,
+		.packets = w->packets,
+		.window_start = (int64_t)(w->first_us / 1000000u),
+		.window_end = (int64_t)(w->last_us / 1000000u),
+		.dropped = d->cfg->enforcement.action != UCF_ACTION_MONITOR,
+	};
+	ucf_alert_non_target(&a, d->cfg->site.name, time(NULL), &v, err, sizeof(err));
+	publish(d, a, err);
+}
+
+/* "ucfence: non-target-uc " -> "non-target-uc" */
+static void on_logged(void *arg, const struct ucf_logged_packet *p)
+{
+	struct daemon *d = arg;
+	char reason[32], ifname[IF_NAMESIZE] = "?";
+	if (sscanf(p->prefix, "ucfence: %31s", reason) != 1 || p->family == 0)
+		return; /* not ours, or not IP: nothing to attribute */
+	uint32_t ifindex = p->indev ? p->indev : p->outdev;
+	if (!ifindex || !if_indextoname(ifindex, ifname))
+		snprintf(ifname, sizeof(ifname), "?");
+	ucf_violations_add(d->violations, reason, ifname, p->family, p->src, p->l4proto, p->dport,
+			   now_us());
+}
+
+static void alert_risk(struct daemon *d, const struct ucf_risk *risk, const char *iface)
+{
+	char endpoint[64], err[256], key[128];
+	struct ucf_alert *a = NULL;
+	format_addr(risk->family, risk->addr, endpoint, sizeof(endpoint));
+	switch (risk->kind) {
+	case UCF_RISK_CLEARTEXT_SIP:
+		ucf_alert_cleartext_sip(&a, d->cfg->site.name, time(NULL), endpoint, iface, "udp/tcp",
+					err, sizeof(err));
+		break;
+	case UCF_RISK_EXPOSED_SRTP_KEYS:
+		ucf_alert_exposed_srtp_keys(&a, d->cfg->site.name, time(NULL), endpoint, iface,
+					    "udp/tcp", err, sizeof(err));
+		break;
+	default: {
+		/* one per endpoint per UTC day, like the other privacy risks */
+		char summary[160];
+		snprintf(key, sizeof(key), "%s|%lld", endpoint, (long long)(time(NULL) / 86400));
+		snprintf(summary, sizeof(summary), "unencrypted RTP media from %s on %s", endpoint,
+			 iface);
+		ucf_alert_new(&a, d->cfg->site.name, "unencrypted-rtp", UCF_SEV_INFO, time(NULL), key,
+			      summary,
+			      json_pack("{s:s, s:s, s:s}", "endpoint", endpoint, "interface", iface,
+					"detail", risk->detail ? risk->detail : ""),
+			      err, sizeof(err));
+	}
+	}
+	publish(d, a, err);
+}
+
+/* Risks seen on the packet path are alerted once the burst's pinholes are in
+ * the kernel: building and publishing an alert (hashing, redaction, an
+ * fsync of the spool) takes milliseconds a call's first RTP packet must not
+ * wait for. */
+static void on_risk(void *arg, const struct ucf_risk *risk)
+{
+	struct daemon *d = arg;
+	if (d->nlater == d->later_cap) {
+		size_t cap = d->later_cap ? d->later_cap * 2 : 16;
+		struct queued_risk *grown = realloc(d->later, cap * sizeof(*grown));
+		if (!grown)
+			return; /* reported again tomorrow: the risk memory repeats daily */
+		d->later = grown;
+		d->later_cap = cap;
+	}
+	struct queued_risk *q = &d->later[d->nlater++];
+	q->risk = *risk;
+	snprintf(q->ifname, sizeof(q->ifname), "%s", d->current_if ? d->current_if : "?");
+}
+
+static void alert_queued_risks(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nlater; i++)
+		alert_risk(d, &d->later[i].risk, d->later[i].ifname);
+	d->nlater = 0;
+}
+
+/* ---- pinholes ------------------------------------------------------------- */
+
+static bool same_pinhole(const struct ucf_pinhole *a, const struct ucf_pinhole_key *k)
+{
+	return a->family == k->family && a->port == k->port && memcmp(a->addr, k->addr, 16) == 0;
+}
+
+/* Drops k from a pending list; true if it was there. */
+static bool pending_take(struct pending *p, const struct ucf_pinhole_key *k)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		if (same_pinhole(&p->items[i], k)) {
+			p->items[i] = p->items[--p->count];
+			return true;
+		}
+	}
+	return false;
+}
+
+static int pending_push(struct pending *p, const struct ucf_pinhole_key *k)
+{
+	if (p->count == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct ucf_pinhole *grown = realloc(p->items, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		p->items = grown;
+		p->cap = cap;
+	}
+	struct ucf_pinhole *ph = &p->items[p->count++];
+	memset(ph, 0, sizeof(*ph));
+	ph->family = k->family;
+	memcpy(ph->addr, k->addr, 16);
+	ph->port = k->port;
+	return 0;
+}
+
+static void on_media(void *arg, const struct ucf_media_event *ev)
+{
+	struct daemon *d = arg;
+	struct ucf_pinhole_key k = { .family = ev->ep.family, .port = ev->ep.port };
+	memcpy(k.addr, ev->ep.addr, 16);
+	if (ev->ep.l4proto != 17 || !d->cfg->uc.media.learn)
+		return; /* the media sets hold UDP endpoints */
+	if (ev->type == UCF_MEDIA_LEARNED) {
+		/* both lists are cleared of k: it stays open either way */
+		bool ending = pending_take(&d->ending, &k);
+		bool open = pending_take(&d->del, &k) || ending;
+		if (ucf_pinholes_add(d->pinholes, &k) == 1 && !open)
+			pending_push(&d->add, &k);
+	} else if (ucf_pinholes_del(d->pinholes, &k) == 1 && !pending_take(&d->add, &k) &&
+		   ev->reason != UCF_END_IDLE) {
+		/* an idle endpoint expires in the kernel by itself (same timeout);
+		 * deleting it could race that expiry and fail the batch */
+		if (pending_push(&d->ending, &k) == 0)
+			d->ending.items[d->ending.count - 1].timeout_ms = (now_us() + END_GRACE_US) / 1000;
+	}
+}
+
+/* Closes the pinholes of ended calls whose grace is over. */
+static void close_ended(struct daemon *d)
+{
+	uint64_t now_ms = now_us() / 1000;
+	for (size_t i = 0; i < d->ending.count;) {
+		struct ucf_pinhole ph = d->ending.items[i];
+		if (ph.timeout_ms > now_ms) {
+			i++;
+			continue;
+		}
+		d->ending.items[i] = d->ending.items[--d->ending.count];
+		struct ucf_pinhole_key k = { .family = ph.family, .port = ph.port };
+		memcpy(k.addr, ph.addr, 16);
+		pending_push(&d->del, &k);
+	}
+}
+
+static void commit_pinholes(struct daemon *d)
+{
+	char err[512];
+	if (!d->add.count && !d->del.count)
+		return;
+	int rc = ucf_enforcer_media(d->enf, d->add.items, d->add.count, d->del.items,
+				    d->del.count, err, sizeof(err));
+	if (rc == -ENOENT && d->del.count) {
+		/* an element to delete had already expired: the adds must not wait */
+		rc = ucf_enforcer_media(d->enf, d->add.items, d->add.count, NULL, 0, err,
+					sizeof(err));
+	}
+	d->pinhole_batches++;
+	if (rc < 0) {
+		d->pinhole_errors++;
+		say("media pinholes not committed: %s", err);
+	}
+	d->add.count = d->del.count = 0;
+}
+
+static void refresh_one(void *arg, const struct ucf_pinhole_key *k)
+{
+	struct daemon *d = arg;
+	if (!ucf_enforcer_readd_refreshes(d->enf))
+		pending_push(&d->del, k); /* before 6.12 only delete+add resets the timeout */
+	pending_push(&d->add, k);
+}
+
+/* Active media keeps its pinhole: the classifier ends idle endpoints, so
+ * every endpoint still in the set is re-added well before it would expire. */
+static void refresh_pinholes(struct daemon *d)
+{
+	time_t now = time(NULL);
+	if (now - d->last_refresh < (time_t)(d->cfg->uc.media.timeout_s / 3))
+		return;
+	d->last_refresh = now;
+	commit_pinholes(d);
+	ucf_pinholes_each(d->pinholes, refresh_one, d);
+	commit_pinholes(d);
+}
+
+/* ---- captures ------------------------------------------------------------- */
+
+static void on_frame(void *arg, const struct ucf_frame *f)
+{
+	struct daemon *d = arg;
+	ucf_classifier_packet(d->cls, f->dlt, f->data, f->caplen, f->wirelen, f->ts_us, NULL);
+}
+
+static void capture_ready(void *arg, int fd, uint32_t events)
+{
+	struct capture_port *port = arg;
+	struct daemon *d = port->d;
+	char err[256];
+	(void)fd;
+	(void)events;
+	d->current_if = port->ifname;
+	int rc = ucf_capture_dispatch(port->cap, FRAMES_PER_WAKEUP, on_frame, d, err, sizeof(err));
+	d->current_if = NULL;
+	/* one netlink batch for the burst: the pinhole is in before the media */
+	commit_pinholes(d);
+	alert_queued_risks(d);
+	if (rc == -EIO)
+		say("%s", err);
+}
+
+static void close_captures(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nports; i++) {
+		ucf_reactor_watch(d->r, ucf_capture_fd(d->ports[i].cap), 0, NULL, NULL);
+		ucf_capture_close(d->ports[i].cap);
+	}
+	d->nports = 0;
+}
+
+static int open_capture(struct daemon *d, const char *ifname, char *err, size_t errlen)
+{
+	struct capture_port *port = &d->ports[d->nports];
+	int rc = ucf_capture_open_live(ifname, NULL, false, &port->cap, err, errlen);
+	if (rc == 0)
+		rc = ucf_capture_inbound_only(port->cap, err, errlen);
+	if (rc < 0)
+		return rc;
+	snprintf(port->ifname, sizeof(port->ifname), "%s", ifname);
+	port->d = d;
+	rc = ucf_reactor_watch(d->r, ucf_capture_fd(port->cap), EPOLLIN, capture_ready, port);
+	if (rc < 0) {
+		ucf_capture_close(port->cap);
+		snprintf(err, errlen, "%s: cannot watch the capture: %s", ifname, strerror(-rc));
+		return rc;
+	}
+	d->nports++;
+	return 0;
+}
+
+/* Signalling crosses the uc ports (phones) and the appliance port (servers
+ * and, in appliance mode, the phones behind the MX). */
+static int open_captures(struct daemon *d, char *err, size_t errlen)
+{
+	const struct ucf_config *c = d->cfg;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < c->interfaces.uc_count && d->nports < MAX_CAPTURES; i++)
+		rc = open_capture(d, c->interfaces.uc[i].name, err, errlen);
+	if (rc == 0 && d->nports < MAX_CAPTURES)
+		rc = open_capture(d, c->interfaces.appliance, err, errlen);
+	if (rc < 0)
+		close_captures(d);
+	return rc;
+}
+
+/* ---- ruleset -------------------------------------------------------------- */
+
+struct collect {
+	struct ucf_pinhole *items;
+	size_t n;
+};
+
+static void collect_one(void *arg, const struct ucf_pinhole_key *k)
+{
+	struct collect *c = arg;
+	struct ucf_pinhole *ph = &c->items[c->n++];
+	memset(ph, 0, sizeof(*ph));
+	ph->family = k->family;
+	memcpy(ph->addr, k->addr, 16);
+	ph->port = k->port;
+}
+
+/* Builds the policy for cfg with the learned media and installs it and the
+ * routes. Nothing changes unless the kernel accepts the whole ruleset. */
+static int enforce(struct daemon *d, const struct ucf_config *cfg,
+		   const struct ucf_catalog *cat, char *err, size_t errlen)
+{
+	struct ucf_ruleset *rs = NULL;
+	struct collect media = { calloc(ucf_pinholes_count(d->pinholes) + 1, sizeof(*media.items)), 0 };
+	int rc = media.items ? ucf_policy_build(cfg, cat, &rs, err, errlen) : -ENOMEM;
+	if (rc == 0) {
+		ucf_pinholes_each(d->pinholes, collect_one, &media);
+		rc = ucf_ruleset_add_media(rs, media.items, media.n, err, errlen);
+	}
+	if (rc == 0)
+		rc = ucf_enforcer_apply(d->enf, rs, NULL, err, errlen);
+	if (rc == 0)
+		rc = ucf_routes_sync(rs->routes, rs->nroutes, NULL, err, errlen);
+	free(media.items);
+	ucf_ruleset_free(rs);
+	return rc;
+}
+
+/* ---- the watcher and the feed --------------------------------------------- */
+
+static void on_meraki_event(void *ctx, enum ucf_meraki_event kind, const char *text,
+			    const struct ucf_alert *a)
+{
+	struct daemon *d = ctx;
+	if (kind == UCF_MERAKI_ALERT)
+		d->alerts_raised++;
+	else if (kind == UCF_MERAKI_WARNING)
+		say("meraki: %s", text);
+	(void)a;
+}
+
+static void stop_watch(struct daemon *d)
+{
+	ucf_meraki_free(d->meraki);
+	ucf_feed_close(d->feed);
+	ucf_http_free(d->http);
+	d->meraki = NULL;
+	d->feed = NULL;
+	d->http = NULL;
+}
+
+/* The feed and the watcher keep pointers into cfg: rebuilt on every reload. */
+static int start_watch(struct daemon *d, char *err, size_t errlen)
+{
+	static const struct ucf_meraki_hooks hooks_template = { on_meraki_event, NULL, NULL };
+	struct ucf_meraki_hooks hooks = hooks_template;
+	hooks.ctx = d;
+	int rc = ucf_http_new(&d->http, d->r, err, errlen);
+	if (rc == 0)
+		rc = ucf_feed_open(&d->feed, d->cfg, d->r, d->http, err, errlen);
+	if (rc == 0 && d->cfg->meraki.enabled) {
+		rc = ucf_meraki_new(&d->meraki, d->cfg, d->r, d->http, d->feed, &hooks, err, errlen);
+		if (rc == 0)
+			ucf_meraki_start(d->meraki);
+	}
+	if (rc < 0)
+		stop_watch(d);
+	return rc;
+}
+
+/* ---- tampering ------------------------------------------------------------ */
+
+static void restore(struct daemon *d)
+{
+	char err[512], aerr[256];
+	uint64_t t0 = mono_ms();
+	int rc = enforce(d, d->cfg, d->cat, err, sizeof(err));
+	int64_t took = rc == 0 ? (int64_t)(mono_ms() - t0) : -1;
+	d->restore_due = false;
+	if (rc < 0)
+		say("could not restore the ruleset: %s", err);
+	else
+		d->restores++;
+	if (d->restore_kind == UCF_TAMPER_LOST)
+		return; /* a check, not a finding */
+	say("tampering reverted in %lld ms: %s", (long long)took, d->restore_what);
+	struct ucf_alert *a = NULL;
+	ucf_alert_ruleset_tampered(&a, d->cfg->site.name, time(NULL), d->restore_what, took, aerr,
+				   sizeof(aerr));
+	publish(d, a, aerr);
+}
+
+static void on_tamper(void *arg, enum ucf_tamper_kind kind, const char *what)
+{
+	struct daemon *d = arg;
+	if (d->restore_due && d->restore_kind != UCF_TAMPER_LOST)
+		return; /* already restoring for an earlier change of the same batch */
+	d->restore_due = true;
+	d->restore_kind = kind;
+	snprintf(d->restore_what, sizeof(d->restore_what), "%s", what);
+	restore(d); /* at once: well inside the second the issue allows */
+}
+
+/* ---- status --------------------------------------------------------------- */
+
+static json_t *status_json(struct daemon *d)
+{
+	struct ucf_counter counters[UCF_REASON_COUNT];
+	struct ucf_classifier_stats cs;
+	char err[256];
+	json_t *drops = json_object();
+	if (ucf_enforcer_counters(d->enf, counters, err, sizeof(err)) == 0) {
+		for (int i = 0; i < UCF_REASON_COUNT; i++)
+			json_object_set_new(drops, ucf_reason_name((enum ucf_reason)i),
+					    json_pack("{s:I, s:I}", "packets",
+						      (json_int_t)counters[i].packets, "bytes",
+						      (json_int_t)counters[i].bytes));
+	}
+	ucf_classifier_get_stats(d->cls, &cs);
+	json_t *ifs = json_pack("{s:[], s:[], s:s, s:s}", "uc", "data", "appliance",
+				d->cfg->interfaces.appliance, "wan", d->cfg->interfaces.wan);
+	for (size_t i = 0; i < d->cfg->interfaces.uc_count; i++)
+		json_array_append_new(json_object_get(ifs, "uc"),
+				      json_string(d->cfg->interfaces.uc[i].name));
+	for (size_t i = 0; i < d->cfg->interfaces.data_count; i++)
+		json_array_append_new(json_object_get(ifs, "data"),
+				      json_string(d->cfg->interfaces.data[i].name));
+	char loaded[32];
+	strftime(loaded, sizeof(loaded), "%Y-%m-%dT%H:%M:%SZ", gmtime(&d->loaded));
+	return json_pack(
+		"{s:s, s:s, s:I, s:i, s:o, s:s, s:o, "
+		"s:{s:i, s:I, s:I, s:I}, s:{s:i, s:I, s:I, s:I, s:I}, "
+		"s:{s:i, s:i, s:i}, s:{s:s, s:s, s:i, s:i, s:s}, s:{s:i}, s:b}",
+		"site", d->cfg->site.name, "mode", ucf_mode_name(d->cfg->site.mode),
+		"uptime_s", (json_int_t)(time(NULL) - d->started), "pid", (int)getpid(),
+		"interfaces", ifs, "table_ownership", ucf_enforcer_ownership(d->enf), "drops", drops,
+		"media", "active", (int)ucf_pinholes_count(d->pinholes), "learned_total",
+		(json_int_t)cs.media_learned, "batches", (json_int_t)d->pinhole_batches, "errors",
+		(json_int_t)d->pinhole_errors,
+		"flows", "active", (int)cs.flows_active, "created", (json_int_t)cs.flows_created,
+		"evicted", (json_int_t)cs.flows_evicted, "frames", (json_int_t)cs.frames, "malformed",
+		(json_int_t)cs.malformed,
+		"alerts", "raised", (int)d->alerts_raised, "failed", (int)d->alerts_failed,
+		"open_violation_windows", (int)ucf_violations_open(d->violations),
+		"config", "path", d->cfg->source, "loaded_at", loaded, "reloads", (int)d->reloads,
+		"reload_failures", (int)d->reload_failures, "last_reload_error",
+		d->last_reload_error,
+		"tamper", "restores", (int)d->restores,
+		"meraki_enabled", d->cfg->meraki.enabled);
+}
+
+static int on_request(void *arg, const char *request, char **reply)
+{
+	struct daemon *d = arg;
+	if (strcmp(request, "status") != 0) {
+		*reply = strdup("{\"error\": \"unknown request\"}\n");
+		return *reply ? 0 : -ENOMEM;
+	}
+	json_t *s = status_json(d);
+	char *text = s ? json_dumps(s, JSON_INDENT(2)) : NULL;
+	json_decref(s);
+	if (!text)
+		return -ENOMEM;
+	*reply = NULL;
+	if (asprintf(reply, "%s\n", text) < 0)
+		*reply = NULL;
+	free(text);
+	return *reply ? 0 : -ENOMEM;
+}
+
+/* ---- reload, tick, signals ------------------------------------------------ */
+
+static bool same_interfaces(const struct ucf_config *a, const struct ucf_config *b)
+{
+	if (a->interfaces.uc_count != b->interfaces.uc_count ||
+	    strcmp(a->interfaces.appliance, b->interfaces.appliance) != 0)
+		return false;
+	for (size_t i = 0; i < a->interfaces.uc_count; i++)
+		if (strcmp(a->interfaces.uc[i].name, b->interfaces.uc[i].name) != 0)
+			return false;
+	return true;
+}
+
+static void reload(struct daemon *d)
+{
+	struct ucf_catalog *cat = NULL;
+	struct ucf_config *cfg = NULL;
+	char err[512];
+	d->reloads++;
+	int rc = ucf_cli_load(&d->opts.cli, &cat, &cfg, err, sizeof(err));
+	if (rc == 0)
+		rc = enforce(d, cfg, cat, err, sizeof(err));
+	if (rc < 0) {
+		d->reload_failures++;
+		snprintf(d->last_reload_error, sizeof(d->last_reload_error), "%s", err);
+		say("reload refused, the running ruleset stays in force: %s", err);
+		sd_notifyf(0, "STATUS=reload refused: %s", err);
+		ucf_config_free(cfg);
+		ucf_catalog_free(cat);
+		return;
+	}
+	bool reopen = !same_interfaces(d->cfg, cfg);
+	stop_watch(d); /* holds pointers into the old config */
+	if (reopen)
+		close_captures(d);
+	ucf_config_free(d->cfg);
+	ucf_catalog_free(d->cat);
+	d->cfg = cfg;
+	d->cat = cat;
+	d->loaded = time(NULL);
+	d->last_reload_error[0] = '\0';
+	if (reopen && open_captures(d, err, sizeof(err)) < 0)
+		say("captures: %s (enforcement continues without learning)", err);
+	if (start_watch(d, err, sizeof(err)) < 0)
+		say("alert feed: %s", err);
+	say("configuration reloaded from %s", cfg->source);
+	sd_notifyf(0, "STATUS=enforcing %s (%s mode), reloaded", cfg->site.name,
+		   ucf_mode_name(cfg->site.mode));
+}
+
+static void write_metrics(struct daemon *d)
+{
+	char err[256];
+	if (!d->cfg->metrics.textfile || time(NULL) - d->last_metrics < METRICS_EVERY_S)
+		return;
+	d->last_metrics = time(NULL);
+	json_t *s = status_json(d);
+	if (ucf_metrics_write(d->cfg->metrics.textfile, s, err, sizeof(err)) < 0)
+		say("metrics: %s", err);
+	json_decref(s);
+}
+
+static void on_tick(void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t now = now_us();
+	ucf_classifier_tick(d->cls, now);
+	ucf_violations_tick(d->violations, now);
+	close_ended(d);
+	commit_pinholes(d);
+	refresh_pinholes(d);
+	write_metrics(d);
+	sd_notify(0, "WATCHDOG=1");
+	ucf_timer_arm(d->r, &d->tick, TICK_MS, on_tick, d);
+}
+
+static void on_signal(void *arg, int fd, uint32_t events)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			sd_notify(0, "RELOADING=1");
+			reload(d);
+			sd_notify(0, "READY=1");
+		} else {
+			d->stop = true;
+		}
+	}
+}
+
+/* ---- start and stop ------------------------------------------------------- */
+
+static int start(struct daemon *d, char *err, size_t errlen)
+{
+	struct ucf_classifier_opts copts;
+	int rc = ucf_cli_load(&d->opts.cli, &d->cat, &d->cfg, err, errlen);
+	if (rc < 0)
+		return rc;
+	d->started = d->loaded = time(NULL);
+	if ((rc = ucf_reactor_new(&d->r, err, errlen)) < 0)
+		return rc;
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0 || (rc = ucf_reactor_watch(d->r, d->sigfd, EPOLLIN, on_signal, d)) < 0) {
+		snprintf(err, errlen, "signals: %s", strerror(errno));
+		return -errno;
+	}
+	if ((rc = ucf_pinholes_new(d->cfg->limits.media, &d->pinholes)) < 0 ||
+	    (rc = ucf_enforcer_open(&d->enf, err, errlen)) < 0)
+		return rc;
+	if (d->opts.no_table_owner && (rc = ucf_enforcer_set_ownership(d->enf, false)) < 0) {
+		snprintf(err, errlen, "cannot give up table ownership: %s", strerror(-rc));
+		return rc;
+	}
+	if ((rc = enforce(d, d->cfg, d->cat, err, errlen)) < 0)
+		return rc;
+	ucf_classifier_opts_from_config(&copts, d->cfg);
+	struct ucf_classifier_hooks hooks = { .arg = d, .media = on_media, .risk = on_risk };
+	if ((rc = ucf_classifier_new(&copts, &hooks, &d->cls, err, errlen)) < 0)
+		return rc;
+	if ((rc = ucf_violations_new(d->cfg->enforcement.violation_window_s * 1000000u, 4096,
+				     on_drop_window, d, &d->violations)) < 0 ||
+	    (rc = ucf_nflog_open(d->r, UCF_NFLOG_GROUP, on_logged, d, &d->nflog, err, errlen)) < 0 ||
+	    (rc = ucf_tamper_open(d->r, UCF_TABLE, UCF_RTPROT, on_tamper, d, &d->tamper, err,
+				  errlen)) < 0 ||
+	    (rc = open_captures(d, err, errlen)) < 0 || (rc = start_watch(d, err, errlen)) < 0 ||
+	    (rc = ucf_control_listen(d->r, d->opts.control_path, on_request, d, &d->control, err,
+				     errlen)) < 0)
+		return rc;
+	d->last_refresh = time(NULL);
+	ucf_timer_arm(d->r, &d->tick, TICK_MS, on_tick, d);
+	return 0;
+}
+
+static void finish(struct daemon *d)
+{
+	char err[256];
+	alert_queued_risks(d);
+	if (d->violations)
+		ucf_violations_flush(d->violations); /* report the windows still open */
+	if (d->opts.flush_on_exit && d->enf) {
+		size_t removed;
+		bool existed;
+		if (ucf_enforcer_flush(d->enf, &existed, err, sizeof(err)) < 0 ||
+		    ucf_routes_flush(&removed, err, sizeof(err)) < 0)
+			say("flush on exit: %s", err);
+	}
+	if (d->r)
+		ucf_timer_cancel(d->r, &d->tick);
+	ucf_control_close(d->control);
+	stop_watch(d);
+	close_captures(d);
+	ucf_tamper_close(d->tamper);
+	ucf_nflog_close(d->nflog);
+	ucf_violations_free(d->violations);
+	ucf_classifier_free(d->cls);
+	ucf_enforcer_close(d->enf); /* the table stays (fail closed) unless flushed */
+	ucf_pinholes_free(d->pinholes);
+	free(d->add.items);
+	free(d->del.items);
+	free(d->later);
+	free(d->ending.items);
+	if (d->sigfd >= 0) {
+		if (d->r)
+			ucf_reactor_watch(d->r, d->sigfd, 0, NULL, NULL);
+		close(d->sigfd);
+	}
+	ucf_reactor_free(d->r);
+	ucf_config_free(d->cfg);
+	ucf_catalog_free(d->cat);
+}
+
+int ucf_daemon_run(const struct ucf_daemon_opts *opts, char *err, size_t errlen)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->opts = *opts;
+	d->sigfd = -1;
+	int rc = start(d, err, errlen);
+	if (rc == 0) {
+		say("enforcing %s (%s mode), table ownership %s", d->cfg->site.name,
+		    ucf_mode_name(d->cfg->site.mode), ucf_enforcer_ownership(d->enf));
+		sd_notifyf(0, "READY=1\nSTATUS=enforcing %s (%s mode)", d->cfg->site.name,
+			   ucf_mode_name(d->cfg->site.mode));
+		while (!d->stop) {
+			rc = ucf_reactor_dispatch(d->r, -1);
+			if (rc < 0 && rc != -EINTR) {
+				snprintf(err, errlen, "event loop: %s", strerror(-rc));
+				break;
+			}
+			rc = 0;
+		}
+		sd_notify(0, "STOPPING=1");
+	}
+	finish(d);
+	free(d);
+	return rc;
+}
