@@ -84,10 +84,21 @@ $(SAN)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(ASAN_CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $(SAN_OBJS) $(PKG_LIBS) -lcmocka
 
-$(SAN)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(AGENT_SRCS) $(wildcard agent/*.h)
+# Fuzz targets link the agent's objects built once with coverage hooks
+# (fuzzer-no-link) rather than recompiling every source per target.
+FZ := build/fuzz
+FUZZ_OBJS := $(AGENT_SRCS:%.c=$(FZ)/%.o)
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
+
+$(FZ)/%.o: %.c $(wildcard agent/*.h) Makefile $(SAN)/.paths
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent -O1 -g -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ $< $(AGENT_SRCS) $(PKG_LIBS)
+	$(ASAN_CC) $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+		-c -o $@ $<
+
+$(SAN)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent $(FUZZ_FLAGS) -fsanitize=fuzzer \
+		-o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
 
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -q

@@ -70,3 +70,11 @@ void ucf_cli_print_common_help(void)
 	       "  -h, --help          this help\n",
 	       UCF_DEFAULT_CONFIG, UCF_RULES_DIR, UCF_LOCAL_RULES_DIR);
 }
+
+int ucf_cli_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind == argc)
+		return 0;
+	fprintf(stderr, "ucfence %s: unexpected argument '%s'\n", cmd, argv[optind]);
+	return 2;
+}

@@ -72,10 +72,8 @@ int cmd_alerts(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "ucfence alerts: unexpected argument '%s'\n", argv[optind]);
+	if (ucf_cli_operands("alerts", argc, argv) != 0)
 		return 2;
-	}
 	if (ucf_cli_load(&cli, &cat, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

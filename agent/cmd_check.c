@@ -158,10 +158,8 @@ int cmd_check(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "ucfence check: unexpected argument '%s'\n", argv[optind]);
+	if (ucf_cli_operands("check", argc, argv) != 0)
 		return 2;
-	}
 	if (ucf_cli_load(&cli, &cat, &cfg, err, sizeof(err)) < 0) {
 		if (json) {
 			json_t *o = json_pack("{s:b, s:s}", "valid", 0, "error", err);

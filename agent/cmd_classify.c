@@ -202,7 +202,7 @@ static void print_table(const struct rows *r, const struct ucf_classifier_stats 
 
 static void help(void)
 {
-	printf("usage: ucfence classify [-c FILE] [--json] CAPTURE...\n\n"
+	printf("usage: ucfence classify [-c FILE] [--json] [--stats] CAPTURE...\n\n"
 	       "Classifies every flow of the captures (pcap or pcapng, read in order as one\n"
 	       "stream) as target (UC) or non-target traffic, learning media from call\n"
 	       "signalling, and lists privacy risks. Without -c, verdicts come from protocol\n"

@@ -21,8 +21,9 @@ static const struct cmd PLAN = { "plan", "ucfence plan [-c FILE]",
 	"Prints the nftables ruleset (nft syntax; `nft -c -f -` accepts it) and the routes\n"
 	"that `ucfence apply` would install. Changes nothing.\n" };
 static const struct cmd APPLY = { "apply", "ucfence apply [-c FILE]",
-	"Replaces table inet ucfence in one netlink transaction and installs the routes\n"
-	"(protocol 117). If the kernel rejects the ruleset, nothing changes.\n" };
+	"Installs table inet ucfence in one netlink transaction (created, or updated in\n"
+	"place when it exists: counters and learned media are kept), then the routes\n"
+	"(protocol 117). If the kernel rejects the ruleset, the table stays as it was.\n" };
 static const struct cmd FLUSH = { "flush", "ucfence flush",
 	"Removes table inet ucfence and every route with protocol 117; nothing else.\n"
 	"The config is not read (-c is accepted and ignored), so flush works even\n"

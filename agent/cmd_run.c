@@ -53,10 +53,8 @@ int cmd_run(int argc, char **argv)
 		default: fprintf(stderr, "ucfence run: see --help\n"); return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "ucfence run: unexpected argument '%s'\n", argv[optind]);
+	if (ucf_cli_operands("run", argc, argv) != 0)
 		return 2;
-	}
 	if (ucf_daemon_run(&o, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ucfence run: %s\n", err);
 		return 1;
@@ -128,10 +126,8 @@ int cmd_status(int argc, char **argv)
 		default: fprintf(stderr, "ucfence status: see --help\n"); return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "ucfence status: unexpected argument '%s'\n", argv[optind]);
+	if (ucf_cli_operands("status", argc, argv) != 0)
 		return 2;
-	}
 	if (ucf_control_request(path, "status", &reply, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ucfence status: %s\n", err);
 		return 1;

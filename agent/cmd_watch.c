@@ -176,10 +176,8 @@ int cmd_watch(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "ucfence watch: unexpected argument '%s'\n", argv[optind]);
+	if (ucf_cli_operands("watch", argc, argv) != 0)
 		return 2;
-	}
 	if (ucf_cli_load(&cli, &cat, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
