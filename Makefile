@@ -50,6 +50,7 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(SAN)/fuzz/fuzz_%)
 all: ucfence
 
 help:
+	@echo "make demo       the self-contained demo (as root): the agent in a namespace lab"
 	@echo "make            build ./ucfence"
 	@echo "make deps       install build and test dependencies (apt-get)"
 	@echo "make check      the whole test suite under ASan+UBSan (installs what is missing)"
