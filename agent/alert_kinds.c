@@ -25,7 +25,7 @@ int ucf_alert_non_target(struct ucf_alert **out, const char *site, int64_t now,
 		 (long long)v->window_start);
 	if (v->port)
 		snprintf(port, sizeof(port), "/%u", v->port);
-	snprintf(summary, sizeof(summary), "%s: %llu packet%s from %s%s%s%s on UC port %s (%s)",
+	snprintf(summary, sizeof(summary), "%s: %llu packet%s from %s%s%s%s on %s (%s)",
 		 v->dropped ? "Dropped non-target traffic" : "Non-target traffic (monitor mode)",
 		 (unsigned long long)v->packets, v->packets == 1 ? "" : "s", v->source,
 		 v->protocol ? " " : "", v->protocol ? v->protocol : "", port, v->interface,

@@ -9,3 +9,4 @@ demo:
 	@echo "building ./ucfence"
 	@$(MAKE) --no-print-directory -s ucfence build/lab/labnet
 	@tests/demo/demo.sh
+INTEG_TESTS  += tests/integration/demo.sh

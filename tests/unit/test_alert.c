@@ -91,7 +91,7 @@ static void test_agent_constructors(void **state)
 	assert_int_equal(ucf_alert_non_target(&a, "b1", 1700000061, &v, err, sizeof(err)), 0);
 	assert_string_equal(a->kind, "non-target-on-uc-port");
 	assert_int_equal(a->severity, UCF_SEV_WARNING);
-	assert_non_null(strstr(a->summary, "1200 packets from 10.20.0.99 tcp/445 on UC port eth1"));
+	assert_non_null(strstr(a->summary, "1200 packets from 10.20.0.99 tcp/445 on eth1"));
 	assert_int_equal(json_integer_value(json_object_get(a->details, "packets")), 1200);
 	/* the same window later: same id; the next window: another */
 	assert_int_equal(ucf_alert_non_target(&b, "b1", 1700000090, &v, err, sizeof(err)), 0);
