@@ -23,6 +23,7 @@
 #include "enforcer.h"
 #include "feed.h"
 #include "http.h"
+#include "latency.h"
 #include "meraki.h"
 #include "metrics.h"
 #include "nflog.h"
@@ -44,8 +45,12 @@ struct capture_port {
 	struct daemon *d;
 };
 
+/* Pinholes waiting for the next batch. stamp[i] goes with items[i]: for
+ * additions the capture time of the packet that announced the endpoint (0
+ * for a refresh), for ended calls the time its pinhole closes. */
 struct pending {
 	struct ucf_pinhole *items;
+	uint64_t *stamp;
 	size_t count, cap;
 };
 
@@ -79,8 +84,10 @@ struct daemon {
 
 	struct ucf_pinholes *pinholes;
 	struct pending add, del;
-	struct pending ending; /* ended calls' pinholes: timeout_ms holds when to close */
+	struct pending ending; /* ended calls' pinholes */
 	uint64_t pinhole_batches, pinhole_errors;
+	uint64_t frame_ts_us; /* capture time of the frame being classified */
+	struct ucf_latency latency;
 	time_t last_refresh;
 
 	struct ucf_nflog *nflog;
@@ -255,34 +262,51 @@ static bool same_pinhole(const struct ucf_pinhole *a, const struct ucf_pinhole_k
 	return a->family == k->family && a->port == k->port && memcmp(a->addr, k->addr, 16) == 0;
 }
 
+static void pending_remove_at(struct pending *p, size_t i)
+{
+	p->count--;
+	p->items[i] = p->items[p->count];
+	p->stamp[i] = p->stamp[p->count];
+}
+
 /* Drops k from a pending list; true if it was there. */
 static bool pending_take(struct pending *p, const struct ucf_pinhole_key *k)
 {
 	for (size_t i = 0; i < p->count; i++) {
 		if (same_pinhole(&p->items[i], k)) {
-			p->items[i] = p->items[--p->count];
+			pending_remove_at(p, i);
 			return true;
 		}
 	}
 	return false;
 }
 
-static int pending_push(struct pending *p, const struct ucf_pinhole_key *k)
+static int pending_push(struct pending *p, const struct ucf_pinhole_key *k, uint64_t stamp)
 {
 	if (p->count == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
 		struct ucf_pinhole *grown = realloc(p->items, cap * sizeof(*grown));
-		if (!grown)
+		if (grown)
+			p->items = grown;
+		uint64_t *stamps = grown ? realloc(p->stamp, cap * sizeof(*stamps)) : NULL;
+		if (!stamps)
 			return -ENOMEM;
-		p->items = grown;
+		p->stamp = stamps;
 		p->cap = cap;
 	}
+	p->stamp[p->count] = stamp;
 	struct ucf_pinhole *ph = &p->items[p->count++];
 	memset(ph, 0, sizeof(*ph));
 	ph->family = k->family;
 	memcpy(ph->addr, k->addr, 16);
 	ph->port = k->port;
 	return 0;
+}
+
+static void pending_free(struct pending *p)
+{
+	free(p->items);
+	free(p->stamp);
 }
 
 static void on_media(void *arg, const struct ucf_media_event *ev)
@@ -297,30 +321,29 @@ static void on_media(void *arg, const struct ucf_media_event *ev)
 		bool ending = pending_take(&d->ending, &k);
 		bool open = pending_take(&d->del, &k) || ending;
 		if (ucf_pinholes_add(d->pinholes, &k) == 1 && !open)
-			pending_push(&d->add, &k);
+			pending_push(&d->add, &k, d->frame_ts_us);
 	} else if (ucf_pinholes_del(d->pinholes, &k) == 1 && !pending_take(&d->add, &k) &&
 		   ev->reason != UCF_END_IDLE) {
 		/* an idle endpoint expires in the kernel by itself (same timeout);
 		 * deleting it could race that expiry and fail the batch */
-		if (pending_push(&d->ending, &k) == 0)
-			d->ending.items[d->ending.count - 1].timeout_ms = (now_us() + END_GRACE_US) / 1000;
+		pending_push(&d->ending, &k, now_us() + END_GRACE_US);
 	}
 }
 
 /* Closes the pinholes of ended calls whose grace is over. */
 static void close_ended(struct daemon *d)
 {
-	uint64_t now_ms = now_us() / 1000;
+	uint64_t now = now_us();
 	for (size_t i = 0; i < d->ending.count;) {
-		struct ucf_pinhole ph = d->ending.items[i];
-		if (ph.timeout_ms > now_ms) {
+		if (d->ending.stamp[i] > now) {
 			i++;
 			continue;
 		}
-		d->ending.items[i] = d->ending.items[--d->ending.count];
-		struct ucf_pinhole_key k = { .family = ph.family, .port = ph.port };
-		memcpy(k.addr, ph.addr, 16);
-		pending_push(&d->del, &k);
+		const struct ucf_pinhole *ph = &d->ending.items[i];
+		struct ucf_pinhole_key k = { .family = ph->family, .port = ph->port };
+		memcpy(k.addr, ph->addr, 16);
+		pending_remove_at(&d->ending, i);
+		pending_push(&d->del, &k, 0);
 	}
 }
 
@@ -340,6 +363,14 @@ static void commit_pinholes(struct daemon *d)
 	if (rc < 0) {
 		d->pinhole_errors++;
 		say("media pinholes not committed: %s", err);
+	} else {
+		/* the kernel has acknowledged the batch: the elements are in */
+		uint64_t committed = now_us();
+		for (size_t i = 0; i < d->add.count; i++)
+			if (d->add.stamp[i])
+				ucf_latency_add(&d->latency, committed > d->add.stamp[i]
+								     ? committed - d->add.stamp[i]
+								     : 0);
 	}
 	d->add.count = d->del.count = 0;
 }
@@ -348,8 +379,8 @@ static void refresh_one(void *arg, const struct ucf_pinhole_key *k)
 {
 	struct daemon *d = arg;
 	if (!ucf_enforcer_readd_refreshes(d->enf))
-		pending_push(&d->del, k); /* before 6.12 only delete+add resets the timeout */
-	pending_push(&d->add, k);
+		pending_push(&d->del, k, 0); /* before 6.12 only delete+add resets the timeout */
+	pending_push(&d->add, k, 0);
 }
 
 /* Active media keeps its pinhole: the classifier ends idle endpoints, so
@@ -370,6 +401,7 @@ static void refresh_pinholes(struct daemon *d)
 static void on_frame(void *arg, const struct ucf_frame *f)
 {
 	struct daemon *d = arg;
+	d->frame_ts_us = f->ts_us;
 	ucf_classifier_packet(d->cls, f->dlt, f->data, f->caplen, f->wirelen, f->ts_us, NULL);
 }
 
@@ -563,6 +595,8 @@ static json_t *status_json(struct daemon *d)
 						      (json_int_t)counters[i].bytes));
 	}
 	ucf_classifier_get_stats(d->cls, &cs);
+	struct ucf_latency_summary lat;
+	ucf_latency_summarize(&d->latency, &lat); /* all zero without memory to sort */
 	json_t *ifs = json_pack("{s:[], s:[], s:s, s:s}", "uc", "data", "appliance",
 				d->cfg->interfaces.appliance, "wan", d->cfg->interfaces.wan);
 	for (size_t i = 0; i < d->cfg->interfaces.uc_count; i++)
@@ -575,14 +609,17 @@ static json_t *status_json(struct daemon *d)
 	strftime(loaded, sizeof(loaded), "%Y-%m-%dT%H:%M:%SZ", gmtime(&d->loaded));
 	return json_pack(
 		"{s:s, s:s, s:I, s:i, s:o, s:s, s:o, "
-		"s:{s:i, s:I, s:I, s:I}, s:{s:i, s:I, s:I, s:I, s:I}, "
+		"s:{s:i, s:I, s:I, s:I, s:{s:I, s:I, s:i, s:i, s:i, s:i, s:i}}, "
+		"s:{s:i, s:I, s:I, s:I, s:I}, "
 		"s:{s:i, s:i, s:i}, s:{s:s, s:s, s:i, s:i, s:s}, s:{s:i}, s:b}",
 		"site", d->cfg->site.name, "mode", ucf_mode_name(d->cfg->site.mode),
 		"uptime_s", (json_int_t)(time(NULL) - d->started), "pid", (int)getpid(),
 		"interfaces", ifs, "table_ownership", ucf_enforcer_ownership(d->enf), "drops", drops,
 		"media", "active", (int)ucf_pinholes_count(d->pinholes), "learned_total",
 		(json_int_t)cs.media_learned, "batches", (json_int_t)d->pinhole_batches, "errors",
-		(json_int_t)d->pinhole_errors,
+		(json_int_t)d->pinhole_errors, "latency_us", "total", (json_int_t)lat.total, "sum",
+		(json_int_t)lat.sum_us, "window", (int)lat.window, "median", (int)lat.median_us,
+		"p99", (int)lat.p99_us, "max_window", (int)lat.max_window_us, "max", (int)lat.max_us,
 		"flows", "active", (int)cs.flows_active, "created", (json_int_t)cs.flows_created,
 		"evicted", (json_int_t)cs.flows_evicted, "frames", (json_int_t)cs.frames, "malformed",
 		(json_int_t)cs.malformed,
@@ -779,10 +816,10 @@ static void finish(struct daemon *d)
 	ucf_classifier_free(d->cls);
 	ucf_enforcer_close(d->enf); /* the table stays (fail closed) unless flushed */
 	ucf_pinholes_free(d->pinholes);
-	free(d->add.items);
-	free(d->del.items);
+	pending_free(&d->add);
+	pending_free(&d->del);
+	pending_free(&d->ending);
 	free(d->later);
-	free(d->ending.items);
 	if (d->sigfd >= 0) {
 		if (d->r)
 			ucf_reactor_watch(d->r, d->sigfd, 0, NULL, NULL);

@@ -26,6 +26,7 @@ struct ucf_flow_table {
 	size_t stride;
 	uint8_t **chunks;
 	uint32_t nchunks, max_chunks;
+	uint32_t fresh; /* slots below this index have been handed out once */
 	uint32_t *buckets;
 	uint32_t mask;
 	uint32_t max_buckets; /* the bucket array doubles up to this as flows grow */
@@ -68,6 +69,14 @@ int ucf_flow_table_new(const struct ucf_flow_table_opts *o, ucf_flow_end_fn end,
 	if (!t->chunks || !t->buckets)
 		goto oom;
 	memset(t->buckets, 0xff, (size_t)nb * sizeof(*t->buckets));
+	/* The first chunk is touched now, not by the first call: a first touch
+	 * of a page can cost ~15 µs (more on a VM), and the first packets of
+	 * the first call must not wait ~150 of them for their pinhole. */
+	t->chunks[0] = malloc(CHUNK * t->stride);
+	if (!t->chunks[0])
+		goto oom;
+	memset(t->chunks[0], 0, CHUNK * t->stride);
+	t->nchunks = 1;
 	t->mask = nb - 1;
 	t->free_head = NIL;
 	for (unsigned c = 0; c < UCF_TCLASS_MAX; c++)
@@ -76,6 +85,8 @@ int ucf_flow_table_new(const struct ucf_flow_table_opts *o, ucf_flow_end_fn end,
 	return 0;
 oom:
 	if (t) {
+		if (t->chunks)
+			free(t->chunks[0]);
 		free(t->chunks);
 		free(t->buckets);
 		free(t);
@@ -224,15 +235,13 @@ static void grow_buckets(struct ucf_flow_table *t)
 	if (!b)
 		return; /* keep the longer chains */
 	memset(b, 0xff, (size_t)nb * sizeof(*b));
-	for (uint32_t c = 0; c < t->nchunks; c++) {
-		for (uint32_t i = 0; i < CHUNK; i++) {
-			struct ucf_flow *f = at(t, (c << CHUNK_SHIFT) | i);
-			if (!f->used)
-				continue;
-			uint32_t h = key_hash(&f->key) & (nb - 1);
-			f->hnext = b[h];
-			b[h] = f->self;
-		}
+	for (uint32_t i = 0; i < t->fresh; i++) {
+		struct ucf_flow *f = at(t, i);
+		if (!f->used)
+			continue;
+		uint32_t h = key_hash(&f->key) & (nb - 1);
+		f->hnext = b[h];
+		b[h] = f->self;
 	}
 	free(t->buckets);
 	t->buckets = b;
@@ -248,25 +257,23 @@ static struct ucf_flow *alloc_slot(struct ucf_flow_table *t)
 		t->evictions++;
 		release(t, victim, UCF_FLOW_EVICTED);
 	}
-	if (t->free_head == NIL) {
+	if (t->free_head != NIL) {
+		struct ucf_flow *f = at(t, t->free_head);
+		t->free_head = f->hnext;
+		return f;
+	}
+	/* Never-used slots are handed out in order, so a new chunk's pages are
+	 * touched one at a time as flows arrive, not all in one packet's time. */
+	if (t->fresh == t->nchunks << CHUNK_SHIFT) {
 		if (t->nchunks >= t->max_chunks)
 			return NULL;
 		uint8_t *c = malloc(CHUNK * t->stride);
 		if (!c)
 			return NULL;
-		uint32_t base = t->nchunks << CHUNK_SHIFT;
 		t->chunks[t->nchunks++] = c;
-		/* Thread the new slots onto the free list, lowest index first. */
-		for (uint32_t i = CHUNK; i-- > 0;) {
-			struct ucf_flow *f = (struct ucf_flow *)(c + (size_t)i * t->stride);
-			f->self = base + i;
-			f->used = 0;
-			f->hnext = t->free_head;
-			t->free_head = base + i;
-		}
 	}
-	struct ucf_flow *f = at(t, t->free_head);
-	t->free_head = f->hnext;
+	struct ucf_flow *f = at(t, t->fresh);
+	f->self = t->fresh++;
 	return f;
 }
 

@@ -45,6 +45,19 @@ char *ucf_metrics_render(const json_t *s)
 	       json_object_get(media, "active"));
 	metric(f, "ucfence_media_learned_total", "counter", "Media endpoints learned.",
 	       json_object_get(media, "learned_total"));
+	const json_t *lat = json_object_get(media, "latency_us");
+	fprintf(f, "# HELP ucfence_pinhole_latency_seconds From the capture of the packet announcing "
+		   "a media endpoint to the kernel's commit of its pinhole (quantiles over the last "
+		   "%lld).\n# TYPE ucfence_pinhole_latency_seconds summary\n"
+		   "ucfence_pinhole_latency_seconds{quantile=\"0.5\"} %.6f\n"
+		   "ucfence_pinhole_latency_seconds{quantile=\"0.99\"} %.6f\n"
+		   "ucfence_pinhole_latency_seconds_sum %.6f\n"
+		   "ucfence_pinhole_latency_seconds_count %lld\n",
+		(long long)json_integer_value(json_object_get(lat, "window")),
+		(double)json_integer_value(json_object_get(lat, "median")) / 1e6,
+		(double)json_integer_value(json_object_get(lat, "p99")) / 1e6,
+		(double)json_integer_value(json_object_get(lat, "sum")) / 1e6,
+		(long long)json_integer_value(json_object_get(lat, "total")));
 	metric(f, "ucfence_flows", "gauge", "Flows in the classifier's table.",
 	       json_object_get(flows, "active"));
 	metric(f, "ucfence_frames_total", "counter", "Frames classified.",

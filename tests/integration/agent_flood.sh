@@ -33,42 +33,14 @@ fi
 
 lab_init || { echo "FAIL: agent_flood: lab tools"; exit 1; }
 lab_up concentrator || { echo "FAIL: agent_flood: lab setup"; exit 1; }
-CTL=$LAB_DIR/control.sock
-CFG=$LAB_DIR/site.yaml
-cat >"$CFG" <<-EOF
-	site: { name: lab, mode: concentrator }
-	interfaces: { uc: [uc0], data: [data0], appliance: appl0, wan: wan0 }
-	uc:
-	  endpoints: [10.20.0.0/24, "fd00:20::/64"]
-	  servers: [10.50.0.0/24, "fd00:50::/64"]
-	  services: [sip, rtp]
-	  media: { learn: true, static_range: none, timeout: 60s }
-	appliance: { address: 10.40.0.2, remote_subnets: [10.50.0.0/16] }
-	enforcement: { action: drop, log_rate: 100/second, violation_window: 10s }
-	limits: { flows: 2048, media: 256 }
-	alerts: { syslog: false }
-	state_dir: $LAB_DIR/state
-EOF
-
-status() { "$UCFENCE" status --json --control "$CTL"; }
+lab_agent_config "sip, rtp" "limits: { flows: 2048, media: 256 }"
+status() { lab_agent_status; }
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$AGENT/status" 2>/dev/null || echo 0; }
 
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16" \
-	ip netns exec "$(lab_ns gw)" "$UCFENCE" run -c "$CFG" --rules "$LAB_REPO/rules" \
-	--control "$CTL" --no-table-owner 2>>"$LAB_DIR/agent.log" &
-AGENT=$!
-LAB_PIDS+=($AGENT)
-up=0
-for _ in $(seq 100); do
-	status >/dev/null 2>&1 && { up=1; break; }
-	kill -0 "$AGENT" 2>/dev/null || break
-	sleep 0.1
-done
-check "agent with limits flows 2048, media 256 starts" test "$up" = 1 || {
-	tail -n 20 "$LAB_DIR/agent.log"
-	exit 1
-}
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16" lab_agent_start --no-table-owner
+check "agent with limits flows 2048, media 256 starts" test $? = 0 || exit 1
+AGENT=$LAB_AGENT
 sleep 1
 idle_rss=$(rss_kb)
 
@@ -171,8 +143,4 @@ echo "kernel media elements now: $kernel"
 
 kill -TERM "$AGENT"; wait "$AGENT" 2>/dev/null
 lab_exec gw "$UCFENCE" flush >/dev/null 2>&1
-if grep -q "ERROR: AddressSanitizer\|runtime error" "$LAB_DIR/agent.log"; then
-	echo "FAIL: agent_flood: sanitizer error: $(grep -m1 -A3 'ERROR\|runtime error' "$LAB_DIR/agent.log")"
-else
-	echo "PASS: agent_flood: no sanitizer errors in the agent's log"
-fi
+lab_agent_log_clean agent_flood

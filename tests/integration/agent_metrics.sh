@@ -11,40 +11,13 @@ UCFENCE=${UCFENCE:-$LAB_REPO/ucfence}
 
 lab_init || { echo "FAIL: agent_metrics: lab tools"; exit 1; }
 lab_up concentrator || { echo "FAIL: agent_metrics: lab setup"; exit 1; }
-CTL=$LAB_DIR/control.sock
-CFG=$LAB_DIR/site.yaml
 PROM=$LAB_DIR/ucfence.prom
-cat >"$CFG" <<-EOF
-	site: { name: lab, mode: concentrator }
-	interfaces: { uc: [uc0], data: [data0], appliance: appl0, wan: wan0 }
-	uc:
-	  endpoints: [10.20.0.0/24, "fd00:20::/64"]
-	  servers: [10.50.0.0/24, "fd00:50::/64"]
-	  services: [sip, rtp]
-	  media: { learn: true, static_range: none, timeout: 60s }
-	appliance: { address: 10.40.0.2, remote_subnets: [10.50.0.0/16] }
-	enforcement: { action: drop, log_rate: 100/second, violation_window: 10s }
-	metrics: { textfile: $PROM }
-	alerts: { syslog: false }
-	state_dir: $LAB_DIR/state
-EOF
-
-status() { "$UCFENCE" status --json --control "$CTL"; }
-ip netns exec "$(lab_ns gw)" "$UCFENCE" run -c "$CFG" --rules "$LAB_REPO/rules" \
-	--control "$CTL" --no-table-owner 2>>"$LAB_DIR/agent.log" &
-AGENT=$!
-LAB_PIDS+=($AGENT)
+lab_agent_config "sip, rtp" "metrics: { textfile: $PROM }"
+status() { lab_agent_status; }
 t0=$SECONDS
-up=0
-for _ in $(seq 100); do
-	status >/dev/null 2>&1 && { up=1; break; }
-	kill -0 "$AGENT" 2>/dev/null || break
-	sleep 0.1
-done
-check "agent with a metrics textfile starts" test "$up" = 1 || {
-	tail -n 20 "$LAB_DIR/agent.log"
-	exit 1
-}
+lab_agent_start --no-table-owner
+check "agent with a metrics textfile starts" test $? = 0 || exit 1
+AGENT=$LAB_AGENT
 for _ in $(seq 200); do
 	[ -s "$PROM" ] && break
 	sleep 0.1
@@ -85,6 +58,8 @@ check "the file parses as Prometheus text ($(echo "$out" | tail -n 1))" test "$r
 has() { grep -q "^$1 [0-9]" "$PROM"; }
 check "ucfence_media_pinholes is present" has ucfence_media_pinholes
 check "ucfence_uptime_seconds is present" has ucfence_uptime_seconds
+check "ucfence_pinhole_latency_seconds (a summary) is present" \
+	has 'ucfence_pinhole_latency_seconds{quantile="0.99"}'
 check "ucfence_dropped_packets_total{reason=\"non-target-uc\"} is present" \
 	has 'ucfence_dropped_packets_total{reason="non-target-uc"}'
 
@@ -109,8 +84,4 @@ grep -E '^ucfence_(dropped_packets_total\{reason="non-target-uc"\}|media_pinhole
 
 kill -TERM "$AGENT"; wait "$AGENT" 2>/dev/null
 lab_exec gw "$UCFENCE" flush >/dev/null 2>&1
-if grep -q "ERROR: AddressSanitizer\|runtime error" "$LAB_DIR/agent.log"; then
-	echo "FAIL: agent_metrics: sanitizer error: $(grep -m1 -A3 'ERROR\|runtime error' "$LAB_DIR/agent.log")"
-else
-	echo "PASS: agent_metrics: no sanitizer errors in the agent's log"
-fi
+lab_agent_log_clean agent_metrics

@@ -10,6 +10,8 @@
 #                            (exit codes: 0 answered, 1 silence, 3 refused,
 #                            4 ICMP error)
 #   lab_counter NAME         packets of ucfence's named counter in gw (0 if none)
+#   lab_agent_config, lab_agent_start, lab_agent_status, lab_agent_log_clean
+#                            the agent as a process in gw (see below)
 #   lab_down                 removes everything lab_init/lab_up made (the traps
 #                            call it; safe to call twice)
 #
@@ -346,4 +348,61 @@ lab_normalize() {
 		s/ # progname \S+//g;
 		s#elements = \{([^}]*)\}#"elements = { " . join(", ", sort map { my $e = $_; $e =~ s/^\s+//; $e =~ s/\s+\z//; $e } split(/,/, $1)) . " }"#ge;
 	'
+}
+
+# ---- the agent in the lab -------------------------------------------------------
+# lab_agent_config [SERVICES [EXTRA-YAML]]: the concentrator-mode site the
+# agent tests share (media learned only: no static range) at
+# $LAB_DIR/site.yaml; EXTRA-YAML lines are appended.
+lab_agent_config() {
+	cat >"$LAB_DIR/site.yaml" <<-EOF2
+		site: { name: lab, mode: concentrator }
+		interfaces: { uc: [uc0], data: [data0], appliance: appl0, wan: wan0 }
+		uc:
+		  endpoints: [10.20.0.0/24, "fd00:20::/64"]
+		  servers: [10.50.0.0/24, "fd00:50::/64"]
+		  services: [${1:-sip, rtp}]
+		  media: { learn: true, static_range: none, timeout: 60s }
+		appliance: { address: 10.40.0.2, remote_subnets: [10.50.0.0/16] }
+		enforcement: { action: drop, log_rate: 100/second, violation_window: 10s }
+		alerts: { syslog: false }
+		state_dir: $LAB_DIR/state
+		${2:-}
+	EOF2
+}
+
+# lab_agent_status: `ucfence status --json` of the lab's agent.
+lab_agent_status() { "${UCFENCE:-$LAB_REPO/ucfence}" status --json --control "$LAB_DIR/control.sock"; }
+
+# lab_agent_start [RUN-OPTIONS...]: `ucfence run` ($UCFENCE) in gw with
+# $LAB_DIR/site.yaml, its stderr appended to $LAB_DIR/agent.log; sets
+# LAB_AGENT to its pid and returns once status answers (1 with the log's
+# tail if it does not within 10 s). Environment given to the call (e.g.
+# ASAN_OPTIONS) reaches the agent. It runs with SCHED_FIFO priority 1, as
+# the package's unit starts it (CPUSchedulingPolicy=fifo); LAB_AGENT_SCHED
+# replaces that command prefix ("" for the default policy).
+lab_agent_start() {
+	# shellcheck disable=SC2086 # the prefix is words
+	ip netns exec "$(lab_ns gw)" ${LAB_AGENT_SCHED-chrt -f 1} "${UCFENCE:-$LAB_REPO/ucfence}" run -c "$LAB_DIR/site.yaml" \
+		--rules "$LAB_REPO/rules" --control "$LAB_DIR/control.sock" "$@" \
+		2>>"$LAB_DIR/agent.log" &
+	LAB_AGENT=$!
+	LAB_PIDS+=($LAB_AGENT)
+	for _ in $(seq 100); do
+		lab_agent_status >/dev/null 2>&1 && return 0
+		kill -0 "$LAB_AGENT" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "the agent did not come up:"
+	tail -n 20 "$LAB_DIR/agent.log"
+	return 1
+}
+
+# lab_agent_log_clean NAME: a PASS/FAIL line on sanitizer reports in the log.
+lab_agent_log_clean() {
+	if grep -q "ERROR: AddressSanitizer\|runtime error" "$LAB_DIR/agent.log"; then
+		echo "FAIL: $1: sanitizer error: $(grep -m1 -A3 'ERROR\|runtime error' "$LAB_DIR/agent.log")"
+	else
+		echo "PASS: $1: no sanitizer errors in the agent's log"
+	fi
 }

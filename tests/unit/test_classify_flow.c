@@ -108,6 +108,52 @@ static void test_get_find_expire(void **state)
 	ucf_flow_table_free(t);
 }
 
+static struct ucf_flow *get_nth(struct ucf_flow_table *t, uint32_t net, uint32_t i, uint64_t now)
+{
+	struct ucf_pkt p;
+	struct ucf_flow_key k;
+	unsigned side;
+	bool created;
+	mkpkt(&p, net + i, 1000, 0x0b000000, 53);
+	ucf_flow_key_make(&k, &p, &side);
+	return ucf_flow_get(t, &k, now, &created);
+}
+
+static bool has_nth(struct ucf_flow_table *t, uint32_t net, uint32_t i)
+{
+	struct ucf_pkt p;
+	struct ucf_flow_key k;
+	unsigned side;
+	mkpkt(&p, net + i, 1000, 0x0b000000, 53);
+	ucf_flow_key_make(&k, &p, &side);
+	return ucf_flow_find(t, &k) != NULL;
+}
+
+/* Slots span chunks of 4096 handed out lazily; rehashing on growth walks
+ * only slots handed out, and slots freed by expiry are reused. */
+static void test_chunks_and_slot_reuse(void **state)
+{
+	(void)state;
+	struct ucf_flow_table *t = table(20000);
+	for (uint32_t i = 0; i < 9000; i++) {
+		struct ucf_flow *f = get_nth(t, 0x0a000000, i, 1000000);
+		assert_non_null(f);
+		if (i % 2)
+			ucf_flow_set_tclass(t, f, 1, 1000000);
+	}
+	ucf_flow_expire(t, 12000000); /* the 4500 of class 0 */
+	assert_int_equal(ucf_flow_count(t), 4500);
+	for (uint32_t i = 0; i < 9000; i++) /* 13,500 flows: the buckets grow again */
+		assert_non_null(get_nth(t, 0x0c000000, i, 13000000));
+	assert_int_equal(ucf_flow_count(t), 13500);
+	for (uint32_t i = 0; i < 9000; i++) {
+		assert_int_equal(has_nth(t, 0x0a000000, i), i % 2 == 1);
+		assert_true(has_nth(t, 0x0c000000, i));
+	}
+	assert_int_equal(ucf_flow_evictions(t), 0);
+	ucf_flow_table_free(t);
+}
+
 static void test_cap_evicts_oldest_idle(void **state)
 {
 	(void)state;
@@ -266,6 +312,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_is_bidirectional), cmocka_unit_test(test_get_find_expire),
+		cmocka_unit_test(test_chunks_and_slot_reuse),
 		cmocka_unit_test(test_cap_evicts_oldest_idle), cmocka_unit_test(test_media_lifecycle),
 		cmocka_unit_test(test_media_idle_cap_and_reuse),
 	};
