@@ -40,8 +40,9 @@ sed -i "s|pcap/g711a.pcap|/usr/share/sip-tester/g711a.pcap|; s|pcap/dtmf_2833_1.
 # the lab's own answering service holds the SIP port on the remote server
 ip netns pids "$(lab_ns remote)" | xargs -r kill
 sleep 0.2
-(cd "$LAB_DIR" && exec ip netns exec "$(lab_ns remote)" sipp -sn uas -rtp_echo -i 10.50.0.10 \
-	-p 5060 -mp 52000 -nostdin -timeout 150s >/dev/null 2>&1) &
+# a call server answering each call on media ports of its own (lab/uas_echo.py)
+ip netns exec "$(lab_ns remote)" python3 "$LAB_SRC/uas_echo.py" 10.50.0.10 5060 52000 \
+	>"$LAB_DIR/uas.out" 2>"$LAB_DIR/uas.log" &
 uas=$!
 LAB_PIDS+=($uas)
 sleep 0.5
@@ -57,12 +58,16 @@ check "$CALLS sipp calls through the gateway complete (exit $rc, $((SECONDS - st
 	grep -E "Successful call|Failed call|Unexpected|Dead call|error" "$LAB_DIR/uac.log" | tail -n 8
 check "media of every call passed: zero packets refused during the calls ($before -> $after)" \
 	test "$before" -eq "$after"
+kill -TERM "$uas"; wait "$uas" 2>/dev/null
+read -r _ answered _ echoed <"$LAB_DIR/uas.out"
+# a call plays g711a.pcap and a DTMF pcap: ~246 packets reach the server
+check "the server answered every call on ports of its own and echoed their media ($answered calls, $echoed packets)" \
+	test "${answered:-0}" -eq "$CALLS" -a "${echoed:-0}" -ge $((CALLS * 200))
 learned=$(status | jq_ 'd["media"]["learned_total"]')
-check "the agent learned the calls' media endpoints (learned $learned)" test "$learned" -ge "$CALLS"
+check "the agent learned both ends of every call (learned $learned)" test "$learned" -ge $((2 * CALLS))
 read -r lat_n lat_med lat_p99 <<<"$(status | jq_ '" ".join(str(d["media"]["latency_us"][k]) for k in ("total", "median", "p99"))')"
 check "status reports each pinhole's latency ($lat_n, median $lat_med us, p99 $lat_p99 us)" \
 	test "$lat_n" -ge "$CALLS" -a "$lat_med" -gt 0 -a "$lat_p99" -ge "$lat_med"
-kill "$uas"; wait "$uas" 2>/dev/null
 lab_serve remote services udp:5060 tcp:5060 udp:45001 tcp:6970
 sleep 0.3
 b=$(lab_counter non-target-appliance)
