@@ -108,6 +108,7 @@ struct daemon {
 
 	struct ucf_control *control;
 	time_t last_metrics;
+	bool watchdog; /* systemd's WatchdogSec= is set: ping it every tick */
 };
 
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
@@ -723,7 +724,8 @@ static void on_tick(void *arg)
 	commit_pinholes(d);
 	refresh_pinholes(d);
 	write_metrics(d);
-	sd_notify(0, "WATCHDOG=1");
+	if (d->watchdog)
+		sd_notify(0, "WATCHDOG=1");
 	ucf_timer_arm(d->r, &d->tick, TICK_MS, on_tick, d);
 }
 
@@ -734,7 +736,8 @@ static void on_signal(void *arg, int fd, uint32_t events)
 	(void)events;
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			sd_notify(0, "RELOADING=1");
+			sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+				   (unsigned long long)mono_ms() * 1000u);
 			reload(d);
 			sd_notify(0, "READY=1");
 		} else {
@@ -788,6 +791,11 @@ static int start(struct daemon *d, char *err, size_t errlen)
 				     errlen)) < 0)
 		return rc;
 	d->last_refresh = time(NULL);
+	uint64_t watchdog_us = 0;
+	d->watchdog = sd_watchdog_enabled(0, &watchdog_us) > 0;
+	if (d->watchdog && watchdog_us < 2u * TICK_MS * 1000u)
+		say("WatchdogSec= below %u s: the agent pings the watchdog every %u ms",
+		    2u * TICK_MS / 1000u, TICK_MS);
 	ucf_timer_arm(d->r, &d->tick, TICK_MS, on_tick, d);
 	return 0;
 }

@@ -1,6 +1,7 @@
 # The agent's flood and metrics lab tests, and its benchmark (pinhole latency,
 # RSS and CPU at idle and under load).
-INTEG_TESTS  += tests/integration/agent_flood.sh tests/integration/agent_metrics.sh
+INTEG_TESTS  += tests/integration/agent_flood.sh tests/integration/agent_metrics.sh \
+                tests/integration/agent_notify.sh
 BENCHES      += bench/agent.sh
 
 # bench/agent.sh's reference: capture-to-process delay through the agent's capture code alone.
