@@ -45,7 +45,7 @@ enum mode { M_NONE, M_SIP, M_SCCP, M_MGCP };
 
 enum {
 	CF_FINAL = 1,    /* verdict and class fixed */
-	CF_LEARNED = 2,  /* mref names the learned endpoint this flow uses */
+	CF_LEARNED = 2,  /* mref names the learned endpoints this flow uses */
 	CF_RTP_SEEN = 4, /* an RTP-looking packet was seen: RTCP cannot decide */
 	CF_BFCP_SEEN = 8, /* a BFCP header with an inconsistent length was seen */
 };
@@ -55,7 +55,7 @@ struct cflow {
 	const char *reason;
 	struct ucf_stream *streams; /* [2]: TCP message framing, SIP/SCCP only */
 	struct ucf_rtp_track rtp[2];
-	struct ucf_media_ref mref;
+	struct ucf_media_ref mref[2]; /* per key side; index UINT32_MAX: not learned */
 	uint32_t media_gen;
 	uint32_t bfcp_conf; /* first BFCP header seen (CF_BFCP_SEEN) */
 	uint16_t bfcp_user;
@@ -309,22 +309,26 @@ static void check_learned(struct ucf_classifier *c, struct ucf_flow *f, struct c
 {
 	cf->media_gen = ucf_media_generation(c->media);
 	struct ucf_media_endpoint ep = {0}, e2;
-	struct ucf_media_ref ref = {0}, r2;
+	struct ucf_media_ref refs[2] = {{UINT32_MAX, 0}, {UINT32_MAX, 0}};
 	bool hit = false;
 	for (unsigned s = 0; s < 2; s++) {
 		if (!ucf_media_lookup(c->media, f->key.family, f->key.addr[s], f->key.port[s],
-				      f->key.proto, &e2, &r2))
+				      f->key.proto, &e2, &refs[s]))
 			continue;
 		if (e2.kind == UCF_MEDIA_RTP && !e2.srtp)
 			risk(c, UCF_RISK_UNENCRYPTED_RTP, e2.family, e2.addr, D_RTP);
 		if (!hit)
-			ep = e2, ref = r2, hit = true;
+			ep = e2, hit = true;
 	}
 	if (!hit)
 		return;
+	/* Both ends, when both were announced: each has a pinhole that this
+	 * flow's media must keep alive. */
 	cf->flags |= CF_LEARNED;
-	cf->mref = ref;
-	ucf_media_refresh(c->media, ref, c->now_us);
+	for (unsigned s = 0; s < 2; s++) {
+		cf->mref[s] = refs[s];
+		ucf_media_refresh(c->media, refs[s], c->now_us);
+	}
 	/* A flow already recognised by its own packets keeps its class (ICE:
 	 * the first recognisable packet decides); heuristic RTP/RTCP and
 	 * undecided flows become learned media. */
@@ -747,8 +751,10 @@ static void handle(struct ucf_classifier *c, const struct ucf_pkt *pkt, uint64_t
 	f->packets++;
 	f->bytes += wire;
 	/* media flowing keeps its learned endpoint alive; once a second is enough */
-	if (ucf_flow_touch(c->flows, f, c->now_us) && (cf->flags & CF_LEARNED))
-		ucf_media_refresh(c->media, cf->mref, c->now_us);
+	if (ucf_flow_touch(c->flows, f, c->now_us) && (cf->flags & CF_LEARNED)) {
+		ucf_media_refresh(c->media, cf->mref[0], c->now_us);
+		ucf_media_refresh(c->media, cf->mref[1], c->now_us);
+	}
 	if (pkt->l4proto == IPPROTO_TCP && (pkt->tcp_flags & (UCF_TCP_FIN | UCF_TCP_RST)))
 		ucf_flow_set_tclass(c->flows, f, T_TCP_CLOSING, c->now_us);
 	if (cf->media_gen != ucf_media_generation(c->media) && cf->mode == M_NONE &&

@@ -379,8 +379,9 @@ static void commit_pinholes(struct daemon *d)
 static void refresh_one(void *arg, const struct ucf_pinhole_key *k)
 {
 	struct daemon *d = arg;
-	if (!ucf_enforcer_readd_refreshes(d->enf))
-		pending_push(&d->del, k, 0); /* before 6.12 only delete+add resets the timeout */
+	/* Only delete+add resets an element's expiry: a plain re-add leaves it
+	 * (so on 6.18). Both go in one transaction: no gap. */
+	pending_push(&d->del, k, 0);
 	pending_push(&d->add, k, 0);
 }
 

@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,7 +46,6 @@ struct ucf_enforcer {
 	uint32_t seq;
 	uint32_t table_flags;
 	bool persist_supported;
-	bool readd_refreshes;
 	/* MNL_SOCKET_DUMP_SIZE (libmnl 1.0.5; Debian 12 has 1.0.4); aligned for nlmsghdr */
 	_Alignas(8) char buf[32768];
 };
@@ -383,15 +381,6 @@ static int read_live(struct ucf_enforcer *e, const struct ucf_ruleset *rs, struc
 
 /* ---- open / probe ------------------------------------------------------------ */
 
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	int ma = 0, mi = 0;
-	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
-		return false;
-	return ma > major || (ma == major && mi >= minor);
-}
-
 /* Creates and deletes a probe table with OWNER|PERSIST in one batch:
  * EOPNOTSUPP means the kernel lacks PERSIST. Nothing stays behind. */
 static int probe_persist(struct ucf_enforcer *e, bool *supported, char *err, size_t errlen)
@@ -445,7 +434,6 @@ int ucf_enforcer_open(struct ucf_enforcer **out, char *err, size_t errlen)
 		goto fail;
 	e->persist_supported = persist;
 	e->table_flags = persist ? NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST : 0;
-	e->readd_refreshes = kernel_at_least(6, 12);
 	*out = e;
 	return 0;
 fail:
@@ -480,11 +468,6 @@ int ucf_enforcer_set_ownership(struct ucf_enforcer *e, bool owned)
 		return -EOPNOTSUPP;
 	e->table_flags = owned ? NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST : 0;
 	return 0;
-}
-
-bool ucf_enforcer_readd_refreshes(const struct ucf_enforcer *e)
-{
-	return e->readd_refreshes;
 }
 
 /* ---- operations ---------------------------------------------------------- */

@@ -33,9 +33,6 @@ const char *ucf_enforcer_ownership(const struct ucf_enforcer *e);
  * has PERSIST). Turning it off gives the Debian 12 behaviour on any kernel;
  * -EOPNOTSUPP if it is asked for without kernel support. */
 int ucf_enforcer_set_ownership(struct ucf_enforcer *e, bool owned);
-/* Whether re-adding an existing element refreshes its timeout (Linux 6.12+);
- * before that, refresh by deleting and adding in one ucf_enforcer_media(). */
-bool ucf_enforcer_readd_refreshes(const struct ucf_enforcer *e);
 
 struct ucf_apply_stats {
 	size_t messages;  /* netlink messages in the batch */
@@ -60,7 +57,8 @@ int ucf_enforcer_apply(struct ucf_enforcer *e, const struct ucf_ruleset *rs,
 int ucf_enforcer_flush(struct ucf_enforcer *e, bool *existed, char *err, size_t errlen);
 
 /* In one transaction on the live table: deletes del[] then adds add[] to
- * the media sets (element timeouts from each entry, else the set's). */
+ * the media sets (element timeouts from each entry, else the set's). An
+ * element in both has its expiry reset; re-adding alone does not do that. */
 int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_pinhole *add, size_t nadd,
 		       const struct ucf_pinhole *del, size_t ndel, char *err, size_t errlen);
 

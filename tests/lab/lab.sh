@@ -353,7 +353,8 @@ lab_normalize() {
 # ---- the agent in the lab -------------------------------------------------------
 # lab_agent_config [SERVICES [EXTRA-YAML]]: the concentrator-mode site the
 # agent tests share (media learned only: no static range) at
-# $LAB_DIR/site.yaml; EXTRA-YAML lines are appended.
+# $LAB_DIR/site.yaml; EXTRA-YAML lines are appended; LAB_MEDIA_TIMEOUT sets
+# uc.media.timeout (default 60s).
 lab_agent_config() {
 	cat >"$LAB_DIR/site.yaml" <<-EOF2
 		site: { name: lab, mode: concentrator }
@@ -362,7 +363,7 @@ lab_agent_config() {
 		  endpoints: [10.20.0.0/24, "fd00:20::/64"]
 		  servers: [10.50.0.0/24, "fd00:50::/64"]
 		  services: [${1:-sip, rtp}]
-		  media: { learn: true, static_range: none, timeout: 60s }
+		  media: { learn: true, static_range: none, timeout: ${LAB_MEDIA_TIMEOUT:-60s} }
 		appliance: { address: 10.40.0.2, remote_subnets: [10.50.0.0/16] }
 		enforcement: { action: drop, log_rate: 100/second, violation_window: 10s }
 		alerts: { syslog: false }

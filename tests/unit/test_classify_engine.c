@@ -162,6 +162,33 @@ static void test_sip_call_learns_media(void **state)
 	ucf_classifier_free(c);
 }
 
+/* Media flowing between two announced endpoints keeps both alive: each has
+ * a pinhole. Only the unused RTCP endpoints end, as idle. */
+static void test_media_keeps_both_ends(void **state)
+{
+	(void)state;
+	struct ucf_classifier_opts o;
+	ucf_classifier_opts_default(&o);
+	o.media_timeout_s = 10;
+	struct ucf_classifier_hooks h = {.media = on_media, .flow_end = on_end, .risk = on_risk};
+	struct ucf_classifier *c;
+	char err[128], m[2048];
+	assert_int_equal(ucf_classifier_new(&o, &h, &c, err, sizeof(err)), 0);
+	memset(&R, 0, sizeof(R));
+	int n = sip_msg(m, sizeof(m), "INVITE sip:bob@example.com SIP/2.0", "call-9", "1 INVITE", A,
+			40000, NULL);
+	send_udp(c, A, 5060, B, 5060, m, (size_t)n);
+	n = sip_msg(m, sizeof(m), "SIP/2.0 200 OK", "call-9", "1 INVITE", B, 50000, NULL);
+	send_udp(c, B, 5060, A, 5060, m, (size_t)n);
+	assert_int_equal(R.learned, 4);
+	for (int second = 0; second < 30; second++) { /* three timeouts of one-way media */
+		send_rtp(c, A, 40000, B, 50000, 50, NULL);
+		ucf_classifier_tick(c, now);
+	}
+	assert_int_equal(R.ended, 2); /* the two RTCP endpoints, not B's RTP (nor A's) */
+	ucf_classifier_free(c);
+}
+
 static void test_failed_call_and_sdes(void **state)
 {
 	(void)state;
@@ -345,6 +372,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sip_call_learns_media), cmocka_unit_test(test_failed_call_and_sdes),
+		cmocka_unit_test(test_media_keeps_both_ends),
 		cmocka_unit_test(test_sip_over_tcp_split),    cmocka_unit_test(test_fragmented_sip),
 		cmocka_unit_test(test_sccp_learns),	      cmocka_unit_test(test_tftp_transfer),
 		cmocka_unit_test(test_non_target),	      cmocka_unit_test(test_flow_cap),
