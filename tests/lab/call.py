@@ -3,7 +3,8 @@ call of the lab's phone to uas_echo.py on SERVER_ADDR:5060. INVITE with SDP
 (media on LOCAL_ADDR:MEDIA_PORT), ACK the answer, then 20 ms RTP packets to
 the answered media port for SECONDS, counting their echoes; then a BYE
 (default) or silence. Prints "answered PORT" (the server's media port) once
-answered and "sent N echoed M" at the end; exit 1 if unanswered."""
+answered and "sent N echoed M missing SEQ,..." at the end (the first five
+sequence numbers not echoed, or -); exit 1 if unanswered."""
 import random
 import select
 import socket
@@ -55,6 +56,7 @@ remote = int(answer.split("m=audio ", 1)[1].split(" ", 1)[0])
 request("ACK", 1, to_tag)
 print("answered %d" % remote, flush=True)
 sent = echoed = 0
+seqs = set()
 t0 = time.monotonic()
 while time.monotonic() - t0 < seconds:
     pkt = struct.pack("!BBHII", 0x80, 8, sent & 0xFFFF, sent * 160, 0x1234) + b"\xd5" * 160
@@ -65,12 +67,13 @@ while time.monotonic() - t0 < seconds:
         left = due - time.monotonic()
         if left <= 0 or not select.select([rtp], [], [], left)[0]:
             break
-        rtp.recv(2048)
+        seqs.add(struct.unpack("!H", rtp.recv(2048)[2:4])[0])
         echoed += 1
 while select.select([rtp], [], [], 0.5)[0]:
-    rtp.recv(2048)
+    seqs.add(struct.unpack("!H", rtp.recv(2048)[2:4])[0])
     echoed += 1
 if bye:
     request("BYE", 2, to_tag)
     response()
-print("sent %d echoed %d" % (sent, echoed), flush=True)
+missing = sorted(set(range(min(sent, 65536))) - seqs)[:5]
+print("sent %d echoed %d missing %s" % (sent, echoed, ",".join(map(str, missing)) or "-"), flush=True)
