@@ -611,7 +611,7 @@ static json_t *status_json(struct daemon *d)
 	strftime(loaded, sizeof(loaded), "%Y-%m-%dT%H:%M:%SZ", gmtime(&d->loaded));
 	return json_pack(
 		"{s:s, s:s, s:I, s:i, s:o, s:s, s:o, "
-		"s:{s:i, s:I, s:I, s:I, s:{s:I, s:I, s:i, s:i, s:i, s:i, s:i}}, "
+		"s:{s:i, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}, "
 		"s:{s:i, s:I, s:I, s:I, s:I}, "
 		"s:{s:i, s:i, s:i}, s:{s:s, s:s, s:i, s:i, s:s}, s:{s:i}, s:b}",
 		"site", d->cfg->site.name, "mode", ucf_mode_name(d->cfg->site.mode),
@@ -620,8 +620,9 @@ static json_t *status_json(struct daemon *d)
 		"media", "active", (int)ucf_pinholes_count(d->pinholes), "learned_total",
 		(json_int_t)cs.media_learned, "batches", (json_int_t)d->pinhole_batches, "errors",
 		(json_int_t)d->pinhole_errors, "latency_us", "total", (json_int_t)lat.total, "sum",
-		(json_int_t)lat.sum_us, "window", (int)lat.window, "median", (int)lat.median_us,
-		"p99", (int)lat.p99_us, "max_window", (int)lat.max_window_us, "max", (int)lat.max_us,
+		(json_int_t)lat.sum_us, "window", (json_int_t)lat.window, "median",
+		(json_int_t)lat.median_us, "p99", (json_int_t)lat.p99_us, "max_window",
+		(json_int_t)lat.max_window_us, "max", (json_int_t)lat.max_us,
 		"flows", "active", (int)cs.flows_active, "created", (json_int_t)cs.flows_created,
 		"evicted", (json_int_t)cs.flows_evicted, "frames", (json_int_t)cs.frames, "malformed",
 		(json_int_t)cs.malformed,

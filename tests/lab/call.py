@@ -1,6 +1,6 @@
 """call.py LOCAL_ADDR SERVER_ADDR MEDIA_PORT SECONDS [bye|nobye]: one SIP
 call of the lab's phone to uas_echo.py on SERVER_ADDR:5060. INVITE with SDP
-(media on LOCAL_ADDR:MEDIA_PORT), ACK the answer, then 20 ms RTP packets to
+(media on LOCAL_ADDR:MEDIA_PORT), ACK the answer, 50 ms later 20 ms RTP packets to
 the answered media port for SECONDS, counting their echoes; then a BYE
 (default) or silence. Prints "answered PORT" (the server's media port) once
 answered and "sent N echoed M missing SEQ,..." at the end (the first five
@@ -55,6 +55,10 @@ to_tag = answer.split("To:", 1)[1].split("\r\n", 1)[0].split(";tag=")[1].strip()
 remote = int(answer.split("m=audio ", 1)[1].split(" ", 1)[0])
 request("ACK", 1, to_tag)
 print("answered %d" % remote, flush=True)
+# Media starts 50 ms after the answer, as across a WAN: this tool is about a
+# pinhole's lifetime; the race for a call's very first packet (sipp, with no
+# delay at all) is tests/integration/agent.sh's.
+time.sleep(0.05)
 sent = echoed = 0
 seqs = set()
 t0 = time.monotonic()
