@@ -22,13 +22,6 @@ status() { lab_agent_status; }
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 alerts() { "$UCFENCE" alerts -c "$CFG" --json 2>/dev/null; }
 count_alerts() { alerts | grep -c "\"kind\": *\"$1\"" ; }
-drops() { # total packets refused for any reason
-	local t=0 n
-	for n in non-target-uc non-target-appliance uc-bypass-vpn non-target-to-gateway; do
-		t=$((t + $(lab_counter "$n")))
-	done
-	echo "$t"
-}
 
 check "agent starts and answers status" start_agent --no-table-owner
 check "status reports concentrator mode" test "$(status | jq_ 'd["mode"]')" = concentrator
@@ -37,28 +30,19 @@ check "status reports concentrator mode" test "$(status | jq_ 'd["mode"]')" = co
 sipp -sd uac_pcap >"$LAB_DIR/uac_pcap.xml" 2>/dev/null
 sed -i "s|pcap/g711a.pcap|/usr/share/sip-tester/g711a.pcap|; s|pcap/dtmf_2833_1.pcap|/usr/share/sip-tester/dtmf_2833_1.pcap|" \
 	"$LAB_DIR/uac_pcap.xml"
-# the lab's own answering service holds the SIP port on the remote server
-ip netns pids "$(lab_ns remote)" | xargs -r kill
-sleep 0.2
-# a call server answering each call on media ports of its own (lab/uas_echo.py)
-ip netns exec "$(lab_ns remote)" python3 "$LAB_SRC/uas_echo.py" 10.50.0.10 5060 52000 \
-	>"$LAB_DIR/uas.out" 2>"$LAB_DIR/uas.log" &
-uas=$!
-LAB_PIDS+=($uas)
-sleep 0.5
-before=$(drops)
+lab_call_server "$LAB_DIR/uas.out" # each call's media on ports of its own
+before=$(lab_drops)
 start=$SECONDS
 (cd "$LAB_DIR" && ip netns exec "$(lab_ns phone)" sipp -sf "$LAB_DIR/uac_pcap.xml" -i 10.20.0.10 \
 	-p 5070 -mp 40000 -m "$CALLS" -r 5 -l 20 -nostdin -timeout 120s 10.50.0.10:5060 \
-	-trace_stat -stf "$LAB_DIR/uac.csv" >"$LAB_DIR/uac.log" 2>&1)
+	>"$LAB_DIR/uac.log" 2>&1)
 rc=$?
-after=$(drops)
-ok=$(tail -n 1 "$LAB_DIR/uac.csv" 2>/dev/null | awk -F';' '{print $16}')
+after=$(lab_drops)
 check "$CALLS sipp calls through the gateway complete (exit $rc, $((SECONDS - start)) s)" test "$rc" -eq 0 ||
 	grep -E "Successful call|Failed call|Unexpected|Dead call|error" "$LAB_DIR/uac.log" | tail -n 8
 check "media of every call passed: zero packets refused during the calls ($before -> $after)" \
 	test "$before" -eq "$after"
-kill -TERM "$uas"; wait "$uas" 2>/dev/null
+kill -TERM "$LAB_UAS"; wait "$LAB_UAS" 2>/dev/null
 read -r _ answered _ echoed <"$LAB_DIR/uas.out"
 # a call plays g711a.pcap and a DTMF pcap: ~246 packets reach the server
 check "the server answered every call on ports of its own and echoed their media ($answered calls, $echoed packets)" \

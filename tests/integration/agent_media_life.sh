@@ -15,19 +15,7 @@ lab_up concentrator || { echo "FAIL: agent_media_life: lab setup"; exit 1; }
 LAB_MEDIA_TIMEOUT=10s lab_agent_config "sip, rtp"
 lab_agent_start --no-table-owner
 check "agent with uc.media.timeout 10s starts" test $? = 0 || exit 1
-ip netns pids "$(lab_ns remote)" | xargs -r kill # the lab's own service holds SIP
-sleep 0.2
-ip netns exec "$(lab_ns remote)" python3 "$LAB_SRC/uas_echo.py" 10.50.0.10 5060 52000 \
-	>/dev/null 2>"$LAB_DIR/uas.log" &
-LAB_PIDS+=($!)
-sleep 0.5
-drops() {
-	local t=0 n
-	for n in non-target-uc non-target-appliance uc-bypass-vpn non-target-to-gateway; do
-		t=$((t + $(lab_counter "$n")))
-	done
-	echo "$t"
-}
+lab_call_server /dev/null
 in_set() { # ADDR:PORT...: each endpoint is an element of media4
 	local set e
 	set=$(lab_exec gw nft list set inet ucfence media4)
@@ -39,7 +27,7 @@ none_in_set() { # ADDR:PORT...: no endpoint is an element of media4
 	return 0
 }
 
-before=$(drops)
+before=$(lab_drops)
 lab_exec phone python3 "$LAB_SRC/call.py" 10.20.0.10 10.50.0.10 41000 25 >"$LAB_DIR/long.out" 2>&1 &
 long=$!
 lab_exec phone python3 "$LAB_SRC/call.py" 10.20.0.10 10.50.0.10 42000 2 nobye >"$LAB_DIR/short.out" 2>&1 &
@@ -55,7 +43,7 @@ check "22 s into a call with media (timeout 10 s), the pinholes of both its ends
 check "a call silent for 20 s without a BYE has lost its pinhole (expired)" none_in_set 10.20.0.10:42000
 wait "$long"
 read -r _ sent _ echoed _ missing < <(tail -n 1 "$LAB_DIR/long.out")
-after=$(drops)
+after=$(lab_drops)
 check "every RTP packet of the 25 s call came back ($echoed of $sent; missing: ${missing:-?})" \
 	test "${sent:-0}" -ge 1000 -a "${echoed:-0}" -eq "${sent:-1}"
 check "nothing was dropped meanwhile ($before -> $after)" test "$before" -eq "$after"

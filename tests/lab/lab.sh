@@ -12,6 +12,7 @@
 #   lab_counter NAME         packets of ucfence's named counter in gw (0 if none)
 #   lab_agent_config, lab_agent_start, lab_agent_status, lab_agent_log_clean
 #                            the agent as a process in gw (see below)
+#   lab_drops, lab_call_server   drops of all reasons; a call server echoing media
 #   lab_down                 removes everything lab_init/lab_up made (the traps
 #                            call it; safe to call twice)
 #
@@ -397,6 +398,27 @@ lab_agent_start() {
 	echo "the agent did not come up:"
 	tail -n 20 "$LAB_DIR/agent.log"
 	return 1
+}
+
+# lab_drops: packets ucfence's table refused so far, all reasons together.
+lab_drops() {
+	local t=0 r
+	for r in "${LAB_REASONS[@]}"; do t=$((t + $(lab_counter "$r"))); done
+	echo "$t"
+}
+
+# lab_call_server OUT: replaces the lab's answering service on the remote UC
+# server (10.50.0.10) with uas_echo.py: SIP on 5060, each call's media on
+# ports of its own from 52000, echoed. Its final line goes to OUT; sets
+# LAB_UAS to its pid.
+lab_call_server() {
+	ip netns pids "$(lab_ns remote)" | xargs -r kill
+	sleep 0.2
+	ip netns exec "$(lab_ns remote)" python3 "$LAB_SRC/uas_echo.py" 10.50.0.10 5060 52000 \
+		>"$1" 2>>"$LAB_DIR/uas.log" &
+	LAB_UAS=$!
+	LAB_PIDS+=($LAB_UAS)
+	sleep 0.5
 }
 
 # lab_agent_log_clean NAME: a PASS/FAIL line on sanitizer reports in the log.

@@ -11,6 +11,7 @@
 
 #include "catalog.h"
 #include "config.h"
+#include "policy.h"
 
 struct fixture {
 	struct ucf_config cfg;
@@ -123,6 +124,21 @@ static inline void fx_free(struct fixture *f)
 	free(f->S);
 	free(f->R);
 	f->E = f->S = f->R = NULL;
+}
+
+/* The policy of the unchanged fixture for mode; fails the test (cmocka,
+ * included before this header) if it does not build. */
+static inline struct ucf_ruleset *fx_ruleset(enum ucf_mode mode)
+{
+	struct fixture f;
+	struct ucf_ruleset *rs = NULL;
+	char err[1024];
+	fx_init(&f, mode);
+	int rc = ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err));
+	fx_free(&f);
+	if (rc != 0)
+		fail_msg("policy: %s", err);
+	return rs;
 }
 
 #endif

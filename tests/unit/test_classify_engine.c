@@ -53,12 +53,15 @@ static void on_risk(void *arg, const struct ucf_risk *r)
 	strncat(R.risk_text, r->detail, sizeof(R.risk_text) - strlen(R.risk_text) - 1);
 }
 
-static struct ucf_classifier *make(uint32_t max_flows)
+/* max_flows, media_timeout_s: 0 keeps the default */
+static struct ucf_classifier *make_with(uint32_t max_flows, uint32_t media_timeout_s)
 {
 	struct ucf_classifier_opts o;
 	ucf_classifier_opts_default(&o);
 	if (max_flows)
 		o.max_flows = max_flows;
+	if (media_timeout_s)
+		o.media_timeout_s = media_timeout_s;
 	struct ucf_classifier_hooks h = {.media = on_media, .flow_end = on_end, .risk = on_risk};
 	struct ucf_classifier *c;
 	char err[128];
@@ -66,6 +69,8 @@ static struct ucf_classifier *make(uint32_t max_flows)
 	memset(&R, 0, sizeof(R));
 	return c;
 }
+
+static struct ucf_classifier *make(uint32_t max_flows) { return make_with(max_flows, 0); }
 
 static struct ucf_packet_result send_udp(struct ucf_classifier *c, const char *s, uint16_t sp,
 					 const char *d, uint16_t dp, const void *pl, size_t n)
@@ -167,14 +172,8 @@ static void test_sip_call_learns_media(void **state)
 static void test_media_keeps_both_ends(void **state)
 {
 	(void)state;
-	struct ucf_classifier_opts o;
-	ucf_classifier_opts_default(&o);
-	o.media_timeout_s = 10;
-	struct ucf_classifier_hooks h = {.media = on_media, .flow_end = on_end, .risk = on_risk};
-	struct ucf_classifier *c;
-	char err[128], m[2048];
-	assert_int_equal(ucf_classifier_new(&o, &h, &c, err, sizeof(err)), 0);
-	memset(&R, 0, sizeof(R));
+	struct ucf_classifier *c = make_with(0, 10);
+	char m[2048];
 	int n = sip_msg(m, sizeof(m), "INVITE sip:bob@example.com SIP/2.0", "call-9", "1 INVITE", A,
 			40000, NULL);
 	send_udp(c, A, 5060, B, 5060, m, (size_t)n);

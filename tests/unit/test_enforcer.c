@@ -34,16 +34,6 @@ static int setup_netns(void **state)
 	return 0;
 }
 
-static struct ucf_ruleset *ruleset(enum ucf_mode mode)
-{
-	struct fixture f;
-	struct ucf_ruleset *rs = NULL;
-	fx_init(&f, mode);
-	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), 0);
-	fx_free(&f);
-	return rs;
-}
-
 /* Output of a shell command run in this namespace. */
 static char *sh(const char *cmd)
 {
@@ -88,7 +78,7 @@ static void test_apply_reapply_counters_flush(void **state)
 	struct ucf_apply_stats st;
 	struct ucf_counter c[UCF_REASON_COUNT];
 	bool existed = true;
-	struct ucf_ruleset *rs = ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
 	assert_int_equal(ucf_enforcer_open(&e, err, sizeof(err)), 0);
 	assert_int_equal(ucf_enforcer_counters(e, c, err, sizeof(err)), -ENOENT);
 
@@ -116,7 +106,7 @@ static void test_media_updates(void **state)
 {
 	(void)state;
 	struct ucf_enforcer *e = NULL;
-	struct ucf_ruleset *rs = ruleset(UCF_MODE_APPLIANCE);
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_APPLIANCE);
 	struct ucf_pinhole m[3] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
 				  { .family = AF_INET6, .port = 20002 },
 				  { .family = AF_INET, .port = 20004 } };
@@ -167,7 +157,7 @@ static void test_ownership(void **state)
 {
 	(void)state;
 	struct ucf_enforcer *a = NULL, *b = NULL;
-	struct ucf_ruleset *rs = ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
 	bool existed;
 	assert_int_equal(ucf_enforcer_open(&a, err, sizeof(err)), 0);
 	assert_int_equal(ucf_enforcer_open(&b, err, sizeof(err)), 0);
@@ -203,7 +193,7 @@ static void test_without_ownership(void **state)
 {
 	(void)state;
 	struct ucf_enforcer *a = NULL, *b = NULL;
-	struct ucf_ruleset *rs = ruleset(UCF_MODE_APPLIANCE);
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_APPLIANCE);
 	bool existed;
 	assert_int_equal(ucf_enforcer_open(&a, err, sizeof(err)), 0);
 	assert_int_equal(ucf_enforcer_open(&b, err, sizeof(err)), 0);
@@ -243,7 +233,7 @@ static void test_in_place_and_replace(void **state)
 	(void)state;
 	struct ucf_enforcer *e = NULL;
 	struct ucf_apply_stats st;
-	struct ucf_ruleset *rs = ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
 	bool existed;
 	assert_int_equal(ucf_enforcer_open(&e, err, sizeof(err)), 0);
 	assert_int_equal(ucf_enforcer_set_ownership(e, false), 0); /* let nft tamper */
@@ -284,8 +274,8 @@ static void test_rejected_element_named(void **state)
 {
 	(void)state;
 	struct ucf_enforcer *e = NULL;
-	struct ucf_ruleset *good = ruleset(UCF_MODE_CONCENTRATOR);
-	struct ucf_ruleset *bad = ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *good = fx_ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *bad = fx_ruleset(UCF_MODE_CONCENTRATOR);
 	assert_int_equal(ucf_enforcer_open(&e, err, sizeof(err)), 0);
 	assert_int_equal(ucf_enforcer_apply(e, good, NULL, err, sizeof(err)), 0);
 	char *before = strdup(sh("nft -a list ruleset"));

@@ -49,16 +49,6 @@ static int nft_type(const struct nlmsghdr *nlh)
 	return nlh->nlmsg_type >> 8 == NFNL_SUBSYS_NFTABLES ? nlh->nlmsg_type & 0xff : -1;
 }
 
-static struct ucf_ruleset *fixture_ruleset(enum ucf_mode mode)
-{
-	struct fixture f;
-	struct ucf_ruleset *rs = NULL;
-	fx_init(&f, mode);
-	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), 0);
-	fx_free(&f);
-	return rs;
-}
-
 static struct ucf_batch *apply_batch(const struct ucf_ruleset *rs, uint32_t genid)
 {
 	struct ucf_batch *b = ucf_batch_new(1000);
@@ -74,7 +64,7 @@ static struct ucf_batch *apply_batch(const struct ucf_ruleset *rs, uint32_t geni
 static void test_structure(void **state)
 {
 	(void)state;
-	struct ucf_ruleset *rs = fixture_ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
 	struct ucf_batch *b = apply_batch(rs, 42);
 	struct msgs ms;
 	split(b, &ms);
@@ -251,7 +241,7 @@ static void test_interval_encoding(void **state)
 static void test_element_splitting(void **state)
 {
 	(void)state;
-	struct ucf_ruleset *rs = fixture_ruleset(UCF_MODE_APPLIANCE);
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_APPLIANCE);
 	size_t n = 100000;
 	struct ucf_pinhole *m = calloc(n, sizeof(*m));
 	for (size_t i = 0; i < n; i++) {
@@ -463,7 +453,7 @@ static void test_update_batch(void **state)
 {
 	(void)state;
 	char buf[512];
-	struct ucf_ruleset *rs = fixture_ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
 	struct ucf_live live;
 	struct msgs ms;
 	const uint32_t owned = NFT_TABLE_F_OWNER | 0x4;
