@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "nft_expr.h"
 #include "nft_text.h"
 
@@ -68,19 +69,10 @@ struct ucf_batch {
 	const struct ucf_ruleset *rs;
 };
 
+/* Batch arrays start at a page's worth. */
 static int grow(void **items, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap : 4096 / size + 1;
-	while (ncap < need)
-		ncap *= 2;
-	void *p = realloc(*items, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*items = p;
-	*cap = ncap;
-	return 0;
+	return ucf_grow(items, cap, need, size, 4096 / size + 1);
 }
 
 struct ucf_batch *ucf_batch_new(uint32_t first_seq)

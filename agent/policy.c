@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "grow.h"
+
 static const char *const reason_names[UCF_REASON_COUNT] = {
 	[UCF_REASON_NON_TARGET_UC] = "non-target-uc",
 	[UCF_REASON_NON_TARGET_APPLIANCE] = "non-target-appliance",
@@ -81,24 +83,9 @@ static void fail(struct build *b, int rc, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int grow(void **items, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	void *p = realloc(*items, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*items = p;
-	*cap = ncap;
-	return 0;
-}
-
 static int set_push(struct ucf_set *s, const struct ucf_elem *e)
 {
-	if (grow((void **)&s->elems, &s->cap, s->count + 1, sizeof(*e)) < 0)
+	if (ucf_grow((void **)&s->elems, &s->cap, s->count + 1, sizeof(*e), 16) < 0)
 		return -ENOMEM;
 	s->elems[s->count++] = *e;
 	return 0;
@@ -128,7 +115,7 @@ static struct ucf_rule *add_rule(struct build *b, enum chain_id chain, const cha
 	struct ucf_ruleset *rs = b->rs;
 	if (b->rc)
 		return NULL;
-	if (grow((void **)&rs->rules, &rs->rules_cap, rs->nrules + 1, sizeof(*rs->rules)) < 0) {
+	if (ucf_grow((void **)&rs->rules, &rs->rules_cap, rs->nrules + 1, sizeof(*rs->rules), 16) < 0) {
 		fail(b, -ENOMEM, "out of memory");
 		return NULL;
 	}
