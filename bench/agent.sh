@@ -13,7 +13,7 @@
 #      (capture timestamp -> a process waiting in poll() has the packet),
 #      i.e. this machine's floor for any libpcap-based agent.
 #   2. agent RSS (VmRSS) and CPU (utime+stime from /proc/PID/stat) over 10 s
-#      idle and over 10 s of INVITEs at 100 calls/s.
+#      idle and over 10 s of sipp calls at 100/s (SDP both ways).
 set -u
 . "$(dirname "$0")/../tests/lab/lab.sh"
 UCFENCE=${UCFENCE:-$LAB_REPO/ucfence}
