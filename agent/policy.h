@@ -162,12 +162,25 @@ void ucf_ruleset_free(struct ucf_ruleset *rs);
 
 const struct ucf_set *ucf_ruleset_set(const struct ucf_ruleset *rs, const char *name);
 
-/* A learned media endpoint: packets to (or from) addr:port are media. */
+/* A learned media pinhole: UDP from peer to addr:port is media. The
+ * announced endpoint is the destination; the peer is the other party of
+ * that call (its announced media address once known, its signalling
+ * address until then). Nothing else may use the pinhole. */
 struct ucf_pinhole {
-	uint8_t family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	uint16_t port;
+	uint8_t family;   /* AF_INET or AF_INET6 */
+	uint8_t peer[16]; /* the only source allowed */
+	uint8_t addr[16]; /* the announced address */
+	uint16_t port;    /* the announced port */
 	uint64_t timeout_ms; /* 0: the set's timeout (uc.media.timeout) */
+};
+
+/* A flow the classifier found to be non-target on a UC service: blocked by
+ * its 5-tuple, both directions, before established traffic is accepted. */
+struct ucf_block {
+	uint8_t family;  /* AF_INET or AF_INET6 */
+	uint8_t l4proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
 };
 
 /* Adds learned media to the model (media4/media6), e.g. to carry the
