@@ -347,8 +347,8 @@ static int live_elems_cb(const struct nlmsghdr *nlh, void *data)
 	return ucf_live_add_elems(data, nlh) == 0 ? MNL_CB_OK : MNL_CB_ERROR;
 }
 
-/* Sets, chains, counters and (but for the media sets) elements of our
- * table; the caller's generation check covers the whole read. */
+/* Sets, chains, counters and (but for the media and block sets) elements
+ * of our table; the caller's generation check covers the whole read. */
 static int read_live(struct ucf_enforcer *e, const struct ucf_ruleset *rs, struct ucf_live *live)
 {
 	char buf[512];
@@ -369,8 +369,8 @@ static int read_live(struct ucf_enforcer *e, const struct ucf_ruleset *rs, struc
 	}
 	for (size_t i = 0; rc == 0 && i < live->nsets; i++) {
 		const struct ucf_set *m = ucf_ruleset_set(rs, live->sets[i].name);
-		if (!m || m->key == UCF_KEY_IPV4_PORT || m->key == UCF_KEY_IPV6_PORT)
-			continue; /* media: never read (can be huge), never pruned */
+		if (!m || ucf_set_key_dynamic(m->key))
+			continue; /* the agent's: never read (can be huge), never pruned */
 		nlh = dump_request(e, buf, NFT_MSG_GETSETELEM);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, UCF_TABLE);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, live->sets[i].name);
@@ -609,6 +609,37 @@ int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_pinhole *add, si
 	/* No generation check: element updates commute with everything but a
 	 * table replacement, which fails them cleanly (ENOENT) if it races. */
 	return transact(e, "media update", build_media, &m, false, NULL, err, errlen);
+}
+
+struct block_ctx {
+	const struct ucf_block *add;
+	size_t n;
+};
+
+static int build_block(struct ucf_enforcer *e, struct ucf_batch *b, const struct table_state *t,
+		       void *ctx)
+{
+	const struct block_ctx *c = ctx;
+	(void)e;
+	(void)t;
+	return ucf_batch_block(b, c->add, c->n);
+}
+
+int ucf_enforcer_block(struct ucf_enforcer *e, const struct ucf_block *add, size_t n, char *err,
+		       size_t errlen)
+{
+	struct block_ctx c = { add, n };
+	for (size_t i = 0; i < n; i++) {
+		char why[128];
+		if (ucf_block_check(&add[i], why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "block update: element %zu: %s", i, why);
+			return -EINVAL;
+		}
+	}
+	if (n == 0)
+		return 0;
+	/* No generation check, as for media. */
+	return transact(e, "block update", build_block, &c, false, NULL, err, errlen);
 }
 
 struct counters_ctx {

@@ -1,6 +1,6 @@
 /* enforcer.h — programs ucfence's nftables table through one long-lived
- * netlink socket: atomic whole-table replacement, flush, live media element
- * updates, counter reads. This header is the module's whole interface; it
+ * netlink socket: atomic whole-table replacement, flush, live media and
+ * block element updates, counter reads. This header is the module's whole interface; it
  * renders with nft_batch.h and never touches any other table.
  *
  * Table ownership: at open the enforcer probes NFT_TABLE_F_PERSIST (Linux
@@ -58,9 +58,20 @@ int ucf_enforcer_flush(struct ucf_enforcer *e, bool *existed, char *err, size_t 
 
 /* In one transaction on the live table: deletes del[] then adds add[] to
  * the media sets (element timeouts from each entry, else the set's). An
- * element in both has its expiry reset; re-adding alone does not do that. */
+ * element in both has its expiry reset; re-adding alone does not do that.
+ * -ENOENT (nothing changed) if an element to delete is not there, or the
+ * table is not. */
 int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_pinhole *add, size_t nadd,
 		       const struct ucf_pinhole *del, size_t ndel, char *err, size_t errlen);
+
+/* In one transaction on the live table: adds each flow in both directions
+ * (src,sport -> dst,dport and back) to block4/block6, with the sets'
+ * timeout (UCF_BLOCK_TIMEOUT_S). Forward's first rules send those packets
+ * to the non-uc-protocol reason, established or not. Re-adding is not an
+ * error. -EINVAL (nothing sent) for a flow that is not IPv4/IPv6 TCP/UDP;
+ * -ENOENT if the table is not there. */
+int ucf_enforcer_block(struct ucf_enforcer *e, const struct ucf_block *add, size_t n, char *err,
+		       size_t errlen);
 
 struct ucf_counter {
 	uint64_t packets, bytes;

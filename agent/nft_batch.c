@@ -45,15 +45,16 @@ enum { BYTEORDER_HOST = 1, BYTEORDER_BIG = 2, NFT_EXPR_CONCAT = 13 };
 #define MSG_ROOM (16 * 1024) /* any object message but element lists */
 
 enum msg_kind { M_BEGIN, M_END, M_TABLE_ADD, M_TABLE_DEL, M_COUNTER, M_SET, M_ELEMS, M_CHAIN,
-		M_RULE, M_MEDIA_ADD, M_MEDIA_DEL, M_ELEMS_DEL, M_FLUSH };
+		M_RULE, M_MEDIA_ADD, M_MEDIA_DEL, M_BLOCK_ADD, M_ELEMS_DEL, M_FLUSH };
 
 struct msg {
 	uint32_t seq;
 	size_t off;         /* of its nlmsghdr in buf */
 	enum msg_kind kind;
 	size_t index;       /* counter, set, chain or rule index */
-	size_t elem_first;  /* M_ELEMS/M_MEDIA_*: first entry in elem_src */
+	size_t elem_first;  /* element messages: first entry in elem_src */
 	const struct ucf_pinhole *media; /* M_MEDIA_*: the caller's array */
+	const struct ucf_block *block;   /* M_BLOCK_ADD: the caller's array */
 	const struct ucf_live_set *live; /* M_ELEMS_DEL: the kernel's elements */
 	char name[UCF_NAME_MAX];
 };
@@ -225,12 +226,26 @@ static struct key_info key_info(enum ucf_set_key key)
 	case UCF_KEY_PROTO_PORT:
 		return (struct key_info){ TYPE_INET_PROTOCOL << TYPE_BITS | TYPE_INET_SERVICE, 8,
 					  NFT_SET_INTERVAL | NFT_SET_CONCAT, true, 0 };
-	case UCF_KEY_IPV4_PORT:
-		return (struct key_info){ TYPE_IPADDR << TYPE_BITS | TYPE_INET_SERVICE, 8,
-					  NFT_SET_TIMEOUT, true, 0 };
-	case UCF_KEY_IPV6_PORT:
-		return (struct key_info){ TYPE_IP6ADDR << TYPE_BITS | TYPE_INET_SERVICE, 20,
-					  NFT_SET_TIMEOUT, true, 0 };
+	/* Concatenations: each member padded to 32 bits. */
+	case UCF_KEY_IPV4_MEDIA:
+		return (struct key_info){ (TYPE_IPADDR << TYPE_BITS | TYPE_IPADDR) << TYPE_BITS |
+						  TYPE_INET_SERVICE,
+					  4 + 4 + 4, NFT_SET_TIMEOUT, true, 0 };
+	case UCF_KEY_IPV6_MEDIA:
+		return (struct key_info){ (TYPE_IP6ADDR << TYPE_BITS | TYPE_IP6ADDR) << TYPE_BITS |
+						  TYPE_INET_SERVICE,
+					  16 + 16 + 4, NFT_SET_TIMEOUT, true, 0 };
+	case UCF_KEY_IPV4_BLOCK:
+	case UCF_KEY_IPV6_BLOCK: {
+		uint32_t a = key == UCF_KEY_IPV4_BLOCK ? TYPE_IPADDR : TYPE_IP6ADDR;
+		uint32_t alen = key == UCF_KEY_IPV4_BLOCK ? 4 : 16;
+		uint32_t t = TYPE_INET_PROTOCOL;
+		t = t << TYPE_BITS | a;
+		t = t << TYPE_BITS | TYPE_INET_SERVICE;
+		t = t << TYPE_BITS | a;
+		t = t << TYPE_BITS | TYPE_INET_SERVICE;
+		return (struct key_info){ t, 4 + alen + 4 + alen + 4, NFT_SET_TIMEOUT, true, 0 };
+	}
 	case UCF_KEY_ICMPV6_TYPE:
 		return (struct key_info){ TYPE_ICMP6_TYPE, 1, 0, false, BYTEORDER_BIG };
 	}
@@ -316,10 +331,14 @@ uint32_t ucf_batch_key_len(enum ucf_set_key key)
 
 /* ---- set elements ---------------------------------------------------------- */
 
+/* The longest key: block6, proto . addr . port . addr . port, each member
+ * padded to 32 bits. */
+#define KEY_MAX (4 + 16 + 4 + 16 + 4)
+
 /* One netlink element; a model element can become two (interval start and
  * end) and an interval set can start with a closing element at zero. */
 struct nlelem {
-	uint8_t key[20], key_end[20];
+	uint8_t key[KEY_MAX], key_end[20];
 	uint32_t klen;
 	bool has_end, open;
 	uint32_t flags;
@@ -362,7 +381,8 @@ static void put_port(uint8_t *at, uint16_t port)
 static size_t expand(const struct ucf_set *set, size_t i, struct nlelem out[3])
 {
 	const struct ucf_elem *e = &set->elems[i];
-	size_t n = 0, alen = set->key == UCF_KEY_IPV4 || set->key == UCF_KEY_IPV4_PORT ? 4 : 16;
+	size_t n = 0, alen = set->key == UCF_KEY_IPV4 || set->key == UCF_KEY_IPV4_MEDIA ||
+				     set->key == UCF_KEY_IPV4_BLOCK ? 4 : 16;
 	memset(out, 0, 3 * sizeof(*out));
 	switch (set->key) {
 	case UCF_KEY_IFNAME:
@@ -399,11 +419,23 @@ static size_t expand(const struct ucf_set *set, size_t i, struct nlelem out[3])
 		out[0].has_end = true;
 		n = 1;
 		break;
-	case UCF_KEY_IPV4_PORT:
-	case UCF_KEY_IPV6_PORT:
+	case UCF_KEY_IPV4_MEDIA:
+	case UCF_KEY_IPV6_MEDIA: /* peer . addr . port */
 		memcpy(out[0].key, e->key, alen);
-		put_port(out[0].key + alen, e->port);
-		out[0].klen = (uint32_t)alen + 4;
+		memcpy(out[0].key + alen, e->key_end, alen);
+		put_port(out[0].key + 2 * alen, e->port);
+		out[0].klen = (uint32_t)(2 * alen + 4);
+		out[0].timeout_ms = e->timeout_ms;
+		n = 1;
+		break;
+	case UCF_KEY_IPV4_BLOCK:
+	case UCF_KEY_IPV6_BLOCK: /* proto . src . sport . dst . dport */
+		out[0].key[0] = e->proto;
+		memcpy(out[0].key + 4, e->key, alen);
+		put_port(out[0].key + 4 + alen, e->port);
+		memcpy(out[0].key + 8 + alen, e->key_end, alen);
+		put_port(out[0].key + 8 + 2 * alen, e->port_end);
+		out[0].klen = (uint32_t)(12 + 2 * alen);
 		out[0].timeout_ms = e->timeout_ms;
 		n = 1;
 		break;
@@ -457,6 +489,7 @@ struct elem_writer {
 	struct nlmsghdr *nlh;
 	struct nlattr *list;
 	const struct ucf_pinhole *media;
+	const struct ucf_block *block;
 	const struct ucf_live_set *live;
 };
 
@@ -469,6 +502,7 @@ static int ew_open(struct elem_writer *w)
 	struct msg *m = last_msg(w->b);
 	m->index = w->index;
 	m->media = w->media;
+	m->block = w->block;
 	m->live = w->live;
 	snprintf(m->name, sizeof(m->name), "%s", w->set);
 	mnl_attr_put_strz(w->nlh, NFTA_SET_ELEM_LIST_TABLE, UCF_TABLE);
@@ -506,7 +540,7 @@ static int ew_put(struct elem_writer *w, const struct nlelem *e)
 static int elems_msgs(struct ucf_batch *b, size_t index, const struct ucf_set *set)
 {
 	struct elem_writer w = { b, M_ELEMS, NFT_MSG_NEWSETELEM, set->name, (uint32_t)index + 1,
-				 index, NULL, NULL, NULL, NULL };
+				 index, NULL, NULL, NULL, NULL, NULL };
 	struct nlelem ne[3];
 	for (size_t i = 0; i < set->count; i++) {
 		size_t n = expand(set, i, ne);
@@ -520,12 +554,14 @@ static int elems_msgs(struct ucf_batch *b, size_t index, const struct ucf_set *s
 
 int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_pinhole *m, size_t n)
 {
-	static const struct ucf_set media_set[2] = { { .name = UCF_SET_MEDIA4, .key = UCF_KEY_IPV4_PORT },
-						     { .name = UCF_SET_MEDIA6, .key = UCF_KEY_IPV6_PORT } };
+	static const struct ucf_set media_set[2] = {
+		{ .name = UCF_SET_MEDIA4, .key = UCF_KEY_IPV4_MEDIA },
+		{ .name = UCF_SET_MEDIA6, .key = UCF_KEY_IPV6_MEDIA }
+	};
 	for (int f = 0; f < 2; f++) {
 		struct elem_writer w = { b, add ? M_MEDIA_ADD : M_MEDIA_DEL,
 					 add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
-					 media_set[f].name, 0, (size_t)f, NULL, NULL, m, NULL };
+					 media_set[f].name, 0, (size_t)f, NULL, NULL, m, NULL, NULL };
 		for (size_t i = 0; i < n; i++) {
 			struct ucf_set one = media_set[f];
 			struct ucf_elem e;
@@ -541,6 +577,37 @@ int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_pinhole *m, 
 			ne[0].src = i;
 			if (ew_put(&w, &ne[0]) < 0)
 				return -ENOMEM;
+		}
+		ew_close(&w);
+	}
+	return 0;
+}
+
+static const struct ucf_set block_set[2] = {
+	{ .name = UCF_SET_BLOCK4, .key = UCF_KEY_IPV4_BLOCK },
+	{ .name = UCF_SET_BLOCK6, .key = UCF_KEY_IPV6_BLOCK }
+};
+
+int ucf_batch_block(struct ucf_batch *b, const struct ucf_block *bl, size_t n)
+{
+	for (int f = 0; f < 2; f++) {
+		struct elem_writer w = { b, M_BLOCK_ADD, NFT_MSG_NEWSETELEM, block_set[f].name, 0,
+					 (size_t)f, NULL, NULL, NULL, bl, NULL };
+		for (size_t i = 0; i < n; i++) {
+			if (bl[i].family != (f == 0 ? AF_INET : AF_INET6))
+				continue;
+			for (int reverse = 0; reverse < 2; reverse++) {
+				struct ucf_set one = block_set[f];
+				struct ucf_elem e;
+				struct nlelem ne[3];
+				ucf_block_elem(&bl[i], reverse, &e);
+				one.elems = &e;
+				one.count = 1;
+				expand(&one, 0, ne);
+				ne[0].src = 2 * i + (size_t)reverse; /* for describe */
+				if (ew_put(&w, &ne[0]) < 0)
+					return -ENOMEM;
+			}
 		}
 		ew_close(&w);
 	}
@@ -688,11 +755,6 @@ out:
 	return rc;
 }
 
-static bool is_media(enum ucf_set_key key)
-{
-	return key == UCF_KEY_IPV4_PORT || key == UCF_KEY_IPV6_PORT;
-}
-
 bool ucf_batch_can_update(const struct ucf_ruleset *rs, const struct ucf_live *live,
 			  uint32_t flags)
 {
@@ -793,9 +855,9 @@ static int diff_set(struct ucf_batch *b, size_t index, const struct ucf_set *set
 	if (nhave)
 		qsort(have, nhave, sizeof(*have), cmp_nlelem);
 	struct elem_writer del = { b, M_ELEMS_DEL, NFT_MSG_DELSETELEM, set->name, 0, index,
-				   NULL, NULL, NULL, live };
+				   NULL, NULL, NULL, NULL, live };
 	struct elem_writer add = { b, M_ELEMS, NFT_MSG_NEWSETELEM, set->name, 0, index,
-				   NULL, NULL, NULL, NULL };
+				   NULL, NULL, NULL, NULL, NULL };
 	size_t i = 0, j = 0;
 	rc = 0;
 	while (rc == 0 && j < nhave) { /* deletions first: a marker may come back */
@@ -854,7 +916,8 @@ int ucf_batch_update_ruleset(struct ucf_batch *b, const struct ucf_ruleset *rs,
 		rc = flush_chain_msg(b, i, &rs->chains[i]);
 	for (size_t i = 0; rc == 0 && i < rs->nsets; i++) {
 		const struct ucf_set *set = &rs->sets[i];
-		if (is_media(set->key)) {
+		if (ucf_set_key_dynamic(set->key)) {
+			/* The agent's: only the carried elements are (re)added. */
 			if (set->count)
 				rc = elems_msgs(b, i, set);
 			continue;
@@ -978,6 +1041,7 @@ void ucf_batch_describe(const struct ucf_batch *b, uint32_t seq, uint32_t offset
 	case M_ELEMS:
 	case M_MEDIA_ADD:
 	case M_MEDIA_DEL:
+	case M_BLOCK_ADD:
 		k = offset ? nested_index(nlh, NFTA_SET_ELEM_LIST_ELEMENTS, offset) : -1;
 		if (k < 0) {
 			snprintf(buf, buflen, "elements of set %s", m->name);
@@ -987,8 +1051,12 @@ void ucf_batch_describe(const struct ucf_batch *b, uint32_t seq, uint32_t offset
 		if (m->kind == M_ELEMS) {
 			ucf_nft_elem_format(&rs->sets[m->index], &rs->sets[m->index].elems[src], text,
 					    sizeof(text));
+		} else if (m->kind == M_BLOCK_ADD) {
+			struct ucf_elem e;
+			ucf_block_elem(&m->block[src / 2], src % 2, &e);
+			ucf_nft_elem_format(&block_set[m->index], &e, text, sizeof(text));
 		} else {
-			struct ucf_set one = { .key = m->index ? UCF_KEY_IPV6_PORT : UCF_KEY_IPV4_PORT };
+			struct ucf_set one = { .key = m->index ? UCF_KEY_IPV6_MEDIA : UCF_KEY_IPV4_MEDIA };
 			struct ucf_elem e;
 			ucf_pinhole_elem(&m->media[src], &e);
 			if (m->kind == M_MEDIA_DEL)

@@ -37,6 +37,10 @@ int ucf_batch_add_ruleset(struct ucf_batch *b, const struct ucf_ruleset *rs);
 /* Adds (NEWSETELEM, no NLM_F_EXCL: an existing key is not an error) or
  * deletes (DELSETELEM) media elements; m must outlive b. */
 int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_pinhole *m, size_t n);
+/* Adds each blocked flow in both directions to block4/block6 (NEWSETELEM,
+ * no NLM_F_EXCL; the set's timeout); entries of another family are
+ * skipped (check them with ucf_block_check). bl must outlive b. */
+int ucf_batch_block(struct ucf_batch *b, const struct ucf_block *bl, size_t n);
 
 /* ---- in-place update ----------------------------------------------------
  * Linux builds some set backends' lookup data at commit time, after the new
@@ -60,7 +64,7 @@ struct ucf_live_set {
 	char name[UCF_NAME_MAX];
 	uint32_t flags, key_type, key_len;
 	uint64_t timeout_ms;
-	struct ucf_live_elem *elems; /* not read for the media sets */
+	struct ucf_live_elem *elems; /* not read for the media and block sets */
 	size_t count;
 };
 
@@ -90,8 +94,8 @@ int ucf_live_add_elems(struct ucf_live_set *set, const struct nlmsghdr *nlh);
 bool ucf_batch_can_update(const struct ucf_ruleset *rs, const struct ucf_live *live,
 			  uint32_t flags);
 /* NEWTABLE (flags) + flush every chain + element differences + all rules.
- * Learned media elements are only ever added, never removed (the agent
- * owns them). rs and live must outlive b. */
+ * The media and block sets' elements are only ever added (those rs
+ * carries), never removed: the agent owns them. rs and live must outlive b. */
 int ucf_batch_update_ruleset(struct ucf_batch *b, const struct ucf_ruleset *rs,
 			     const struct ucf_live *live, uint32_t flags);
 /* The set/chain/object keys nft_batch.c writes, for reading them back. */

@@ -115,12 +115,22 @@ static void dep_l4proto(struct rule_ctx *c, uint8_t proto)
 	c->l4proto = proto;
 }
 
-/* The register after a concatenation member of len bytes, as nft numbers
- * it: whole 16-byte registers by their NFT_REG_n name, else NFT_REG32_nn. */
+/* The register of a concatenation member that starts len bytes into the
+ * key (each member before it padded to 32 bits), as nft numbers it: at a
+ * 16-byte boundary by its NFT_REG_n name, else NFT_REG32_nn. */
 static uint32_t next_reg(uint32_t len)
 {
 	uint32_t words = (len + 3) / 4;
 	return words % 4 == 0 ? NFT_REG_1 + words / 4 : NFT_REG32_00 + words;
+}
+
+/* Loads the next member of a concatenation (len bytes) at *at and moves
+ * *at past it, padded to 32 bits. */
+static void concat_payload(struct rule_ctx *c, uint32_t base, uint32_t off, uint32_t len,
+			   uint32_t *at)
+{
+	e_payload(c, base, off, len, next_reg(*at));
+	*at += (len + 3) / 4 * 4;
 }
 
 static void match_expr(struct rule_ctx *c, const struct ucf_match *m)
@@ -193,13 +203,25 @@ static void match_expr(struct rule_ctx *c, const struct ucf_match *m)
 		e_lookup(c, m->name);
 		break;
 	}
-	case UCF_MATCH_MEDIA_DST_SET:
-	case UCF_MATCH_MEDIA_SRC_SET: {
-		bool dst = m->kind == UCF_MATCH_MEDIA_DST_SET;
+	case UCF_MATCH_MEDIA_SET: {
+		uint32_t at = 0;
 		dep_nfproto(c, m->family);
 		dep_l4proto(c, IPPROTO_UDP);
-		e_payload(c, NFT_PAYLOAD_NETWORK_HEADER, dst ? doff : soff, alen, NFT_REG_1);
-		e_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, dst ? 2 : 0, 2, next_reg(alen));
+		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, &at);
+		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, doff, alen, &at);
+		concat_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, &at);
+		e_lookup(c, m->name);
+		break;
+	}
+	case UCF_MATCH_BLOCK_SET: {
+		/* th needs no l4proto dependency: the protocol is a member. */
+		uint32_t at = 4;
+		dep_nfproto(c, m->family);
+		e_meta(c, NFT_META_L4PROTO, NFT_REG_1);
+		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, soff, alen, &at);
+		concat_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, &at);
+		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, doff, alen, &at);
+		concat_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, &at);
 		e_lookup(c, m->name);
 		break;
 	}

@@ -35,8 +35,12 @@ static const char *key_type(enum ucf_set_key key)
 	case UCF_KEY_IPV4: return "ipv4_addr";
 	case UCF_KEY_IPV6: return "ipv6_addr";
 	case UCF_KEY_PROTO_PORT: return "inet_proto . inet_service";
-	case UCF_KEY_IPV4_PORT: return "ipv4_addr . inet_service";
-	case UCF_KEY_IPV6_PORT: return "ipv6_addr . inet_service";
+	case UCF_KEY_IPV4_MEDIA: return "ipv4_addr . ipv4_addr . inet_service";
+	case UCF_KEY_IPV6_MEDIA: return "ipv6_addr . ipv6_addr . inet_service";
+	case UCF_KEY_IPV4_BLOCK:
+		return "inet_proto . ipv4_addr . inet_service . ipv4_addr . inet_service";
+	case UCF_KEY_IPV6_BLOCK:
+		return "inet_proto . ipv6_addr . inet_service . ipv6_addr . inet_service";
 	case UCF_KEY_ICMPV6_TYPE: return "icmpv6_type";
 	}
 	return "?";
@@ -99,6 +103,14 @@ static void put_duration_ms(struct sbuf *s, uint64_t ms)
 		put(s, "%llus", (unsigned long long)(ms / 1000));
 }
 
+static void put_timeout(struct sbuf *s, uint64_t ms)
+{
+	if (ms) {
+		put(s, " timeout ");
+		put_duration_ms(s, ms);
+	}
+}
+
 static void elem_format(struct sbuf *s, const struct ucf_set *set, const struct ucf_elem *e)
 {
 	char tmp[16];
@@ -127,16 +139,26 @@ static void elem_format(struct sbuf *s, const struct ucf_set *set, const struct 
 		if (e->port_end != e->port)
 			put(s, "-%u", e->port_end);
 		break;
-	case UCF_KEY_IPV6_PORT:
+	case UCF_KEY_IPV6_MEDIA:
 		family = AF_INET6;
 		/* fall through */
-	case UCF_KEY_IPV4_PORT:
+	case UCF_KEY_IPV4_MEDIA:
 		put_addr(s, family, e->key);
+		put(s, " . ");
+		put_addr(s, family, e->key_end);
 		put(s, " . %u", e->port);
-		if (e->timeout_ms) {
-			put(s, " timeout ");
-			put_duration_ms(s, e->timeout_ms);
-		}
+		put_timeout(s, e->timeout_ms);
+		break;
+	case UCF_KEY_IPV6_BLOCK:
+		family = AF_INET6;
+		/* fall through */
+	case UCF_KEY_IPV4_BLOCK:
+		put(s, "%s . ", proto_name(e->proto, tmp, sizeof(tmp)));
+		put_addr(s, family, e->key);
+		put(s, " . %u . ", e->port);
+		put_addr(s, family, e->key_end);
+		put(s, " . %u", e->port_end);
+		put_timeout(s, e->timeout_ms);
 		break;
 	case UCF_KEY_ICMPV6_TYPE:
 		put(s, "%s", icmpv6_name(e->proto, tmp, sizeof(tmp)));
@@ -175,11 +197,13 @@ static void match_format(struct sbuf *s, const struct ucf_match *m)
 		put_addr(s, m->family, m->addr);
 		break;
 	case UCF_MATCH_SVC_SET: put(s, "meta l4proto . th dport @%s", m->name); break;
-	case UCF_MATCH_MEDIA_DST_SET:
-		put(s, "%s daddr . udp dport @%s", ip_kw(m->family), m->name);
+	case UCF_MATCH_MEDIA_SET:
+		put(s, "%s saddr . %s daddr . udp dport @%s", ip_kw(m->family), ip_kw(m->family),
+		    m->name);
 		break;
-	case UCF_MATCH_MEDIA_SRC_SET:
-		put(s, "%s saddr . udp sport @%s", ip_kw(m->family), m->name);
+	case UCF_MATCH_BLOCK_SET:
+		put(s, "meta l4proto . %s saddr . th sport . %s daddr . th dport @%s",
+		    ip_kw(m->family), ip_kw(m->family), m->name);
 		break;
 	case UCF_MATCH_ICMPV6_SET: put(s, "icmpv6 type @%s", m->name); break;
 	case UCF_MATCH_L4PROTO: put(s, "meta l4proto %s", proto_name(m->proto, tmp, sizeof(tmp))); break;
@@ -252,7 +276,7 @@ int ucf_nft_text(const struct ucf_ruleset *rs, FILE *out)
 		fprintf(out, "\tset %s {\n\t\ttype %s\n", set->name, key_type(set->key));
 		if (interval)
 			fprintf(out, "\t\tflags interval\n");
-		if (set->key == UCF_KEY_IPV4_PORT || set->key == UCF_KEY_IPV6_PORT) {
+		if (ucf_set_key_dynamic(set->key)) {
 			struct sbuf s = { line, 0, sizeof(line) };
 			put_duration_ms(&s, set->timeout_ms);
 			fprintf(out, "\t\tflags timeout\n\t\ttimeout %s\n", line);

@@ -13,7 +13,8 @@
 int ucf_nft_text(const struct ucf_ruleset *rs, FILE *out);
 
 /* One element as nft writes it ("10.20.0.0/24", "udp . 5060",
- * "10.0.0.1 . 20000 timeout 30s"); used in error messages too. */
+ * "10.50.0.10 . 10.20.0.10 . 20000 timeout 30s",
+ * "tcp . 10.20.0.10 . 40000 . 10.50.0.10 . 5060"); used in error messages too. */
 void ucf_nft_elem_format(const struct ucf_set *set, const struct ucf_elem *e, char *buf,
 			 size_t buflen);
 

@@ -1,12 +1,15 @@
 /* policy.c — config + catalog → ruleset model. Pure: no I/O.
  *
  * Shape of the table (both modes; "4/6" rules exist once per family):
- *   forward (hook forward)  ct established,related → accept; [concentrator:
+ *   forward (hook forward)  flow in @block4/6 → non-uc-protocol (first: it
+ *                           cuts established flows too);
+ *                           ct established,related → accept; [concentrator:
  *                           E<->S∪R by wan → uc-bypass-vpn]; iif/oif appliance
  *                           → from_/to_appliance; iif/oif uc → uc_forward
  *   input (hook input)      iif uc → uc_input
  *   uc_forward              E<->S∪R∪E → uc_service; else non-target-uc
- *   uc_service              SVC or MEDIA → accept; else return
+ *   uc_service              SVC, or saddr . daddr . udp dport in MEDIA → accept;
+ *                           else return
  *   from_/to_appliance      mode-specific target checks; else non-target-appliance
  *   uc_input                established, gateway services, ND/MLD → accept;
  *                           else non-target-to-gateway
@@ -28,6 +31,7 @@ static const char *const reason_names[UCF_REASON_COUNT] = {
 	[UCF_REASON_NON_TARGET_APPLIANCE] = "non-target-appliance",
 	[UCF_REASON_UC_BYPASS_VPN] = "uc-bypass-vpn",
 	[UCF_REASON_NON_TARGET_TO_GATEWAY] = "non-target-to-gateway",
+	[UCF_REASON_NON_UC_PROTOCOL] = "non-uc-protocol",
 };
 
 /* Chain names: the reason chains use '_' so they never clash with counters
@@ -50,6 +54,7 @@ static const char *const chain_names[CH_COUNT] = {
 	[CH_REASON + UCF_REASON_NON_TARGET_APPLIANCE] = "non_target_appliance",
 	[CH_REASON + UCF_REASON_UC_BYPASS_VPN] = "uc_bypass_vpn",
 	[CH_REASON + UCF_REASON_NON_TARGET_TO_GATEWAY] = "non_target_to_gateway",
+	[CH_REASON + UCF_REASON_NON_UC_PROTOCOL] = "non_uc_protocol",
 };
 
 /* Before the site's own filter (priority 0): our counters see every packet
@@ -387,12 +392,18 @@ static void add_sets(struct build *b, const struct ucf_config *cfg, const struct
 			merge_port_ranges(s);
 	}
 
-	s = add_set(b, UCF_SET_MEDIA4, UCF_KEY_IPV4_PORT);
+	s = add_set(b, UCF_SET_MEDIA4, UCF_KEY_IPV4_MEDIA);
 	if (s)
 		s->timeout_ms = cfg->uc.media.timeout_s * 1000;
-	s = add_set(b, UCF_SET_MEDIA6, UCF_KEY_IPV6_PORT);
+	s = add_set(b, UCF_SET_MEDIA6, UCF_KEY_IPV6_MEDIA);
 	if (s)
 		s->timeout_ms = cfg->uc.media.timeout_s * 1000;
+	s = add_set(b, UCF_SET_BLOCK4, UCF_KEY_IPV4_BLOCK);
+	if (s)
+		s->timeout_ms = UCF_BLOCK_TIMEOUT_S * 1000ull;
+	s = add_set(b, UCF_SET_BLOCK6, UCF_KEY_IPV6_BLOCK);
+	if (s)
+		s->timeout_ms = UCF_BLOCK_TIMEOUT_S * 1000ull;
 
 	/* What IPv6 needs from the gateway on any link: router and neighbour
 	 * discovery (RFC 4861) and multicast listener reports (RFC 2710, 3810).
@@ -457,6 +468,14 @@ static void forward_rules(struct build *b, const struct ucf_config *cfg)
 	const char *appl = cfg->interfaces.appliance, *wan = cfg->interfaces.wan;
 	struct ucf_rule *r;
 
+	/* The classifier's verdicts come first: a flow it found not to be UC
+	 * is usually established already, and the ct rule would carry it. */
+	for (size_t f = 0; f < 2; f++) {
+		r = add_rule(b, CH_FORWARD, NULL);
+		match_name(r, UCF_MATCH_BLOCK_SET, families[f],
+			   families[f] == AF_INET ? UCF_SET_BLOCK4 : UCF_SET_BLOCK6);
+		to_chain(r, UCF_STMT_GOTO, CH_REASON + UCF_REASON_NON_UC_PROTOCOL);
+	}
 	r = add_rule(b, CH_FORWARD, "replies and related ICMP errors of allowed flows");
 	match_ct(r);
 	stmt(r, UCF_STMT_ACCEPT, NULL);
@@ -498,13 +517,12 @@ static void forward_rules(struct build *b, const struct ucf_config *cfg)
 	r = add_rule(b, CH_UC_SERVICE, NULL);
 	match_name(r, UCF_MATCH_SVC_SET, 0, "uc_svc");
 	stmt(r, UCF_STMT_ACCEPT, NULL);
+	/* A pinhole opens one direction, peer -> addr:port; the other party
+	 * announces its own endpoint, which is a pinhole of its own. */
 	for (size_t f = 0; f < 2; f++) {
 		const char *media = families[f] == AF_INET ? UCF_SET_MEDIA4 : UCF_SET_MEDIA6;
 		r = add_rule(b, CH_UC_SERVICE, "learned media");
-		match_name(r, UCF_MATCH_MEDIA_DST_SET, families[f], media);
-		stmt(r, UCF_STMT_ACCEPT, NULL);
-		r = add_rule(b, CH_UC_SERVICE, "learned media");
-		match_name(r, UCF_MATCH_MEDIA_SRC_SET, families[f], media);
+		match_name(r, UCF_MATCH_MEDIA_SET, families[f], media);
 		stmt(r, UCF_STMT_ACCEPT, NULL);
 	}
 }
@@ -673,12 +691,44 @@ const struct ucf_set *ucf_ruleset_set(const struct ucf_ruleset *rs, const char *
 	return NULL;
 }
 
+bool ucf_set_key_dynamic(enum ucf_set_key key)
+{
+	return key == UCF_KEY_IPV4_MEDIA || key == UCF_KEY_IPV6_MEDIA ||
+	       key == UCF_KEY_IPV4_BLOCK || key == UCF_KEY_IPV6_BLOCK;
+}
+
 void ucf_pinhole_elem(const struct ucf_pinhole *m, struct ucf_elem *e)
 {
+	size_t n = addr_len(m->family);
 	memset(e, 0, sizeof(*e));
-	memcpy(e->key, m->addr, addr_len(m->family));
+	memcpy(e->key, m->peer, n);
+	memcpy(e->key_end, m->addr, n);
 	e->port = m->port;
 	e->timeout_ms = m->timeout_ms;
+}
+
+void ucf_block_elem(const struct ucf_block *b, bool reverse, struct ucf_elem *e)
+{
+	size_t n = addr_len(b->family);
+	memset(e, 0, sizeof(*e));
+	memcpy(e->key, reverse ? b->dst : b->src, n);
+	memcpy(e->key_end, reverse ? b->src : b->dst, n);
+	e->port = reverse ? b->dport : b->sport;
+	e->port_end = reverse ? b->sport : b->dport;
+	e->proto = b->l4proto;
+}
+
+int ucf_block_check(const struct ucf_block *b, char *err, size_t errlen)
+{
+	if (b->family != AF_INET && b->family != AF_INET6) {
+		snprintf(err, errlen, "blocked flow: family %u is neither IPv4 nor IPv6", b->family);
+		return -EINVAL;
+	}
+	if (b->l4proto != IPPROTO_TCP && b->l4proto != IPPROTO_UDP) {
+		snprintf(err, errlen, "blocked flow: protocol %u is neither TCP nor UDP", b->l4proto);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int ucf_ruleset_add_media(struct ucf_ruleset *rs, const struct ucf_pinhole *m, size_t n,
@@ -701,6 +751,36 @@ int ucf_ruleset_add_media(struct ucf_ruleset *rs, const struct ucf_pinhole *m, s
 		if (set_push(s, &e) < 0) {
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int ucf_ruleset_add_blocks(struct ucf_ruleset *rs, const struct ucf_block *b, size_t n,
+			   char *err, size_t errlen)
+{
+	struct ucf_set *s4 = (struct ucf_set *)ucf_ruleset_set(rs, UCF_SET_BLOCK4);
+	struct ucf_set *s6 = (struct ucf_set *)ucf_ruleset_set(rs, UCF_SET_BLOCK6);
+	if (!s4 || !s6) {
+		snprintf(err, errlen, "the ruleset has no block sets");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char why[128];
+		if (ucf_block_check(&b[i], why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "block element %zu: %s", i, why);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ucf_set *s = b[i].family == AF_INET ? s4 : s6;
+		for (int reverse = 0; reverse < 2; reverse++) {
+			struct ucf_elem e;
+			ucf_block_elem(&b[i], reverse, &e);
+			if (set_push(s, &e) < 0) {
+				snprintf(err, errlen, "out of memory");
+				return -ENOMEM;
+			}
 		}
 	}
 	return 0;

@@ -34,6 +34,7 @@ enum ucf_reason {
 	UCF_REASON_NON_TARGET_APPLIANCE,   /* to/from the appliance port, not target */
 	UCF_REASON_UC_BYPASS_VPN,          /* E <-> S∪R by wan instead of the VPN */
 	UCF_REASON_NON_TARGET_TO_GATEWAY,  /* from a uc port to the gateway itself */
+	UCF_REASON_NON_UC_PROTOCOL,        /* a flow the classifier found not UC (block sets) */
 	UCF_REASON_COUNT
 };
 
@@ -45,26 +46,36 @@ enum ucf_set_key {
 	UCF_KEY_IPV4,        /* ipv4_addr, interval */
 	UCF_KEY_IPV6,        /* ipv6_addr, interval */
 	UCF_KEY_PROTO_PORT,  /* inet_proto . inet_service, interval (port ranges) */
-	UCF_KEY_IPV4_PORT,   /* ipv4_addr . inet_service, timeout (media) */
-	UCF_KEY_IPV6_PORT,   /* ipv6_addr . inet_service, timeout (media) */
+	UCF_KEY_IPV4_MEDIA,  /* ipv4_addr . ipv4_addr . inet_service, timeout (peer . addr . port) */
+	UCF_KEY_IPV6_MEDIA,  /* ipv6_addr . ipv6_addr . inet_service, timeout */
+	UCF_KEY_IPV4_BLOCK,  /* inet_proto . ipv4_addr . inet_service . ipv4_addr . inet_service,
+			      * timeout (proto . src . sport . dst . dport) */
+	UCF_KEY_IPV6_BLOCK,  /* the same with ipv6_addr */
 	UCF_KEY_ICMPV6_TYPE, /* icmpv6_type */
 };
 
 /* One element; which fields count depends on the set's key. Addresses are
  * in network order (IPv4 in the first 4 bytes), ports in host order. */
 struct ucf_elem {
-	uint8_t key[16];     /* ifname (NUL padded), first address, media address */
-	uint8_t key_end[16]; /* last address of an address range (inclusive) */
-	uint16_t port;       /* first port (PROTO_PORT), media port */
-	uint16_t port_end;   /* last port (PROTO_PORT) */
-	uint8_t proto;       /* IPPROTO_TCP/UDP (PROTO_PORT); the type (ICMPV6_TYPE) */
-	uint64_t timeout_ms; /* media: 0 means the set's timeout */
+	uint8_t key[16];     /* ifname (NUL padded); first address; media: the peer;
+			      * block: the source */
+	uint8_t key_end[16]; /* last address of an address range (inclusive); media: the
+			      * announced address; block: the destination */
+	uint16_t port;       /* first port (PROTO_PORT); media: the announced port;
+			      * block: the source port */
+	uint16_t port_end;   /* last port (PROTO_PORT); block: the destination port */
+	uint8_t proto;       /* IPPROTO_TCP/UDP (PROTO_PORT, block); the type (ICMPV6_TYPE) */
+	uint64_t timeout_ms; /* media, block: 0 means the set's timeout */
 };
+
+/* The agent's dynamic elements (media and block sets): apply adds the ones
+ * the model carries and never removes any. */
+bool ucf_set_key_dynamic(enum ucf_set_key key);
 
 struct ucf_set {
 	char name[UCF_NAME_MAX];
 	enum ucf_set_key key;
-	uint64_t timeout_ms; /* media sets: default element timeout; else 0 */
+	uint64_t timeout_ms; /* media and block sets: default element timeout; else 0 */
 	struct ucf_elem *elems;
 	size_t count, cap;
 };
@@ -88,8 +99,9 @@ enum ucf_match_kind {
 	UCF_MATCH_SADDR,          /* ip/ip6 saddr ADDR */
 	UCF_MATCH_DADDR,          /* ip/ip6 daddr ADDR */
 	UCF_MATCH_SVC_SET,        /* meta l4proto . th dport @name */
-	UCF_MATCH_MEDIA_DST_SET,  /* ip/ip6 daddr . udp dport @name */
-	UCF_MATCH_MEDIA_SRC_SET,  /* ip/ip6 saddr . udp sport @name */
+	UCF_MATCH_MEDIA_SET,      /* ip/ip6 saddr . ip/ip6 daddr . udp dport @name */
+	UCF_MATCH_BLOCK_SET,      /* meta l4proto . ip/ip6 saddr . th sport . ip/ip6 daddr .
+				   * th dport @name */
 	UCF_MATCH_ICMPV6_SET,     /* icmpv6 type @name */
 	UCF_MATCH_L4PROTO,        /* meta l4proto PROTO */
 };
@@ -151,9 +163,18 @@ struct ucf_ruleset {
 	size_t nwarnings;
 };
 
-/* Names of the sets every ruleset has (the agent fills the media sets). */
+/* Names of the sets every ruleset has (the agent fills the media and
+ * block sets). */
 #define UCF_SET_MEDIA4 "media4"
 #define UCF_SET_MEDIA6 "media6"
+#define UCF_SET_BLOCK4 "block4"
+#define UCF_SET_BLOCK6 "block6"
+/* The block sets' element timeout. A blocked flow gets nothing through, so
+ * its conntrack entry dies long before (TCP's retries give up within
+ * minutes, an unreplied UDP entry in 30 s): the element only has to outlive
+ * the retries of the flow it cut. 1 h leaves a wide margin and still keeps
+ * the sets from growing without end. */
+#define UCF_BLOCK_TIMEOUT_S 3600
 
 /* Builds the model. Returns 0, -ENOMEM, or -EINVAL with err filled. */
 int ucf_policy_build(const struct ucf_config *cfg, const struct ucf_catalog *cat,
@@ -185,10 +206,21 @@ struct ucf_block {
 
 /* Adds learned media to the model (media4/media6), e.g. to carry the
  * agent's elements across a re-apply. -EEXIST for a duplicate is not
- * checked here: the kernel merges equal keys. */
+ * checked here: the kernel merges equal keys. -EINVAL for a bad family or
+ * port 0. */
 int ucf_ruleset_add_media(struct ucf_ruleset *rs, const struct ucf_pinhole *m, size_t n,
 			  char *err, size_t errlen);
-/* Encodes one media element as the media set's element. */
+/* Encodes one pinhole as the media set's element (peer . addr . port). */
 void ucf_pinhole_elem(const struct ucf_pinhole *m, struct ucf_elem *e);
+
+/* Adds blocked flows to the model (block4/block6), each in both directions,
+ * like ucf_ruleset_add_media. -EINVAL for a bad family or protocol. */
+int ucf_ruleset_add_blocks(struct ucf_ruleset *rs, const struct ucf_block *b, size_t n,
+			   char *err, size_t errlen);
+/* Encodes one direction of a blocked flow as the block set's element:
+ * reverse false gives src,sport -> dst,dport, true dst,dport -> src,sport. */
+void ucf_block_elem(const struct ucf_block *b, bool reverse, struct ucf_elem *e);
+/* 0, or -EINVAL with err filled if b is not a flow the block sets hold. */
+int ucf_block_check(const struct ucf_block *b, char *err, size_t errlen);
 
 #endif

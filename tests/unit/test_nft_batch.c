@@ -19,6 +19,7 @@
 
 #include "enforce_fixture.h"
 #include "nft_batch.h"
+#include "nft_text.h"
 #include "policy.h"
 
 static char err[1024];
@@ -106,10 +107,33 @@ static void test_structure(void **state)
 			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN), 8);
 			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_TYPE), 12 << 6 | 13);
 		}
+		/* Concatenations: every member padded to 32 bits; key types as
+		 * nft composes them (first member in the highest bits). */
+		if (strcmp(rs->sets[s].name, UCF_SET_MEDIA4) == 0) {
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_FLAGS), NFT_SET_TIMEOUT);
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN), 12);
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_TYPE), (7 << 6 | 7) << 6 | 13);
+			assert_int_equal(nftnl_set_get_u64(ns, NFTNL_SET_TIMEOUT), 120000);
+		}
 		if (strcmp(rs->sets[s].name, UCF_SET_MEDIA6) == 0) {
 			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_FLAGS), NFT_SET_TIMEOUT);
-			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN), 20);
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN), 36);
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_TYPE), (8 << 6 | 8) << 6 | 13);
 			assert_int_equal(nftnl_set_get_u64(ns, NFTNL_SET_TIMEOUT), 120000);
+		}
+		if (strcmp(rs->sets[s].name, UCF_SET_BLOCK4) == 0) {
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_FLAGS), NFT_SET_TIMEOUT);
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN), 20);
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_TYPE),
+					 12u << 24 | 7 << 18 | 13 << 12 | 7 << 6 | 13);
+			assert_int_equal(nftnl_set_get_u64(ns, NFTNL_SET_TIMEOUT), 3600000);
+		}
+		if (strcmp(rs->sets[s].name, UCF_SET_BLOCK6) == 0) {
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_FLAGS), NFT_SET_TIMEOUT);
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN), 44);
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_TYPE),
+					 12u << 24 | 8 << 18 | 13 << 12 | 8 << 6 | 13);
+			assert_int_equal(nftnl_set_get_u64(ns, NFTNL_SET_TIMEOUT), 3600000);
 		}
 		if (strcmp(rs->sets[s].name, "uc_ifs") == 0)
 			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN), 16);
@@ -134,7 +158,7 @@ static void test_structure(void **state)
 }
 
 struct elem_view {
-	uint8_t key[20];
+	uint8_t key[48];
 	uint32_t len, flags;
 	bool has_udata;
 	uint64_t timeout;
@@ -344,15 +368,19 @@ static void test_describe(void **state)
 	ucf_batch_describe(b, seq, 0, buf, sizeof(buf));
 	assert_string_equal(buf, "elements of set endpoints4");
 
-	/* The last rule: goto non_target_to_gateway... is in chain uc_input. */
-	const struct nlmsghdr *rule = NULL;
-	for (size_t i = 0; i < ms.n; i++)
-		if (nft_type(ms.m[i]) == NFT_MSG_NEWRULE && !rule)
-			rule = ms.m[i];
-	ucf_batch_describe(b, rule->nlmsg_seq, 0, buf, sizeof(buf));
-	assert_string_equal(buf, "rule 1 of chain forward (ct state established,related accept "
+	/* The first rules: the block rules, then conntrack's, in chain forward. */
+	const struct nlmsghdr *rule[3] = { NULL };
+	size_t nr = 0;
+	for (size_t i = 0; i < ms.n && nr < 3; i++)
+		if (nft_type(ms.m[i]) == NFT_MSG_NEWRULE)
+			rule[nr++] = ms.m[i];
+	ucf_batch_describe(b, rule[0]->nlmsg_seq, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "rule 1 of chain forward (meta l4proto . ip saddr . th sport . ip daddr "
+				 ". th dport @block4 goto non_uc_protocol)");
+	ucf_batch_describe(b, rule[2]->nlmsg_seq, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "rule 3 of chain forward (ct state established,related accept "
 				 "comment \"replies and related ICMP errors of allowed flows\")");
-	ucf_batch_describe(b, rule->nlmsg_seq, list_offset(rule, NFTA_RULE_EXPRESSIONS, 1), buf,
+	ucf_batch_describe(b, rule[2]->nlmsg_seq, list_offset(rule[2], NFTA_RULE_EXPRESSIONS, 1), buf,
 			   sizeof(buf));
 	assert_non_null(strstr(buf, "), expression 2 (bitwise)"));
 	ucf_batch_free(b);
@@ -371,9 +399,13 @@ static void test_media_batch(void **state)
 				    { .family = AF_INET6, .port = 20002 },
 				    { .family = AF_INET, .port = 20004 } };
 	struct ucf_pinhole del[1] = { { .family = AF_INET, .port = 20000 } };
+	inet_pton(AF_INET, "10.20.0.10", add[0].peer);
 	inet_pton(AF_INET, "10.50.0.10", add[0].addr);
+	inet_pton(AF_INET6, "fd00:20::10", add[1].peer);
 	inet_pton(AF_INET6, "fd00:50::10", add[1].addr);
+	inet_pton(AF_INET, "10.20.0.11", add[2].peer);
 	inet_pton(AF_INET, "10.50.0.11", add[2].addr);
+	memcpy(del[0].peer, add[0].peer, 4);
 	memcpy(del[0].addr, add[0].addr, 4);
 	struct ucf_batch *b = ucf_batch_new(7);
 	assert_int_equal(ucf_batch_begin(b, 0), 0);
@@ -385,20 +417,154 @@ static void test_media_batch(void **state)
 	assert_int_equal(nft_type(ms.m[1]), NFT_MSG_DELSETELEM);
 	assert_int_equal(elem_msgs(&ms, UCF_SET_MEDIA4, em, 4, NFT_MSG_NEWSETELEM), 1);
 	assert_int_equal(parse_elems(em[0], ev, 4), 2);
-	assert_int_equal(ev[0].len, 8);
-	assert_memory_equal(ev[0].key, ((uint8_t[]){ 10, 50, 0, 10, 0x4e, 0x20, 0, 0 }), 8);
+	/* peer . addr . port, each padded to 32 bits */
+	assert_int_equal(ev[0].len, 12);
+	assert_memory_equal(ev[0].key, ((uint8_t[]){ 10, 20, 0, 10, 10, 50, 0, 10, 0x4e, 0x20, 0, 0 }),
+			    12);
 	assert_int_equal(ev[0].timeout, 30000);
 	assert_int_equal(ev[1].timeout, 0);
 	assert_int_equal(elem_msgs(&ms, UCF_SET_MEDIA6, em, 4, NFT_MSG_NEWSETELEM), 1);
 	assert_int_equal(parse_elems(em[0], ev, 4), 1);
-	assert_int_equal(ev[0].len, 20);
+	assert_int_equal(ev[0].len, 36);
+	assert_int_equal(ev[0].key[0], 0xfd);
+	assert_int_equal(ev[0].key[15], 0x10);
+	assert_int_equal(ev[0].key[16], 0xfd);
+	assert_int_equal(ev[0].key[18], 0x00);
+	assert_int_equal(ev[0].key[19], 0x50);
+	assert_memory_equal(ev[0].key + 32, ((uint8_t[]){ 0x4e, 0x22, 0, 0 }), 4);
 	ucf_batch_describe(b, em[0]->nlmsg_seq, list_offset(em[0], NFTA_SET_ELEM_LIST_ELEMENTS, 0),
 			   buf, sizeof(buf));
-	assert_string_equal(buf, "set media6, element fd00:50::10 . 20002");
+	assert_string_equal(buf, "set media6, element fd00:20::10 . fd00:50::10 . 20002");
 	ucf_batch_describe(b, ms.m[1]->nlmsg_seq, list_offset(ms.m[1], NFTA_SET_ELEM_LIST_ELEMENTS, 0),
 			   buf, sizeof(buf));
-	assert_string_equal(buf, "set media4, element 10.50.0.10 . 20000");
+	assert_string_equal(buf, "set media4, element 10.20.0.10 . 10.50.0.10 . 20000");
 	ucf_batch_free(b);
+}
+
+static void test_block_batch(void **state)
+{
+	(void)state;
+	char buf[512];
+	struct msgs ms;
+	const struct nlmsghdr *em[4];
+	struct elem_view ev[4];
+	struct ucf_block bl[3] = {
+		{ .family = AF_INET, .l4proto = IPPROTO_TCP, .sport = 40000, .dport = 5060 },
+		{ .family = AF_INET6, .l4proto = IPPROTO_UDP, .sport = 5004, .dport = 5060 },
+		{ .family = AF_INET, .l4proto = IPPROTO_UDP, .sport = 1, .dport = 2 },
+	};
+	inet_pton(AF_INET, "10.20.0.10", bl[0].src);
+	inet_pton(AF_INET, "10.50.0.10", bl[0].dst);
+	inet_pton(AF_INET6, "fd00:20::10", bl[1].src);
+	inet_pton(AF_INET6, "fd00:50::10", bl[1].dst);
+	inet_pton(AF_INET, "10.20.0.11", bl[2].src);
+	inet_pton(AF_INET, "10.50.0.11", bl[2].dst);
+	struct ucf_batch *b = ucf_batch_new(7);
+	assert_int_equal(ucf_batch_begin(b, 0), 0);
+	assert_int_equal(ucf_batch_block(b, bl, 3), 0);
+	assert_int_equal(ucf_batch_end(b), 0);
+	split(b, &ms);
+	assert_int_equal(ms.n, 4); /* begin, add block4, add block6, end */
+	assert_false(ms.m[1]->nlmsg_flags & NLM_F_EXCL); /* re-adding is no error */
+	assert_int_equal(elem_msgs(&ms, UCF_SET_BLOCK4, em, 4, NFT_MSG_NEWSETELEM), 1);
+	/* Both directions of each flow; no element timeout: the set's. */
+	assert_int_equal(parse_elems(em[0], ev, 4), 4);
+	assert_int_equal(ev[0].len, 20);
+	assert_memory_equal(ev[0].key, ((uint8_t[]){ IPPROTO_TCP, 0, 0, 0, 10, 20, 0, 10, 0x9c, 0x40,
+						     0, 0, 10, 50, 0, 10, 0x13, 0xc4, 0, 0 }),
+			    20);
+	assert_memory_equal(ev[1].key, ((uint8_t[]){ IPPROTO_TCP, 0, 0, 0, 10, 50, 0, 10, 0x13, 0xc4,
+						     0, 0, 10, 20, 0, 10, 0x9c, 0x40, 0, 0 }),
+			    20);
+	assert_int_equal(ev[0].timeout, 0);
+	assert_int_equal(elem_msgs(&ms, UCF_SET_BLOCK6, em, 4, NFT_MSG_NEWSETELEM), 1);
+	assert_int_equal(parse_elems(em[0], ev, 4), 2);
+	assert_int_equal(ev[0].len, 44);
+	assert_int_equal(ev[0].key[0], IPPROTO_UDP);
+	assert_memory_equal(ev[0].key + 20, ((uint8_t[]){ 0x13, 0x8c, 0, 0 }), 4); /* sport 5004 */
+	assert_memory_equal(ev[0].key + 40, ((uint8_t[]){ 0x13, 0xc4, 0, 0 }), 4); /* dport 5060 */
+	assert_memory_equal(ev[1].key + 20, ((uint8_t[]){ 0x13, 0xc4, 0, 0 }), 4);
+	ucf_batch_describe(b, em[0]->nlmsg_seq, list_offset(em[0], NFTA_SET_ELEM_LIST_ELEMENTS, 1),
+			   buf, sizeof(buf));
+	assert_string_equal(buf, "set block6, element udp . fd00:50::10 . 5060 . fd00:20::10 . 5004");
+	ucf_batch_describe(b, ms.m[1]->nlmsg_seq, list_offset(ms.m[1], NFTA_SET_ELEM_LIST_ELEMENTS, 2),
+			   buf, sizeof(buf));
+	assert_string_equal(buf, "set block4, element udp . 10.20.0.11 . 1 . 10.50.0.11 . 2");
+	ucf_batch_free(b);
+}
+
+/* The rule's expressions as libnftnl prints them (nft --debug=netlink). */
+static const char *rule_exprs(const struct nlmsghdr *nlh)
+{
+	static char out[4096];
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	assert_int_equal(nftnl_rule_nlmsg_parse(nlh, r), 0);
+	nftnl_rule_snprintf(out, sizeof(out), r, NFTNL_OUTPUT_DEFAULT, 0);
+	nftnl_rule_free(r);
+	return out;
+}
+
+/* The media and block rules use the registers nft 1.0.6 gives the same
+ * text (its --debug=netlink output; lookups by set name). */
+static void test_concat_registers(void **state)
+{
+	(void)state;
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_batch *b = apply_batch(rs, 0);
+	struct msgs ms;
+	split(b, &ms);
+	const char *want[4][2] = {
+		{ "@block4", "  [ meta load nfproto => reg 1 ]\n"
+			     "  [ cmp eq reg 1 0x00000002 ]\n"
+			     "  [ meta load l4proto => reg 1 ]\n"
+			     "  [ payload load 4b @ network header + 12 => reg 9 ]\n"
+			     "  [ payload load 2b @ transport header + 0 => reg 10 ]\n"
+			     "  [ payload load 4b @ network header + 16 => reg 11 ]\n"
+			     "  [ payload load 2b @ transport header + 2 => reg 2 ]\n"
+			     "  [ lookup reg 1 set block4 " },
+		{ "@block6", "  [ meta load nfproto => reg 1 ]\n"
+			     "  [ cmp eq reg 1 0x0000000a ]\n"
+			     "  [ meta load l4proto => reg 1 ]\n"
+			     "  [ payload load 16b @ network header + 8 => reg 9 ]\n"
+			     "  [ payload load 2b @ transport header + 0 => reg 13 ]\n"
+			     "  [ payload load 16b @ network header + 24 => reg 14 ]\n"
+			     "  [ payload load 2b @ transport header + 2 => reg 18 ]\n"
+			     "  [ lookup reg 1 set block6 " },
+		{ "@media4", "  [ meta load nfproto => reg 1 ]\n"
+			     "  [ cmp eq reg 1 0x00000002 ]\n"
+			     "  [ meta load l4proto => reg 1 ]\n"
+			     "  [ cmp eq reg 1 0x00000011 ]\n"
+			     "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+			     "  [ payload load 4b @ network header + 16 => reg 9 ]\n"
+			     "  [ payload load 2b @ transport header + 2 => reg 10 ]\n"
+			     "  [ lookup reg 1 set media4 " },
+		{ "@media6", "  [ meta load nfproto => reg 1 ]\n"
+			     "  [ cmp eq reg 1 0x0000000a ]\n"
+			     "  [ meta load l4proto => reg 1 ]\n"
+			     "  [ cmp eq reg 1 0x00000011 ]\n"
+			     "  [ payload load 16b @ network header + 8 => reg 1 ]\n"
+			     "  [ payload load 16b @ network header + 24 => reg 2 ]\n"
+			     "  [ payload load 2b @ transport header + 2 => reg 3 ]\n"
+			     "  [ lookup reg 1 set media6 " },
+	};
+	size_t found = 0, rule = 0;
+	for (size_t i = 0; i < ms.n; i++) {
+		if (nft_type(ms.m[i]) != NFT_MSG_NEWRULE)
+			continue;
+		char text[1024];
+		ucf_nft_rule_format(&rs->rules[rule++], text, sizeof(text));
+		for (size_t k = 0; k < 4; k++) {
+			if (!strstr(text, want[k][0]))
+				continue;
+			const char *got = rule_exprs(ms.m[i]);
+			if (!strstr(got, want[k][1]))
+				fail_msg("rule %s:\n%s\nwanted:\n%s", text, got, want[k][1]);
+			found++;
+		}
+	}
+	assert_int_equal(found, 4);
+	ucf_batch_free(b);
+	ucf_ruleset_free(rs);
 }
 
 /* The live state the kernel would report after applying rs: sets, chains,
@@ -523,12 +689,262 @@ static void test_update_batch(void **state)
 	ucf_ruleset_free(rs);
 }
 
+static struct ucf_block fx_block(int family, const char *src, uint16_t sport, const char *dst,
+				  uint16_t dport)
+{
+	struct ucf_block b = { .family = (uint8_t)family, .l4proto = IPPROTO_TCP, .sport = sport,
+			       .dport = dport };
+	inet_pton(family, src, b.src);
+	inet_pton(family, dst, b.dst);
+	return b;
+}
+
+/* In place, the media and block sets are the agent's: the elements the
+ * model carries are added, and none the kernel has is ever removed. */
+static void test_update_keeps_dynamic(void **state)
+{
+	(void)state;
+	struct ucf_ruleset *old = fx_ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_live live;
+	struct msgs ms;
+	const struct nlmsghdr *em[2];
+	struct elem_view ev[4];
+	struct ucf_pinhole m = { .family = AF_INET, .port = 20000 };
+	inet_pton(AF_INET, "10.20.0.10", m.peer);
+	inet_pton(AF_INET, "10.50.0.10", m.addr);
+	struct ucf_block b1 = fx_block(AF_INET, "10.20.0.10", 40000, "10.50.0.10", 5060);
+	struct ucf_block b2 = fx_block(AF_INET6, "fd00:20::10", 40001, "fd00:50::10", 5061);
+	/* The kernel holds a pinhole and a block the new model does not carry. */
+	assert_int_equal(ucf_ruleset_add_media(old, &m, 1, err, sizeof(err)), 0);
+	assert_int_equal(ucf_ruleset_add_blocks(old, &b1, 1, err, sizeof(err)), 0);
+	live_from(old, &live, 0);
+	for (size_t i = 0; i < live.nsets; i++) {
+		if (strcmp(live.sets[i].name, UCF_SET_MEDIA4) == 0)
+			assert_int_equal(live.sets[i].count, 1);
+		if (strcmp(live.sets[i].name, UCF_SET_BLOCK4) == 0)
+			assert_int_equal(live.sets[i].count, 2);
+	}
+	assert_int_equal(ucf_ruleset_add_blocks(rs, &b2, 1, err, sizeof(err)), 0);
+	assert_true(ucf_batch_can_update(rs, &live, 0));
+
+	struct ucf_batch *b = ucf_batch_new(1);
+	assert_int_equal(ucf_batch_begin(b, 0), 0);
+	assert_int_equal(ucf_batch_update_ruleset(b, rs, &live, 0), 0);
+	assert_int_equal(ucf_batch_end(b), 0);
+	split(b, &ms);
+	assert_int_equal(count_type(&ms, NFT_MSG_DELSETELEM), 0);
+	assert_int_equal(count_type(&ms, NFT_MSG_NEWSETELEM), 1);
+	assert_int_equal(elem_msgs(&ms, UCF_SET_BLOCK6, em, 2, NFT_MSG_NEWSETELEM), 1);
+	assert_int_equal(parse_elems(em[0], ev, 4), 2);
+	assert_int_equal(ev[0].len, 44);
+	ucf_batch_free(b);
+
+	/* A block set with another timeout is not our shape. */
+	for (size_t i = 0; i < live.nsets; i++)
+		if (strcmp(live.sets[i].name, UCF_SET_BLOCK4) == 0)
+			live.sets[i].timeout_ms = 60000;
+	assert_false(ucf_batch_can_update(rs, &live, 0));
+	ucf_live_free(&live);
+	ucf_ruleset_free(old);
+	ucf_ruleset_free(rs);
+}
+
+/* nft's names of the datatypes our keys use, and their size in a key. */
+static const char *type_name(uint32_t t, uint32_t *len)
+{
+	switch (t) {
+	case 7: *len = 4; return "ipv4_addr";
+	case 8: *len = 16; return "ipv6_addr";
+	case 12: *len = 1; return "inet_proto";
+	case 13: *len = 2; return "inet_service";
+	case 29: *len = 1; return "icmpv6_type";
+	case 41: *len = 16; return "ifname";
+	}
+	fail_msg("unknown datatype %u", t);
+	return "?";
+}
+
+/* A key type as nft prints it ("ipv4_addr . inet_service"); *len gets the
+ * key length it implies (members padded to 32 bits in a concatenation). */
+static void key_type_text(uint32_t type, char *out, size_t outlen, uint32_t *len, uint32_t *sizes,
+			  size_t *n)
+{
+	uint32_t members[5];
+	size_t k = 0;
+	for (; type && k < 5; type >>= 6)
+		members[k++] = type & 63;
+	out[0] = '\0';
+	*len = 0;
+	*n = k;
+	for (size_t i = 0; i < k; i++) {
+		uint32_t sz;
+		const char *name = type_name(members[k - 1 - i], &sz);
+		snprintf(out + strlen(out), outlen - strlen(out), "%s%s", i ? " . " : "", name);
+		sizes[i] = sz;
+		*len += k > 1 ? (sz + 3) / 4 * 4 : sz;
+	}
+}
+
+/* One element's key decoded by the set's member types, as nft writes it. */
+static void key_text(const uint8_t *key, const uint32_t *sizes, size_t n, const char *types,
+		     char *out, size_t outlen)
+{
+	char a[INET6_ADDRSTRLEN];
+	size_t at = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = i ? " . " : "";
+		size_t l = strlen(out);
+		if (sizes[i] == 1 && strncmp(types, "inet_proto", 10) == 0 && i == 0)
+			snprintf(out + l, outlen - l, "%s%s", sep,
+				 key[at] == IPPROTO_TCP ? "tcp" : key[at] == IPPROTO_UDP ? "udp" : "?");
+		else if (sizes[i] == 2)
+			snprintf(out + l, outlen - l, "%s%u", sep, key[at] << 8 | key[at + 1]);
+		else if (sizes[i] == 4 || sizes[i] == 16)
+			snprintf(out + l, outlen - l, "%s%s", sep,
+				 inet_ntop(sizes[i] == 4 ? AF_INET : AF_INET6, key + at, a, sizeof(a)));
+		at += n > 1 ? (sizes[i] + 3) / 4 * 4 : sizes[i];
+	}
+}
+
+/* What `plan` prints and what `apply` sends describe the same model: every
+ * set with the type and timeout the text gives it and the elements the text
+ * lists (the media and block sets' concatenations decoded member by member
+ * from the key bytes), every rule in its chain in the text's order, naming
+ * the sets the text's rule names. */
+static void test_text_and_batch_agree(void **state)
+{
+	(void)state;
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_pinhole m[2] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
+				    { .family = AF_INET6, .port = 20002 } };
+	inet_pton(AF_INET, "10.20.0.10", m[0].peer);
+	inet_pton(AF_INET, "10.50.0.10", m[0].addr);
+	inet_pton(AF_INET6, "fd00:20::10", m[1].peer);
+	inet_pton(AF_INET6, "fd00:50::10", m[1].addr);
+	struct ucf_block bl[2] = { fx_block(AF_INET, "10.20.0.10", 40000, "10.50.0.10", 5060),
+				   fx_block(AF_INET6, "fd00:20::10", 40001, "fd00:50::10", 5061) };
+	bl[1].l4proto = IPPROTO_UDP;
+	assert_int_equal(ucf_ruleset_add_media(rs, m, 2, err, sizeof(err)), 0);
+	assert_int_equal(ucf_ruleset_add_blocks(rs, bl, 2, err, sizeof(err)), 0);
+	char *text = NULL;
+	size_t textlen = 0;
+	FILE *out = open_memstream(&text, &textlen);
+	assert_int_equal(ucf_nft_text(rs, out), 0);
+	fclose(out);
+	struct ucf_batch *b = apply_batch(rs, 0);
+	struct msgs ms;
+	split(b, &ms);
+
+	size_t sets = 0, dynamic_elems = 0, rules = 0;
+	char chains[64][UCF_NAME_MAX];
+	size_t seen[64], nchains = 0;
+	for (size_t i = 0; i < ms.n; i++) {
+		int type = nft_type(ms.m[i]);
+		if (type == NFT_MSG_NEWSET) {
+			struct nftnl_set *ns = nftnl_set_alloc();
+			char types[256], want[512];
+			uint32_t len, sizes[5];
+			size_t n;
+			assert_int_equal(nftnl_set_nlmsg_parse(ms.m[i], ns), 0);
+			const char *name = nftnl_set_get_str(ns, NFTNL_SET_NAME);
+			key_type_text(nftnl_set_get_u32(ns, NFTNL_SET_KEY_TYPE), types, sizeof(types),
+				      &len, sizes, &n);
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN), len);
+			snprintf(want, sizeof(want), "\tset %s {\n\t\ttype %s\n", name, types);
+			const char *at = strstr(text, want);
+			if (!at)
+				fail_msg("text lacks \"%s\"", want);
+			const char *end = strstr(at, "\n\t}\n");
+			if (nftnl_set_get_u32(ns, NFTNL_SET_FLAGS) & NFT_SET_TIMEOUT) {
+				snprintf(want, sizeof(want), "\t\ttimeout %llus\n",
+					 (unsigned long long)nftnl_set_get_u64(ns, NFTNL_SET_TIMEOUT) / 1000);
+				const char *t = strstr(at, want);
+				assert_true(t && t < end);
+			}
+			/* Elements of the non-interval sets, decoded from the batch. */
+			for (size_t j = i + 1; !(nftnl_set_get_u32(ns, NFTNL_SET_FLAGS) & NFT_SET_INTERVAL) &&
+					       j < ms.n && nft_type(ms.m[j]) == NFT_MSG_NEWSETELEM; j++) {
+				struct elem_view ev[8];
+				size_t ne = parse_elems(ms.m[j], ev, 8);
+				assert_true(ne <= 8);
+				for (size_t k = 0; k < ne; k++) {
+					char elem[256];
+					if (n == 1 && sizes[0] == 16 && strcmp(types, "ifname") == 0)
+						snprintf(elem, sizeof(elem), "\"%s\"", (char *)ev[k].key);
+					else if (strcmp(types, "icmpv6_type") == 0)
+						continue; /* printed by name */
+					else
+						key_text(ev[k].key, sizes, n, types, elem, sizeof(elem));
+					if (ev[k].timeout)
+						snprintf(elem + strlen(elem), sizeof(elem) - strlen(elem),
+							 " timeout %llus",
+							 (unsigned long long)ev[k].timeout / 1000);
+					const char *e = strstr(at, elem);
+					if (!e || e > end)
+						fail_msg("set %s: element %s is not in the text", name, elem);
+					dynamic_elems += n > 2;
+				}
+			}
+			sets++;
+			nftnl_set_free(ns);
+		} else if (type == NFT_MSG_NEWRULE) {
+			struct nftnl_rule *nr = nftnl_rule_alloc();
+			char line[1024], want[1100];
+			assert_int_equal(nftnl_rule_nlmsg_parse(ms.m[i], nr), 0);
+			const char *c = nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN);
+			size_t k = 0;
+			while (k < nchains && strcmp(chains[k], c) != 0)
+				k++;
+			if (k == nchains) {
+				assert_true(nchains < 64);
+				snprintf(chains[nchains], UCF_NAME_MAX, "%s", c);
+				seen[nchains++] = 0;
+			}
+			/* The text's next rule line in that chain... */
+			snprintf(want, sizeof(want), "\tchain %s {\n", c);
+			const char *at = strstr(text, want);
+			assert_non_null(at);
+			at = strchr(at, '\n') + 1;
+			if (strncmp(at, "\t\ttype ", 7) == 0)
+				at = strchr(at, '\n') + 1;
+			for (size_t skip = 0; skip < seen[k]; skip++)
+				at = strchr(at, '\n') + 1;
+			seen[k]++;
+			const char *nl = strchr(at, '\n');
+			snprintf(line, sizeof(line), "%.*s", (int)(nl - at), at);
+			/* ... is this rule, and names the sets its lookups name. */
+			ucf_nft_rule_format(&rs->rules[rules], want, sizeof(want));
+			assert_string_equal(line + 2, want);
+			const char *exprs = rule_exprs(ms.m[i]);
+			for (const char *l = strstr(exprs, "lookup reg 1 set "); l;
+			     l = strstr(l + 1, "lookup reg 1 set ")) {
+				char set[UCF_NAME_MAX + 2];
+				sscanf(l + 17, "%32s", set + 1);
+				set[0] = '@';
+				assert_non_null(strstr(line, set));
+			}
+			rules++;
+			nftnl_rule_free(nr);
+		}
+	}
+	assert_int_equal(sets, rs->nsets);
+	assert_int_equal(rules, rs->nrules);
+	assert_int_equal(dynamic_elems, 2 + 4); /* two pinholes, two flows both ways */
+	ucf_batch_free(b);
+	ucf_ruleset_free(rs);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_structure),      cmocka_unit_test(test_interval_encoding),
 		cmocka_unit_test(test_element_splitting), cmocka_unit_test(test_describe),
-		cmocka_unit_test(test_media_batch),    cmocka_unit_test(test_update_batch),
+		cmocka_unit_test(test_media_batch),    cmocka_unit_test(test_block_batch),
+		cmocka_unit_test(test_concat_registers), cmocka_unit_test(test_update_batch),
+		cmocka_unit_test(test_update_keeps_dynamic), cmocka_unit_test(test_text_and_batch_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,16 +64,39 @@ static void test_other_elements(void **state)
 	e = (struct ucf_elem){ .proto = IPPROTO_SCTP, .port = 1, .port_end = 1 };
 	assert_string_equal(fmt(UCF_KEY_PROTO_PORT, e), "132 . 1");
 
+	/* Media: peer . announced address . port. */
 	e = (struct ucf_elem){ .port = 20000 };
-	inet_pton(AF_INET, "10.50.0.10", e.key);
-	assert_string_equal(fmt(UCF_KEY_IPV4_PORT, e), "10.50.0.10 . 20000");
+	inet_pton(AF_INET, "10.20.0.10", e.key);
+	inet_pton(AF_INET, "10.50.0.10", e.key_end);
+	assert_string_equal(fmt(UCF_KEY_IPV4_MEDIA, e), "10.20.0.10 . 10.50.0.10 . 20000");
 	e.timeout_ms = 30000;
-	assert_string_equal(fmt(UCF_KEY_IPV4_PORT, e), "10.50.0.10 . 20000 timeout 30s");
+	assert_string_equal(fmt(UCF_KEY_IPV4_MEDIA, e), "10.20.0.10 . 10.50.0.10 . 20000 timeout 30s");
 	e.timeout_ms = 1500;
-	assert_string_equal(fmt(UCF_KEY_IPV4_PORT, e), "10.50.0.10 . 20000 timeout 1500ms");
+	assert_string_equal(fmt(UCF_KEY_IPV4_MEDIA, e),
+			    "10.20.0.10 . 10.50.0.10 . 20000 timeout 1500ms");
 	e = (struct ucf_elem){ .port = 5004 };
-	inet_pton(AF_INET6, "fd00:50::10", e.key);
-	assert_string_equal(fmt(UCF_KEY_IPV6_PORT, e), "fd00:50::10 . 5004");
+	inet_pton(AF_INET6, "fd00:20::10", e.key);
+	inet_pton(AF_INET6, "fd00:50::10", e.key_end);
+	assert_string_equal(fmt(UCF_KEY_IPV6_MEDIA, e), "fd00:20::10 . fd00:50::10 . 5004");
+	/* The model's encoding of a pinhole gives the same. */
+	struct ucf_pinhole ph = { .family = AF_INET6, .port = 5004 };
+	memcpy(ph.peer, e.key, 16);
+	memcpy(ph.addr, e.key_end, 16);
+	ucf_pinhole_elem(&ph, &e);
+	assert_string_equal(fmt(UCF_KEY_IPV6_MEDIA, e), "fd00:20::10 . fd00:50::10 . 5004");
+
+	/* Block: proto . src . sport . dst . dport. */
+	e = (struct ucf_elem){ .proto = IPPROTO_TCP, .port = 40000, .port_end = 5060 };
+	inet_pton(AF_INET, "10.20.0.10", e.key);
+	inet_pton(AF_INET, "10.50.0.10", e.key_end);
+	assert_string_equal(fmt(UCF_KEY_IPV4_BLOCK, e), "tcp . 10.20.0.10 . 40000 . 10.50.0.10 . 5060");
+	struct ucf_block bl = { .family = AF_INET6, .l4proto = IPPROTO_UDP, .sport = 1, .dport = 2 };
+	inet_pton(AF_INET6, "fd00::1", bl.src);
+	inet_pton(AF_INET6, "fd00::2", bl.dst);
+	ucf_block_elem(&bl, false, &e);
+	assert_string_equal(fmt(UCF_KEY_IPV6_BLOCK, e), "udp . fd00::1 . 1 . fd00::2 . 2");
+	ucf_block_elem(&bl, true, &e);
+	assert_string_equal(fmt(UCF_KEY_IPV6_BLOCK, e), "udp . fd00::2 . 2 . fd00::1 . 1");
 
 	e = (struct ucf_elem){ .proto = 135 };
 	assert_string_equal(fmt(UCF_KEY_ICMPV6_TYPE, e), "nd-neighbor-solicit");
@@ -106,12 +129,20 @@ static void test_rule_format(void **state)
 				 "@appliance_svc accept comment \"why\"");
 
 	r = (struct ucf_rule){ .nmatch = 2, .nstmt = 1 };
-	r.match[0] = (struct ucf_match){ .kind = UCF_MATCH_MEDIA_SRC_SET, .family = AF_INET,
+	r.match[0] = (struct ucf_match){ .kind = UCF_MATCH_MEDIA_SET, .family = AF_INET,
 					 .name = "media4" };
 	r.match[1] = (struct ucf_match){ .kind = UCF_MATCH_ICMPV6_SET, .name = "nd" };
 	r.stmt[0] = (struct ucf_stmt){ .kind = UCF_STMT_GOTO, .name = "x" };
 	ucf_nft_rule_format(&r, out, sizeof(out));
-	assert_string_equal(out, "ip saddr . udp sport @media4 icmpv6 type @nd goto x");
+	assert_string_equal(out, "ip saddr . ip daddr . udp dport @media4 icmpv6 type @nd goto x");
+
+	r = (struct ucf_rule){ .nmatch = 1, .nstmt = 1 };
+	r.match[0] = (struct ucf_match){ .kind = UCF_MATCH_BLOCK_SET, .family = AF_INET6,
+					 .name = "block6" };
+	r.stmt[0] = (struct ucf_stmt){ .kind = UCF_STMT_GOTO, .name = "non_uc_protocol" };
+	ucf_nft_rule_format(&r, out, sizeof(out));
+	assert_string_equal(out, "meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 "
+				 "goto non_uc_protocol");
 
 	r = (struct ucf_rule){ .nmatch = 1, .nstmt = 2 };
 	r.match[0] = (struct ucf_match){ .kind = UCF_MATCH_L4PROTO, .proto = IPPROTO_TCP };
@@ -162,8 +193,28 @@ static void test_table_layout(void **state)
 				     "\t\telements = { 10.20.0.0/24 }\n\t}\n"));
 	assert_non_null(strstr(text, "\tset servers6 {\n\t\ttype ipv6_addr\n\t\tflags interval\n\t}\n"
 				     "\n\tset remote4"));
-	assert_non_null(strstr(text, "\tset media4 {\n\t\ttype ipv4_addr . inet_service\n"
+	assert_non_null(strstr(text, "\tset media4 {\n\t\ttype ipv4_addr . ipv4_addr . inet_service\n"
 				     "\t\tflags timeout\n\t\ttimeout 120s\n\t}\n"));
+	assert_non_null(strstr(text, "\tset media6 {\n\t\ttype ipv6_addr . ipv6_addr . inet_service\n"
+				     "\t\tflags timeout\n\t\ttimeout 120s\n\t}\n"));
+	assert_non_null(strstr(text, "\tset block4 {\n\t\ttype inet_proto . ipv4_addr . inet_service"
+				     " . ipv4_addr . inet_service\n\t\tflags timeout\n"
+				     "\t\ttimeout 3600s\n\t}\n"));
+	assert_non_null(strstr(text, "\tset block6 {\n\t\ttype inet_proto . ipv6_addr . inet_service"
+				     " . ipv6_addr . inet_service\n\t\tflags timeout\n"
+				     "\t\ttimeout 3600s\n\t}\n"));
+	assert_non_null(strstr(text, "\tcounter non-uc-protocol {\n\t}\n"));
+	/* The block rules open chain forward, before conntrack's accept. */
+	assert_non_null(strstr(text, "policy accept;\n"
+				     "\t\tmeta l4proto . ip saddr . th sport . ip daddr . th dport @block4 "
+				     "goto non_uc_protocol\n"
+				     "\t\tmeta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 "
+				     "goto non_uc_protocol\n"
+				     "\t\tct state established,related accept"));
+	assert_non_null(strstr(text, "\tchain non_uc_protocol {\n\t\tcounter name \"non-uc-protocol\"\n"
+				     "\t\tlimit rate 10/second burst 5 packets log prefix "
+				     "\"ucfence: non-uc-protocol \" log prefix \"ucfence: non-uc-protocol \" "
+				     "group 30051\n\t\tdrop\n\t}\n}\n"));
 	assert_non_null(strstr(text, "\t\telements = { tcp . 5060-5061,\n\t\t\t     udp . 5060,\n"
 				     "\t\t\t     udp . 16384-32767 }\n"));
 	assert_non_null(strstr(text, "\tchain input {\n\t\ttype filter hook input priority filter - 10; "
@@ -180,16 +231,26 @@ static void test_table_layout(void **state)
 	ucf_ruleset_free(rs);
 	free(text);
 
-	/* Learned media carried in the model are in the text too. */
+	/* Learned media and blocks carried in the model are in the text too. */
 	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), 0);
 	struct ucf_pinhole m = { .family = AF_INET, .port = 20000, .timeout_ms = 60000 };
+	inet_pton(AF_INET, "10.20.0.10", m.peer);
 	inet_pton(AF_INET, "10.50.0.10", m.addr);
 	assert_int_equal(ucf_ruleset_add_media(rs, &m, 1, err, sizeof(err)), 0);
+	struct ucf_block bk = { .family = AF_INET, .l4proto = IPPROTO_TCP, .sport = 40000,
+				.dport = 5060 };
+	inet_pton(AF_INET, "10.20.0.10", bk.src);
+	inet_pton(AF_INET, "10.50.0.10", bk.dst);
+	assert_int_equal(ucf_ruleset_add_blocks(rs, &bk, 1, err, sizeof(err)), 0);
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 	assert_int_equal(ucf_nft_text(rs, out), 0);
 	fclose(out);
-	assert_non_null(strstr(text, "\t\ttimeout 120s\n\t\telements = { 10.50.0.10 . 20000 timeout 60s }\n"));
+	assert_non_null(strstr(text, "\t\ttimeout 120s\n\t\telements = { 10.20.0.10 . 10.50.0.10 . 20000 "
+				     "timeout 60s }\n"));
+	assert_non_null(strstr(text, "\t\ttimeout 3600s\n"
+				     "\t\telements = { tcp . 10.20.0.10 . 40000 . 10.50.0.10 . 5060,\n"
+				     "\t\t\t     tcp . 10.50.0.10 . 5060 . 10.20.0.10 . 40000 }\n"));
 	free(text);
 	ucf_ruleset_free(rs);
 	fx_free(&f);

@@ -92,10 +92,23 @@ static void test_concentrator_sets(void **state)
 			    "mld-listener-report, mld2-listener-report");
 	const struct ucf_set *m4 = ucf_ruleset_set(rs, UCF_SET_MEDIA4);
 	assert_non_null(m4);
-	assert_int_equal(m4->key, UCF_KEY_IPV4_PORT);
+	assert_int_equal(m4->key, UCF_KEY_IPV4_MEDIA);
 	assert_int_equal(m4->timeout_ms, 120000);
 	assert_int_equal(m4->count, 0);
-	assert_int_equal(ucf_ruleset_set(rs, UCF_SET_MEDIA6)->key, UCF_KEY_IPV6_PORT);
+	assert_int_equal(ucf_ruleset_set(rs, UCF_SET_MEDIA6)->key, UCF_KEY_IPV6_MEDIA);
+	/* The block sets: empty, with their own fixed timeout. */
+	const struct ucf_set *b4 = ucf_ruleset_set(rs, UCF_SET_BLOCK4);
+	const struct ucf_set *b6 = ucf_ruleset_set(rs, UCF_SET_BLOCK6);
+	assert_non_null(b4);
+	assert_non_null(b6);
+	assert_int_equal(b4->key, UCF_KEY_IPV4_BLOCK);
+	assert_int_equal(b6->key, UCF_KEY_IPV6_BLOCK);
+	assert_int_equal(b4->timeout_ms, UCF_BLOCK_TIMEOUT_S * 1000);
+	assert_int_equal(b6->timeout_ms, 3600000);
+	assert_int_equal(b4->count + b6->count, 0);
+	assert_true(ucf_set_key_dynamic(UCF_KEY_IPV4_MEDIA) && ucf_set_key_dynamic(UCF_KEY_IPV6_MEDIA) &&
+		    ucf_set_key_dynamic(UCF_KEY_IPV4_BLOCK) && ucf_set_key_dynamic(UCF_KEY_IPV6_BLOCK));
+	assert_false(ucf_set_key_dynamic(UCF_KEY_IPV4) || ucf_set_key_dynamic(UCF_KEY_PROTO_PORT));
 	ucf_ruleset_free(rs);
 	fx_free(&f);
 }
@@ -108,6 +121,8 @@ static void test_concentrator_rules(void **state)
 	struct ucf_ruleset *rs = build(&f);
 	assert_string_equal(
 		chain_text(rs, "forward"),
+		"meta l4proto . ip saddr . th sport . ip daddr . th dport @block4 goto non_uc_protocol\n"
+		"meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 goto non_uc_protocol\n"
 		"ct state established,related accept comment \"replies and related ICMP errors of allowed flows\"\n"
 		"oifname \"eth0\" ip saddr @endpoints4 ip daddr @remote4 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
 		"oifname \"eth0\" ip6 saddr @endpoints6 ip6 daddr @remote6 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
@@ -135,10 +150,8 @@ static void test_concentrator_rules(void **state)
 			    "goto non_target_uc\n");
 	assert_string_equal(chain_text(rs, "uc_service"),
 			    "meta l4proto . th dport @uc_svc accept\n"
-			    "ip daddr . udp dport @media4 accept comment \"learned media\"\n"
-			    "ip saddr . udp sport @media4 accept comment \"learned media\"\n"
-			    "ip6 daddr . udp dport @media6 accept comment \"learned media\"\n"
-			    "ip6 saddr . udp sport @media6 accept comment \"learned media\"\n");
+			    "ip saddr . ip daddr . udp dport @media4 accept comment \"learned media\"\n"
+			    "ip6 saddr . ip6 daddr . udp dport @media6 accept comment \"learned media\"\n");
 	assert_string_equal(chain_text(rs, "input"), "iifname @uc_ifs goto uc_input\n");
 	assert_string_equal(chain_text(rs, "uc_input"),
 			    "ct state established,related accept\n"
@@ -149,6 +162,11 @@ static void test_concentrator_rules(void **state)
 			    "counter name \"non-target-uc\"\n"
 			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-target-uc \" "
 			    "log prefix \"ucfence: non-target-uc \" group 30051\n"
+			    "drop\n");
+	assert_string_equal(chain_text(rs, "non_uc_protocol"),
+			    "counter name \"non-uc-protocol\"\n"
+			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-uc-protocol \" "
+			    "log prefix \"ucfence: non-uc-protocol \" group 30051\n"
 			    "drop\n");
 	assert_int_equal(rs->chains[chain_index(rs, "forward")].hook, UCF_HOOK_FORWARD);
 	assert_int_equal(rs->chains[chain_index(rs, "input")].hook, UCF_HOOK_INPUT);
@@ -195,6 +213,11 @@ static void test_appliance_mode(void **state)
 	assert_int_equal(rs->nwarnings, 0);
 	/* No bypass rule: in appliance mode S is reached by wan, from A. */
 	assert_null(strstr(chain_text(rs, "forward"), "uc_bypass_vpn"));
+	/* The block rules come first in this mode too. */
+	assert_true(strncmp(chain_text(rs, "forward"),
+			    "meta l4proto . ip saddr . th sport . ip daddr . th dport @block4 goto non_uc_protocol\n"
+			    "meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 goto non_uc_protocol\n"
+			    "ct state established,related accept", 200) == 0);
 	assert_string_equal(
 		chain_text(rs, "from_appliance"),
 		"oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
@@ -244,6 +267,20 @@ static void test_actions(void **state)
 			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-target-to-gateway \" "
 			    "log prefix \"ucfence: non-target-to-gateway \" group 30051\n"
 			    "accept\n");
+	assert_string_equal(chain_text(rs, "non_uc_protocol"),
+			    "counter name \"non-uc-protocol\"\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-uc-protocol \" "
+			    "log prefix \"ucfence: non-uc-protocol \" group 30051\n"
+			    "accept\n");
+	ucf_ruleset_free(rs);
+	f.cfg.enforcement.action = UCF_ACTION_REJECT;
+	rs = build(&f);
+	assert_string_equal(chain_text(rs, "non_uc_protocol"),
+			    "counter name \"non-uc-protocol\"\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-uc-protocol \" "
+			    "log prefix \"ucfence: non-uc-protocol \" group 30051\n"
+			    "meta l4proto tcp reject with tcp reset\n"
+			    "reject with icmpx admin-prohibited\n");
 	ucf_ruleset_free(rs);
 	fx_free(&f);
 }
@@ -256,6 +293,11 @@ static void test_reason_names(void **state)
 	assert_string_equal(ucf_reason_name(UCF_REASON_UC_BYPASS_VPN), "uc-bypass-vpn");
 	assert_string_equal(ucf_reason_name(UCF_REASON_NON_TARGET_TO_GATEWAY),
 			    "non-target-to-gateway");
+	assert_string_equal(ucf_reason_name(UCF_REASON_NON_UC_PROTOCOL), "non-uc-protocol");
+	/* Added last: the earlier reasons keep their indexes. */
+	assert_int_equal(UCF_REASON_NON_TARGET_TO_GATEWAY, 3);
+	assert_int_equal(UCF_REASON_NON_UC_PROTOCOL, 4);
+	assert_int_equal(UCF_REASON_COUNT, 5);
 	assert_string_equal(ucf_reason_name(UCF_REASON_COUNT), "?");
 }
 
@@ -346,12 +388,24 @@ static void test_rule_count_independent_of_sizes(void **state)
 		struct ucf_pinhole *m = calloc(50000, sizeof(*m));
 		for (size_t i = 0; i < 50000; i++) {
 			m[i].family = i % 2 ? AF_INET6 : AF_INET;
+			m[i].peer[0] = 10;
 			m[i].addr[0] = (uint8_t)(i >> 8);
 			m[i].addr[1] = (uint8_t)i;
 			m[i].port = (uint16_t)(16384 + i % 1000);
 		}
 		assert_int_equal(ucf_ruleset_add_media(big, m, 50000, err, sizeof(err)), 0);
 		free(m);
+		struct ucf_block *bl = calloc(5000, sizeof(*bl));
+		for (size_t i = 0; i < 5000; i++) {
+			bl[i].family = i % 2 ? AF_INET6 : AF_INET;
+			bl[i].l4proto = IPPROTO_TCP;
+			bl[i].src[0] = (uint8_t)(i >> 8);
+			bl[i].src[1] = (uint8_t)i;
+			bl[i].sport = 40000;
+			bl[i].dport = 5060;
+		}
+		assert_int_equal(ucf_ruleset_add_blocks(big, bl, 5000, err, sizeof(err)), 0);
+		free(bl);
 
 		assert_int_equal(big->nrules, small->nrules);
 		assert_int_equal(big->nchains, small->nchains);
@@ -360,6 +414,7 @@ static void test_rule_count_independent_of_sizes(void **state)
 		assert_int_equal(ucf_ruleset_set(big, "servers4")->count, nS);
 		assert_int_equal(ucf_ruleset_set(big, UCF_SET_MEDIA4)->count, 25000);
 		assert_int_equal(ucf_ruleset_set(big, UCF_SET_MEDIA6)->count, 25000);
+		assert_int_equal(ucf_ruleset_set(big, UCF_SET_BLOCK4)->count, 5000); /* 2 each */
 		check_integrity(big);
 		ucf_ruleset_free(small);
 		ucf_ruleset_free(big);
@@ -452,7 +507,9 @@ static void test_add_media(void **state)
 	struct ucf_ruleset *rs = build(&f);
 	struct ucf_pinhole m[2] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
 				  { .family = AF_INET6, .port = 20002 } };
+	inet_pton(AF_INET, "10.20.0.10", m[0].peer);
 	inet_pton(AF_INET, "10.50.0.10", m[0].addr);
+	inet_pton(AF_INET6, "fd00:20::10", m[1].peer);
 	inet_pton(AF_INET6, "fd00:50::10", m[1].addr);
 	assert_int_equal(ucf_ruleset_add_media(rs, m, 2, err, sizeof(err)), 0);
 	const struct ucf_set *m4 = ucf_ruleset_set(rs, UCF_SET_MEDIA4);
@@ -460,9 +517,9 @@ static void test_add_media(void **state)
 	assert_int_equal(m4->count, 1);
 	assert_int_equal(m6->count, 1);
 	ucf_nft_elem_format(m4, &m4->elems[0], one, sizeof(one));
-	assert_string_equal(one, "10.50.0.10 . 20000 timeout 30s");
+	assert_string_equal(one, "10.20.0.10 . 10.50.0.10 . 20000 timeout 30s");
 	ucf_nft_elem_format(m6, &m6->elems[0], one, sizeof(one));
-	assert_string_equal(one, "fd00:50::10 . 20002");
+	assert_string_equal(one, "fd00:20::10 . fd00:50::10 . 20002");
 
 	struct ucf_pinhole bad = { .family = AF_UNIX, .port = 1 };
 	assert_int_equal(ucf_ruleset_add_media(rs, &bad, 1, err, sizeof(err)), -EINVAL);
@@ -470,6 +527,50 @@ static void test_add_media(void **state)
 	bad.port = 0;
 	assert_int_equal(ucf_ruleset_add_media(rs, &bad, 1, err, sizeof(err)), -EINVAL);
 	assert_int_equal(m4->count, 1);
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+static void test_add_blocks(void **state)
+{
+	(void)state;
+	struct fixture f;
+	char one[160];
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	struct ucf_ruleset *rs = build(&f);
+	struct ucf_block b[2] = {
+		{ .family = AF_INET, .l4proto = IPPROTO_TCP, .sport = 40000, .dport = 5060 },
+		{ .family = AF_INET6, .l4proto = IPPROTO_UDP, .sport = 5004, .dport = 5060 },
+	};
+	inet_pton(AF_INET, "10.20.0.10", b[0].src);
+	inet_pton(AF_INET, "10.50.0.10", b[0].dst);
+	inet_pton(AF_INET6, "fd00:20::10", b[1].src);
+	inet_pton(AF_INET6, "fd00:50::10", b[1].dst);
+	assert_int_equal(ucf_ruleset_add_blocks(rs, b, 2, err, sizeof(err)), 0);
+	const struct ucf_set *b4 = ucf_ruleset_set(rs, UCF_SET_BLOCK4);
+	const struct ucf_set *b6 = ucf_ruleset_set(rs, UCF_SET_BLOCK6);
+	/* Both directions of each flow, in the set of its family. */
+	assert_int_equal(b4->count, 2);
+	assert_int_equal(b6->count, 2);
+	ucf_nft_elem_format(b4, &b4->elems[0], one, sizeof(one));
+	assert_string_equal(one, "tcp . 10.20.0.10 . 40000 . 10.50.0.10 . 5060");
+	ucf_nft_elem_format(b4, &b4->elems[1], one, sizeof(one));
+	assert_string_equal(one, "tcp . 10.50.0.10 . 5060 . 10.20.0.10 . 40000");
+	ucf_nft_elem_format(b6, &b6->elems[0], one, sizeof(one));
+	assert_string_equal(one, "udp . fd00:20::10 . 5004 . fd00:50::10 . 5060");
+	ucf_nft_elem_format(b6, &b6->elems[1], one, sizeof(one));
+	assert_string_equal(one, "udp . fd00:50::10 . 5060 . fd00:20::10 . 5004");
+
+	/* A bad entry anywhere adds nothing. */
+	struct ucf_block bad[2] = { b[0], b[1] };
+	bad[1].l4proto = IPPROTO_ICMP;
+	assert_int_equal(ucf_ruleset_add_blocks(rs, bad, 2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "block element 1: blocked flow: protocol 1 is neither TCP nor UDP");
+	bad[1] = b[1];
+	bad[1].family = AF_UNIX;
+	assert_int_equal(ucf_ruleset_add_blocks(rs, bad, 2, err, sizeof(err)), -EINVAL);
+	assert_int_equal(b4->count, 2);
+	assert_int_equal(b6->count, 2);
 	ucf_ruleset_free(rs);
 	fx_free(&f);
 }
@@ -501,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_port_merging),
 		cmocka_unit_test(test_unknown_service),
 		cmocka_unit_test(test_add_media),
+		cmocka_unit_test(test_add_blocks),
 		cmocka_unit_test(test_missing_appliance_address),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
