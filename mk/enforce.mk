@@ -5,7 +5,7 @@ AGENT_SRCS   += agent/policy.c agent/nft_text.c agent/nft_expr.c agent/nft_batch
                 agent/route.c agent/cmd_enforce.c
 UNIT_TESTS   += policy nft_text nft_batch enforcer
 INTEG_TESTS  += tests/integration/enforce_concentrator.sh tests/integration/enforce_appliance.sh \
-                tests/integration/enforce_apply.sh
+                tests/integration/enforce_apply.sh tests/integration/enforce_elements.sh
 BENCHES      += bench/enforce.sh
 DEB_DEPS     += iperf3 perl
 
@@ -26,6 +26,14 @@ enforce-fault-binary:
 	$(ASAN_CC) $(SAN_CFLAGS) -DUCF_FAULT_INJECT -c -o build/san/fault/policy.o agent/policy.c
 	$(ASAN_CC) $(SAN_FLAGS) -o build/san/ucfence-fault build/san/agent/main.o \
 		$(filter-out build/san/agent/policy.o,$(SAN_OBJS)) build/san/fault/policy.o $(PKG_LIBS)
+
+# enforce_elements.sh's driver: the enforcer's media and block updates, from
+# the sanitizer build's objects.
+.PHONY: enforce-test-tool
+enforce-test-tool:
+	$(MAKE) --no-print-directory build/san/ucfence
+	@mkdir -p build/lab
+	$(ASAN_CC) $(SAN_CFLAGS) -o build/lab/enforce_tool tests/lab/enforce_tool.c $(SAN_OBJS) $(PKG_LIBS)
 
 # bench/enforce.sh's driver: the enforcer measured through ucfence's own objects.
 .PHONY: enforce-bench-tool

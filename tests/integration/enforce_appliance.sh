@@ -42,6 +42,9 @@ DROP=$(lab_config appliance drop)
 plan=$(ucf "$DROP" plan)
 check "plan exits 0" test $? -eq 0
 check "appliance mode plans no route" grep -q "^# routes (protocol 117, table main): 0" <<<"$plan"
+check "nft -c accepts plan's output" lab_exec scratch nft -c -f - <<<"$plan"
+check "nft -c accepts plan's output with action monitor" \
+	lab_exec scratch nft -c -f - <<<"$(ucf "$(lab_config appliance monitor)" plan 2>/dev/null)"
 out=$(ucf "$DROP" apply 2>&1)
 rc=$?
 check "apply succeeds ($(oneline "$out"))" test $rc -eq 0

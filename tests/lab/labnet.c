@@ -14,6 +14,13 @@
  *                                      number sent
  *   labnet sink PORT SECONDS           counts UDP datagrams until SECONDS pass
  *                                      or SIGTERM; prints the count
+ *   labnet chatd PORT SECONDS          one long-lived TCP connection, the server
+ *   labnet chat HOST PORT SRCPORT SECONDS   ... and the client (from SRCPORT):
+ *                                      each side sends a line every 50 ms and
+ *                                      prints one line per chunk it receives, so
+ *                                      `wc -l` of its output tells whether data
+ *                                      still flows towards it; "closed" at the end
+ *                                      if the peer closed or reset
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -274,6 +281,80 @@ static int sink(int port, double seconds)
 	return 0;
 }
 
+/* Both ends of a chat: talk and count until SECONDS pass, SIGTERM, or the
+ * connection ends. */
+static int chat_loop(int fd, double seconds)
+{
+	char buf[4096];
+	long chunks = 0;
+	double start = now(), next = start;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	while (!stop && now() - start < seconds) {
+		if (now() >= next) {
+			/* Non-blocking: with the path cut, lines pile up in the send
+			 * buffer and TCP retransmits; nothing here may wait on it. */
+			ssize_t w = send(fd, "tick\n", 5, MSG_DONTWAIT | MSG_NOSIGNAL);
+			(void)w;
+			next += 0.05;
+		}
+		int left = (int)((next - now()) * 1000);
+		if (poll(&p, 1, left > 0 ? left : 0) <= 0)
+			continue;
+		ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r > 0) {
+			printf("%ld\n", ++chunks);
+		} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+			printf("closed\n");
+			break;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+static int chatd(int port, double seconds)
+{
+	int l = listen_on(SOCK_STREAM, port);
+	if (l < 0)
+		return 2;
+	struct pollfd p = { .fd = l, .events = POLLIN };
+	double start = now();
+	while (!stop && now() - start < seconds) {
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		int fd = accept(l, NULL, NULL);
+		close(l);
+		return fd < 0 ? 2 : chat_loop(fd, seconds - (now() - start));
+	}
+	close(l);
+	return 1;
+}
+
+static int chat(const char *host, int port, int srcport, double seconds)
+{
+	struct addrinfo *ai;
+	int on = 1;
+	if (resolve(host, port, SOCK_STREAM, &ai) < 0)
+		return 2;
+	int fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	struct sockaddr_storage src;
+	memset(&src, 0, sizeof(src));
+	src.ss_family = (sa_family_t)ai->ai_family;
+	if (ai->ai_family == AF_INET)
+		((struct sockaddr_in *)&src)->sin_port = htons((uint16_t)srcport);
+	else
+		((struct sockaddr_in6 *)&src)->sin6_port = htons((uint16_t)srcport);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&src, ai->ai_addrlen) < 0 ||
+	    connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		fprintf(stderr, "labnet: chat: %s\n", strerror(errno));
+		freeaddrinfo(ai);
+		return 1;
+	}
+	freeaddrinfo(ai);
+	return chat_loop(fd, seconds);
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -289,7 +370,12 @@ int main(int argc, char **argv)
 		return stream(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
 	if (argc == 4 && strcmp(argv[1], "sink") == 0)
 		return sink(atoi(argv[2]), atof(argv[3]));
+	if (argc == 4 && strcmp(argv[1], "chatd") == 0)
+		return chatd(atoi(argv[2]), atof(argv[3]));
+	if (argc == 6 && strcmp(argv[1], "chat") == 0)
+		return chat(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
 	fprintf(stderr, "usage: labnet serve NAME SPEC... | probe tcp|udp HOST PORT [MS [SRCPORT [SRCADDR]]]"
-			" | stream HOST PORT PPS SECONDS | sink PORT SECONDS\n");
+			" | stream HOST PORT PPS SECONDS | sink PORT SECONDS | chatd PORT SECONDS"
+			" | chat HOST PORT SRCPORT SECONDS\n");
 	return 2;
 }

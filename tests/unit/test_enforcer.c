@@ -15,6 +15,7 @@
 
 #include "enforce_fixture.h"
 #include "enforcer.h"
+#include "nft_text.h"
 #include "policy.h"
 
 #ifndef NFT_TABLE_F_PERSIST
@@ -110,29 +111,46 @@ static void test_media_updates(void **state)
 	struct ucf_pinhole m[3] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
 				  { .family = AF_INET6, .port = 20002 },
 				  { .family = AF_INET, .port = 20004 } };
+	inet_pton(AF_INET, "10.20.0.10", m[0].peer);
 	inet_pton(AF_INET, "10.50.0.10", m[0].addr);
+	inet_pton(AF_INET6, "fd00:20::10", m[1].peer);
 	inet_pton(AF_INET6, "fd00:50::10", m[1].addr);
+	inet_pton(AF_INET, "10.20.0.11", m[2].peer);
 	inet_pton(AF_INET, "10.50.0.11", m[2].addr);
 	assert_int_equal(ucf_enforcer_open(&e, err, sizeof(err)), 0);
 	assert_int_equal(ucf_enforcer_apply(e, rs, NULL, err, sizeof(err)), 0);
 	assert_int_equal(ucf_enforcer_media(e, m, 3, NULL, 0, err, sizeof(err)), 0);
 	char *l4 = sh("nft list set inet ucfence media4");
-	assert_non_null(strstr(l4, "10.50.0.10 . 20000 timeout 30s expires"));
-	assert_non_null(strstr(l4, "10.50.0.11 . 20004 expires 1m")); /* the set's 120s */
-	assert_non_null(strstr(sh("nft list set inet ucfence media6"), "fd00:50::10 . 20002"));
+	assert_non_null(strstr(l4, "10.20.0.10 . 10.50.0.10 . 20000 timeout 30s expires"));
+	assert_non_null(strstr(l4, "10.20.0.11 . 10.50.0.11 . 20004 expires 1m")); /* the set's 120s */
+	assert_non_null(strstr(sh("nft list set inet ucfence media6"),
+			       "fd00:20::10 . fd00:50::10 . 20002"));
 	/* Re-adding is not an error; delete+add in one call refreshes on any kernel. */
 	assert_int_equal(ucf_enforcer_media(e, m, 1, NULL, 0, err, sizeof(err)), 0);
 	m[0].timeout_ms = 90000;
 	assert_int_equal(ucf_enforcer_media(e, m, 1, m, 1, err, sizeof(err)), 0);
-	assert_non_null(strstr(sh("nft list set inet ucfence media4"), "10.50.0.10 . 20000 timeout 1m30s"));
+	assert_non_null(strstr(sh("nft list set inet ucfence media4"),
+			       "10.20.0.10 . 10.50.0.10 . 20000 timeout 1m30s"));
+	/* The peer is part of the key: the same endpoint for another peer is
+	 * another element, and deleting it leaves the first. */
+	struct ucf_pinhole other = m[0];
+	inet_pton(AF_INET, "10.20.0.99", other.peer);
+	assert_int_equal(ucf_enforcer_media(e, &other, 1, NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(ucf_enforcer_media(e, NULL, 0, &other, 1, err, sizeof(err)), 0);
+	l4 = sh("nft list set inet ucfence media4");
+	assert_null(strstr(l4, "10.20.0.99"));
+	assert_non_null(strstr(l4, "10.20.0.10 . 10.50.0.10 . 20000"));
 	/* Delete. */
 	assert_int_equal(ucf_enforcer_media(e, NULL, 0, m + 1, 2, err, sizeof(err)), 0);
 	assert_null(strstr(sh("nft list set inet ucfence media4"), "10.50.0.11"));
 	assert_null(strstr(sh("nft list set inet ucfence media6"), "fd00:50::10"));
-	/* Deleting what is not there fails, names the element, changes nothing. */
+	/* Deleting what is not there fails with ENOENT (the agent retries on
+	 * it), names the element, changes nothing. */
 	assert_int_equal(ucf_enforcer_media(e, m + 2, 1, m + 1, 1, err, sizeof(err)), -ENOENT);
-	assert_non_null(strstr(err, "kernel rejected set media6, element fd00:50::10 . 20002: "));
+	assert_non_null(strstr(err, "kernel rejected set media6, element fd00:20::10 . fd00:50::10 . 20002: "));
 	assert_null(strstr(sh("nft list set inet ucfence media4"), "10.50.0.11"));
+	/* Another peer for a pinhole that is there is not there. */
+	assert_int_equal(ucf_enforcer_media(e, NULL, 0, &other, 1, err, sizeof(err)), -ENOENT);
 	/* 20,000 elements in one call: split over several messages. */
 	struct ucf_pinhole *many = calloc(20000, sizeof(*many));
 	for (size_t i = 0; i < 20000; i++) {
@@ -141,6 +159,8 @@ static void test_media_updates(void **state)
 		many[i].addr[1] = 60;
 		many[i].addr[2] = (uint8_t)(i >> 8);
 		many[i].addr[3] = (uint8_t)i;
+		many[i].peer[0] = 10;
+		many[i].peer[3] = 1;
 		many[i].port = 30000;
 	}
 	assert_int_equal(ucf_enforcer_media(e, many, 20000, NULL, 0, err, sizeof(err)), 0);
@@ -149,6 +169,59 @@ static void test_media_updates(void **state)
 	free(many);
 	bool existed;
 	assert_int_equal(ucf_enforcer_flush(e, &existed, err, sizeof(err)), 0);
+	/* No table: the update fails, ENOENT. */
+	assert_int_equal(ucf_enforcer_media(e, m, 1, NULL, 0, err, sizeof(err)), -ENOENT);
+	ucf_enforcer_close(e);
+	ucf_ruleset_free(rs);
+}
+
+static struct ucf_block block(int family, int proto, const char *src, uint16_t sport,
+			      const char *dst, uint16_t dport)
+{
+	struct ucf_block b = { .family = (uint8_t)family, .l4proto = (uint8_t)proto,
+			       .sport = sport, .dport = dport };
+	inet_pton(family, src, b.src);
+	inet_pton(family, dst, b.dst);
+	return b;
+}
+
+static void test_block_updates(void **state)
+{
+	(void)state;
+	struct ucf_enforcer *e = NULL;
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_block b[2] = {
+		block(AF_INET, IPPROTO_TCP, "10.20.0.10", 40000, "10.50.0.10", 5060),
+		block(AF_INET6, IPPROTO_UDP, "fd00:20::10", 5004, "fd00:50::10", 5060),
+	};
+	bool existed;
+	assert_int_equal(ucf_enforcer_open(&e, err, sizeof(err)), 0);
+	assert_int_equal(ucf_enforcer_apply(e, rs, NULL, err, sizeof(err)), 0);
+	assert_int_equal(ucf_enforcer_block(e, b, 2, err, sizeof(err)), 0);
+	/* Both directions, with the sets' timeout of an hour. */
+	char *l = sh("nft list set inet ucfence block4");
+	assert_non_null(strstr(l, "timeout 1h\n"));
+	assert_non_null(strstr(l, "tcp . 10.20.0.10 . 40000 . 10.50.0.10 . 5060 expires 59m"));
+	assert_non_null(strstr(l, "tcp . 10.50.0.10 . 5060 . 10.20.0.10 . 40000 expires 59m"));
+	l = sh("nft list set inet ucfence block6");
+	assert_non_null(strstr(l, "udp . fd00:20::10 . 5004 . fd00:50::10 . 5060 expires"));
+	assert_non_null(strstr(l, "udp . fd00:50::10 . 5060 . fd00:20::10 . 5004 expires"));
+	/* Re-adding is not an error. */
+	assert_int_equal(ucf_enforcer_block(e, b, 2, err, sizeof(err)), 0);
+	assert_int_equal(ucf_enforcer_block(e, NULL, 0, err, sizeof(err)), 0);
+	/* What the block sets cannot hold is refused before anything is sent. */
+	struct ucf_block bad[2] = { block(AF_INET, IPPROTO_TCP, "10.20.0.11", 1, "10.50.0.11", 2),
+				    block(AF_INET, IPPROTO_ICMP, "10.20.0.11", 0, "10.50.0.11", 0) };
+	assert_int_equal(ucf_enforcer_block(e, bad, 2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "block update: element 1: blocked flow: protocol 1 is neither TCP nor UDP");
+	bad[1] = bad[0];
+	bad[1].family = AF_UNIX;
+	assert_int_equal(ucf_enforcer_block(e, bad, 2, err, sizeof(err)), -EINVAL);
+	assert_null(strstr(sh("nft list set inet ucfence block4"), "10.20.0.11"));
+	assert_int_equal(ucf_enforcer_flush(e, &existed, err, sizeof(err)), 0);
+	assert_int_equal(ucf_enforcer_block(e, b, 1, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "block update: kernel rejected elements of set block4: No such file "
+				 "or directory; nothing was changed");
 	ucf_enforcer_close(e);
 	ucf_ruleset_free(rs);
 }
@@ -245,18 +318,22 @@ static void test_in_place_and_replace(void **state)
 	assert_int_equal(system("nft add element inet ucfence endpoints4 '{ 192.0.2.0/24 }' && "
 				"nft delete element inet ucfence uc_svc '{ udp . 5060 }' && "
 				"nft add element inet ucfence uc_ifs '{ \"eth9\" }' && "
-				"nft add element inet ucfence media4 '{ 10.9.9.9 . 4000 }'"),
+				"nft add element inet ucfence media4 '{ 10.8.8.8 . 10.9.9.9 . 4000 }' && "
+				"nft add element inet ucfence block4 '{ tcp . 10.7.7.7 . 1 . 10.9.9.9 . 2 }'"),
 			 0);
 	assert_string_not_equal(sh(LISTING), clean);
 	assert_int_equal(ucf_enforcer_apply(e, rs, &st, err, sizeof(err)), 0);
 	assert_true(st.in_place);
-	/* Static sets are back exactly; the learned media element stays. */
+	/* Static sets are back exactly; the learned media and block elements stay. */
 	char *now = sh("nft list table inet ucfence");
-	assert_non_null(strstr(now, "10.9.9.9 . 4000"));
+	assert_non_null(strstr(now, "10.8.8.8 . 10.9.9.9 . 4000"));
+	assert_non_null(strstr(now, "tcp . 10.7.7.7 . 1 . 10.9.9.9 . 2"));
 	assert_null(strstr(now, "192.0.2.0/24"));
 	assert_null(strstr(now, "eth9"));
 	assert_non_null(strstr(now, "udp . 5060"));
-	assert_int_equal(system("nft delete element inet ucfence media4 '{ 10.9.9.9 . 4000 }'"), 0);
+	assert_int_equal(system("nft delete element inet ucfence media4 '{ 10.8.8.8 . 10.9.9.9 . 4000 }' && "
+				"nft delete element inet ucfence block4 '{ tcp . 10.7.7.7 . 1 . 10.9.9.9 . 2 }'"),
+			 0);
 	assert_string_equal(sh(LISTING), clean);
 
 	assert_int_equal(system("nft add chain inet ucfence extra"), 0);
@@ -266,6 +343,95 @@ static void test_in_place_and_replace(void **state)
 	assert_string_equal(sh(LISTING), clean);
 	free(clean);
 	assert_int_equal(ucf_enforcer_flush(e, &existed, err, sizeof(err)), 0);
+	ucf_enforcer_close(e);
+	ucf_ruleset_free(rs);
+}
+
+/* The agent carries its blocks (and media) in the model: an in-place
+ * re-apply keeps every block element, and a whole replacement brings the
+ * carried ones back (and only those). */
+static void test_blocks_carried_across_apply(void **state)
+{
+	(void)state;
+	struct ucf_enforcer *e = NULL;
+	struct ucf_apply_stats st;
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_APPLIANCE);
+	struct ucf_block carried = block(AF_INET, IPPROTO_TCP, "10.21.0.10", 40000, "198.51.100.10",
+					 5061);
+	struct ucf_block live_only = block(AF_INET6, IPPROTO_UDP, "fd00:21::10", 5004,
+					   "2001:db8:80::10", 5060);
+	struct ucf_pinhole m = { .family = AF_INET, .port = 20000 };
+	inet_pton(AF_INET, "198.51.100.10", m.peer);
+	inet_pton(AF_INET, "10.21.0.10", m.addr);
+	bool existed;
+	assert_int_equal(ucf_ruleset_add_blocks(rs, &carried, 1, err, sizeof(err)), 0);
+	assert_int_equal(ucf_ruleset_add_media(rs, &m, 1, err, sizeof(err)), 0);
+	assert_int_equal(ucf_enforcer_open(&e, err, sizeof(err)), 0);
+	assert_int_equal(ucf_enforcer_set_ownership(e, false), 0); /* let nft change the shape */
+	assert_int_equal(ucf_enforcer_apply(e, rs, &st, err, sizeof(err)), 0);
+	assert_false(st.replaced);
+	assert_int_equal(ucf_enforcer_block(e, &live_only, 1, err, sizeof(err)), 0);
+	const char *c1 = "tcp . 10.21.0.10 . 40000 . 198.51.100.10 . 5061";
+	const char *c2 = "tcp . 198.51.100.10 . 5061 . 10.21.0.10 . 40000";
+	const char *l1 = "udp . fd00:21::10 . 5004 . 2001:db8:80::10 . 5060";
+
+	assert_int_equal(ucf_enforcer_apply(e, rs, &st, err, sizeof(err)), 0);
+	assert_true(st.in_place);
+	char *now = sh("nft list table inet ucfence");
+	assert_non_null(strstr(now, c1));
+	assert_non_null(strstr(now, c2));
+	assert_non_null(strstr(now, l1)); /* never pruned in place */
+	assert_non_null(strstr(now, "198.51.100.10 . 10.21.0.10 . 20000"));
+
+	assert_int_equal(system("nft add chain inet ucfence extra"), 0);
+	assert_int_equal(ucf_enforcer_apply(e, rs, &st, err, sizeof(err)), 0);
+	assert_false(st.in_place);
+	assert_true(st.replaced);
+	now = sh("nft list table inet ucfence");
+	assert_non_null(strstr(now, c1));
+	assert_non_null(strstr(now, c2));
+	assert_null(strstr(now, l1));
+	assert_non_null(strstr(now, "198.51.100.10 . 10.21.0.10 . 20000"));
+	assert_int_equal(ucf_enforcer_flush(e, &existed, err, sizeof(err)), 0);
+	ucf_enforcer_close(e);
+	ucf_ruleset_free(rs);
+}
+
+/* The kernel's view: a table installed by the batch lists exactly as the
+ * text installed by nft -f, media and block elements included. */
+static void test_batch_lists_as_text(void **state)
+{
+	(void)state;
+	struct ucf_enforcer *e = NULL;
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_block b[2] = {
+		block(AF_INET, IPPROTO_TCP, "10.20.0.10", 40000, "10.50.0.10", 5060),
+		block(AF_INET6, IPPROTO_UDP, "fd00:20::10", 5004, "fd00:50::10", 5060),
+	};
+	struct ucf_pinhole m[2] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
+				    { .family = AF_INET6, .port = 20002 } };
+	inet_pton(AF_INET, "10.50.0.10", m[0].peer);
+	inet_pton(AF_INET, "10.20.0.10", m[0].addr);
+	inet_pton(AF_INET6, "fd00:50::10", m[1].peer);
+	inet_pton(AF_INET6, "fd00:20::10", m[1].addr);
+	assert_int_equal(ucf_ruleset_add_blocks(rs, b, 2, err, sizeof(err)), 0);
+	assert_int_equal(ucf_ruleset_add_media(rs, m, 2, err, sizeof(err)), 0);
+	bool existed;
+	assert_int_equal(ucf_enforcer_open(&e, err, sizeof(err)), 0);
+	assert_int_equal(ucf_enforcer_set_ownership(e, false), 0);
+	assert_int_equal(ucf_enforcer_apply(e, rs, NULL, err, sizeof(err)), 0);
+	char *batch = strdup(sh(LISTING " | perl -pe 's/ expires [0-9hms]+//g'"));
+	assert_int_equal(ucf_enforcer_flush(e, &existed, err, sizeof(err)), 0);
+	FILE *f = popen("nft -f -", "w");
+	assert_non_null(f);
+	assert_int_equal(ucf_nft_text(rs, f), 0);
+	assert_int_equal(pclose(f), 0);
+	char *text = sh(LISTING " | perl -pe 's/ expires [0-9hms]+//g'");
+	assert_non_null(strstr(batch, "tcp . 10.50.0.10 . 5060 . 10.20.0.10 . 40000"));
+	assert_non_null(strstr(batch, "fd00:50::10 . fd00:20::10 . 20002"));
+	assert_string_equal(batch, text);
+	free(batch);
+	assert_int_equal(system("nft delete table inet ucfence"), 0);
 	ucf_enforcer_close(e);
 	ucf_ruleset_free(rs);
 }
@@ -301,9 +467,12 @@ int main(void)
 		cmocka_unit_test(test_open_probes_ownership),
 		cmocka_unit_test(test_apply_reapply_counters_flush),
 		cmocka_unit_test(test_media_updates),
+		cmocka_unit_test(test_block_updates),
 		cmocka_unit_test(test_ownership),
 		cmocka_unit_test(test_without_ownership),
 		cmocka_unit_test(test_in_place_and_replace),
+		cmocka_unit_test(test_blocks_carried_across_apply),
+		cmocka_unit_test(test_batch_lists_as_text),
 		cmocka_unit_test(test_rejected_element_named),
 	};
 	return cmocka_run_group_tests(tests, setup_netns, NULL);
