@@ -50,11 +50,16 @@ static int load(const char *config, const char *rules, struct ucf_ruleset **rs)
 	return rc;
 }
 
-/* Distinct media endpoints in 100.64.0.0/10, ports in the RTP range. */
+/* Distinct media endpoints in 100.64.0.0/10, ports in the RTP range, each
+ * for a peer of its own in 198.18.0.0/15 (pinholes name both ends). */
 static void media_at(size_t i, struct ucf_pinhole *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->family = AF_INET;
+	m->peer[0] = 198;
+	m->peer[1] = (uint8_t)(18 + (i >> 16 & 1));
+	m->peer[2] = (uint8_t)(i >> 8);
+	m->peer[3] = (uint8_t)i;
 	m->addr[0] = 100;
 	m->addr[1] = (uint8_t)(64 + (i >> 24 & 63));
 	m->addr[2] = (uint8_t)(i >> 16);
