@@ -1,7 +1,7 @@
 /* enforcer.h — programs ucfence's nftables table through one long-lived
  * netlink socket: atomic whole-table replacement, flush, live media and
- * block element updates, counter reads. This header is the module's whole interface; it
- * renders with nft_batch.h and never touches any other table.
+ * block element updates, counter reads. This header is the module's whole
+ * interface; it renders with nft_batch.h and never touches any other table.
  *
  * Table ownership: at open the enforcer probes NFT_TABLE_F_PERSIST (Linux
  * 6.9+). With it, the table is created with OWNER|PERSIST: only this socket
