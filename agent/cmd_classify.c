@@ -279,7 +279,7 @@ int cmd_classify(int argc, char **argv)
 			fprintf(stderr, "ucfence classify: %s\n", err);
 			return 1;
 		}
-		ucf_classifier_opts_from_config(&co, cfg);
+		ucf_classifier_opts_from_config(&co, cfg, cat);
 	} else {
 		ucf_classifier_opts_default(&co);
 	}
