@@ -6,11 +6,11 @@
 
 static const char *const refusal_names[UCF_REFUSE_COUNT] = {
 	[UCF_REFUSE_NONE] = "none",
-	[UCF_REFUSE_PATH] = "not-between-endpoints-and-servers",
-	[UCF_REFUSE_SERVICE] = "not-a-signalling-service",
+	[UCF_REFUSE_PATH] = "off-signalling-path",
+	[UCF_REFUSE_SERVICE] = "not-a-signalling-port",
 	[UCF_REFUSE_INGRESS] = "wrong-ingress",
-	[UCF_REFUSE_NOT_SENDER] = "address-not-the-sender",
-	[UCF_REFUSE_OUTSIDE_SITE] = "address-outside-the-site",
+	[UCF_REFUSE_NOT_SENDER] = "address-not-sender",
+	[UCF_REFUSE_OUTSIDE_SITE] = "address-outside-site",
 	[UCF_REFUSE_PORT] = "port-outside-learn-range",
 	[UCF_REFUSE_TOO_MANY] = "too-many-endpoints",
 	[UCF_REFUSE_HOST_RATE] = "host-rate-limit",
