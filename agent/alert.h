@@ -29,6 +29,7 @@ enum ucf_severity { UCF_SEV_INFO, UCF_SEV_WARNING, UCF_SEV_CRITICAL };
 #define UCF_KIND_CAPTURE_CONFIG_CHANGE "capture-config-change"
 #define UCF_KIND_CAPTURE_EVENT "capture-event"
 #define UCF_KIND_NON_TARGET "non-target-on-uc-port"
+#define UCF_KIND_FORGED_SIGNALLING "forged-signalling"
 #define UCF_KIND_CLEARTEXT_SIP "cleartext-sip"
 #define UCF_KIND_EXPOSED_SRTP_KEYS "exposed-srtp-keys"
 #define UCF_KIND_RULESET_TAMPERED "ruleset-tampered"
@@ -83,6 +84,12 @@ struct ucf_violation {
 };
 int ucf_alert_non_target(struct ucf_alert **out, const char *site, int64_t now,
 			 const struct ucf_violation *v, char *err, size_t errlen);
+/* Signalling the trust boundary refused to learn from (a forged or
+ * misdirected announcement), folded like drops: packets counts the refused
+ * messages of the window, reason is the refusal, dropped is false (the
+ * message itself may have passed; what it announced was not opened). */
+int ucf_alert_forged_signalling(struct ucf_alert **out, const char *site, int64_t now,
+				const struct ucf_violation *v, char *err, size_t errlen);
 
 /* Privacy risks from the classifier; the id includes the UTC day, so one
  * alert per endpoint per day. endpoint is an address, never a SIP URI. */

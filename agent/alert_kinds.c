@@ -13,11 +13,13 @@ static int bad(char *err, size_t errlen, const char *what)
 	return -EINVAL;
 }
 
-int ucf_alert_non_target(struct ucf_alert **out, const char *site, int64_t now,
-			 const struct ucf_violation *v, char *err, size_t errlen)
+/* One window of a source's packets on an interface for one reason. */
+static int window_alert(struct ucf_alert **out, const char *site, int64_t now, const char *kind,
+			const char *what, const char *unit, const char *trailer,
+			const struct ucf_violation *v, char *err, size_t errlen)
 {
 	if (!v || !v->source || !v->interface || !v->reason)
-		return bad(err, errlen, UCF_KIND_NON_TARGET);
+		return bad(err, errlen, kind);
 	char key[512], summary[512], from[UCF_TIME_LEN], to[UCF_TIME_LEN], port[16] = "";
 	ucf_time_format(v->window_start, from);
 	ucf_time_format(v->window_end, to);
@@ -25,18 +27,32 @@ int ucf_alert_non_target(struct ucf_alert **out, const char *site, int64_t now,
 		 (long long)v->window_start);
 	if (v->port)
 		snprintf(port, sizeof(port), "/%u", v->port);
-	snprintf(summary, sizeof(summary), "%s: %llu packet%s from %s%s%s%s on %s (%s)",
-		 v->dropped ? "Dropped non-target traffic" : "Non-target traffic (monitor mode)",
-		 (unsigned long long)v->packets, v->packets == 1 ? "" : "s", v->source,
-		 v->protocol ? " " : "", v->protocol ? v->protocol : "", port, v->interface,
-		 v->reason);
+	snprintf(summary, sizeof(summary), "%s: %llu %s%s from %s%s%s%s on %s (%s)%s", what,
+		 (unsigned long long)v->packets, unit,
+		 v->packets == 1 ? "" : "s", v->source, v->protocol ? " " : "",
+		 v->protocol ? v->protocol : "", port, v->interface, v->reason, trailer);
 	json_t *d = json_pack("{s:s, s:s*, s:s, s:s, s:s*, s:i, s:I, s:s, s:s, s:b}", "source",
 			      v->source, "source_mac", v->source_mac, "interface", v->interface,
 			      "reason", v->reason, "protocol", v->protocol, "port", (int)v->port,
 			      "packets", (json_int_t)v->packets, "window_start", from,
 			      "window_end", to, "dropped", v->dropped);
-	return ucf_alert_new(out, site, UCF_KIND_NON_TARGET, UCF_SEV_WARNING, now, key, summary,
-			     d, err, errlen);
+	return ucf_alert_new(out, site, kind, UCF_SEV_WARNING, now, key, summary, d, err, errlen);
+}
+
+int ucf_alert_non_target(struct ucf_alert **out, const char *site, int64_t now,
+			 const struct ucf_violation *v, char *err, size_t errlen)
+{
+	const char *what = v && v->dropped ? "Dropped non-target traffic"
+					   : "Non-target traffic (monitor mode)";
+	return window_alert(out, site, now, UCF_KIND_NON_TARGET, what, "packet", "", v, err, errlen);
+}
+
+int ucf_alert_forged_signalling(struct ucf_alert **out, const char *site, int64_t now,
+				const struct ucf_violation *v, char *err, size_t errlen)
+{
+	return window_alert(out, site, now, UCF_KIND_FORGED_SIGNALLING,
+			    "Signalling refused by the trust boundary", "message",
+			    ": nothing was opened", v, err, errlen);
 }
 
 static int privacy_alert(struct ucf_alert **out, const char *site, int64_t now, const char *kind,

@@ -37,6 +37,12 @@ enum { T_UDP, T_TCP, T_TCP_CLOSING, T_MEDIA, T_SIGNAL, T_COUNT };
  * non-target. UDP needs more: SIP UAs may send a few keep-alives first. */
 #define UDP_GIVE_UP 24
 #define TCP_GIVE_UP 12
+/* Endpoints one message may announce: audio and video with their RTCP, a
+ * BFCP and a fax stream fit with room to spare. */
+#define UCF_MAX_ENDPOINTS_PER_MESSAGE 16
+/* In appliance mode the phones behind the MX all appear as A: its per-host
+ * limits are this many phones' worth. */
+#define UCF_APPLIANCE_HOST_SHARE 32
 #define SIP_PORT 5060
 #define SIP_TLS_PORT 5061
 #define SCCP_TLS_PORT 2443
@@ -70,11 +76,17 @@ struct ucf_classifier {
 	struct ucf_risks *risks;
 	struct ucf_reasm *reasm;
 	struct ucf_classifier_stats st;
-	struct ucf_prefix *endpoints;
+	struct ucf_prefix *endpoints, *servers, *remote, *trust_endpoints;
+	struct ucf_trust trust;
+	enum ucf_ingress ingress;
 	uint64_t now_us, last_tick_us;
 	/* the packet being handled, for the stream callbacks */
 	struct ucf_flow *cur_flow;
 	const struct ucf_pkt *cur_pkt;
+	/* the signalling message being learned from */
+	struct ucf_trust_path path;
+	enum ucf_learn_proto msg_proto;
+	unsigned msg_endpoints, msg_reported;
 };
 
 static const char *const class_names[UCF_CLASS_COUNT] = {
@@ -138,9 +150,38 @@ void ucf_classifier_opts_default(struct ucf_classifier_opts *o)
 	o->media_timeout_s = 120;
 	o->learn = true;
 	o->risk_interval_s = 86400;
+	o->trust.learn_range = (struct ucf_port_range){ 1, 65535 };
+	o->trust.max_endpoints = UCF_MAX_ENDPOINTS_PER_MESSAGE;
 }
 
-void ucf_classifier_opts_from_config(struct ucf_classifier_opts *o, const struct ucf_config *cfg)
+/* The catalog services whose signalling is parsed for media. */
+static bool learn_proto_of(const char *service, enum ucf_learn_proto *proto)
+{
+	static const struct {
+		const char *name;
+		enum ucf_learn_proto proto;
+	} map[] = { { "sip", UCF_LEARN_SIP },
+		    { "sccp", UCF_LEARN_SCCP },
+		    { "mgcp", UCF_LEARN_MGCP },
+		    { "tftp", UCF_LEARN_TFTP } };
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(service, map[i].name) == 0) {
+			*proto = map[i].proto;
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint32_t per_second_milli(struct ucf_rate r)
+{
+	static const uint32_t seconds[] = { 1, 60, 3600, 86400 };
+	uint64_t milli = (uint64_t)r.count * 1000u / seconds[r.unit];
+	return milli == 0 ? 1 : milli > UINT32_MAX ? UINT32_MAX : (uint32_t)milli;
+}
+
+void ucf_classifier_opts_from_config(struct ucf_classifier_opts *o, const struct ucf_config *cfg,
+				     const struct ucf_catalog *cat)
 {
 	ucf_classifier_opts_default(o);
 	if (cfg->limits.flows)
@@ -154,9 +195,53 @@ void ucf_classifier_opts_from_config(struct ucf_classifier_opts *o, const struct
 	o->learn = cfg->uc.media.learn;
 	o->endpoints = cfg->uc.endpoints.items;
 	o->endpoint_count = cfg->uc.endpoints.count;
+
+	struct ucf_trust *t = &o->trust;
+	t->enabled = true;
+	t->endpoints = cfg->uc.endpoints.items;
+	t->n_endpoints = cfg->uc.endpoints.count;
+	t->servers = cfg->uc.servers.items;
+	t->n_servers = cfg->uc.servers.count;
+	t->remote = cfg->appliance.remote_subnets.items;
+	t->n_remote = cfg->appliance.remote_subnets.count;
+	t->appliance_mode = cfg->site.mode == UCF_MODE_APPLIANCE;
+	t->appliance = cfg->appliance.address;
+	t->learn_range = cfg->uc.media.learn_range;
+	for (size_t i = 0; cat && i < cfg->uc.services.count; i++) {
+		enum ucf_learn_proto proto;
+		const struct ucf_service *svc = ucf_catalog_find(cat, cfg->uc.services.items[i]);
+		if (!svc || !learn_proto_of(svc->name, &proto))
+			continue;
+		struct ucf_trust_ports *tp = &t->svc[proto];
+		for (size_t k = 0; k < svc->port_count && tp->count < UCF_TRUST_MAX_PORTS; k++) {
+			tp->item[tp->count].l4proto = svc->ports[k].l4proto;
+			tp->item[tp->count].ports = svc->ports[k].ports;
+			tp->count++;
+		}
+	}
+	o->host_media = cfg->limits.media_per_host;
+	o->host_calls = cfg->limits.calls_per_host;
+	if (cfg->limits.learn_rate.count) {
+		o->host_rate_milli = per_second_milli(cfg->limits.learn_rate);
+		/* a phone answering while a transfer and a conference start */
+		uint32_t per_s = o->host_rate_milli / 1000u;
+		o->host_burst = per_s * 2 > 5 ? per_s * 2 : 5;
+	}
 }
 
 static struct cflow *cf_of(struct ucf_flow *f) { return ucf_flow_user(f); }
+
+static int copy_prefixes(struct ucf_prefix **out, const struct ucf_prefix *in, size_t n)
+{
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, in, n * sizeof(**out));
+	return 0;
+}
 
 static void flow_info(const struct ucf_flow *f, const struct cflow *cf, struct ucf_flow_info *fi)
 {
@@ -206,16 +291,21 @@ int ucf_classifier_new(const struct ucf_classifier_opts *o, const struct ucf_cla
 	c->o = *o;
 	if (h)
 		c->h = *h;
-	if (o->endpoint_count) {
-		c->endpoints = calloc(o->endpoint_count, sizeof(*c->endpoints));
-		if (!c->endpoints) {
-			free(c);
-			snprintf(err, errlen, "out of memory for the classifier");
-			return -ENOMEM;
-		}
-		memcpy(c->endpoints, o->endpoints, o->endpoint_count * sizeof(*c->endpoints));
+	c->trust = o->trust;
+	if (copy_prefixes(&c->endpoints, o->endpoints, o->endpoint_count) < 0 ||
+	    copy_prefixes(&c->servers, o->trust.servers, o->trust.n_servers) < 0 ||
+	    copy_prefixes(&c->remote, o->trust.remote, o->trust.n_remote) < 0 ||
+	    copy_prefixes(&c->trust_endpoints, o->trust.endpoints, o->trust.n_endpoints) < 0) {
+		ucf_classifier_free(c);
+		snprintf(err, errlen, "out of memory for the classifier");
+		return -ENOMEM;
 	}
 	c->o.endpoints = c->endpoints;
+	c->trust.endpoints = c->trust_endpoints;
+	c->trust.servers = c->servers;
+	c->trust.remote = c->remote;
+	if (c->trust.max_endpoints == 0)
+		c->trust.max_endpoints = UCF_MAX_ENDPOINTS_PER_MESSAGE;
 	struct ucf_flow_table_opts fo = {
 		.max_flows = o->max_flows,
 		.user_size = sizeof(struct cflow),
@@ -227,9 +317,24 @@ int ucf_classifier_new(const struct ucf_classifier_opts *o, const struct ucf_cla
 	fo.timeout_s[T_MEDIA] = o->media_timeout_s ? o->media_timeout_s : 120;
 	fo.timeout_s[T_SIGNAL] = 900;
 	int rc = ucf_flow_table_new(&fo, on_flow_end, c, &c->flows, err, errlen);
+	struct ucf_media_opts mo = {
+		.cap = o->max_media,
+		.timeout_s = fo.timeout_s[T_MEDIA],
+		.host_media = o->host_media,
+		.host_calls = o->host_calls,
+		.host_rate_milli = o->host_rate_milli,
+		.host_burst = o->host_burst,
+		.fn = c->h.media,
+		.arg = c->h.arg,
+	};
+	if (o->trust.appliance_mode && o->trust.appliance.family) {
+		/* the phones behind the MX all appear as A */
+		mo.shared_family = o->trust.appliance.family;
+		memcpy(mo.shared, o->trust.appliance.addr, 16);
+		mo.shared_factor = UCF_APPLIANCE_HOST_SHARE;
+	}
 	if (rc == 0)
-		rc = ucf_media_new(o->max_media, fo.timeout_s[T_MEDIA], c->h.media, c->h.arg,
-				   &c->media, err, errlen);
+		rc = ucf_media_new(&mo, &c->media, err, errlen);
 	if (rc == 0)
 		rc = ucf_risks_new(4096, o->risk_interval_s, c->h.risk, c->h.arg, &c->risks, err,
 				   errlen);
@@ -256,6 +361,9 @@ void ucf_classifier_free(struct ucf_classifier *c)
 	ucf_risks_free(c->risks);
 	ucf_reasm_free(c->reasm);
 	free(c->endpoints);
+	free(c->servers);
+	free(c->remote);
+	free(c->trust_endpoints);
 	free(c);
 }
 
@@ -344,32 +452,95 @@ static void check_learned(struct ucf_classifier *c, struct ucf_flow *f, struct c
 	decide(c, f, cf, UCF_TARGET, UCF_CLASS_RTP_LEARNED, r, true);
 }
 
-static uint32_t side_of(const struct ucf_pkt *pkt)
-{
-	uint64_t h = ucf_fnv64(pkt->src, 16, UCF_FNV64_INIT);
-	uint8_t port[2] = {(uint8_t)(pkt->sport >> 8), (uint8_t)pkt->sport};
-	h = ucf_fnv64(port, 2, h);
-	return (uint32_t)(h ^ (h >> 32));
-}
-
 static uint64_t flow_call_key(const struct ucf_flow *f, uint64_t extra)
 {
 	uint64_t h = ucf_fnv64((const uint8_t *)&f->key, sizeof(f->key), UCF_FNV64_INIT);
 	return (h ^ (extra * 0x9e3779b97f4a7c15ULL)) | 1;
 }
 
-static void learn_one(struct ucf_classifier *c, uint64_t call, uint32_t side, uint8_t family,
-		      const uint8_t *addr, uint16_t port, uint8_t kind, uint8_t origin, bool srtp)
+/* Counts a refusal; the hook hears of each reason once per message. */
+static void refuse(struct ucf_classifier *c, enum ucf_refusal r)
 {
+	c->st.refused[r]++;
+	if (!c->h.refused || (c->msg_reported & (1u << r)))
+		return;
+	c->msg_reported |= 1u << r;
+	const struct ucf_pkt *pkt = c->cur_pkt;
+	struct ucf_refusal_event ev = { .reason = r, .proto = c->msg_proto, .family = pkt->family,
+					.dport = pkt->dport, .l4proto = pkt->l4proto };
+	memcpy(ev.src, pkt->src, 16);
+	c->h.refused(c->h.arg, &ev);
+}
+
+/* The call a message with the signalling id belongs to, if its path may
+ * teach (or end) anything: fills call and side. report: a refused path is
+ * forged signalling (the message announces media), else it is only ignored
+ * (a BYE between two phones is not an attack). */
+static bool signalling_call(struct ucf_classifier *c, enum ucf_learn_proto proto, uint64_t id,
+			    bool report, struct ucf_media_call *call, unsigned *side)
+{
+	const struct ucf_pkt *pkt = c->cur_pkt;
+	const struct ucf_flow *f = c->cur_flow;
+	struct ucf_trust_packet tp = {
+		.proto = proto, .ingress = c->ingress, .family = pkt->family,
+		.l4proto = pkt->l4proto, .src = pkt->src, .dst = pkt->dst, .sport = pkt->sport,
+		.dport = pkt->dport, .resp_port = f->key.port[f->init_side ^ 1],
+	};
+	c->msg_proto = proto;
+	c->msg_endpoints = 0;
+	c->msg_reported = 0;
+	enum ucf_refusal r = ucf_trust_path(&c->trust, &tp, &c->path);
+	if (r != UCF_REFUSE_NONE) {
+		if (report)
+			refuse(c, r);
+		return false;
+	}
+	call->id = id;
+	call->family = c->path.family;
+	memcpy(call->party, c->path.party, sizeof(call->party));
+	*side = c->path.sender;
+	return true;
+}
+
+/* An announcement costs its endpoint-side host one token. */
+static bool admit(struct ucf_classifier *c, const struct ucf_media_call *call)
+{
+	if (ucf_media_admit(c->media, call, c->now_us) < 0) {
+		refuse(c, UCF_REFUSE_HOST_RATE);
+		return false;
+	}
+	c->st.announcements++;
+	return true;
+}
+
+static void learn_one(struct ucf_classifier *c, const struct ucf_media_call *call, unsigned side,
+		      uint8_t family, const uint8_t *addr, uint16_t port, uint8_t kind,
+		      uint8_t origin, bool srtp)
+{
+	enum ucf_refusal r = ucf_trust_endpoint(&c->trust, &c->path, family, addr, port);
+	if (r == UCF_REFUSE_NONE && c->msg_endpoints >= c->trust.max_endpoints)
+		r = UCF_REFUSE_TOO_MANY;
+	if (r != UCF_REFUSE_NONE) {
+		refuse(c, r);
+		return;
+	}
+	c->msg_endpoints++;
 	struct ucf_media_endpoint ep = {.l4proto = IPPROTO_UDP, .family = family, .port = port,
 					.kind = kind, .origin = origin, .srtp = srtp};
 	memcpy(ep.addr, addr, 16);
-	ucf_media_learn(c->media, call, side, &ep, c->now_us);
+	int rc = ucf_media_learn(c->media, call, side, &ep, c->now_us);
+	if (rc == -EDQUOT)
+		refuse(c, UCF_REFUSE_HOST_MEDIA);
+	else if (rc == -EUSERS)
+		refuse(c, UCF_REFUSE_HOST_CALLS);
+	else if (rc < 0)
+		refuse(c, UCF_REFUSE_TABLE_FULL);
 }
 
-/* One SDP offer or answer from one party of a call. */
-static void learn_sdp(struct ucf_classifier *c, uint64_t call, uint32_t side, const uint8_t *p,
-		      size_t n, uint8_t origin)
+/* One SDP offer or answer from one side of a call (call NULL: only the
+ * risks are looked at, nothing is learned). */
+static void learn_sdp(struct ucf_classifier *c, const struct ucf_media_call *call, unsigned side,
+		      const uint8_t *p, size_t n, uint8_t origin)
 {
 	struct ucf_sdp s;
 	if (ucf_sdp_parse(p, n, &s) < 0)
@@ -377,7 +548,7 @@ static void learn_sdp(struct ucf_classifier *c, uint64_t call, uint32_t side, co
 	const struct ucf_pkt *pkt = c->cur_pkt;
 	if (s.crypto)
 		risk(c, UCF_RISK_EXPOSED_SRTP_KEYS, pkt->family, pkt->src, D_SDES);
-	if (!c->o.learn)
+	if (!call)
 		return;
 	ucf_media_offer_begin(c->media, call, side);
 	for (unsigned i = 0; i < s.count; i++) {
@@ -414,21 +585,30 @@ static void sip_message(struct ucf_classifier *c, const struct ucf_sip_msg *m)
 	risk(c, UCF_RISK_CLEARTEXT_SIP, pkt->family, pkt->src, D_CLEAR_SIP);
 	if (!m->call_hash)
 		return;
+	if (!c->o.learn) {
+		if (m->sdp)
+			learn_sdp(c, NULL, 0, m->sdp, m->sdp_len, UCF_ORIGIN_SIP);
+		return;
+	}
+	struct ucf_media_call call;
+	unsigned side;
+	if (!signalling_call(c, UCF_LEARN_SIP, m->call_hash, m->sdp != NULL, &call, &side))
+		return;
 	if (m->request) {
 		if (m->method == UCF_SIP_BYE || m->method == UCF_SIP_CANCEL) {
-			ucf_media_end_call(c->media, m->call_hash, UCF_END_CALL);
+			ucf_media_end_call(c->media, &call, UCF_END_CALL);
 			return;
 		}
 	} else if (m->cseq_method == UCF_SIP_INVITE && m->status >= 200) {
 		if (m->status < 300) {
-			ucf_media_set_established(c->media, m->call_hash);
-		} else if (!ucf_media_established(c->media, m->call_hash)) {
-			ucf_media_end_call(c->media, m->call_hash, UCF_END_CALL);
+			ucf_media_set_established(c->media, &call);
+		} else if (!ucf_media_established(c->media, &call)) {
+			ucf_media_end_call(c->media, &call, UCF_END_CALL);
 			return;
 		}
 	}
-	if (m->sdp)
-		learn_sdp(c, m->call_hash, side_of(pkt), m->sdp, m->sdp_len, UCF_ORIGIN_SIP);
+	if (m->sdp && admit(c, &call))
+		learn_sdp(c, &call, side, m->sdp, m->sdp_len, UCF_ORIGIN_SIP);
 }
 
 static int sip_stream_msg(void *arg, const uint8_t *p, size_t n, size_t *used)
@@ -450,29 +630,36 @@ static int sip_stream_msg(void *arg, const uint8_t *p, size_t n, size_t *used)
 
 static void sccp_message(struct ucf_classifier *c, const struct ucf_sccp_msg *m)
 {
-	uint64_t call = flow_call_key(c->cur_flow, (uint64_t)m->party + 1);
+	uint64_t id = flow_call_key(c->cur_flow, (uint64_t)m->party + 1);
+	struct ucf_media_call call;
+	unsigned side;
+	if (!c->o.learn)
+		return;
 	switch (m->id) {
 	case UCF_SCCP_OPEN_RECEIVE_CHANNEL_ACK:
 	case UCF_SCCP_START_MEDIA: {
-		if (!m->media || !c->o.learn)
+		/* the phone acknowledges where it receives; the call manager
+		 * tells it where to send: each side names its own media */
+		if (!m->media || !signalling_call(c, UCF_LEARN_SCCP, id, true, &call, &side) ||
+		    !admit(c, &call))
 			return;
-		/* side 1: where this phone receives; side 2: where it sends */
-		uint32_t side = m->id == UCF_SCCP_START_MEDIA ? 2 : 1;
 		bool srtp = m->id == UCF_SCCP_START_MEDIA && !m->unencrypted;
-		ucf_media_offer_begin(c->media, call, side);
-		learn_one(c, call, side, m->family, m->addr, m->port, UCF_MEDIA_RTP,
+		ucf_media_offer_begin(c->media, &call, side);
+		learn_one(c, &call, side, m->family, m->addr, m->port, UCF_MEDIA_RTP,
 			  UCF_ORIGIN_SCCP, srtp);
 		if (m->port < 65535)
-			learn_one(c, call, side, m->family, m->addr, (uint16_t)(m->port + 1),
+			learn_one(c, &call, side, m->family, m->addr, (uint16_t)(m->port + 1),
 				  UCF_MEDIA_RTCP, UCF_ORIGIN_SCCP, srtp);
-		ucf_media_offer_end(c->media, call, side);
+		ucf_media_offer_end(c->media, &call, side);
 		return;
 	}
 	case UCF_SCCP_CLOSE_RECEIVE_CHANNEL:
-		ucf_media_end_side(c->media, call, 1, UCF_END_CALL);
+		if (signalling_call(c, UCF_LEARN_SCCP, id, false, &call, &side))
+			ucf_media_end_side(c->media, &call, UCF_MEDIA_SIDE_ENDPOINT, UCF_END_CALL);
 		return;
 	case UCF_SCCP_STOP_MEDIA:
-		ucf_media_end_side(c->media, call, 2, UCF_END_CALL);
+		if (signalling_call(c, UCF_LEARN_SCCP, id, false, &call, &side))
+			ucf_media_end_side(c->media, &call, UCF_MEDIA_SIDE_SERVER, UCF_END_CALL);
 		return;
 	default:
 		return;
@@ -492,13 +679,22 @@ static int sccp_stream_msg(void *arg, const uint8_t *p, size_t n, size_t *used)
 
 static void mgcp_message(struct ucf_classifier *c, const struct ucf_mgcp_msg *m)
 {
-	uint64_t call = flow_call_key(c->cur_flow, m->call_hash);
-	if (m->delete) {
-		ucf_media_end_call(c->media, call, UCF_END_CALL);
+	uint64_t id = flow_call_key(c->cur_flow, m->call_hash);
+	struct ucf_media_call call;
+	unsigned side;
+	if (!c->o.learn) {
+		if (m->sdp)
+			learn_sdp(c, NULL, 0, m->sdp, m->sdp_len, UCF_ORIGIN_MGCP);
 		return;
 	}
-	if (m->sdp)
-		learn_sdp(c, call, side_of(c->cur_pkt), m->sdp, m->sdp_len, UCF_ORIGIN_MGCP);
+	if (!signalling_call(c, UCF_LEARN_MGCP, id, m->sdp != NULL && !m->delete, &call, &side))
+		return;
+	if (m->delete) {
+		ucf_media_end_call(c->media, &call, UCF_END_CALL);
+		return;
+	}
+	if (m->sdp && admit(c, &call))
+		learn_sdp(c, &call, side, m->sdp, m->sdp_len, UCF_ORIGIN_MGCP);
 }
 
 static void stream_feed(struct ucf_classifier *c, struct cflow *cf, unsigned dir,
@@ -615,9 +811,14 @@ static void recognise_udp(struct ucf_classifier *c, struct ucf_flow *f, struct c
 	if (b0 == 0) {
 		if (pkt->dport == UCF_TFTP_PORT && ucf_tftp_request(p, n)) {
 			decide(c, f, cf, UCF_TARGET, UCF_CLASS_TFTP, R_TFTP_REQ, true);
-			/* the server answers from a new port to the client's port */
-			if (c->o.learn)
-				learn_one(c, flow_call_key(f, 0), 0, pkt->family, pkt->src, pkt->sport,
+			/* the server answers from a new port to the client's port:
+			 * only that direction, only from the server asked */
+			struct ucf_media_call call;
+			unsigned side;
+			if (c->o.learn &&
+			    signalling_call(c, UCF_LEARN_TFTP, flow_call_key(f, 0), true, &call, &side) &&
+			    admit(c, &call))
+				learn_one(c, &call, side, pkt->family, pkt->src, pkt->sport,
 					  UCF_MEDIA_TFTP, UCF_ORIGIN_TFTP, false);
 			return;
 		}
@@ -769,6 +970,10 @@ static void handle(struct ucf_classifier *c, const struct ucf_pkt *pkt, uint64_t
 		c->cur_pkt = pkt;
 		if (cf->mode != M_NONE) {
 			signalling(c, cf, dir, pkt);
+		} else if (!(cf->flags & CF_FINAL) &&
+			   ucf_sip_filler(pkt->payload, pkt->payload_len) == pkt->payload_len) {
+			/* CRLF keep-alives (RFC 5626) say nothing yet: a SIP flow
+			 * quiet for a while is not given up on for them */
 		} else if (!(cf->flags & CF_FINAL)) {
 			bool tcp = pkt->l4proto == IPPROTO_TCP;
 			unsigned limit = tcp ? TCP_GIVE_UP : UDP_GIVE_UP;
@@ -798,6 +1003,11 @@ static void handle(struct ucf_classifier *c, const struct ucf_pkt *pkt, uint64_t
 		res->verdict = (enum ucf_verdict)cf->verdict;
 		res->cls = (enum ucf_class)cf->cls;
 	}
+}
+
+void ucf_classifier_set_ingress(struct ucf_classifier *c, enum ucf_ingress in)
+{
+	c->ingress = in;
 }
 
 void ucf_classifier_tick(struct ucf_classifier *c, uint64_t now_us)
@@ -867,5 +1077,6 @@ void ucf_classifier_get_stats(const struct ucf_classifier *c, struct ucf_classif
 	st->fragments_dropped += rs.dropped;
 	st->flows_active = ucf_flow_count(c->flows);
 	st->media_active = ucf_media_count(c->media);
+	st->calls_active = ucf_media_calls(c->media);
 	st->media_learned = ucf_media_learned_total(c->media);
 }

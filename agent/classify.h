@@ -1,8 +1,8 @@
 /* classify.h — the classifier: frames in, a verdict per flow out. It owns
  * the flow table, fragment reassembly, the learned media table and the
  * privacy risks, and reports through hooks:
- *   media    a media endpoint learned or ended (see media.h): open/close a
- *            pinhole for it
+ *   media    a pinhole opened or closed (see media.h)
+ *   refused  signalling the trust boundary refused to learn from (trust.h)
  *   verdict  a flow got (or changed) its verdict
  *   flow_end a flow expired, was evicted, or the classifier was flushed
  *   risk     a privacy risk seen for an endpoint (once per interval)
@@ -14,9 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog.h"
 #include "config.h"
 #include "media.h"
 #include "risk.h"
+#include "trust.h"
 
 enum ucf_verdict { UCF_UNDECIDED, UCF_TARGET, UCF_NON_TARGET };
 
@@ -50,9 +52,20 @@ struct ucf_flow_info {
 	const char *reason; /* static text */
 };
 
+/* One refused message (or endpoint) of a signalling flow. */
+struct ucf_refusal_event {
+	enum ucf_refusal reason;
+	enum ucf_learn_proto proto;
+	uint8_t family;
+	uint8_t src[16]; /* the sender */
+	uint16_t dport;  /* and where it sent it */
+	uint8_t l4proto;
+};
+
 struct ucf_classifier_hooks {
 	void *arg;
 	ucf_media_event_fn media;
+	void (*refused)(void *arg, const struct ucf_refusal_event *ev);
 	void (*verdict)(void *arg, const struct ucf_flow_info *fi);
 	void (*flow_end)(void *arg, const struct ucf_flow_info *fi);
 	ucf_risk_fn risk;
@@ -67,6 +80,11 @@ struct ucf_classifier_opts {
 	/* uc.endpoints: when set, risks are reported only for these addresses */
 	const struct ucf_prefix *endpoints;
 	size_t endpoint_count;
+	/* who may teach what (copied: the pointers need not outlive new()) */
+	struct ucf_trust trust;
+	/* per endpoint-side host: limits.media_per_host, calls_per_host,
+	 * learn_rate (thousandths per second) and its burst; 0: none */
+	uint32_t host_media, host_calls, host_rate_milli, host_burst;
 };
 
 struct ucf_classifier_stats {
@@ -77,7 +95,10 @@ struct ucf_classifier_stats {
 	uint64_t flows_created, flows_evicted;
 	uint32_t flows_active;
 	uint32_t media_active;
+	uint32_t calls_active;
 	uint64_t media_learned;
+	uint64_t announcements;             /* messages that announced media */
+	uint64_t refused[UCF_REFUSE_COUNT]; /* refused endpoints (or messages) by reason */
 };
 
 struct ucf_packet_result {
@@ -89,10 +110,13 @@ struct ucf_packet_result {
 struct ucf_classifier;
 
 /* Defaults: 262144 flows, 65536 media, 120 s media timeout, learn on, risks
- * once a day, no endpoints. */
+ * once a day, no endpoints, no trust boundary (everything is learned). */
 void ucf_classifier_opts_default(struct ucf_classifier_opts *o);
-/* The same from a site config (limits, uc.media, uc.endpoints). */
-void ucf_classifier_opts_from_config(struct ucf_classifier_opts *o, const struct ucf_config *cfg);
+/* The same from a site config (limits, uc.media, uc.endpoints) and its
+ * catalog (the signalling services' ports): the trust boundary is on. The
+ * opts point into cfg until ucf_classifier_new has copied them. */
+void ucf_classifier_opts_from_config(struct ucf_classifier_opts *o, const struct ucf_config *cfg,
+				     const struct ucf_catalog *cat);
 
 int ucf_classifier_new(const struct ucf_classifier_opts *o, const struct ucf_classifier_hooks *h,
 		       struct ucf_classifier **out, char *err, size_t errlen);
@@ -105,6 +129,9 @@ void ucf_classifier_free(struct ucf_classifier *c);
 int ucf_classifier_packet(struct ucf_classifier *c, int dlt, const uint8_t *frame,
 			  uint32_t caplen, uint32_t wirelen, uint64_t ts_us,
 			  struct ucf_packet_result *res);
+/* Where the frames handed in next entered the gateway (live capture: the
+ * role of the capture's interface); UCF_INGRESS_UNKNOWN for files. */
+void ucf_classifier_set_ingress(struct ucf_classifier *c, enum ucf_ingress in);
 /* Runs timeouts at now_us (the live agent calls it from a timer). */
 void ucf_classifier_tick(struct ucf_classifier *c, uint64_t now_us);
 /* Ends every flow (flow_end hook) and every learned endpoint (media hook). */

@@ -153,6 +153,13 @@ static void print_json(const struct rows *r, const struct ucf_classifier_stats *
 		(json_int_t)st->reassembled, "flows", (json_int_t)r->nflows, "verdicts", "target",
 		tally_json(&verdict[1]), "non-target", tally_json(&verdict[0]), "classes", classes,
 		"media_learned", (json_int_t)st->media_learned, "risks", (json_int_t)r->nrisks);
+	/* what the trust boundary refused to learn (only with a site) */
+	json_t *refused = json_object();
+	for (int i = 1; i < UCF_REFUSE_COUNT; i++)
+		if (st->refused[i])
+			json_object_set_new(refused, ucf_refusal_name((enum ucf_refusal)i),
+					    json_integer((json_int_t)st->refused[i]));
+	json_object_set_new(summary, "refused", refused);
 	json_t *o = json_pack("{s:o, s:o, s:o}", "flows", flows, "summary", summary, "risks", risks);
 	json_dumpf(o, stdout, JSON_INDENT(1));
 	putchar('\n');
@@ -192,6 +199,10 @@ static void print_table(const struct rows *r, const struct ucf_classifier_stats 
 			printf("  %-12s %6llu flows %10llu packets %12llu bytes\n", ucf_class_name(c),
 			       (unsigned long long)cls[c].flows, (unsigned long long)cls[c].packets,
 			       (unsigned long long)cls[c].bytes);
+	for (int i = 1; i < UCF_REFUSE_COUNT; i++)
+		if (st->refused[i])
+			printf("refused to learn: %llu (%s)\n", (unsigned long long)st->refused[i],
+			       ucf_refusal_name((enum ucf_refusal)i));
 	printf("\nrisks: %zu\n", r->nrisks);
 	for (size_t i = 0; i < r->nrisks; i++) {
 		fmt_addr(r->risks[i].family, r->risks[i].addr, ep, sizeof(ep));
@@ -279,7 +290,7 @@ int cmd_classify(int argc, char **argv)
 			fprintf(stderr, "ucfence classify: %s\n", err);
 			return 1;
 		}
-		ucf_classifier_opts_from_config(&co, cfg);
+		ucf_classifier_opts_from_config(&co, cfg, cat);
 	} else {
 		ucf_classifier_opts_default(&co);
 	}

@@ -403,9 +403,21 @@ static int media_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return duration(y, v, "timeout", 10, 86400, &l->cfg->uc.media.timeout_s);
 }
 
+static int media_learn_range(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	const char *text;
+	char why[160];
+	int rc = ucf_yaml_scalar(y, v, "learn_range", &text);
+	if (rc == 0 && ucf_parse_port_range(text, &l->cfg->uc.media.learn_range, why,
+					    sizeof(why)) < 0)
+		rc = ucf_yaml_fail(y, v, "learn_range: %s", why);
+	return rc;
+}
+
 static const struct ucf_yaml_key media_keys[] = {
 	{ "learn", media_learn }, { "static_range", media_static_range },
-	{ "timeout", media_timeout },
+	{ "timeout", media_timeout }, { "learn_range", media_learn_range },
 };
 
 static int uc_endpoints(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -728,8 +740,39 @@ static int limits_media(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return rc;
 }
 
+static int limits_media_per_host(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint64_t n;
+	int rc = ucf_yaml_uint(y, v, "media_per_host", 4, 4194304, &n);
+	if (rc == 0)
+		((struct loader *)ctx)->cfg->limits.media_per_host = (uint32_t)n;
+	return rc;
+}
+
+static int limits_calls_per_host(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint64_t n;
+	int rc = ucf_yaml_uint(y, v, "calls_per_host", 1, 4194304, &n);
+	if (rc == 0)
+		((struct loader *)ctx)->cfg->limits.calls_per_host = (uint32_t)n;
+	return rc;
+}
+
+static int limits_learn_rate(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	const char *text;
+	char why[160];
+	int rc = ucf_yaml_scalar(y, v, "learn_rate", &text);
+	if (rc == 0 && ucf_parse_rate(text, &l->cfg->limits.learn_rate, why, sizeof(why)) < 0)
+		rc = ucf_yaml_fail(y, v, "learn_rate: %s", why);
+	return rc;
+}
+
 static const struct ucf_yaml_key limits_keys[] = {
 	{ "flows", limits_flows }, { "media", limits_media },
+	{ "media_per_host", limits_media_per_host }, { "calls_per_host", limits_calls_per_host },
+	{ "learn_rate", limits_learn_rate },
 };
 
 static int section_limits(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -897,6 +940,13 @@ static int set_defaults(struct ucf_config *c)
 	c->alerts.syslog = true;
 	c->limits.flows = 262144;
 	c->limits.media = 65536;
+	/* A phone with a few calls on hold, each with audio, video and their
+	 * RTCP on both sides, stays far below these; a flood from one host
+	 * stops at them. */
+	c->limits.media_per_host = 64;
+	c->limits.calls_per_host = 16;
+	c->limits.learn_rate = (struct ucf_rate){ 20, UCF_PER_SECOND };
+	c->uc.media.learn_range = (struct ucf_port_range){ 1024, 65535 };
 	c->meraki.base_url = strdup("https://api.meraki.com/api/v1");
 	c->state_dir = strdup("/var/lib/ucfence");
 	return c->meraki.base_url && c->state_dir ? 0 : -ENOMEM;

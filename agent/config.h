@@ -53,6 +53,7 @@ struct ucf_config {
 			bool static_enabled; /* false when static_range is "none" */
 			struct ucf_port_range static_range;
 			uint64_t timeout_s;
+			struct ucf_port_range learn_range; /* ports an announcement may name */
 		} media;
 	} uc;
 	struct {
@@ -90,6 +91,9 @@ struct ucf_config {
 	struct {
 		uint32_t flows;       /* classifier flow table cap */
 		uint32_t media;       /* learned media elements cap */
+		uint32_t media_per_host; /* endpoints one phone's calls may hold */
+		uint32_t calls_per_host; /* calls one phone may have */
+		struct ucf_rate learn_rate; /* announcements one phone may make */
 	} limits;
 	struct {
 		char *textfile; /* Prometheus textfile written by `run`, or NULL */

@@ -317,7 +317,7 @@ static void on_media(void *arg, const struct ucf_media_event *ev)
 	memcpy(k.addr, ev->ep.addr, 16);
 	if (ev->ep.l4proto != 17 || !d->cfg->uc.media.learn)
 		return; /* the media sets hold UDP endpoints */
-	if (ev->type == UCF_MEDIA_LEARNED) {
+	if (ev->type == UCF_MEDIA_OPEN) {
 		/* both lists are cleared of k: it stays open either way */
 		bool ending = pending_take(&d->ending, &k);
 		bool open = pending_take(&d->del, &k) || ending;
@@ -779,7 +779,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	}
 	if ((rc = enforce(d, d->cfg, d->cat, err, errlen)) < 0)
 		return rc;
-	ucf_classifier_opts_from_config(&copts, d->cfg);
+	ucf_classifier_opts_from_config(&copts, d->cfg, d->cat);
 	struct ucf_classifier_hooks hooks = { .arg = d, .media = on_media, .risk = on_risk };
 	if ((rc = ucf_classifier_new(&copts, &hooks, &d->cls, err, errlen)) < 0)
 		return rc;

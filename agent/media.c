@@ -1,12 +1,17 @@
-/* media.c — see media.h. Entries and calls live in arrays sized by the cap
- * (allocated zeroed, so untouched pages cost nothing); entries hang off a
- * hash by endpoint, off their call, and off one idle list. */
+/* media.c — see media.h. Entries, calls and hosts live in arrays sized by
+ * the cap (allocated zeroed, so untouched pages cost nothing). Entries hang
+ * off a keyed hash by endpoint, off their call, and off one idle list; calls
+ * off a keyed hash by identity; hosts off a keyed hash by address. Nothing
+ * on the per-packet or per-event path scans more than one hash chain or one
+ * call's entries, and both are bounded by the per-host limits. */
 #include "media.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 
 #define NIL UINT32_MAX
 #define MOVE_GRANULARITY_US 1000000ull
@@ -14,40 +19,60 @@
  * long: media in flight after a BYE or a failure is still that call's, not a
  * stranger's traffic. */
 #define LINGER_US 10000000ull
+/* Distinct media addresses kept per side of a call: the peers of the other
+ * side's pinholes (audio, video and an a=rtcp host rarely make more). */
+#define MAX_PEERS 4
 
 struct entry {
 	struct ucf_media_endpoint ep;
-	uint64_t call;
-	uint64_t last_us, moved_us;
-	uint32_t side, serial;
+	uint64_t last_us, moved_us, ended_us;
+	uint32_t serial;
 	uint32_t hnext;        /* endpoint hash chain, or free list */
 	uint32_t cprev, cnext; /* the call's entries */
-	uint32_t prev, next;   /* idle list, oldest first */
+	uint32_t prev, next;   /* idle list (live) or linger list (ended), oldest first */
 	uint32_t call_idx;
-	uint64_t ended_us;
+	uint8_t side;
 	bool used, stale, ended;
 };
 
+struct peer_set {
+	uint8_t n;
+	uint8_t family[MAX_PEERS];
+	uint8_t addr[MAX_PEERS][16];
+};
+
 struct call {
-	uint64_t id;
-	uint32_t head, hnext, count;
+	struct ucf_media_call id;
+	uint32_t head, hnext, count, host;
+	struct peer_set media[2]; /* what each side announced, as of its last offer */
 	bool established;
 };
 
+struct host {
+	uint8_t family;
+	uint8_t addr[16];
+	uint32_t hnext;
+	uint32_t entries, calls;
+	uint32_t prev, next; /* idle hosts (no calls), least recently used first */
+	uint64_t tokens_milli, refill_us;
+	bool used, idle;
+};
+
 struct ucf_media {
-	uint32_t cap;
+	struct ucf_media_opts o;
 	uint64_t timeout_us;
-	ucf_media_event_fn fn;
-	void *arg;
+	uint64_t key[2]; /* hash key: chains an attacker cannot aim at */
 	struct entry *e;
 	struct call *c;
-	uint32_t *eb, *cb; /* buckets */
-	uint32_t mask;
-	uint32_t efree, cfree; /* free lists of released slots */
-	uint32_t eused, cused; /* slots never used start here: no init pass, no RSS */
-	uint32_t head, tail;         /* live entries, least recently active first */
-	uint32_t lhead, ltail;       /* ended entries lingering, oldest first */
-	uint32_t count, gen, serial;
+	struct host *h;
+	uint32_t *eb, *cb, *hb; /* buckets */
+	uint32_t mask, hcap, hmask;
+	uint32_t efree, cfree, hfree; /* free lists of released slots */
+	uint32_t eused, cused, hused; /* slots never used start here: no init pass, no RSS */
+	uint32_t head, tail;   /* live entries, least recently active first */
+	uint32_t lhead, ltail; /* ended entries lingering, oldest first */
+	uint32_t ihead, itail; /* idle hosts */
+	uint32_t count, ncalls, gen, serial;
 	uint64_t learned_total;
 	uint64_t now_us; /* latest time seen by learn/refresh/expire */
 };
@@ -57,47 +82,83 @@ static uint32_t mix64(uint64_t h)
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return (uint32_t)h;
 }
 
-static uint32_t ep_hash(uint8_t family, const uint8_t *addr, uint16_t port, uint8_t proto)
+static uint64_t addr_hash(const struct ucf_media *m, const uint8_t *addr, uint64_t extra)
 {
 	uint64_t a, b;
 	memcpy(&a, addr, 8);
 	memcpy(&b, addr + 8, 8);
-	return mix64(a * 0x9e3779b97f4a7c15ULL ^ b * 0xc2b2ae3d27d4eb4fULL ^
-		     ((uint64_t)port << 16 | (uint64_t)family << 8 | proto));
+	return (a ^ m->key[0]) * 0x9e3779b97f4a7c15ULL ^ (b ^ m->key[1]) * 0xc2b2ae3d27d4eb4fULL ^
+	       (extra + m->key[0]) * 0x165667b19e3779f9ULL;
 }
 
-int ucf_media_new(uint32_t cap, uint32_t timeout_s, ucf_media_event_fn fn, void *arg,
-		  struct ucf_media **out, char *err, size_t errlen)
+static uint32_t ep_hash(const struct ucf_media *m, uint8_t family, const uint8_t *addr,
+			uint16_t port, uint8_t proto)
 {
-	if (cap == 0 || cap >= NIL / 2) {
-		snprintf(err, errlen, "media table: bad capacity %u", cap);
+	return mix64(addr_hash(m, addr, (uint64_t)port << 16 | (uint64_t)family << 8 | proto));
+}
+
+static uint32_t call_hash(const struct ucf_media *m, const struct ucf_media_call *id)
+{
+	uint64_t h = addr_hash(m, id->party[0], id->id ^ id->family);
+	return mix64(h ^ addr_hash(m, id->party[1], h));
+}
+
+static uint32_t host_hash(const struct ucf_media *m, uint8_t family, const uint8_t *addr)
+{
+	return mix64(addr_hash(m, addr, family));
+}
+
+static bool same_call(const struct ucf_media_call *a, const struct ucf_media_call *b)
+{
+	return a->id == b->id && a->family == b->family &&
+	       memcmp(a->party, b->party, sizeof(a->party)) == 0;
+}
+
+int ucf_media_new(const struct ucf_media_opts *o, struct ucf_media **out, char *err,
+		  size_t errlen)
+{
+	if (o->cap == 0 || o->cap >= NIL / 4) {
+		snprintf(err, errlen, "media table: bad capacity %u", o->cap);
 		return -EINVAL;
 	}
 	struct ucf_media *m = calloc(1, sizeof(*m));
 	if (!m)
 		goto oom;
 	uint32_t nb = 256;
-	while (nb < cap)
+	while (nb < o->cap)
 		nb <<= 1;
-	m->cap = cap;
-	m->timeout_us = (uint64_t)timeout_s * 1000000ull;
-	m->fn = fn;
-	m->arg = arg;
+	m->o = *o;
+	if (m->o.shared_factor == 0)
+		m->o.shared_factor = 1;
+	m->timeout_us = (uint64_t)o->timeout_s * 1000000ull;
 	m->mask = nb - 1;
-	m->e = calloc(cap, sizeof(*m->e));
-	m->c = calloc(cap, sizeof(*m->c));
+	/* every host with a call holds an entry, so hosts never outnumber the
+	 * cap; as many again remember rate buckets of hosts without calls */
+	m->hcap = 2 * o->cap;
+	m->hmask = 2 * nb - 1;
+	m->e = calloc(o->cap, sizeof(*m->e));
+	m->c = calloc(o->cap, sizeof(*m->c));
+	m->h = calloc(m->hcap, sizeof(*m->h));
 	m->eb = malloc(nb * sizeof(uint32_t));
 	m->cb = malloc(nb * sizeof(uint32_t));
-	if (!m->e || !m->c || !m->eb || !m->cb)
+	m->hb = malloc(2 * nb * sizeof(uint32_t));
+	if (!m->e || !m->c || !m->h || !m->eb || !m->cb || !m->hb)
 		goto oom;
 	memset(m->eb, 0xff, nb * sizeof(uint32_t));
 	memset(m->cb, 0xff, nb * sizeof(uint32_t));
-	m->efree = m->cfree = NIL;
-	m->head = m->tail = NIL;
-	m->lhead = m->ltail = NIL;
+	memset(m->hb, 0xff, 2 * nb * sizeof(uint32_t));
+	if (getrandom(m->key, sizeof(m->key), GRND_NONBLOCK) != (ssize_t)sizeof(m->key)) {
+		/* early boot without entropy: still a per-start value */
+		m->key[0] = (uint64_t)(uintptr_t)m * 0x9e3779b97f4a7c15ULL;
+		m->key[1] = (uint64_t)(uintptr_t)&m * 0xc2b2ae3d27d4eb4fULL;
+	}
+	m->efree = m->cfree = m->hfree = NIL;
+	m->head = m->tail = m->lhead = m->ltail = m->ihead = m->itail = NIL;
 	*out = m;
 	return 0;
 oom:
@@ -112,51 +173,197 @@ void ucf_media_free(struct ucf_media *m)
 		return;
 	free(m->e);
 	free(m->c);
+	free(m->h);
 	free(m->eb);
 	free(m->cb);
+	free(m->hb);
 	free(m);
 }
 
-static uint32_t call_find(const struct ucf_media *m, uint64_t id)
+/* ---- hosts ---------------------------------------------------------------- */
+
+static uint32_t limit(const struct ucf_media *m, const struct host *h, uint32_t base)
 {
-	for (uint32_t i = m->cb[mix64(id) & m->mask]; i != NIL; i = m->c[i].hnext)
-		if (m->c[i].id == id)
+	if (base == 0)
+		return UINT32_MAX;
+	bool shared = m->o.shared_family && h->family == m->o.shared_family &&
+		      memcmp(h->addr, m->o.shared, 16) == 0;
+	uint64_t l = shared ? (uint64_t)base * m->o.shared_factor : base;
+	return l > UINT32_MAX ? UINT32_MAX : (uint32_t)l;
+}
+
+static void idle_unlink(struct ucf_media *m, uint32_t i)
+{
+	struct host *h = &m->h[i];
+	if (!h->idle)
+		return;
+	if (h->prev != NIL)
+		m->h[h->prev].next = h->next;
+	else
+		m->ihead = h->next;
+	if (h->next != NIL)
+		m->h[h->next].prev = h->prev;
+	else
+		m->itail = h->prev;
+	h->idle = false;
+}
+
+static void idle_append(struct ucf_media *m, uint32_t i)
+{
+	struct host *h = &m->h[i];
+	idle_unlink(m, i);
+	h->idle = true;
+	h->next = NIL;
+	h->prev = m->itail;
+	if (m->itail != NIL)
+		m->h[m->itail].next = i;
+	else
+		m->ihead = i;
+	m->itail = i;
+}
+
+static void host_drop(struct ucf_media *m, uint32_t i)
+{
+	struct host *h = &m->h[i];
+	uint32_t *pp = &m->hb[host_hash(m, h->family, h->addr) & m->hmask];
+	while (*pp != i)
+		pp = &m->h[*pp].hnext;
+	*pp = h->hnext;
+	idle_unlink(m, i);
+	h->used = false;
+	h->hnext = m->hfree;
+	m->hfree = i;
+}
+
+static uint32_t host_get(struct ucf_media *m, uint8_t family, const uint8_t *addr)
+{
+	uint32_t b = host_hash(m, family, addr) & m->hmask;
+	for (uint32_t i = m->hb[b]; i != NIL; i = m->h[i].hnext)
+		if (m->h[i].family == family && memcmp(m->h[i].addr, addr, 16) == 0)
+			return i;
+	uint32_t i;
+	if (m->hfree != NIL) {
+		i = m->hfree;
+		m->hfree = m->h[i].hnext;
+	} else if (m->hused < m->hcap) {
+		i = m->hused++;
+	} else if (m->ihead != NIL) {
+		/* forget the longest idle host: only its rate bucket is lost */
+		i = m->ihead;
+		host_drop(m, i);
+		m->hfree = m->h[i].hnext;
+	} else {
+		return NIL;
+	}
+	struct host *h = &m->h[i];
+	memset(h, 0, sizeof(*h));
+	h->family = family;
+	memcpy(h->addr, addr, 16);
+	h->used = true;
+	h->tokens_milli = (uint64_t)limit(m, h, m->o.host_burst ? m->o.host_burst : 1) * 1000u;
+	h->refill_us = m->now_us;
+	h->prev = h->next = NIL;
+	h->hnext = m->hb[b];
+	m->hb[b] = i;
+	idle_append(m, i);
+	return i;
+}
+
+/* A host without calls or entries is idle: reclaimable. */
+static void host_settle(struct ucf_media *m, uint32_t i)
+{
+	struct host *h = &m->h[i];
+	if (h->calls == 0 && h->entries == 0)
+		idle_append(m, i);
+	else
+		idle_unlink(m, i);
+}
+
+int ucf_media_admit(struct ucf_media *m, const struct ucf_media_call *call, uint64_t now_us)
+{
+	if (now_us > m->now_us)
+		m->now_us = now_us;
+	if (m->o.host_rate_milli == 0)
+		return 0;
+	uint32_t i = host_get(m, call->family, call->party[UCF_MEDIA_SIDE_ENDPOINT]);
+	if (i == NIL)
+		return -EBUSY;
+	struct host *h = &m->h[i];
+	uint64_t rate = (uint64_t)limit(m, h, m->o.host_rate_milli);
+	uint64_t burst = (uint64_t)limit(m, h, m->o.host_burst ? m->o.host_burst : 1) * 1000u;
+	if (now_us > h->refill_us) {
+		uint64_t add = (now_us - h->refill_us) * rate / 1000000u;
+		h->tokens_milli = h->tokens_milli + add > burst ? burst : h->tokens_milli + add;
+		h->refill_us = now_us;
+	}
+	if (h->calls == 0 && h->entries == 0)
+		idle_append(m, i); /* most recently used */
+	if (h->tokens_milli < 1000)
+		return -EBUSY;
+	h->tokens_milli -= 1000;
+	return 0;
+}
+
+/* ---- calls ---------------------------------------------------------------- */
+
+static uint32_t call_find(const struct ucf_media *m, const struct ucf_media_call *id)
+{
+	for (uint32_t i = m->cb[call_hash(m, id) & m->mask]; i != NIL; i = m->c[i].hnext)
+		if (same_call(&m->c[i].id, id))
 			return i;
 	return NIL;
 }
 
-static uint32_t call_get(struct ucf_media *m, uint64_t id)
+/* The call's slot, made if needed; NIL with *why set when it may not be. */
+static uint32_t call_get(struct ucf_media *m, const struct ucf_media_call *id, int *why)
 {
 	uint32_t i = call_find(m, id);
 	if (i != NIL)
 		return i;
+	uint32_t hi = host_get(m, id->family, id->party[UCF_MEDIA_SIDE_ENDPOINT]);
+	if (hi == NIL) {
+		*why = -ENOSPC;
+		return NIL;
+	}
+	if (m->h[hi].calls >= limit(m, &m->h[hi], m->o.host_calls)) {
+		*why = -EUSERS;
+		return NIL;
+	}
 	if (m->cfree != NIL) {
 		i = m->cfree;
 		m->cfree = m->c[i].hnext;
-	} else if (m->cused < m->cap) {
+	} else if (m->cused < m->o.cap) {
 		i = m->cused++;
 	} else {
+		*why = -ENOSPC;
 		return NIL;
 	}
 	struct call *c = &m->c[i];
-	uint32_t b = mix64(id) & m->mask;
-	c->id = id;
+	uint32_t b = call_hash(m, id) & m->mask;
+	memset(c, 0, sizeof(*c));
+	c->id = *id;
 	c->head = NIL;
-	c->count = 0;
-	c->established = false;
+	c->host = hi;
 	c->hnext = m->cb[b];
 	m->cb[b] = i;
+	m->h[hi].calls++;
+	host_settle(m, hi);
+	m->ncalls++;
 	return i;
 }
 
 static void call_put(struct ucf_media *m, uint32_t i)
 {
-	uint32_t *pp = &m->cb[mix64(m->c[i].id) & m->mask];
+	uint32_t *pp = &m->cb[call_hash(m, &m->c[i].id) & m->mask];
 	while (*pp != i)
 		pp = &m->c[*pp].hnext;
 	*pp = m->c[i].hnext;
+	uint32_t hi = m->c[i].host;
+	m->h[hi].calls--;
+	host_settle(m, hi);
 	m->c[i].hnext = m->cfree;
 	m->cfree = i;
+	m->ncalls--;
 }
 
 static void call_link(struct ucf_media *m, uint32_t ci, uint32_t ei)
@@ -164,13 +371,13 @@ static void call_link(struct ucf_media *m, uint32_t ci, uint32_t ei)
 	struct entry *e = &m->e[ei];
 	struct call *c = &m->c[ci];
 	e->call_idx = ci;
-	e->call = c->id;
 	e->cprev = NIL;
 	e->cnext = c->head;
 	if (c->head != NIL)
 		m->e[c->head].cprev = ei;
 	c->head = ei;
 	c->count++;
+	m->h[c->host].entries++;
 }
 
 static void call_unlink(struct ucf_media *m, uint32_t ei)
@@ -183,11 +390,14 @@ static void call_unlink(struct ucf_media *m, uint32_t ei)
 		c->head = e->cnext;
 	if (e->cnext != NIL)
 		m->e[e->cnext].cprev = e->cprev;
+	m->h[c->host].entries--;
+	host_settle(m, c->host);
 	if (--c->count == 0)
 		call_put(m, e->call_idx);
 }
 
-/* Live entries are on head/tail, ended ones on lhead/ltail. */
+/* ---- entries -------------------------------------------------------------- */
+
 static void lru_unlink(struct ucf_media *m, uint32_t i)
 {
 	struct entry *e = &m->e[i];
@@ -216,26 +426,53 @@ static void lru_append(struct ucf_media *m, uint32_t i, uint64_t now_us)
 	e->moved_us = now_us;
 }
 
-static void emit(struct ucf_media *m, enum ucf_media_event_type t, enum ucf_media_end_reason r,
-		 const struct ucf_media_endpoint *ep)
+/* The addresses entry e may receive from: what the other side announced,
+ * else the other side's signalling address. */
+static void peers_of(const struct call *c, unsigned side, struct peer_set *out)
 {
-	if (!m->fn)
+	const struct peer_set *ps = &c->media[side ^ 1];
+	if (ps->n) {
+		*out = *ps;
 		return;
-	struct ucf_media_event ev = {.type = t, .reason = r, .ep = *ep,
-				     .timeout_s = (uint32_t)(m->timeout_us / 1000000ull)};
-	m->fn(m->arg, &ev);
+	}
+	out->n = 1;
+	out->family[0] = c->id.family;
+	memcpy(out->addr[0], c->id.party[side ^ 1], 16);
 }
 
-/* Forgets an entry without an event. */
+static void emit_peers(struct ucf_media *m, uint32_t ei, const struct peer_set *ps,
+		       enum ucf_media_event_type t, enum ucf_media_end_reason r)
+{
+	if (!m->o.fn)
+		return;
+	const struct entry *e = &m->e[ei];
+	struct ucf_media_event ev = {.type = t, .reason = r, .ep = e->ep,
+				     .timeout_s = (uint32_t)(m->timeout_us / 1000000ull)};
+	for (unsigned k = 0; k < ps->n; k++) {
+		if (ps->family[k] != e->ep.family)
+			continue; /* a pinhole names one family */
+		memcpy(ev.peer, ps->addr[k], 16);
+		m->o.fn(m->o.arg, &ev);
+	}
+}
+
+static void emit_entry(struct ucf_media *m, uint32_t ei, enum ucf_media_event_type t,
+		       enum ucf_media_end_reason r)
+{
+	struct peer_set ps;
+	peers_of(&m->c[m->e[ei].call_idx], m->e[ei].side, &ps);
+	emit_peers(m, ei, &ps, t, r);
+}
+
+/* Forgets an entry: an ended one lingering, or a live one already
+ * unlinked from its call. */
 static void entry_remove(struct ucf_media *m, uint32_t i)
 {
 	struct entry *e = &m->e[i];
-	uint32_t *pp = &m->eb[ep_hash(e->ep.family, e->ep.addr, e->ep.port, e->ep.l4proto) & m->mask];
+	uint32_t *pp = &m->eb[ep_hash(m, e->ep.family, e->ep.addr, e->ep.port, e->ep.l4proto) & m->mask];
 	while (*pp != i)
 		pp = &m->e[*pp].hnext;
 	*pp = e->hnext;
-	if (!e->ended)
-		call_unlink(m, i);
 	lru_unlink(m, i);
 	e->used = false;
 	m->count--;
@@ -243,37 +480,39 @@ static void entry_remove(struct ucf_media *m, uint32_t i)
 	m->efree = i;
 }
 
-/* Reports the end; a call that ended leaves the entry lingering. */
+/* Closes a live entry's pinholes. An entry whose call ended lingers, known
+ * but without pinholes; an idle or flushed one is forgotten. */
 static void entry_end(struct ucf_media *m, uint32_t i, enum ucf_media_end_reason why)
 {
 	struct entry *e = &m->e[i];
-	struct ucf_media_endpoint ep = e->ep;
-	if (why == UCF_END_CALL || why == UCF_END_REPLACED) {
-		call_unlink(m, i);
-		lru_unlink(m, i);
-		e->ended = true;
-		e->ended_us = m->now_us;
-		lru_append(m, i, m->now_us);
-	} else {
+	emit_entry(m, i, UCF_MEDIA_CLOSE, why);
+	call_unlink(m, i);
+	if (why != UCF_END_CALL && why != UCF_END_REPLACED) {
 		entry_remove(m, i);
+		return;
 	}
-	emit(m, UCF_MEDIA_ENDED, why, &ep);
+	lru_unlink(m, i);
+	e->ended = true;
+	e->ended_us = m->now_us;
+	lru_append(m, i, m->now_us);
 }
 
 static uint32_t entry_find(const struct ucf_media *m, uint8_t family, const uint8_t *addr,
-			   uint16_t port, uint8_t proto)
+			   uint16_t port, uint8_t proto, uint32_t call_idx, unsigned side)
 {
-	for (uint32_t i = m->eb[ep_hash(family, addr, port, proto) & m->mask]; i != NIL;
+	for (uint32_t i = m->eb[ep_hash(m, family, addr, port, proto) & m->mask]; i != NIL;
 	     i = m->e[i].hnext) {
 		const struct entry *e = &m->e[i];
-		if (e->ep.port == port && e->ep.family == family && e->ep.l4proto == proto &&
-		    memcmp(e->ep.addr, addr, 16) == 0)
+		if (e->ep.port != port || e->ep.family != family || e->ep.l4proto != proto ||
+		    memcmp(e->ep.addr, addr, 16) != 0)
+			continue;
+		if (call_idx == NIL || (!e->ended && e->call_idx == call_idx && e->side == side))
 			return i;
 	}
 	return NIL;
 }
 
-void ucf_media_offer_begin(struct ucf_media *m, uint64_t call, uint32_t side)
+void ucf_media_offer_begin(struct ucf_media *m, const struct ucf_media_call *call, unsigned side)
 {
 	uint32_t ci = call_find(m, call);
 	if (ci == NIL)
@@ -283,26 +522,70 @@ void ucf_media_offer_begin(struct ucf_media *m, uint64_t call, uint32_t side)
 			m->e[i].stale = true;
 }
 
-void ucf_media_end_side(struct ucf_media *m, uint64_t call, uint32_t side,
+static bool peers_equal(const struct peer_set *a, const struct peer_set *b)
+{
+	return a->n == b->n && memcmp(a->family, b->family, a->n) == 0 &&
+	       memcmp(a->addr, b->addr, (size_t)a->n * 16) == 0;
+}
+
+/* The addresses side announced, from its live entries. */
+static void side_addresses(const struct ucf_media *m, const struct call *c, unsigned side,
+			   struct peer_set *out)
+{
+	out->n = 0;
+	for (uint32_t i = c->head; i != NIL; i = m->e[i].cnext) {
+		const struct entry *e = &m->e[i];
+		if (e->side != side || e->ep.kind == UCF_MEDIA_TFTP)
+			continue;
+		unsigned k = 0;
+		while (k < out->n && !(out->family[k] == e->ep.family &&
+				       memcmp(out->addr[k], e->ep.addr, 16) == 0))
+			k++;
+		if (k == out->n && out->n < MAX_PEERS) {
+			out->family[k] = e->ep.family;
+			memcpy(out->addr[k], e->ep.addr, 16);
+			out->n++;
+		}
+	}
+}
+
+void ucf_media_end_side(struct ucf_media *m, const struct ucf_media_call *call, unsigned side,
 			enum ucf_media_end_reason why)
 {
 	uint32_t ci = call_find(m, call);
 	if (ci == NIL)
 		return;
-	/* entry_end may free the call record when its last entry goes */
-	for (uint32_t i = m->c[ci].head, n; i != NIL; i = n) {
+	/* the other side's pinholes follow what this side announces now */
+	struct call *c = &m->c[ci];
+	struct peer_set before, after;
+	peers_of(c, side ^ 1, &before);
+	/* entry_end frees the call with its last entry, and then n is NIL */
+	for (uint32_t i = c->head, n; i != NIL; i = n) {
 		n = m->e[i].cnext;
 		if (m->e[i].side == side && (why != UCF_END_REPLACED || m->e[i].stale))
 			entry_end(m, i, why);
 	}
+	if (call_find(m, call) != ci)
+		return;
+	side_addresses(m, c, side, &c->media[side]);
+	peers_of(c, side ^ 1, &after);
+	if (peers_equal(&before, &after))
+		return;
+	for (uint32_t i = c->head; i != NIL; i = m->e[i].cnext) {
+		if (m->e[i].side != (side ^ 1))
+			continue;
+		emit_peers(m, i, &after, UCF_MEDIA_OPEN, UCF_END_NONE);
+		emit_peers(m, i, &before, UCF_MEDIA_CLOSE, UCF_END_REPLACED);
+	}
 }
 
-void ucf_media_offer_end(struct ucf_media *m, uint64_t call, uint32_t side)
+void ucf_media_offer_end(struct ucf_media *m, const struct ucf_media_call *call, unsigned side)
 {
 	ucf_media_end_side(m, call, side, UCF_END_REPLACED);
 }
 
-void ucf_media_end_call(struct ucf_media *m, uint64_t call, enum ucf_media_end_reason why)
+void ucf_media_end_call(struct ucf_media *m, const struct ucf_media_call *call,
+			enum ucf_media_end_reason why)
 {
 	uint32_t ci = call_find(m, call);
 	if (ci == NIL)
@@ -313,28 +596,18 @@ void ucf_media_end_call(struct ucf_media *m, uint64_t call, enum ucf_media_end_r
 	}
 }
 
-int ucf_media_learn(struct ucf_media *m, uint64_t call, uint32_t side,
+int ucf_media_learn(struct ucf_media *m, const struct ucf_media_call *call, unsigned side,
 		    const struct ucf_media_endpoint *ep, uint64_t now_us)
 {
 	if (now_us > m->now_us)
 		m->now_us = now_us;
-	uint32_t i = entry_find(m, ep->family, ep->addr, ep->port, ep->l4proto);
-	if (i != NIL && m->e[i].ended) { /* announced again: a new pinhole */
-		entry_remove(m, i);
-		i = NIL;
-	}
+	int why = 0;
+	uint32_t ci = call_get(m, call, &why);
+	if (ci == NIL)
+		return why;
+	uint32_t i = entry_find(m, ep->family, ep->addr, ep->port, ep->l4proto, ci, side & 1);
 	if (i != NIL) {
 		struct entry *e = &m->e[i];
-		if (e->call != call) { /* a new call reuses the port: it owns it now */
-			call_unlink(m, i);
-			uint32_t ci = call_get(m, call);
-			if (ci == NIL) {
-				entry_end(m, i, UCF_END_EVICTED);
-				return -ENOSPC;
-			}
-			call_link(m, ci, i);
-		}
-		e->side = side;
 		e->stale = false;
 		e->ep.kind = ep->kind;
 		e->ep.origin = ep->origin;
@@ -342,50 +615,55 @@ int ucf_media_learn(struct ucf_media *m, uint64_t call, uint32_t side,
 		ucf_media_refresh(m, (struct ucf_media_ref){i, e->serial}, now_us);
 		return 0;
 	}
-	if (m->count >= m->cap) {
-		if (m->lhead != NIL)
-			entry_remove(m, m->lhead);
-		else if (m->head != NIL)
-			entry_end(m, m->head, UCF_END_EVICTED);
-	}
-	uint32_t ci = call_get(m, call);
-	if (ci == NIL)
-		return -ENOSPC;
-	if (m->efree != NIL) {
+	struct call *c = &m->c[ci];
+	int rc = 0;
+	if (m->h[c->host].entries >= limit(m, &m->h[c->host], m->o.host_media))
+		rc = -EDQUOT;
+	else if (m->count >= m->o.cap && m->lhead != NIL)
+		entry_remove(m, m->lhead); /* the oldest ended one, never a live call's */
+	else if (m->count >= m->o.cap)
+		rc = -ENOSPC;
+	if (rc == 0 && m->efree != NIL) {
 		i = m->efree;
 		m->efree = m->e[i].hnext;
-	} else if (m->eused < m->cap) {
+	} else if (rc == 0 && m->eused < m->o.cap) {
 		i = m->eused++;
-	} else {
-		return -ENOSPC;
+	} else if (rc == 0) {
+		rc = -ENOSPC;
+	}
+	if (rc < 0) {
+		if (c->count == 0)
+			call_put(m, ci); /* made for this endpoint alone */
+		return rc;
 	}
 	struct entry *e = &m->e[i];
 	memset(e, 0, sizeof(*e));
 	e->ep = *ep;
-	e->side = side;
+	e->side = (uint8_t)(side & 1);
 	e->serial = ++m->serial;
 	e->last_us = now_us;
 	e->used = true;
-	uint32_t b = ep_hash(ep->family, ep->addr, ep->port, ep->l4proto) & m->mask;
+	uint32_t b = ep_hash(m, ep->family, ep->addr, ep->port, ep->l4proto) & m->mask;
 	e->hnext = m->eb[b];
 	m->eb[b] = i;
 	call_link(m, ci, i);
+	host_settle(m, c->host);
 	lru_append(m, i, now_us);
 	m->count++;
 	m->gen++;
 	m->learned_total++;
-	emit(m, UCF_MEDIA_LEARNED, UCF_END_NONE, ep);
+	emit_entry(m, i, UCF_MEDIA_OPEN, UCF_END_NONE);
 	return 0;
 }
 
-void ucf_media_set_established(struct ucf_media *m, uint64_t call)
+void ucf_media_set_established(struct ucf_media *m, const struct ucf_media_call *call)
 {
 	uint32_t ci = call_find(m, call);
 	if (ci != NIL)
 		m->c[ci].established = true;
 }
 
-bool ucf_media_established(const struct ucf_media *m, uint64_t call)
+bool ucf_media_established(const struct ucf_media *m, const struct ucf_media_call *call)
 {
 	uint32_t ci = call_find(m, call);
 	return ci != NIL && m->c[ci].established;
@@ -396,7 +674,7 @@ bool ucf_media_lookup(struct ucf_media *m, uint8_t family, const uint8_t *addr, 
 {
 	if (m->count == 0)
 		return false;
-	uint32_t i = entry_find(m, family, addr, port, l4proto);
+	uint32_t i = entry_find(m, family, addr, port, l4proto, NIL, 0);
 	if (i == NIL)
 		return false;
 	*ep = m->e[i].ep;
@@ -405,19 +683,35 @@ bool ucf_media_lookup(struct ucf_media *m, uint8_t family, const uint8_t *addr, 
 	return true;
 }
 
-void ucf_media_refresh(struct ucf_media *m, struct ucf_media_ref ref, uint64_t now_us)
+static void refresh_entry(struct ucf_media *m, uint32_t i, uint64_t now_us)
 {
-	if (ref.index >= m->cap)
-		return;
-	if (now_us > m->now_us)
-		m->now_us = now_us;
-	struct entry *e = &m->e[ref.index];
-	if (!e->used || e->ended || e->serial != ref.serial || now_us <= e->last_us)
+	struct entry *e = &m->e[i];
+	if (e->ended || now_us <= e->last_us)
 		return;
 	e->last_us = now_us;
 	if (now_us - e->moved_us >= MOVE_GRANULARITY_US) {
-		lru_unlink(m, ref.index);
-		lru_append(m, ref.index, now_us);
+		lru_unlink(m, i);
+		lru_append(m, i, now_us);
+	}
+}
+
+void ucf_media_refresh(struct ucf_media *m, struct ucf_media_ref ref, uint64_t now_us)
+{
+	if (ref.index >= m->o.cap)
+		return;
+	if (now_us > m->now_us)
+		m->now_us = now_us;
+	const struct entry *e = &m->e[ref.index];
+	if (!e->used || e->serial != ref.serial)
+		return;
+	/* every call that announced this endpoint sees its media flowing */
+	struct ucf_media_endpoint key = e->ep;
+	for (uint32_t i = m->eb[ep_hash(m, key.family, key.addr, key.port, key.l4proto) & m->mask];
+	     i != NIL; i = m->e[i].hnext) {
+		const struct entry *x = &m->e[i];
+		if (x->ep.port == key.port && x->ep.family == key.family &&
+		    x->ep.l4proto == key.l4proto && memcmp(x->ep.addr, key.addr, 16) == 0)
+			refresh_entry(m, i, now_us);
 	}
 }
 
@@ -451,4 +745,5 @@ void ucf_media_flush(struct ucf_media *m)
 
 uint32_t ucf_media_generation(const struct ucf_media *m) { return m->gen; }
 uint32_t ucf_media_count(const struct ucf_media *m) { return m->count; }
+uint32_t ucf_media_calls(const struct ucf_media *m) { return m->ncalls; }
 uint64_t ucf_media_learned_total(const struct ucf_media *m) { return m->learned_total; }

@@ -1,10 +1,19 @@
-/* media.h — learned media endpoints: the addresses and ports that call
- * signalling (SIP/SDP, SCCP, MGCP) or a TFTP request announced, owned by a
- * call, with an idle timeout. Every change is reported as an event, the
- * interface the live agent uses to open and close nftables pinholes:
- *   LEARNED  an endpoint is new (or moved to another call: not repeated)
- *   ENDED    BYE/CANCEL/rejection, replaced by a re-INVITE/UPDATE, port 0,
- *            SCCP close/stop, idle for the timeout, or evicted at the cap.
+/* media.h — learned media: the addresses and ports each party of a call
+ * announced (SIP/SDP, SCCP, MGCP, a TFTP request), with an idle timeout, and
+ * the pinholes they need. A call is its signalling id (Call-ID hash, or one
+ * derived from the flow) together with its two parties: the endpoint side
+ * (the phone, or A for phones behind the MX), which is charged for it, and
+ * the server side. Each call keeps its own entries, so no call can take over,
+ * end or evict another call's media; one host can exhaust only its share.
+ *
+ * A pinhole is (peer, endpoint): the endpoint a party announced may receive
+ * UDP from the other party of the call, that is from the addresses the other
+ * party announced, or from its signalling address until it has announced
+ * any. Events report pinholes as they open and close:
+ *   OPEN    a pinhole is needed (one event per call that needs it)
+ *   CLOSE   no longer needed by that call: BYE/CANCEL/rejection, replaced by
+ *           a new offer or answer, SCCP close/stop, MGCP DLCX, idle for the
+ *           timeout, or the table flushed
  * Events are delivered synchronously from the call that caused them. An
  * endpoint whose call ended lingers a few seconds (no pinhole, still known)
  * so media in flight after a BYE is still recognised as that call's. */
@@ -25,14 +34,13 @@ enum ucf_media_kind {
 
 enum ucf_media_origin { UCF_ORIGIN_SIP, UCF_ORIGIN_SCCP, UCF_ORIGIN_MGCP, UCF_ORIGIN_TFTP };
 
-enum ucf_media_event_type { UCF_MEDIA_LEARNED, UCF_MEDIA_ENDED };
+enum ucf_media_event_type { UCF_MEDIA_OPEN, UCF_MEDIA_CLOSE };
 
 enum ucf_media_end_reason {
 	UCF_END_NONE,
 	UCF_END_CALL,     /* BYE, CANCEL, failed INVITE, SCCP close/stop, MGCP DLCX */
-	UCF_END_REPLACED, /* a new offer/answer from the same party no longer has it */
+	UCF_END_REPLACED, /* a new offer/answer no longer has it, or the peer moved */
 	UCF_END_IDLE,     /* no packet for the timeout */
-	UCF_END_EVICTED,  /* the table was full */
 	UCF_END_FLUSH,    /* the classifier shut down */
 };
 
@@ -48,46 +56,78 @@ struct ucf_media_endpoint {
 
 struct ucf_media_event {
 	enum ucf_media_event_type type;
-	enum ucf_media_end_reason reason; /* ENDED only */
-	struct ucf_media_endpoint ep;
+	enum ucf_media_end_reason reason; /* CLOSE only */
+	struct ucf_media_endpoint ep;     /* the destination */
+	uint8_t peer[16];                 /* the only source (same family as ep) */
 	uint32_t timeout_s; /* the idle timeout the pinhole should have */
 };
 
 typedef void (*ucf_media_event_fn)(void *arg, const struct ucf_media_event *ev);
 
+/* A call: its id and its parties (addresses of the signalling flow). */
+enum { UCF_MEDIA_SIDE_ENDPOINT = 0, UCF_MEDIA_SIDE_SERVER = 1 };
+struct ucf_media_call {
+	uint64_t id;
+	uint8_t family;
+	uint8_t party[2][16]; /* [UCF_MEDIA_SIDE_*] */
+};
+
+struct ucf_media_opts {
+	uint32_t cap;        /* endpoints kept at most (all calls) */
+	uint32_t timeout_s;  /* idle timeout */
+	/* per endpoint-side host; 0: no limit */
+	uint32_t host_media;      /* endpoints held by its calls */
+	uint32_t host_calls;      /* calls */
+	uint32_t host_rate_milli; /* announcements per 1000 seconds (token bucket) */
+	uint32_t host_burst;      /* bucket size */
+	/* A host that stands for many (A, shared by the phones behind the MX)
+	 * gets shared_factor times each limit; family 0: none */
+	uint8_t shared_family;
+	uint8_t shared[16];
+	uint32_t shared_factor;
+	ucf_media_event_fn fn;
+	void *arg;
+};
+
 struct ucf_media;
 
-/* cap: most endpoints kept (the oldest idle one is evicted beyond it). */
-int ucf_media_new(uint32_t cap, uint32_t timeout_s, ucf_media_event_fn fn, void *arg,
-		  struct ucf_media **out, char *err, size_t errlen);
+int ucf_media_new(const struct ucf_media_opts *o, struct ucf_media **out, char *err,
+		  size_t errlen);
 void ucf_media_free(struct ucf_media *m); /* no events */
 
-/* An offer/answer from one party (side) of a call replaces what that party
- * announced before: begin, learn each endpoint, end. Endpoints of the side
- * not learned again are ENDED (UCF_END_REPLACED). */
-void ucf_media_offer_begin(struct ucf_media *m, uint64_t call, uint32_t side);
-int ucf_media_learn(struct ucf_media *m, uint64_t call, uint32_t side,
-		    const struct ucf_media_endpoint *ep, uint64_t now_us);
-void ucf_media_offer_end(struct ucf_media *m, uint64_t call, uint32_t side);
+/* Takes one token of the call's endpoint-side host for an announcement:
+ * 0, or -EBUSY when the host announces faster than its rate. */
+int ucf_media_admit(struct ucf_media *m, const struct ucf_media_call *call, uint64_t now_us);
 
-/* Ends every endpoint of a call; side_only: only those of that side. */
-void ucf_media_end_call(struct ucf_media *m, uint64_t call, enum ucf_media_end_reason why);
-void ucf_media_end_side(struct ucf_media *m, uint64_t call, uint32_t side,
+/* An offer/answer from one side of a call replaces what that side announced
+ * before: begin, learn each endpoint, end. Endpoints of the side not learned
+ * again are closed (UCF_END_REPLACED). learn returns 0, or -EDQUOT (the
+ * host's media share), -EUSERS (the host's call share), -ENOSPC (the table
+ * is full), -ENOMEM: nothing learned. */
+void ucf_media_offer_begin(struct ucf_media *m, const struct ucf_media_call *call, unsigned side);
+int ucf_media_learn(struct ucf_media *m, const struct ucf_media_call *call, unsigned side,
+		    const struct ucf_media_endpoint *ep, uint64_t now_us);
+void ucf_media_offer_end(struct ucf_media *m, const struct ucf_media_call *call, unsigned side);
+
+/* Ends every endpoint of a call, or of one side of it. */
+void ucf_media_end_call(struct ucf_media *m, const struct ucf_media_call *call,
+			enum ucf_media_end_reason why);
+void ucf_media_end_side(struct ucf_media *m, const struct ucf_media_call *call, unsigned side,
 			enum ucf_media_end_reason why);
 /* Call state (the INVITE got a 2xx): a later failure of a re-INVITE must
  * not end the call's media. False for unknown calls. */
-void ucf_media_set_established(struct ucf_media *m, uint64_t call);
-bool ucf_media_established(const struct ucf_media *m, uint64_t call);
+void ucf_media_set_established(struct ucf_media *m, const struct ucf_media_call *call);
+bool ucf_media_established(const struct ucf_media *m, const struct ucf_media_call *call);
 
-/* The endpoint at (family, addr, port, l4proto), live or lingering, or
- * false. On a hit, *ref names the entry for ucf_media_refresh and *ep is
- * filled. */
+/* An endpoint at (family, addr, port, l4proto), live or lingering, or
+ * false. On a hit, *ref names it for ucf_media_refresh and *ep is filled. */
 struct ucf_media_ref {
 	uint32_t index, serial;
 };
 bool ucf_media_lookup(struct ucf_media *m, uint8_t family, const uint8_t *addr, uint16_t port,
 		      uint8_t l4proto, struct ucf_media_endpoint *ep, struct ucf_media_ref *ref);
-/* Marks the entry active (media flowing); stale refs are ignored. */
+/* Media flowing: every live entry of that endpoint (all calls that announced
+ * it) stays alive; stale refs are ignored. */
 void ucf_media_refresh(struct ucf_media *m, struct ucf_media_ref ref, uint64_t now_us);
 
 void ucf_media_expire(struct ucf_media *m, uint64_t now_us);
@@ -95,6 +135,7 @@ void ucf_media_flush(struct ucf_media *m);
 /* Changes whenever an endpoint is added: lets flows skip re-checking. */
 uint32_t ucf_media_generation(const struct ucf_media *m);
 uint32_t ucf_media_count(const struct ucf_media *m);
+uint32_t ucf_media_calls(const struct ucf_media *m);
 uint64_t ucf_media_learned_total(const struct ucf_media *m);
 
 #endif

@@ -2,7 +2,7 @@
 AGENT_SRCS   += agent/decode.c agent/reasm.c agent/flow.c agent/stream.c agent/sip.c \
                 agent/sdp.c agent/sccp.c agent/rtp.c agent/stun.c agent/dtls.c agent/tftp.c \
                 agent/merakitraffic.c agent/h323.c agent/mgcp.c agent/iax.c agent/bfcp.c \
-                agent/zoom.c agent/media.c agent/risk.c agent/classify.c agent/capture.c \
+                agent/zoom.c agent/trust.c agent/media.c agent/risk.c agent/classify.c agent/capture.c \
                 agent/cmd_classify.c
 DEB_DEPS     += sip-tester tshark libndpi-bin time python3
 INTEG_TESTS  += tests/integration/classify_expect.py
@@ -13,6 +13,7 @@ UNIT_TESTS   += classify_signalling
 UNIT_TESTS   += classify_recog
 UNIT_TESTS   += classify_engine
 UNIT_TESTS   += classify_capture
+UNIT_TESTS   += trust media classify_trust
 FUZZ_TARGETS += packet sip sdp sccp
 INTEG_TESTS  += tests/integration/classify_cli.sh
 BENCHES      += tests/bench/classify_bench.sh

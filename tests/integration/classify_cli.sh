@@ -73,3 +73,57 @@ if [ -f "$REPO/config/example.yaml" ]; then
 	"$UCFENCE" classify -c "$tmp/missing.yaml" "$tmp/call.pcap" >"$tmp/out" 2>"$tmp/err"; rc=$?
 	check "a missing config fails" '[ $rc -eq 1 ] && grep -q "missing.yaml" "$tmp/err"'
 fi
+
+# With a site, forged announcements from the phone VLAN teach nothing: a
+# phone (10.20.0.66) names a server's SNMP port, another phone, an outside
+# host and an RTCP host; a real phone's INVITE to the call server learns.
+cat >"$tmp/site.yaml" <<'YAML'
+site: {name: lab, mode: concentrator}
+interfaces: {uc: [eth1], appliance: eth3, wan: eth0}
+uc:
+  endpoints: [10.20.0.0/24]
+  servers: [10.50.0.0/24]
+  services: [sip, sccp, tftp, rtp]
+appliance: {address: 10.40.0.2, remote_subnets: [10.60.0.0/24]}
+YAML
+python3 - "$tmp/forged.pcap" <<'PY'
+import struct, sys
+def ip4(s): return bytes(int(x) for x in s.split("."))
+def udp(src, sp, dst, dp, payload):
+    u = struct.pack(">HHHH", sp, dp, 8 + len(payload), 0) + payload
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 0, 0, 64, 17, 0, ip4(src), ip4(dst))
+    return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + u
+def invite(frm, cid, addr, port, extra=b""):
+    sdp = (b"v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP 0\r\n"
+           % (addr.encode(), addr.encode(), port)) + extra
+    return (b"INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP %s\r\nCall-ID: %s\r\n"
+            b"CSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n"
+            % (frm.encode(), cid, len(sdp)) + sdp)
+frames = [
+    udp("10.20.0.66", 5060, "10.50.0.10", 5060, invite("10.20.0.66", b"f1", "10.50.0.10", 161)),
+    udp("10.20.0.66", 5060, "10.50.0.10", 5060, invite("10.20.0.66", b"f2", "10.20.0.11", 30000)),
+    udp("10.20.0.66", 5060, "10.50.0.10", 5060, invite("10.20.0.66", b"f3", "10.30.0.10", 30000)),
+    udp("10.20.0.66", 5060, "10.50.0.10", 5060,
+        invite("10.20.0.66", b"f4", "10.20.0.66", 4444, b"a=rtcp:9999 IN IP4 10.50.0.10\r\n")),
+    udp("10.20.0.66", 3000, "10.30.0.10", 69, b"\x00\x01cfg.xml\x00octet\x00"),
+    udp("10.20.0.10", 5060, "10.50.0.10", 5060, invite("10.20.0.10", b"ok", "10.20.0.10", 30000)),
+]
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i, fr in enumerate(frames):
+        f.write(struct.pack("<IIII", 1700000000, i * 20000, len(fr), len(fr)) + fr)
+PY
+"$UCFENCE" classify -c "$tmp/site.yaml" --json "$tmp/forged.pcap" >"$tmp/forged.json" 2>"$tmp/err"; rc=$?
+check "classify -c SITE reads the forged capture" '[ $rc -eq 0 ]'
+python3 - "$tmp/forged.json" <<'PY' && ok "with a site, forged announcements are refused and counted; the real INVITE learns" || ko "trust boundary offline"
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+ref = s["refused"]
+assert ref.get("port-outside-learn-range") == 2, ref      # 161 and its RTCP 162
+assert ref.get("address-not-sender") == 5, ref            # f2, f3 (RTP+RTCP), f4's RTCP host
+assert ref.get("off-signalling-path") == 1, ref           # TFTP to a host that is no server
+assert s["media_learned"] == 3, s                         # f4's 4444, the real 30000/30001
+PY
+"$UCFENCE" classify --json "$tmp/forged.pcap" >"$tmp/nosite.json" 2>"$tmp/err"
+check "without a site nothing is refused (offline analysis learns everything)" \
+	'python3 -c "import json,sys; s=json.load(open(\"$tmp/nosite.json\"))[\"summary\"]; sys.exit(s[\"refused\"] != {} or s[\"media_learned\"] < 10)"'

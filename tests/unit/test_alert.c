@@ -102,8 +102,20 @@ static void test_agent_constructors(void **state)
 	assert_string_not_equal(a->id, b->id);
 	ucf_alert_free(a);
 	ucf_alert_free(b);
+	/* refused signalling: the same window shape, another kind and id */
+	v.reason = "address-not-sender";
+	v.protocol = "udp", v.port = 5060, v.packets = 3, v.dropped = false;
+	assert_int_equal(ucf_alert_forged_signalling(&a, "b1", 1700000121, &v, err, sizeof(err)), 0);
+	assert_string_equal(a->kind, "forged-signalling");
+	assert_int_equal(a->severity, UCF_SEV_WARNING);
+	assert_non_null(strstr(a->summary, "3 messages from 10.20.0.99 udp/5060 on eth1 "
+					   "(address-not-sender): nothing was opened"));
+	assert_string_equal(json_string_value(json_object_get(a->details, "reason")),
+			    "address-not-sender");
+	ucf_alert_free(a);
 	v.reason = NULL;
 	assert_int_equal(ucf_alert_non_target(&a, "b1", 0, &v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ucf_alert_forged_signalling(&a, "b1", 0, &v, err, sizeof(err)), -EINVAL);
 
 	/* once per endpoint per UTC day */
 	assert_int_equal(ucf_alert_cleartext_sip(&a, "b1", 1700000000, "10.20.0.5", "eth1", "udp",

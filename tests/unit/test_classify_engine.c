@@ -30,7 +30,7 @@ static uint64_t now = 1000000000;
 static void on_media(void *arg, const struct ucf_media_event *ev)
 {
 	(void)arg;
-	if (ev->type == UCF_MEDIA_LEARNED) {
+	if (ev->type == UCF_MEDIA_OPEN) {
 		if (R.learned < 32)
 			R.learned_ports[R.learned] = ev->ep.port;
 		R.learned++;

@@ -140,6 +140,12 @@ static void test_defaults(void **state)
 	assert_int_equal(c->enforcement.action, UCF_ACTION_DROP);
 	assert_int_equal(c->enforcement.log_rate.unit, UCF_PER_SECOND);
 	assert_int_equal(c->limits.media, 65536);
+	assert_int_equal(c->limits.media_per_host, 64);
+	assert_int_equal(c->limits.calls_per_host, 16);
+	assert_int_equal(c->limits.learn_rate.count, 20);
+	assert_int_equal(c->limits.learn_rate.unit, UCF_PER_SECOND);
+	assert_int_equal(c->uc.media.learn_range.first, 1024);
+	assert_int_equal(c->uc.media.learn_range.last, 65535);
 	ucf_config_free(c);
 }
 
@@ -214,6 +220,12 @@ static const struct bad_case bad[] = {
 	{ 7, "  media: {learn: yes}", "7:18: 'learn' must be true or false, not 'yes'" },
 	{ 9, "limits: {flows: 10}", "9:17: 'flows' is out of range (1024-16777216)" },
 	{ 9, "limits: {media: lots}", "9:17: 'media' must be a whole number, not 'lots'" },
+	{ 9, "limits: {media_per_host: 2}", "9:26: 'media_per_host' is out of range (4-4194304)" },
+	{ 9, "limits: {calls_per_host: 0}", "9:26: 'calls_per_host' is out of range (1-4194304)" },
+	{ 9, "limits: {learn_rate: fast}",
+	  "9:22: learn_rate: invalid rate 'fast' (expected COUNT/UNIT, e.g. 10/second)" },
+	{ 6, "  media: {learn_range: 0-100}",
+	  "6:24: learn_range: port out of range in '0-100' (1-65535)" },
 	/* addresses and prefixes */
 	{ 4, "  endpoints: [10.20.0.0/33]", "4:15: invalid prefix length in '10.20.0.0/33' (0-32)" },
 	{ 4, "  endpoints: [10.20.0.1/24]", "4:15: prefix '10.20.0.1/24' has host bits set (did you mean 10.20.0.0/24?)" },

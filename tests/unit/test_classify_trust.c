@@ -1,0 +1,366 @@
+/* Unit tests for the classifier with a site's trust boundary: forged
+ * signalling from the phone VLAN teaches nothing and is counted and
+ * reported; legitimate calls still learn; calls are owned by their parties;
+ * one host's flood is held to its share. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pcap/dlt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "classify.h"
+#include "classify_frames.h"
+
+#define PHONE "10.20.0.10"
+#define PHONE2 "10.20.0.11"
+#define FORGER "10.20.0.66"
+#define SERVER "10.50.0.10"
+#define FAR "10.50.0.77"
+#define DATA "10.30.0.10"
+
+struct hole {
+	uint8_t peer[16], addr[16];
+	uint16_t port;
+};
+
+static struct {
+	struct hole open[256];
+	unsigned n, opens, closes;
+	unsigned refused_events[UCF_REFUSE_COUNT];
+	struct ucf_refusal_event last;
+} R;
+
+static uint8_t fr[FRAME_MAX];
+static uint64_t now = 1000000000;
+static struct ucf_prefix E[1], S[1];
+
+static const uint8_t *ip(const char *text)
+{
+	static uint8_t buf[8][16];
+	static unsigned next;
+	uint8_t *b = buf[next++ % 8];
+	memset(b, 0, 16);
+	inet_pton(AF_INET, text, b);
+	return b;
+}
+
+static void on_media(void *arg, const struct ucf_media_event *ev)
+{
+	(void)arg;
+	if (ev->type == UCF_MEDIA_OPEN) {
+		assert_true(R.n < 256);
+		struct hole *h = &R.open[R.n++];
+		memcpy(h->peer, ev->peer, 16);
+		memcpy(h->addr, ev->ep.addr, 16);
+		h->port = ev->ep.port;
+		R.opens++;
+		return;
+	}
+	R.closes++;
+	for (unsigned i = 0; i < R.n; i++)
+		if (R.open[i].port == ev->ep.port && !memcmp(R.open[i].peer, ev->peer, 16) &&
+		    !memcmp(R.open[i].addr, ev->ep.addr, 16)) {
+			R.open[i] = R.open[--R.n];
+			return;
+		}
+	fail_msg("closed a pinhole never opened");
+}
+
+static void on_refused(void *arg, const struct ucf_refusal_event *ev)
+{
+	(void)arg;
+	R.refused_events[ev->reason]++;
+	R.last = *ev;
+}
+
+static unsigned holes(const char *peer, const char *addr, uint16_t port)
+{
+	unsigned n = 0;
+	const uint8_t *p = ip(peer), *a = ip(addr);
+	for (unsigned i = 0; i < R.n; i++)
+		n += R.open[i].port == port && !memcmp(R.open[i].peer, p, 16) &&
+		     !memcmp(R.open[i].addr, a, 16);
+	return n;
+}
+
+/* Anything at all that lets traffic reach addr:port? */
+static unsigned holes_to(const char *addr, uint16_t port)
+{
+	unsigned n = 0;
+	const uint8_t *a = ip(addr);
+	for (unsigned i = 0; i < R.n; i++)
+		n += R.open[i].port == port && !memcmp(R.open[i].addr, a, 16);
+	return n;
+}
+
+static struct ucf_prefix pfx(const char *text, unsigned len)
+{
+	struct ucf_prefix p = { .family = AF_INET, .len = (uint8_t)len };
+	inet_pton(AF_INET, text, p.addr);
+	return p;
+}
+
+static void add_port(struct ucf_trust *t, enum ucf_learn_proto p, uint8_t l4, uint16_t port)
+{
+	struct ucf_trust_ports *tp = &t->svc[p];
+	tp->item[tp->count].l4proto = l4;
+	tp->item[tp->count].ports = (struct ucf_port_range){ port, port };
+	tp->count++;
+}
+
+/* The concentrator lab's site, with host limits. */
+static struct ucf_classifier *make_site(uint32_t host_calls, uint32_t rate, uint32_t burst)
+{
+	struct ucf_classifier_opts o;
+	ucf_classifier_opts_default(&o);
+	E[0] = pfx("10.20.0.0", 24);
+	S[0] = pfx("10.50.0.0", 24);
+	o.endpoints = E;
+	o.endpoint_count = 1;
+	struct ucf_trust *t = &o.trust;
+	t->enabled = true;
+	t->endpoints = E, t->n_endpoints = 1;
+	t->servers = S, t->n_servers = 1;
+	t->appliance = pfx("10.40.0.2", 32);
+	t->learn_range = (struct ucf_port_range){ 1024, 65535 };
+	add_port(t, UCF_LEARN_SIP, IPPROTO_UDP, 5060);
+	add_port(t, UCF_LEARN_SCCP, IPPROTO_TCP, 2000);
+	add_port(t, UCF_LEARN_TFTP, IPPROTO_UDP, 69);
+	o.host_media = 64;
+	o.host_calls = host_calls;
+	o.host_rate_milli = rate * 1000;
+	o.host_burst = burst;
+	struct ucf_classifier_hooks h = { .media = on_media, .refused = on_refused };
+	struct ucf_classifier *c;
+	char err[128];
+	assert_int_equal(ucf_classifier_new(&o, &h, &c, err, sizeof(err)), 0);
+	memset(&R, 0, sizeof(R));
+	return c;
+}
+
+static void send_udp(struct ucf_classifier *c, enum ucf_ingress in, const char *s, uint16_t sp,
+		     const char *d, uint16_t dp, const void *pl, size_t n)
+{
+	size_t len = udp_frame(fr, s, sp, d, dp, pl, n);
+	now += 20000;
+	ucf_classifier_set_ingress(c, in);
+	assert_int_equal(ucf_classifier_packet(c, DLT_EN10MB, fr, (uint32_t)len, (uint32_t)len, now,
+					       NULL), 0);
+}
+
+static int sip(char *out, size_t cap, const char *start, const char *callid, const char *from,
+	       const char *sdp_body)
+{
+	return snprintf(out, cap, "%s\r\nVia: SIP/2.0/UDP %s:5060;branch=z9\r\n"
+			"From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\n"
+			"Call-ID: %s\r\nCSeq: 1 %s\r\n%sContent-Length: %zu\r\n\r\n%s",
+			start, from, callid, strncmp(start, "BYE", 3) ? "INVITE" : "BYE",
+			sdp_body ? "Content-Type: application/sdp\r\n" : "",
+			sdp_body ? strlen(sdp_body) : 0, sdp_body ? sdp_body : "");
+}
+
+static const char *sdp(const char *addr, int port, const char *extra)
+{
+	static char b[1024];
+	snprintf(b, sizeof(b), "v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio %d RTP/AVP 0\r\n%s", addr, addr, port, extra ? extra : "");
+	return b;
+}
+
+static void invite(struct ucf_classifier *c, const char *from, uint16_t sport, const char *callid,
+		   const char *body)
+{
+	char m[2048];
+	int n = sip(m, sizeof(m), "INVITE sip:b@example.com SIP/2.0", callid, from, body);
+	send_udp(c, UCF_INGRESS_UC, from, sport, SERVER, 5060, m, (size_t)n);
+}
+
+static void answer(struct ucf_classifier *c, const char *to, uint16_t dport, const char *callid,
+		   const char *body)
+{
+	char m[2048];
+	int n = sip(m, sizeof(m), "SIP/2.0 200 OK", callid, SERVER, body);
+	send_udp(c, UCF_INGRESS_APPLIANCE, SERVER, 5060, to, dport, m, (size_t)n);
+}
+
+static void test_legitimate_call_learns_both_ends(void **state)
+{
+	(void)state;
+	struct ucf_classifier *c = make_site(16, 0, 0);
+	invite(c, PHONE, 5060, "call-1", sdp(PHONE, 30000, NULL));
+	assert_int_equal(holes(SERVER, PHONE, 30000), 1); /* until the answer */
+	assert_int_equal(holes(SERVER, PHONE, 30001), 1);
+	answer(c, PHONE, 5060, "call-1", sdp(FAR, 40000, NULL));
+	assert_int_equal(holes(FAR, PHONE, 30000), 1);
+	assert_int_equal(holes(FAR, PHONE, 30001), 1);
+	assert_int_equal(holes(PHONE, FAR, 40000), 1);
+	assert_int_equal(holes(PHONE, FAR, 40001), 1);
+	assert_int_equal(holes(SERVER, PHONE, 30000), 0);
+	assert_int_equal(R.n, 4);
+	struct ucf_classifier_stats st;
+	ucf_classifier_get_stats(c, &st);
+	for (int r = 1; r < UCF_REFUSE_COUNT; r++)
+		assert_int_equal(st.refused[r], 0);
+	assert_int_equal(st.calls_active, 1);
+	ucf_classifier_free(c);
+}
+
+/* The forger on the phone VLAN names a server's low port, its own high
+ * port with an RTCP host elsewhere, another phone's port, an outside
+ * address. */
+static void test_forged_invites_teach_nothing_wider(void **state)
+{
+	(void)state;
+	struct ucf_classifier *c = make_site(16, 0, 0);
+	invite(c, FORGER, 5060, "f-1", sdp(SERVER, 161, NULL));
+	invite(c, FORGER, 5060, "f-2", sdp(PHONE2, 30000, NULL));
+	invite(c, FORGER, 5060, "f-3", sdp(DATA, 30000, NULL));
+	invite(c, FORGER, 5060, "f-4", sdp(FORGER, 80, NULL));
+	assert_int_equal(R.n, 0);
+	invite(c, FORGER, 5060, "f-5", sdp(FORGER, 4444, "a=rtcp:9999 IN IP4 10.50.0.10\r\n"));
+	/* only its own port, and only from the server it signalled */
+	assert_int_equal(R.n, 1);
+	assert_int_equal(holes(SERVER, FORGER, 4444), 1);
+	assert_int_equal(holes_to(SERVER, 161), 0);
+	assert_int_equal(holes_to(SERVER, 9999), 0);
+	assert_int_equal(holes_to(PHONE2, 30000), 0);
+	assert_int_equal(holes_to(DATA, 30000), 0);
+	struct ucf_classifier_stats st;
+	ucf_classifier_get_stats(c, &st);
+	assert_int_equal(st.refused[UCF_REFUSE_NOT_SENDER], 5); /* f-2, f-3: RTP and RTCP; f-5's RTCP */
+	assert_int_equal(st.refused[UCF_REFUSE_PORT], 4);       /* f-1, f-4: RTP and RTCP */
+	assert_int_equal(R.refused_events[UCF_REFUSE_NOT_SENDER], 3); /* once per message */
+	assert_int_equal(R.refused_events[UCF_REFUSE_PORT], 2);
+	assert_memory_equal(R.last.src, ip(FORGER), 16);
+	/* SIP to a port that is no SIP service, or to a host outside S∪R */
+	char m[2048];
+	int n = sip(m, sizeof(m), "INVITE sip:b@example.com SIP/2.0", "f-6", FORGER,
+		    sdp(FORGER, 5000, NULL));
+	send_udp(c, UCF_INGRESS_UC, FORGER, 5060, SERVER, 161, m, (size_t)n);
+	send_udp(c, UCF_INGRESS_UC, FORGER, 5062, DATA, 5060, m, (size_t)n);
+	assert_int_equal(R.n, 1);
+	assert_int_equal(R.refused_events[UCF_REFUSE_SERVICE], 1);
+	assert_int_equal(R.refused_events[UCF_REFUSE_PATH], 1);
+	ucf_classifier_free(c);
+}
+
+/* A server's address arriving on a phone port is spoofed: its relayed SDP
+ * (which may name anything in the site) is not believed. */
+static void test_spoofed_server(void **state)
+{
+	(void)state;
+	struct ucf_classifier *c = make_site(16, 0, 0);
+	char m[2048];
+	int n = sip(m, sizeof(m), "SIP/2.0 200 OK", "s-1", SERVER, sdp(PHONE2, 30000, NULL));
+	send_udp(c, UCF_INGRESS_UC, SERVER, 5060, FORGER, 5060, m, (size_t)n);
+	assert_int_equal(R.n, 0);
+	assert_int_equal(R.refused_events[UCF_REFUSE_INGRESS], 1);
+	/* the same from the appliance port is the call manager relaying: the
+	 * phone of this leg may send there */
+	send_udp(c, UCF_INGRESS_APPLIANCE, SERVER, 5060, PHONE, 5060, m, (size_t)n);
+	assert_int_equal(holes(PHONE, PHONE2, 30000), 1);
+	ucf_classifier_free(c);
+}
+
+static void test_foreign_bye_leaves_the_call(void **state)
+{
+	(void)state;
+	struct ucf_classifier *c = make_site(16, 0, 0);
+	invite(c, PHONE, 5060, "call-7", sdp(PHONE, 30000, NULL));
+	answer(c, PHONE, 5060, "call-7", sdp(FAR, 40000, NULL));
+	assert_int_equal(R.n, 4);
+	unsigned closes = R.closes;
+	/* the forger knows the Call-ID and re-announces the phone's port */
+	invite(c, FORGER, 5060, "call-7", sdp(PHONE, 30000, NULL));
+	char m[1024];
+	int n = sip(m, sizeof(m), "BYE sip:b@example.com SIP/2.0", "call-7", FORGER, NULL);
+	send_udp(c, UCF_INGRESS_UC, FORGER, 5060, SERVER, 5060, m, (size_t)n);
+	/* a BYE off the signalling path: ignored */
+	send_udp(c, UCF_INGRESS_UC, FORGER, 5060, PHONE, 5060, m, (size_t)n);
+	assert_int_equal(R.n, 4);
+	assert_int_equal(R.closes, closes);
+	assert_int_equal(holes(FAR, PHONE, 30000), 1);
+	/* the call's own BYE ends it */
+	n = sip(m, sizeof(m), "BYE sip:b@example.com SIP/2.0", "call-7", PHONE, NULL);
+	send_udp(c, UCF_INGRESS_UC, PHONE, 5060, SERVER, 5060, m, (size_t)n);
+	assert_int_equal(R.n, 0);
+	ucf_classifier_free(c);
+}
+
+/* A flood of valid-looking INVITEs from one host: its rate and share hold
+ * it; another phone's call is untouched. */
+static void test_flood_held_to_its_share(void **state)
+{
+	(void)state;
+	struct ucf_classifier *c = make_site(4, 20, 5);
+	invite(c, PHONE, 5060, "real", sdp(PHONE, 30000, NULL));
+	answer(c, PHONE, 5060, "real", sdp(FAR, 40000, NULL));
+	assert_int_equal(R.n, 4);
+	for (int i = 0; i < 2000; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "flood-%d", i);
+		invite(c, FORGER, (uint16_t)(6000 + i % 100), id,
+		       sdp(FORGER, 20000 + 2 * (i % 20000), NULL));
+	}
+	struct ucf_classifier_stats st;
+	ucf_classifier_get_stats(c, &st);
+	assert_true(st.refused[UCF_REFUSE_HOST_RATE] > 1000);
+	assert_true(st.refused[UCF_REFUSE_HOST_CALLS] > 0);
+	assert_true(st.calls_active <= 1 + 4);
+	assert_int_equal(holes(FAR, PHONE, 30000), 1);
+	assert_int_equal(holes(PHONE, FAR, 40000), 1);
+	/* the real phone can still place a call */
+	invite(c, PHONE, 5060, "real-2", sdp(PHONE, 30010, NULL));
+	assert_int_equal(holes(SERVER, PHONE, 30010), 1);
+	ucf_classifier_free(c);
+}
+
+static void test_too_many_endpoints(void **state)
+{
+	(void)state;
+	struct ucf_classifier *c = make_site(16, 0, 0);
+	char body[2048];
+	int k = snprintf(body, sizeof(body), "v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\n"
+			 "t=0 0\r\n", PHONE, PHONE);
+	for (int i = 0; i < 4; i++)
+		k += snprintf(body + k, sizeof(body) - (size_t)k, "m=audio %d/8 RTP/AVP 0\r\n",
+			      20000 + 100 * i);
+	invite(c, PHONE, 5060, "many", body);
+	assert_int_equal(R.n, 16);
+	assert_int_equal(R.refused_events[UCF_REFUSE_TOO_MANY], 1);
+	ucf_classifier_free(c);
+}
+
+static void test_tftp_only_to_servers(void **state)
+{
+	(void)state;
+	struct ucf_classifier *c = make_site(16, 0, 0);
+	static const char rrq[] = "\x00\x01SEPdefault.cnf.xml\x00octet";
+	send_udp(c, UCF_INGRESS_UC, FORGER, 3445, DATA, 69, rrq, sizeof(rrq));
+	assert_int_equal(R.n, 0);
+	assert_int_equal(R.refused_events[UCF_REFUSE_PATH], 1);
+	send_udp(c, UCF_INGRESS_UC, PHONE, 3446, SERVER, 69, rrq, sizeof(rrq));
+	/* the server may answer to the client's port: that direction only */
+	assert_int_equal(R.n, 1);
+	assert_int_equal(holes(SERVER, PHONE, 3446), 1);
+	ucf_classifier_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_legitimate_call_learns_both_ends),
+		cmocka_unit_test(test_forged_invites_teach_nothing_wider),
+		cmocka_unit_test(test_spoofed_server),
+		cmocka_unit_test(test_foreign_bye_leaves_the_call),
+		cmocka_unit_test(test_flood_held_to_its_share),
+		cmocka_unit_test(test_too_many_endpoints),
+		cmocka_unit_test(test_tftp_only_to_servers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
