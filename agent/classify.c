@@ -231,6 +231,27 @@ void ucf_classifier_opts_from_config(struct ucf_classifier_opts *o, const struct
 
 static struct cflow *cf_of(struct ucf_flow *f) { return ucf_flow_user(f); }
 
+static void media_opts(const struct ucf_classifier_opts *o, uint32_t timeout_s,
+		       const struct ucf_classifier_hooks *h, struct ucf_media_opts *mo)
+{
+	*mo = (struct ucf_media_opts){
+		.cap = o->max_media,
+		.timeout_s = timeout_s,
+		.host_media = o->host_media,
+		.host_calls = o->host_calls,
+		.host_rate_milli = o->host_rate_milli,
+		.host_burst = o->host_burst,
+		.fn = h->media,
+		.arg = h->arg,
+	};
+	if (o->trust.appliance_mode && o->trust.appliance.family) {
+		/* the phones behind the MX all appear as A */
+		mo->shared_family = o->trust.appliance.family;
+		memcpy(mo->shared, o->trust.appliance.addr, 16);
+		mo->shared_factor = UCF_APPLIANCE_HOST_SHARE;
+	}
+}
+
 static int copy_prefixes(struct ucf_prefix **out, const struct ucf_prefix *in, size_t n)
 {
 	*out = NULL;
@@ -317,22 +338,8 @@ int ucf_classifier_new(const struct ucf_classifier_opts *o, const struct ucf_cla
 	fo.timeout_s[T_MEDIA] = o->media_timeout_s ? o->media_timeout_s : 120;
 	fo.timeout_s[T_SIGNAL] = 900;
 	int rc = ucf_flow_table_new(&fo, on_flow_end, c, &c->flows, err, errlen);
-	struct ucf_media_opts mo = {
-		.cap = o->max_media,
-		.timeout_s = fo.timeout_s[T_MEDIA],
-		.host_media = o->host_media,
-		.host_calls = o->host_calls,
-		.host_rate_milli = o->host_rate_milli,
-		.host_burst = o->host_burst,
-		.fn = c->h.media,
-		.arg = c->h.arg,
-	};
-	if (o->trust.appliance_mode && o->trust.appliance.family) {
-		/* the phones behind the MX all appear as A */
-		mo.shared_family = o->trust.appliance.family;
-		memcpy(mo.shared, o->trust.appliance.addr, 16);
-		mo.shared_factor = UCF_APPLIANCE_HOST_SHARE;
-	}
+	struct ucf_media_opts mo;
+	media_opts(o, fo.timeout_s[T_MEDIA], &c->h, &mo);
 	if (rc == 0)
 		rc = ucf_media_new(&mo, &c->media, err, errlen);
 	if (rc == 0)
@@ -1003,6 +1010,34 @@ static void handle(struct ucf_classifier *c, const struct ucf_pkt *pkt, uint64_t
 		res->verdict = (enum ucf_verdict)cf->verdict;
 		res->cls = (enum ucf_class)cf->cls;
 	}
+}
+
+int ucf_classifier_set_trust(struct ucf_classifier *c, const struct ucf_classifier_opts *o,
+			     char *err, size_t errlen)
+{
+	struct ucf_prefix *e = NULL, *s = NULL, *r = NULL;
+	if (copy_prefixes(&e, o->trust.endpoints, o->trust.n_endpoints) < 0 ||
+	    copy_prefixes(&s, o->trust.servers, o->trust.n_servers) < 0 ||
+	    copy_prefixes(&r, o->trust.remote, o->trust.n_remote) < 0) {
+		free(e), free(s), free(r);
+		snprintf(err, errlen, "out of memory for the trust boundary");
+		return -ENOMEM;
+	}
+	free(c->trust_endpoints), free(c->servers), free(c->remote);
+	c->trust = o->trust;
+	c->trust.endpoints = c->trust_endpoints = e;
+	c->trust.servers = c->servers = s;
+	c->trust.remote = c->remote = r;
+	if (c->trust.max_endpoints == 0)
+		c->trust.max_endpoints = UCF_MAX_ENDPOINTS_PER_MESSAGE;
+	c->o.host_media = o->host_media;
+	c->o.host_calls = o->host_calls;
+	c->o.host_rate_milli = o->host_rate_milli;
+	c->o.host_burst = o->host_burst;
+	struct ucf_media_opts mo;
+	media_opts(o, 0, &c->h, &mo);
+	ucf_media_set_limits(c->media, &mo);
+	return 0;
 }
 
 void ucf_classifier_set_ingress(struct ucf_classifier *c, enum ucf_ingress in)

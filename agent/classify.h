@@ -129,6 +129,11 @@ void ucf_classifier_free(struct ucf_classifier *c);
 int ucf_classifier_packet(struct ucf_classifier *c, int dlt, const uint8_t *frame,
 			  uint32_t caplen, uint32_t wirelen, uint64_t ts_us,
 			  struct ucf_packet_result *res);
+/* A reload: takes the trust boundary and the per-host limits of o (copied),
+ * so a server or service removed from the site stops teaching at once.
+ * Learned media stays. -ENOMEM leaves the old boundary in force. */
+int ucf_classifier_set_trust(struct ucf_classifier *c, const struct ucf_classifier_opts *o,
+			     char *err, size_t errlen);
 /* Where the frames handed in next entered the gateway (live capture: the
  * role of the capture's interface); UCF_INGRESS_UNKNOWN for files. */
 void ucf_classifier_set_ingress(struct ucf_classifier *c, enum ucf_ingress in);

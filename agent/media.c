@@ -180,6 +180,17 @@ void ucf_media_free(struct ucf_media *m)
 	free(m);
 }
 
+void ucf_media_set_limits(struct ucf_media *m, const struct ucf_media_opts *o)
+{
+	m->o.host_media = o->host_media;
+	m->o.host_calls = o->host_calls;
+	m->o.host_rate_milli = o->host_rate_milli;
+	m->o.host_burst = o->host_burst;
+	m->o.shared_family = o->shared_family;
+	memcpy(m->o.shared, o->shared, 16);
+	m->o.shared_factor = o->shared_factor ? o->shared_factor : 1;
+}
+
 /* ---- hosts ---------------------------------------------------------------- */
 
 static uint32_t limit(const struct ucf_media *m, const struct host *h, uint32_t base)

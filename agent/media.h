@@ -94,6 +94,9 @@ struct ucf_media;
 int ucf_media_new(const struct ucf_media_opts *o, struct ucf_media **out, char *err,
 		  size_t errlen);
 void ucf_media_free(struct ucf_media *m); /* no events */
+/* New per-host limits (a reload); what is held stays, the next learn obeys
+ * them. cap, timeout_s, fn and arg of o are ignored. */
+void ucf_media_set_limits(struct ucf_media *m, const struct ucf_media_opts *o);
 
 /* Takes one token of the call's endpoint-side host for an announcement:
  * 0, or -EBUSY when the host announces faster than its rate. */

@@ -351,6 +351,31 @@ static void test_tftp_only_to_servers(void **state)
 	ucf_classifier_free(c);
 }
 
+/* A reload that takes a server out of the site: it teaches nothing more,
+ * what was learned stays. */
+static void test_reload_narrows_the_boundary(void **state)
+{
+	(void)state;
+	struct ucf_classifier *c = make_site(16, 0, 0);
+	invite(c, PHONE, 5060, "before", sdp(PHONE, 30000, NULL));
+	assert_int_equal(R.n, 2);
+	struct ucf_classifier_opts o;
+	ucf_classifier_opts_default(&o);
+	struct ucf_prefix other = pfx("10.99.0.0", 24);
+	o.trust.enabled = true;
+	o.trust.endpoints = E, o.trust.n_endpoints = 1;
+	o.trust.servers = &other, o.trust.n_servers = 1;
+	o.trust.learn_range = (struct ucf_port_range){ 1024, 65535 };
+	add_port(&o.trust, UCF_LEARN_SIP, IPPROTO_UDP, 5060);
+	char err[128];
+	assert_int_equal(ucf_classifier_set_trust(c, &o, err, sizeof(err)), 0);
+	other = pfx("10.98.0.0", 24); /* copied: the caller's arrays may go */
+	invite(c, PHONE, 5060, "after", sdp(PHONE, 30010, NULL));
+	assert_int_equal(R.n, 2);
+	assert_int_equal(R.refused_events[UCF_REFUSE_PATH], 1);
+	ucf_classifier_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_flood_held_to_its_share),
 		cmocka_unit_test(test_too_many_endpoints),
 		cmocka_unit_test(test_tftp_only_to_servers),
+		cmocka_unit_test(test_reload_narrows_the_boundary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
