@@ -121,13 +121,16 @@ static bool same(const struct ucf_pinhole *a, const struct ucf_pinhole *b)
 	       memcmp(a->addr, b->addr, 16) == 0 && memcmp(a->peer, b->peer, 16) == 0;
 }
 
-static uint32_t find(const struct ucf_pinholes *p, const struct ucf_pinhole *ph)
+static uint32_t find(struct ucf_pinholes *p, const struct ucf_pinhole *ph)
 {
+	p->st.lookups++;
 	if (!p->buckets)
 		return NIL;
 	uint32_t i = p->buckets[hash(p, ph) & p->mask];
-	while (i != NIL && !same(&p->nodes[i].ph, ph))
+	while (i != NIL && !same(&p->nodes[i].ph, ph)) {
+		p->st.probes++;
 		i = p->nodes[i].hnext;
+	}
 	return i;
 }
 

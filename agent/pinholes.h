@@ -117,6 +117,7 @@ struct ucf_pinholes_stats {
 	uint64_t refreshed;      /* delete+add pairs committed */
 	uint64_t refused;        /* opens refused at the cap */
 	uint64_t graces_cut;     /* graces cut short at the cap */
+	uint64_t lookups, probes; /* hash lookups, and other elements they met on the way */
 	uint32_t pending_add, pending_del, in_grace;
 };
 void ucf_pinholes_get_stats(const struct ucf_pinholes *p, struct ucf_pinholes_stats *st);

@@ -703,8 +703,11 @@ static void test_large(void **state)
 	struct fake *f = fake_new();
 	struct ucf_pinholes *p = mk(f, N, 100, 2 * S);
 	f->now = 100 * S;
-	for (uint32_t id = 0; id < N; id++)
+	for (uint32_t id = 0; id < N; id++) {
 		assert_int_equal(open1(p, id), 1);
+		if (id == 10000) /* a bad hash is found out here, before it takes minutes */
+			assert_true(stats(p).probes < 2 * stats(p).lookups);
+	}
 	assert_int_equal(open1(p, N), -ENOSPC);
 	assert_int_equal(commit(p, f), 0);
 	assert_int_equal(f->calls, 1);
@@ -728,6 +731,10 @@ static void test_large(void **state)
 	assert_int_equal(f->last_ndel, N / 2);
 	assert_int_equal(ucf_pinholes_count(p), 0);
 	assert_int_equal(f->dels, N + pend);
+	/* lookups meet about one other element each (load factor at most one) */
+	struct ucf_pinholes_stats st = stats(p);
+	assert_true(st.lookups >= 2u * N);
+	assert_true(st.probes < 2 * st.lookups);
 	/* opened and closed before any commit: nothing at all */
 	uint64_t calls = f->calls;
 	for (uint32_t id = 0; id < N; id++)
