@@ -499,7 +499,8 @@ static json_t *status_json(struct daemon *d)
 	}
 	ucf_classifier_get_stats(d->cls, &cs);
 	struct ucf_latency_summary lat;
-	ucf_latency_summarize(ucf_pinholes_latency(d->pinholes), &lat); /* all zero without memory */
+	/* all zero without memory to sort */
+	ucf_latency_summarize(ucf_pinholes_latency(d->pinholes), &lat);
 	struct ucf_pinholes_stats ps;
 	ucf_pinholes_get_stats(d->pinholes, &ps);
 	json_t *ifs = json_pack("{s:[], s:[], s:s, s:s}", "uc", "data", "appliance",

@@ -266,7 +266,8 @@ static void test_grace(void **state)
 	assert_int_equal(close1(p, f, 1, true), 1);
 	assert_int_equal(close1(p, f, 2, true), 1);
 	assert_int_equal(stats(p).in_grace, 2);
-	assert_int_equal(ucf_pinholes_count(p), 2); /* still in the kernel: a rebuild carries them */
+	/* still in the kernel: a rebuild carries them */
+	assert_int_equal(ucf_pinholes_count(p), 2);
 	uint32_t walked = 0;
 	ucf_pinholes_each(p, count_each, &walked);
 	assert_int_equal(walked, 2);
@@ -591,17 +592,19 @@ static uint32_t model_held(const struct model *m, uint32_t n)
 
 /* Random opens, closes (with and without grace), ticks over random time
  * steps, commits, and deletions whose element the kernel lost; after every
- * commit the fake kernel holds exactly what the model says is open. */
-static void test_random_model(void **state)
+ * commit the fake kernel holds exactly what the model says is open. With
+ * failures, one commit in 16 has a transaction fail: the table must stay
+ * consistent (what is held is what the model holds) and, once transactions
+ * succeed again, everything held must be back in the kernel. */
+static void random_run(uint64_t seed, bool failures)
 {
-	(void)state;
 	enum { M = 300, CAP = 200, OPS = 60000, R = 4 };
 	const uint64_t grace = 2 * S;
 	struct fake *f = fake_new();
 	struct ucf_pinholes *p = mk(f, CAP, R, grace);
 	struct model *m = calloc(M, sizeof(*m));
 	assert_non_null(m);
-	uint64_t seed = 0x9e3779b97f4a7c15ULL, seq = 0, max_gap = 0, commits = 0, lost = 0;
+	uint64_t seq = 0, max_gap = 0, commits = 0, lost = 0, failed = 0;
 	f->now = 10 * S;
 	for (int op = 0; op < OPS; op++) {
 		uint32_t id = (uint32_t)(rnd(&seed) % M);
@@ -617,7 +620,8 @@ static void test_random_model(void **state)
 			if (e->st != M_GRACE && model_held(m, M) >= CAP) {
 				uint32_t old = M; /* room from the oldest grace, or none */
 				for (uint32_t j = 0; j < M; j++)
-					if (m[j].st == M_GRACE && (old == M || m[j].seq < m[old].seq))
+					if (m[j].st == M_GRACE &&
+					    (old == M || m[j].seq < m[old].seq))
 						old = j;
 				if (old == M) {
 					assert_int_equal(rc, -ENOSPC);
@@ -661,14 +665,27 @@ static void test_random_model(void **state)
 					lost++;
 				}
 			}
-			assert_int_equal(commit(p, f), 0);
+			if (failures && rnd(&seed) % 16 == 0)
+				f->fail = 1;
+			int rc = commit(p, f);
+			if (rc < 0) {
+				assert_int_equal(rc, -EIO);
+				failed++;
+			}
+			f->fail = 0;
 			commits++;
 			for (uint32_t j = 0; j < M; j++) {
-				if (m[j].st == M_DELPEND)
+				if (m[j].st == M_DELPEND) {
+					/* deleted, or forgotten and left to its timeout:
+					 * let it time out at once */
+					f->present[j] = false;
 					m[j] = (struct model){ 0 };
-				if (m[j].refs)
-					m[j].committed = true;
-				assert_int_equal(f->present[j], m[j].refs > 0 || m[j].st == M_GRACE);
+				}
+				if (m[j].refs) /* an addition that failed is not in */
+					m[j].committed = f->present[j];
+				bool open = m[j].refs > 0 || m[j].st == M_GRACE;
+				if (!failures)
+					assert_int_equal(f->present[j], open);
 				if (m[j].refs && f->now - f->added_at[j] > max_gap)
 					max_gap = f->now - f->added_at[j];
 			}
@@ -679,19 +696,44 @@ static void test_random_model(void **state)
 			assert_false(ucf_pinholes_pending(p));
 		}
 	}
-	/* every held element was re-added at least every R s (to the tick) */
-	assert_true(max_gap < (uint64_t)R * S + 3 * S / 2);
-	assert_true(commits > 10000 && lost > 100);
+	assert_true(commits > 10000);
 	struct ucf_pinholes_stats st = stats(p);
-	assert_int_equal(st.errors, 0);
-	assert_int_equal(st.gone, lost);
 	assert_true(st.enoent_retries > 0);
 	assert_true(st.refreshed > 1000);
 	assert_true(st.graces_cut > 0);
 	assert_true(st.refused > 0);
+	if (!failures) {
+		/* every held element was re-added at least every R s (to the tick) */
+		assert_true(max_gap < (uint64_t)R * S + 3 * S / 2);
+		assert_true(lost > 100);
+		assert_int_equal(st.errors, 0);
+		assert_int_equal(st.gone, lost);
+	} else {
+		assert_true(failed > 100);
+		assert_int_equal(st.errors, failed);
+		f->now += S; /* the next tick adds what failed */
+		ucf_pinholes_tick(p, f->now);
+		assert_int_equal(commit(p, f), 0);
+		for (uint32_t j = 0; j < M; j++)
+			if (m[j].refs || m[j].st == M_GRACE)
+				assert_true(f->present[j]);
+	}
 	free(m);
 	ucf_pinholes_free(p);
 	free(f);
+}
+
+static void test_random_model(void **state)
+{
+	(void)state;
+	random_run(0x9e3779b97f4a7c15ULL, false);
+	random_run(0x2545f4914f6cdd1dULL, false);
+}
+
+static void test_random_failures(void **state)
+{
+	(void)state;
+	random_run(0x9e3779b97f4a7c15ULL, true);
 }
 
 /* Large N: 100,000 opens then 100,000 closes, each phase in one transaction;
@@ -764,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_latency),
 		cmocka_unit_test(test_failure),
 		cmocka_unit_test(test_random_model),
+		cmocka_unit_test(test_random_failures),
 		cmocka_unit_test(test_large),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
