@@ -45,15 +45,6 @@ struct capture_port {
 	struct daemon *d;
 };
 
-/* Pinholes waiting for the next batch. stamp[i] goes with items[i]: for
- * additions the capture time of the packet that announced the endpoint (0
- * for a refresh), for ended calls the time its pinhole closes. */
-struct pending {
-	struct ucf_pinhole *items;
-	uint64_t *stamp;
-	size_t count, cap;
-};
-
 /* Media still in flight when a call ends (the far end's last packets, an
  * echo) keeps its pinhole this long, so no packet of the call is dropped. */
 #define END_GRACE_US 2000000u
@@ -83,12 +74,7 @@ struct daemon {
 	const char *current_if; /* the interface of the frame being classified */
 
 	struct ucf_pinholes *pinholes;
-	struct pending add, del;
-	struct pending ending; /* ended calls' pinholes */
-	uint64_t pinhole_batches, pinhole_errors;
 	uint64_t frame_ts_us; /* capture time of the frame being classified */
-	struct ucf_latency latency;
-	time_t last_refresh;
 
 	struct ucf_nflog *nflog;
 	struct ucf_violations *violations;
@@ -128,11 +114,16 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static uint64_t mono_ms(void)
+static uint64_t mono_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t mono_ms(void)
+{
+	return mono_us() / 1000u;
 }
 
 /* ---- alerts --------------------------------------------------------------- */
@@ -258,144 +249,59 @@ static void alert_queued_risks(struct daemon *d)
 
 /* ---- pinholes ------------------------------------------------------------- */
 
-static bool same_pinhole(const struct ucf_pinhole *a, const struct ucf_pinhole_key *k)
+/* The element a media event is about: UDP from the peer (the call's other
+ * party) to the announced endpoint. */
+static void pinhole_of_event(const struct ucf_media_event *ev, struct ucf_pinhole *ph)
 {
-	return a->family == k->family && a->port == k->port && memcmp(a->addr, k->addr, 16) == 0;
-}
-
-static void pending_remove_at(struct pending *p, size_t i)
-{
-	p->count--;
-	p->items[i] = p->items[p->count];
-	p->stamp[i] = p->stamp[p->count];
-}
-
-/* Drops k from a pending list; true if it was there. */
-static bool pending_take(struct pending *p, const struct ucf_pinhole_key *k)
-{
-	for (size_t i = 0; i < p->count; i++) {
-		if (same_pinhole(&p->items[i], k)) {
-			pending_remove_at(p, i);
-			return true;
-		}
-	}
-	return false;
-}
-
-static int pending_push(struct pending *p, const struct ucf_pinhole_key *k, uint64_t stamp)
-{
-	if (p->count == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		struct ucf_pinhole *grown = realloc(p->items, cap * sizeof(*grown));
-		if (grown)
-			p->items = grown;
-		uint64_t *stamps = grown ? realloc(p->stamp, cap * sizeof(*stamps)) : NULL;
-		if (!stamps)
-			return -ENOMEM;
-		p->stamp = stamps;
-		p->cap = cap;
-	}
-	p->stamp[p->count] = stamp;
-	struct ucf_pinhole *ph = &p->items[p->count++];
 	memset(ph, 0, sizeof(*ph));
-	ph->family = k->family;
-	memcpy(ph->addr, k->addr, 16);
-	ph->port = k->port;
-	return 0;
-}
-
-static void pending_free(struct pending *p)
-{
-	free(p->items);
-	free(p->stamp);
+	ph->family = ev->ep.family;
+	memcpy(ph->peer, ev->peer, 16);
+	memcpy(ph->addr, ev->ep.addr, 16);
+	ph->port = ev->ep.port;
 }
 
 static void on_media(void *arg, const struct ucf_media_event *ev)
 {
 	struct daemon *d = arg;
-	struct ucf_pinhole_key k = { .family = ev->ep.family, .port = ev->ep.port };
-	memcpy(k.addr, ev->ep.addr, 16);
+	struct ucf_pinhole ph;
 	if (ev->ep.l4proto != 17 || !d->cfg->uc.media.learn)
 		return; /* the media sets hold UDP endpoints */
+	pinhole_of_event(ev, &ph);
 	if (ev->type == UCF_MEDIA_OPEN) {
-		/* both lists are cleared of k: it stays open either way */
-		bool ending = pending_take(&d->ending, &k);
-		bool open = pending_take(&d->del, &k) || ending;
-		if (ucf_pinholes_add(d->pinholes, &k) == 1 && !open)
-			pending_push(&d->add, &k, d->frame_ts_us);
-	} else if (ucf_pinholes_del(d->pinholes, &k) == 1 && !pending_take(&d->add, &k) &&
-		   ev->reason != UCF_END_IDLE) {
-		/* an idle endpoint expires in the kernel by itself (same timeout);
-		 * deleting it could race that expiry and fail the batch */
-		pending_push(&d->ending, &k, now_us() + END_GRACE_US);
+		/* at the cap the endpoint gets no pinhole (counted as refused) */
+		ucf_pinholes_open(d->pinholes, &ph, d->frame_ts_us);
+		return;
 	}
+	/* Media may still be in flight when a call ends or moves (the far end
+	 * sends to the old endpoint until it has the new offer): grace. An idle
+	 * endpoint had no packet for the whole timeout; a flushed one goes
+	 * because the agent does: at once. */
+	bool grace = ev->reason == UCF_END_CALL || ev->reason == UCF_END_REPLACED;
+	ucf_pinholes_close(d->pinholes, &ph, grace, mono_us());
 }
 
-/* Closes the pinholes of ended calls whose grace is over. */
-static void close_ended(struct daemon *d)
-{
-	uint64_t now = now_us();
-	for (size_t i = 0; i < d->ending.count;) {
-		if (d->ending.stamp[i] > now) {
-			i++;
-			continue;
-		}
-		const struct ucf_pinhole *ph = &d->ending.items[i];
-		struct ucf_pinhole_key k = { .family = ph->family, .port = ph->port };
-		memcpy(k.addr, ph->addr, 16);
-		pending_remove_at(&d->ending, i);
-		pending_push(&d->del, &k, 0);
-	}
-}
-
+/* One transaction for what the burst or the tick changed. */
 static void commit_pinholes(struct daemon *d)
 {
 	char err[512];
-	if (!d->add.count && !d->del.count)
-		return;
-	int rc = ucf_enforcer_media(d->enf, d->add.items, d->add.count, d->del.items,
-				    d->del.count, err, sizeof(err));
-	if (rc == -ENOENT && d->del.count) {
-		/* an element to delete had already expired: the adds must not wait */
-		rc = ucf_enforcer_media(d->enf, d->add.items, d->add.count, NULL, 0, err,
-					sizeof(err));
-	}
-	d->pinhole_batches++;
-	if (rc < 0) {
-		d->pinhole_errors++;
+	if (ucf_pinholes_pending(d->pinholes) &&
+	    ucf_pinholes_commit(d->pinholes, mono_us(), err, sizeof(err)) < 0)
 		say("media pinholes not committed: %s", err);
-	} else {
-		/* the kernel has acknowledged the batch: the elements are in */
-		uint64_t committed = now_us();
-		for (size_t i = 0; i < d->add.count; i++)
-			if (d->add.stamp[i])
-				ucf_latency_add(&d->latency, committed > d->add.stamp[i]
-								     ? committed - d->add.stamp[i]
-								     : 0);
-	}
-	d->add.count = d->del.count = 0;
 }
 
-static void refresh_one(void *arg, const struct ucf_pinhole_key *k)
+static int media_commit(void *arg, const struct ucf_pinhole *add, size_t nadd,
+			const struct ucf_pinhole *del, size_t ndel, char *err, size_t errlen)
 {
 	struct daemon *d = arg;
-	/* Only delete+add resets an element's expiry: a plain re-add leaves it
-	 * (so on 6.18). Both go in one transaction: no gap. */
-	pending_push(&d->del, k, 0);
-	pending_push(&d->add, k, 0);
+	return ucf_enforcer_media(d->enf, add, nadd, del, ndel, err, errlen);
 }
 
-/* Active media keeps its pinhole: the classifier ends idle endpoints, so
- * every endpoint still in the set is re-added well before it would expire. */
-static void refresh_pinholes(struct daemon *d)
+/* Every element is re-added (delete+add: a plain re-add leaves the expiry)
+ * three times per timeout; the classifier ends idle endpoints. */
+static uint32_t refresh_period(const struct ucf_config *cfg)
 {
-	time_t now = time(NULL);
-	if (now - d->last_refresh < (time_t)(d->cfg->uc.media.timeout_s / 3))
-		return;
-	d->last_refresh = now;
-	commit_pinholes(d);
-	ucf_pinholes_each(d->pinholes, refresh_one, d);
-	commit_pinholes(d);
+	uint32_t r = cfg->uc.media.timeout_s / 3;
+	return r ? r : 1;
 }
 
 /* ---- captures ------------------------------------------------------------- */
@@ -475,14 +381,10 @@ struct collect {
 	size_t n;
 };
 
-static void collect_one(void *arg, const struct ucf_pinhole_key *k)
+static void collect_one(void *arg, const struct ucf_pinhole *ph)
 {
 	struct collect *c = arg;
-	struct ucf_pinhole *ph = &c->items[c->n++];
-	memset(ph, 0, sizeof(*ph));
-	ph->family = k->family;
-	memcpy(ph->addr, k->addr, 16);
-	ph->port = k->port;
+	c->items[c->n++] = *ph;
 }
 
 /* Builds the policy for cfg with the learned media and installs it and the
@@ -598,7 +500,10 @@ static json_t *status_json(struct daemon *d)
 	}
 	ucf_classifier_get_stats(d->cls, &cs);
 	struct ucf_latency_summary lat;
-	ucf_latency_summarize(&d->latency, &lat); /* all zero without memory to sort */
+	/* all zero without memory to sort */
+	ucf_latency_summarize(ucf_pinholes_latency(d->pinholes), &lat);
+	struct ucf_pinholes_stats ps;
+	ucf_pinholes_get_stats(d->pinholes, &ps);
 	json_t *ifs = json_pack("{s:[], s:[], s:s, s:s}", "uc", "data", "appliance",
 				d->cfg->interfaces.appliance, "wan", d->cfg->interfaces.wan);
 	for (size_t i = 0; i < d->cfg->interfaces.uc_count; i++)
@@ -618,8 +523,8 @@ static json_t *status_json(struct daemon *d)
 		"uptime_s", (json_int_t)(time(NULL) - d->started), "pid", (int)getpid(),
 		"interfaces", ifs, "table_ownership", ucf_enforcer_ownership(d->enf), "drops", drops,
 		"media", "active", (int)ucf_pinholes_count(d->pinholes), "learned_total",
-		(json_int_t)cs.media_learned, "batches", (json_int_t)d->pinhole_batches, "errors",
-		(json_int_t)d->pinhole_errors, "latency_us", "total", (json_int_t)lat.total, "sum",
+		(json_int_t)cs.media_learned, "batches", (json_int_t)ps.batches, "errors",
+		(json_int_t)ps.errors, "latency_us", "total", (json_int_t)lat.total, "sum",
 		(json_int_t)lat.sum_us, "window", (json_int_t)lat.window, "median",
 		(json_int_t)lat.median_us, "p99", (json_int_t)lat.p99_us, "max_window",
 		(json_int_t)lat.max_window_us, "max", (json_int_t)lat.max_us,
@@ -695,6 +600,7 @@ static void reload(struct daemon *d)
 	d->cat = cat;
 	d->loaded = time(NULL);
 	d->last_reload_error[0] = '\0';
+	ucf_pinholes_set_refresh(d->pinholes, refresh_period(cfg));
 	if (reopen && open_captures(d, err, sizeof(err)) < 0)
 		say("captures: %s (enforcement continues without learning)", err);
 	if (start_watch(d, err, sizeof(err)) < 0)
@@ -722,9 +628,8 @@ static void on_tick(void *arg)
 	uint64_t now = now_us();
 	ucf_classifier_tick(d->cls, now);
 	ucf_violations_tick(d->violations, now);
-	close_ended(d);
+	ucf_pinholes_tick(d->pinholes, mono_us());
 	commit_pinholes(d);
-	refresh_pinholes(d);
 	write_metrics(d);
 	if (d->watchdog)
 		sd_notify(0, "WATCHDOG=1");
@@ -770,7 +675,12 @@ static int start(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "signals: %s", strerror(errno));
 		return -errno;
 	}
-	if ((rc = ucf_pinholes_new(d->cfg->limits.media, &d->pinholes)) < 0 ||
+	struct ucf_pinholes_opts popts = { .cap = d->cfg->limits.media,
+					   .refresh_s = refresh_period(d->cfg),
+					   .grace_us = END_GRACE_US,
+					   .commit = media_commit,
+					   .arg = d };
+	if ((rc = ucf_pinholes_new(&popts, &d->pinholes, err, errlen)) < 0 ||
 	    (rc = ucf_enforcer_open(&d->enf, err, errlen)) < 0)
 		return rc;
 	if (d->opts.no_table_owner && (rc = ucf_enforcer_set_ownership(d->enf, false)) < 0) {
@@ -792,7 +702,6 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	    (rc = ucf_control_listen(d->r, d->opts.control_path, on_request, d, &d->control, err,
 				     errlen)) < 0)
 		return rc;
-	d->last_refresh = time(NULL);
 	uint64_t watchdog_us = 0;
 	d->watchdog = sd_watchdog_enabled(0, &watchdog_us) > 0;
 	if (d->watchdog && watchdog_us < 2u * TICK_MS * 1000u)
@@ -826,9 +735,6 @@ static void finish(struct daemon *d)
 	ucf_classifier_free(d->cls);
 	ucf_enforcer_close(d->enf); /* the table stays (fail closed) unless flushed */
 	ucf_pinholes_free(d->pinholes);
-	pending_free(&d->add);
-	pending_free(&d->del);
-	pending_free(&d->ending);
 	free(d->later);
 	if (d->sigfd >= 0) {
 		if (d->r)

@@ -3,8 +3,8 @@
 #   - a call whose media flows for 25 s (2.5 timeouts) keeps the pinholes of
 #     both its ends: every RTP packet is echoed back, nothing is dropped, and
 #     both elements are still in the kernel's media set after 22 s;
-#   - a call that goes silent without a BYE loses its pinholes by expiry
-#     (the agent stops refreshing idle media; the kernel times them out);
+#   - a call that goes silent without a BYE loses its pinholes (the agent
+#     deletes idle media's elements and stops refreshing them);
 #   - a BYE closes the call's pinholes after the 2 s grace.
 set -u
 . "$(dirname "$0")/../lab/lab.sh"
