@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@
 #include "reactor.h"
 #include "route.h"
 #include "tamper.h"
+#include "trust.h"
+#include "verdicts.h"
 #include "violations.h"
 
 #define MAX_CAPTURES 32
@@ -42,8 +45,13 @@
 struct capture_port {
 	struct ucf_capture *cap;
 	char ifname[UCF_IFNAME_MAX];
+	enum ucf_ingress ingress; /* the port's role: where a sender can be */
 	struct daemon *d;
 };
+
+/* Blocks carried across reloads and restores; older ones live on in the
+ * kernel until their timeout. */
+#define MAX_CARRIED_BLOCKS 4096
 
 /* Media still in flight when a call ends (the far end's last packets, an
  * echo) keeps its pinhole this long, so no packet of the call is dropped. */
@@ -75,6 +83,9 @@ struct daemon {
 
 	struct ucf_pinholes *pinholes;
 	uint64_t frame_ts_us; /* capture time of the frame being classified */
+	struct ucf_verdicts *verdicts; /* non-target flows on UC services, blocked */
+	uint64_t block_batches, block_errors;
+	struct ucf_violations *refusals; /* refused signalling, folded for alerts */
 
 	struct ucf_nflog *nflog;
 	struct ucf_violations *violations;
@@ -188,6 +199,64 @@ static void on_logged(void *arg, const struct ucf_logged_packet *p)
 		snprintf(ifname, sizeof(ifname), "?");
 	ucf_violations_add(d->violations, reason, ifname, p->family, p->src, p->l4proto, p->dport,
 			   now_us());
+}
+
+static void on_refusal_window(void *arg, const struct ucf_drop_window *w)
+{
+	struct daemon *d = arg;
+	char src[64] = "many sources", err[256];
+	struct ucf_alert *a = NULL;
+	if (!w->other_sources)
+		format_addr(w->family, w->src, src, sizeof(src));
+	struct ucf_violation v = {
+		.source = src,
+		.interface = w->ifname,
+		.reason = w->reason,
+		.protocol = w->l4proto == 6 ? "tcp" : w->l4proto == 17 ? "udp" : NULL,
+		.port = w->dport,
+		.packets = w->packets,
+		.window_start = (int64_t)(w->first_us / 1000000u),
+		.window_end = (int64_t)(w->last_us / 1000000u),
+	};
+	ucf_alert_forged_signalling(&a, d->cfg->site.name, time(NULL), &v, err, sizeof(err));
+	publish(d, a, err);
+}
+
+/* Signalling the trust boundary refused: one alert per source, interface
+ * and reason per window, however many messages. */
+static void on_refused(void *arg, const struct ucf_refusal_event *ev)
+{
+	struct daemon *d = arg;
+	ucf_violations_add(d->refusals, ucf_refusal_name(ev->reason),
+			   d->current_if ? d->current_if : "?", ev->family, ev->src, ev->l4proto,
+			   ev->dport, now_us());
+}
+
+/* A non-target verdict on a flow the kernel admits as a UC service: its
+ * 5-tuple is blocked in the burst's batch. */
+static void on_verdict(void *arg, const struct ucf_flow_info *fi)
+{
+	struct daemon *d = arg;
+	ucf_verdicts_note(d->verdicts, fi, now_us());
+}
+
+static void commit_blocks(struct daemon *d)
+{
+	const struct ucf_block *r1, *r2;
+	size_t n1, n2;
+	char err[512];
+	if (!ucf_verdicts_queued(d->verdicts, &r1, &n1, &r2, &n2))
+		return;
+	int rc = ucf_enforcer_block(d->enf, r1, n1, err, sizeof(err));
+	if (rc == 0 && n2)
+		rc = ucf_enforcer_block(d->enf, r2, n2, err, sizeof(err));
+	d->block_batches++;
+	if (rc < 0) {
+		/* carried anyway: the next rebuilt ruleset has them */
+		d->block_errors++;
+		say("verdict blocks not committed: %s", err);
+	}
+	ucf_verdicts_committed(d->verdicts);
 }
 
 static void alert_risk(struct daemon *d, const struct ucf_risk *risk, const char *iface)
@@ -321,10 +390,12 @@ static void capture_ready(void *arg, int fd, uint32_t events)
 	(void)fd;
 	(void)events;
 	d->current_if = port->ifname;
+	ucf_classifier_set_ingress(d->cls, port->ingress);
 	int rc = ucf_capture_dispatch(port->cap, FRAMES_PER_WAKEUP, on_frame, d, err, sizeof(err));
 	d->current_if = NULL;
 	/* one netlink batch for the burst: the pinhole is in before the media */
 	commit_pinholes(d);
+	commit_blocks(d);
 	alert_queued_risks(d);
 	if (rc == -EIO)
 		say("%s", err);
@@ -339,9 +410,11 @@ static void close_captures(struct daemon *d)
 	d->nports = 0;
 }
 
-static int open_capture(struct daemon *d, const char *ifname, char *err, size_t errlen)
+static int open_capture(struct daemon *d, const char *ifname, enum ucf_ingress ingress,
+			char *err, size_t errlen)
 {
 	struct capture_port *port = &d->ports[d->nports];
+	port->ingress = ingress;
 	int rc = ucf_capture_open_live(ifname, NULL, false, &port->cap, err, errlen);
 	if (rc == 0)
 		rc = ucf_capture_inbound_only(port->cap, err, errlen);
@@ -366,9 +439,9 @@ static int open_captures(struct daemon *d, char *err, size_t errlen)
 	const struct ucf_config *c = d->cfg;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < c->interfaces.uc_count && d->nports < MAX_CAPTURES; i++)
-		rc = open_capture(d, c->interfaces.uc[i].name, err, errlen);
+		rc = open_capture(d, c->interfaces.uc[i].name, UCF_INGRESS_UC, err, errlen);
 	if (rc == 0 && d->nports < MAX_CAPTURES)
-		rc = open_capture(d, c->interfaces.appliance, err, errlen);
+		rc = open_capture(d, c->interfaces.appliance, UCF_INGRESS_APPLIANCE, err, errlen);
 	if (rc < 0)
 		close_captures(d);
 	return rc;
@@ -387,6 +460,17 @@ static void collect_one(void *arg, const struct ucf_pinhole *ph)
 	c->items[c->n++] = *ph;
 }
 
+struct collect_blocks {
+	struct ucf_block *items;
+	size_t n;
+};
+
+static void collect_block(void *arg, const struct ucf_block *b)
+{
+	struct collect_blocks *c = arg;
+	c->items[c->n++] = *b;
+}
+
 /* Builds the policy for cfg with the learned media and installs it and the
  * routes. Nothing changes unless the kernel accepts the whole ruleset. */
 static int enforce(struct daemon *d, const struct ucf_config *cfg,
@@ -394,17 +478,64 @@ static int enforce(struct daemon *d, const struct ucf_config *cfg,
 {
 	struct ucf_ruleset *rs = NULL;
 	struct collect media = { calloc(ucf_pinholes_count(d->pinholes) + 1, sizeof(*media.items)), 0 };
-	int rc = media.items ? ucf_policy_build(cfg, cat, &rs, err, errlen) : -ENOMEM;
+	struct collect_blocks blocks = { calloc(MAX_CARRIED_BLOCKS, sizeof(*blocks.items)), 0 };
+	int rc = media.items && blocks.items ? ucf_policy_build(cfg, cat, &rs, err, errlen) : -ENOMEM;
 	if (rc == 0) {
 		ucf_pinholes_each(d->pinholes, collect_one, &media);
 		rc = ucf_ruleset_add_media(rs, media.items, media.n, err, errlen);
+	}
+	if (rc == 0 && d->verdicts) {
+		ucf_verdicts_each(d->verdicts, collect_block, &blocks);
+		rc = ucf_ruleset_add_blocks(rs, blocks.items, blocks.n, err, errlen);
 	}
 	if (rc == 0)
 		rc = ucf_enforcer_apply(d->enf, rs, NULL, err, errlen);
 	if (rc == 0)
 		rc = ucf_routes_sync(rs->routes, rs->nroutes, NULL, err, errlen);
 	free(media.items);
+	free(blocks.items);
 	ucf_ruleset_free(rs);
+	return rc;
+}
+
+/* What the kernel admits as UC services, for the verdicts: E (and A) with
+ * S∪R∪E, on the ports of uc.services and the static media range. */
+static int verdict_policy(struct daemon *d, const struct ucf_config *cfg,
+			  const struct ucf_catalog *cat)
+{
+	size_t ne = cfg->uc.endpoints.count, ns = cfg->uc.servers.count,
+	       nr = cfg->appliance.remote_subnets.count, nports = 1;
+	for (size_t i = 0; i < cfg->uc.services.count; i++) {
+		const struct ucf_service *svc = ucf_catalog_find(cat, cfg->uc.services.items[i]);
+		nports += svc ? svc->port_count : 0;
+	}
+	struct ucf_prefix *e = calloc(ne + 1, sizeof(*e)), *peers = calloc(ne + ns + nr + 1, sizeof(*peers));
+	struct ucf_verdict_port *ports = calloc(nports, sizeof(*ports));
+	int rc = e && peers && ports ? 0 : -ENOMEM;
+	if (rc == 0) {
+		memcpy(e, cfg->uc.endpoints.items, ne * sizeof(*e));
+		memcpy(peers, cfg->uc.endpoints.items, ne * sizeof(*e));
+		memcpy(peers + ne, cfg->uc.servers.items, ns * sizeof(*e));
+		memcpy(peers + ne + ns, cfg->appliance.remote_subnets.items, nr * sizeof(*e));
+		size_t np = ne + ns + nr;
+		if (cfg->site.mode == UCF_MODE_APPLIANCE) /* the phones behind the MX */
+			e[ne++] = cfg->appliance.address;
+		size_t k = 0;
+		for (size_t i = 0; i < cfg->uc.services.count; i++) {
+			const struct ucf_service *svc = ucf_catalog_find(cat, cfg->uc.services.items[i]);
+			for (size_t j = 0; svc && j < svc->port_count; j++, k++) {
+				ports[k].l4proto = svc->ports[j].l4proto;
+				ports[k].ports = svc->ports[j].ports;
+			}
+		}
+		if (cfg->uc.media.static_enabled)
+			ports[k++] = (struct ucf_verdict_port){ IPPROTO_UDP, cfg->uc.media.static_range };
+		struct ucf_verdict_policy p = { e, ne, peers, np, ports, k };
+		rc = ucf_verdicts_set_policy(d->verdicts, &p);
+	}
+	free(e);
+	free(peers);
+	free(ports);
 	return rc;
 }
 
@@ -514,7 +645,7 @@ static json_t *status_json(struct daemon *d)
 				      json_string(d->cfg->interfaces.data[i].name));
 	char loaded[32];
 	strftime(loaded, sizeof(loaded), "%Y-%m-%dT%H:%M:%SZ", gmtime(&d->loaded));
-	return json_pack(
+	json_t *s = json_pack(
 		"{s:s, s:s, s:I, s:i, s:o, s:s, s:o, "
 		"s:{s:i, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}, "
 		"s:{s:i, s:I, s:I, s:I, s:I}, "
@@ -538,6 +669,26 @@ static json_t *status_json(struct daemon *d)
 		d->last_reload_error,
 		"tamper", "restores", (int)d->restores,
 		"meraki_enabled", d->cfg->meraki.enabled);
+	/* what the trust boundary refused, and the verdicts made blocks */
+	json_t *by_reason = json_object();
+	uint64_t refused = 0;
+	for (int i = 1; i < UCF_REFUSE_COUNT; i++) {
+		json_object_set_new(by_reason, ucf_refusal_name((enum ucf_refusal)i),
+				    json_integer((json_int_t)cs.refused[i]));
+		refused += cs.refused[i];
+	}
+	struct ucf_verdicts_stats vs;
+	ucf_verdicts_get_stats(d->verdicts, &vs);
+	json_object_set_new(s, "learning",
+			    json_pack("{s:I, s:i, s:I, s:o}", "announcements",
+				      (json_int_t)cs.announcements, "calls", (int)cs.calls_active,
+				      "refused", (json_int_t)refused, "refused_by_reason", by_reason));
+	json_object_set_new(s, "verdicts",
+			    json_pack("{s:I, s:I, s:i, s:I, s:I}", "non_target",
+				      (json_int_t)vs.verdicts, "blocked", (json_int_t)vs.blocked,
+				      "held", (int)vs.held, "batches", (json_int_t)d->block_batches,
+				      "errors", (json_int_t)d->block_errors));
+	return s;
 }
 
 static int on_request(void *arg, const char *request, char **reply)
@@ -601,6 +752,13 @@ static void reload(struct daemon *d)
 	d->loaded = time(NULL);
 	d->last_reload_error[0] = '\0';
 	ucf_pinholes_set_refresh(d->pinholes, refresh_period(cfg));
+	/* a server or service taken out of the site stops teaching at once */
+	struct ucf_classifier_opts copts;
+	ucf_classifier_opts_from_config(&copts, cfg, cat);
+	if (ucf_classifier_set_trust(d->cls, &copts, err, sizeof(err)) < 0)
+		say("reload: %s (the previous trust boundary stays)", err);
+	if (verdict_policy(d, cfg, cat) < 0)
+		say("reload: out of memory for the verdict policy (the previous one stays)");
 	if (reopen && open_captures(d, err, sizeof(err)) < 0)
 		say("captures: %s (enforcement continues without learning)", err);
 	if (start_watch(d, err, sizeof(err)) < 0)
@@ -628,8 +786,11 @@ static void on_tick(void *arg)
 	uint64_t now = now_us();
 	ucf_classifier_tick(d->cls, now);
 	ucf_violations_tick(d->violations, now);
+	ucf_violations_tick(d->refusals, now);
+	ucf_verdicts_expire(d->verdicts, now);
 	ucf_pinholes_tick(d->pinholes, mono_us());
 	commit_pinholes(d);
+	commit_blocks(d);
 	write_metrics(d);
 	if (d->watchdog)
 		sd_notify(0, "WATCHDOG=1");
@@ -681,8 +842,14 @@ static int start(struct daemon *d, char *err, size_t errlen)
 					   .commit = media_commit,
 					   .arg = d };
 	if ((rc = ucf_pinholes_new(&popts, &d->pinholes, err, errlen)) < 0 ||
+	    (rc = ucf_verdicts_new(MAX_CARRIED_BLOCKS, UCF_BLOCK_TIMEOUT_S, &d->verdicts, err,
+				   errlen)) < 0 ||
 	    (rc = ucf_enforcer_open(&d->enf, err, errlen)) < 0)
 		return rc;
+	if ((rc = verdict_policy(d, d->cfg, d->cat)) < 0) {
+		snprintf(err, errlen, "out of memory for the verdict policy");
+		return rc;
+	}
 	if (d->opts.no_table_owner && (rc = ucf_enforcer_set_ownership(d->enf, false)) < 0) {
 		snprintf(err, errlen, "cannot give up table ownership: %s", strerror(-rc));
 		return rc;
@@ -690,11 +857,14 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	if ((rc = enforce(d, d->cfg, d->cat, err, errlen)) < 0)
 		return rc;
 	ucf_classifier_opts_from_config(&copts, d->cfg, d->cat);
-	struct ucf_classifier_hooks hooks = { .arg = d, .media = on_media, .risk = on_risk };
+	struct ucf_classifier_hooks hooks = { .arg = d, .media = on_media, .verdict = on_verdict,
+					      .refused = on_refused, .risk = on_risk };
 	if ((rc = ucf_classifier_new(&copts, &hooks, &d->cls, err, errlen)) < 0)
 		return rc;
 	if ((rc = ucf_violations_new(d->cfg->enforcement.violation_window_s * 1000000u, 4096,
 				     on_drop_window, d, &d->violations)) < 0 ||
+	    (rc = ucf_violations_new(d->cfg->enforcement.violation_window_s * 1000000u, 4096,
+				     on_refusal_window, d, &d->refusals)) < 0 ||
 	    (rc = ucf_nflog_open(d->r, UCF_NFLOG_GROUP, on_logged, d, &d->nflog, err, errlen)) < 0 ||
 	    (rc = ucf_tamper_open(d->r, UCF_TABLE, UCF_RTPROT, on_tamper, d, &d->tamper, err,
 				  errlen)) < 0 ||
@@ -717,6 +887,8 @@ static void finish(struct daemon *d)
 	alert_queued_risks(d);
 	if (d->violations)
 		ucf_violations_flush(d->violations); /* report the windows still open */
+	if (d->refusals)
+		ucf_violations_flush(d->refusals);
 	if (d->opts.flush_on_exit && d->enf) {
 		size_t removed;
 		bool existed;
@@ -732,7 +904,9 @@ static void finish(struct daemon *d)
 	ucf_tamper_close(d->tamper);
 	ucf_nflog_close(d->nflog);
 	ucf_violations_free(d->violations);
+	ucf_violations_free(d->refusals);
 	ucf_classifier_free(d->cls);
+	ucf_verdicts_free(d->verdicts);
 	ucf_enforcer_close(d->enf); /* the table stays (fail closed) unless flushed */
 	ucf_pinholes_free(d->pinholes);
 	free(d->later);

@@ -58,6 +58,15 @@ char *ucf_metrics_render(const json_t *s)
 		(double)json_integer_value(json_object_get(lat, "p99")) / 1e6,
 		(double)json_integer_value(json_object_get(lat, "sum")) / 1e6,
 		(long long)json_integer_value(json_object_get(lat, "total")));
+	fprintf(f, "# HELP ucfence_learning_refused_total Signalling the trust boundary refused to "
+		   "learn from, by reason.\n# TYPE ucfence_learning_refused_total counter\n");
+	json_object_foreach((json_t *)json_object_get(json_object_get(s, "learning"),
+						      "refused_by_reason"), reason, v)
+		fprintf(f, "ucfence_learning_refused_total{reason=\"%s\"} %lld\n", reason,
+			(long long)json_integer_value(v));
+	metric(f, "ucfence_blocked_flows_total", "counter",
+	       "Flows blocked by their 5-tuple: non-target on a UC service.",
+	       json_object_get(json_object_get(s, "verdicts"), "blocked"));
 	metric(f, "ucfence_flows", "gauge", "Flows in the classifier's table.",
 	       json_object_get(flows, "active"));
 	metric(f, "ucfence_frames_total", "counter", "Frames classified.",

@@ -1,0 +1,170 @@
+/* verdicts.c — see verdicts.h. The carried blocks are a ring (block and
+ * time in parallel arrays, so a run of blocks goes to the kernel as is). */
+#include "verdicts.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trust.h"
+
+struct ucf_verdicts {
+	uint32_t cap, head, count, queued;
+	uint64_t timeout_us;
+	struct ucf_block *blocks;
+	uint64_t *made_us;
+	struct ucf_prefix *endpoints, *peers;
+	size_t n_endpoints, n_peers;
+	struct ucf_verdict_port *ports;
+	size_t n_ports;
+	struct ucf_verdicts_stats st;
+};
+
+int ucf_verdicts_new(uint32_t cap, uint32_t timeout_s, struct ucf_verdicts **out, char *err,
+		     size_t errlen)
+{
+	struct ucf_verdicts *v = calloc(1, sizeof(*v));
+	if (v && cap) {
+		v->cap = cap;
+		v->timeout_us = (uint64_t)timeout_s * 1000000u;
+		v->blocks = calloc(cap, sizeof(*v->blocks));
+		v->made_us = calloc(cap, sizeof(*v->made_us));
+	}
+	if (!v || !cap || !v->blocks || !v->made_us) {
+		ucf_verdicts_free(v);
+		snprintf(err, errlen, cap ? "out of memory for the verdict blocks"
+					  : "verdict blocks: a capacity of 0");
+		return cap ? -ENOMEM : -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+void ucf_verdicts_free(struct ucf_verdicts *v)
+{
+	if (!v)
+		return;
+	free(v->blocks);
+	free(v->made_us);
+	free(v->endpoints);
+	free(v->peers);
+	free(v->ports);
+	free(v);
+}
+
+static void *dup_array(const void *src, size_t n, size_t size, bool *failed)
+{
+	if (n == 0)
+		return NULL;
+	void *p = calloc(n, size);
+	if (!p)
+		*failed = true;
+	else
+		memcpy(p, src, n * size);
+	return p;
+}
+
+int ucf_verdicts_set_policy(struct ucf_verdicts *v, const struct ucf_verdict_policy *p)
+{
+	bool failed = false;
+	struct ucf_prefix *e = dup_array(p->endpoints, p->n_endpoints, sizeof(*e), &failed);
+	struct ucf_prefix *peers = dup_array(p->peers, p->n_peers, sizeof(*peers), &failed);
+	struct ucf_verdict_port *ports = dup_array(p->ports, p->n_ports, sizeof(*ports), &failed);
+	if (failed) {
+		free(e), free(peers), free(ports);
+		return -ENOMEM;
+	}
+	free(v->endpoints), free(v->peers), free(v->ports);
+	v->endpoints = e, v->n_endpoints = p->n_endpoints;
+	v->peers = peers, v->n_peers = p->n_peers;
+	v->ports = ports, v->n_ports = p->n_ports;
+	return 0;
+}
+
+static bool service_port(const struct ucf_verdicts *v, uint8_t l4proto, uint16_t port)
+{
+	for (size_t i = 0; i < v->n_ports; i++)
+		if (v->ports[i].l4proto == l4proto && port >= v->ports[i].ports.first &&
+		    port <= v->ports[i].ports.last)
+			return true;
+	return false;
+}
+
+bool ucf_verdicts_on_uc_service(const struct ucf_verdicts *v, const struct ucf_flow_info *fi)
+{
+	if (fi->l4proto != IPPROTO_TCP && fi->l4proto != IPPROTO_UDP)
+		return false;
+	bool src_e = ucf_prefixes_contain(v->endpoints, v->n_endpoints, fi->family, fi->src);
+	bool dst_e = ucf_prefixes_contain(v->endpoints, v->n_endpoints, fi->family, fi->dst);
+	bool pair = (src_e && ucf_prefixes_contain(v->peers, v->n_peers, fi->family, fi->dst)) ||
+		    (dst_e && ucf_prefixes_contain(v->peers, v->n_peers, fi->family, fi->src));
+	/* the kernel judged the flow's first packet by its destination port */
+	return pair && service_port(v, fi->l4proto, fi->dport);
+}
+
+bool ucf_verdicts_note(struct ucf_verdicts *v, const struct ucf_flow_info *fi, uint64_t now_us)
+{
+	if (fi->verdict != UCF_NON_TARGET)
+		return false;
+	v->st.verdicts++;
+	if (!ucf_verdicts_on_uc_service(v, fi))
+		return false;
+	if (v->count == v->cap) {
+		v->head = (v->head + 1) % v->cap;
+		v->count--;
+		if (v->queued > v->count)
+			v->queued = v->count; /* not committed yet: lost here, counted */
+		v->st.forgotten++;
+	}
+	uint32_t i = (v->head + v->count) % v->cap;
+	struct ucf_block *b = &v->blocks[i];
+	memset(b, 0, sizeof(*b));
+	b->family = fi->family;
+	b->l4proto = fi->l4proto;
+	memcpy(b->src, fi->src, 16);
+	memcpy(b->dst, fi->dst, 16);
+	b->sport = fi->sport;
+	b->dport = fi->dport;
+	v->made_us[i] = now_us;
+	v->count++;
+	v->queued++;
+	v->st.blocked++;
+	return true;
+}
+
+size_t ucf_verdicts_queued(const struct ucf_verdicts *v, const struct ucf_block **run1,
+			   size_t *n1, const struct ucf_block **run2, size_t *n2)
+{
+	uint32_t first = (v->head + v->count - v->queued) % v->cap;
+	uint32_t to_end = v->cap - first;
+	*run1 = &v->blocks[first];
+	*n1 = v->queued < to_end ? v->queued : to_end;
+	*run2 = v->blocks;
+	*n2 = v->queued - *n1;
+	return v->queued;
+}
+
+void ucf_verdicts_committed(struct ucf_verdicts *v) { v->queued = 0; }
+
+void ucf_verdicts_expire(struct ucf_verdicts *v, uint64_t now_us)
+{
+	while (v->count > v->queued && now_us > v->made_us[v->head] + v->timeout_us) {
+		v->head = (v->head + 1) % v->cap;
+		v->count--;
+	}
+}
+
+void ucf_verdicts_each(const struct ucf_verdicts *v,
+		       void (*fn)(void *arg, const struct ucf_block *b), void *arg)
+{
+	for (uint32_t k = 0; k < v->count; k++)
+		fn(arg, &v->blocks[(v->head + k) % v->cap]);
+}
+
+void ucf_verdicts_get_stats(const struct ucf_verdicts *v, struct ucf_verdicts_stats *st)
+{
+	*st = v->st;
+	st->held = v->count;
+}
