@@ -940,11 +940,11 @@ static int set_defaults(struct ucf_config *c)
 	c->alerts.syslog = true;
 	c->limits.flows = 262144;
 	c->limits.media = 65536;
-	/* A phone with a few calls on hold, each with audio, video and their
-	 * RTCP on both sides, stays far below these; a flood from one host
-	 * stops at them. */
-	c->limits.media_per_host = 64;
-	c->limits.calls_per_host = 16;
+	/* A voice gateway in E (an E1's 30 channels, a conference unit) with
+	 * audio, video and their RTCP on both sides of each call stays below
+	 * these; a flood from one host stops at them, at 1/128 of the table. */
+	c->limits.media_per_host = 512;
+	c->limits.calls_per_host = 64;
 	c->limits.learn_rate = (struct ucf_rate){ 20, UCF_PER_SECOND };
 	c->uc.media.learn_range = (struct ucf_port_range){ 1024, 65535 };
 	c->meraki.base_url = strdup("https://api.meraki.com/api/v1");

@@ -140,8 +140,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c->enforcement.action, UCF_ACTION_DROP);
 	assert_int_equal(c->enforcement.log_rate.unit, UCF_PER_SECOND);
 	assert_int_equal(c->limits.media, 65536);
-	assert_int_equal(c->limits.media_per_host, 64);
-	assert_int_equal(c->limits.calls_per_host, 16);
+	assert_int_equal(c->limits.media_per_host, 512);
+	assert_int_equal(c->limits.calls_per_host, 64);
 	assert_int_equal(c->limits.learn_rate.count, 20);
 	assert_int_equal(c->limits.learn_rate.unit, UCF_PER_SECOND);
 	assert_int_equal(c->uc.media.learn_range.first, 1024);
