@@ -26,7 +26,9 @@ of that namespace) and prints one line of what it did.
       Call-ID and a random SDP port (1024-65534, even) on A; sent in batches
       of 10 ms; prints the achieved rate and exits 3 when it is below M
       (default 99% of N: the pacing never runs ahead, so only a sender
-      that cannot keep up falls short).
+      that cannot keep up falls short). --ttl 1: the INVITEs die at the
+      first router (the gateway, after its capture has seen them), so the
+      sender's CPU goes into sending rather than routing them further.
   pcap --src A --dst S --count N --rate R --out FILE
       the same INVITEs as flood (same generator), written as an Ethernet
       pcap with timestamps R/s apart instead of sent (for `ucfence classify`).
@@ -252,6 +254,8 @@ class InviteGen:
 def cmd_flood(a):
     s = udp_socket(a.src, a.sport)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    if a.ttl:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, a.ttl)
     gen = InviteGen(a.src, s.getsockname()[1], a.dst, a.dport)
     dst = (a.dst, a.dport)
     # paced: exactly rate x seconds INVITEs, in batches of 10 ms, the rate
@@ -401,6 +405,7 @@ def main():
     m.add_argument("--rate", type=float, required=True)
     m.add_argument("--seconds", type=float, required=True)
     m.add_argument("--min-rate", type=float)
+    m.add_argument("--ttl", type=int, default=0)
     m = mode("pcap", cmd_pcap, 5060)
     m.add_argument("--count", type=int, required=True)
     m.add_argument("--rate", type=float, default=5000)
