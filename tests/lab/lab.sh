@@ -6,9 +6,9 @@
 #   lab_config MODE [ACTION] writes a site config for the lab, prints its path
 #   lab_exec NODE CMD...     runs CMD in NODE's namespace (gw, phone, data, mx,
 #                            remote, stray, inet, lan; scratch is an empty one)
-#   lab_probe NODE tcp|udp HOST PORT [MS [SRCADDR]]   labnet probe from NODE
-#                            (exit codes: 0 answered, 1 silence, 3 refused,
-#                            4 ICMP error)
+#   lab_probe NODE tcp|udp HOST PORT [MS [SRCADDR [SRCPORT]]]
+#                            labnet probe from NODE (exit codes: 0 answered,
+#                            1 silence, 3 refused, 4 ICMP error)
 #   lab_counter NAME         packets of ucfence's named counter in gw (0 if none)
 #   lab_agent_config, lab_agent_start, lab_agent_status, lab_agent_log_clean
 #                            the agent as a process in gw (see below)
@@ -112,7 +112,7 @@ lab_serve() {
 lab_probe() {
 	local node=$1
 	shift
-	lab_exec "$node" "$LABNET" probe "$1" "$2" "$3" "${4:-700}" 0 ${5:+"$5"}
+	lab_exec "$node" "$LABNET" probe "$1" "$2" "$3" "${4:-700}" "${6:-0}" ${5:+"$5"}
 }
 
 lab_counter() {
@@ -355,7 +355,8 @@ lab_normalize() {
 # lab_agent_config [SERVICES [EXTRA-YAML]]: the concentrator-mode site the
 # agent tests share (media learned only: no static range) at
 # $LAB_DIR/site.yaml; EXTRA-YAML lines are appended; LAB_MEDIA_TIMEOUT sets
-# uc.media.timeout (default 60s).
+# uc.media.timeout (default 60s), LAB_STATIC_RANGE uc.media.static_range
+# (default none).
 lab_agent_config() {
 	cat >"$LAB_DIR/site.yaml" <<-EOF2
 		site: { name: lab, mode: concentrator }
@@ -364,7 +365,7 @@ lab_agent_config() {
 		  endpoints: [10.20.0.0/24, "fd00:20::/64"]
 		  servers: [10.50.0.0/24, "fd00:50::/64"]
 		  services: [${1:-sip, rtp}]
-		  media: { learn: true, static_range: none, timeout: ${LAB_MEDIA_TIMEOUT:-60s} }
+		  media: { learn: true, static_range: ${LAB_STATIC_RANGE:-none}, timeout: ${LAB_MEDIA_TIMEOUT:-60s} }
 		appliance: { address: 10.40.0.2, remote_subnets: [10.50.0.0/16] }
 		enforcement: { action: drop, log_rate: 100/second, violation_window: 10s }
 		alerts: { syslog: false }
@@ -407,14 +408,15 @@ lab_drops() {
 	echo "$t"
 }
 
-# lab_call_server OUT: replaces the lab's answering service on the remote UC
-# server (10.50.0.10) with uas_echo.py: SIP on 5060, each call's media on
-# ports of its own from 52000, echoed. Its final line goes to OUT; sets
-# LAB_UAS to its pid.
+# lab_call_server OUT [HTTP-BYTES]: replaces the lab's answering service on
+# the remote UC server (10.50.0.10) with uas_echo.py: SIP on udp/5060 and
+# tcp/5060, each call's media on ports of its own from 52000, echoed (and
+# HTTP-BYTES of body for an HTTP request on tcp/5060). Its final line goes
+# to OUT; sets LAB_UAS to its pid.
 lab_call_server() {
 	ip netns pids "$(lab_ns remote)" | xargs -r kill
 	sleep 0.2
-	ip netns exec "$(lab_ns remote)" python3 "$LAB_SRC/uas_echo.py" 10.50.0.10 5060 52000 \
+	ip netns exec "$(lab_ns remote)" python3 "$LAB_SRC/uas_echo.py" 10.50.0.10 5060 52000 ${2:+"$2"} \
 		>"$1" 2>>"$LAB_DIR/uas.log" &
 	LAB_UAS=$!
 	LAB_PIDS+=($LAB_UAS)

@@ -21,9 +21,22 @@
  *                                      `wc -l` of its output tells whether data
  *                                      still flows towards it; "closed" at the end
  *                                      if the peer closed or reset
+ *   labnet invites SRCADDR DST SECONDS [TTL [IFNAME DSTMAC]]
+ *                                      SIP INVITEs from SRCADDR to DST:5060 as
+ *                                      fast as one core sends them (sendmmsg,
+ *                                      64 a call), each with a fresh Call-ID
+ *                                      and a random even SDP port on SRCADDR
+ *                                      (tests/lab/forge.py's flood, for when
+ *                                      Python is too slow); with IFNAME, as
+ *                                      Ethernet frames to DSTMAC written on
+ *                                      IFNAME (no UDP/IP stack on the sending
+ *                                      side); prints the rate
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -32,7 +45,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -312,6 +327,182 @@ static int chat_loop(int fd, double seconds)
 	return 0;
 }
 
+#define INVITE_BATCH 64
+#define INVITE_MAX 1024
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static int invite(char *buf, const char *src, int sport, const char *dst, uint64_t n, uint64_t r)
+{
+	char sdp[512];
+	int sl = snprintf(sdp, sizeof(sdp),
+			  "v=0\r\no=- %llu 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+			  "m=audio %u RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\n"
+			  "a=rtpmap:101 telephone-event/8000\r\n",
+			  (unsigned long long)n, src, src, 1024u + 2u * (unsigned)(r % 32256));
+	int hl = snprintf(buf, INVITE_MAX - (size_t)sl,
+			  "INVITE sip:%llu@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bK%llx\r\n"
+			  "Max-Forwards: 70\r\nFrom: <sip:forge@%s>;tag=%llx\r\nTo: <sip:%llu@%s>\r\n"
+			  "Call-ID: %llx%08llx@forge\r\nCSeq: 1 INVITE\r\nContact: <sip:forge@%s:%d>\r\n"
+			  "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n",
+			  (unsigned long long)n, dst, src, sport, (unsigned long long)(r >> 16), src,
+			  (unsigned long long)(r & 0xfffffff), (unsigned long long)n, dst,
+			  (unsigned long long)r, (unsigned long long)n, src, sport, sl);
+	memcpy(buf + hl, sdp, (size_t)sl);
+	return hl + sl;
+}
+
+/* Frame headers for the raw mode: Ethernet, IPv4 (checksummed), UDP
+ * (checksum 0: none, allowed over IPv4). */
+#define FRAME_HDR (14 + 20 + 8)
+
+static uint16_t ip_checksum(const uint8_t *h)
+{
+	uint32_t sum = 0;
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void frame_headers(uint8_t *f, const uint8_t *dmac, const uint8_t *smac,
+			  const struct sockaddr_in *s, const struct sockaddr_in *d, int ttl,
+			  size_t payload, uint16_t id)
+{
+	size_t ilen = 20 + 8 + payload, ulen = 8 + payload;
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, smac, 6);
+	f[12] = 0x08, f[13] = 0x00;
+	uint8_t *ip = f + 14;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(ilen >> 8), ip[3] = (uint8_t)ilen;
+	ip[4] = (uint8_t)(id >> 8), ip[5] = (uint8_t)id;
+	ip[6] = 0x40; /* DF */
+	ip[8] = (uint8_t)(ttl > 0 ? ttl : 64);
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, &s->sin_addr, 4);
+	memcpy(ip + 16, &d->sin_addr, 4);
+	uint16_t c = ip_checksum(ip);
+	ip[10] = (uint8_t)(c >> 8), ip[11] = (uint8_t)c;
+	uint8_t *u = ip + 20;
+	memcpy(u, &s->sin_port, 2);
+	memcpy(u + 2, &d->sin_port, 2);
+	u[4] = (uint8_t)(ulen >> 8), u[5] = (uint8_t)ulen;
+	u[6] = u[7] = 0;
+}
+
+/* A packet socket on ifname; fills its address for sendmmsg and the
+ * interface's MAC. */
+static int raw_socket(const char *ifname, struct sockaddr_ll *ll, uint8_t *smac)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW, 0);
+	struct ifreq ifr;
+	if (fd < 0 || strlen(ifname) >= sizeof(ifr.ifr_name))
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, ifname, strlen(ifname));
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+		close(fd);
+		return -1;
+	}
+	memset(ll, 0, sizeof(*ll));
+	ll->sll_family = AF_PACKET;
+	ll->sll_ifindex = ifr.ifr_ifindex;
+	ll->sll_halen = 6;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		close(fd);
+		return -1;
+	}
+	memcpy(smac, ifr.ifr_hwaddr.sa_data, 6);
+	return fd;
+}
+
+static int invites(const char *src, const char *dst, double seconds, int ttl, const char *ifname,
+		   const char *dmac_text)
+{
+	struct sockaddr_in s = { .sin_family = AF_INET }, d = { .sin_family = AF_INET,
+								 .sin_port = htons(5060) };
+	static uint8_t bufs[INVITE_BATCH][FRAME_HDR + INVITE_MAX];
+	struct mmsghdr m[INVITE_BATCH];
+	struct iovec iov[INVITE_BATCH];
+	struct sockaddr_ll ll;
+	uint8_t smac[6], dmac[6];
+	socklen_t sl = sizeof(s);
+	int fd, snd = 4 << 20, sport;
+	if (inet_pton(AF_INET, src, &s.sin_addr) != 1 || inet_pton(AF_INET, dst, &d.sin_addr) != 1) {
+		fprintf(stderr, "labnet: invites: bad address\n");
+		return 2;
+	}
+	if (ifname) {
+		if (sscanf(dmac_text, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1], &dmac[2],
+			   &dmac[3], &dmac[4], &dmac[5]) != 6) {
+			fprintf(stderr, "labnet: invites: bad MAC %s\n", dmac_text);
+			return 2;
+		}
+		fd = raw_socket(ifname, &ll, smac);
+		memcpy(ll.sll_addr, dmac, 6);
+		sport = 5062;
+		s.sin_port = htons((uint16_t)sport);
+	} else {
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		if (fd >= 0 && (bind(fd, (struct sockaddr *)&s, sl) < 0 ||
+				getsockname(fd, (struct sockaddr *)&s, &sl) < 0)) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd >= 0 && ttl > 0)
+			setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		sport = ntohs(s.sin_port);
+	}
+	if (fd < 0) {
+		fprintf(stderr, "labnet: invites: %s\n", strerror(errno));
+		return 2;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+	uint64_t seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull | 1, n = 0;
+	long sent = 0, errors = 0;
+	size_t hdr = ifname ? FRAME_HDR : 0;
+	double start = now(), t = start;
+	while (!stop && (t = now()) - start < seconds) {
+		memset(m, 0, sizeof(m));
+		for (int i = 0; i < INVITE_BATCH; i++) {
+			n++;
+			size_t len = (size_t)invite((char *)bufs[i] + hdr, src, sport, dst, n,
+						    xorshift(&seed));
+			if (ifname)
+				frame_headers(bufs[i], dmac, smac, &s, &d, ttl, len, (uint16_t)n);
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = hdr + len;
+			m[i].msg_hdr.msg_iov = &iov[i];
+			m[i].msg_hdr.msg_iovlen = 1;
+			if (ifname) {
+				m[i].msg_hdr.msg_name = &ll;
+				m[i].msg_hdr.msg_namelen = sizeof(ll);
+			} else {
+				m[i].msg_hdr.msg_name = &d;
+				m[i].msg_hdr.msg_namelen = sizeof(d);
+			}
+		}
+		int r = sendmmsg(fd, m, INVITE_BATCH, 0);
+		if (r < 0)
+			errors++;
+		else
+			sent += r;
+	}
+	printf("invites: sent %ld (%ld failed batches) in %.2f s: %.0f/s\n", sent, errors, t - start,
+	       (double)sent / (t - start));
+	close(fd);
+	return 0;
+}
+
 static int chatd(int port, double seconds)
 {
 	int l = listen_on(SOCK_STREAM, port);
@@ -374,8 +565,12 @@ int main(int argc, char **argv)
 		return chatd(atoi(argv[2]), atof(argv[3]));
 	if (argc == 6 && strcmp(argv[1], "chat") == 0)
 		return chat(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
+	if ((argc == 5 || argc == 6 || argc == 8) && strcmp(argv[1], "invites") == 0)
+		return invites(argv[2], argv[3], atof(argv[4]), argc >= 6 ? atoi(argv[5]) : 0,
+			       argc == 8 ? argv[6] : NULL, argc == 8 ? argv[7] : NULL);
 	fprintf(stderr, "usage: labnet serve NAME SPEC... | probe tcp|udp HOST PORT [MS [SRCPORT [SRCADDR]]]"
 			" | stream HOST PORT PPS SECONDS | sink PORT SECONDS | chatd PORT SECONDS"
-			" | chat HOST PORT SRCPORT SECONDS\n");
+			" | chat HOST PORT SRCPORT SECONDS"
+			" | invites SRCADDR DST SECONDS [TTL [IFNAME DSTMAC]]\n");
 	return 2;
 }
