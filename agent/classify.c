@@ -487,11 +487,10 @@ static bool signalling_call(struct ucf_classifier *c, enum ucf_learn_proto proto
 			    bool report, struct ucf_media_call *call, unsigned *side)
 {
 	const struct ucf_pkt *pkt = c->cur_pkt;
-	const struct ucf_flow *f = c->cur_flow;
 	struct ucf_trust_packet tp = {
 		.proto = proto, .ingress = c->ingress, .family = pkt->family,
 		.l4proto = pkt->l4proto, .src = pkt->src, .dst = pkt->dst, .sport = pkt->sport,
-		.dport = pkt->dport, .resp_port = f->key.port[f->init_side ^ 1],
+		.dport = pkt->dport,
 	};
 	c->msg_proto = proto;
 	c->msg_endpoints = 0;

@@ -109,7 +109,8 @@ enum ucf_refusal ucf_trust_path(const struct ucf_trust *t, const struct ucf_trus
 			return UCF_REFUSE_PATH;
 		if (p->proto == UCF_LEARN_TFTP && !from_e)
 			return UCF_REFUSE_PATH; /* requests come from phones */
-		if (!service_port(&t->svc[p->proto], p->l4proto, p->resp_port))
+		if (!service_port(&t->svc[p->proto], p->l4proto, p->sport) &&
+		    !service_port(&t->svc[p->proto], p->l4proto, p->dport))
 			return UCF_REFUSE_SERVICE;
 		if (!ingress_ok(t, p->ingress, from_e ? UCF_SIDE_ENDPOINT : UCF_SIDE_SERVER,
 				p->family, p->src))

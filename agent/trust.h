@@ -7,7 +7,9 @@
  * already reach:
  *   - signalling counts only between the endpoint side (E, or the appliance
  *     address A that phones behind the MX's NAT share) and the server side
- *     (S∪R), on a port of an enabled service that carries that protocol,
+ *     (S∪R), with one end on a port of an enabled service that carries that
+ *     protocol (either end: the capture of one interface can run ahead of
+ *     another's, so which packet came first is not known),
  *     and (when the capture port is known) arriving where such a sender can
  *     be: E on a uc port (A on the appliance port), S∪R on the appliance port;
  *   - the endpoint side may name only its own address; the server side (a
@@ -88,9 +90,6 @@ struct ucf_trust_packet {
 	uint8_t family, l4proto;
 	const uint8_t *src, *dst; /* 16 bytes each */
 	uint16_t sport, dport;
-	/* the port of the flow's responder (the destination port of its first
-	 * packet: what the kernel's service set admitted) */
-	uint16_t resp_port;
 };
 
 /* Fills path on UCF_REFUSE_NONE. Without a site, the lower address (then

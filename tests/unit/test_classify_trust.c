@@ -241,7 +241,7 @@ static void test_forged_invites_teach_nothing_wider(void **state)
 	char m[2048];
 	int n = sip(m, sizeof(m), "INVITE sip:b@example.com SIP/2.0", "f-6", FORGER,
 		    sdp(FORGER, 5000, NULL));
-	send_udp(c, UCF_INGRESS_UC, FORGER, 5060, SERVER, 161, m, (size_t)n);
+	send_udp(c, UCF_INGRESS_UC, FORGER, 40000, SERVER, 161, m, (size_t)n);
 	send_udp(c, UCF_INGRESS_UC, FORGER, 5062, DATA, 5060, m, (size_t)n);
 	assert_int_equal(R.n, 1);
 	assert_int_equal(R.refused_events[UCF_REFUSE_SERVICE], 1);

@@ -69,9 +69,11 @@ static enum ucf_refusal path(enum ucf_learn_proto proto, enum ucf_ingress in, co
 			     const char *dst, uint8_t l4, uint16_t resp, struct ucf_trust_path *out)
 {
 	struct ucf_trust_path scratch;
+	/* the sender's port is an ephemeral one: the destination must be the
+	 * service port */
 	struct ucf_trust_packet p = { .proto = proto, .ingress = in, .family = AF_INET,
 				      .l4proto = l4, .src = ip(src), .dst = ip(dst),
-				      .sport = 5060, .dport = resp, .resp_port = resp };
+				      .sport = 40000, .dport = resp };
 	return ucf_trust_path(&T, &p, out ? out : &scratch);
 }
 
@@ -88,6 +90,12 @@ static void test_path_rules(void **state)
 	assert_int_equal(path(UCF_LEARN_SIP, UCF_INGRESS_APPLIANCE, "10.50.0.10", "10.20.0.10",
 			      IPPROTO_UDP, 5060, &p), UCF_REFUSE_NONE);
 	assert_int_equal(p.sender, UCF_SIDE_SERVER);
+	/* a reply from the service port to the phone's own port: either end */
+	struct ucf_trust_packet reply = { .proto = UCF_LEARN_SIP, .ingress = UCF_INGRESS_APPLIANCE,
+					  .family = AF_INET, .l4proto = IPPROTO_UDP,
+					  .src = ip("10.50.0.10"), .dst = ip("10.20.0.10"),
+					  .sport = 5060, .dport = 5070 };
+	assert_int_equal(ucf_trust_path(&T, &reply, &p), UCF_REFUSE_NONE);
 	assert_memory_equal(p.party[UCF_SIDE_ENDPOINT], ip("10.20.0.10"), 16);
 	/* R is the server side too */
 	assert_int_equal(path(UCF_LEARN_SIP, UCF_INGRESS_UC, "10.20.0.10", "10.60.0.7",
