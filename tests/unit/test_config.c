@@ -237,6 +237,11 @@ static const struct bad_case bad[] = {
 	{ 9, "meraki: {request_timeout: 0s}", "9:27: request_timeout: duration '0s' must be greater than zero" },
 	{ 9, "meraki: {connect_timeout: 3m}", "9:27: connect_timeout '3m' is out of range (1s to 120s)" },
 	{ 9, "meraki: {per_page: 2}", "9:20: 'per_page' is out of range (3-1000)" },
+	/* a failed number or choice leaves its field unset (never read unset) */
+	{ 9, "meraki: {per_page: many}", "9:20: 'per_page' must be a whole number, not 'many'" },
+	{ 9, "meraki: {per_page: [5]}", "9:20: 'per_page' must be a single value, not a list" },
+	{ 9, "limits: {flows: 99999999999999999999999}", "9:17: 'flows' is out of range (1024-16777216)" },
+	{ 9, "alerts: {webhook: {url: 'https://h.example/x', format: {}}}", "9:56: 'format' must be a single value, not a mapping" },
 	{ 9, "meraki: {correlation_window: 2h}", "9:30: correlation_window '2h' is out of range (10s to 3600s)" },
 	{ 9, "alerts: {retention: 30}", "9:21: retention: invalid duration '30' (expected a number and a unit: 90s, 5m, 2h, 30d)" },
 	{ 9, "enforcement: {action: drop, log_rate: 10/sec}", "9:39: log_rate: invalid rate unit in '10/sec' (use second, minute, hour or day)" },
