@@ -788,10 +788,15 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	    (rc = ucf_nflog_open(d->r, UCF_NFLOG_GROUP, on_logged, d, &d->nflog, err, errlen)) < 0 ||
 	    (rc = ucf_tamper_open(d->r, UCF_TABLE, UCF_RTPROT, on_tamper, d, &d->tamper, err,
 				  errlen)) < 0 ||
-	    (rc = open_captures(d, err, errlen)) < 0 || (rc = start_watch(d, err, errlen)) < 0 ||
+	    (rc = open_captures(d, err, errlen)) < 0 ||
 	    (rc = ucf_control_listen(d->r, d->opts.control_path, on_request, d, &d->control, err,
 				     errlen)) < 0)
 		return rc;
+	/* Enforcement does not wait for the alert feed (a spool it cannot read,
+	 * another process holding it): it runs without, a reload tries again. */
+	char ferr[512];
+	if (start_watch(d, ferr, sizeof(ferr)) < 0)
+		say("alert feed: %s (enforcing without alerts until a reload)", ferr);
 	d->last_refresh = time(NULL);
 	uint64_t watchdog_us = 0;
 	d->watchdog = sd_watchdog_enabled(0, &watchdog_us) > 0;
