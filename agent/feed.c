@@ -71,7 +71,7 @@ static int take_lock(struct ucf_feed *f, char *err, size_t errlen)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/feed.lock", f->cfg->state_dir);
-	f->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	f->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (f->lock_fd < 0) {
 		int rc = -errno;
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));

@@ -1,4 +1,8 @@
-/* statefile.c — crash-safe files: atomic replacement and fsynced appends. */
+/* statefile.c — crash-safe files: atomic replacement and fsynced appends.
+ * No file is opened through a symbolic link (O_NOFOLLOW; a replacement
+ * renames over the link itself): the agent runs as root, and a link planted
+ * where its state lives must not make it read, append to or truncate
+ * another file. */
 #include "statefile.h"
 
 #include <errno.h>
@@ -98,7 +102,7 @@ int ucf_atomic_write(const char *path, const void *buf, size_t len, mode_t mode,
 int ucf_read_file(const char *path, size_t max, char **buf, size_t *len, char *err,
 		  size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return fail(err, errlen, -errno, "cannot open", path);
 	struct stat st;
@@ -172,7 +176,7 @@ int ucf_jsonl_append(const char *path, const json_t *obj, mode_t mode, char *err
 	}
 	line[len] = '\n';
 	line[len + 1] = '\0';
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
 	int rc = fd < 0 ? -errno : 0;
 	/* One write(2) of the whole line: concurrent readers never see half of it
 	 * in the common case, and a crash leaves at most a torn tail (repaired). */
@@ -258,7 +262,7 @@ int ucf_jsonl_scan(const char *path, ucf_jsonl_sized_fn fn, void *ctx, size_t *b
 	struct scan s = { fn, ctx, 0 };
 	if (bad)
 		*bad = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return fail(err, errlen, -errno, "cannot open", path);
 	int rc = each_line(fd, scan_line, &s, &s.bad);
@@ -318,7 +322,7 @@ int ucf_jsonl_filter(const char *path, ucf_jsonl_sized_fn keep, void *ctx, mode_
 		*bad = 0;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
 		return fail(err, errlen, -ENAMETOOLONG, "cannot write", path);
-	int in = open(path, O_RDONLY | O_CLOEXEC);
+	int in = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (in < 0)
 		return fail(err, errlen, -errno, "cannot open", path);
 	int fd = mkostemp(tmp, O_CLOEXEC);
@@ -355,7 +359,7 @@ int ucf_jsonl_filter(const char *path, ucf_jsonl_sized_fn keep, void *ctx, mode_
 
 int ucf_jsonl_repair(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : fail(err, errlen, -errno, "cannot open", path);
 	struct stat st;

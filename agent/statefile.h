@@ -1,6 +1,7 @@
 /* statefile.h — files under state_dir that survive a crash: whole-file
  * replacement (write a temporary, fsync, rename, fsync the directory) and
- * append-only JSON-lines files (append, fsync; a torn last line is cut). */
+ * append-only JSON-lines files (append, fsync; a torn last line is cut).
+ * None follows a symbolic link at the path: -ELOOP. */
 #ifndef UCF_STATEFILE_H
 #define UCF_STATEFILE_H
 

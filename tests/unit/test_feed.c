@@ -389,6 +389,50 @@ static void test_atomic_write(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* Nothing under state_dir is opened through a symbolic link: a link planted
+ * there (state_dir's parent may be writable by others, or a mistake) would
+ * have the agent append to, truncate or read another file as root. */
+static void test_no_symlinks_followed(void **state)
+{
+	(void)state;
+	char target[160], path[160], *buf = NULL;
+	size_t len;
+	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	append_raw(target, "precious, no newline at the end");
+	assert_int_equal(symlink(target, spool), 0);
+	struct ucf_alert *a = alert_at("link", ucf_time_now());
+	assert_int_equal(ucf_spool_append(spool, a, err, sizeof(err)), -ELOOP);
+	assert_non_null(strstr(err, spool));
+	assert_int_equal(ucf_jsonl_repair(spool, err, sizeof(err)), -ELOOP);
+	assert_int_equal(count(INT64_MIN, NULL), -ELOOP);
+	assert_int_equal(ucf_spool_prune(spool, 0, UCF_SPOOL_MAX, NULL, NULL, err, sizeof(err)),
+			 -ELOOP);
+	struct ucf_feed *f = NULL;
+	assert_true(ucf_feed_open(&f, &cfg, NULL, NULL, err, sizeof(err)) < 0);
+	assert_null(f);
+	assert_int_equal(ucf_read_file(target, 1024, &buf, &len, err, sizeof(err)), 0);
+	assert_string_equal(buf, "precious, no newline at the end"); /* untouched */
+	free(buf);
+	/* a dangling link is not created through either */
+	assert_int_equal(unlink(spool), 0);
+	snprintf(path, sizeof(path), "%s/nowhere", dir);
+	assert_int_equal(symlink(path, spool), 0);
+	assert_int_equal(ucf_spool_append(spool, a, err, sizeof(err)), -ELOOP);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(unlink(spool), 0);
+	/* state documents and the feed's lock */
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	assert_int_equal(symlink(target, path), 0);
+	json_t *doc = NULL;
+	assert_int_equal(ucf_json_load(path, &doc, err, sizeof(err)), -ELOOP);
+	snprintf(path, sizeof(path), "%s/feed.lock", dir);
+	assert_int_equal(unlink(path), 0); /* made by the first open above */
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(ucf_feed_open(&f, &cfg, NULL, NULL, err, sizeof(err)), -ELOOP);
+	assert_non_null(strstr(err, "feed.lock"));
+	ucf_alert_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +445,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_webhook_queue_is_durable_and_ordered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payloads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_symlinks_followed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
