@@ -499,8 +499,11 @@ static int enforce(struct daemon *d, const struct ucf_config *cfg,
 	}
 	if (rc == 0)
 		rc = ucf_enforcer_apply(d->enf, rs, NULL, err, errlen);
+	struct ucf_route_stats routes = { 0 };
 	if (rc == 0)
-		rc = ucf_routes_sync(rs->routes, rs->nroutes, NULL, err, errlen);
+		rc = ucf_routes_sync(rs->routes, rs->nroutes, &routes, err, errlen);
+	if (d->tamper && routes.portid) /* its sweeps are ours, not tampering */
+		ucf_tamper_own_route(d->tamper, routes.portid);
 	free(media.items);
 	ucf_ruleset_free(rs);
 	return rc;
@@ -792,6 +795,8 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	    (rc = ucf_control_listen(d->r, d->opts.control_path, on_request, d, &d->control, err,
 				     errlen)) < 0)
 		return rc;
+	/* the agent's own batches, known by port id (its PID may be a container's) */
+	ucf_tamper_own_nft(d->tamper, ucf_enforcer_portid(d->enf));
 	/* Enforcement does not wait for the alert feed (a spool it cannot read,
 	 * another process holding it): it runs without, a reload tries again. */
 	char ferr[512];
