@@ -76,6 +76,18 @@ lintian --fail-on error,warning "$deb" build/deb/ucfence_*.dsc >"$log" 2>&1 \
 	&& ok "lintian: .deb and .dsc clean" || no "lintian"
 
 unit=packaging/debian/ucfence.service
+# Every program the unit runs is the package's own, Essential, or in Depends.
+depends=" $(dpkg-deb -f "$deb" Depends | sed 's/([^)]*)//g; s/[,|]/ /g') "
+missing=
+for prog in $(sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\([^ ]*\).*/\1/p' "$unit" | sort -u); do
+	[ "$prog" = /usr/sbin/ucfence ] && continue
+	pkg=$(dpkg -S "$prog" 2>/dev/null | head -n1 | cut -d: -f1)
+	if [ -z "$pkg" ]; then missing+=" $prog (no package has it)"; continue; fi
+	[ "$(dpkg-query -W -f='${Essential}' "$pkg")" = yes ] && continue
+	case $depends in *" $pkg "*) ;; *) missing+=" $prog ($pkg)" ;; esac
+done
+[ -z "$missing" ] && ok "the unit runs only programs the package depends on" \
+	|| no "the unit runs programs of packages it does not depend on:$missing"
 score=$(systemd-analyze security --offline=true "$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
 if [ -n "$score" ] && awk -v s="$score" 'BEGIN{exit !(s <= 2.5)}'; then ok "systemd-analyze security exposure $score <= 2.5"
 else no "systemd-analyze security exposure '$score' > 2.5"; fi
