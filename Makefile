@@ -34,7 +34,12 @@ UNIT_TESTS   :=
 FUZZ_TARGETS :=
 INTEG_TESTS  :=
 BENCHES      :=
-DEB_DEPS     := build-essential clang pkg-config libclang-rt-14-dev libyaml-dev libjansson-dev \
+# The sanitizer runtime must match the clang that builds with it: the installed
+# clang's major version, or before clang is installed, the distribution's
+# default (libclang-rt-dev goes with the default clang, bookworm and later).
+CLANG_RT_DEV := $(shell v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
+                  echo libclang-rt-$${v:+$$v-}dev)
+DEB_DEPS     := build-essential clang pkg-config $(CLANG_RT_DEV) libyaml-dev libjansson-dev \
                 libnftnl-dev libmnl-dev libpcap-dev libcurl4-openssl-dev libcmocka-dev \
                 nftables iproute2 debhelper dpkg-dev lintian fakeroot
 include $(sort $(wildcard mk/*.mk))

@@ -47,6 +47,12 @@ static int from_file(const char *path, char **key, char *err, size_t errlen)
 	} else if (!S_ISREG(st.st_mode)) {
 		rc = -EINVAL;
 		snprintf(err, errlen, "meraki.api_key_file %s: not a regular file", path);
+	} else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		/* whoever owns it chooses the key and can widen its mode at will */
+		rc = -EACCES;
+		snprintf(err, errlen, "meraki.api_key_file %s: owned by uid %u, neither root nor "
+			 "the user ucfence runs as (uid %u); refusing it. Fix with: chown root %s",
+			 path, (unsigned)st.st_uid, (unsigned)geteuid(), path);
 	} else if (st.st_mode & 0137) {
 		rc = -EACCES;
 		snprintf(err, errlen, "meraki.api_key_file %s: mode %04o is too open (group- or "

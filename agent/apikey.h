@@ -1,5 +1,6 @@
 /* apikey.h — the Dashboard API key: from meraki.api_key_file (a regular file
- * no more open than 0640: no bit of 0137 set) or MERAKI_DASHBOARD_API_KEY.
+ * owned by root or the user ucfence runs as, no more open than 0640: no bit
+ * of 0137 set) or MERAKI_DASHBOARD_API_KEY.
  * Error messages name the file and the problem, never the key. */
 #ifndef UCF_APIKEY_H
 #define UCF_APIKEY_H
@@ -9,7 +10,7 @@
 #include "config.h"
 
 /* On 0, *key is a malloc'd key (free with ucf_apikey_free). -EACCES for a
- * file too open, -EINVAL for a malformed key, -ENOENT for no source. */
+ * file too open or owned by another user, -EINVAL for a malformed key, -ENOENT for no source. */
 int ucf_apikey_load(const struct ucf_config *cfg, char **key, char *err, size_t errlen);
 /* Wipes and frees. */
 void ucf_apikey_free(char *key);

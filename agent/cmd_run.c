@@ -62,21 +62,27 @@ int cmd_run(int argc, char **argv)
 	return 0;
 }
 
+/* A field the reply lacks, or has with another type (an agent of another
+ * version), prints as "?". */
+static const char *str(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	return s ? s : "?";
+}
+
 static void print_status(const json_t *s)
 {
 	const json_t *ifs = json_object_get(s, "interfaces"), *v;
 	size_t i;
 	printf("site         %s, %s mode, up %llds, table ownership %s\n",
-	       json_string_value(json_object_get(s, "site")),
-	       json_string_value(json_object_get(s, "mode")),
+	       str(json_object_get(s, "site")), str(json_object_get(s, "mode")),
 	       (long long)json_integer_value(json_object_get(s, "uptime_s")),
-	       json_string_value(json_object_get(s, "table_ownership")));
+	       str(json_object_get(s, "table_ownership")));
 	printf("interfaces   uc:");
 	json_array_foreach(json_object_get(ifs, "uc"), i, v)
-		printf(" %s", json_string_value(v));
-	printf("  appliance: %s  wan: %s\n",
-	       json_string_value(json_object_get(ifs, "appliance")),
-	       json_string_value(json_object_get(ifs, "wan")));
+		printf(" %s", str(v));
+	printf("  appliance: %s  wan: %s\n", str(json_object_get(ifs, "appliance")),
+	       str(json_object_get(ifs, "wan")));
 	const char *reason;
 	json_object_foreach((json_t *)json_object_get(s, "drops"), reason, v)
 		printf("drops        %-24s %10lld packets %12lld bytes\n", reason,
@@ -92,13 +98,12 @@ static void print_status(const json_t *s)
 	       (long long)json_integer_value(json_object_get(f, "frames")),
 	       (long long)json_integer_value(json_object_get(f, "malformed")));
 	printf("alerts       %lld raised\n", (long long)json_integer_value(json_object_get(a, "raised")));
+	const char *last = json_string_value(json_object_get(c, "last_reload_error"));
 	printf("config       %s, loaded %s, %lld reloads (%lld refused)%s%s\n",
-	       json_string_value(json_object_get(c, "path")),
-	       json_string_value(json_object_get(c, "loaded_at")),
+	       str(json_object_get(c, "path")), str(json_object_get(c, "loaded_at")),
 	       (long long)json_integer_value(json_object_get(c, "reloads")),
 	       (long long)json_integer_value(json_object_get(c, "reload_failures")),
-	       *json_string_value(json_object_get(c, "last_reload_error")) ? ": " : "",
-	       json_string_value(json_object_get(c, "last_reload_error")));
+	       last && *last ? ": " : "", last ? last : "");
 }
 
 int cmd_status(int argc, char **argv)
@@ -111,7 +116,7 @@ int cmd_status(int argc, char **argv)
 	};
 	const char *path = UCF_DEFAULT_CONTROL;
 	bool json = false;
-	char err[512], *reply = NULL;
+	char err[512] = "", *reply = NULL;
 	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

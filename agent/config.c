@@ -274,9 +274,11 @@ static int site_mode(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	struct loader *l = ctx;
 	int mode;
 	int rc = choice(y, v, "mode", modes, NKEYS(modes), &mode);
+	if (rc < 0)
+		return rc; /* mode is unset */
 	l->cfg->site.mode = (enum ucf_mode)mode;
 	l->mode = v;
-	return rc;
+	return 0;
 }
 
 static const struct ucf_yaml_key site_keys[] = { { "name", site_name }, { "mode", site_mode } };
@@ -504,7 +506,8 @@ static int enforcement_action(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	struct loader *l = ctx;
 	int action;
 	int rc = choice(y, v, "action", actions, NKEYS(actions), &action);
-	l->cfg->enforcement.action = (enum ucf_action)action;
+	if (rc == 0)
+		l->cfg->enforcement.action = (enum ucf_action)action;
 	return rc;
 }
 
@@ -626,7 +629,8 @@ static int meraki_per_page(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	uint64_t n;
 	int rc = ucf_yaml_uint(y, v, "per_page", 3, 1000, &n);
-	MERAKI(ctx)->per_page = (uint32_t)n;
+	if (rc == 0) /* n is unset on failure */
+		MERAKI(ctx)->per_page = (uint32_t)n;
 	return rc;
 }
 
@@ -693,7 +697,8 @@ static int webhook_format(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	static const char *const formats[] = { "generic", "slack" };
 	int format;
 	int rc = choice(y, v, "format", formats, NKEYS(formats), &format);
-	((struct loader *)ctx)->cfg->alerts.webhook_format = (enum ucf_webhook_format)format;
+	if (rc == 0)
+		((struct loader *)ctx)->cfg->alerts.webhook_format = (enum ucf_webhook_format)format;
 	return rc;
 }
 
@@ -728,7 +733,8 @@ static int limits_flows(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	uint64_t n;
 	int rc = ucf_yaml_uint(y, v, "flows", 1024, 16777216, &n);
-	((struct loader *)ctx)->cfg->limits.flows = (uint32_t)n;
+	if (rc == 0)
+		((struct loader *)ctx)->cfg->limits.flows = (uint32_t)n;
 	return rc;
 }
 
@@ -736,7 +742,8 @@ static int limits_media(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	uint64_t n;
 	int rc = ucf_yaml_uint(y, v, "media", 16, 4194304, &n);
-	((struct loader *)ctx)->cfg->limits.media = (uint32_t)n;
+	if (rc == 0)
+		((struct loader *)ctx)->cfg->limits.media = (uint32_t)n;
 	return rc;
 }
 

@@ -121,8 +121,10 @@ int ucf_control_listen(struct ucf_reactor *r, const char *path, ucf_control_fn f
 		return -ENAMETOOLONG;
 	}
 	ctl = calloc(1, sizeof(*ctl));
-	if (!ctl)
+	if (!ctl) {
+		snprintf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
+	}
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		ctl->clients[i].fd = -1;
 	ctl->r = r;
@@ -183,8 +185,11 @@ int ucf_control_request(const char *path, const char *request, char **reply, cha
 	}
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot create a socket: %s", path, strerror(errno));
+		return rc;
+	}
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: cannot reach the agent: %s (is `ucfence run` running?)", path,
@@ -192,8 +197,26 @@ int ucf_control_request(const char *path, const char *request, char **reply, cha
 		close(fd);
 		return rc;
 	}
-	dprintf(fd, "%s\n", request);
-	for (;;) {
+	/* One line, as the server reads it; the agent may close at any time, so
+	 * a send must not raise SIGPIPE. */
+	char line[MAX_REQUEST];
+	int qlen = snprintf(line, sizeof(line), "%s\n", request);
+	if (qlen < 0 || (size_t)qlen >= sizeof(line)) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "%s: request too long", path);
+	}
+	for (size_t off = 0; rc == 0 && off < (size_t)qlen;) {
+		ssize_t n = send(fd, line + off, (size_t)qlen - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: cannot send the request: %s", path, strerror(errno));
+		} else {
+			off += (size_t)n;
+		}
+	}
+	while (rc == 0) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (poll(&p, 1, 5000) <= 0) {
 			rc = -ETIMEDOUT;
@@ -203,6 +226,7 @@ int ucf_control_request(const char *path, const char *request, char **reply, cha
 		char *grown = realloc(buf, len + 65536 + 1);
 		if (!grown) {
 			rc = -ENOMEM;
+			snprintf(err, errlen, "%s: out of memory for the reply", path);
 			break;
 		}
 		buf = grown;

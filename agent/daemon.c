@@ -490,8 +490,11 @@ static int enforce(struct daemon *d, const struct ucf_config *cfg,
 	}
 	if (rc == 0)
 		rc = ucf_enforcer_apply(d->enf, rs, NULL, err, errlen);
+	struct ucf_route_stats routes = { 0 };
 	if (rc == 0)
-		rc = ucf_routes_sync(rs->routes, rs->nroutes, NULL, err, errlen);
+		rc = ucf_routes_sync(rs->routes, rs->nroutes, &routes, err, errlen);
+	if (d->tamper && routes.portid) /* its sweeps are ours, not tampering */
+		ucf_tamper_own_route(d->tamper, routes.portid);
 	free(media.items);
 	free(blocks.items);
 	ucf_ruleset_free(rs);
@@ -868,10 +871,17 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	    (rc = ucf_nflog_open(d->r, UCF_NFLOG_GROUP, on_logged, d, &d->nflog, err, errlen)) < 0 ||
 	    (rc = ucf_tamper_open(d->r, UCF_TABLE, UCF_RTPROT, on_tamper, d, &d->tamper, err,
 				  errlen)) < 0 ||
-	    (rc = open_captures(d, err, errlen)) < 0 || (rc = start_watch(d, err, errlen)) < 0 ||
+	    (rc = open_captures(d, err, errlen)) < 0 ||
 	    (rc = ucf_control_listen(d->r, d->opts.control_path, on_request, d, &d->control, err,
 				     errlen)) < 0)
 		return rc;
+	/* the agent's own batches, known by port id (its PID may be a container's) */
+	ucf_tamper_own_nft(d->tamper, ucf_enforcer_portid(d->enf));
+	/* Enforcement does not wait for the alert feed (a spool it cannot read,
+	 * another process holding it): it runs without, a reload tries again. */
+	char ferr[512];
+	if (start_watch(d, ferr, sizeof(ferr)) < 0)
+		say("alert feed: %s (enforcing without alerts until a reload)", ferr);
 	uint64_t watchdog_us = 0;
 	d->watchdog = sd_watchdog_enabled(0, &watchdog_us) > 0;
 	if (d->watchdog && watchdog_us < 2u * TICK_MS * 1000u)

@@ -455,6 +455,11 @@ uint32_t ucf_enforcer_table_flags(const struct ucf_enforcer *e)
 	return e->table_flags;
 }
 
+uint32_t ucf_enforcer_portid(const struct ucf_enforcer *e)
+{
+	return e->portid;
+}
+
 const char *ucf_enforcer_ownership(const struct ucf_enforcer *e)
 {
 	if (e->table_flags)

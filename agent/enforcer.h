@@ -28,6 +28,9 @@ void ucf_enforcer_close(struct ucf_enforcer *e);
 /* The NFT_TABLE_F_* flags apply uses (0, or OWNER|PERSIST), and a word for
  * them: "owner,persist" or "none (kernel lacks NFT_TABLE_F_PERSIST)". */
 uint32_t ucf_enforcer_table_flags(const struct ucf_enforcer *e);
+/* The netlink port id of the enforcer's socket: the kernel names it in the
+ * notifications of every change the enforcer makes. */
+uint32_t ucf_enforcer_portid(const struct ucf_enforcer *e);
 const char *ucf_enforcer_ownership(const struct ucf_enforcer *e);
 /* Chooses whether apply sets ownership flags (default: whenever the kernel
  * has PERSIST). Turning it off gives the Debian 12 behaviour on any kernel;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ struct ucf_feed {
 	struct ucf_reactor *r;
 	int lock_fd;
 	json_t *seen; /* id -> time, for every alert in the spool */
+	size_t spool_dropped; /* oldest alerts dropped past UCF_SPOOL_MAX */
 	struct ucf_webhook *webhook;
 	struct ucf_timer prune_timer;
 };
@@ -43,9 +45,15 @@ static int load_seen(struct ucf_feed *f, char *err, size_t errlen)
 int ucf_feed_prune(struct ucf_feed *f, char *err, size_t errlen)
 {
 	int64_t cutoff = ucf_time_now() - (int64_t)f->cfg->alerts.retention_s;
-	size_t removed = 0;
-	int rc = ucf_spool_prune(f->cfg->alerts.spool, cutoff, &removed, err, errlen);
-	if (rc == 0 && removed > 0)
+	size_t removed = 0, dropped = 0;
+	int rc = ucf_spool_prune(f->cfg->alerts.spool, cutoff, UCF_SPOOL_MAX, &removed, &dropped,
+				 err, errlen);
+	if (rc == 0 && dropped > 0) {
+		f->spool_dropped += dropped;
+		syslog(LOG_WARNING, "alert spool past %zu MiB: %zu oldest alerts dropped",
+		       UCF_SPOOL_MAX >> 20, dropped);
+	}
+	if (rc == 0 && removed + dropped > 0)
 		rc = load_seen(f, err, errlen);
 	return rc;
 }
@@ -63,7 +71,7 @@ static int take_lock(struct ucf_feed *f, char *err, size_t errlen)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/feed.lock", f->cfg->state_dir);
-	f->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	f->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (f->lock_fd < 0) {
 		int rc = -errno;
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
@@ -150,7 +158,18 @@ int ucf_feed_publish(struct ucf_feed *f, const struct ucf_alert *a, char *err, s
 	remember(a, f->seen);
 	if (f->cfg->alerts.syslog)
 		ucf_alertlog_send(a);
+	/* A flood of alerts between hourly prunes: trim as soon as it is past. */
+	struct stat st;
+	char why[512];
+	if (stat(f->cfg->alerts.spool, &st) == 0 && (size_t)st.st_size > UCF_SPOOL_MAX &&
+	    ucf_feed_prune(f, why, sizeof(why)) < 0)
+		syslog(LOG_ERR, "alert spool: %s", why);
 	return 1;
+}
+
+size_t ucf_feed_spool_dropped(const struct ucf_feed *f)
+{
+	return f->spool_dropped;
 }
 
 bool ucf_feed_busy(const struct ucf_feed *f)

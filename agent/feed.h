@@ -5,7 +5,8 @@
  *
  * One process owns a feed at a time (an flock on STATE_DIR/feed.lock). It
  * runs on the reactor: the webhook is sent asynchronously and the spool is
- * pruned to alerts.retention at open and every hour. */
+ * pruned to alerts.retention and its size cap at open and every hour (and
+ * at once when an append takes it past the cap). */
 #ifndef UCF_FEED_H
 #define UCF_FEED_H
 
@@ -30,8 +31,11 @@ void ucf_feed_close(struct ucf_feed *f);
 int ucf_feed_publish(struct ucf_feed *f, const struct ucf_alert *a, char *err, size_t errlen);
 /* Whether this id was already raised. */
 bool ucf_feed_seen(const struct ucf_feed *f, const char *id);
-/* Drops spool entries older than alerts.retention (also forgets their ids). */
+/* Drops spool entries older than alerts.retention, and the oldest past the
+ * spool's size cap (UCF_SPOOL_MAX, logged); forgets their ids. */
 int ucf_feed_prune(struct ucf_feed *f, char *err, size_t errlen);
+/* Alerts dropped so far because the spool was past its size cap. */
+size_t ucf_feed_spool_dropped(const struct ucf_feed *f);
 
 /* The webhook: whether a POST is in flight, and its counters (all zero when
  * no webhook is configured). ucf_feed_kick retries the queue now. */

@@ -289,8 +289,8 @@ static void on_page(struct ucf_mfetch *f, const struct ucf_http_response *resp)
 	bool ok = go_to(f, link);
 	free(link);
 	if (!ok) {
-		finish(f, UCF_MJOB_FAILED, "%s: the Link header names an unusable URL",
-		       ucf_msource_name(f->job.source));
+		finish(f, UCF_MJOB_FAILED, "%s: the Link header names an unusable URL (not "
+		       "http(s), or plain http from https)", ucf_msource_name(f->job.source));
 		return;
 	}
 	send_request(f);

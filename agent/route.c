@@ -266,6 +266,7 @@ int ucf_routes_sync(const struct ucf_route *routes, size_t n, struct ucf_route_s
 		return -ENOMEM;
 	}
 	rc = rtnl_open(r, err, errlen);
+	local.portid = r->portid;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rc = install(r, &routes[i], err, errlen);
 		if (rc == 0)

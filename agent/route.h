@@ -6,6 +6,7 @@
 #define UCF_ROUTE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy.h"
 
@@ -18,11 +19,13 @@
 struct ucf_route_stats {
 	size_t installed; /* created or replaced (replacing an equal route is a no-op) */
 	size_t removed;   /* stale routes of ours swept */
+	uint32_t portid;  /* the rtnetlink socket's port id: its changes' notifications carry it */
 };
 
 /* Installs every route (RTM_NEWROUTE, NLM_F_CREATE|NLM_F_REPLACE: idempotent,
  * replaced atomically when the gateway changes), then deletes routes with
- * protocol UCF_RTPROT that are not in the list. Errors name the route. */
+ * protocol UCF_RTPROT that are not in the list. Errors name the route.
+ * *stats is filled also on failure. */
 int ucf_routes_sync(const struct ucf_route *routes, size_t n, struct ucf_route_stats *stats,
 		    char *err, size_t errlen);
 

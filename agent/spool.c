@@ -52,42 +52,69 @@ int ucf_spool_read(const char *path, int64_t since, ucf_spool_fn fn, void *ctx, 
 
 struct prune_ctx {
 	int64_t cutoff;
-	json_t *keep;
-	size_t removed;
+	size_t removed;    /* past retention, or not alerts */
+	size_t kept_bytes; /* the rest */
+	size_t drop_bytes; /* second pass: the oldest of the rest to drop */
+	size_t dropped;
 };
 
-static int prune_one(json_t *obj, void *ctx)
+/* 1 for an alert within retention, else 0 (and counted). */
+static int within(struct prune_ctx *p, const json_t *obj)
 {
-	struct prune_ctx *p = ctx;
 	struct ucf_alert *a;
 	char why[256];
 	if (ucf_alert_from_json(obj, &a, why, sizeof(why)) < 0) {
 		p->removed++;
 		return 0;
 	}
-	if (a->time >= p->cutoff)
-		json_array_append(p->keep, obj);
-	else
-		p->removed++;
+	int keep = a->time >= p->cutoff;
 	ucf_alert_free(a);
+	if (!keep)
+		p->removed++;
+	return keep;
+}
+
+static int measure_one(json_t *obj, size_t bytes, void *ctx)
+{
+	struct prune_ctx *p = ctx;
+	if (within(p, obj))
+		p->kept_bytes += bytes;
 	return 0;
 }
 
-int ucf_spool_prune(const char *path, int64_t cutoff, size_t *removed, char *err,
-		    size_t errlen)
+static int prune_one(json_t *obj, size_t bytes, void *ctx)
 {
-	struct prune_ctx p = { cutoff, json_array(), 0 };
+	struct prune_ctx *p = ctx;
+	if (!within(p, obj))
+		return 0;
+	if (p->drop_bytes > 0) { /* the spool is in append order: oldest first */
+		p->drop_bytes = bytes < p->drop_bytes ? p->drop_bytes - bytes : 0;
+		p->dropped++;
+		return 0;
+	}
+	return 1;
+}
+
+int ucf_spool_prune(const char *path, int64_t cutoff, size_t max_bytes, size_t *removed,
+		    size_t *dropped, char *err, size_t errlen)
+{
+	struct prune_ctx p = { .cutoff = cutoff };
 	size_t bad = 0;
+	/* Two streaming passes: what stays, then the rewrite. */
 	int rc = ucf_jsonl_repair(path, err, errlen);
 	if (rc == 0)
-		rc = ucf_jsonl_each(path, prune_one, &p, &bad, err, errlen);
-	p.removed += bad;
+		rc = ucf_jsonl_scan(path, measure_one, &p, &bad, err, errlen);
+	if (rc == 0 && (p.removed > 0 || bad > 0 || p.kept_bytes > max_bytes)) {
+		if (p.kept_bytes > max_bytes)
+			p.drop_bytes = p.kept_bytes - max_bytes / 4 * 3;
+		p.removed = 0;
+		rc = ucf_jsonl_filter(path, prune_one, &p, UCF_SPOOL_MODE, &bad, err, errlen);
+	}
 	if (rc == -ENOENT)
 		rc = 0; /* nothing spooled yet */
-	else if (rc == 0 && p.removed > 0)
-		rc = ucf_jsonl_rewrite(path, p.keep, UCF_SPOOL_MODE, err, errlen);
-	json_decref(p.keep);
 	if (removed)
-		*removed = rc == 0 ? p.removed : 0;
+		*removed = rc == 0 ? p.removed + bad : 0;
+	if (dropped)
+		*dropped = rc == 0 ? p.dropped : 0;
 	return rc;
 }

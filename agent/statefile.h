@@ -1,6 +1,7 @@
 /* statefile.h — files under state_dir that survive a crash: whole-file
  * replacement (write a temporary, fsync, rename, fsync the directory) and
- * append-only JSON-lines files (append, fsync; a torn last line is cut). */
+ * append-only JSON-lines files (append, fsync; a torn last line is cut).
+ * None follows a symbolic link at the path: -ELOOP. */
 #ifndef UCF_STATEFILE_H
 #define UCF_STATEFILE_H
 
@@ -26,11 +27,23 @@ int ucf_json_load(const char *path, json_t **doc, char *err, size_t errlen);
  * fsyncs it (the line is committed when this returns 0). */
 int ucf_jsonl_append(const char *path, const json_t *obj, mode_t mode, char *err, size_t errlen);
 /* Calls fn for each line that parses as a JSON object, in order; returns the
- * first negative value fn returns. A torn last line (no newline) is ignored;
- * other unparsable lines are counted in *bad (may be NULL). -ENOENT if absent. */
+ * first negative value fn returns. The file is read a line at a time (memory
+ * stays one line, whatever its size). A torn last line (no newline) is
+ * ignored; other unparsable lines, and lines over 1 MiB, are counted in *bad
+ * (may be NULL). -ENOENT if absent. */
 typedef int (*ucf_jsonl_fn)(json_t *obj, void *ctx);
 int ucf_jsonl_each(const char *path, ucf_jsonl_fn fn, void *ctx, size_t *bad, char *err,
 		   size_t errlen);
+/* The same, and fn also gets the line's size in bytes (with its newline). */
+typedef int (*ucf_jsonl_sized_fn)(json_t *obj, size_t bytes, void *ctx);
+int ucf_jsonl_scan(const char *path, ucf_jsonl_sized_fn fn, void *ctx, size_t *bad, char *err,
+		   size_t errlen);
+/* Rewrites path atomically (mode) with the lines for which keep returns 1,
+ * unchanged and in order, streamed as ucf_jsonl_scan reads; keep returns 0 to
+ * drop a line, <0 to stop (the file is then untouched). Lines that are not
+ * JSON objects are dropped and counted in *bad (may be NULL). */
+int ucf_jsonl_filter(const char *path, ucf_jsonl_sized_fn keep, void *ctx, mode_t mode,
+		     size_t *bad, char *err, size_t errlen);
 /* Cuts a torn last line (written before a crash) so appends start clean. */
 int ucf_jsonl_repair(const char *path, char *err, size_t errlen);
 /* Rewrites a JSON-lines file atomically from an array of objects. */

@@ -1,11 +1,17 @@
 /* tamper.c — nftables and route notifications, filtered to ours.
  *
  * nftables announces every committed batch as its messages followed by one
- * NFT_MSG_NEWGEN naming the process that committed it (NFTA_GEN_PROC_PID):
- * changes to our table in a batch from another pid are tampering. Route
- * notifications name no process; our own route work only ever replaces or
- * adds routes, and deletes routes that are no longer wanted, so the agent
- * treats the deletion of a wanted route as tampering (it decides which). */
+ * NFT_MSG_NEWGEN. Its attributes are NFTA_GEN_ID, NFTA_GEN_PROC_PID and
+ * NFTA_GEN_PROC_NAME, but the PID is the committing task's in the initial
+ * PID namespace: in a container it is not the agent's getpid(). Every
+ * notification's header, NEWGEN's too, carries the netlink port id of the
+ * socket that asked for the change (nlmsg_pid), which does not depend on the
+ * PID namespace: changes to our table in a batch from any socket but the
+ * enforcer's are tampering. Route notifications carry the requesting
+ * socket's port id the same way: a deletion of one of our routes through
+ * another socket than the agent's route sockets (route.c opens one per sync;
+ * the last few are remembered) is tampering; the agent's own sweeps of
+ * routes it no longer wants are not. */
 #include "tamper.h"
 
 #include <arpa/inet.h>
@@ -23,6 +29,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* A route sync's socket is closed before its notifications are read: a few
+ * are remembered. A port id is only handed out again once freed, and the
+ * kernel picks a free one at random, so an old one is unlikely to return. */
+#define OWN_ROUTE_PORTS 8
+
 struct ucf_tamper {
 	struct ucf_reactor *r;
 	struct mnl_socket *nft, *rt;
@@ -30,6 +41,10 @@ struct ucf_tamper {
 	uint8_t route_protocol;
 	ucf_tamper_fn fn;
 	void *arg;
+	/* the agent's own sockets: the enforcer's, and recent route syncs' (0: none) */
+	uint32_t own_nft;
+	uint32_t own_route[OWN_ROUTE_PORTS];
+	unsigned own_route_next;
 	/* the batch being announced: what touched our table first, and how much */
 	char first[160];
 	unsigned touched;
@@ -93,7 +108,7 @@ static int nft_message(const struct nlmsghdr *nlh, void *data)
 			 mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
 			snprintf(proc, sizeof(proc), "%s", mnl_attr_get_str(a));
 	}
-	if (t->touched && pid != (uint32_t)getpid()) {
+	if (t->touched && (t->own_nft == 0 || nlh->nlmsg_pid != t->own_nft)) {
 		char what[256];
 		snprintf(what, sizeof(what), "%s%s by %s (pid %u)", t->first,
 			 t->touched > 1 ? " and more" : "", proc, pid);
@@ -110,6 +125,9 @@ static int route_message(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_DELROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) ||
 	    rtm->rtm_protocol != t->route_protocol)
 		return MNL_CB_OK;
+	for (unsigned i = 0; nlh->nlmsg_pid != 0 && i < OWN_ROUTE_PORTS; i++)
+		if (t->own_route[i] == nlh->nlmsg_pid)
+			return MNL_CB_OK; /* the agent's own sweep */
 	t->fn(t->arg, UCF_TAMPER_ROUTE, "a route with ucfence's protocol was deleted");
 	return MNL_CB_OK;
 }
@@ -205,6 +223,20 @@ fail:
 		mnl_socket_close(t->rt);
 	free(t);
 	return rc;
+}
+
+void ucf_tamper_own_nft(struct ucf_tamper *t, uint32_t portid)
+{
+	t->own_nft = portid;
+}
+
+void ucf_tamper_own_route(struct ucf_tamper *t, uint32_t portid)
+{
+	for (unsigned i = 0; i < OWN_ROUTE_PORTS; i++)
+		if (t->own_route[i] == portid)
+			return;
+	t->own_route[t->own_route_next] = portid;
+	t->own_route_next = (t->own_route_next + 1) % OWN_ROUTE_PORTS;
 }
 
 void ucf_tamper_close(struct ucf_tamper *t)

@@ -56,20 +56,46 @@ static bool is_loopback(const char *host)
 	       strcmp(host, "[::1]") == 0;
 }
 
+/* A DNS name: at most 253 characters in labels of 1 to 63. Anything longer
+ * is no host the public suffix list can speak for: cut to fit a buffer, a
+ * name under another domain could look like the API's. */
+static bool fits_dns(const char *host)
+{
+	size_t len = strlen(host), label = 0;
+	if (len == 0 || len > 253)
+		return false;
+	for (const char *p = host; *p; p++) {
+		if (*p != '.') {
+			if (++label > 63)
+				return false;
+		} else if (label == 0) {
+			return false;
+		} else {
+			label = 0;
+		}
+	}
+	return label > 0;
+}
+
+static void lower(char *dst, const char *src)
+{
+	while (*src)
+		*dst++ = (char)tolower((unsigned char)*src++);
+	*dst = '\0';
+}
+
 static bool same_domain(const char *base, const char *host)
 {
+	bool base_ip = is_ip_literal(base), host_ip = is_ip_literal(host);
+	if ((!base_ip && !fits_dns(base)) || (!host_ip && !fits_dns(host)))
+		return false;
 	if (strcasecmp(base, host) == 0)
 		return true;
-	if (is_ip_literal(base) || is_ip_literal(host) || !strchr(base, '.'))
+	if (base_ip || host_ip || !strchr(base, '.'))
 		return false;
-	char lb[256], lh[256];
-	size_t i;
-	for (i = 0; base[i] && i < sizeof(lb) - 1; i++)
-		lb[i] = (char)tolower((unsigned char)base[i]);
-	lb[i] = '\0';
-	for (i = 0; host[i] && i < sizeof(lh) - 1; i++)
-		lh[i] = (char)tolower((unsigned char)host[i]);
-	lh[i] = '\0';
+	char lb[254], lh[254]; /* fits_dns: at most 253 characters */
+	lower(lb, base);
+	lower(lh, host);
 	const psl_ctx_t *psl = psl_builtin(); /* read-only, compiled into libpsl */
 	const char *db = psl ? psl_registrable_domain(psl, lb) : NULL;
 	const char *dh = psl ? psl_registrable_domain(psl, lh) : NULL;
@@ -103,10 +129,13 @@ int ucf_url_resolve(const char *from, const char *ref, char **out)
 	CURLU *u = curl_url();
 	char *full = NULL, *scheme = NULL;
 	int rc = -EINVAL;
+	/* https never leads to plain http: the next request, and what it is
+	 * answered, would cross the network in clear. */
+	bool from_https = strncasecmp(from, "https:", 6) == 0;
 	if (u && curl_url_set(u, CURLUPART_URL, from, 0) == CURLUE_OK &&
 	    curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    (strcasecmp(scheme, "https") == 0 || strcasecmp(scheme, "http") == 0) &&
+	    (strcasecmp(scheme, "https") == 0 || (strcasecmp(scheme, "http") == 0 && !from_https)) &&
 	    curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK) {
 		*out = strdup(full);
 		rc = *out ? 0 : -ENOMEM;

@@ -7,7 +7,9 @@
  *   - when the base host is an IP address or a single label (localhost),
  *     exactly that host and port;
  *   - plain http only when base_url itself is http to a loopback host (tests),
- *     and then only that same host and port. */
+ *     and then only that same host and port;
+ *   - never to a host name longer than DNS allows (253 characters, labels of
+ *     at most 63). */
 #ifndef UCF_URLPOLICY_H
 #define UCF_URLPOLICY_H
 
@@ -15,7 +17,7 @@
 
 bool ucf_key_allowed(const char *base_url, const char *url);
 /* Resolves ref (absolute or relative) against the URL it came from; 0 and a
- * malloc'd absolute http(s) URL, or -EINVAL. */
+ * malloc'd absolute http(s) URL, or -EINVAL (also for http from https). */
 int ucf_url_resolve(const char *from, const char *ref, char **out);
 
 #endif

@@ -44,6 +44,41 @@ size_t ucf_yaml_line(const yaml_node_t *node)
 	return node->start_mark.line + 1;
 }
 
+/* Site files and catalog entries nest a few levels. libyaml's scanner does
+ * work proportional to the nesting depth for every token, so deep nesting
+ * (a file of '[') costs minutes: the depth is checked on the parser's events,
+ * which stop at the first level too deep, before any document is built. */
+#define MAX_DEPTH 32
+
+static int check_depth(struct ucf_yaml *y, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, rc = 0;
+
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(y->err, y->errlen, "%s: out of memory", y->name);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	/* a syntax error ends the scan: the full load reports it */
+	while (rc == 0 && yaml_parser_parse(&parser, &ev)) {
+		yaml_event_type_t type = ev.type;
+		yaml_mark_t mark = ev.start_mark;
+		yaml_event_delete(&ev);
+		if (type == YAML_STREAM_END_EVENT)
+			break;
+		if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+			if (++depth > MAX_DEPTH)
+				rc = fail_mark(y, mark, "YAML nesting deeper than %d levels", MAX_DEPTH);
+		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
 int ucf_yaml_load(struct ucf_yaml *y, const char *name, const char *text, size_t len, char *err,
 		  size_t errlen)
 {
@@ -57,8 +92,13 @@ int ucf_yaml_load(struct ucf_yaml *y, const char *name, const char *text, size_t
 	y->errlen = errlen;
 	if (memchr(text, '\0', len))
 		return fail_mark(y, (yaml_mark_t){ 0, 0, 0 }, "file contains a NUL byte");
-	if (!yaml_parser_initialize(&parser))
+	rc = check_depth(y, text, len);
+	if (rc < 0)
+		return rc;
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
+	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &y->doc)) {
 		yaml_mark_t mark = parser.problem_mark;

@@ -1,1 +1,2 @@
 INTEG_TESTS  += tests/integration/package.sh
+DEB_DEPS     += mmdebstrap

@@ -25,11 +25,7 @@ if [ ! -s "$OUT/calls.pcap" ]; then
 	KEEP_CAPTURE=$OUT/calls.pcap CALLS=40 UCFENCE=$REPO/ucfence \
 		tests/integration/classify_sipp.sh >"$OUT/calls.log" || { cat "$OUT/calls.log"; exit 1; }
 fi
-extra=()
-for d in "$REPO/../shared/pcaps/ndpi-nonuc" "$REPO/../../shared/pcaps/ndpi-nonuc"; do
-	[ -d "$d" ] && { extra=("$d"/*.pcap "$d"/*.pcapng); break; }
-done
-[ ${#extra[@]} -gt 0 ] || echo "note: no ndpi-nonuc captures found; no extra non-target traffic mixed in"
+extra=("$REPO"/tests/data/pcaps/ndpi-nonuc/*.pcap "$REPO"/tests/data/pcaps/ndpi-nonuc/*.pcapng)
 [ -s "$OUT/few.pcap" ] || "$OUT/pcapmix" same "$OUT/few.pcap" "$PACKETS" "$OUT/calls.pcap" "${extra[@]}" >/dev/null
 [ -s "$OUT/many.pcap" ] || "$OUT/pcapmix" new "$OUT/many.pcap" "$PACKETS" "$OUT/calls.pcap" "${extra[@]}" >/dev/null
 [ -s "$OUT/flows.pcap" ] || "$OUT/pcapmix" flows "$OUT/flows.pcap" 100000

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Regenerates the seed corpora of the classifier fuzz targets from the test
-captures (../shared/pcaps beside the repository). Run once; the seeds are
+captures (tests/data/pcaps/ndpi). Run once; the seeds are
 committed, so `make check` needs neither tshark nor the captures for them."""
 import hashlib
 import os
@@ -11,7 +11,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-PCAPS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(REPO), "shared", "pcaps", "ndpi")
+PCAPS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "tests", "data", "pcaps", "ndpi")
 CORPUS = os.path.join(HERE, "corpus")
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compares `ucfence classify --json` with the hand-checked expectations.
 
-For every capture in ../shared/pcaps/{ndpi,ndpi-nonuc} (beside the repository)
+For every capture in tests/data/pcaps/{ndpi,ndpi-nonuc}
 this runs $UCFENCE classify --json and checks:
   - the run succeeds (under ASan/UBSan when $UCFENCE is the sanitizer build);
   - every flow listed in tests/classify/expect/<capture>.expect exists with
@@ -21,21 +21,7 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 
 
-def find_pcaps():
-    """shared/pcaps beside the repository (or beside a parent, for worktrees);
-    $UCF_PCAPS overrides."""
-    if os.environ.get("UCF_PCAPS"):
-        return os.environ["UCF_PCAPS"]
-    d = REPO
-    while True:
-        parent = os.path.dirname(d)
-        cand = os.path.join(parent, "shared", "pcaps")
-        if os.path.isdir(cand) or parent == d:
-            return cand
-        d = parent
-
-
-PCAPS = find_pcaps()
+PCAPS = os.path.join(REPO, "tests", "data", "pcaps")
 EXPECT = os.path.join(REPO, "tests", "classify", "expect")
 UCFENCE = os.environ.get("UCFENCE") or os.path.join(REPO, "ucfence")
 

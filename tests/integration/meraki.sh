@@ -208,6 +208,22 @@ assert log and all(e["auth"] == "none" for e in log), log
 PY
 grep -q "from a host the key is never sent to" foreign.err; ok "the foreign host's refusal is a source warning" $?
 
+# ---- a Link from https down to plain http: not followed at all ---------------
+python3 - "$tmp/plain.port" "$tmp/plain.log" <<'PY' & pids+=($!)
+import os, socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1])); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    c, _ = s.accept()
+    open(sys.argv[2], "a").write("connection\n"); c.close()
+PY
+wait_file plain.port
+"$sim/scenario.py" foreign sc.json --key-file "$tmp/key" \
+	--foreign-url "http://127.0.0.1:$(cat plain.port)/api/v1/organizations/549236/devices/packetCapture/captures"
+run downgrade 0 watch --once -c cfg.yaml
+grep -q "captures: the Link header names an unusable URL" downgrade.err; ok "a Link to plain http from https is refused with the reason" $?
+[ ! -e plain.log ]; ok "nothing connected to the plain-http host" $?
+
 # ---- a wrong key: authentication failure, degraded once, recovered once ------
 for i in 1 2 3; do
 	"$sim/scenario.py" badkey sc.json --key-file "$tmp/wrong.key"

@@ -1,6 +1,7 @@
 /* Unit tests for loading the API key: file modes (0600 and 0640 accepted,
- * anything with a bit of 0137 refused), the environment, malformed keys,
- * and messages that never contain the key. */
+ * anything with a bit of 0137 refused), the file's owner (root or the user
+ * reading it), the environment, malformed keys, and messages that never
+ * contain the key. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,10 +129,36 @@ static void test_environment(void **state)
 	unsetenv("MERAKI_DASHBOARD_API_KEY");
 }
 
+/* Another user owning the key file could have written it (a key of their
+ * choosing, or a mode they widen at will): only root or the user ucfence
+ * runs as may own it. */
+static void test_owner(void **state)
+{
+	(void)state;
+	char *key = NULL;
+	write_key(KEY "\n", 0600);
+	assert_int_equal(chown(path, 0, 0), 0);
+	assert_int_equal(ucf_apikey_load(&cfg, &key, err, sizeof(err)), 0);
+	ucf_apikey_free(key);
+	key = NULL;
+	assert_int_equal(chown(path, geteuid(), 0), 0);
+	assert_int_equal(ucf_apikey_load(&cfg, &key, err, sizeof(err)), 0);
+	ucf_apikey_free(key);
+	key = NULL;
+	/* the tests run as root: 65534 (nobody) is neither */
+	assert_int_equal(chown(path, 65534, 0), 0);
+	assert_int_equal(ucf_apikey_load(&cfg, &key, err, sizeof(err)), -EACCES);
+	assert_null(key);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "owned by uid 65534"));
+	assert_null(strstr(err, KEY));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
 	};

@@ -249,6 +249,11 @@ static const struct bad_case bad[] = {
 	{ 9, "meraki: {request_timeout: 0s}", "9:27: request_timeout: duration '0s' must be greater than zero" },
 	{ 9, "meraki: {connect_timeout: 3m}", "9:27: connect_timeout '3m' is out of range (1s to 120s)" },
 	{ 9, "meraki: {per_page: 2}", "9:20: 'per_page' is out of range (3-1000)" },
+	/* a failed number or choice leaves its field unset (never read unset) */
+	{ 9, "meraki: {per_page: many}", "9:20: 'per_page' must be a whole number, not 'many'" },
+	{ 9, "meraki: {per_page: [5]}", "9:20: 'per_page' must be a single value, not a list" },
+	{ 9, "limits: {flows: 99999999999999999999999}", "9:17: 'flows' is out of range (1024-16777216)" },
+	{ 9, "alerts: {webhook: {url: 'https://h.example/x', format: {}}}", "9:56: 'format' must be a single value, not a mapping" },
 	{ 9, "meraki: {correlation_window: 2h}", "9:30: correlation_window '2h' is out of range (10s to 3600s)" },
 	{ 9, "alerts: {retention: 30}", "9:21: retention: invalid duration '30' (expected a number and a unit: 90s, 5m, 2h, 30d)" },
 	{ 9, "enforcement: {action: drop, log_rate: 10/sec}", "9:39: log_rate: invalid rate unit in '10/sec' (use second, minute, hour or day)" },
@@ -314,6 +319,44 @@ static void test_whole_file_errors(void **state)
 	assert_string_equal(err, "site.yaml:1:1: file contains a NUL byte");
 }
 
+/* libyaml's scanner is quadratic in nesting depth: a 1 MiB file of '['
+ * would keep `ucfence check` busy for minutes. Deep nesting is refused from
+ * the parser's events before any document is built. */
+#define ARRAY_OPEN "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+#define ARRAY_CLOSE "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+
+static void test_deep_nesting(void **state)
+{
+	(void)state;
+	enum { SIZE = 1 << 20 };
+	char *text = malloc(SIZE);
+	assert_non_null(text);
+	struct ucf_config *cfg = NULL;
+	const char open[] = { '[', '{', '-' };
+	const char *want[] = {
+		"site.yaml:1:33: YAML nesting deeper than 32 levels",
+		"site.yaml:1:33: YAML nesting deeper than 32 levels",
+		"site.yaml:1:65: YAML nesting deeper than 32 levels",
+	};
+	for (size_t i = 0; i < sizeof(open); i++) {
+		for (size_t k = 0; k < SIZE; k++) /* "- - - ..." for block lists */
+			text[k] = open[i] == '-' && k % 2 ? ' ' : open[i];
+		assert_int_equal(ucf_config_load_text("site.yaml", text, SIZE, catalog, &cfg, err,
+						      sizeof(err)),
+				 -EINVAL);
+		assert_null(cfg);
+		assert_string_equal(err, want[i]);
+	}
+	free(text);
+	/* the top-level mapping and 31 lists are 32 levels: still read (and then
+	 * refused for what they are); one more is too deep */
+	char deep[128];
+	snprintf(deep, sizeof(deep), "colour: %.31s1%.31s", ARRAY_OPEN, ARRAY_CLOSE);
+	expect_error(variant(9, deep), "9:1: unknown key 'colour' in the top level");
+	snprintf(deep, sizeof(deep), "colour: %.32s1%.32s", ARRAY_OPEN, ARRAY_CLOSE);
+	expect_error(variant(9, deep), "9:40: YAML nesting deeper than 32 levels");
+}
+
 static void test_missing_file(void **state)
 {
 	(void)state;
@@ -326,14 +369,16 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	enum { NBAD = sizeof(bad) / sizeof(bad[0]) };
-	static struct CMUnitTest tests[NBAD + 6] = {
+	enum { NFIXED = 7 };
+	static struct CMUnitTest tests[NBAD + NFIXED] = {
 		cmocka_unit_test(test_example_loads), cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_appliance_mode_ipv6), cmocka_unit_test(test_meraki_sources),
 		cmocka_unit_test(test_whole_file_errors), cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_deep_nesting),
 	};
 	_Static_assert(NBAD >= 30, "the foundation asks for at least 30 bad configs");
 	for (size_t i = 0; i < NBAD; i++)
-		tests[6 + i] = (struct CMUnitTest){ bad[i].want, test_bad_config, NULL, NULL,
-						    (void *)&bad[i] };
-	return _cmocka_run_group_tests("config", tests, NBAD + 6, setup, teardown);
+		tests[NFIXED + i] = (struct CMUnitTest){ bad[i].want, test_bad_config, NULL, NULL,
+							 (void *)&bad[i] };
+	return _cmocka_run_group_tests("config", tests, NBAD + NFIXED, setup, teardown);
 }

@@ -1,6 +1,7 @@
 /* Unit tests for the alert feed's files: the spool (append, read --since,
- * retention pruning, torn-line repair), de-duplication across restarts, the
- * one-process lock and the durable webhook queue. */
+ * retention pruning, torn-line repair, streaming reads of any size, the size
+ * cap), de-duplication across restarts, the one-process lock and the durable
+ * webhook queue. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,8 +111,12 @@ static void test_spool_retention_and_repair(void **state)
 	assert_int_equal(count(INT64_MIN, &bad), 4);
 	assert_int_equal(bad, 1); /* the torn tail is not even a line */
 	size_t removed = 0;
-	assert_int_equal(ucf_spool_prune(spool, now - 1500, &removed, err, sizeof(err)), 0);
+	size_t dropped = 0;
+	assert_int_equal(ucf_spool_prune(spool, now - 1500, UCF_SPOOL_MAX, &removed, &dropped, err,
+					 sizeof(err)),
+			 0);
 	assert_int_equal(removed, 3); /* two too old, one not an alert */
+	assert_int_equal(dropped, 0);
 	assert_int_equal(count(INT64_MIN, &bad), 2);
 	assert_int_equal(bad, 0);
 	/* an append after a repair starts on a line of its own */
@@ -119,8 +124,136 @@ static void test_spool_retention_and_repair(void **state)
 	assert_int_equal(ucf_spool_append(spool, a, err, sizeof(err)), 0);
 	ucf_alert_free(a);
 	assert_int_equal(count(INT64_MIN, &bad), 3);
-	assert_int_equal(ucf_spool_prune(spool, now - 1500, &removed, err, sizeof(err)), 0);
+	assert_int_equal(ucf_spool_prune(spool, now - 1500, UCF_SPOOL_MAX, &removed, NULL, err,
+					 sizeof(err)),
+			 0);
 	assert_int_equal(removed, 0);
+}
+
+static struct ucf_feed *open_feed(struct ucf_reactor *r, struct ucf_http *h);
+
+/* Appends n alerts as raw lines, the i-th with id i (32 hex digits), time
+ * t0 + i and a summary of summary_len characters; returns one line's size. */
+static size_t write_spool(int n, size_t summary_len, int64_t t0)
+{
+	char when[UCF_TIME_LEN];
+	char *summary = malloc(summary_len + 1), *line = malloc(summary_len + 512);
+	assert_non_null(summary);
+	assert_non_null(line);
+	memset(summary, 's', summary_len);
+	summary[summary_len] = '\0';
+	FILE *f = fopen(spool, "a");
+	assert_non_null(f);
+	size_t len = 0;
+	for (int i = 0; i < n; i++) {
+		ucf_time_format(t0 + i, when);
+		len = (size_t)snprintf(line, summary_len + 512,
+				       "{\"id\":\"%032x\",\"time\":\"%s\",\"site\":\"b1\","
+				       "\"severity\":\"warning\",\"kind\":\"packet-capture\","
+				       "\"summary\":\"%s\",\"details\":{}}\n",
+				       (unsigned)i, when, summary);
+		assert_int_equal(fwrite(line, 1, len, f), len);
+	}
+	assert_int_equal(fclose(f), 0);
+	free(summary);
+	free(line);
+	return len;
+}
+
+static void id_of(int i, char id[UCF_ALERT_ID_LEN])
+{
+	snprintf(id, UCF_ALERT_ID_LEN, "%032x", (unsigned)i);
+}
+
+/* A spool past 64 MiB (the old whole-file read limit) is still read, line by
+ * line, and the feed opens on it, trimming it to its cap, oldest first. */
+static void test_spool_larger_than_64_mib(void **state)
+{
+	(void)state;
+	enum { N = 1100 };
+	int64_t now = ucf_time_now();
+	size_t line = write_spool(N, 62000, now - N);
+	struct stat st;
+	assert_int_equal(stat(spool, &st), 0);
+	assert_true(st.st_size > (64 << 20));
+	size_t bad = 1;
+	assert_int_equal(count(INT64_MIN, &bad), N);
+	assert_int_equal(bad, 0);
+
+	struct ucf_reactor *r;
+	struct ucf_http *h;
+	assert_int_equal(ucf_reactor_new(&r, err, sizeof(err)), 0);
+	assert_int_equal(ucf_http_new(&h, r, err, sizeof(err)), 0);
+	struct ucf_feed *f = open_feed(r, h);
+	assert_int_equal(stat(spool, &st), 0);
+	assert_true((size_t)st.st_size <= UCF_SPOOL_KEEP);
+	size_t kept = (size_t)st.st_size / line;
+	assert_int_equal((size_t)st.st_size, kept * line);
+	assert_int_equal(ucf_feed_spool_dropped(f), N - kept);
+	assert_int_equal(count(INT64_MIN, &bad), (int)kept);
+	char id[UCF_ALERT_ID_LEN];
+	id_of(N - 1, id);
+	assert_true(ucf_feed_seen(f, id)); /* the newest stay */
+	id_of((int)(N - kept), id);
+	assert_true(ucf_feed_seen(f, id));
+	id_of((int)(N - kept - 1), id);
+	assert_false(ucf_feed_seen(f, id)); /* the oldest went */
+	ucf_feed_close(f);
+	ucf_http_free(h);
+	ucf_reactor_free(r);
+}
+
+/* Past max_bytes the oldest alerts are dropped down to 3/4 of it (so the next
+ * appends do not each cost a rewrite), counted apart from retention. */
+static void test_spool_size_cap(void **state)
+{
+	(void)state;
+	int64_t now = ucf_time_now();
+	size_t line = write_spool(100, 900, now - 7200); /* 0..99 past retention */
+	write_spool(100, 900, now - 100);                /* ids 0..99 again, recent */
+	size_t removed = 0, dropped = 0;
+	/* under the cap: only retention */
+	assert_int_equal(ucf_spool_prune(spool, now - 3600, 100 * line, &removed, &dropped, err,
+					 sizeof(err)),
+			 0);
+	assert_int_equal(removed, 100);
+	assert_int_equal(dropped, 0);
+	/* over it: down to 3/4 */
+	assert_int_equal(ucf_spool_prune(spool, now - 3600, 99 * line, &removed, &dropped, err,
+					 sizeof(err)),
+			 0);
+	assert_int_equal(removed, 0);
+	size_t keep = 99 * line * 3 / 4 / line;
+	assert_int_equal(dropped, 100 - keep);
+	struct stat st;
+	assert_int_equal(stat(spool, &st), 0);
+	assert_int_equal((size_t)st.st_size, keep * line);
+	assert_int_equal(st.st_mode & 0777, UCF_SPOOL_MODE);
+	assert_int_equal(count(INT64_MIN, NULL), (int)keep);
+	assert_int_equal(count(now - (int64_t)keep, NULL), (int)keep); /* the newest */
+}
+
+/* Lines are read one at a time with a bound: a line longer than that is
+ * skipped and counted, and the lines after it are still read. */
+static void test_spool_overlong_line(void **state)
+{
+	(void)state;
+	int64_t now = ucf_time_now();
+	write_spool(1, 100, now - 10);
+	size_t big = (2u << 20) + 7;
+	char *junk = malloc(big + 2);
+	assert_non_null(junk);
+	memset(junk, 'x', big);
+	junk[big] = '\n';
+	junk[big + 1] = '\0';
+	append_raw(spool, junk);
+	free(junk);
+	struct ucf_alert *a = alert_at("after-junk", now);
+	assert_int_equal(ucf_spool_append(spool, a, err, sizeof(err)), 0);
+	ucf_alert_free(a);
+	size_t bad = 0;
+	assert_int_equal(count(INT64_MIN, &bad), 2);
+	assert_int_equal(bad, 1);
 }
 
 static struct ucf_feed *open_feed(struct ucf_reactor *r, struct ucf_http *h)
@@ -256,15 +389,63 @@ static void test_atomic_write(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* Nothing under state_dir is opened through a symbolic link: a link planted
+ * there (state_dir's parent may be writable by others, or a mistake) would
+ * have the agent append to, truncate or read another file as root. */
+static void test_no_symlinks_followed(void **state)
+{
+	(void)state;
+	char target[160], path[160], *buf = NULL;
+	size_t len;
+	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	append_raw(target, "precious, no newline at the end");
+	assert_int_equal(symlink(target, spool), 0);
+	struct ucf_alert *a = alert_at("link", ucf_time_now());
+	assert_int_equal(ucf_spool_append(spool, a, err, sizeof(err)), -ELOOP);
+	assert_non_null(strstr(err, spool));
+	assert_int_equal(ucf_jsonl_repair(spool, err, sizeof(err)), -ELOOP);
+	assert_int_equal(count(INT64_MIN, NULL), -ELOOP);
+	assert_int_equal(ucf_spool_prune(spool, 0, UCF_SPOOL_MAX, NULL, NULL, err, sizeof(err)),
+			 -ELOOP);
+	struct ucf_feed *f = NULL;
+	assert_true(ucf_feed_open(&f, &cfg, NULL, NULL, err, sizeof(err)) < 0);
+	assert_null(f);
+	assert_int_equal(ucf_read_file(target, 1024, &buf, &len, err, sizeof(err)), 0);
+	assert_string_equal(buf, "precious, no newline at the end"); /* untouched */
+	free(buf);
+	/* a dangling link is not created through either */
+	assert_int_equal(unlink(spool), 0);
+	snprintf(path, sizeof(path), "%s/nowhere", dir);
+	assert_int_equal(symlink(path, spool), 0);
+	assert_int_equal(ucf_spool_append(spool, a, err, sizeof(err)), -ELOOP);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(unlink(spool), 0);
+	/* state documents and the feed's lock */
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	assert_int_equal(symlink(target, path), 0);
+	json_t *doc = NULL;
+	assert_int_equal(ucf_json_load(path, &doc, err, sizeof(err)), -ELOOP);
+	snprintf(path, sizeof(path), "%s/feed.lock", dir);
+	assert_int_equal(unlink(path), 0); /* made by the first open above */
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(ucf_feed_open(&f, &cfg, NULL, NULL, err, sizeof(err)), -ELOOP);
+	assert_non_null(strstr(err, "feed.lock"));
+	ucf_alert_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_spool_append_read_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_retention_and_repair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_larger_than_64_mib, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_size_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_overlong_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feed_dedupe_across_restarts_and_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_queue_is_durable_and_ordered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payloads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_symlinks_followed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
 """Check expect files against their captures (format, vocabulary, flow coverage).
 
 Usage: check-expect.py [EXPECT_DIR] [PCAP_DIR ...]
-Defaults: ../expect next to this script; /work/shared/pcaps/ndpi and /work/shared/pcaps/ndpi-nonuc.
+Defaults: ../expect next to this script; tests/data/pcaps/ndpi and tests/data/pcaps/ndpi-nonuc.
 Prints "PASS: X" / "FAIL: X: reason" per capture and exits non-zero on any failure.
 """
 import os
@@ -62,7 +62,8 @@ def parse(path):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     exp_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, '..', 'expect')
-    pcap_dirs = sys.argv[2:] or ['/work/shared/pcaps/ndpi', '/work/shared/pcaps/ndpi-nonuc']
+    data = os.path.join(here, '..', '..', 'data', 'pcaps')
+    pcap_dirs = sys.argv[2:] or [os.path.join(data, 'ndpi'), os.path.join(data, 'ndpi-nonuc')]
     bad = 0
     for d in pcap_dirs:
         for name in sorted(os.listdir(d)):
