@@ -165,14 +165,14 @@ static void format_addr(uint8_t family, const uint8_t *addr, char *buf, size_t l
 	ucf_prefix_format(&p, buf, len);
 }
 
-static void on_drop_window(void *arg, const struct ucf_drop_window *w)
+/* A closed window of drops or refusals as an alert's input; src holds the
+ * source's text. */
+static struct ucf_violation violation_of(const struct ucf_drop_window *w, char src[64])
 {
-	struct daemon *d = arg;
-	char src[64] = "many sources", err[256];
-	struct ucf_alert *a = NULL;
+	snprintf(src, 64, "many sources");
 	if (!w->other_sources)
-		format_addr(w->family, w->src, src, sizeof(src));
-	struct ucf_violation v = {
+		format_addr(w->family, w->src, src, 64);
+	return (struct ucf_violation){
 		.source = src,
 		.interface = w->ifname,
 		.reason = w->reason,
@@ -181,8 +181,16 @@ static void on_drop_window(void *arg, const struct ucf_drop_window *w)
 		.packets = w->packets,
 		.window_start = (int64_t)(w->first_us / 1000000u),
 		.window_end = (int64_t)(w->last_us / 1000000u),
-		.dropped = d->cfg->enforcement.action != UCF_ACTION_MONITOR,
 	};
+}
+
+static void on_drop_window(void *arg, const struct ucf_drop_window *w)
+{
+	struct daemon *d = arg;
+	char src[64], err[256];
+	struct ucf_alert *a = NULL;
+	struct ucf_violation v = violation_of(w, src);
+	v.dropped = d->cfg->enforcement.action != UCF_ACTION_MONITOR;
 	ucf_alert_non_target(&a, d->cfg->site.name, time(NULL), &v, err, sizeof(err));
 	publish(d, a, err);
 }
@@ -204,20 +212,9 @@ static void on_logged(void *arg, const struct ucf_logged_packet *p)
 static void on_refusal_window(void *arg, const struct ucf_drop_window *w)
 {
 	struct daemon *d = arg;
-	char src[64] = "many sources", err[256];
+	char src[64], err[256];
 	struct ucf_alert *a = NULL;
-	if (!w->other_sources)
-		format_addr(w->family, w->src, src, sizeof(src));
-	struct ucf_violation v = {
-		.source = src,
-		.interface = w->ifname,
-		.reason = w->reason,
-		.protocol = w->l4proto == 6 ? "tcp" : w->l4proto == 17 ? "udp" : NULL,
-		.port = w->dport,
-		.packets = w->packets,
-		.window_start = (int64_t)(w->first_us / 1000000u),
-		.window_end = (int64_t)(w->last_us / 1000000u),
-	};
+	struct ucf_violation v = violation_of(w, src);
 	ucf_alert_forged_signalling(&a, d->cfg->site.name, time(NULL), &v, err, sizeof(err));
 	publish(d, a, err);
 }

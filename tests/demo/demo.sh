@@ -206,10 +206,7 @@ say "polling the Meraki simulator every 10 s"
 # ---- 4. calls, captured on uc0 --------------------------------------------------
 calls=$((CALLS_PER_PHONE * ${#PHONES[@]}))
 section "4. Calls: $calls SIP calls, ${#PHONES[@]} phones -> call server $PBX behind the MX (sipp; RTP played and echoed)"
-sipp -sd uac_pcap >"$W/uac_pcap.xml" 2>/dev/null
-sed -i "s|pcap/g711a.pcap|/usr/share/sip-tester/g711a.pcap|; s|pcap/dtmf_2833_1.pcap|/usr/share/sip-tester/dtmf_2833_1.pcap|" \
-	"$W/uac_pcap.xml"
-grep -q '<scenario' "$W/uac_pcap.xml" || die "sipp -sd uac_pcap printed no scenario"
+lab_uac_scenario "$W/uac_pcap.xml" || die "sipp -sd uac_pcap printed no scenario"
 CAP=$W/uc0.pcapng
 ip netns exec "$(lab_ns gw)" dumpcap -q -i uc0 -w "$CAP" >"$W/dumpcap.log" 2>&1 &
 DUMPCAP=$!

@@ -27,9 +27,7 @@ check "agent starts and answers status" start_agent --no-table-owner
 check "status reports concentrator mode" test "$(status | jq_ 'd["mode"]')" = concentrator
 
 # ---- media pinholes from live signalling -------------------------------------
-sipp -sd uac_pcap >"$LAB_DIR/uac_pcap.xml" 2>/dev/null
-sed -i "s|pcap/g711a.pcap|/usr/share/sip-tester/g711a.pcap|; s|pcap/dtmf_2833_1.pcap|/usr/share/sip-tester/dtmf_2833_1.pcap|" \
-	"$LAB_DIR/uac_pcap.xml"
+lab_uac_scenario "$LAB_DIR/uac_pcap.xml"
 lab_call_server "$LAB_DIR/uas.out" # each call's media on ports of its own
 before=$(lab_drops)
 start=$SECONDS

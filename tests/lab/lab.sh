@@ -45,6 +45,20 @@ lab_init() {
 
 lab_ns() { echo "$LAB_ID-$1"; }
 
+# lab_uac_scenario FILE: sipp's uac_pcap scenario with its RTP files found,
+# and media starting 20 ms after the ACK. A pinhole names both ends, so the
+# phone's media to the far end may pass only once the answer (captured on its
+# way to the phone) is in the kernel, a fraction of a millisecond later; a
+# phone opens its audio path a few milliseconds after the answer, sipp at
+# once.
+lab_uac_scenario() {
+	sipp -sd uac_pcap >"$1" 2>/dev/null # exits 1 after printing
+	sed -i "s|pcap/g711a.pcap|/usr/share/sip-tester/g711a.pcap|; s|pcap/dtmf_2833_1.pcap|/usr/share/sip-tester/dtmf_2833_1.pcap|" "$1"
+	# the first <nop> (play_pcap_audio) follows the ACK
+	sed -i '0,/^  <nop>/s//  <pause milliseconds="20"\/>\n\n  <nop>/' "$1"
+	grep -q '<pause milliseconds="20"/>' "$1"
+}
+
 lab_exec() {
 	local node=$1
 	shift

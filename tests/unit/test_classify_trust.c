@@ -15,6 +15,7 @@
 
 #include "classify.h"
 #include "classify_frames.h"
+#include "pinhole_model.h"
 
 #define PHONE "10.20.0.10"
 #define PHONE2 "10.20.0.11"
@@ -23,14 +24,7 @@
 #define FAR "10.50.0.77"
 #define DATA "10.30.0.10"
 
-struct hole {
-	uint8_t peer[16], addr[16];
-	uint16_t port;
-};
-
 static struct {
-	struct hole open[256];
-	unsigned n, opens, closes;
 	unsigned refused_events[UCF_REFUSE_COUNT];
 	struct ucf_refusal_event last;
 } R;
@@ -39,36 +33,10 @@ static uint8_t fr[FRAME_MAX];
 static uint64_t now = 1000000000;
 static struct ucf_prefix E[1], S[1];
 
-static const uint8_t *ip(const char *text)
-{
-	static uint8_t buf[8][16];
-	static unsigned next;
-	uint8_t *b = buf[next++ % 8];
-	memset(b, 0, 16);
-	inet_pton(AF_INET, text, b);
-	return b;
-}
-
 static void on_media(void *arg, const struct ucf_media_event *ev)
 {
 	(void)arg;
-	if (ev->type == UCF_MEDIA_OPEN) {
-		assert_true(R.n < 256);
-		struct hole *h = &R.open[R.n++];
-		memcpy(h->peer, ev->peer, 16);
-		memcpy(h->addr, ev->ep.addr, 16);
-		h->port = ev->ep.port;
-		R.opens++;
-		return;
-	}
-	R.closes++;
-	for (unsigned i = 0; i < R.n; i++)
-		if (R.open[i].port == ev->ep.port && !memcmp(R.open[i].peer, ev->peer, 16) &&
-		    !memcmp(R.open[i].addr, ev->ep.addr, 16)) {
-			R.open[i] = R.open[--R.n];
-			return;
-		}
-	fail_msg("closed a pinhole never opened");
+	model_event(ev);
 }
 
 static void on_refused(void *arg, const struct ucf_refusal_event *ev)
@@ -78,25 +46,8 @@ static void on_refused(void *arg, const struct ucf_refusal_event *ev)
 	R.last = *ev;
 }
 
-static unsigned holes(const char *peer, const char *addr, uint16_t port)
-{
-	unsigned n = 0;
-	const uint8_t *p = ip(peer), *a = ip(addr);
-	for (unsigned i = 0; i < R.n; i++)
-		n += R.open[i].port == port && !memcmp(R.open[i].peer, p, 16) &&
-		     !memcmp(R.open[i].addr, a, 16);
-	return n;
-}
-
 /* Anything at all that lets traffic reach addr:port? */
-static unsigned holes_to(const char *addr, uint16_t port)
-{
-	unsigned n = 0;
-	const uint8_t *a = ip(addr);
-	for (unsigned i = 0; i < R.n; i++)
-		n += R.open[i].port == port && !memcmp(R.open[i].addr, a, 16);
-	return n;
-}
+static unsigned holes_to(const char *addr, uint16_t port) { return holes(NULL, addr, port); }
 
 static struct ucf_prefix pfx(const char *text, unsigned len)
 {
@@ -140,6 +91,7 @@ static struct ucf_classifier *make_site(uint32_t host_calls, uint32_t rate, uint
 	char err[128];
 	assert_int_equal(ucf_classifier_new(&o, &h, &c, err, sizeof(err)), 0);
 	memset(&R, 0, sizeof(R));
+	memset(&M, 0, sizeof(M));
 	return c;
 }
 
@@ -201,7 +153,7 @@ static void test_legitimate_call_learns_both_ends(void **state)
 	assert_int_equal(holes(PHONE, FAR, 40000), 1);
 	assert_int_equal(holes(PHONE, FAR, 40001), 1);
 	assert_int_equal(holes(SERVER, PHONE, 30000), 0);
-	assert_int_equal(R.n, 4);
+	assert_int_equal(M.n, 4);
 	struct ucf_classifier_stats st;
 	ucf_classifier_get_stats(c, &st);
 	for (int r = 1; r < UCF_REFUSE_COUNT; r++)
@@ -221,10 +173,10 @@ static void test_forged_invites_teach_nothing_wider(void **state)
 	invite(c, FORGER, 5060, "f-2", sdp(PHONE2, 30000, NULL));
 	invite(c, FORGER, 5060, "f-3", sdp(DATA, 30000, NULL));
 	invite(c, FORGER, 5060, "f-4", sdp(FORGER, 80, NULL));
-	assert_int_equal(R.n, 0);
+	assert_int_equal(M.n, 0);
 	invite(c, FORGER, 5060, "f-5", sdp(FORGER, 4444, "a=rtcp:9999 IN IP4 10.50.0.10\r\n"));
 	/* only its own port, and only from the server it signalled */
-	assert_int_equal(R.n, 1);
+	assert_int_equal(M.n, 1);
 	assert_int_equal(holes(SERVER, FORGER, 4444), 1);
 	assert_int_equal(holes_to(SERVER, 161), 0);
 	assert_int_equal(holes_to(SERVER, 9999), 0);
@@ -243,7 +195,7 @@ static void test_forged_invites_teach_nothing_wider(void **state)
 		    sdp(FORGER, 5000, NULL));
 	send_udp(c, UCF_INGRESS_UC, FORGER, 40000, SERVER, 161, m, (size_t)n);
 	send_udp(c, UCF_INGRESS_UC, FORGER, 5062, DATA, 5060, m, (size_t)n);
-	assert_int_equal(R.n, 1);
+	assert_int_equal(M.n, 1);
 	assert_int_equal(R.refused_events[UCF_REFUSE_SERVICE], 1);
 	assert_int_equal(R.refused_events[UCF_REFUSE_PATH], 1);
 	ucf_classifier_free(c);
@@ -258,7 +210,7 @@ static void test_spoofed_server(void **state)
 	char m[2048];
 	int n = sip(m, sizeof(m), "SIP/2.0 200 OK", "s-1", SERVER, sdp(PHONE2, 30000, NULL));
 	send_udp(c, UCF_INGRESS_UC, SERVER, 5060, FORGER, 5060, m, (size_t)n);
-	assert_int_equal(R.n, 0);
+	assert_int_equal(M.n, 0);
 	assert_int_equal(R.refused_events[UCF_REFUSE_INGRESS], 1);
 	/* the same from the appliance port is the call manager relaying: the
 	 * phone of this leg may send there */
@@ -273,8 +225,8 @@ static void test_foreign_bye_leaves_the_call(void **state)
 	struct ucf_classifier *c = make_site(16, 0, 0);
 	invite(c, PHONE, 5060, "call-7", sdp(PHONE, 30000, NULL));
 	answer(c, PHONE, 5060, "call-7", sdp(FAR, 40000, NULL));
-	assert_int_equal(R.n, 4);
-	unsigned closes = R.closes;
+	assert_int_equal(M.n, 4);
+	unsigned closes = M.closes;
 	/* the forger knows the Call-ID and re-announces the phone's port */
 	invite(c, FORGER, 5060, "call-7", sdp(PHONE, 30000, NULL));
 	char m[1024];
@@ -282,13 +234,13 @@ static void test_foreign_bye_leaves_the_call(void **state)
 	send_udp(c, UCF_INGRESS_UC, FORGER, 5060, SERVER, 5060, m, (size_t)n);
 	/* a BYE off the signalling path: ignored */
 	send_udp(c, UCF_INGRESS_UC, FORGER, 5060, PHONE, 5060, m, (size_t)n);
-	assert_int_equal(R.n, 4);
-	assert_int_equal(R.closes, closes);
+	assert_int_equal(M.n, 4);
+	assert_int_equal(M.closes, closes);
 	assert_int_equal(holes(FAR, PHONE, 30000), 1);
 	/* the call's own BYE ends it */
 	n = sip(m, sizeof(m), "BYE sip:b@example.com SIP/2.0", "call-7", PHONE, NULL);
 	send_udp(c, UCF_INGRESS_UC, PHONE, 5060, SERVER, 5060, m, (size_t)n);
-	assert_int_equal(R.n, 0);
+	assert_int_equal(M.n, 0);
 	ucf_classifier_free(c);
 }
 
@@ -300,7 +252,7 @@ static void test_flood_held_to_its_share(void **state)
 	struct ucf_classifier *c = make_site(4, 20, 5);
 	invite(c, PHONE, 5060, "real", sdp(PHONE, 30000, NULL));
 	answer(c, PHONE, 5060, "real", sdp(FAR, 40000, NULL));
-	assert_int_equal(R.n, 4);
+	assert_int_equal(M.n, 4);
 	for (int i = 0; i < 2000; i++) {
 		char id[32];
 		snprintf(id, sizeof(id), "flood-%d", i);
@@ -331,7 +283,7 @@ static void test_too_many_endpoints(void **state)
 		k += snprintf(body + k, sizeof(body) - (size_t)k, "m=audio %d/8 RTP/AVP 0\r\n",
 			      20000 + 100 * i);
 	invite(c, PHONE, 5060, "many", body);
-	assert_int_equal(R.n, 16);
+	assert_int_equal(M.n, 16);
 	assert_int_equal(R.refused_events[UCF_REFUSE_TOO_MANY], 1);
 	ucf_classifier_free(c);
 }
@@ -342,11 +294,11 @@ static void test_tftp_only_to_servers(void **state)
 	struct ucf_classifier *c = make_site(16, 0, 0);
 	static const char rrq[] = "\x00\x01SEPdefault.cnf.xml\x00octet";
 	send_udp(c, UCF_INGRESS_UC, FORGER, 3445, DATA, 69, rrq, sizeof(rrq));
-	assert_int_equal(R.n, 0);
+	assert_int_equal(M.n, 0);
 	assert_int_equal(R.refused_events[UCF_REFUSE_PATH], 1);
 	send_udp(c, UCF_INGRESS_UC, PHONE, 3446, SERVER, 69, rrq, sizeof(rrq));
 	/* the server may answer to the client's port: that direction only */
-	assert_int_equal(R.n, 1);
+	assert_int_equal(M.n, 1);
 	assert_int_equal(holes(SERVER, PHONE, 3446), 1);
 	ucf_classifier_free(c);
 }
@@ -358,7 +310,7 @@ static void test_reload_narrows_the_boundary(void **state)
 	(void)state;
 	struct ucf_classifier *c = make_site(16, 0, 0);
 	invite(c, PHONE, 5060, "before", sdp(PHONE, 30000, NULL));
-	assert_int_equal(R.n, 2);
+	assert_int_equal(M.n, 2);
 	struct ucf_classifier_opts o;
 	ucf_classifier_opts_default(&o);
 	struct ucf_prefix other = pfx("10.99.0.0", 24);
@@ -371,7 +323,7 @@ static void test_reload_narrows_the_boundary(void **state)
 	assert_int_equal(ucf_classifier_set_trust(c, &o, err, sizeof(err)), 0);
 	other = pfx("10.98.0.0", 24); /* copied: the caller's arrays may go */
 	invite(c, PHONE, 5060, "after", sdp(PHONE, 30010, NULL));
-	assert_int_equal(R.n, 2);
+	assert_int_equal(M.n, 2);
 	assert_int_equal(R.refused_events[UCF_REFUSE_PATH], 1);
 	ucf_classifier_free(c);
 }

@@ -15,64 +15,13 @@
 #include <sys/socket.h>
 
 #include "media.h"
-
-#define MAXOPEN 4096
-
-struct hole {
-	uint8_t peer[16], addr[16];
-	uint16_t port;
-};
-
-static struct {
-	struct hole open[MAXOPEN];
-	unsigned n, opens, closes;
-	enum ucf_media_end_reason last_reason;
-} M;
+#include "pinhole_model.h"
 
 static void on_media(void *arg, const struct ucf_media_event *ev)
 {
 	(void)arg;
 	assert_int_equal(ev->timeout_s, 60);
-	if (ev->type == UCF_MEDIA_OPEN) {
-		assert_true(M.n < MAXOPEN);
-		struct hole *h = &M.open[M.n++];
-		memcpy(h->peer, ev->peer, 16);
-		memcpy(h->addr, ev->ep.addr, 16);
-		h->port = ev->ep.port;
-		M.opens++;
-		return;
-	}
-	M.closes++;
-	M.last_reason = ev->reason;
-	for (unsigned i = 0; i < M.n; i++) {
-		if (M.open[i].port == ev->ep.port && !memcmp(M.open[i].peer, ev->peer, 16) &&
-		    !memcmp(M.open[i].addr, ev->ep.addr, 16)) {
-			M.open[i] = M.open[--M.n];
-			return;
-		}
-	}
-	fail_msg("closed a pinhole that was never opened (port %u)", ev->ep.port);
-}
-
-static const uint8_t *ip(const char *text)
-{
-	static uint8_t buf[8][16];
-	static unsigned next;
-	uint8_t *b = buf[next++ % 8];
-	memset(b, 0, 16);
-	inet_pton(AF_INET, text, b);
-	return b;
-}
-
-/* How many open pinholes let peer send to addr:port. */
-static unsigned holes(const char *peer, const char *addr, uint16_t port)
-{
-	unsigned n = 0;
-	const uint8_t *p = ip(peer), *a = ip(addr);
-	for (unsigned i = 0; i < M.n; i++)
-		n += M.open[i].port == port && !memcmp(M.open[i].peer, p, 16) &&
-		     !memcmp(M.open[i].addr, a, 16);
-	return n;
+	model_event(ev);
 }
 
 static struct ucf_media_call call(uint64_t id, const char *phone, const char *server)
