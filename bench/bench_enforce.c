@@ -9,6 +9,13 @@
  *   bench_enforce media-latency CONFIG RULES_DIR N
  *       applies the site, then adds N media elements one transaction each;
  *       prints "median_us X p99_us Y"
+ *   bench_enforce refresh CONFIG RULES_DIR N PERIOD
+ *       applies the site with N media elements, then refreshes them as the
+ *       agent does: every element deleted and re-added once per PERIOD
+ *       seconds, spread over PERIOD ticks of N/PERIOD elements, one
+ *       transaction a tick (timed back to back, not a second apart); prints
+ *       "tick_ms_median X tick_ms_max Y cpu_share Z" (Z: the ticks' time
+ *       over PERIOD seconds, the share of one core refresh takes)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -147,13 +154,56 @@ static int cmd_latency(const char *config, const char *rules, size_t n)
 	return 0;
 }
 
+static int cmd_refresh(const char *config, const char *rules, size_t n, size_t period)
+{
+	struct ucf_ruleset *rs = NULL;
+	struct ucf_enforcer *e = NULL;
+	char err[2048];
+	if (n == 0 || period == 0 || load(config, rules, &rs) < 0)
+		return 1;
+	size_t per_tick = (n + period - 1) / period;
+	struct ucf_pinhole *m = calloc(n, sizeof(*m));
+	double *tick = calloc(period, sizeof(*tick)), total = 0;
+	int rc = m && tick ? 0 : -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		media_at(i, &m[i]);
+	if (rc == 0)
+		rc = ucf_ruleset_add_media(rs, m, n, err, sizeof(err));
+	if (rc == 0)
+		rc = ucf_enforcer_open(&e, err, sizeof(err));
+	if (rc == 0)
+		rc = ucf_enforcer_apply(e, rs, NULL, err, sizeof(err));
+	for (size_t t = 0; rc == 0 && t < period; t++) {
+		size_t first = t * per_tick, k = first + per_tick > n ? n - first : per_tick;
+		double t0 = now();
+		rc = ucf_enforcer_media(e, m + first, k, m + first, k, err, sizeof(err));
+		tick[t] = now() - t0;
+		total += tick[t];
+	}
+	if (rc < 0) {
+		fprintf(stderr, "bench_enforce: %s\n", err);
+		return 1;
+	}
+	qsort(tick, period, sizeof(*tick), cmp_double);
+	printf("tick_ms_median %.2f tick_ms_max %.2f cpu_share %.4f\n", tick[period / 2] * 1e3,
+	       tick[period - 1] * 1e3, total / (double)period);
+	free(m);
+	free(tick);
+	ucf_enforcer_close(e);
+	ucf_ruleset_free(rs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 6 && strcmp(argv[1], "apply") == 0)
 		return cmd_apply(argv[2], argv[3], strtoul(argv[4], NULL, 10), argv[5]);
 	if (argc == 5 && strcmp(argv[1], "media-latency") == 0)
 		return cmd_latency(argv[2], argv[3], strtoul(argv[4], NULL, 10));
+	if (argc == 6 && strcmp(argv[1], "refresh") == 0)
+		return cmd_refresh(argv[2], argv[3], strtoul(argv[4], NULL, 10),
+				   strtoul(argv[5], NULL, 10));
 	fprintf(stderr, "usage: bench_enforce apply CONFIG RULES MEDIA TEXT_OUT | "
-			"media-latency CONFIG RULES N\n");
+			"media-latency CONFIG RULES N | refresh CONFIG RULES N PERIOD\n");
 	return 2;
 }

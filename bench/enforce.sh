@@ -88,6 +88,13 @@ lab_exec scratch nft delete table inet ucfence 2>/dev/null
 out=$(lab_exec scratch "$BENCH" media-latency "$SITE" "$ROOT/rules" 1000) || exit 1
 echo "3. one media element added to the live table, 1,000 adds: $(awk '{print "median " $2 " us, p99 " $4 " us"}' <<<"$out")"
 
+# The agent's refresh of its pinholes (each deleted and re-added once per
+# uc.media.timeout/3, spread over that many one-second ticks) at 100,000
+# pinholes and the default timeout of 120 s: 40 ticks of 2,500 pairs.
+lab_exec scratch nft delete table inet ucfence 2>/dev/null
+out=$(lab_exec scratch "$BENCH" refresh "$SITE" "$ROOT/rules" 100000 40) || exit 1
+echo "3b. refreshing 100,000 pinholes (40 ticks of 2,500 delete+add pairs, one transaction a tick): $(awk '{printf "tick median %s ms, max %s ms; %.1f%% of one core", $2, $4, $6 * 100}' <<<"$out")"
+
 # 4. iperf3 phone -> remote UC server on TCP 3478 (target: STUN over TCP; the
 # lab's listeners hold the SIP ports).
 CFG=$(lab_config concentrator drop)
