@@ -611,7 +611,7 @@ static void on_tamper(void *arg, enum ucf_tamper_kind kind, const char *what)
 	d->restore_due = true;
 	d->restore_kind = kind;
 	snprintf(d->restore_what, sizeof(d->restore_what), "%s", what);
-	restore(d); /* at once: well inside the second the issue allows */
+	restore(d); /* at once: enforcement is back within milliseconds */
 }
 
 /* ---- status --------------------------------------------------------------- */

@@ -1,4 +1,4 @@
-# The newcomer demo (issue 8): `make demo`, as root, installs what is missing,
+# The newcomer demo: `make demo`, as root, installs what is missing,
 # builds ./ucfence, then runs the agent in a network-namespace lab
 # (tests/demo/demo.sh: about 30 s; exit 0 only if everything it shows
 # happened). It leaves nothing behind.

@@ -1,4 +1,4 @@
-# Meraki watch and the alert feed (issue 7).
+# Meraki watch and the alert feed.
 WATCH_PKGS := libsystemd libcrypto libpsl
 PKG_LIBS   += $(shell pkg-config --libs $(WATCH_PKGS) 2>/dev/null)
 AGENT_SRCS += agent/timefmt.c agent/statefile.c agent/alert.c agent/alert_kinds.c agent/redact.c \
