@@ -75,13 +75,15 @@ build/%/.paths: FORCE
 .PHONY: FORCE
 .PRECIOUS: build/%/.paths
 
-$(REL)/%.o: %.c $(wildcard agent/*.h) Makefile $(REL)/.paths
+# Each object depends on the headers it includes (-MMD -MP: the compiler
+# writes them to a .d beside it; a header that goes away breaks nothing).
+$(REL)/%.o: %.c Makefile $(REL)/.paths
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(SAN)/%.o: %.c $(wildcard agent/*.h) Makefile $(SAN)/.paths
+$(SAN)/%.o: %.c Makefile $(SAN)/.paths
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(SAN_CFLAGS) -c -o $@ $<
+	$(ASAN_CC) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(SAN)/ucfence: $(SAN)/agent/main.o $(SAN_OBJS)
 	$(ASAN_CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
@@ -96,10 +98,12 @@ FZ := build/fuzz
 FUZZ_OBJS := $(AGENT_SRCS:%.c=$(FZ)/%.o)
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 
-$(FZ)/%.o: %.c $(wildcard agent/*.h) Makefile $(SAN)/.paths
+$(FZ)/%.o: %.c Makefile $(SAN)/.paths
 	@mkdir -p $(dir $@)
 	$(ASAN_CC) $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
-		-c -o $@ $<
+		-MMD -MP -c -o $@ $<
+
+-include $(wildcard $(REL)/agent/*.d $(SAN)/agent/*.d $(FZ)/agent/*.d)
 
 $(SAN)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
