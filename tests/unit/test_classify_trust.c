@@ -16,6 +16,7 @@
 #include "classify.h"
 #include "classify_frames.h"
 #include "pinhole_model.h"
+#include "verdicts.h"
 
 #define PHONE "10.20.0.10"
 #define PHONE2 "10.20.0.11"
@@ -27,9 +28,17 @@
 static struct {
 	unsigned refused_events[UCF_REFUSE_COUNT];
 	struct ucf_refusal_event last;
+	struct ucf_verdicts *verdicts; /* the agent's blocks, when a test wants them */
 } R;
 
 static uint8_t fr[FRAME_MAX];
+static void on_verdict(void *arg, const struct ucf_flow_info *fi)
+{
+	(void)arg;
+	if (R.verdicts)
+		ucf_verdicts_note(R.verdicts, fi, 1);
+}
+
 static uint64_t now = 1000000000;
 static struct ucf_prefix E[1], S[1];
 
@@ -82,11 +91,14 @@ static struct ucf_classifier *make_site(uint32_t host_calls, uint32_t rate, uint
 	add_port(t, UCF_LEARN_SIP, IPPROTO_UDP, 5060);
 	add_port(t, UCF_LEARN_SCCP, IPPROTO_TCP, 2000);
 	add_port(t, UCF_LEARN_TFTP, IPPROTO_UDP, 69);
+	add_port(t, UCF_LEARN_MGCP, IPPROTO_UDP, 2427);
+	add_port(t, UCF_LEARN_MGCP, IPPROTO_UDP, 2727);
 	o.host_media = 64;
 	o.host_calls = host_calls;
 	o.host_rate_milli = rate * 1000;
 	o.host_burst = burst;
-	struct ucf_classifier_hooks h = { .media = on_media, .refused = on_refused };
+	struct ucf_classifier_hooks h = { .media = on_media, .refused = on_refused,
+					  .verdict = on_verdict };
 	struct ucf_classifier *c;
 	char err[128];
 	assert_int_equal(ucf_classifier_new(&o, &h, &c, err, sizeof(err)), 0);
@@ -328,6 +340,85 @@ static void test_reload_narrows_the_boundary(void **state)
 	ucf_classifier_free(c);
 }
 
+/* The agent blocks a UC-service flow the classifier finds non-target. A
+ * packet whose source cannot be behind the port it arrived on (a server's
+ * address on a phone port, a phone's on the appliance port) is forged: its
+ * verdict must not block the real phone's flow with that 5-tuple. */
+static void test_forged_first_packet_blocks_nothing(void **state)
+{
+	(void)state;
+	struct ucf_classifier *c = make_site(16, 0, 0);
+	struct ucf_prefix peers[] = { E[0], S[0] };
+	struct ucf_verdict_port ports[] = { { IPPROTO_UDP, { 5060, 5060 } } };
+	struct ucf_verdict_policy p = { E, 1, peers, 2, ports, 1 };
+	char err[128];
+	assert_int_equal(ucf_verdicts_new(64, 3600, &R.verdicts, err, sizeof(err)), 0);
+	assert_int_equal(ucf_verdicts_set_policy(R.verdicts, &p), 0);
+	/* one QUIC-looking datagram decides non-target at once */
+	static const uint8_t quic[] = { 0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+	send_udp(c, UCF_INGRESS_UC, SERVER, 5060, PHONE, 5060, quic, sizeof(quic));
+	send_udp(c, UCF_INGRESS_APPLIANCE, PHONE2, 5060, SERVER, 5060, quic, sizeof(quic));
+	struct ucf_verdicts_stats vs;
+	ucf_verdicts_get_stats(R.verdicts, &vs);
+	assert_int_equal(vs.verdicts, 2);
+	assert_int_equal(vs.blocked, 0);
+	/* the same junk where its sender can be is blocked */
+	send_udp(c, UCF_INGRESS_UC, PHONE2, 5060, SERVER, 5060, quic, sizeof(quic));
+	ucf_verdicts_get_stats(R.verdicts, &vs);
+	assert_int_equal(vs.blocked, 1);
+	ucf_verdicts_free(R.verdicts);
+	R.verdicts = NULL;
+	ucf_classifier_free(c);
+}
+
+static void mgcp_send(struct ucf_classifier *c, bool from_ca, const char *head, const char *body)
+{
+	char m[2048];
+	int n = snprintf(m, sizeof(m), "%s%s%s", head, body ? "\r\n" : "", body ? body : "");
+	if (from_ca)
+		send_udp(c, UCF_INGRESS_APPLIANCE, SERVER, 2727, PHONE, 2427, m, (size_t)n);
+	else
+		send_udp(c, UCF_INGRESS_UC, PHONE, 2427, SERVER, 2727, m, (size_t)n);
+}
+
+/* A gateway with two lines: the call agent creates a connection on each;
+ * the gateway's responses (which carry no call id, only the transaction id
+ * and the connection id I:) announce each line's port. The second line's
+ * answer must not end the first line's media. */
+static void test_mgcp_two_lines_of_one_gateway(void **state)
+{
+	(void)state;
+	struct ucf_classifier *c = make_site(16, 0, 0);
+	mgcp_send(c, true, "CRCX 1001 aaln/1@gw MGCP 1.0\r\nC: A1\r\nM: recvonly\r\n", NULL);
+	mgcp_send(c, false, "200 1001 OK\r\nI: 11\r\n", sdp(PHONE, 30000, NULL));
+	assert_int_equal(holes_to(PHONE, 30000), 1);
+	mgcp_send(c, true, "CRCX 1002 aaln/2@gw MGCP 1.0\r\nC: B2\r\nM: recvonly\r\n", NULL);
+	mgcp_send(c, false, "200 1002 OK\r\nI: 22\r\n", sdp(PHONE, 30010, NULL));
+	assert_int_equal(holes_to(PHONE, 30010), 1);
+	assert_int_equal(holes_to(PHONE, 30000), 1); /* line 1 still in its call */
+	ucf_classifier_free(c);
+}
+
+/* The call agent tells the gateway where the far end's media is (MDCX with
+ * the remote SDP): the far end must be able to send to the port the gateway
+ * announced for that connection. */
+static void test_mgcp_far_media_reaches_gateway(void **state)
+{
+	(void)state;
+	struct ucf_classifier *c = make_site(16, 0, 0);
+	mgcp_send(c, true, "CRCX 1001 aaln/1@gw MGCP 1.0\r\nC: A1\r\nM: recvonly\r\n", NULL);
+	mgcp_send(c, false, "200 1001 OK\r\nI: 11\r\n", sdp(PHONE, 30000, NULL));
+	mgcp_send(c, true, "MDCX 1003 aaln/1@gw MGCP 1.0\r\nC: A1\r\nI: 11\r\nM: sendrecv\r\n",
+		  sdp(FAR, 40000, NULL));
+	assert_int_equal(holes(PHONE, FAR, 40000), 1);
+	assert_int_equal(holes(FAR, PHONE, 30000), 1);
+	/* the call agent deletes the connection: both ends close */
+	mgcp_send(c, true, "DLCX 1004 aaln/1@gw MGCP 1.0\r\nC: A1\r\nI: 11\r\n", NULL);
+	assert_int_equal(holes_to(PHONE, 30000), 0);
+	assert_int_equal(holes_to(FAR, 40000), 0);
+	ucf_classifier_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +430,9 @@ int main(void)
 		cmocka_unit_test(test_too_many_endpoints),
 		cmocka_unit_test(test_tftp_only_to_servers),
 		cmocka_unit_test(test_reload_narrows_the_boundary),
+		cmocka_unit_test(test_forged_first_packet_blocks_nothing),
+		cmocka_unit_test(test_mgcp_two_lines_of_one_gateway),
+		cmocka_unit_test(test_mgcp_far_media_reaches_gateway),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
