@@ -79,6 +79,7 @@ struct ucf_classifier {
 	struct ucf_prefix *endpoints, *servers, *remote, *trust_endpoints;
 	struct ucf_trust trust;
 	enum ucf_ingress ingress;
+	bool cur_forged; /* the packet being handled cannot have come in where it did */
 	uint64_t now_us, last_tick_us;
 	/* the packet being handled, for the stream callbacks */
 	struct ucf_flow *cur_flow;
@@ -280,6 +281,7 @@ static void flow_info(const struct ucf_flow *f, const struct cflow *cf, struct u
 	fi->verdict = cf->verdict == UCF_TARGET ? UCF_TARGET : UCF_NON_TARGET;
 	fi->cls = cf->verdict == UCF_TARGET ? (enum ucf_class)cf->cls : UCF_CLASS_OTHER;
 	fi->reason = cf->reason ? cf->reason : R_NONE;
+	fi->forged = false;
 }
 
 static void on_flow_end(void *arg, struct ucf_flow *f, enum ucf_flow_end why)
@@ -415,6 +417,7 @@ static void decide(struct ucf_classifier *c, struct ucf_flow *f, struct cflow *c
 	if (c->h.verdict) {
 		struct ucf_flow_info fi;
 		flow_info(f, cf, &fi);
+		fi.forged = c->cur_forged;
 		c->h.verdict(c->h.arg, &fi);
 	}
 }
@@ -955,6 +958,8 @@ static void handle(struct ucf_classifier *c, const struct ucf_pkt *pkt, uint64_t
 		cf->media_gen = ucf_media_generation(c->media) - 1; /* check below */
 	}
 	unsigned dir = side; /* key side of the sender */
+	/* a verdict this packet makes must not cut a real flow of that 5-tuple */
+	c->cur_forged = !ucf_trust_source_ok(&c->trust, c->ingress, pkt->family, pkt->src);
 	f->packets++;
 	f->bytes += wire;
 	/* media flowing keeps its learned endpoint alive; once a second is enough */

@@ -50,6 +50,8 @@ struct ucf_flow_info {
 	enum ucf_verdict verdict; /* never UNDECIDED in flow_end: that reads NON_TARGET */
 	enum ucf_class cls;
 	const char *reason; /* static text */
+	bool forged; /* verdict hook: the deciding packet's source cannot be behind
+		      * the port it came in on (forged); false elsewhere */
 };
 
 /* One refused message (or endpoint) of a signalling flow. */

@@ -88,6 +88,18 @@ static bool ingress_ok(const struct ucf_trust *t, enum ucf_ingress in, enum ucf_
 	return in == UCF_INGRESS_UC;
 }
 
+bool ucf_trust_source_ok(const struct ucf_trust *t, enum ucf_ingress in, uint8_t family,
+			 const uint8_t *src)
+{
+	if (!t->enabled || in == UCF_INGRESS_UNKNOWN)
+		return true;
+	if (endpoint_side(t, family, src))
+		return ingress_ok(t, in, UCF_SIDE_ENDPOINT, family, src);
+	if (server_side(t, UCF_LEARN_SIP, family, src))
+		return ingress_ok(t, in, UCF_SIDE_SERVER, family, src);
+	return true;
+}
+
 enum ucf_refusal ucf_trust_path(const struct ucf_trust *t, const struct ucf_trust_packet *p,
 				struct ucf_trust_path *path)
 {

@@ -104,4 +104,10 @@ enum ucf_refusal ucf_trust_endpoint(const struct ucf_trust *t, const struct ucf_
 bool ucf_prefixes_contain(const struct ucf_prefix *p, size_t n, uint8_t family,
 			  const uint8_t *addr);
 
+/* Could a packet from src have entered where it did? False for an address
+ * of S∪R on a uc port, or of E (not A) on the appliance port: forged. True
+ * without a site, for an unknown ingress, and for addresses outside the site. */
+bool ucf_trust_source_ok(const struct ucf_trust *t, enum ucf_ingress in, uint8_t family,
+			 const uint8_t *src);
+
 #endif

@@ -109,7 +109,8 @@ bool ucf_verdicts_note(struct ucf_verdicts *v, const struct ucf_flow_info *fi, u
 	if (fi->verdict != UCF_NON_TARGET)
 		return false;
 	v->st.verdicts++;
-	if (!ucf_verdicts_on_uc_service(v, fi))
+	/* a forged packet must not get a real flow with its 5-tuple blocked */
+	if (fi->forged || !ucf_verdicts_on_uc_service(v, fi))
 		return false;
 	if (v->count == v->cap) {
 		v->head = (v->head + 1) % v->cap;

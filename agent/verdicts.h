@@ -5,7 +5,9 @@
  * E, or A in appliance mode; the other in S∪R∪E; the responder's port a UC
  * service port or the static media range) that the classifier calls
  * non-target (HTTP or SSH on the SIP port, junk in the media range) is
- * blocked both ways. Flows the kernel drops anyway make no block.
+ * blocked both ways. Flows the kernel drops anyway make no block, nor does a
+ * verdict made by a packet whose source cannot be behind the port it came in
+ * on (a server's address on a phone port: forged to cut the real flow).
  *
  * The module keeps the blocks it made, newest last, so a ruleset rebuilt on
  * reload or after tampering carries them; at most cap (the oldest are

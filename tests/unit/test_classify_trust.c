@@ -363,7 +363,7 @@ static void test_forged_first_packet_blocks_nothing(void **state)
 	assert_int_equal(vs.verdicts, 2);
 	assert_int_equal(vs.blocked, 0);
 	/* the same junk where its sender can be is blocked */
-	send_udp(c, UCF_INGRESS_UC, PHONE2, 5060, SERVER, 5060, quic, sizeof(quic));
+	send_udp(c, UCF_INGRESS_UC, PHONE2, 5070, SERVER, 5060, quic, sizeof(quic));
 	ucf_verdicts_get_stats(R.verdicts, &vs);
 	assert_int_equal(vs.blocked, 1);
 	ucf_verdicts_free(R.verdicts);

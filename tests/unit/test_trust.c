@@ -226,6 +226,25 @@ static void test_without_a_site(void **state)
 	assert_int_equal(names(&a, "203.0.113.5", 0), UCF_REFUSE_PORT);
 }
 
+/* Where a source can come in: the same rule as the signalling path's. */
+static void test_source_ingress(void **state)
+{
+	(void)state;
+	assert_true(ucf_trust_source_ok(&T, UCF_INGRESS_UC, AF_INET, ip("10.20.0.10")));
+	assert_false(ucf_trust_source_ok(&T, UCF_INGRESS_UC, AF_INET, ip("10.50.0.10")));
+	assert_false(ucf_trust_source_ok(&T, UCF_INGRESS_UC, AF_INET, ip("10.60.0.10")));
+	assert_true(ucf_trust_source_ok(&T, UCF_INGRESS_APPLIANCE, AF_INET, ip("10.50.0.10")));
+	assert_false(ucf_trust_source_ok(&T, UCF_INGRESS_APPLIANCE, AF_INET, ip("10.20.0.10")));
+	/* outside the site, an unknown port, no site: no judgement */
+	assert_true(ucf_trust_source_ok(&T, UCF_INGRESS_UC, AF_INET, ip("192.0.2.1")));
+	assert_true(ucf_trust_source_ok(&T, UCF_INGRESS_UNKNOWN, AF_INET, ip("10.50.0.10")));
+	T.appliance_mode = true;
+	assert_false(ucf_trust_source_ok(&T, UCF_INGRESS_UC, AF_INET, ip("10.40.0.2")));
+	assert_true(ucf_trust_source_ok(&T, UCF_INGRESS_APPLIANCE, AF_INET, ip("10.40.0.2")));
+	T.enabled = false;
+	assert_true(ucf_trust_source_ok(&T, UCF_INGRESS_UC, AF_INET, ip("10.50.0.10")));
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -247,6 +266,7 @@ int main(void)
 		cmocka_unit_test_setup(test_what_each_side_may_name, setup),
 		cmocka_unit_test_setup(test_appliance_mode, setup),
 		cmocka_unit_test_setup(test_without_a_site, setup),
+		cmocka_unit_test_setup(test_source_ingress, setup),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,6 +53,9 @@ static void test_which_flows_are_blocked(void **state)
 	struct ucf_flow_info fi;
 	/* HTTP from a phone to the call server's SIP port */
 	fi = flow(IPPROTO_TCP, "10.20.0.10", 40000, "10.50.0.10", 5060, UCF_NON_TARGET);
+	fi.forged = true; /* decided by a packet that came in where its source cannot be */
+	assert_false(ucf_verdicts_note(v, &fi, 1));
+	fi.forged = false;
 	assert_true(ucf_verdicts_note(v, &fi, 1));
 	/* the server opening it towards a phone's SIP port */
 	fi = flow(IPPROTO_TCP, "10.50.0.10", 40000, "10.20.0.10", 5060, UCF_NON_TARGET);
@@ -74,7 +77,7 @@ static void test_which_flows_are_blocked(void **state)
 	assert_false(ucf_verdicts_note(v, &fi, 1));
 	struct ucf_verdicts_stats st;
 	ucf_verdicts_get_stats(v, &st);
-	assert_int_equal(st.verdicts, 7);
+	assert_int_equal(st.verdicts, 8);
 	assert_int_equal(st.blocked, 3);
 	assert_int_equal(st.held, 3);
 	ucf_verdicts_free(v);
