@@ -56,6 +56,14 @@ enum {
 	CF_BFCP_SEEN = 8, /* a BFCP header with an inconsistent length was seen */
 };
 
+#define MGCP_TX_REMEMBERED 8
+
+struct mgcp_tx {
+	uint32_t txid[MGCP_TX_REMEMBERED];
+	uint64_t call[MGCP_TX_REMEMBERED];
+	unsigned next;
+};
+
 /* The classifier's part of every flow (the flow table's user area). */
 struct cflow {
 	const char *reason;
@@ -63,6 +71,9 @@ struct cflow {
 	struct ucf_rtp_track rtp[2];
 	struct ucf_media_ref mref[2]; /* per key side; index UINT32_MAX: not learned */
 	uint32_t media_gen;
+	/* MGCP: the calls of the last commands, by transaction id, so a
+	 * response (which names no call) lands in its command's call */
+	struct mgcp_tx *mgcp;
 	uint32_t bfcp_conf; /* first BFCP header seen (CF_BFCP_SEEN) */
 	uint16_t bfcp_user;
 	uint8_t verdict, cls, mode, inspected, flags;
@@ -301,6 +312,8 @@ static void on_flow_end(void *arg, struct ucf_flow *f, enum ucf_flow_end why)
 		free(cf->streams);
 		cf->streams = NULL;
 	}
+	free(cf->mgcp);
+	cf->mgcp = NULL;
 }
 
 int ucf_classifier_new(const struct ucf_classifier_opts *o, const struct ucf_classifier_hooks *h,
@@ -686,9 +699,31 @@ static int sccp_stream_msg(void *arg, const uint8_t *p, size_t n, size_t *used)
 	return rc;
 }
 
+/* The call an MGCP message belongs to: a command's C:, a response's
+ * command's (remembered per flow), else the flow's own. */
+static uint64_t mgcp_call(struct ucf_classifier *c, const struct ucf_mgcp_msg *m)
+{
+	struct cflow *cf = cf_of(c->cur_flow);
+	if (m->command && m->call_hash) {
+		if (!cf->mgcp && !(cf->mgcp = calloc(1, sizeof(*cf->mgcp))))
+			return m->call_hash;
+		struct mgcp_tx *t = cf->mgcp;
+		t->txid[t->next] = m->txid;
+		t->call[t->next] = m->call_hash;
+		t->next = (t->next + 1) % MGCP_TX_REMEMBERED;
+		return m->call_hash;
+	}
+	if (m->command || !cf->mgcp)
+		return m->call_hash;
+	for (unsigned i = 0; i < MGCP_TX_REMEMBERED; i++)
+		if (cf->mgcp->call[i] && cf->mgcp->txid[i] == m->txid)
+			return cf->mgcp->call[i];
+	return 0;
+}
+
 static void mgcp_message(struct ucf_classifier *c, const struct ucf_mgcp_msg *m)
 {
-	uint64_t id = flow_call_key(c->cur_flow, m->call_hash);
+	uint64_t id = flow_call_key(c->cur_flow, mgcp_call(c, m));
 	struct ucf_media_call call;
 	unsigned side;
 	if (!c->o.learn) {

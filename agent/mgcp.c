@@ -22,6 +22,7 @@ static bool command_line(const uint8_t *l, size_t e, struct ucf_mgcp_msg *m)
 	m->delete = memcmp(l, "DLCX", 4) == 0;
 	uint32_t tx;
 	size_t d = ucf_parse_uint(l + 5, e - 5, 9, &tx);
+	m->txid = tx;
 	if (d == 0 || 5 + d >= e || l[5 + d] != ' ')
 		return false;
 	/* endpoint name, then "MGCP" SP version (d.d), optional profile */
@@ -33,13 +34,14 @@ static bool command_line(const uint8_t *l, size_t e, struct ucf_mgcp_msg *m)
 	return r >= 3 && ucf_is_digit(ver[0]) && ver[1] == '.' && ucf_is_digit(ver[2]);
 }
 
-static bool response_line(const uint8_t *l, size_t e)
+static bool response_line(const uint8_t *l, size_t e, struct ucf_mgcp_msg *m)
 {
 	if (e < 5 || !ucf_is_digit(l[0]) || !ucf_is_digit(l[1]) || !ucf_is_digit(l[2]) ||
 	    l[3] != ' ')
 		return false;
 	uint32_t tx;
 	size_t d = ucf_parse_uint(l + 4, e - 4, 9, &tx);
+	m->txid = tx;
 	return d > 0 && (4 + d == e || l[4 + d] == ' ');
 }
 
@@ -54,7 +56,7 @@ int ucf_mgcp_parse(uint16_t sport, uint16_t dport, const uint8_t *p, size_t n,
 	} else {
 		bool port = sport == UCF_MGCP_GW_PORT || dport == UCF_MGCP_GW_PORT ||
 			    sport == UCF_MGCP_CA_PORT || dport == UCF_MGCP_CA_PORT;
-		if (!port || !response_line(p, e))
+		if (!port || !response_line(p, e, m))
 			return -EINVAL;
 	}
 	size_t off = next;

@@ -14,6 +14,7 @@ struct ucf_mgcp_msg {
 	bool command;         /* else a response */
 	bool delete;          /* DLCX */
 	uint64_t call_hash;   /* FNV-1a of the C: value, 0 when absent */
+	uint32_t txid;        /* the transaction id a response answers */
 	const uint8_t *sdp;   /* body after the blank line, or NULL */
 	uint32_t sdp_len;
 };
