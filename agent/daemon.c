@@ -684,9 +684,10 @@ static json_t *status_json(struct daemon *d)
 				      (json_int_t)cs.announcements, "calls", (int)cs.calls_active,
 				      "refused", (json_int_t)refused, "refused_by_reason", by_reason));
 	json_object_set_new(s, "verdicts",
-			    json_pack("{s:I, s:I, s:i, s:I, s:I}", "non_target",
+			    json_pack("{s:I, s:I, s:I, s:i, s:I, s:I}", "non_target",
 				      (json_int_t)vs.verdicts, "blocked", (json_int_t)vs.blocked,
-				      "held", (int)vs.held, "batches", (json_int_t)d->block_batches,
+				      "rate_limited", (json_int_t)vs.rate_limited, "held",
+				      (int)vs.held, "batches", (json_int_t)d->block_batches,
 				      "errors", (json_int_t)d->block_errors));
 	return s;
 }

@@ -10,7 +10,19 @@
 
 #include "trust.h"
 
+/* Token buckets of the hosts that caused blocks, in thousandths of a block;
+ * a small open-addressed table: a host pushed out only loses its bucket. */
+#define HOST_SLOTS 1024
+#define HOST_PROBE 8
+
+struct host_bucket {
+	uint8_t family, addr[16];
+	uint64_t tokens, at_us;
+};
+
 struct ucf_verdicts {
+	struct host_bucket hosts[HOST_SLOTS];
+	uint64_t tokens, at_us; /* all hosts together */
 	uint32_t cap, head, count, queued;
 	uint64_t timeout_us;
 	struct ucf_block *blocks;
@@ -104,6 +116,43 @@ bool ucf_verdicts_on_uc_service(const struct ucf_verdicts *v, const struct ucf_f
 	return pair && service_port(v, fi->l4proto, fi->dport);
 }
 
+/* Refills a bucket to now and takes a token: true if there was one. */
+static bool take(uint64_t *tokens, uint64_t *at_us, uint64_t now_us, uint64_t per_s,
+		 uint64_t burst)
+{
+	if (*at_us == 0)
+		*tokens = burst * 1000;
+	else if (now_us > *at_us)
+		*tokens += (now_us - *at_us) * per_s / 1000;
+	if (*tokens > burst * 1000)
+		*tokens = burst * 1000;
+	if (now_us > *at_us)
+		*at_us = now_us;
+	if (*tokens < 1000)
+		return false;
+	*tokens -= 1000;
+	return true;
+}
+
+static struct host_bucket *host_of(struct ucf_verdicts *v, uint8_t family, const uint8_t *addr)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 0x100000001b3ULL;
+	struct host_bucket *oldest = NULL;
+	for (unsigned k = 0; k < HOST_PROBE; k++) {
+		struct host_bucket *b = &v->hosts[(h + k) % HOST_SLOTS];
+		if (b->family == family && memcmp(b->addr, addr, 16) == 0)
+			return b;
+		if (!oldest || b->at_us < oldest->at_us)
+			oldest = b;
+	}
+	memset(oldest, 0, sizeof(*oldest));
+	oldest->family = family;
+	memcpy(oldest->addr, addr, 16);
+	return oldest;
+}
+
 bool ucf_verdicts_note(struct ucf_verdicts *v, const struct ucf_flow_info *fi, uint64_t now_us)
 {
 	if (fi->verdict != UCF_NON_TARGET)
@@ -112,6 +161,17 @@ bool ucf_verdicts_note(struct ucf_verdicts *v, const struct ucf_flow_info *fi, u
 	/* a forged packet must not get a real flow with its 5-tuple blocked */
 	if (fi->forged || !ucf_verdicts_on_uc_service(v, fi))
 		return false;
+	/* the host charged is the flow's endpoint side */
+	const uint8_t *host =
+		ucf_prefixes_contain(v->endpoints, v->n_endpoints, fi->family, fi->src) ? fi->src
+											 : fi->dst;
+	struct host_bucket *hb = host_of(v, fi->family, host);
+	if (!take(&hb->tokens, &hb->at_us, now_us, UCF_BLOCKS_PER_HOST_PER_S,
+		  UCF_BLOCKS_HOST_BURST) ||
+	    !take(&v->tokens, &v->at_us, now_us, UCF_BLOCKS_PER_S, UCF_BLOCKS_BURST)) {
+		v->st.rate_limited++;
+		return false;
+	}
 	if (v->count == v->cap) {
 		v->head = (v->head + 1) % v->cap;
 		v->count--;

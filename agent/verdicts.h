@@ -35,9 +35,20 @@ struct ucf_verdict_policy {
 	const struct ucf_verdict_port *ports; size_t n_ports;   /* services and the static range */
 };
 
+/* Blocks one host (the flow's endpoint side) may cause, and all hosts
+ * together: the kernel's block sets hold each for an hour, so their size is
+ * bounded by these rates. A host past its rate gets no more blocks for a
+ * while: its further non-target flows on UC ports are left to the port
+ * rules, as before the classifier's verdicts reached the kernel. */
+#define UCF_BLOCKS_PER_HOST_PER_S 5
+#define UCF_BLOCKS_HOST_BURST 20
+#define UCF_BLOCKS_PER_S 20
+#define UCF_BLOCKS_BURST 200
+
 struct ucf_verdicts_stats {
 	uint64_t verdicts;  /* non-target verdicts seen */
 	uint64_t blocked;   /* of them, blocks made */
+	uint64_t rate_limited; /* of them, not blocked: the host's or the global rate */
 	uint64_t forgotten; /* blocks dropped from the carried list at the cap */
 	uint32_t held;      /* blocks carried now */
 };

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -133,11 +134,53 @@ static void test_queue_ring_and_expiry(void **state)
 	ucf_verdicts_free(v);
 }
 
+/* One host's junk flows make at most its share of blocks; another host's
+ * flow is still blocked; all hosts together are held to the global rate. */
+static void test_block_rates(void **state)
+{
+	(void)state;
+	struct ucf_verdicts *v = make(4096);
+	unsigned made = 0;
+	for (uint16_t i = 0; i < 100; i++) {
+		struct ucf_flow_info fi = flow(IPPROTO_TCP, "10.20.0.66", (uint16_t)(30000 + i),
+					       "10.50.0.10", 5060, UCF_NON_TARGET);
+		made += ucf_verdicts_note(v, &fi, 1000000);
+	}
+	assert_int_equal(made, UCF_BLOCKS_HOST_BURST);
+	/* the server side of the flow is not charged: the phone is */
+	struct ucf_flow_info other = flow(IPPROTO_TCP, "10.50.0.10", 40000, "10.20.0.10", 5060,
+					  UCF_NON_TARGET);
+	assert_true(ucf_verdicts_note(v, &other, 1000000));
+	/* a second later the host has its rate again */
+	made = 0;
+	for (uint16_t i = 0; i < 100; i++) {
+		struct ucf_flow_info fi = flow(IPPROTO_TCP, "10.20.0.66", (uint16_t)(31000 + i),
+					       "10.50.0.10", 5060, UCF_NON_TARGET);
+		made += ucf_verdicts_note(v, &fi, 2000000);
+	}
+	assert_int_equal(made, UCF_BLOCKS_PER_HOST_PER_S);
+	/* many hosts at once: the global burst */
+	made = 0;
+	for (unsigned h = 0; h < 250; h++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.20.0.%u", h);
+		struct ucf_flow_info fi = flow(IPPROTO_UDP, src, 20000, "10.50.0.10", 20002,
+					       UCF_NON_TARGET);
+		made += ucf_verdicts_note(v, &fi, 2000000);
+	}
+	assert_true(made <= UCF_BLOCKS_BURST);
+	struct ucf_verdicts_stats st;
+	ucf_verdicts_get_stats(v, &st);
+	assert_int_equal(st.blocked + st.rate_limited, 100 + 1 + 100 + 250);
+	ucf_verdicts_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_which_flows_are_blocked),
 		cmocka_unit_test(test_queue_ring_and_expiry),
+		cmocka_unit_test(test_block_rates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
