@@ -20,7 +20,7 @@ static bool command_line(const uint8_t *l, size_t e, struct ucf_mgcp_msg *m)
 	if (!verb || l[4] != ' ')
 		return false;
 	m->delete = memcmp(l, "DLCX", 4) == 0;
-	uint32_t tx;
+	uint32_t tx = 0;
 	size_t d = ucf_parse_uint(l + 5, e - 5, 9, &tx);
 	m->txid = tx;
 	if (d == 0 || 5 + d >= e || l[5 + d] != ' ')
@@ -39,7 +39,7 @@ static bool response_line(const uint8_t *l, size_t e, struct ucf_mgcp_msg *m)
 	if (e < 5 || !ucf_is_digit(l[0]) || !ucf_is_digit(l[1]) || !ucf_is_digit(l[2]) ||
 	    l[3] != ' ')
 		return false;
-	uint32_t tx;
+	uint32_t tx = 0;
 	size_t d = ucf_parse_uint(l + 4, e - 4, 9, &tx);
 	m->txid = tx;
 	return d > 0 && (4 + d == e || l[4 + d] == ' ');
