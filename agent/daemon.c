@@ -39,6 +39,13 @@
 
 #define MAX_CAPTURES 32
 #define FRAMES_PER_WAKEUP 256
+/* Under load the agent reads its captures at most once per PACE_US: libpcap's
+ * immediate mode (TPACKET_V2) wakes the reader for every packet, and a
+ * wakeup costs far more than classifying the few frames it finds. A wakeup
+ * that found several frames is followed by a pause, so a flood is read in
+ * batches; a lone packet on a quiet link is read at once. A frame waits at
+ * most this long before it is classified. */
+#define PACE_US 250
 #define TICK_MS 1000
 #define METRICS_EVERY_S 15
 
@@ -80,6 +87,7 @@ struct daemon {
 	struct capture_port ports[MAX_CAPTURES];
 	size_t nports;
 	const char *current_if; /* the interface of the frame being classified */
+	uint64_t pace_until_us; /* CLOCK_MONOTONIC: no capture read before (0: none) */
 
 	struct ucf_pinholes *pinholes;
 	uint64_t frame_ts_us; /* capture time of the frame being classified */
@@ -220,13 +228,14 @@ static void on_refusal_window(void *arg, const struct ucf_drop_window *w)
 }
 
 /* Signalling the trust boundary refused: one alert per source, interface
- * and reason per window, however many messages. */
+ * and reason per window, however many messages. Dated by the frame's
+ * capture time (the same clock): no clock read per refused message. */
 static void on_refused(void *arg, const struct ucf_refusal_event *ev)
 {
 	struct daemon *d = arg;
 	ucf_violations_add(d->refusals, ucf_refusal_name(ev->reason),
 			   d->current_if ? d->current_if : "?", ev->family, ev->src, ev->l4proto,
-			   ev->dport, now_us());
+			   ev->dport, d->frame_ts_us);
 }
 
 /* A non-target verdict on a flow the kernel admits as a UC service: its
@@ -386,10 +395,13 @@ static void capture_ready(void *arg, int fd, uint32_t events)
 	char err[256];
 	(void)fd;
 	(void)events;
+	uint64_t woke = mono_us();
 	d->current_if = port->ifname;
 	ucf_classifier_set_ingress(d->cls, port->ingress);
 	int rc = ucf_capture_dispatch(port->cap, FRAMES_PER_WAKEUP, on_frame, d, err, sizeof(err));
 	d->current_if = NULL;
+	if (rc > 1)
+		d->pace_until_us = woke + PACE_US;
 	/* one netlink batch for the burst: the pinhole is in before the media */
 	commit_pinholes(d);
 	commit_blocks(d);
@@ -928,6 +940,19 @@ static void finish(struct daemon *d)
 	ucf_catalog_free(d->cat);
 }
 
+/* The pause after a busy capture read (see PACE_US). */
+static void pace(struct daemon *d)
+{
+	uint64_t until = d->pace_until_us;
+	d->pace_until_us = 0;
+	if (!until || mono_us() >= until)
+		return;
+	struct timespec ts = { .tv_sec = (time_t)(until / 1000000u),
+			       .tv_nsec = (long)(until % 1000000u) * 1000L };
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
 int ucf_daemon_run(const struct ucf_daemon_opts *opts, char *err, size_t errlen)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
@@ -942,6 +967,7 @@ int ucf_daemon_run(const struct ucf_daemon_opts *opts, char *err, size_t errlen)
 		sd_notifyf(0, "READY=1\nSTATUS=enforcing %s (%s mode)", d->cfg->site.name,
 			   ucf_mode_name(d->cfg->site.mode));
 		while (!d->stop) {
+			pace(d);
 			rc = ucf_reactor_dispatch(d->r, -1);
 			if (rc < 0 && rc != -EINTR) {
 				snprintf(err, errlen, "event loop: %s", strerror(-rc));

@@ -28,6 +28,10 @@ struct ucf_reactor {
 	struct watch *watches;
 	int dispatching;
 	uint64_t seq;
+	/* The deadline the timerfd holds (0: none, or it fired): re-armed only
+	 * when the first deadline changes, not on every wakeup, which under a
+	 * capture flood would be two system calls per handful of packets. */
+	uint64_t armed_ms;
 };
 
 int ucf_reactor_new(struct ucf_reactor **out, char *err, size_t errlen)
@@ -125,8 +129,12 @@ int ucf_reactor_watch(struct ucf_reactor *r, int fd, uint32_t events, ucf_fd_fn 
 static void rearm(struct ucf_reactor *r)
 {
 	struct itimerspec its = { 0 };
+	uint64_t want = r->timers ? r->timers->deadline_ms : 0;
+	if (want == r->armed_ms)
+		return;
+	r->armed_ms = want;
 	if (r->timers) {
-		uint64_t d = r->timers->deadline_ms;
+		uint64_t d = want;
 		its.it_value.tv_sec = (time_t)(d / 1000);
 		its.it_value.tv_nsec = (long)(d % 1000) * 1000000L;
 		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
@@ -175,12 +183,18 @@ void ucf_timer_cancel(struct ucf_reactor *r, struct ucf_timer *t)
 		rearm(r);
 }
 
-static int run_timers(struct ucf_reactor *r)
+static int run_timers(struct ucf_reactor *r, bool fired)
 {
-	uint64_t buf, now = ucf_mono_ms(), limit = r->seq;
+	uint64_t buf, now, limit = r->seq;
 	int ran = 0;
-	while (read(r->tfd, &buf, sizeof(buf)) > 0)
-		; /* drain the expiry count */
+	if (fired) {
+		while (read(r->tfd, &buf, sizeof(buf)) > 0)
+			; /* drain the expiry count */
+		r->armed_ms = 0; /* spent: the next deadline is set even if equal */
+	}
+	if (!r->timers)
+		return 0;
+	now = ucf_mono_ms();
 	/* Timers due now and armed before this round; one a callback re-arms,
 	 * even with delay 0, runs in the next round (no livelock). */
 	for (;;) {
@@ -203,15 +217,17 @@ int ucf_reactor_dispatch(struct ucf_reactor *r, int timeout_ms)
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	int ran = 0;
+	bool fired = false;
 	r->dispatching++;
 	for (int i = 0; i < n; i++) {
 		struct watch *w = evs[i].data.ptr;
+		fired |= !w;
 		if (w && !w->dead) {
 			w->fn(w->ctx, w->fd, evs[i].events);
 			ran++;
 		}
 	}
-	ran += run_timers(r);
+	ran += run_timers(r, fired);
 	r->dispatching--;
 	if (!r->dispatching) {
 		reap(r);
