@@ -1,6 +1,9 @@
-/* violations.c — per-window aggregation in a fixed array with a linear
- * scan: the array is capped and a scan of a few thousand entries costs less
- * than the kernel's rate-limited log delivers packets. */
+/* violations.c — per-window aggregation: open windows in a dense array
+ * (swap-remove), found through a hash of their key, so a packet costs one
+ * chain walk however many windows are open; the number of distinct sources
+ * is counted, not scanned. Windows close in ucf_violations_tick (the agent's
+ * one-second tick); a packet that finds its own window past its end closes
+ * it first. */
 #include "violations.h"
 
 #include <errno.h>
@@ -9,14 +12,38 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#define NIL UINT32_MAX
+
 struct ucf_violations {
 	uint64_t window_us;
-	uint32_t cap, count;
+	uint32_t cap, count, sources;
 	ucf_drop_window_fn fn;
 	void *arg;
 	struct ucf_drop_window *open; /* cap + overflow slots */
+	uint32_t *hnext;              /* chain per slot */
+	uint32_t *buckets, mask;
 	uint32_t slots;
 };
+
+static uint32_t key_hash(const char *reason, const char *ifname, uint8_t family,
+			 const uint8_t *src, bool other)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (const char *c = reason; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	h = (h ^ '/') * 0x100000001b3ULL;
+	for (const char *c = ifname; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	h = (h ^ (other ? 0xff : family)) * 0x100000001b3ULL;
+	for (int i = 0; !other && i < 16; i++)
+		h = (h ^ src[i]) * 0x100000001b3ULL;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static uint32_t entry_hash(const struct ucf_drop_window *e)
+{
+	return key_hash(e->reason, e->ifname, e->family, e->src, e->other_sources);
+}
 
 int ucf_violations_new(uint64_t window_us, uint32_t cap, ucf_drop_window_fn fn, void *arg,
 		       struct ucf_violations **out)
@@ -29,11 +56,18 @@ int ucf_violations_new(uint64_t window_us, uint32_t cap, ucf_drop_window_fn fn, 
 	/* overflow reports need room too: at most one per reason and interface,
 	 * kept within the same array by reserving a quarter of it */
 	v->slots = cap + cap / 4 + 1;
+	uint32_t nb = 16;
+	while (nb < 2 * v->slots)
+		nb <<= 1;
+	v->mask = nb - 1;
 	v->open = calloc(v->slots, sizeof(*v->open));
-	if (!v->open) {
-		free(v);
+	v->hnext = calloc(v->slots, sizeof(*v->hnext));
+	v->buckets = malloc(nb * sizeof(*v->buckets));
+	if (!v->open || !v->hnext || !v->buckets) {
+		ucf_violations_free(v);
 		return -ENOMEM;
 	}
+	memset(v->buckets, 0xff, nb * sizeof(*v->buckets));
 	v->window_us = window_us;
 	v->cap = cap;
 	v->fn = fn;
@@ -47,6 +81,8 @@ void ucf_violations_free(struct ucf_violations *v)
 	if (!v)
 		return;
 	free(v->open);
+	free(v->hnext);
+	free(v->buckets);
 	free(v);
 }
 
@@ -59,23 +95,38 @@ static bool same_key(const struct ucf_drop_window *e, const char *reason, const 
 	return other || (e->family == family && memcmp(e->src, src, 16) == 0);
 }
 
+/* The link that points at slot i in its chain. */
+static uint32_t *link_to(struct ucf_violations *v, uint32_t i)
+{
+	uint32_t *pp = &v->buckets[entry_hash(&v->open[i]) & v->mask];
+	while (*pp != i)
+		pp = &v->hnext[*pp];
+	return pp;
+}
+
 static void emit_and_remove(struct ucf_violations *v, uint32_t i)
 {
 	struct ucf_drop_window done = v->open[i];
-	v->open[i] = v->open[--v->count]; /* order does not matter */
+	*link_to(v, i) = v->hnext[i];
+	uint32_t last = --v->count;
+	if (i != last) { /* the last entry moves to i: its chain follows */
+		*link_to(v, last) = i;
+		v->open[i] = v->open[last];
+		v->hnext[i] = v->hnext[last];
+	}
+	if (!done.other_sources)
+		v->sources--;
 	v->fn(v->arg, &done);
 }
 
 static struct ucf_drop_window *find(struct ucf_violations *v, const char *reason,
-				  const char *ifname, uint8_t family, const uint8_t *src,
-				  bool other, uint32_t *sources)
+				    const char *ifname, uint8_t family, const uint8_t *src,
+				    bool other)
 {
-	for (uint32_t i = 0; i < v->count; i++) {
+	for (uint32_t i = v->buckets[key_hash(reason, ifname, family, src, other) & v->mask];
+	     i != NIL; i = v->hnext[i])
 		if (same_key(&v->open[i], reason, ifname, family, src, other))
 			return &v->open[i];
-		if (sources)
-			*sources += !v->open[i].other_sources;
-	}
 	return NULL;
 }
 
@@ -84,14 +135,17 @@ void ucf_violations_add(struct ucf_violations *v, const char *reason, const char
 			uint64_t now_us)
 {
 	uint8_t addr[16] = { 0 };
-	uint32_t sources = 0;
 	memcpy(addr, src, family == AF_INET ? 4 : 16);
-	ucf_violations_tick(v, now_us);
-	struct ucf_drop_window *e = find(v, reason, ifname, family, addr, false, &sources);
+	struct ucf_drop_window *e = find(v, reason, ifname, family, addr, false);
 	bool other = false;
-	if (!e && sources >= v->cap) {
+	if (!e && v->sources >= v->cap) {
 		other = true; /* too many sources at once: fold the rest together */
-		e = find(v, reason, ifname, family, addr, true, NULL);
+		e = find(v, reason, ifname, family, addr, true);
+	}
+	if (e && now_us >= e->first_us + v->window_us) {
+		emit_and_remove(v, (uint32_t)(e - v->open)); /* its window is over */
+		e = NULL;
+		other = !find(v, reason, ifname, family, addr, false) && v->sources >= v->cap;
 	}
 	if (e) {
 		e->packets++;
@@ -100,7 +154,8 @@ void ucf_violations_add(struct ucf_violations *v, const char *reason, const char
 	}
 	if (v->count >= v->slots)
 		return; /* only with more reason/interface pairs than slots: not in practice */
-	e = &v->open[v->count++];
+	uint32_t i = v->count++;
+	e = &v->open[i];
 	memset(e, 0, sizeof(*e));
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
 	snprintf(e->ifname, sizeof(e->ifname), "%s", ifname);
@@ -108,11 +163,15 @@ void ucf_violations_add(struct ucf_violations *v, const char *reason, const char
 	if (!other) {
 		e->family = family;
 		memcpy(e->src, addr, 16);
+		v->sources++;
 	}
 	e->packets = 1;
 	e->first_us = e->last_us = now_us;
 	e->l4proto = l4proto;
 	e->dport = dport;
+	uint32_t b = entry_hash(e) & v->mask;
+	v->hnext[i] = v->buckets[b];
+	v->buckets[b] = i;
 }
 
 void ucf_violations_tick(struct ucf_violations *v, uint64_t now_us)

@@ -115,12 +115,57 @@ static void test_cap_folds_new_sources(void **state)
 	ucf_violations_free(v);
 }
 
+static uint64_t packets_total;
+
+static void count_packets(void *arg, const struct ucf_drop_window *v)
+{
+	(*(int *)arg)++;
+	packets_total += v->packets;
+	assert_false(v->other_sources);
+	assert_int_equal(v->packets, 3); /* each source's three packets, in one window */
+}
+
+/* Thousands of sources interleaved, windows closing while others open (the
+ * swap-remove keeps every chain right): each source's packets stay in its
+ * own window, and a packet after its window's end opens a new one. */
+static void test_many_sources(void **state)
+{
+	(void)state;
+	struct ucf_violations *v;
+	int n = 0;
+	packets_total = 0;
+	assert_int_equal(ucf_violations_new(10 * S, 4096, count_packets, &n, &v), 0);
+	for (int round = 0; round < 3; round++)
+		for (unsigned i = 0; i < 3000; i++) {
+			uint8_t a[16] = { 10, 20, (uint8_t)(i >> 8), (uint8_t)i };
+			/* the first 1,500 sources start early: their windows close first */
+			uint64_t t = (i < 1500 ? 1 : 5) * S + (uint64_t)round * 1000;
+			ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, a, 6, 80, t);
+		}
+	assert_int_equal(ucf_violations_open(v), 3000);
+	ucf_violations_tick(v, 11 * S + 5000);
+	assert_int_equal(n, 1500);
+	assert_int_equal(ucf_violations_open(v), 1500);
+	for (int round = 0; round < 3; round++)
+		for (unsigned i = 0; i < 1500; i++) {
+			uint8_t a[16] = { 10, 21, (uint8_t)(i >> 8), (uint8_t)i };
+			ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, a, 6, 80,
+					   12 * S + (uint64_t)round);
+		}
+	ucf_violations_flush(v);
+	assert_int_equal(n, 4500);
+	assert_int_equal(packets_total, 3 * 4500);
+	assert_int_equal(ucf_violations_open(v), 0);
+	ucf_violations_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flood_is_one_report),
 		cmocka_unit_test(test_keys_are_separate),
 		cmocka_unit_test(test_cap_folds_new_sources),
+		cmocka_unit_test(test_many_sources),
 	};
 	return cmocka_run_group_tests_name("violations", tests, NULL, NULL);
 }
