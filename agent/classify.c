@@ -391,11 +391,11 @@ static bool in_endpoints(const struct ucf_classifier *c, uint8_t family, const u
 }
 
 static void risk(struct ucf_classifier *c, enum ucf_risk_kind kind, uint8_t family,
-		 const uint8_t *addr, const char *detail)
+		 uint8_t l4proto, const uint8_t *addr, const char *detail)
 {
 	if (c->o.endpoint_count && !in_endpoints(c, family, addr))
 		return;
-	ucf_risks_note(c->risks, kind, family, addr, detail, c->now_us);
+	ucf_risks_note(c->risks, kind, family, l4proto, addr, detail, c->now_us);
 }
 
 static void decide(struct ucf_classifier *c, struct ucf_flow *f, struct cflow *cf,
@@ -431,7 +431,7 @@ static void check_learned(struct ucf_classifier *c, struct ucf_flow *f, struct c
 				      f->key.proto, &e2, &refs[s]))
 			continue;
 		if (e2.kind == UCF_MEDIA_RTP && !e2.srtp)
-			risk(c, UCF_RISK_UNENCRYPTED_RTP, e2.family, e2.addr, D_RTP);
+			risk(c, UCF_RISK_UNENCRYPTED_RTP, e2.family, f->key.proto, e2.addr, D_RTP);
 		if (!hit)
 			ep = e2, hit = true;
 	}
@@ -553,7 +553,7 @@ static void learn_sdp(struct ucf_classifier *c, const struct ucf_media_call *cal
 		return;
 	const struct ucf_pkt *pkt = c->cur_pkt;
 	if (s.crypto)
-		risk(c, UCF_RISK_EXPOSED_SRTP_KEYS, pkt->family, pkt->src, D_SDES);
+		risk(c, UCF_RISK_EXPOSED_SRTP_KEYS, pkt->family, pkt->l4proto, pkt->src, D_SDES);
 	if (!call)
 		return;
 	ucf_media_offer_begin(c->media, call, side);
@@ -588,7 +588,7 @@ static void learn_sdp(struct ucf_classifier *c, const struct ucf_media_call *cal
 static void sip_message(struct ucf_classifier *c, const struct ucf_sip_msg *m)
 {
 	const struct ucf_pkt *pkt = c->cur_pkt;
-	risk(c, UCF_RISK_CLEARTEXT_SIP, pkt->family, pkt->src, D_CLEAR_SIP);
+	risk(c, UCF_RISK_CLEARTEXT_SIP, pkt->family, pkt->l4proto, pkt->src, D_CLEAR_SIP);
 	if (!m->call_hash)
 		return;
 	if (!c->o.learn) {

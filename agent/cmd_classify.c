@@ -137,9 +137,11 @@ static void print_json(const struct rows *r, const struct ucf_classifier_stats *
 	}
 	for (size_t i = 0; i < r->nrisks; i++) {
 		fmt_addr(r->risks[i].family, r->risks[i].addr, ep, sizeof(ep));
-		json_array_append_new(risks, json_pack("{s:s, s:s, s:s}", "kind",
+		json_array_append_new(risks, json_pack("{s:s, s:s, s:s, s:s}", "kind",
 						       ucf_risk_kind_name(r->risks[i].kind),
-						       "endpoint", ep, "detail", r->risks[i].detail));
+						       "endpoint", ep, "transport",
+						       r->risks[i].l4proto == 6 ? "tcp" : "udp",
+						       "detail", r->risks[i].detail));
 	}
 	json_t *classes = json_object();
 	for (unsigned c = 0; c < UCF_CLASS_COUNT; c++)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pcap/dlt.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 struct rec {
 	unsigned learned, ended, risks[UCF_RISK_KIND_COUNT], flows_ended, evicted_seen;
+	uint8_t risk_l4proto[UCF_RISK_KIND_COUNT]; /* the last report's transport per kind */
 	uint16_t learned_ports[32];
 	struct ucf_flow_info last_end;
 	char risk_text[4096];
@@ -50,6 +52,7 @@ static void on_risk(void *arg, const struct ucf_risk *r)
 {
 	(void)arg;
 	R.risks[r->kind]++;
+	R.risk_l4proto[r->kind] = r->l4proto;
 	strncat(R.risk_text, r->detail, sizeof(R.risk_text) - strlen(R.risk_text) - 1);
 }
 
@@ -160,6 +163,8 @@ static void test_sip_call_learns_media(void **state)
 	assert_int_equal(R.risks[UCF_RISK_CLEARTEXT_SIP], 2);
 	assert_true(R.risks[UCF_RISK_UNENCRYPTED_RTP] >= 1);
 	assert_int_equal(R.risks[UCF_RISK_EXPOSED_SRTP_KEYS], 0);
+	assert_int_equal(R.risk_l4proto[UCF_RISK_CLEARTEXT_SIP], IPPROTO_UDP);
+	assert_int_equal(R.risk_l4proto[UCF_RISK_UNENCRYPTED_RTP], IPPROTO_UDP);
 	assert_null(strstr(R.risk_text, "alice"));
 	assert_null(strstr(R.risk_text, "5551234567"));
 	ucf_classifier_flush(c);
@@ -198,6 +203,7 @@ static void test_failed_call_and_sdes(void **state)
 	send_udp(c, A, 5060, B, 5060, m, (size_t)n);
 	assert_int_equal(R.learned, 2);
 	assert_int_equal(R.risks[UCF_RISK_EXPOSED_SRTP_KEYS], 1);
+	assert_int_equal(R.risk_l4proto[UCF_RISK_EXPOSED_SRTP_KEYS], IPPROTO_UDP);
 	assert_null(strstr(R.risk_text, "SECRETKEY"));
 	/* 486 Busy to the INVITE before any 2xx ends the call's media */
 	n = sip_msg(m, sizeof(m), "SIP/2.0 486 Busy Here", "call-2", "1 INVITE", B, -1, NULL);
@@ -226,6 +232,9 @@ static void test_sip_over_tcp_split(void **state)
 	assert_int_equal(R.learned, 0); /* the body has not arrived */
 	send_tcp(c, A, 33000, B, 5060, 170, m + 70, (size_t)n - 70);
 	assert_int_equal(R.learned, 2);
+	/* the risk names the transport the SIP came over */
+	assert_int_equal(R.risks[UCF_RISK_CLEARTEXT_SIP], 1);
+	assert_int_equal(R.risk_l4proto[UCF_RISK_CLEARTEXT_SIP], IPPROTO_TCP);
 	ucf_classifier_free(c);
 }
 
