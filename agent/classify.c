@@ -75,6 +75,7 @@ struct ucf_classifier {
 	struct ucf_media *media;
 	struct ucf_risks *risks;
 	struct ucf_reasm *reasm;
+	struct ucf_stream_pool streams; /* every flow's TCP message buffers */
 	struct ucf_classifier_stats st;
 	struct ucf_prefix *endpoints, *servers, *remote, *trust_endpoints;
 	struct ucf_trust trust;
@@ -152,6 +153,7 @@ void ucf_classifier_opts_default(struct ucf_classifier_opts *o)
 	o->risk_interval_s = 86400;
 	o->trust.learn_range = (struct ucf_port_range){ 1, 65535 };
 	o->trust.max_endpoints = UCF_MAX_ENDPOINTS_PER_MESSAGE;
+	o->stream_budget = UCF_STREAM_BUDGET;
 }
 
 /* The catalog services whose signalling is parsed for media. */
@@ -294,8 +296,8 @@ static void on_flow_end(void *arg, struct ucf_flow *f, enum ucf_flow_end why)
 		c->h.flow_end(c->h.arg, &fi);
 	}
 	if (cf->streams) {
-		ucf_stream_release(&cf->streams[0]);
-		ucf_stream_release(&cf->streams[1]);
+		ucf_stream_release(&c->streams, &cf->streams[0]);
+		ucf_stream_release(&c->streams, &cf->streams[1]);
 		free(cf->streams);
 		cf->streams = NULL;
 	}
@@ -313,6 +315,7 @@ int ucf_classifier_new(const struct ucf_classifier_opts *o, const struct ucf_cla
 	if (h)
 		c->h = *h;
 	c->trust = o->trust;
+	c->streams.budget = o->stream_budget ? o->stream_budget : UCF_STREAM_BUDGET;
 	if (copy_prefixes(&c->endpoints, o->endpoints, o->endpoint_count) < 0 ||
 	    copy_prefixes(&c->servers, o->trust.servers, o->trust.n_servers) < 0 ||
 	    copy_prefixes(&c->remote, o->trust.remote, o->trust.n_remote) < 0 ||
@@ -708,7 +711,8 @@ static void stream_feed(struct ucf_classifier *c, struct cflow *cf, unsigned dir
 {
 	if (!cf->streams && !(cf->streams = calloc(2, sizeof(*cf->streams))))
 		return;
-	ucf_stream_feed(&cf->streams[dir], pkt->tcp_seq, pkt->payload, pkt->payload_len, fn, c);
+	ucf_stream_feed(&c->streams, &cf->streams[dir], pkt->tcp_seq, pkt->payload,
+			pkt->payload_len, fn, c);
 }
 
 /* Payload of a flow in a signalling mode: keep parsing for media. */
@@ -1113,4 +1117,8 @@ void ucf_classifier_get_stats(const struct ucf_classifier *c, struct ucf_classif
 	st->media_active = ucf_media_count(c->media);
 	st->calls_active = ucf_media_calls(c->media);
 	st->media_learned = ucf_media_learned_total(c->media);
+	st->stream_bytes = c->streams.bytes;
+	st->stream_bytes_peak = c->streams.peak;
+	st->stream_evicted = c->streams.evicted;
+	st->stream_refused = c->streams.refused;
 }
