@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "yamlnode.h"
 
 #define MAX_SERVICES 1024
@@ -117,7 +118,7 @@ static int parse_port(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	if (ucf_parse_port_range(text + 4, &port.ports, why, sizeof(why)) < 0)
 		return ucf_yaml_fail(y, v, "%s", why);
 	struct ucf_service_port *grown =
-		realloc(s->ports, (s->port_count + 1) * sizeof(*s->ports));
+		ucf_grow_array(s->ports, NULL, s->port_count + 1, sizeof(*s->ports), 0);
 	if (!grown)
 		return -ENOMEM;
 	s->ports = grown;
@@ -191,7 +192,7 @@ static int parse_service(struct ucf_yaml *y, struct ucf_catalog *cat, yaml_node_
 		s.name = strdup(name);
 		s.origin = strdup(origin);
 		struct ucf_service *grown =
-			realloc(cat->services, (cat->count + 1) * sizeof(*cat->services));
+			ucf_grow_array(cat->services, NULL, cat->count + 1, sizeof(*cat->services), 0);
 		if (!s.name || !s.origin || !grown) {
 			if (grown)
 				cat->services = grown;

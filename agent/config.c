@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "yamlnode.h"
 
 #define MAX_PREFIXES 65536
@@ -30,11 +31,11 @@ struct loader {
 /* Grows an array by one element, keeping a parallel array of nodes. */
 static int push(void **items, size_t *count, size_t size, yaml_node_t ***nodes)
 {
-	void *grown = realloc(*items, (*count + 1) * size);
+	void *grown = ucf_grow_array(*items, NULL, *count + 1, size, 0);
 	if (!grown)
 		return -ENOMEM;
 	*items = grown;
-	yaml_node_t **ngrown = realloc(*nodes, (*count + 1) * sizeof(**nodes));
+	yaml_node_t **ngrown = ucf_grow_array(*nodes, NULL, *count + 1, sizeof(**nodes), 0);
 	if (!ngrown)
 		return -ENOMEM;
 	*nodes = ngrown;
@@ -131,7 +132,7 @@ static int id_item(struct ucf_yaml *y, yaml_node_t *item, void *ctx)
 		return ucf_yaml_fail(y, item, "invalid identifier '%s'", text);
 	if (list->count >= MAX_IDS)
 		return ucf_yaml_fail(y, item, "too many identifiers (at most %d)", MAX_IDS);
-	char **grown = realloc(list->items, (list->count + 1) * sizeof(*grown));
+	char **grown = ucf_grow_array(list->items, NULL, list->count + 1, sizeof(*grown), 0);
 	if (!grown)
 		return -ENOMEM;
 	list->items = grown;

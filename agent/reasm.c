@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 #define UNITS ((UCF_REASM_MAX + 7) / 8)
 #define WORDS ((UNITS + 63) / 64)
 #define BUF_STEP 4096u /* buffers grow in these steps */
@@ -96,7 +98,7 @@ static int grow(struct ucf_reasm *r, struct slot *s, uint32_t need)
 			return -ENOBUFS;
 		slot_drop(r, oldest);
 	}
-	uint8_t *b = realloc(s->buf, cap);
+	uint8_t *b = ucf_grow_array(s->buf, NULL, cap, 1, 0);
 	if (!b)
 		return -ENOMEM;
 	s->buf = b;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 static void unlink_stream(struct ucf_stream_pool *pool, struct ucf_stream *s)
 {
 	if (s->prev)
@@ -75,7 +77,7 @@ static int reserve(struct ucf_stream_pool *pool, struct ucf_stream *s, size_t ne
 		pool->refused++;
 		return -ENOBUFS;
 	}
-	uint8_t *b = realloc(s->buf, cap);
+	uint8_t *b = ucf_grow_array(s->buf, NULL, cap, 1, 0);
 	if (!b)
 		return -ENOMEM;
 	if (!s->buf)
