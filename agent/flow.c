@@ -301,13 +301,15 @@ struct ucf_flow *ucf_flow_get(struct ucf_flow_table *t, const struct ucf_flow_ke
 	struct ucf_flow *f = alloc_slot(t);
 	if (!f)
 		return NULL;
+	/* Cleared before any rehash: a new chunk's slot is not zeroed, and a
+	 * rehash walking it must see it unused. */
+	uint32_t self = f->self;
+	memset(f, 0, t->stride);
+	f->self = self;
 	if (t->count + 1 > t->mask + 1 && t->mask + 1 < t->max_buckets) {
 		grow_buckets(t);
 		b = key_hash(t, k) & t->mask;
 	}
-	uint32_t self = f->self;
-	memset(f, 0, t->stride);
-	f->self = self;
 	f->used = 1;
 	f->key = *k;
 	f->hnext = t->buckets[b];
