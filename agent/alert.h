@@ -32,6 +32,7 @@ enum ucf_severity { UCF_SEV_INFO, UCF_SEV_WARNING, UCF_SEV_CRITICAL };
 #define UCF_KIND_FORGED_SIGNALLING "forged-signalling"
 #define UCF_KIND_CLEARTEXT_SIP "cleartext-sip"
 #define UCF_KIND_EXPOSED_SRTP_KEYS "exposed-srtp-keys"
+#define UCF_KIND_UNENCRYPTED_RTP "unencrypted-rtp"
 #define UCF_KIND_RULESET_TAMPERED "ruleset-tampered"
 #define UCF_KIND_MONITORING_DEGRADED "monitoring-degraded"
 #define UCF_KIND_MONITORING_RECOVERED "monitoring-recovered"
@@ -99,6 +100,11 @@ int ucf_alert_cleartext_sip(struct ucf_alert **out, const char *site, int64_t no
 int ucf_alert_exposed_srtp_keys(struct ucf_alert **out, const char *site, int64_t now,
 				const char *endpoint, const char *interface,
 				const char *transport, char *err, size_t errlen);
+/* Informational: RTP announced without encryption. detail (may be NULL) is a
+ * fixed text from the classifier, never call content. */
+int ucf_alert_unencrypted_rtp(struct ucf_alert **out, const char *site, int64_t now,
+			      const char *endpoint, const char *interface, const char *transport,
+			      const char *detail, char *err, size_t errlen);
 
 /* Something other than ucfence changed its nftables objects or routes. what
  * says what changed ("table inet ucfence deleted"); restore_ms is how long

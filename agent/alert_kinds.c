@@ -56,8 +56,9 @@ int ucf_alert_forged_signalling(struct ucf_alert **out, const char *site, int64_
 }
 
 static int privacy_alert(struct ucf_alert **out, const char *site, int64_t now, const char *kind,
-			 const char *what, const char *endpoint, const char *interface,
-			 const char *transport, char *err, size_t errlen)
+			 enum ucf_severity sev, const char *what, const char *endpoint,
+			 const char *interface, const char *transport, const char *detail,
+			 char *err, size_t errlen)
 {
 	if (!endpoint || !interface)
 		return bad(err, errlen, kind);
@@ -69,25 +70,36 @@ static int privacy_alert(struct ucf_alert **out, const char *site, int64_t now, 
 		 transport ? " over " : "", transport ? transport : "");
 	json_t *d = json_pack("{s:s, s:s, s:s*, s:s}", "endpoint", endpoint, "interface",
 			      interface, "transport", transport, "day", day);
-	return ucf_alert_new(out, site, kind, UCF_SEV_WARNING, now, key, summary, d, err, errlen);
+	if (d && detail)
+		json_object_set_new(d, "detail", json_string(detail));
+	return ucf_alert_new(out, site, kind, sev, now, key, summary, d, err, errlen);
 }
 
 int ucf_alert_cleartext_sip(struct ucf_alert **out, const char *site, int64_t now,
 			    const char *endpoint, const char *interface, const char *transport,
 			    char *err, size_t errlen)
 {
-	return privacy_alert(out, site, now, UCF_KIND_CLEARTEXT_SIP,
-			     "SIP signalling in clear text", endpoint, interface, transport, err,
-			     errlen);
+	return privacy_alert(out, site, now, UCF_KIND_CLEARTEXT_SIP, UCF_SEV_WARNING,
+			     "SIP signalling in clear text", endpoint, interface, transport, NULL,
+			     err, errlen);
 }
 
 int ucf_alert_exposed_srtp_keys(struct ucf_alert **out, const char *site, int64_t now,
 				const char *endpoint, const char *interface,
 				const char *transport, char *err, size_t errlen)
 {
-	return privacy_alert(out, site, now, UCF_KIND_EXPOSED_SRTP_KEYS,
+	return privacy_alert(out, site, now, UCF_KIND_EXPOSED_SRTP_KEYS, UCF_SEV_WARNING,
 			     "SRTP keys exposed in clear-text signalling", endpoint, interface,
-			     transport, err, errlen);
+			     transport, NULL, err, errlen);
+}
+
+int ucf_alert_unencrypted_rtp(struct ucf_alert **out, const char *site, int64_t now,
+			      const char *endpoint, const char *interface, const char *transport,
+			      const char *detail, char *err, size_t errlen)
+{
+	return privacy_alert(out, site, now, UCF_KIND_UNENCRYPTED_RTP, UCF_SEV_INFO,
+			     "Unencrypted RTP media", endpoint, interface, transport, detail, err,
+			     errlen);
 }
 
 int ucf_alert_ruleset_tampered(struct ucf_alert **out, const char *site, int64_t now,

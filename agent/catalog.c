@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "yamlnode.h"
 
 #define MAX_SERVICES 1024
@@ -117,7 +118,7 @@ static int parse_port(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	if (ucf_parse_port_range(text + 4, &port.ports, why, sizeof(why)) < 0)
 		return ucf_yaml_fail(y, v, "%s", why);
 	struct ucf_service_port *grown =
-		realloc(s->ports, (s->port_count + 1) * sizeof(*s->ports));
+		ucf_grow_array(s->ports, NULL, s->port_count + 1, sizeof(*s->ports), 0);
 	if (!grown)
 		return -ENOMEM;
 	s->ports = grown;
@@ -131,11 +132,12 @@ static int parse_ports(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 }
 
 static const struct ucf_yaml_key service_keys[] = {
-	{ "description", parse_description }, { "reference", parse_reference },
-	{ "roles", parse_roles },             { "ports", parse_ports },
-	{ "media", parse_media },
+	{ "description", parse_description, "a description" },
+	{ "reference", parse_reference, "a reference (RFC or vendor guide)" },
+	{ "roles", parse_roles, NULL },
+	{ "ports", parse_ports, NULL },
+	{ "media", parse_media, NULL },
 };
-enum { K_DESCRIPTION, K_REFERENCE, K_ROLES, K_PORTS, K_MEDIA };
 
 static bool valid_service_name(const char *name)
 {
@@ -153,7 +155,7 @@ static int parse_service(struct ucf_yaml *y, struct ucf_catalog *cat, yaml_node_
 {
 	struct ucf_service s = { 0 };
 	const char *name;
-	uint32_t seen;
+	const struct ucf_yaml_key *missing;
 	char section[64];
 	int rc = ucf_yaml_scalar(y, knode, "service name", &name);
 	if (rc < 0)
@@ -170,12 +172,9 @@ static int parse_service(struct ucf_yaml *y, struct ucf_catalog *cat, yaml_node_
 		return ucf_yaml_fail(y, knode, "too many services (at most %d)", MAX_SERVICES);
 	snprintf(section, sizeof(section), "service '%s'", name);
 	rc = ucf_yaml_walk_map(y, vnode, section, service_keys,
-			       sizeof(service_keys) / sizeof(service_keys[0]), &s, &seen);
-	if (rc == 0 && !(seen & (1u << K_DESCRIPTION)))
-		rc = ucf_yaml_fail(y, vnode, "service '%s' needs a description", name);
-	if (rc == 0 && !(seen & (1u << K_REFERENCE)))
-		rc = ucf_yaml_fail(y, vnode, "service '%s' needs a reference (RFC or vendor guide)",
-				   name);
+			       sizeof(service_keys) / sizeof(service_keys[0]), &s, &missing);
+	if (rc == 0 && missing)
+		rc = ucf_yaml_fail(y, vnode, "service '%s' needs %s", name, missing->required);
 	if (rc == 0 && s.roles == 0)
 		rc = ucf_yaml_fail(y, vnode, "service '%s' needs at least one role", name);
 	if (rc == 0 && s.media && s.port_count > 0)
@@ -193,7 +192,7 @@ static int parse_service(struct ucf_yaml *y, struct ucf_catalog *cat, yaml_node_
 		s.name = strdup(name);
 		s.origin = strdup(origin);
 		struct ucf_service *grown =
-			realloc(cat->services, (cat->count + 1) * sizeof(*cat->services));
+			ucf_grow_array(cat->services, NULL, cat->count + 1, sizeof(*cat->services), 0);
 		if (!s.name || !s.origin || !grown) {
 			if (grown)
 				cat->services = grown;

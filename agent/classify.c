@@ -86,6 +86,7 @@ struct ucf_classifier {
 	struct ucf_media *media;
 	struct ucf_risks *risks;
 	struct ucf_reasm *reasm;
+	struct ucf_stream_pool streams; /* every flow's TCP message buffers */
 	struct ucf_classifier_stats st;
 	struct ucf_prefix *endpoints, *servers, *remote, *trust_endpoints;
 	struct ucf_trust trust;
@@ -164,6 +165,7 @@ void ucf_classifier_opts_default(struct ucf_classifier_opts *o)
 	o->risk_interval_s = 86400;
 	o->trust.learn_range = (struct ucf_port_range){ 1, 65535 };
 	o->trust.max_endpoints = UCF_MAX_ENDPOINTS_PER_MESSAGE;
+	o->stream_budget = UCF_STREAM_BUDGET;
 }
 
 /* The catalog services whose signalling is parsed for media. */
@@ -307,8 +309,8 @@ static void on_flow_end(void *arg, struct ucf_flow *f, enum ucf_flow_end why)
 		c->h.flow_end(c->h.arg, &fi);
 	}
 	if (cf->streams) {
-		ucf_stream_release(&cf->streams[0]);
-		ucf_stream_release(&cf->streams[1]);
+		ucf_stream_release(&c->streams, &cf->streams[0]);
+		ucf_stream_release(&c->streams, &cf->streams[1]);
 		free(cf->streams);
 		cf->streams = NULL;
 	}
@@ -328,6 +330,7 @@ int ucf_classifier_new(const struct ucf_classifier_opts *o, const struct ucf_cla
 	if (h)
 		c->h = *h;
 	c->trust = o->trust;
+	c->streams.budget = o->stream_budget ? o->stream_budget : UCF_STREAM_BUDGET;
 	if (copy_prefixes(&c->endpoints, o->endpoints, o->endpoint_count) < 0 ||
 	    copy_prefixes(&c->servers, o->trust.servers, o->trust.n_servers) < 0 ||
 	    copy_prefixes(&c->remote, o->trust.remote, o->trust.n_remote) < 0 ||
@@ -406,11 +409,11 @@ static bool in_endpoints(const struct ucf_classifier *c, uint8_t family, const u
 }
 
 static void risk(struct ucf_classifier *c, enum ucf_risk_kind kind, uint8_t family,
-		 const uint8_t *addr, const char *detail)
+		 uint8_t l4proto, const uint8_t *addr, const char *detail)
 {
 	if (c->o.endpoint_count && !in_endpoints(c, family, addr))
 		return;
-	ucf_risks_note(c->risks, kind, family, addr, detail, c->now_us);
+	ucf_risks_note(c->risks, kind, family, l4proto, addr, detail, c->now_us);
 }
 
 static void decide(struct ucf_classifier *c, struct ucf_flow *f, struct cflow *cf,
@@ -447,7 +450,7 @@ static void check_learned(struct ucf_classifier *c, struct ucf_flow *f, struct c
 				      f->key.proto, &e2, &refs[s]))
 			continue;
 		if (e2.kind == UCF_MEDIA_RTP && !e2.srtp)
-			risk(c, UCF_RISK_UNENCRYPTED_RTP, e2.family, e2.addr, D_RTP);
+			risk(c, UCF_RISK_UNENCRYPTED_RTP, e2.family, f->key.proto, e2.addr, D_RTP);
 		if (!hit)
 			ep = e2, hit = true;
 	}
@@ -569,7 +572,7 @@ static void learn_sdp(struct ucf_classifier *c, const struct ucf_media_call *cal
 		return;
 	const struct ucf_pkt *pkt = c->cur_pkt;
 	if (s.crypto)
-		risk(c, UCF_RISK_EXPOSED_SRTP_KEYS, pkt->family, pkt->src, D_SDES);
+		risk(c, UCF_RISK_EXPOSED_SRTP_KEYS, pkt->family, pkt->l4proto, pkt->src, D_SDES);
 	if (!call)
 		return;
 	ucf_media_offer_begin(c->media, call, side);
@@ -604,7 +607,7 @@ static void learn_sdp(struct ucf_classifier *c, const struct ucf_media_call *cal
 static void sip_message(struct ucf_classifier *c, const struct ucf_sip_msg *m)
 {
 	const struct ucf_pkt *pkt = c->cur_pkt;
-	risk(c, UCF_RISK_CLEARTEXT_SIP, pkt->family, pkt->src, D_CLEAR_SIP);
+	risk(c, UCF_RISK_CLEARTEXT_SIP, pkt->family, pkt->l4proto, pkt->src, D_CLEAR_SIP);
 	if (!m->call_hash)
 		return;
 	if (!c->o.learn) {
@@ -746,7 +749,8 @@ static void stream_feed(struct ucf_classifier *c, struct cflow *cf, unsigned dir
 {
 	if (!cf->streams && !(cf->streams = calloc(2, sizeof(*cf->streams))))
 		return;
-	ucf_stream_feed(&cf->streams[dir], pkt->tcp_seq, pkt->payload, pkt->payload_len, fn, c);
+	ucf_stream_feed(&c->streams, &cf->streams[dir], pkt->tcp_seq, pkt->payload,
+			pkt->payload_len, fn, c);
 }
 
 /* Payload of a flow in a signalling mode: keep parsing for media. */
@@ -1153,4 +1157,8 @@ void ucf_classifier_get_stats(const struct ucf_classifier *c, struct ucf_classif
 	st->media_active = ucf_media_count(c->media);
 	st->calls_active = ucf_media_calls(c->media);
 	st->media_learned = ucf_media_learned_total(c->media);
+	st->stream_bytes = c->streams.bytes;
+	st->stream_bytes_peak = c->streams.peak;
+	st->stream_evicted = c->streams.evicted;
+	st->stream_refused = c->streams.refused;
 }

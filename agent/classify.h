@@ -87,6 +87,9 @@ struct ucf_classifier_opts {
 	/* per endpoint-side host: limits.media_per_host, calls_per_host,
 	 * learn_rate (thousandths per second) and its burst; 0: none */
 	uint32_t host_media, host_calls, host_rate_milli, host_burst;
+	/* bytes of TCP SIP/SCCP messages split across segments buffered at once,
+	 * over all flows (0: UCF_STREAM_BUDGET, 16 MiB; see stream.h) */
+	size_t stream_budget;
 };
 
 struct ucf_classifier_stats {
@@ -101,6 +104,10 @@ struct ucf_classifier_stats {
 	uint64_t media_learned;
 	uint64_t announcements;             /* messages that announced media */
 	uint64_t refused[UCF_REFUSE_COUNT]; /* refused endpoints (or messages) by reason */
+	/* TCP message buffers: bytes now and at most, buffers freed for others
+	 * (least recently fed first) and partial messages not kept, to stay
+	 * within stream_budget */
+	uint64_t stream_bytes, stream_bytes_peak, stream_evicted, stream_refused;
 };
 
 struct ucf_packet_result {

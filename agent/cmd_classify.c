@@ -16,6 +16,7 @@
 #include "classify.h"
 #include "cli.h"
 #include "commands.h"
+#include "grow.h"
 
 enum { OPT_STATS = UCF_OPT_FIRST_FREE };
 
@@ -35,15 +36,9 @@ struct run {
 static void on_flow_end(void *arg, const struct ucf_flow_info *fi)
 {
 	struct rows *r = arg;
-	if (r->nflows == r->capflows) {
-		size_t cap = r->capflows ? r->capflows * 2 : 1024;
-		void *p = realloc(r->flows, cap * sizeof(*r->flows));
-		if (!p) {
-			r->oom = true;
-			return;
-		}
-		r->flows = p;
-		r->capflows = cap;
+	if (UCF_GROW(r->flows, r->capflows, r->nflows + 1, 1024) < 0) {
+		r->oom = true;
+		return;
 	}
 	r->flows[r->nflows++] = *fi;
 }
@@ -55,15 +50,9 @@ static void on_risk(void *arg, const struct ucf_risk *rk)
 		if (r->risks[i].kind == rk->kind && r->risks[i].family == rk->family &&
 		    memcmp(r->risks[i].addr, rk->addr, 16) == 0)
 			return;
-	if (r->nrisks == r->caprisks) {
-		size_t cap = r->caprisks ? r->caprisks * 2 : 64;
-		void *p = realloc(r->risks, cap * sizeof(*r->risks));
-		if (!p) {
-			r->oom = true;
-			return;
-		}
-		r->risks = p;
-		r->caprisks = cap;
+	if (UCF_GROW(r->risks, r->caprisks, r->nrisks + 1, 64) < 0) {
+		r->oom = true;
+		return;
 	}
 	r->risks[r->nrisks++] = *rk;
 }
@@ -137,9 +126,11 @@ static void print_json(const struct rows *r, const struct ucf_classifier_stats *
 	}
 	for (size_t i = 0; i < r->nrisks; i++) {
 		fmt_addr(r->risks[i].family, r->risks[i].addr, ep, sizeof(ep));
-		json_array_append_new(risks, json_pack("{s:s, s:s, s:s}", "kind",
+		json_array_append_new(risks, json_pack("{s:s, s:s, s:s, s:s}", "kind",
 						       ucf_risk_kind_name(r->risks[i].kind),
-						       "endpoint", ep, "detail", r->risks[i].detail));
+						       "endpoint", ep, "transport",
+						       r->risks[i].l4proto == 6 ? "tcp" : "udp",
+						       "detail", r->risks[i].detail));
 	}
 	json_t *classes = json_object();
 	for (unsigned c = 0; c < UCF_CLASS_COUNT; c++)

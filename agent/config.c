@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "yamlnode.h"
 
 #define MAX_PREFIXES 65536
@@ -23,7 +24,6 @@ struct loader {
 	yaml_node_t *root, *mode, *address, *static_range, *services, *learn;
 	yaml_node_t *meraki_enabled, *appliance_if, *wan_if;
 	yaml_node_t **endpoints, **servers, **remotes, **uc_ifs, **data_ifs;
-	uint32_t top_seen, site_seen, uc_seen, appliance_seen, meraki_seen, alerts_seen;
 };
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -31,11 +31,11 @@ struct loader {
 /* Grows an array by one element, keeping a parallel array of nodes. */
 static int push(void **items, size_t *count, size_t size, yaml_node_t ***nodes)
 {
-	void *grown = realloc(*items, (*count + 1) * size);
+	void *grown = ucf_grow_array(*items, NULL, *count + 1, size, 0);
 	if (!grown)
 		return -ENOMEM;
 	*items = grown;
-	yaml_node_t **ngrown = realloc(*nodes, (*count + 1) * sizeof(**nodes));
+	yaml_node_t **ngrown = ucf_grow_array(*nodes, NULL, *count + 1, sizeof(**nodes), 0);
 	if (!ngrown)
 		return -ENOMEM;
 	*nodes = ngrown;
@@ -132,7 +132,7 @@ static int id_item(struct ucf_yaml *y, yaml_node_t *item, void *ctx)
 		return ucf_yaml_fail(y, item, "invalid identifier '%s'", text);
 	if (list->count >= MAX_IDS)
 		return ucf_yaml_fail(y, item, "too many identifiers (at most %d)", MAX_IDS);
-	char **grown = realloc(list->items, (list->count + 1) * sizeof(*grown));
+	char **grown = ucf_grow_array(list->items, NULL, list->count + 1, sizeof(*grown), 0);
 	if (!grown)
 		return -ENOMEM;
 	list->items = grown;
@@ -281,16 +281,17 @@ static int site_mode(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return 0;
 }
 
-static const struct ucf_yaml_key site_keys[] = { { "name", site_name }, { "mode", site_mode } };
+static const struct ucf_yaml_key site_keys[] = {
+	{ "name", site_name, "a 'name'" },
+	{ "mode", site_mode, "a 'mode' (concentrator or appliance)" },
+};
 
 static int section_site(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
-	struct loader *l = ctx;
-	int rc = ucf_yaml_walk_map(y, v, "site", site_keys, NKEYS(site_keys), l, &l->site_seen);
-	if (rc == 0 && !(l->site_seen & 1))
-		return ucf_yaml_fail(y, v, "site needs a 'name'");
-	if (rc == 0 && !(l->site_seen & 2))
-		return ucf_yaml_fail(y, v, "site needs a 'mode' (concentrator or appliance)");
+	const struct ucf_yaml_key *missing;
+	int rc = ucf_yaml_walk_map(y, v, "site", site_keys, NKEYS(site_keys), ctx, &missing);
+	if (rc == 0 && missing)
+		return ucf_yaml_fail(y, v, "site needs %s", missing->required);
 	return rc;
 }
 
@@ -330,7 +331,10 @@ static int if_wan(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 }
 
 static const struct ucf_yaml_key interface_keys[] = {
-	{ "uc", if_uc }, { "data", if_data }, { "appliance", if_appliance }, { "wan", if_wan },
+	{ "uc", if_uc, NULL },
+	{ "data", if_data, NULL },
+	{ "appliance", if_appliance, NULL },
+	{ "wan", if_wan, NULL },
 };
 
 /* Each interface has one role: a name seen twice makes the policy ambiguous. */
@@ -365,9 +369,8 @@ static int check_interface_roles(struct ucf_yaml *y, struct loader *l, yaml_node
 
 static int section_interfaces(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
-	uint32_t seen;
 	int rc = ucf_yaml_walk_map(y, v, "interfaces", interface_keys, NKEYS(interface_keys), ctx,
-				   &seen);
+				   NULL);
 	return rc < 0 ? rc : check_interface_roles(y, ctx, v);
 }
 
@@ -418,8 +421,8 @@ static int media_learn_range(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 }
 
 static const struct ucf_yaml_key media_keys[] = {
-	{ "learn", media_learn }, { "static_range", media_static_range },
-	{ "timeout", media_timeout }, { "learn_range", media_learn_range },
+	{ "learn", media_learn, NULL }, { "static_range", media_static_range, NULL },
+	{ "timeout", media_timeout, NULL }, { "learn_range", media_learn_range, NULL },
 };
 
 static int uc_endpoints(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -446,22 +449,22 @@ static int uc_services(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 
 static int uc_media(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
-	uint32_t seen;
-	return ucf_yaml_walk_map(y, v, "media", media_keys, NKEYS(media_keys), ctx, &seen);
+	return ucf_yaml_walk_map(y, v, "media", media_keys, NKEYS(media_keys), ctx, NULL);
 }
 
 static const struct ucf_yaml_key uc_keys[] = {
-	{ "endpoints", uc_endpoints }, { "servers", uc_servers },
-	{ "services", uc_services },   { "media", uc_media },
+	{ "endpoints", uc_endpoints, "'endpoints'" },
+	{ "servers", uc_servers, "'servers'" },
+	{ "services", uc_services, "'services'" },
+	{ "media", uc_media, NULL },
 };
 
 static int section_uc(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
-	struct loader *l = ctx;
-	int rc = ucf_yaml_walk_map(y, v, "uc", uc_keys, NKEYS(uc_keys), l, &l->uc_seen);
-	for (size_t i = 0; rc == 0 && i < 3; i++)
-		if (!(l->uc_seen & (1u << i)))
-			rc = ucf_yaml_fail(y, v, "uc needs '%s'", uc_keys[i].name);
+	const struct ucf_yaml_key *missing;
+	int rc = ucf_yaml_walk_map(y, v, "uc", uc_keys, NKEYS(uc_keys), ctx, &missing);
+	if (rc == 0 && missing)
+		rc = ucf_yaml_fail(y, v, "uc needs %s", missing->required);
 	return rc;
 }
 
@@ -488,14 +491,13 @@ static int appliance_remote(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 }
 
 static const struct ucf_yaml_key appliance_keys[] = {
-	{ "address", appliance_address }, { "remote_subnets", appliance_remote },
+	{ "address", appliance_address, NULL }, { "remote_subnets", appliance_remote, NULL },
 };
 
 static int section_appliance(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
-	struct loader *l = ctx;
-	return ucf_yaml_walk_map(y, v, "appliance", appliance_keys, NKEYS(appliance_keys), l,
-				 &l->appliance_seen);
+	return ucf_yaml_walk_map(y, v, "appliance", appliance_keys, NKEYS(appliance_keys), ctx,
+				 NULL);
 }
 
 /* ---- enforcement ---------------------------------------------------------- */
@@ -529,16 +531,15 @@ static int enforcement_window(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 }
 
 static const struct ucf_yaml_key enforcement_keys[] = {
-	{ "action", enforcement_action },
-	{ "log_rate", enforcement_log_rate },
-	{ "violation_window", enforcement_window },
+	{ "action", enforcement_action, NULL },
+	{ "log_rate", enforcement_log_rate, NULL },
+	{ "violation_window", enforcement_window, NULL },
 };
 
 static int section_enforcement(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
-	uint32_t seen;
 	return ucf_yaml_walk_map(y, v, "enforcement", enforcement_keys, NKEYS(enforcement_keys),
-				 ctx, &seen);
+				 ctx, NULL);
 }
 
 /* ---- meraki --------------------------------------------------------------- */
@@ -640,29 +641,35 @@ static int meraki_window(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 }
 
 static const struct ucf_yaml_key meraki_keys[] = {
-	{ "enabled", meraki_enabled },         { "base_url", meraki_base_url },
-	{ "api_key_file", meraki_key_file },   { "organization_id", meraki_org },
-	{ "network_ids", meraki_networks },    { "serials", meraki_serials },
-	{ "poll_interval", meraki_poll },      { "lookback", meraki_lookback },
-	{ "ca_file", meraki_ca_file },         { "call_budget", meraki_budget },
-	{ "connect_timeout", meraki_connect_timeout },
-	{ "request_timeout", meraki_request_timeout },
-	{ "per_page", meraki_per_page },       { "correlation_window", meraki_window },
+	{ "enabled", meraki_enabled, NULL },
+	{ "base_url", meraki_base_url, NULL },
+	/* organization_id and an API key source are required only when enabled */
+	{ "api_key_file", meraki_key_file, NULL },
+	{ "organization_id", meraki_org, NULL },
+	{ "network_ids", meraki_networks, NULL },
+	{ "serials", meraki_serials, NULL },
+	{ "poll_interval", meraki_poll, NULL },
+	{ "lookback", meraki_lookback, NULL },
+	{ "ca_file", meraki_ca_file, NULL },
+	{ "call_budget", meraki_budget, NULL },
+	{ "connect_timeout", meraki_connect_timeout, NULL },
+	{ "request_timeout", meraki_request_timeout, NULL },
+	{ "per_page", meraki_per_page, NULL },
+	{ "correlation_window", meraki_window, NULL },
 };
-enum { M_ENABLED, M_BASE_URL, M_KEY_FILE, M_ORG };
 
 static int section_meraki(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	struct loader *l = ctx;
-	int rc = ucf_yaml_walk_map(y, v, "meraki", meraki_keys, NKEYS(meraki_keys), l,
-				   &l->meraki_seen);
+	int rc = ucf_yaml_walk_map(y, v, "meraki", meraki_keys, NKEYS(meraki_keys), l, NULL);
 	if (rc < 0 || !l->cfg->meraki.enabled)
 		return rc;
-	if (!(l->meraki_seen & (1u << M_ORG)))
+	/* required only when enabled: their parsers set these (the config starts empty) */
+	if (!l->cfg->meraki.organization_id)
 		return ucf_yaml_fail(y, l->meraki_enabled,
 				     "meraki is enabled but has no organization_id");
 	const char *env = getenv("MERAKI_DASHBOARD_API_KEY");
-	if (!(l->meraki_seen & (1u << M_KEY_FILE)) && !(env && *env))
+	if (!l->cfg->meraki.api_key_file && !(env && *env))
 		return ucf_yaml_fail(y, l->meraki_enabled,
 				     "meraki is enabled but has no API key source (set api_key_file, "
 				     "or MERAKI_DASHBOARD_API_KEY in the environment)");
@@ -703,28 +710,27 @@ static int webhook_format(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 }
 
 static const struct ucf_yaml_key webhook_keys[] = {
-	{ "url", webhook_url }, { "format", webhook_format },
+	{ "url", webhook_url, "a 'url'" }, { "format", webhook_format, NULL },
 };
 
 static int alerts_webhook(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
-	uint32_t seen;
-	int rc = ucf_yaml_walk_map(y, v, "webhook", webhook_keys, NKEYS(webhook_keys), ctx, &seen);
-	if (rc == 0 && !(seen & 1))
-		return ucf_yaml_fail(y, v, "webhook needs a 'url'");
+	const struct ucf_yaml_key *missing;
+	int rc = ucf_yaml_walk_map(y, v, "webhook", webhook_keys, NKEYS(webhook_keys), ctx,
+				   &missing);
+	if (rc == 0 && missing)
+		return ucf_yaml_fail(y, v, "webhook needs %s", missing->required);
 	return rc;
 }
 
 static const struct ucf_yaml_key alerts_keys[] = {
-	{ "spool", alerts_spool },   { "retention", alerts_retention },
-	{ "syslog", alerts_syslog }, { "webhook", alerts_webhook },
+	{ "spool", alerts_spool, NULL },   { "retention", alerts_retention, NULL },
+	{ "syslog", alerts_syslog, NULL }, { "webhook", alerts_webhook, NULL },
 };
 
 static int section_alerts(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
-	struct loader *l = ctx;
-	return ucf_yaml_walk_map(y, v, "alerts", alerts_keys, NKEYS(alerts_keys), l,
-				 &l->alerts_seen);
+	return ucf_yaml_walk_map(y, v, "alerts", alerts_keys, NKEYS(alerts_keys), ctx, NULL);
 }
 
 /* ---- limits, state_dir ---------------------------------------------------- */
@@ -777,15 +783,15 @@ static int limits_learn_rate(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 }
 
 static const struct ucf_yaml_key limits_keys[] = {
-	{ "flows", limits_flows }, { "media", limits_media },
-	{ "media_per_host", limits_media_per_host }, { "calls_per_host", limits_calls_per_host },
-	{ "learn_rate", limits_learn_rate },
+	{ "flows", limits_flows, NULL }, { "media", limits_media, NULL },
+	{ "media_per_host", limits_media_per_host, NULL },
+	{ "calls_per_host", limits_calls_per_host, NULL },
+	{ "learn_rate", limits_learn_rate, NULL },
 };
 
 static int section_limits(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
-	uint32_t seen;
-	return ucf_yaml_walk_map(y, v, "limits", limits_keys, NKEYS(limits_keys), ctx, &seen);
+	return ucf_yaml_walk_map(y, v, "limits", limits_keys, NKEYS(limits_keys), ctx, NULL);
 }
 
 static int metrics_textfile(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -793,12 +799,11 @@ static int metrics_textfile(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return absolute_path(y, v, "textfile", &((struct loader *)ctx)->cfg->metrics.textfile);
 }
 
-static const struct ucf_yaml_key metrics_keys[] = { { "textfile", metrics_textfile } };
+static const struct ucf_yaml_key metrics_keys[] = { { "textfile", metrics_textfile, NULL } };
 
 static int section_metrics(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
-	uint32_t seen;
-	return ucf_yaml_walk_map(y, v, "metrics", metrics_keys, NKEYS(metrics_keys), ctx, &seen);
+	return ucf_yaml_walk_map(y, v, "metrics", metrics_keys, NKEYS(metrics_keys), ctx, NULL);
 }
 
 static int section_state_dir(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -807,18 +812,17 @@ static int section_state_dir(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 }
 
 static const struct ucf_yaml_key top_keys[] = {
-	{ "site", section_site },
-	{ "interfaces", section_interfaces },
-	{ "uc", section_uc },
-	{ "appliance", section_appliance },
-	{ "enforcement", section_enforcement },
-	{ "meraki", section_meraki },
-	{ "alerts", section_alerts },
-	{ "limits", section_limits },
-	{ "metrics", section_metrics },
-	{ "state_dir", section_state_dir },
+	{ "site", section_site, "section 'site'" },
+	{ "interfaces", section_interfaces, "section 'interfaces'" },
+	{ "uc", section_uc, "section 'uc'" },
+	{ "appliance", section_appliance, NULL },
+	{ "enforcement", section_enforcement, NULL },
+	{ "meraki", section_meraki, NULL },
+	{ "alerts", section_alerts, NULL },
+	{ "limits", section_limits, NULL },
+	{ "metrics", section_metrics, NULL },
+	{ "state_dir", section_state_dir, NULL },
 };
-enum { T_SITE, T_INTERFACES, T_UC, T_APPLIANCE };
 
 /* ---- cross-field rules ---------------------------------------------------- */
 
@@ -973,12 +977,11 @@ static int finish_defaults(struct ucf_config *c)
 static int load_document(struct ucf_yaml *y, struct loader *l)
 {
 	yaml_node_t *root = ucf_yaml_root(y);
+	const struct ucf_yaml_key *missing;
 	int rc = ucf_yaml_walk_map(y, root, "the top level", top_keys, NKEYS(top_keys), l,
-				   &l->top_seen);
-	const int required[] = { T_SITE, T_INTERFACES, T_UC };
-	for (size_t i = 0; rc == 0 && i < NKEYS(required); i++)
-		if (!(l->top_seen & (1u << required[i])))
-			rc = ucf_yaml_fail(y, root, "missing section '%s'", top_keys[required[i]].name);
+				   &missing);
+	if (rc == 0 && missing)
+		rc = ucf_yaml_fail(y, root, "missing %s", missing->required);
 	if (rc == 0)
 		rc = check_cross_fields(y, l);
 	if (rc == 0)

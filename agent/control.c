@@ -14,6 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "grow.h"
+
 #define MAX_REQUEST 256
 #define MAX_CLIENTS 16
 #define MAX_REPLY (1 << 20)
@@ -223,7 +225,7 @@ int ucf_control_request(const char *path, const char *request, char **reply, cha
 			snprintf(err, errlen, "%s: the agent did not answer within 5s", path);
 			break;
 		}
-		char *grown = realloc(buf, len + 65536 + 1);
+		char *grown = ucf_grow_array(buf, NULL, len + 65536 + 1, 1, 0);
 		if (!grown) {
 			rc = -ENOMEM;
 			snprintf(err, errlen, "%s: out of memory for the reply", path);

@@ -267,30 +267,23 @@ static void commit_blocks(struct daemon *d)
 
 static void alert_risk(struct daemon *d, const struct ucf_risk *risk, const char *iface)
 {
-	char endpoint[64], err[256], key[128];
+	char endpoint[64], err[256];
 	struct ucf_alert *a = NULL;
 	format_addr(risk->family, risk->addr, endpoint, sizeof(endpoint));
+	const char *transport = risk->l4proto == IPPROTO_TCP ? "tcp"
+				: risk->l4proto == IPPROTO_UDP ? "udp" : NULL;
 	switch (risk->kind) {
 	case UCF_RISK_CLEARTEXT_SIP:
-		ucf_alert_cleartext_sip(&a, d->cfg->site.name, time(NULL), endpoint, iface, "udp/tcp",
+		ucf_alert_cleartext_sip(&a, d->cfg->site.name, time(NULL), endpoint, iface, transport,
 					err, sizeof(err));
 		break;
 	case UCF_RISK_EXPOSED_SRTP_KEYS:
 		ucf_alert_exposed_srtp_keys(&a, d->cfg->site.name, time(NULL), endpoint, iface,
-					    "udp/tcp", err, sizeof(err));
+					    transport, err, sizeof(err));
 		break;
-	default: {
-		/* one per endpoint per UTC day, like the other privacy risks */
-		char summary[160];
-		snprintf(key, sizeof(key), "%s|%lld", endpoint, (long long)(time(NULL) / 86400));
-		snprintf(summary, sizeof(summary), "unencrypted RTP media from %s on %s", endpoint,
-			 iface);
-		ucf_alert_new(&a, d->cfg->site.name, "unencrypted-rtp", UCF_SEV_INFO, time(NULL), key,
-			      summary,
-			      json_pack("{s:s, s:s, s:s}", "endpoint", endpoint, "interface", iface,
-					"detail", risk->detail ? risk->detail : ""),
-			      err, sizeof(err));
-	}
+	default:
+		ucf_alert_unencrypted_rtp(&a, d->cfg->site.name, time(NULL), endpoint, iface,
+					  transport, risk->detail, err, sizeof(err));
 	}
 	publish(d, a, err);
 }

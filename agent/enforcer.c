@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "nft_batch.h"
 
 #ifndef NFT_TABLE_F_PERSIST
@@ -272,7 +273,7 @@ static int live_set_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
 	    strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), UCF_TABLE) == 0) {
-		void *p = realloc(live->sets, (live->nsets + 1) * sizeof(*live->sets));
+		void *p = ucf_grow_array(live->sets, NULL, live->nsets + 1, sizeof(*live->sets), 0);
 		if (!p) {
 			nftnl_set_free(s);
 			return MNL_CB_ERROR;
@@ -299,7 +300,8 @@ static int live_chain_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
 	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), UCF_TABLE) == 0) {
-		void *p = realloc(live->chains, (live->nchains + 1) * sizeof(*live->chains));
+		void *p = ucf_grow_array(live->chains, NULL, live->nchains + 1, sizeof(*live->chains),
+					 0);
 		if (!p) {
 			nftnl_chain_free(c);
 			return MNL_CB_ERROR;
@@ -327,7 +329,8 @@ static int live_obj_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
 	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), UCF_TABLE) == 0) {
-		void *p = realloc(live->counters, (live->ncounters + 1) * sizeof(*live->counters));
+		void *p = ucf_grow_array(live->counters, NULL, live->ncounters + 1,
+					 sizeof(*live->counters), 0);
 		if (!p) {
 			nftnl_obj_free(o);
 			return MNL_CB_ERROR;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #define NIL UINT32_MAX
@@ -34,6 +35,7 @@ struct ucf_flow_table {
 	uint32_t count;
 	uint64_t evictions;
 	struct list lists[UCF_TCLASS_MAX];
+	uint64_t key[5]; /* hash key, per start: chains an attacker cannot aim at */
 };
 
 static inline struct ucf_flow *at(const struct ucf_flow_table *t, uint32_t i)
@@ -78,6 +80,11 @@ int ucf_flow_table_new(const struct ucf_flow_table_opts *o, ucf_flow_end_fn end,
 	memset(t->chunks[0], 0, CHUNK * t->stride);
 	t->nchunks = 1;
 	t->mask = nb - 1;
+	if (getrandom(t->key, sizeof(t->key), GRND_NONBLOCK) != (ssize_t)sizeof(t->key)) {
+		/* early boot without entropy: still a per-start value */
+		for (unsigned i = 0; i < 5; i++)
+			t->key[i] = ((uint64_t)(uintptr_t)t + i) * 0x9e3779b97f4a7c15ULL;
+	}
 	t->free_head = NIL;
 	for (unsigned c = 0; c < UCF_TCLASS_MAX; c++)
 		t->lists[c].head = t->lists[c].tail = NIL;
@@ -146,15 +153,17 @@ static inline bool key_eq(const struct ucf_flow_key *a, const struct ucf_flow_ke
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
-static inline uint32_t key_hash(const struct ucf_flow_key *k)
+/* Keyed like media.c's hashes: without the key, which flow keys share a
+ * bucket cannot be computed, so spoofed flows cannot be aimed at one chain. */
+static inline uint32_t key_hash(const struct ucf_flow_table *t, const struct ucf_flow_key *k)
 {
 	uint64_t w[5];
 	memcpy(w, k, sizeof(w));
-	uint64_t h = w[0] * 0x9e3779b97f4a7c15ULL;
-	h ^= w[1] * 0xc2b2ae3d27d4eb4fULL;
-	h ^= w[2] * 0x165667b19e3779f9ULL;
-	h ^= w[3] * 0xd6e8feb86659fd93ULL;
-	h ^= w[4] * 0xff51afd7ed558ccdULL;
+	uint64_t h = (w[0] ^ t->key[0]) * 0x9e3779b97f4a7c15ULL;
+	h ^= (w[1] ^ t->key[1]) * 0xc2b2ae3d27d4eb4fULL;
+	h ^= (w[2] ^ t->key[2]) * 0x165667b19e3779f9ULL;
+	h ^= (w[3] ^ t->key[3]) * 0xd6e8feb86659fd93ULL;
+	h ^= (w[4] ^ t->key[4]) * 0xff51afd7ed558ccdULL;
 	h ^= h >> 32;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 29;
@@ -189,7 +198,7 @@ static void list_append(struct ucf_flow_table *t, struct ucf_flow *f, uint64_t n
 
 struct ucf_flow *ucf_flow_find(const struct ucf_flow_table *t, const struct ucf_flow_key *k)
 {
-	for (uint32_t i = t->buckets[key_hash(k) & t->mask]; i != NIL;) {
+	for (uint32_t i = t->buckets[key_hash(t, k) & t->mask]; i != NIL;) {
 		struct ucf_flow *f = at(t, i);
 		if (key_eq(&f->key, k))
 			return f;
@@ -203,7 +212,7 @@ static void release(struct ucf_flow_table *t, struct ucf_flow *f, enum ucf_flow_
 {
 	if (t->end)
 		t->end(t->arg, f, why);
-	uint32_t *pp = &t->buckets[key_hash(&f->key) & t->mask];
+	uint32_t *pp = &t->buckets[key_hash(t, &f->key) & t->mask];
 	while (*pp != f->self)
 		pp = &at(t, *pp)->hnext;
 	*pp = f->hnext;
@@ -239,7 +248,7 @@ static void grow_buckets(struct ucf_flow_table *t)
 		struct ucf_flow *f = at(t, i);
 		if (!f->used)
 			continue;
-		uint32_t h = key_hash(&f->key) & (nb - 1);
+		uint32_t h = key_hash(t, &f->key) & (nb - 1);
 		f->hnext = b[h];
 		b[h] = f->self;
 	}
@@ -280,7 +289,7 @@ static struct ucf_flow *alloc_slot(struct ucf_flow_table *t)
 struct ucf_flow *ucf_flow_get(struct ucf_flow_table *t, const struct ucf_flow_key *k,
 			      uint64_t now_us, bool *created)
 {
-	uint32_t b = key_hash(k) & t->mask;
+	uint32_t b = key_hash(t, k) & t->mask;
 	for (uint32_t i = t->buckets[b]; i != NIL;) {
 		struct ucf_flow *f = at(t, i);
 		if (key_eq(&f->key, k)) {
@@ -292,13 +301,15 @@ struct ucf_flow *ucf_flow_get(struct ucf_flow_table *t, const struct ucf_flow_ke
 	struct ucf_flow *f = alloc_slot(t);
 	if (!f)
 		return NULL;
-	if (t->count + 1 > t->mask + 1 && t->mask + 1 < t->max_buckets) {
-		grow_buckets(t);
-		b = key_hash(k) & t->mask;
-	}
+	/* Cleared before any rehash: a new chunk's slot is not zeroed, and a
+	 * rehash walking it must see it unused. */
 	uint32_t self = f->self;
 	memset(f, 0, t->stride);
 	f->self = self;
+	if (t->count + 1 > t->mask + 1 && t->mask + 1 < t->max_buckets) {
+		grow_buckets(t);
+		b = key_hash(t, k) & t->mask;
+	}
 	f->used = 1;
 	f->key = *k;
 	f->hnext = t->buckets[b];

@@ -2,7 +2,9 @@
  * key (lower endpoint first), idle timeouts per timeout class, a hard cap
  * with eviction of the oldest idle flow. Flows live in chunks allocated as
  * the table grows and are recycled through a free list, so the steady state
- * allocates nothing. Each flow carries a caller-sized user area. */
+ * allocates nothing. Each flow carries a caller-sized user area. Buckets are
+ * chosen by a hash keyed at random per table, so spoofed keys cannot be made
+ * to collide. */
 #ifndef UCF_FLOW_H
 #define UCF_FLOW_H
 

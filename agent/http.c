@@ -12,6 +12,8 @@
 #include <sys/epoll.h>
 #include <time.h>
 
+#include "grow.h"
+
 #define DEFAULT_MAX_BODY (16u << 20)
 
 struct ucf_http_call {
@@ -213,16 +215,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
 		c->too_big = true;
 		return 0; /* aborts the transfer */
 	}
-	if (c->len + len + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 16384;
-		while (cap < c->len + len + 1)
-			cap *= 2;
-		char *grown = realloc(c->body, cap);
-		if (!grown)
-			return 0;
-		c->body = grown;
-		c->cap = cap;
-	}
+	if (UCF_GROW(c->body, c->cap, c->len + len + 1, 16384) < 0)
+		return 0;
 	memcpy(c->body + c->len, data, len);
 	c->len += len;
 	c->body[c->len] = '\0';

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "apikey.h"
+#include "grow.h"
 #include "meraki_fetch.h"
 #include "meraki_merge.h"
 #include "statefile.h"
@@ -146,13 +147,13 @@ static void cursor_name(enum ucf_msource s, const char *net, char *buf, size_t b
 
 static int add_job(struct ucf_meraki *m, enum ucf_msource s, const char *net)
 {
-	if (m->njobs == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		struct ucf_mjob *jobs = realloc(m->jobs, cap * sizeof(*jobs));
+	if (m->njobs == m->cap) { /* two arrays, one capacity: each grows the same way */
+		size_t cap = m->cap, cap2 = m->cap;
+		struct ucf_mjob *jobs = ucf_grow_array(m->jobs, &cap, m->njobs + 1, sizeof(*jobs), 16);
 		if (!jobs)
 			return -ENOMEM;
 		m->jobs = jobs;
-		char(*nets)[72] = realloc(m->job_nets, cap * sizeof(*nets));
+		char(*nets)[72] = ucf_grow_array(m->job_nets, &cap2, m->njobs + 1, sizeof(*nets), 16);
 		if (!nets)
 			return -ENOMEM;
 		m->job_nets = nets;

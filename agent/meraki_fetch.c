@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "linkhdr.h"
 #include "timefmt.h"
 #include "urlpolicy.h"
@@ -53,16 +54,10 @@ static void add(struct buf *b, const char *fmt, ...)
 			b->len += (size_t)n;
 			return;
 		}
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		while (cap <= b->len + (size_t)n)
-			cap *= 2;
-		char *grown = realloc(b->s, cap);
-		if (!grown) {
+		if (UCF_GROW(b->s, b->cap, b->len + (size_t)n + 1, 256) < 0) {
 			b->failed = true;
 			return;
 		}
-		b->s = grown;
-		b->cap = cap;
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "meraki_alerts.h"
 
 void ucf_alert_list_free(struct ucf_alert_list *l)
@@ -98,7 +99,7 @@ static bool correlates(const json_t *a, const json_t *b, int64_t window, int64_t
 
 static int add_fresh(struct run *r, const json_t *lead, const char *key)
 {
-	struct fresh *grown = realloc(r->fresh, (r->nfresh + 1) * sizeof(*grown));
+	struct fresh *grown = ucf_grow_array(r->fresh, NULL, r->nfresh + 1, sizeof(*grown), 0);
 	if (!grown)
 		return -ENOMEM;
 	r->fresh = grown;
@@ -355,7 +356,8 @@ static int emit(struct run *r, struct ucf_alert_list *out, char *err, size_t err
 		int rc = ucf_malert_build(r->m, f->lead, f->attached, f->key, &a, err, errlen);
 		if (rc < 0)
 			return rc;
-		struct ucf_alert **grown = realloc(out->items, (out->count + 1) * sizeof(*grown));
+		struct ucf_alert **grown =
+			ucf_grow_array(out->items, NULL, out->count + 1, sizeof(*grown), 0);
 		if (!grown) {
 			ucf_alert_free(a);
 			return -ENOMEM;

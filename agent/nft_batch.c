@@ -71,10 +71,7 @@ struct ucf_batch {
 };
 
 /* Batch arrays start at a page's worth. */
-static int grow(void **items, size_t *cap, size_t need, size_t size)
-{
-	return ucf_grow(items, cap, need, size, 4096 / size + 1);
-}
+#define GROW(arr, cap, need) UCF_GROW(arr, cap, need, 4096 / sizeof(*(arr)) + 1)
 
 struct ucf_batch *ucf_batch_new(uint32_t first_seq)
 {
@@ -100,8 +97,8 @@ void ucf_batch_free(struct ucf_batch *b)
 static struct nlmsghdr *msg_start(struct ucf_batch *b, enum msg_kind kind, uint16_t type,
 				  uint16_t flags, size_t room)
 {
-	if (grow((void **)&b->buf, &b->cap, b->len + room, 1) < 0 ||
-	    grow((void **)&b->msgs, &b->msgs_cap, b->nmsgs + 1, sizeof(*b->msgs)) < 0)
+	if (GROW(b->buf, b->cap, b->len + room) < 0 ||
+	    GROW(b->msgs, b->msgs_cap, b->nmsgs + 1) < 0)
 		return NULL;
 	memset(b->buf + b->len, 0, room < MSG_ROOM ? room : MSG_ROOM);
 	struct msg *m = &b->msgs[b->nmsgs++];
@@ -127,8 +124,8 @@ static struct msg *last_msg(struct ucf_batch *b)
 /* BATCH_BEGIN/END belong to nfnetlink: AF_UNSPEC, res_id = the subsystem. */
 static int batch_marker(struct ucf_batch *b, enum msg_kind kind, uint16_t type, uint32_t genid)
 {
-	if (grow((void **)&b->buf, &b->cap, b->len + 64, 1) < 0 ||
-	    grow((void **)&b->msgs, &b->msgs_cap, b->nmsgs + 1, sizeof(*b->msgs)) < 0)
+	if (GROW(b->buf, b->cap, b->len + 64) < 0 ||
+	    GROW(b->msgs, b->msgs_cap, b->nmsgs + 1) < 0)
 		return -ENOMEM;
 	memset(b->buf + b->len, 0, 64);
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b->buf + b->len);
@@ -530,7 +527,7 @@ static int ew_put(struct elem_writer *w, const struct nlelem *e)
 		ew_close(w);
 	if (!w->nlh && ew_open(w) < 0)
 		return -ENOMEM;
-	if (grow((void **)&b->elem_src, &b->elem_src_cap, b->nelem_src + 1, sizeof(size_t)) < 0)
+	if (GROW(b->elem_src, b->elem_src_cap, b->nelem_src + 1) < 0)
 		return -ENOMEM;
 	b->elem_src[b->nelem_src++] = e->src;
 	put_elem(w->nlh, e);
@@ -727,7 +724,7 @@ int ucf_live_add_elems(struct ucf_live_set *set, const struct nlmsghdr *nlh)
 		const void *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
 		if (!k || len > 20)
 			continue;
-		if (grow((void **)&set->elems, &cap, set->count + 1, sizeof(*set->elems)) < 0)
+		if (GROW(set->elems, cap, set->count + 1) < 0)
 			goto out;
 		struct ucf_live_elem *l = &set->elems[set->count++];
 		memset(l, 0, sizeof(*l));
@@ -832,7 +829,7 @@ static int diff_set(struct ucf_batch *b, size_t index, const struct ucf_set *set
 	int rc = -ENOMEM;
 	for (size_t i = 0; i < set->count; i++) {
 		size_t n = expand(set, i, ne);
-		if (grow((void **)&want, &cap, nwant + n, sizeof(*want)) < 0)
+		if (GROW(want, cap, nwant + n) < 0)
 			goto out;
 		memcpy(want + nwant, ne, n * sizeof(*ne));
 		nwant += n;

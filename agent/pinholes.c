@@ -230,7 +230,7 @@ static int grow(struct ucf_pinholes *p)
 		p->buckets = b;
 		p->mask = size - 1;
 	}
-	struct node *nodes = realloc(p->nodes, (size_t)ncap * sizeof(*nodes));
+	struct node *nodes = ucf_grow_array(p->nodes, NULL, ncap, sizeof(*nodes), 0);
 	if (!nodes)
 		return -ENOMEM;
 	p->nodes = nodes;
@@ -623,19 +623,12 @@ static void retry_deletes(struct commit_ctx *c, size_t lo, size_t hi)
 
 static int scratch(struct ucf_pinholes *p, size_t nadd, size_t ndel)
 {
-	void *a = p->add_ph, *b = p->add_ix, *d = p->del_ph, *e = p->del_ix;
-	int rc = ucf_grow(&a, &p->add_cap, nadd, sizeof(*p->add_ph), 64);
-	p->add_ph = a;
-	if (rc == 0)
-		rc = ucf_grow(&b, &p->add_ix_cap, nadd, sizeof(*p->add_ix), 64);
-	p->add_ix = b;
-	if (rc == 0)
-		rc = ucf_grow(&d, &p->del_cap, ndel, sizeof(*p->del_ph), 64);
-	p->del_ph = d;
-	if (rc == 0)
-		rc = ucf_grow(&e, &p->del_ix_cap, ndel, sizeof(*p->del_ix), 64);
-	p->del_ix = e;
-	return rc;
+	if (UCF_GROW(p->add_ph, p->add_cap, nadd, 64) < 0 ||
+	    UCF_GROW(p->add_ix, p->add_ix_cap, nadd, 64) < 0 ||
+	    UCF_GROW(p->del_ph, p->del_cap, ndel, 64) < 0 ||
+	    UCF_GROW(p->del_ix, p->del_ix_cap, ndel, 64) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 int ucf_pinholes_commit(struct ucf_pinholes *p, uint64_t now_us, char *err, size_t errlen)

@@ -90,7 +90,7 @@ static void fail(struct build *b, int rc, const char *fmt, ...)
 
 static int set_push(struct ucf_set *s, const struct ucf_elem *e)
 {
-	if (ucf_grow((void **)&s->elems, &s->cap, s->count + 1, sizeof(*e), 16) < 0)
+	if (UCF_GROW(s->elems, s->cap, s->count + 1, 16) < 0)
 		return -ENOMEM;
 	s->elems[s->count++] = *e;
 	return 0;
@@ -102,7 +102,7 @@ static struct ucf_set *add_set(struct build *b, const char *name, enum ucf_set_k
 	struct ucf_set *s;
 	if (b->rc)
 		return NULL;
-	s = realloc(rs->sets, (rs->nsets + 1) * sizeof(*s));
+	s = ucf_grow_array(rs->sets, NULL, rs->nsets + 1, sizeof(*s), 0);
 	if (!s) {
 		fail(b, -ENOMEM, "out of memory");
 		return NULL;
@@ -120,7 +120,7 @@ static struct ucf_rule *add_rule(struct build *b, enum chain_id chain, const cha
 	struct ucf_ruleset *rs = b->rs;
 	if (b->rc)
 		return NULL;
-	if (ucf_grow((void **)&rs->rules, &rs->rules_cap, rs->nrules + 1, sizeof(*rs->rules), 16) < 0) {
+	if (UCF_GROW(rs->rules, rs->rules_cap, rs->nrules + 1, 16) < 0) {
 		fail(b, -ENOMEM, "out of memory");
 		return NULL;
 	}
@@ -203,7 +203,7 @@ static void warn(struct build *b, const char *fmt, ...)
 	va_list ap;
 	if (b->rc)
 		return;
-	w = realloc(rs->warnings, (rs->nwarnings + 1) * sizeof(*w));
+	w = ucf_grow_array(rs->warnings, NULL, rs->nwarnings + 1, sizeof(*w), 0);
 	if (!w) {
 		fail(b, -ENOMEM, "out of memory");
 		return;

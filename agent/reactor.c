@@ -83,11 +83,6 @@ void ucf_reactor_free(struct ucf_reactor *r)
 	free(r);
 }
 
-int ucf_reactor_fd(const struct ucf_reactor *r)
-{
-	return r->epfd;
-}
-
 int ucf_reactor_watch(struct ucf_reactor *r, int fd, uint32_t events, ucf_fd_fn fn, void *ctx)
 {
 	struct watch *w = r->watches;

@@ -1,10 +1,10 @@
-/* reactor.h — a small event reactor (epoll + one timerfd) that the watcher,
- * the webhook sender and libcurl run on. Its whole state is reachable from
- * ONE file descriptor, so a host event loop joins it by adding that fd (epoll,
- * EPOLLIN) and calling ucf_reactor_dispatch(r, 0) when it is readable: the fd
- * becomes readable when a watched socket is ready or a timer is due. Nothing
- * here blocks except dispatch with a non-zero timeout, which `watch --once`
- * uses as its simple loop. */
+/* reactor.h — a small event reactor (epoll + one timerfd): each process has
+ * one and IS its event loop. `ucfence run` (daemon.c) puts everything on it —
+ * the capture sockets, the signalfd, nflog, the control socket, tamper
+ * watching, and the watcher, the webhook sender and libcurl with their
+ * timers — and loops on ucf_reactor_dispatch(r, -1); `watch` does the same
+ * without the enforcement parts, and `watch --once` dispatches until the one
+ * cycle is done. Callbacks run to completion and must not block. */
 #ifndef UCF_REACTOR_H
 #define UCF_REACTOR_H
 
@@ -30,8 +30,6 @@ typedef void (*ucf_fd_fn)(void *ctx, int fd, uint32_t events);
 int ucf_reactor_new(struct ucf_reactor **out, char *err, size_t errlen);
 /* Timers and watches must have been cancelled/removed by their owners. */
 void ucf_reactor_free(struct ucf_reactor *r);
-/* The one fd a host loop watches for EPOLLIN. */
-int ucf_reactor_fd(const struct ucf_reactor *r);
 
 /* Watches fd for events (EPOLLIN/EPOLLOUT); events 0 stops watching it. A
  * callback may add or remove any watch, including its own. */
@@ -42,9 +40,9 @@ void ucf_timer_arm(struct ucf_reactor *r, struct ucf_timer *t, uint64_t delay_ms
 		   ucf_timer_fn fn, void *ctx);
 void ucf_timer_cancel(struct ucf_reactor *r, struct ucf_timer *t);
 
-/* Runs ready fd callbacks and due timers. timeout_ms: 0 = never wait (host
- * loop), -1 = wait for the next event, else at most that long. Returns the
- * number of callbacks run, or -errno. */
+/* Runs ready fd callbacks and due timers. timeout_ms: 0 = never wait, -1 =
+ * wait for the next event, else at most that long. Returns the number of
+ * callbacks run, or -errno. */
 int ucf_reactor_dispatch(struct ucf_reactor *r, int timeout_ms);
 
 #endif

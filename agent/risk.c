@@ -61,7 +61,7 @@ void ucf_risks_free(struct ucf_risks *r)
 }
 
 void ucf_risks_note(struct ucf_risks *r, enum ucf_risk_kind kind, uint8_t family,
-		    const uint8_t *addr, const char *detail, uint64_t now_us)
+		    uint8_t l4proto, const uint8_t *addr, const char *detail, uint64_t now_us)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	for (int i = 0; i < 16; i++)
@@ -90,7 +90,8 @@ void ucf_risks_note(struct ucf_risks *r, enum ucf_risk_kind kind, uint8_t family
 	r->count++;
 report:
 	if (r->fn) {
-		struct ucf_risk rk = {.kind = kind, .family = family, .detail = detail};
+		struct ucf_risk rk = {.kind = kind, .family = family, .l4proto = l4proto,
+				      .detail = detail};
 		memcpy(rk.addr, addr, 16);
 		r->fn(r->arg, &rk);
 	}

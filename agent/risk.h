@@ -19,6 +19,7 @@ enum ucf_risk_kind {
 struct ucf_risk {
 	enum ucf_risk_kind kind;
 	uint8_t family;
+	uint8_t l4proto; /* IPPROTO_UDP or IPPROTO_TCP: the packet that showed the risk */
 	uint8_t addr[16];
 	const char *detail; /* a static string */
 };
@@ -28,12 +29,14 @@ typedef void (*ucf_risk_fn)(void *arg, const struct ucf_risk *r);
 struct ucf_risks;
 
 /* cap: addresses remembered; when full, the memory is cleared (so some
- * risks are reported again early rather than memory growing). */
+ * risks are reported again early rather than memory growing). A (kind,
+ * address) is remembered whatever its transport: the report names the
+ * transport of the packet that showed it first in the interval. */
 int ucf_risks_new(uint32_t cap, uint32_t interval_s, ucf_risk_fn fn, void *arg,
 		  struct ucf_risks **out, char *err, size_t errlen);
 void ucf_risks_free(struct ucf_risks *r);
 void ucf_risks_note(struct ucf_risks *r, enum ucf_risk_kind kind, uint8_t family,
-		    const uint8_t *addr, const char *detail, uint64_t now_us);
+		    uint8_t l4proto, const uint8_t *addr, const char *detail, uint64_t now_us);
 const char *ucf_risk_kind_name(enum ucf_risk_kind kind);
 
 #endif

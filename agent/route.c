@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "grow.h"
+
 struct rtnl {
 	struct mnl_socket *nl;
 	uint32_t portid, seq;
@@ -161,15 +163,9 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_protocol != UCF_RTPROT ||
 	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
 		return MNL_CB_OK;
-	if (l->count == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		void *p = realloc(l->items, ncap * sizeof(*l->items));
-		if (!p) {
-			l->rc = -ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		l->items = p;
-		l->cap = ncap;
+	if (UCF_GROW(l->items, l->cap, l->count + 1, 16) < 0) {
+		l->rc = -ENOMEM;
+		return MNL_CB_ERROR;
 	}
 	struct seen_route *s = &l->items[l->count++];
 	memset(s, 0, sizeof(*s));

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grow.h"
+
 #define MAX_JSON_DOC (64u << 20) /* a state document is a few KiB */
 /* JSON-lines files are read a line at a time: memory stays one line however
  * large the file grows. An alert or a queued delivery is a few KiB. */
@@ -169,7 +171,7 @@ int ucf_jsonl_append(const char *path, const json_t *obj, mode_t mode, char *err
 	if (!text)
 		return fail(err, errlen, -ENOMEM, "cannot append to", path);
 	size_t len = strlen(text);
-	char *line = realloc(text, len + 2);
+	char *line = ucf_grow_array(text, NULL, len + 2, 1, 0);
 	if (!line) {
 		free(text);
 		return fail(err, errlen, -ENOMEM, "cannot append to", path);
@@ -394,16 +396,9 @@ int ucf_jsonl_rewrite(const char *path, const json_t *array, mode_t mode, char *
 	json_array_foreach (array, i, obj) {
 		char *text = json_dumps(obj, JSON_COMPACT);
 		size_t len = text ? strlen(text) : 0;
-		if (text && used + len + 2 > cap) {
-			while (used + len + 2 > cap)
-				cap *= 2;
-			char *grown = realloc(buf, cap);
-			if (!grown) {
-				free(text);
-				text = NULL;
-			} else {
-				buf = grown;
-			}
+		if (text && UCF_GROW(buf, cap, used + len + 2, 4096) < 0) {
+			free(text);
+			text = NULL;
 		}
 		if (!text) {
 			free(buf);

@@ -280,12 +280,17 @@ static int unknown_key(struct ucf_yaml *y, const yaml_node_t *node, const char *
 }
 
 int ucf_yaml_walk_map(struct ucf_yaml *y, yaml_node_t *map, const char *section,
-		      const struct ucf_yaml_key *keys, size_t nkeys, void *ctx, uint32_t *seen)
+		      const struct ucf_yaml_key *keys, size_t nkeys, void *ctx,
+		      const struct ucf_yaml_key **missing)
 {
+	if (missing)
+		*missing = NULL;
+	if (nkeys > 64)
+		return ucf_yaml_fail(y, map, "%s: too many keys in its table", section);
 	int rc = ucf_yaml_want_map(y, map, section);
 	if (rc < 0)
 		return rc;
-	*seen = 0;
+	uint64_t seen = 0;
 	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
 	     pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *knode = yaml_document_get_node(&y->doc, pair->key);
@@ -298,13 +303,18 @@ int ucf_yaml_walk_map(struct ucf_yaml *y, yaml_node_t *map, const char *section,
 			;
 		if (i == nkeys)
 			return unknown_key(y, knode, key, section, keys, nkeys);
-		if (*seen & (1u << i))
+		if (seen & (1ull << i))
 			return ucf_yaml_fail(y, knode, "key '%s' appears twice in %s", key, section);
-		*seen |= 1u << i;
+		seen |= 1ull << i;
 		rc = keys[i].parse(y, vnode, ctx);
 		if (rc < 0)
 			return rc;
 	}
+	for (size_t i = 0; missing && i < nkeys; i++)
+		if (keys[i].required && !(seen & (1ull << i))) {
+			*missing = &keys[i];
+			break;
+		}
 	return 0;
 }
 

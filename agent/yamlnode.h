@@ -49,10 +49,16 @@ typedef int (*ucf_yaml_key_fn)(struct ucf_yaml *y, yaml_node_t *value, void *ctx
 struct ucf_yaml_key {
 	const char *name;
 	ucf_yaml_key_fn parse;
+	/* NULL: the key is optional. Otherwise it is required, and this is what
+	 * the caller's error names as missing ("a 'name'", "section 'site'"). */
+	const char *required;
 };
-/* Walks map; *seen gets bit i set for keys[i] present (at most 32 keys). */
+/* Walks map (at most 64 keys). missing (may be NULL) is set to the first
+ * required key of the table that map lacks, or NULL; it is set only when the
+ * walk succeeds. */
 int ucf_yaml_walk_map(struct ucf_yaml *y, yaml_node_t *map, const char *section,
-		      const struct ucf_yaml_key *keys, size_t nkeys, void *ctx, uint32_t *seen);
+		      const struct ucf_yaml_key *keys, size_t nkeys, void *ctx,
+		      const struct ucf_yaml_key **missing);
 /* The one list parser: calls item() for each element of a sequence. */
 typedef int (*ucf_yaml_item_fn)(struct ucf_yaml *y, yaml_node_t *item, void *ctx);
 int ucf_yaml_each(struct ucf_yaml *y, yaml_node_t *seq, const char *key, ucf_yaml_item_fn item,

@@ -16,4 +16,4 @@ UNIT_TESTS   += classify_capture
 UNIT_TESTS   += trust media classify_trust
 FUZZ_TARGETS += packet sip sdp sccp learning
 INTEG_TESTS  += tests/integration/classify_cli.sh
-BENCHES      += tests/bench/classify_bench.sh
+BENCHES      += bench/classify_bench.sh

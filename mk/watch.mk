@@ -10,4 +10,4 @@ DEB_DEPS   += libsystemd-dev libssl-dev libpsl-dev python3 openssl
 INTEG_TESTS += tests/integration/meraki.sh
 FUZZ_TARGETS += meraki_json linkhdr
 UNIT_TESTS   += linkhdr urlpolicy alert feed apikey meraki_parse meraki_merge reactor
-BENCHES    += tests/bench/meraki_calls.sh tests/bench/meraki_budget.py
+BENCHES    += bench/meraki_calls.sh bench/meraki_budget.py

@@ -57,7 +57,8 @@ rtp = by[("10.0.0.2:52000", "10.0.0.1:41000")]
 assert (rtp["verdict"], rtp["class"], rtp["packets"]) == ("target", "rtp-learned", 5), rtp
 assert o["summary"]["verdicts"]["target"]["flows"] == 2
 assert {r["kind"] for r in o["risks"]} >= {"cleartext-sip", "unencrypted-rtp"}
-assert all(set(r) == {"kind", "endpoint", "detail"} for r in o["risks"])
+assert all(set(r) == {"kind", "endpoint", "transport", "detail"} for r in o["risks"])
+assert all(r["transport"] == "udp" for r in o["risks"]), o["risks"]
 assert "bob" not in json.dumps(o)
 PY
 head -c $(( $(stat -c %s "$tmp/call.pcap") - 50 )) "$tmp/call.pcap" >"$tmp/cut.pcap"

@@ -133,7 +133,26 @@ static void test_agent_constructors(void **state)
 	assert_int_equal(ucf_alert_exposed_srtp_keys(&a, "b1", 1700000000, "10.20.0.6", "eth1",
 						     "sip-udp", err, sizeof(err)), 0);
 	assert_string_equal(a->kind, "exposed-srtp-keys");
+	assert_non_null(strstr(a->summary, "over sip-udp"));
 	ucf_alert_free(a);
+	/* unencrypted RTP: informational, once per endpoint per UTC day, says its transport */
+	assert_int_equal(ucf_alert_unencrypted_rtp(&a, "b1", 1700000000, "10.20.0.7", "eth1",
+						   "udp", "RTP/AVP without SDES or DTLS", err,
+						   sizeof(err)), 0);
+	assert_int_equal(ucf_alert_unencrypted_rtp(&b, "b1", 1700003600, "10.20.0.7", "eth1",
+						   "udp", NULL, err, sizeof(err)), 0);
+	assert_string_equal(a->kind, "unencrypted-rtp");
+	assert_int_equal(a->severity, UCF_SEV_INFO);
+	assert_string_equal(a->id, b->id);
+	assert_non_null(strstr(a->summary, "10.20.0.7 on eth1 over udp"));
+	assert_string_equal(json_string_value(json_object_get(a->details, "transport")), "udp");
+	assert_string_equal(json_string_value(json_object_get(a->details, "detail")),
+			    "RTP/AVP without SDES or DTLS");
+	assert_string_equal(json_string_value(json_object_get(a->details, "day")), "2023-11-14");
+	ucf_alert_free(a);
+	ucf_alert_free(b);
+	assert_int_equal(ucf_alert_unencrypted_rtp(&a, "b1", 0, NULL, "eth1", "udp", NULL, err,
+						   sizeof(err)), -EINVAL);
 
 	assert_int_equal(ucf_alert_ruleset_tampered(&a, "b1", 1700000000, "table inet ucfence deleted",
 						    250, err, sizeof(err)), 0);

@@ -149,6 +149,9 @@ static void test_malformed(void **state)
 	assert_int_equal(ucf_decode(DLT_EN10MB, f, (uint32_t)n, &p), -EPROTONOSUPPORT);
 }
 
+/* The source of the fragments fragment4 builds: 10.0.H.L */
+static uint16_t frag_src_host = 1;
+
 /* Splits an IPv4 UDP datagram into fragments of at most `chunk` data bytes. */
 static size_t fragment4(uint8_t frames[][2000], size_t *lens, const uint8_t *l4, size_t l4len,
 			size_t chunk, uint16_t id)
@@ -163,7 +166,7 @@ static size_t fragment4(uint8_t frames[][2000], size_t *lens, const uint8_t *l4,
 		put16(ip + 4, id);
 		put16(ip + 6, (uint16_t)((off / 8) | (off + len < l4len ? 0x2000 : 0)));
 		ip[9] = IPPROTO_UDP;
-		ip[12] = 10, ip[15] = 1;
+		ip[12] = 10, ip[14] = frag_src_host >> 8, ip[15] = frag_src_host & 0xff;
 		ip[16] = 10, ip[19] = 2;
 		memcpy(ip + 20, l4 + off, len);
 		lens[k] = 20 + len;
@@ -234,6 +237,107 @@ static void test_reassembly(void **state)
 	ucf_reasm_free(r);
 }
 
+/* Adds frame i of frames to r at now_us; returns the completed length. */
+static uint32_t add_frag(struct ucf_reasm *r, uint8_t frames[][2000], const size_t *lens, size_t i,
+			 uint64_t now_us)
+{
+	struct ucf_pkt p;
+	const uint8_t *data = NULL;
+	uint32_t len = 0;
+	uint64_t wire = 0;
+	assert_int_equal(ucf_decode(DLT_RAW, frames[i], (uint32_t)lens[i], &p), 0);
+	assert_true(p.fragment);
+	assert_int_equal(ucf_reasm_add(r, &p, 100, now_us, &data, &len, &wire), 0);
+	return len;
+}
+
+/* One source sending the first fragments of thousands of datagrams (that
+ * never complete) keeps a few slots: another source's pending SIP datagram,
+ * begun before the flood, still completes after it. */
+static void test_reassembly_fair(void **state)
+{
+	(void)state;
+	static uint8_t frames[16][2000], flood[16][2000];
+	size_t lens[16], flens[16];
+	uint8_t payload[3000], l4[3100];
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7);
+	size_t l4len = build_l4(l4, 5060, 5060, -1, 0, payload, sizeof(payload));
+	struct ucf_reasm *r;
+	char err[128];
+	assert_int_equal(ucf_reasm_new(&r, err, sizeof(err)), 0);
+	uint64_t t = 1000000;
+
+	frag_src_host = 7; /* the phone: first fragment of its INVITE */
+	size_t k = fragment4(frames, lens, l4, l4len, 1200, 500);
+	assert_int_equal(k, 3);
+	assert_int_equal(add_frag(r, frames, lens, 0, t), 0);
+
+	frag_src_host = 666; /* the flood: later, so the phone's slot is the oldest */
+	for (uint32_t id = 0; id < 5000; id++) {
+		fragment4(flood, flens, l4, l4len, 1200, (uint16_t)id);
+		assert_int_equal(add_frag(r, flood, flens, 0, t + 1 + id), 0);
+	}
+	struct ucf_reasm_stats st;
+	ucf_reasm_get_stats(r, &st);
+	assert_true(st.dropped >= 5000 - UCF_REASM_PER_SOURCE);
+	assert_true(st.bytes <= UCF_REASM_BYTES);
+
+	assert_int_equal(add_frag(r, frames, lens, 1, t + 10000), 0);
+	assert_int_equal(add_frag(r, frames, lens, 2, t + 10001), (uint32_t)l4len);
+
+	/* many sources, one datagram each: all fit in the slots, none given up */
+	ucf_reasm_get_stats(r, &st);
+	uint64_t dropped = st.dropped;
+	for (uint16_t src = 1000; src < 1000 + UCF_REASM_SLOTS - UCF_REASM_PER_SOURCE - 1; src++) {
+		frag_src_host = src;
+		fragment4(flood, flens, l4, l4len, 1200, 9);
+		assert_int_equal(add_frag(r, flood, flens, 0, t + 20000 + src), 0);
+	}
+	ucf_reasm_get_stats(r, &st);
+	assert_int_equal(st.dropped, dropped);
+	assert_true(st.bytes <= UCF_REASM_BYTES);
+	/* and the one whose first fragment came first still completes */
+	frag_src_host = 1000;
+	fragment4(flood, flens, l4, l4len, 1200, 9);
+	assert_int_equal(add_frag(r, flood, flens, 1, t + 30000), 0);
+	assert_int_equal(add_frag(r, flood, flens, 2, t + 30001), (uint32_t)l4len);
+	frag_src_host = 1;
+	ucf_reasm_free(r);
+}
+
+/* Fragments far into the datagram in every slot: the buffers stay within
+ * the reassembly budget, the newest datagrams keep theirs. */
+static void test_reassembly_budget(void **state)
+{
+	(void)state;
+	struct ucf_reasm *r;
+	char err[128];
+	assert_int_equal(ucf_reasm_new(&r, err, sizeof(err)), 0);
+	uint8_t ip[1300] = {0};
+	struct ucf_reasm_stats st;
+	for (unsigned i = 0; i < 4 * UCF_REASM_SLOTS; i++) {
+		memset(ip, 0, 20);
+		ip[0] = 0x45;
+		put16(ip + 2, 20 + 1024);
+		put16(ip + 4, (uint16_t)i);
+		put16(ip + 6, (uint16_t)(0x2000 | (60000 / 8))); /* more fragments, offset 60000 */
+		ip[9] = IPPROTO_UDP;
+		ip[12] = 10, ip[13] = 1, ip[14] = (uint8_t)(i >> 8), ip[15] = (uint8_t)i;
+		ip[16] = 10, ip[19] = 2;
+		struct ucf_pkt p;
+		const uint8_t *data;
+		uint32_t len;
+		uint64_t wire;
+		assert_int_equal(ucf_decode(DLT_RAW, ip, 20 + 1024, &p), 0);
+		assert_int_equal(ucf_reasm_add(r, &p, 100, 1000 + i, &data, &len, &wire), 0);
+		ucf_reasm_get_stats(r, &st);
+		assert_true(st.bytes <= UCF_REASM_BYTES);
+	}
+	assert_true(st.bytes > UCF_REASM_BYTES / 2);
+	ucf_reasm_free(r);
+}
+
 static void test_ipv6_fragment_header(void **state)
 {
 	(void)state;
@@ -266,7 +370,8 @@ int main(void)
 		cmocka_unit_test(test_ethernet_udp4),	cmocka_unit_test(test_vlan_qinq_tcp6),
 		cmocka_unit_test(test_ipv6_extension_headers), cmocka_unit_test(test_link_types),
 		cmocka_unit_test(test_malformed),	cmocka_unit_test(test_reassembly),
-		cmocka_unit_test(test_ipv6_fragment_header),
+		cmocka_unit_test(test_ipv6_fragment_header), cmocka_unit_test(test_reassembly_fair),
+		cmocka_unit_test(test_reassembly_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

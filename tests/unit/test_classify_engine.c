@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pcap/dlt.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 struct rec {
 	unsigned learned, ended, risks[UCF_RISK_KIND_COUNT], flows_ended, evicted_seen;
+	uint8_t risk_l4proto[UCF_RISK_KIND_COUNT]; /* the last report's transport per kind */
 	uint16_t learned_ports[32];
 	struct ucf_flow_info last_end;
 	char risk_text[4096];
@@ -50,14 +52,18 @@ static void on_risk(void *arg, const struct ucf_risk *r)
 {
 	(void)arg;
 	R.risks[r->kind]++;
+	R.risk_l4proto[r->kind] = r->l4proto;
 	strncat(R.risk_text, r->detail, sizeof(R.risk_text) - strlen(R.risk_text) - 1);
 }
 
-/* max_flows, media_timeout_s: 0 keeps the default */
-static struct ucf_classifier *make_with(uint32_t max_flows, uint32_t media_timeout_s)
+/* max_flows, media_timeout_s, stream_budget: 0 keeps the default */
+static struct ucf_classifier *make_budget(uint32_t max_flows, uint32_t media_timeout_s,
+					  size_t stream_budget)
 {
 	struct ucf_classifier_opts o;
 	ucf_classifier_opts_default(&o);
+	if (stream_budget)
+		o.stream_budget = stream_budget;
 	if (max_flows)
 		o.max_flows = max_flows;
 	if (media_timeout_s)
@@ -68,6 +74,11 @@ static struct ucf_classifier *make_with(uint32_t max_flows, uint32_t media_timeo
 	assert_int_equal(ucf_classifier_new(&o, &h, &c, err, sizeof(err)), 0);
 	memset(&R, 0, sizeof(R));
 	return c;
+}
+
+static struct ucf_classifier *make_with(uint32_t max_flows, uint32_t media_timeout_s)
+{
+	return make_budget(max_flows, media_timeout_s, 0);
 }
 
 static struct ucf_classifier *make(uint32_t max_flows) { return make_with(max_flows, 0); }
@@ -160,6 +171,8 @@ static void test_sip_call_learns_media(void **state)
 	assert_int_equal(R.risks[UCF_RISK_CLEARTEXT_SIP], 2);
 	assert_true(R.risks[UCF_RISK_UNENCRYPTED_RTP] >= 1);
 	assert_int_equal(R.risks[UCF_RISK_EXPOSED_SRTP_KEYS], 0);
+	assert_int_equal(R.risk_l4proto[UCF_RISK_CLEARTEXT_SIP], IPPROTO_UDP);
+	assert_int_equal(R.risk_l4proto[UCF_RISK_UNENCRYPTED_RTP], IPPROTO_UDP);
 	assert_null(strstr(R.risk_text, "alice"));
 	assert_null(strstr(R.risk_text, "5551234567"));
 	ucf_classifier_flush(c);
@@ -198,6 +211,7 @@ static void test_failed_call_and_sdes(void **state)
 	send_udp(c, A, 5060, B, 5060, m, (size_t)n);
 	assert_int_equal(R.learned, 2);
 	assert_int_equal(R.risks[UCF_RISK_EXPOSED_SRTP_KEYS], 1);
+	assert_int_equal(R.risk_l4proto[UCF_RISK_EXPOSED_SRTP_KEYS], IPPROTO_UDP);
 	assert_null(strstr(R.risk_text, "SECRETKEY"));
 	/* 486 Busy to the INVITE before any 2xx ends the call's media */
 	n = sip_msg(m, sizeof(m), "SIP/2.0 486 Busy Here", "call-2", "1 INVITE", B, -1, NULL);
@@ -226,6 +240,9 @@ static void test_sip_over_tcp_split(void **state)
 	assert_int_equal(R.learned, 0); /* the body has not arrived */
 	send_tcp(c, A, 33000, B, 5060, 170, m + 70, (size_t)n - 70);
 	assert_int_equal(R.learned, 2);
+	/* the risk names the transport the SIP came over */
+	assert_int_equal(R.risks[UCF_RISK_CLEARTEXT_SIP], 1);
+	assert_int_equal(R.risk_l4proto[UCF_RISK_CLEARTEXT_SIP], IPPROTO_TCP);
 	ucf_classifier_free(c);
 }
 
@@ -367,6 +384,45 @@ static void test_flow_cap(void **state)
 	ucf_classifier_free(c);
 }
 
+/* Thousands of TCP SIP flows each sending a header that never ends: what
+ * they make the classifier buffer stays within the stream budget (the least
+ * recently active buffers go), and a real split message still gets through. */
+static void test_stream_budget(void **state)
+{
+	(void)state;
+	const size_t budget = 256 * 1024;
+	struct ucf_classifier *c = make_budget(8192, 0, budget);
+	char hdr[1400];
+	int n = snprintf(hdr, sizeof(hdr), "INVITE sip:bob@example.com SIP/2.0\r\n"
+			 "Via: SIP/2.0/TCP 10.9.0.1:5060;branch=z9\r\n");
+	while (n < (int)sizeof(hdr) - 40)
+		n += snprintf(hdr + n, sizeof(hdr) - (size_t)n, "X-Filler: %0*d\r\n", 20, n);
+	for (int i = 0; i < 3000; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.9.%d.%d", i / 250, i % 250 + 1);
+		/* two segments: the second grows the buffer past its first size */
+		send_tcp(c, src, 40000, B, 5060, 1, hdr, (size_t)n);
+		send_tcp(c, src, 40000, B, 5060, 1 + (uint32_t)n, hdr + 40, (size_t)n - 40);
+	}
+	struct ucf_classifier_stats st;
+	ucf_classifier_get_stats(c, &st);
+	assert_int_equal(st.flows_active, 3000);
+	assert_true(st.stream_bytes <= budget);
+	assert_true(st.stream_bytes_peak <= budget);
+	assert_true(st.stream_bytes_peak > budget / 2); /* the budget was used, not avoided */
+	assert_true(st.stream_evicted > 2000);
+	/* a real INVITE split in two, on a new flow, is still learned from */
+	char m[2048];
+	n = sip_msg(m, sizeof(m), "INVITE sip:bob@example.com SIP/2.0", "call-b", "1 INVITE", A,
+		    43000, NULL);
+	send_tcp(c, A, 33001, B, 5060, 100, m, 70);
+	send_tcp(c, A, 33001, B, 5060, 170, m + 70, (size_t)n - 70);
+	assert_int_equal(R.learned, 2);
+	ucf_classifier_get_stats(c, &st);
+	assert_true(st.stream_bytes_peak <= budget);
+	ucf_classifier_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_sip_over_tcp_split),    cmocka_unit_test(test_fragmented_sip),
 		cmocka_unit_test(test_sccp_learns),	      cmocka_unit_test(test_tftp_transfer),
 		cmocka_unit_test(test_non_target),	      cmocka_unit_test(test_flow_cap),
+		cmocka_unit_test(test_stream_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

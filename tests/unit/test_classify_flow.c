@@ -154,6 +154,23 @@ static void test_chunks_and_slot_reuse(void **state)
 	ucf_flow_table_free(t);
 }
 
+/* The bucket array doubles when the 4097th flow arrives, the first slot of
+ * a new chunk (whose memory is not zeroed): whatever the table's hash key,
+ * every flow stays findable. Many tables, so many keys. */
+static void test_growth_at_chunk_boundary(void **state)
+{
+	(void)state;
+	for (int n = 0; n < 40; n++) {
+		struct ucf_flow_table *t = table(20000);
+		for (uint32_t i = 0; i < 4200; i++)
+			assert_non_null(get_nth(t, 0x0a000000, i, 1000000));
+		assert_int_equal(ucf_flow_count(t), 4200);
+		for (uint32_t i = 0; i < 4200; i++)
+			assert_true(has_nth(t, 0x0a000000, i));
+		ucf_flow_table_free(t);
+	}
+}
+
 static void test_cap_evicts_oldest_idle(void **state)
 {
 	(void)state;
@@ -196,7 +213,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_is_bidirectional), cmocka_unit_test(test_get_find_expire),
-		cmocka_unit_test(test_chunks_and_slot_reuse),
+		cmocka_unit_test(test_chunks_and_slot_reuse), cmocka_unit_test(test_growth_at_chunk_boundary),
 		cmocka_unit_test(test_cap_evicts_oldest_idle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

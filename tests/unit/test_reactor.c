@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -34,9 +33,9 @@ static void test_timers_in_order(void **state)
 	ucf_timer_arm(r, &b, 10, mark, "b");
 	ucf_timer_arm(r, &c, 20, mark, "c");
 	ucf_timer_cancel(r, &c);
-	/* the host's view: the fd is not readable until the first deadline */
-	struct pollfd p = { .fd = ucf_reactor_fd(r), .events = POLLIN };
-	assert_int_equal(poll(&p, 1, 0), 0);
+	/* nothing is due before the first deadline */
+	assert_int_equal(ucf_reactor_dispatch(r, 0), 0);
+	assert_string_equal(order, "");
 	uint64_t start = ucf_mono_ms();
 	while (strlen(order) < 2)
 		assert_true(ucf_reactor_dispatch(r, -1) >= 0);

@@ -3,7 +3,7 @@
 # simulator with the release build: the first cycle (event types discovered)
 # and the steady state, at the default per_page (100) and at per_page 3.
 set -u
-here=$(cd "$(dirname "$0")/../.." && pwd)
+here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${UCFENCE:-$here/ucfence}
 sim=$here/tests/meraki-sim
 tmp=$(mktemp -d)

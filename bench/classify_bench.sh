@@ -8,7 +8,7 @@
 # Each measurement is the best of RUNS; wall-clock and CPU (user+sys) rates
 # are both printed because a shared machine makes wall time noisy.
 set -eu
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
+REPO=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$REPO/build/bench
 RUNS=${RUNS:-5}
 PACKETS=${PACKETS:-1000000}
@@ -17,8 +17,8 @@ cd "$REPO"
 [ -x ./ucfence ] || make -s ucfence
 cflags=$(pkg-config --cflags libpcap 2>/dev/null || true)
 libs=$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
-cc -O2 -std=gnu17 -Wall -Wextra -Werror $cflags -o "$OUT/pcapmix" tests/bench/pcapmix.c $libs
-cc -O2 -std=gnu17 -Wall -Wextra -Werror $cflags -o "$OUT/pcapfloor" tests/bench/pcapfloor.c $libs
+cc -O2 -std=gnu17 -Wall -Wextra -Werror $cflags -o "$OUT/pcapmix" bench/pcapmix.c $libs
+cc -O2 -std=gnu17 -Wall -Wextra -Werror $cflags -o "$OUT/pcapfloor" bench/pcapfloor.c $libs
 
 if [ ! -s "$OUT/calls.pcap" ]; then
 	echo "recording 40 sipp calls with RTP between two namespaces..."
