@@ -17,17 +17,22 @@ PKGS     := yaml-0.1 jansson libnftnl libmnl libpcap libcurl libnetfilter_log
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# The agent's parts, one folder each (README "Layout"); a header is found by
+# its name wherever its part lives.
+AGENT_DIRS := agent agent/base agent/config agent/enforce agent/classify agent/classify/proto \
+              agent/watch agent/alerts agent/daemon
+AGENT_INC  := $(addprefix -I,$(AGENT_DIRS))
 WARN     := -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 DEFS     := -D_GNU_SOURCE -DUCF_VERSION='"$(VERSION)"' -DUCF_RULES_DIR='"$(RULES_DIR)"' \
             -DUCF_LOCAL_RULES_DIR='"$(LOCAL_RULES_DIR)"'
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := $(WARN) $(DEFS) $(PKG_CFLAGS) -Iagent $(CPPFLAGS) $(CFLAGS)
+ALL_CFLAGS := $(WARN) $(DEFS) $(PKG_CFLAGS) $(AGENT_INC) $(CPPFLAGS) $(CFLAGS)
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 # The sanitizer build is for tests only, never installed: it reads the source
 # tree's catalog and no site additions, so tests are hermetic.
 SAN_DEFS := -D_GNU_SOURCE -DUCF_VERSION='"$(VERSION)"' -DUCF_RULES_DIR='"$(CURDIR)/rules"' \
             -DUCF_LOCAL_RULES_DIR='"$(CURDIR)/build/san/no-rules.d"'
-SAN_CFLAGS := $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent $(SAN_FLAGS)
+SAN_CFLAGS := $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) $(AGENT_INC) $(SAN_FLAGS)
 
 AGENT_SRCS   :=
 UNIT_TESTS   :=
@@ -100,14 +105,15 @@ FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 
 $(FZ)/%.o: %.c Makefile $(SAN)/.paths
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+	$(ASAN_CC) $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) $(AGENT_INC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
 		-MMD -MP -c -o $@ $<
 
--include $(wildcard $(REL)/agent/*.d $(SAN)/agent/*.d $(FZ)/agent/*.d)
+-include $(wildcard $(REL_OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(REL)/agent/main.d \
+	$(SAN)/agent/main.d)
 
 $(SAN)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) -Iagent $(FUZZ_FLAGS) -fsanitize=fuzzer \
+	$(ASAN_CC) $(WARN) $(SAN_DEFS) $(PKG_CFLAGS) $(AGENT_INC) $(FUZZ_FLAGS) -fsanitize=fuzzer \
 		-o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
 
 deps:

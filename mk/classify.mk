@@ -1,8 +1,8 @@
 # Classifier: capture, decoder, flows, recognisers, learned media, `classify`.
-AGENT_SRCS   += agent/decode.c agent/reasm.c agent/flow.c agent/stream.c agent/sip.c \
-                agent/sdp.c agent/sccp.c agent/rtp.c agent/stun.c agent/dtls.c agent/tftp.c \
-                agent/merakitraffic.c agent/h323.c agent/mgcp.c agent/iax.c agent/bfcp.c \
-                agent/zoom.c agent/trust.c agent/media.c agent/risk.c agent/classify.c agent/capture.c \
+AGENT_SRCS   += agent/classify/decode.c agent/classify/reasm.c agent/classify/flow.c agent/classify/stream.c agent/classify/proto/sip.c \
+                agent/classify/proto/sdp.c agent/classify/proto/sccp.c agent/classify/proto/rtp.c agent/classify/proto/stun.c agent/classify/proto/dtls.c agent/classify/proto/tftp.c \
+                agent/classify/proto/merakitraffic.c agent/classify/proto/h323.c agent/classify/proto/mgcp.c agent/classify/proto/iax.c agent/classify/proto/bfcp.c \
+                agent/classify/proto/zoom.c agent/classify/trust.c agent/classify/media.c agent/classify/risk.c agent/classify/classify.c agent/classify/capture.c \
                 agent/cmd_classify.c
 DEB_DEPS     += sip-tester tshark libndpi-bin time python3
 INTEG_TESTS  += tests/integration/classify_expect.py

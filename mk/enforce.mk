@@ -1,8 +1,8 @@
 # Enforcement: policy compiler, nft text and netlink renderers, enforcer,
 # routes; `ucfence plan|apply|flush`. Paths here are literal because this
 # fragment is read before the Makefile defines REL/SAN.
-AGENT_SRCS   += agent/policy.c agent/nft_text.c agent/nft_expr.c agent/nft_batch.c agent/enforcer.c \
-                agent/route.c agent/cmd_enforce.c
+AGENT_SRCS   += agent/enforce/policy.c agent/enforce/nft_text.c agent/enforce/nft_expr.c agent/enforce/nft_batch.c agent/enforce/enforcer.c \
+                agent/enforce/route.c agent/cmd_enforce.c
 UNIT_TESTS   += policy nft_text nft_batch enforcer
 INTEG_TESTS  += tests/integration/enforce_concentrator.sh tests/integration/enforce_appliance.sh \
                 tests/integration/enforce_apply.sh tests/integration/enforce_elements.sh
@@ -23,7 +23,7 @@ build/lab/labnet: tests/lab/labnet.c
 enforce-fault-binary:
 	$(MAKE) --no-print-directory build/san/ucfence
 	@mkdir -p build/san/fault
-	$(ASAN_CC) $(SAN_CFLAGS) -DUCF_FAULT_INJECT -c -o build/san/fault/policy.o agent/policy.c
+	$(ASAN_CC) $(SAN_CFLAGS) -DUCF_FAULT_INJECT -c -o build/san/fault/policy.o agent/enforce/policy.c
 	$(ASAN_CC) $(SAN_FLAGS) -o build/san/ucfence-fault build/san/agent/main.o \
 		$(filter-out build/san/agent/policy.o,$(SAN_OBJS)) build/san/fault/policy.o $(PKG_LIBS)
 

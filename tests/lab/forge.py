@@ -11,7 +11,7 @@ of that namespace) and prints one line of what it did.
   sccp --src A --dst S --msg orca|smt --media ADDR:PORT [--version N]
       connects to S:2000 and sends an OpenReceiveChannelAck (station: "I
       receive on ADDR:PORT") or a StartMediaTransmission ("send to
-      ADDR:PORT"), laid out as agent/sccp.c parses: basic header version 0
+      ADDR:PORT"), laid out as agent/classify/proto/sccp.c parses: basic header version 0
       (IPv4 address word) or V17+ (ipv4or6 address blocks).
   mgcp --src A --dst S --kind command|response --media ADDR:PORT
       to S:2427: a CRCX command or a 200 response, each carrying SDP.

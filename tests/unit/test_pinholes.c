@@ -1,4 +1,4 @@
-/* Unit tests for the pinhole batching (agent/pinholes.h), without root: the
+/* Unit tests for the pinhole batching (agent/daemon/pinholes.h), without root: the
  * commit function is a fake kernel set that records every transaction,
  * refuses (ENOENT, nothing applied) a delete of an element it lacks, and can
  * be told to fail. */
