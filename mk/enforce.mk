@@ -25,7 +25,7 @@ enforce-fault-binary:
 	@mkdir -p build/san/fault
 	$(ASAN_CC) $(SAN_CFLAGS) -DUCF_FAULT_INJECT -c -o build/san/fault/policy.o agent/enforce/policy.c
 	$(ASAN_CC) $(SAN_FLAGS) -o build/san/ucfence-fault build/san/agent/main.o \
-		$(filter-out build/san/agent/policy.o,$(SAN_OBJS)) build/san/fault/policy.o $(PKG_LIBS)
+		$(filter-out build/san/agent/enforce/policy.o,$(SAN_OBJS)) build/san/fault/policy.o $(PKG_LIBS)
 
 # enforce_elements.sh's driver: the enforcer's media and block updates, from
 # the sanitizer build's objects.
