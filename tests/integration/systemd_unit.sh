@@ -21,6 +21,7 @@ cgname=ucf-nspawn-$$
 cgroups=()
 nspawn_pid=
 init_pid=
+root_lock=
 
 ok() { echo "PASS: $1"; }
 no() { echo "FAIL: $1"; [ -s "$log" ] && tail -n 20 "$log"; }
@@ -51,6 +52,10 @@ cleanup() {
 		done
 	done
 	[ -n "$nspawn_pid" ] && wait "$nspawn_pid" 2>/dev/null
+	# What nspawn removes itself on a clean exit, but not when killed: its
+	# propagation directory and its lock on the root directory's inode.
+	rmdir "/run/systemd/nspawn/propagate/$machine" 2>/dev/null
+	[ -n "$root_lock" ] && rm -f "$root_lock"
 	for cg in "${cgroups[@]}"; do
 		[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
 		[ -d "$cg" ] && echo "FAIL: cgroup $cg could not be removed"
@@ -105,6 +110,7 @@ else
 	for h in unified systemd; do [ -d "/sys/fs/cgroup/$h" ] && cgroups+=("/sys/fs/cgroup/$h/$cgname"); done
 fi
 mkdir "${cgroups[@]}" || { no "create cgroups ${cgroups[*]}"; exit 1; }
+root_lock=/run/systemd/nspawn/locks/inode-$(stat -c %d:%i "$root")
 (
 	for cg in "${cgroups[@]}"; do echo "$BASHPID" >"$cg/cgroup.procs" || exit 1; done
 	exec systemd-nspawn -D "$root" -b --private-network --register=no --keep-unit -M "$machine" \
@@ -243,6 +249,40 @@ for _ in $(seq 20); do [ "$(tampered)" -ge 1 ] && [ "$(reverted)" -ge 1 ] && bre
 check "... alerted as ruleset-tampered ($(tampered)) and journalled as tampering reverted ($(reverted))" \
 	test "$(tampered)" -ge 1 -a "$(reverted)" -ge 1
 
+# An invalid config is refused by the running agent: it says so, and the
+# ruleset stays as it was.
+good=$(cat "$cfg")
+sed -i 's/services: \[sip, rtp, tftp\]/services: [sip, rtp, tftp, no-such-service]/' "$cfg"
+grep -q no-such-service "$cfg" || no "the test could not make the config invalid"
+listing() { ct nft list table inet ucfence | sed 's/packets [0-9]* bytes [0-9]*//'; }
+l1=$(listing)
+check "systemctl reload with an invalid config: the signal is delivered" ct systemctl reload ucfence
+refused=0
+for _ in $(seq 50); do
+	[[ $(ct systemctl show -p StatusText --value ucfence) == "reload refused: "* ]] && { refused=1; break; }
+	sleep 0.1
+done
+check "... systemd's status says the reload was refused ($(ct systemctl show -p StatusText --value ucfence))" test "$refused" = 1
+check "... so does the journal" eval 'ct journalctl -u ucfence --no-pager -q | grep -q "reload refused, the running ruleset stays in force"'
+check "... the table is unchanged, the agent still running with the same PID" \
+	test "$(listing)" = "$l1" -a "$(ct systemctl show -p MainPID --value ucfence)" = "$main"
+st=$(ct ucfence status 2>&1)
+check "... ucfence status: 2 reloads, 1 refused" grep -q "2 reloads (1 refused)" <<<"$st"
+
+# A reload that takes a remote subnet out: the agent deletes the route
+# itself, which is not tampering either.
+printf '%s\n' "$good" | sed 's|, 10.60.0.0/24\]|]|' >"$cfg"
+grep -q 10.60 "$cfg" && no "the test could not take 10.60.0.0/24 out of the config"
+n=$(tampered); r=$(reverted)
+check "systemctl reload without remote subnet 10.60.0.0/24" ct systemctl reload ucfence
+gone=0
+for _ in $(seq 50); do route_there 10.60.0.0/24 || { gone=1; break; }; sleep 0.1; done
+check "... its route is removed, the other kept" eval 'test "$gone" = 1 && route_there 10.50.0.0/16'
+sleep 1
+check "... and that is not tampering (alerts $n -> $(tampered), journal $r -> $(reverted))" \
+	test "$(tampered)" = "$n" -a "$(reverted)" = "$r"
+good=$(cat "$cfg")
+
 # ---- the watchdog ------------------------------------------------------------------
 w1=$(ct systemctl show -p WatchdogTimestampMonotonic --value ucfence)
 sleep 1.5
@@ -273,6 +313,24 @@ check "... the table was adopted in place (handle $(handle), was $h1)" test "$(h
 check "... adoption is not tampering (alerts: $(tampered), $n before)" test "$(tampered)" = "$n"
 check "... the unit never restarted on its own (NRestarts=0)" test "$(ct systemctl show -p NRestarts --value ucfence)" = 0
 
+# A restart with an invalid config: ExecStartPre refuses it, the table
+# stays (nobody flushes it), and once the config is fixed the next start
+# adopts it.
+h1=$(handle)
+printf '%s\n' "$good" | sed 's/mode: concentrator/mode: no-such-mode/' >"$cfg"
+ct systemctl restart ucfence >"$log" 2>&1; rc=$?
+check "systemctl restart with an invalid config fails" test "$rc" != 0
+check "... in ExecStartPre (ucfence check)" \
+	eval 'ct journalctl -u ucfence --no-pager -q | grep -q "ucfence.service: Control process exited, code=exited"'
+check "... which logged why" eval 'ct journalctl -u ucfence --no-pager -q | grep -q "no-such-mode"'
+check "... no ucfence running, the table still in force (handle $(handle))" \
+	eval '! ct pgrep -x ucfence >/dev/null && test "$(handle)" = "$h1" && route_there 10.50.0.0/16'
+printf '%s\n' "$good" >"$cfg"
+ct systemctl reset-failed ucfence 2>/dev/null
+ct systemctl restart ucfence >"$log" 2>&1; rc=$?
+check "config fixed, systemctl restart: active, the table adopted (handle $(handle), was $h1)" \
+	test "$rc" = 0 -a "$(ct systemctl is-active ucfence)" = active -a "$(handle)" = "$h1"
+
 # ---- purge ---------------------------------------------------------------------
 if ct dpkg --purge ucfence >"$log" 2>&1; then ok "dpkg --purge ucfence"; else no "dpkg --purge ucfence"; fi
 check "... stopped the agent" eval '! ct pgrep -x ucfence >/dev/null'
@@ -280,4 +338,5 @@ check "... removed table inet ucfence" eval '! table_there'
 check "... removed the protocol-117 routes ($(oneline "$(ct ip route show proto 117)"))" \
 	test -z "$(ct ip route show proto 117)"
 check "... removed /etc/ucfence and /var/lib/ucfence" test ! -e "$root/etc/ucfence" -a ! -e "$root/var/lib/ucfence"
-check "... removed the unit" test ! -e "$root/lib/systemd/system/ucfence.service"
+check "... removed the unit and its enablement" \
+	test ! -e "$root/lib/systemd/system/ucfence.service" -a ! -e "$root/etc/systemd/system/multi-user.target.wants/ucfence.service"
