@@ -25,7 +25,8 @@ root_lock=
 
 ok() { echo "PASS: $1"; }
 no() { echo "FAIL: $1"; [ -s "$log" ] && tail -n 20 "$log"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else no "$name"; fi; }
+# no: a command that wrote $log failed; check: a condition, nothing to show.
+check() { local name=$1; shift; if "$@"; then ok "$name"; else echo "FAIL: $name"; fi; }
 oneline() { local s=${1//$'\n'/; }; echo "${s//$'\t'/ }"; }
 # A process that has exited but is not yet reaped is not alive.
 alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [ "${s#Z}" = "$s" ]; }
@@ -109,7 +110,7 @@ if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
 else
 	for h in unified systemd; do [ -d "/sys/fs/cgroup/$h" ] && cgroups+=("/sys/fs/cgroup/$h/$cgname"); done
 fi
-mkdir "${cgroups[@]}" || { no "create cgroups ${cgroups[*]}"; exit 1; }
+mkdir "${cgroups[@]}" || { echo "FAIL: create cgroups ${cgroups[*]}"; exit 1; }
 root_lock=/run/systemd/nspawn/locks/inode-$(stat -c %d:%i "$root")
 (
 	for cg in "${cgroups[@]}"; do echo "$BASHPID" >"$cg/cgroup.procs" || exit 1; done
@@ -150,7 +151,7 @@ ct sh -ec '
 # ---- install, configure, enable ----------------------------------------------
 if ct dpkg -i /root/ucfence.deb >"$log" 2>&1; then ok "dpkg -i in the container"; else no "dpkg -i"; exit 1; fi
 [ "$(ct systemctl is-enabled ucfence 2>/dev/null)" = disabled ] && ok "the unit is installed, not enabled" \
-	|| no "the unit is not installed disabled ($(ct systemctl is-enabled ucfence 2>&1))"
+	|| echo "FAIL: the unit is not installed disabled ($(ct systemctl is-enabled ucfence 2>&1))"
 # (systemd reports a service's WatchdogUSec only once it has started.)
 wd=$(ct systemctl cat ucfence 2>/dev/null | sed -n 's/^WatchdogSec=//p')
 check "the installed unit sets WatchdogSec=${wd:-nothing}" test -n "$wd"
@@ -180,7 +181,12 @@ t0=$(date +%s%N)
 ct systemctl enable --now ucfence >"$log" 2>&1; rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 active=$(ct systemctl is-active ucfence)
-check "systemctl enable --now: active (Type=notify) after $ms ms" test "$rc" = 0 -a "$active" = active -a "$ms" -lt 5000
+if [ "$rc" = 0 ] && [ "$active" = active ] && [ "$ms" -lt 5000 ]; then
+	ok "systemctl enable --now: active (Type=notify) after $ms ms"
+else
+	no "systemctl enable --now: $active after $ms ms"
+	ct journalctl -u ucfence --no-pager -q -n 20
+fi
 status=$(ct systemctl show -p StatusText --value ucfence)
 wd=$(ct systemctl show -p WatchdogUSec --value ucfence)
 check "the service runs with the drop-in's watchdog period ($wd)" test "$wd" = "${WD}s"
@@ -253,7 +259,7 @@ check "... alerted as ruleset-tampered ($(tampered)) and journalled as tampering
 # ruleset stays as it was.
 good=$(cat "$cfg")
 sed -i 's/services: \[sip, rtp, tftp\]/services: [sip, rtp, tftp, no-such-service]/' "$cfg"
-grep -q no-such-service "$cfg" || no "the test could not make the config invalid"
+grep -q no-such-service "$cfg" || echo "FAIL: the test could not make the config invalid"
 listing() { ct nft list table inet ucfence | sed 's/packets [0-9]* bytes [0-9]*//'; }
 l1=$(listing)
 check "systemctl reload with an invalid config: the signal is delivered" ct systemctl reload ucfence
@@ -272,7 +278,7 @@ check "... ucfence status: 2 reloads, 1 refused" grep -q "2 reloads (1 refused)"
 # A reload that takes a remote subnet out: the agent deletes the route
 # itself, which is not tampering either.
 printf '%s\n' "$good" | sed 's|, 10.60.0.0/24\]|]|' >"$cfg"
-grep -q 10.60 "$cfg" && no "the test could not take 10.60.0.0/24 out of the config"
+grep -q 10.60 "$cfg" && echo "FAIL: the test could not take 10.60.0.0/24 out of the config"
 n=$(tampered); r=$(reverted)
 check "systemctl reload without remote subnet 10.60.0.0/24" ct systemctl reload ucfence
 gone=0
