@@ -337,6 +337,18 @@ ct systemctl restart ucfence >"$log" 2>&1; rc=$?
 check "config fixed, systemctl restart: active, the table adopted (handle $(handle), was $h1)" \
 	test "$rc" = 0 -a "$(ct systemctl is-active ucfence)" = active -a "$(handle)" = "$h1"
 
+# An upgrade (here: the same version reinstalled) restarts the running agent
+# on the new binary (postinst's try-restart), which adopts the table.
+h1=$(handle); n=$(tampered)
+m1=$(ct systemctl show -p MainPID --value ucfence)
+if ct dpkg -i /root/ucfence.deb >"$log" 2>&1; then ok "dpkg -i over the running agent (upgrade)"; else no "dpkg -i (upgrade)"; fi
+m2=$(ct systemctl show -p MainPID --value ucfence)
+check "... restarted it (main PID $m1 -> $m2), active" \
+	test "$(ct systemctl is-active ucfence)" = active -a "${m2:-0}" -gt 0 -a "$m2" != "$m1"
+check "... which adopted the table (handle $(handle), was $h1) and saw no tampering" \
+	test "$(handle)" = "$h1" -a "$(tampered)" = "$n"
+check "... and left it enabled" test "$(ct systemctl is-enabled ucfence)" = enabled
+
 # ---- purge ---------------------------------------------------------------------
 if ct dpkg --purge ucfence >"$log" 2>&1; then ok "dpkg --purge ucfence"; else no "dpkg --purge ucfence"; fi
 check "... stopped the agent" eval '! ct pgrep -x ucfence >/dev/null'
