@@ -1,11 +1,16 @@
-/* libFuzzer target: the classifier with a site's trust boundary and the
- * agent's pinhole bookkeeping attached, on arbitrary frames. Every element
- * that reaches the (simulated) kernel is checked: a port in the learn range,
- * an address and a peer inside the site, one family. Input: a selector byte
- * (link type, and where the frames entered: unknown, a uc port, the
- * appliance port), then frames, each preceded by a 2-byte big-endian length.
- * Classifier and pinholes persist across inputs (small tables), so state
- * built by one input meets the next. */
+/* libFuzzer target: the classifier with a site's trust boundary, the
+ * agent's pinhole bookkeeping and its verdict blocks attached, on arbitrary
+ * frames, for a concentrator site and an appliance-mode one (IPv4 and IPv6
+ * prefixes). Checked: every element that reaches the (simulated) kernel has
+ * a port in the learn range and an address and a peer inside the site, one
+ * family; every pinhole opened while handling a frame from a uc port names
+ * that frame's sender as its address or its peer (a phone opens only its
+ * own ports, or lets only itself send); every block is of a flow the kernel
+ * admits as a UC service. Input: a selector byte (link type; where the
+ * frames entered: unknown, a uc port, the appliance port; which site), then
+ * frames, each preceded by a 2-byte big-endian length. Classifiers and
+ * pinholes persist across inputs (small tables), so state built by one
+ * input meets the next. */
 #include <pcap/dlt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,23 +18,39 @@
 #include <sys/socket.h>
 
 #include "classify.h"
+#include "decode.h"
 #include "pinholes.h"
+#include "verdicts.h"
 
 static const int dlts[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_RAW};
 static const enum ucf_ingress ingresses[] = {UCF_INGRESS_UNKNOWN, UCF_INGRESS_UC,
 					     UCF_INGRESS_APPLIANCE};
 
-/* E 10.20.0.0/24, S 10.50.0.0/24, R 10.60.0.0/24, A 10.40.0.2 */
-static struct ucf_prefix E = {AF_INET, 24, {10, 20, 0, 0}}, S = {AF_INET, 24, {10, 50, 0, 0}},
-			 R = {AF_INET, 24, {10, 60, 0, 0}};
+/* E 10.20.0.0/24 fd00:20::/64, S 10.50.0.0/24 fd00:50::/64, R 10.60.0.0/24,
+ * A 10.40.0.2 (a party of its own in appliance mode) */
+static struct ucf_prefix E[2] = {{AF_INET, 24, {10, 20, 0, 0}},
+				 {AF_INET6, 64, {0xfd, 0, 0, 0x20}}},
+			 S[2] = {{AF_INET, 24, {10, 50, 0, 0}}, {AF_INET6, 64, {0xfd, 0, 0, 0x50}}},
+			 R[1] = {{AF_INET, 24, {10, 60, 0, 0}}},
+			 A[1] = {{AF_INET, 32, {10, 40, 0, 2}}};
 
-static struct ucf_pinholes *holes;
+struct site {
+	struct ucf_classifier *c;
+	struct ucf_pinholes *holes;
+	struct ucf_verdicts *verdicts;
+	bool appliance;
+};
+static struct site sites[2];
+static struct site *cur;
+/* the sender of the frame being handled, when it came from a uc port */
+static struct ucf_pkt uc_frame;
+static bool uc_frame_valid;
 
 static int in_site(uint8_t family, const uint8_t *addr)
 {
-	return ucf_prefixes_contain(&E, 1, family, addr) ||
-	       ucf_prefixes_contain(&S, 1, family, addr) ||
-	       ucf_prefixes_contain(&R, 1, family, addr);
+	return ucf_prefixes_contain(E, 2, family, addr) || ucf_prefixes_contain(S, 2, family, addr) ||
+	       ucf_prefixes_contain(R, 1, family, addr) ||
+	       (cur->appliance && ucf_prefixes_contain(A, 1, family, addr));
 }
 
 /* The kernel: whatever it is asked to add must be inside the boundary. */
@@ -39,11 +60,18 @@ static int commit(void *arg, const struct ucf_pinhole *add, size_t nadd,
 	(void)arg, (void)del, (void)ndel, (void)err, (void)errlen;
 	for (size_t i = 0; i < nadd; i++) {
 		const struct ucf_pinhole *p = &add[i];
-		if (p->family != AF_INET || p->port < 1024 || !in_site(p->family, p->addr) ||
-		    !in_site(p->family, p->peer))
+		if ((p->family != AF_INET && p->family != AF_INET6) || p->port < 1024 ||
+		    !in_site(p->family, p->addr) || !in_site(p->family, p->peer))
 			abort();
 	}
 	return 0;
+}
+
+static void on_verdict(void *arg, const struct ucf_flow_info *fi)
+{
+	(void)arg;
+	if (ucf_verdicts_note(cur->verdicts, fi, 1) && !ucf_verdicts_on_uc_service(cur->verdicts, fi))
+		abort();
 }
 
 static void on_media(void *arg, const struct ucf_media_event *ev)
@@ -52,10 +80,14 @@ static void on_media(void *arg, const struct ucf_media_event *ev)
 	struct ucf_pinhole ph = {.family = ev->ep.family, .port = ev->ep.port};
 	memcpy(ph.addr, ev->ep.addr, 16);
 	memcpy(ph.peer, ev->peer, 16);
-	if (ev->type == UCF_MEDIA_OPEN)
-		ucf_pinholes_open(holes, &ph, 0);
-	else if (ucf_pinholes_close(holes, &ph, ev->reason == UCF_END_CALL, 0) < 0)
+	if (ev->type == UCF_MEDIA_OPEN) {
+		if (uc_frame_valid && memcmp(ph.addr, uc_frame.src, 16) != 0 &&
+		    memcmp(ph.peer, uc_frame.src, 16) != 0)
+			abort(); /* a phone opened a pinhole that is not its own */
+		ucf_pinholes_open(cur->holes, &ph, 0);
+	} else if (ucf_pinholes_close(cur->holes, &ph, ev->reason == UCF_END_CALL, 0) < 0) {
 		abort(); /* every close matches an open */
+	}
 }
 
 static void add_port(struct ucf_trust *t, enum ucf_learn_proto p, uint8_t l4, uint16_t port)
@@ -66,7 +98,7 @@ static void add_port(struct ucf_trust *t, enum ucf_learn_proto p, uint8_t l4, ui
 	tp->count++;
 }
 
-static struct ucf_classifier *make(void)
+static void make(struct site *st, bool appliance)
 {
 	struct ucf_classifier_opts o;
 	char err[256];
@@ -79,10 +111,11 @@ static struct ucf_classifier *make(void)
 	o.host_burst = 10;
 	struct ucf_trust *t = &o.trust;
 	t->enabled = true;
-	t->endpoints = &E, t->n_endpoints = 1;
-	t->servers = &S, t->n_servers = 1;
-	t->remote = &R, t->n_remote = 1;
-	t->appliance = (struct ucf_prefix){AF_INET, 32, {10, 40, 0, 2}};
+	t->endpoints = E, t->n_endpoints = 2;
+	t->servers = S, t->n_servers = 2;
+	t->remote = R, t->n_remote = appliance ? 0 : 1;
+	t->appliance_mode = appliance;
+	t->appliance = A[0];
 	t->learn_range = (struct ucf_port_range){1024, 65535};
 	add_port(t, UCF_LEARN_SIP, 17, 5060);
 	add_port(t, UCF_LEARN_SIP, 6, 5060);
@@ -92,26 +125,35 @@ static struct ucf_classifier *make(void)
 	add_port(t, UCF_LEARN_TFTP, 17, 69);
 	struct ucf_pinholes_opts po = {.cap = 64, .refresh_s = 40, .grace_us = 2000000,
 				       .commit = commit};
-	if (ucf_pinholes_new(&po, &holes, err, sizeof(err)) < 0)
+	struct ucf_verdict_port ports[] = {{6, {5060, 5060}}, {17, {5060, 5060}},
+					   {17, {16384, 32767}}};
+	struct ucf_prefix e_side[3] = {E[0], E[1], A[0]};
+	struct ucf_prefix peers[5] = {E[0], E[1], S[0], S[1], R[0]};
+	struct ucf_verdict_policy vp = {e_side, appliance ? 3 : 2, peers, 5, ports, 3};
+	st->appliance = appliance;
+	if (ucf_pinholes_new(&po, &st->holes, err, sizeof(err)) < 0 ||
+	    ucf_verdicts_new(64, 3600, &st->verdicts, err, sizeof(err)) < 0 ||
+	    ucf_verdicts_set_policy(st->verdicts, &vp) < 0)
 		abort();
-	struct ucf_classifier_hooks h = {.media = on_media};
-	struct ucf_classifier *c;
-	if (ucf_classifier_new(&o, &h, &c, err, sizeof(err)) < 0)
+	struct ucf_classifier_hooks h = {.media = on_media, .verdict = on_verdict};
+	if (ucf_classifier_new(&o, &h, &st->c, err, sizeof(err)) < 0)
 		abort();
-	return c;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ucf_classifier *c;
 	static uint64_t now = 1;
 	char err[256];
-	if (!c)
-		c = make();
+	if (!sites[0].c) {
+		make(&sites[0], false);
+		make(&sites[1], true);
+	}
 	if (size < 1)
 		return 0;
 	int dlt = dlts[data[0] % 3];
-	ucf_classifier_set_ingress(c, ingresses[(data[0] / 3) % 3]);
+	enum ucf_ingress in = ingresses[(data[0] / 3) % 3];
+	cur = &sites[(data[0] / 9) & 1];
+	ucf_classifier_set_ingress(cur->c, in);
 	size_t off = 1;
 	while (off + 2 <= size) {
 		size_t len = (size_t)data[off] << 8 | data[off + 1];
@@ -119,10 +161,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size - off)
 			len = size - off;
 		now += 1000 + (len & 0xff) * 100000; /* let timeouts fire now and then */
-		ucf_classifier_packet(c, dlt, data + off, (uint32_t)len, (uint32_t)len, now, NULL);
+		/* fragments are judged when whole: their sender is the same */
+		uc_frame_valid = in == UCF_INGRESS_UC &&
+				 ucf_decode(dlt, data + off, (uint32_t)len, &uc_frame) == 0;
+		ucf_classifier_packet(cur->c, dlt, data + off, (uint32_t)len, (uint32_t)len, now, NULL);
+		uc_frame_valid = false;
 		off += len;
 	}
-	ucf_pinholes_tick(holes, now);
-	ucf_pinholes_commit(holes, now, err, sizeof(err));
+	ucf_pinholes_tick(cur->holes, now);
+	ucf_pinholes_commit(cur->holes, now, err, sizeof(err));
+	ucf_verdicts_committed(cur->verdicts);
 	return 0;
 }
