@@ -227,11 +227,8 @@ void ucf_classifier_opts_from_config(struct ucf_classifier_opts *o, const struct
 		if (!svc || !learn_proto_of(svc->name, &proto))
 			continue;
 		struct ucf_trust_ports *tp = &t->svc[proto];
-		for (size_t k = 0; k < svc->port_count && tp->count < UCF_TRUST_MAX_PORTS; k++) {
-			tp->item[tp->count].l4proto = svc->ports[k].l4proto;
-			tp->item[tp->count].ports = svc->ports[k].ports;
-			tp->count++;
-		}
+		for (size_t k = 0; k < svc->port_count && tp->count < UCF_TRUST_MAX_PORTS; k++)
+			tp->item[tp->count++] = svc->ports[k];
 	}
 	o->host_media = cfg->limits.media_per_host;
 	o->host_calls = cfg->limits.calls_per_host;
@@ -392,26 +389,11 @@ void ucf_classifier_free(struct ucf_classifier *c)
 	free(c);
 }
 
-static bool in_endpoints(const struct ucf_classifier *c, uint8_t family, const uint8_t *addr)
-{
-	for (size_t i = 0; i < c->o.endpoint_count; i++) {
-		const struct ucf_prefix *p = &c->endpoints[i];
-		if (p->family != family)
-			continue;
-		unsigned bits = p->len, full = bits / 8, rest = bits % 8;
-		if (memcmp(p->addr, addr, full) != 0)
-			continue;
-		if (rest && ((p->addr[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))))
-			continue;
-		return true;
-	}
-	return false;
-}
-
 static void risk(struct ucf_classifier *c, enum ucf_risk_kind kind, uint8_t family,
 		 uint8_t l4proto, const uint8_t *addr, const char *detail)
 {
-	if (c->o.endpoint_count && !in_endpoints(c, family, addr))
+	if (c->o.endpoint_count &&
+	    !ucf_prefixes_contain(c->endpoints, c->o.endpoint_count, family, addr))
 		return;
 	ucf_risks_note(c->risks, kind, family, l4proto, addr, detail, c->now_us);
 }

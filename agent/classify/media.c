@@ -508,14 +508,20 @@ static void entry_end(struct ucf_media *m, uint32_t i, enum ucf_media_end_reason
 	lru_append(m, i, m->now_us);
 }
 
+static bool same_endpoint(const struct entry *e, uint8_t family, const uint8_t *addr,
+			  uint16_t port, uint8_t proto)
+{
+	return e->ep.port == port && e->ep.family == family && e->ep.l4proto == proto &&
+	       memcmp(e->ep.addr, addr, 16) == 0;
+}
+
 static uint32_t entry_find(const struct ucf_media *m, uint8_t family, const uint8_t *addr,
 			   uint16_t port, uint8_t proto, uint32_t call_idx, unsigned side)
 {
 	for (uint32_t i = m->eb[ep_hash(m, family, addr, port, proto) & m->mask]; i != NIL;
 	     i = m->e[i].hnext) {
 		const struct entry *e = &m->e[i];
-		if (e->ep.port != port || e->ep.family != family || e->ep.l4proto != proto ||
-		    memcmp(e->ep.addr, addr, 16) != 0)
+		if (!same_endpoint(e, family, addr, port, proto))
 			continue;
 		if (call_idx == NIL || (!e->ended && e->call_idx == call_idx && e->side == side))
 			return i;
@@ -718,12 +724,9 @@ void ucf_media_refresh(struct ucf_media *m, struct ucf_media_ref ref, uint64_t n
 	/* every call that announced this endpoint sees its media flowing */
 	struct ucf_media_endpoint key = e->ep;
 	for (uint32_t i = m->eb[ep_hash(m, key.family, key.addr, key.port, key.l4proto) & m->mask];
-	     i != NIL; i = m->e[i].hnext) {
-		const struct entry *x = &m->e[i];
-		if (x->ep.port == key.port && x->ep.family == key.family &&
-		    x->ep.l4proto == key.l4proto && memcmp(x->ep.addr, key.addr, 16) == 0)
+	     i != NIL; i = m->e[i].hnext)
+		if (same_endpoint(&m->e[i], key.family, key.addr, key.port, key.l4proto))
 			refresh_entry(m, i, now_us);
-	}
 }
 
 void ucf_media_expire(struct ucf_media *m, uint64_t now_us)

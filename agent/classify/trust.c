@@ -65,15 +65,6 @@ static bool server_side(const struct ucf_trust *t, enum ucf_learn_proto proto, u
 	       ucf_prefixes_contain(t->remote, t->n_remote, family, addr);
 }
 
-static bool service_port(const struct ucf_trust_ports *s, uint8_t l4proto, uint16_t port)
-{
-	for (size_t i = 0; i < s->count; i++)
-		if (s->item[i].l4proto == l4proto && port >= s->item[i].ports.first &&
-		    port <= s->item[i].ports.last)
-			return true;
-	return false;
-}
-
 /* Where each side's packets can enter: E on a uc port, A (and S∪R, behind
  * the VPN or the internet) through the appliance port. */
 static bool ingress_ok(const struct ucf_trust *t, enum ucf_ingress in, enum ucf_trust_side sender,
@@ -121,8 +112,9 @@ enum ucf_refusal ucf_trust_path(const struct ucf_trust *t, const struct ucf_trus
 			return UCF_REFUSE_PATH;
 		if (p->proto == UCF_LEARN_TFTP && !from_e)
 			return UCF_REFUSE_PATH; /* requests come from phones */
-		if (!service_port(&t->svc[p->proto], p->l4proto, p->sport) &&
-		    !service_port(&t->svc[p->proto], p->l4proto, p->dport))
+		const struct ucf_trust_ports *svc = &t->svc[p->proto];
+		if (!ucf_service_ports_match(svc->item, svc->count, p->l4proto, p->sport) &&
+		    !ucf_service_ports_match(svc->item, svc->count, p->l4proto, p->dport))
 			return UCF_REFUSE_SERVICE;
 		if (!ingress_ok(t, p->ingress, from_e ? UCF_SIDE_ENDPOINT : UCF_SIDE_SERVER,
 				p->family, p->src))

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog.h"
 #include "values.h"
 
 /* Why an announcement (or a message that would end a call) was refused. */
@@ -57,10 +58,7 @@ enum ucf_trust_side { UCF_SIDE_ENDPOINT = 0, UCF_SIDE_SERVER = 1 };
 #define UCF_TRUST_MAX_PORTS 16
 
 struct ucf_trust_ports {
-	struct {
-		uint8_t l4proto;
-		struct ucf_port_range ports;
-	} item[UCF_TRUST_MAX_PORTS];
+	struct ucf_service_port item[UCF_TRUST_MAX_PORTS];
 	size_t count;
 };
 

@@ -299,3 +299,12 @@ int ucf_catalog_load(const char *shipped_dir, const char *local_dir, struct ucf_
 	*out = cat;
 	return 0;
 }
+
+bool ucf_service_ports_match(const struct ucf_service_port *p, size_t n, uint8_t l4proto,
+			     uint16_t port)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i].l4proto == l4proto && port >= p[i].ports.first && port <= p[i].ports.last)
+			return true;
+	return false;
+}

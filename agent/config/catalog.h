@@ -48,6 +48,9 @@ int ucf_catalog_add_text(struct ucf_catalog *cat, const char *name, const char *
 struct ucf_catalog *ucf_catalog_new(void);
 const struct ucf_service *ucf_catalog_find(const struct ucf_catalog *cat, const char *name);
 void ucf_catalog_free(struct ucf_catalog *cat);
+/* Is (l4proto, port) among the n service ports p? */
+bool ucf_service_ports_match(const struct ucf_service_port *p, size_t n, uint8_t l4proto,
+			     uint16_t port);
 /* "uc", "gateway, appliance", ... */
 void ucf_roles_format(unsigned roles, char *buf, size_t buflen);
 

@@ -515,7 +515,7 @@ static int verdict_policy(struct daemon *d, const struct ucf_config *cfg,
 		nports += svc ? svc->port_count : 0;
 	}
 	struct ucf_prefix *e = calloc(ne + 1, sizeof(*e)), *peers = calloc(ne + ns + nr + 1, sizeof(*peers));
-	struct ucf_verdict_port *ports = calloc(nports, sizeof(*ports));
+	struct ucf_service_port *ports = calloc(nports, sizeof(*ports));
 	int rc = e && peers && ports ? 0 : -ENOMEM;
 	if (rc == 0) {
 		memcpy(e, cfg->uc.endpoints.items, ne * sizeof(*e));
@@ -528,13 +528,11 @@ static int verdict_policy(struct daemon *d, const struct ucf_config *cfg,
 		size_t k = 0;
 		for (size_t i = 0; i < cfg->uc.services.count; i++) {
 			const struct ucf_service *svc = ucf_catalog_find(cat, cfg->uc.services.items[i]);
-			for (size_t j = 0; svc && j < svc->port_count; j++, k++) {
-				ports[k].l4proto = svc->ports[j].l4proto;
-				ports[k].ports = svc->ports[j].ports;
-			}
+			for (size_t j = 0; svc && j < svc->port_count; j++)
+				ports[k++] = svc->ports[j];
 		}
 		if (cfg->uc.media.static_enabled)
-			ports[k++] = (struct ucf_verdict_port){ IPPROTO_UDP, cfg->uc.media.static_range };
+			ports[k++] = (struct ucf_service_port){ IPPROTO_UDP, cfg->uc.media.static_range };
 		struct ucf_verdict_policy p = { e, ne, peers, np, ports, k };
 		rc = ucf_verdicts_set_policy(d->verdicts, &p);
 	}

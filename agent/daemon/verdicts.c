@@ -29,7 +29,7 @@ struct ucf_verdicts {
 	uint64_t *made_us;
 	struct ucf_prefix *endpoints, *peers;
 	size_t n_endpoints, n_peers;
-	struct ucf_verdict_port *ports;
+	struct ucf_service_port *ports;
 	size_t n_ports;
 	struct ucf_verdicts_stats st;
 };
@@ -83,7 +83,7 @@ int ucf_verdicts_set_policy(struct ucf_verdicts *v, const struct ucf_verdict_pol
 	bool failed = false;
 	struct ucf_prefix *e = dup_array(p->endpoints, p->n_endpoints, sizeof(*e), &failed);
 	struct ucf_prefix *peers = dup_array(p->peers, p->n_peers, sizeof(*peers), &failed);
-	struct ucf_verdict_port *ports = dup_array(p->ports, p->n_ports, sizeof(*ports), &failed);
+	struct ucf_service_port *ports = dup_array(p->ports, p->n_ports, sizeof(*ports), &failed);
 	if (failed) {
 		free(e), free(peers), free(ports);
 		return -ENOMEM;
@@ -95,15 +95,6 @@ int ucf_verdicts_set_policy(struct ucf_verdicts *v, const struct ucf_verdict_pol
 	return 0;
 }
 
-static bool service_port(const struct ucf_verdicts *v, uint8_t l4proto, uint16_t port)
-{
-	for (size_t i = 0; i < v->n_ports; i++)
-		if (v->ports[i].l4proto == l4proto && port >= v->ports[i].ports.first &&
-		    port <= v->ports[i].ports.last)
-			return true;
-	return false;
-}
-
 bool ucf_verdicts_on_uc_service(const struct ucf_verdicts *v, const struct ucf_flow_info *fi)
 {
 	if (fi->l4proto != IPPROTO_TCP && fi->l4proto != IPPROTO_UDP)
@@ -113,7 +104,7 @@ bool ucf_verdicts_on_uc_service(const struct ucf_verdicts *v, const struct ucf_f
 	bool pair = (src_e && ucf_prefixes_contain(v->peers, v->n_peers, fi->family, fi->dst)) ||
 		    (dst_e && ucf_prefixes_contain(v->peers, v->n_peers, fi->family, fi->src));
 	/* the kernel judged the flow's first packet by its destination port */
-	return pair && service_port(v, fi->l4proto, fi->dport);
+	return pair && ucf_service_ports_match(v->ports, v->n_ports, fi->l4proto, fi->dport);
 }
 
 /* Refills a bucket to now and takes a token: true if there was one. */

@@ -23,16 +23,11 @@
 #include "classify.h"
 #include "policy.h"
 
-struct ucf_verdict_port {
-	uint8_t l4proto;
-	struct ucf_port_range ports;
-};
-
 /* What the kernel admits as UC services; the arrays are copied. */
 struct ucf_verdict_policy {
 	const struct ucf_prefix *endpoints; size_t n_endpoints; /* E (and A in appliance mode) */
 	const struct ucf_prefix *peers; size_t n_peers;         /* S∪R∪E (and A) */
-	const struct ucf_verdict_port *ports; size_t n_ports;   /* services and the static range */
+	const struct ucf_service_port *ports; size_t n_ports;   /* services and the static range */
 };
 
 /* Blocks one host (the flow's endpoint side) may cause, and all hosts

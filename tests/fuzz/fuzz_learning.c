@@ -125,7 +125,7 @@ static void make(struct site *st, bool appliance)
 	add_port(t, UCF_LEARN_TFTP, 17, 69);
 	struct ucf_pinholes_opts po = {.cap = 64, .refresh_s = 40, .grace_us = 2000000,
 				       .commit = commit};
-	struct ucf_verdict_port ports[] = {{6, {5060, 5060}}, {17, {5060, 5060}},
+	struct ucf_service_port ports[] = {{6, {5060, 5060}}, {17, {5060, 5060}},
 					   {17, {16384, 32767}}};
 	struct ucf_prefix e_side[3] = {E[0], E[1], A[0]};
 	struct ucf_prefix peers[5] = {E[0], E[1], S[0], S[1], R[0]};

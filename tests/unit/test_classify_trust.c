@@ -349,7 +349,7 @@ static void test_forged_first_packet_blocks_nothing(void **state)
 	(void)state;
 	struct ucf_classifier *c = make_site(16, 0, 0);
 	struct ucf_prefix peers[] = { E[0], S[0] };
-	struct ucf_verdict_port ports[] = { { IPPROTO_UDP, { 5060, 5060 } } };
+	struct ucf_service_port ports[] = { { IPPROTO_UDP, { 5060, 5060 } } };
 	struct ucf_verdict_policy p = { E, 1, peers, 2, ports, 1 };
 	char err[128];
 	assert_int_equal(ucf_verdicts_new(64, 3600, &R.verdicts, err, sizeof(err)), 0);

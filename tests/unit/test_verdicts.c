@@ -24,7 +24,7 @@ static struct ucf_verdicts *make(uint32_t cap)
 {
 	struct ucf_prefix e[] = { pfx("10.20.0.0", 24) };
 	struct ucf_prefix peers[] = { pfx("10.20.0.0", 24), pfx("10.50.0.0", 24) };
-	struct ucf_verdict_port ports[] = {
+	struct ucf_service_port ports[] = {
 		{ IPPROTO_TCP, { 5060, 5060 } },
 		{ IPPROTO_UDP, { 5060, 5060 } },
 		{ IPPROTO_UDP, { 16384, 32767 } },
