@@ -104,12 +104,7 @@ for n in non-target-uc non-target-appliance; do
 done
 
 # ---- tamper defence ------------------------------------------------------------------
-lab_exec gw nft delete table inet ucfence
-back=0
-for i in $(seq 20); do
-	lab_exec gw nft list table inet ucfence >/dev/null 2>&1 && { back=$i; break; }
-	sleep 0.05
-done
+back=$(lab_tamper_table)
 check "nft delete table by hand: restored within 1 s (after ~$((back * 50)) ms)" test "$back" -gt 0
 sleep 0.5
 check "... and alerted as ruleset-tampered" test "$(count_alerts ruleset-tampered)" -ge 1

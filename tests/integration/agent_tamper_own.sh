@@ -56,12 +56,7 @@ check "... and is not taken for tampering (log: $(reverted))" test "$(reverted)"
 check "... (alerts: $(tampered))" test "$(tampered)" = 0
 
 # ---- tampering from outside is still tampering --------------------------------------------
-lab_exec gw nft delete table inet ucfence
-back=0
-for i in $(seq 20); do
-	lab_exec gw nft list table inet ucfence >/dev/null 2>&1 && { back=$i; break; }
-	sleep 0.05
-done
+back=$(lab_tamper_table)
 check "nft delete table from outside: restored (after ~$((back * 50)) ms)" test "$back" -gt 0
 sleep 0.5
 check "... logged as tampering reverted" test "$(reverted)" -ge 1

@@ -45,6 +45,18 @@ lab_init() {
 
 lab_ns() { echo "$LAB_ID-$1"; }
 
+# lab_tamper_table: deletes ucfence's table in gw as an outsider would and
+# prints how many 50 ms steps passed before it was back (0: not within 1 s).
+lab_tamper_table() {
+	local i
+	lab_exec gw nft delete table inet ucfence
+	for i in $(seq 20); do
+		lab_exec gw nft list table inet ucfence >/dev/null 2>&1 && { echo "$i"; return; }
+		sleep 0.05
+	done
+	echo 0
+}
+
 # lab_uac_scenario FILE: sipp's uac_pcap scenario with its RTP files found,
 # and media starting 20 ms after the ACK. A pinhole names both ends, so the
 # phone's media to the far end may pass only once the answer (captured on its
