@@ -247,6 +247,16 @@ lab_up() {
 			}
 		}
 	EOF
+	# Link-local addresses (neighbour discovery's source) stay tentative
+	# until DAD ends, about 1-2 s after a link comes up: until then IPv6
+	# neighbours do not answer, and the first IPv6 probes would fail.
+	local waited
+	for node in "${LAB_NODES[@]}"; do
+		for waited in $(seq 100); do
+			[ -z "$(ip -n "$(lab_ns "$node")" -6 addr show tentative)" ] && break
+			sleep 0.05
+		done
+	done
 	sleep 0.3 # let the listeners bind
 }
 
