@@ -25,10 +25,11 @@ static void assert_line(const char *text, const char *line)
 	fail_msg("no line '%s' in:\n%s", line, text);
 }
 
-static void assert_line_fmt(const char *text, const char *fmt, unsigned long long v)
+/* The text holds the sample "name value". */
+static void assert_sample(const char *text, const char *name, unsigned long long v)
 {
 	char line[256];
-	snprintf(line, sizeof(line), fmt, v);
+	snprintf(line, sizeof(line), "%s %llu", name, v);
 	assert_line(text, line);
 }
 
@@ -96,8 +97,8 @@ static void test_render_from_status(void **state)
 			 ucf_reason_name((enum ucf_reason)i), (unsigned long long)s.drops[i].bytes);
 		assert_line(text, line);
 	}
-	assert_line_fmt(text, "ucfence_media_pinholes %llu", s.media.active);
-	assert_line_fmt(text, "ucfence_media_learned_total %llu", s.media.learned_total);
+	assert_sample(text, "ucfence_media_pinholes", s.media.active);
+	assert_sample(text, "ucfence_media_learned_total", s.media.learned_total);
 	char line[160];
 	snprintf(line, sizeof(line), "ucfence_pinhole_latency_seconds{quantile=\"0.5\"} %.6f",
 		 s.media.latency.median_us / 1e6);
@@ -108,7 +109,7 @@ static void test_render_from_status(void **state)
 	snprintf(line, sizeof(line), "ucfence_pinhole_latency_seconds_sum %.6f",
 		 s.media.latency.sum_us / 1e6);
 	assert_line(text, line);
-	assert_line_fmt(text, "ucfence_pinhole_latency_seconds_count %llu", s.media.latency.total);
+	assert_sample(text, "ucfence_pinhole_latency_seconds_count", s.media.latency.total);
 	for (int i = 1; i < UCF_REFUSE_COUNT; i++) {
 		snprintf(line, sizeof(line), "ucfence_learning_refused_total{reason=\"%s\"} %llu",
 			 ucf_refusal_name((enum ucf_refusal)i),
@@ -116,26 +117,26 @@ static void test_render_from_status(void **state)
 		assert_line(text, line);
 	}
 	assert_int_equal(count_lines(text, "ucfence_learning_refused_total{reason=\"none\"} 0"), 0);
-	assert_line_fmt(text, "ucfence_blocked_flows_total %llu", s.verdicts.blocked);
-	assert_line_fmt(text, "ucfence_flows %llu", s.flows.active);
-	assert_line_fmt(text, "ucfence_frames_total %llu", s.flows.frames);
-	assert_line_fmt(text, "ucfence_malformed_frames_total %llu", s.flows.malformed);
-	assert_line_fmt(text, "ucfence_alerts_total %llu", s.alerts.raised);
-	assert_line_fmt(text, "ucfence_tamper_restores_total %llu", s.tamper.restores);
-	assert_line_fmt(text, "ucfence_config_reload_failures_total %llu", s.config.reload_failures);
-	assert_line_fmt(text, "ucfence_uptime_seconds %llu", (unsigned long long)s.uptime_s);
+	assert_sample(text, "ucfence_blocked_flows_total", s.verdicts.blocked);
+	assert_sample(text, "ucfence_flows", s.flows.active);
+	assert_sample(text, "ucfence_frames_total", s.flows.frames);
+	assert_sample(text, "ucfence_malformed_frames_total", s.flows.malformed);
+	assert_sample(text, "ucfence_alerts_total", s.alerts.raised);
+	assert_sample(text, "ucfence_tamper_restores_total", s.tamper.restores);
+	assert_sample(text, "ucfence_config_reload_failures_total", s.config.reload_failures);
+	assert_sample(text, "ucfence_uptime_seconds", (unsigned long long)s.uptime_s);
 	/* the classifier's reassembly buffers */
-	assert_line_fmt(text, "ucfence_stream_buffer_bytes %llu", s.streams.bytes);
-	assert_line_fmt(text, "ucfence_stream_buffer_peak_bytes %llu", s.streams.bytes_peak);
-	assert_line_fmt(text, "ucfence_stream_buffer_budget_bytes %llu", s.streams.budget);
-	assert_line_fmt(text, "ucfence_stream_buffers_evicted_total %llu", s.streams.evicted);
-	assert_line_fmt(text, "ucfence_stream_messages_refused_total %llu", s.streams.refused);
-	assert_line_fmt(text, "ucfence_fragments_total %llu", s.fragments.received);
-	assert_line_fmt(text, "ucfence_fragments_reassembled_total %llu", s.fragments.reassembled);
-	assert_line_fmt(text, "ucfence_fragments_dropped_total %llu", s.fragments.dropped);
-	assert_line_fmt(text, "ucfence_fragment_datagrams_evicted_total %llu", s.fragments.evicted);
-	assert_line_fmt(text, "ucfence_fragment_buffer_bytes %llu", s.fragments.bytes);
-	assert_line_fmt(text, "ucfence_fragment_buffer_budget_bytes %llu", s.fragments.budget);
+	assert_sample(text, "ucfence_stream_buffer_bytes", s.streams.bytes);
+	assert_sample(text, "ucfence_stream_buffer_peak_bytes", s.streams.bytes_peak);
+	assert_sample(text, "ucfence_stream_buffer_budget_bytes", s.streams.budget);
+	assert_sample(text, "ucfence_stream_buffers_evicted_total", s.streams.evicted);
+	assert_sample(text, "ucfence_stream_messages_refused_total", s.streams.refused);
+	assert_sample(text, "ucfence_fragments_total", s.fragments.received);
+	assert_sample(text, "ucfence_fragments_reassembled_total", s.fragments.reassembled);
+	assert_sample(text, "ucfence_fragments_dropped_total", s.fragments.dropped);
+	assert_sample(text, "ucfence_fragment_datagrams_evicted_total", s.fragments.evicted);
+	assert_sample(text, "ucfence_fragment_buffer_bytes", s.fragments.bytes);
+	assert_sample(text, "ucfence_fragment_buffer_budget_bytes", s.fragments.budget);
 	free(text);
 	ucf_status_clear(&s);
 }
