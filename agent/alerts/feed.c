@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include "alertlog.h"
@@ -22,6 +21,7 @@
 struct ucf_feed {
 	const struct ucf_config *cfg;
 	struct ucf_reactor *r;
+	const struct ucf_log *log;
 	int lock_fd;
 	json_t *seen; /* id -> time, for every alert in the spool */
 	size_t spool_dropped; /* oldest alerts dropped past UCF_SPOOL_MAX */
@@ -50,8 +50,8 @@ int ucf_feed_prune(struct ucf_feed *f, char *err, size_t errlen)
 				 err, errlen);
 	if (rc == 0 && dropped > 0) {
 		f->spool_dropped += dropped;
-		syslog(LOG_WARNING, "alert spool past %zu MiB: %zu oldest alerts dropped",
-		       UCF_SPOOL_MAX >> 20, dropped);
+		ucf_log_warnx(f->log, "alert spool past %zu MiB: %zu oldest alerts dropped",
+			      UCF_SPOOL_MAX >> 20, dropped);
 	}
 	if (rc == 0 && removed + dropped > 0)
 		rc = load_seen(f, err, errlen);
@@ -63,7 +63,7 @@ static void on_prune(void *ctx)
 	struct ucf_feed *f = ctx;
 	char err[512];
 	if (ucf_feed_prune(f, err, sizeof(err)) < 0)
-		syslog(LOG_ERR, "alert spool retention: %s", err);
+		ucf_log_warnx(f->log, "alert spool retention: %s", err);
 	ucf_timer_arm(f->r, &f->prune_timer, PRUNE_EVERY_MS, on_prune, f);
 }
 
@@ -87,7 +87,7 @@ static int take_lock(struct ucf_feed *f, char *err, size_t errlen)
 }
 
 int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct ucf_reactor *r,
-		  struct ucf_http *h, char *err, size_t errlen)
+		  struct ucf_http *h, const struct ucf_log *log, char *err, size_t errlen)
 {
 	struct ucf_feed *f = calloc(1, sizeof(*f));
 	if (!f || !(f->seen = json_object())) {
@@ -97,6 +97,7 @@ int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct uc
 	}
 	f->cfg = cfg;
 	f->r = r;
+	f->log = log;
 	f->lock_fd = -1;
 	char spool_dir[4096];
 	snprintf(spool_dir, sizeof(spool_dir), "%s", cfg->alerts.spool);
@@ -111,7 +112,8 @@ int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct uc
 		rc = load_seen(f, err, errlen);
 	if (rc == 0 && cfg->alerts.webhook_url)
 		rc = ucf_webhook_open(&f->webhook, cfg->alerts.webhook_url,
-				      cfg->alerts.webhook_format, cfg->state_dir, r, h, err, errlen);
+				      cfg->alerts.webhook_format, cfg->state_dir, r, h, log, err,
+				      errlen);
 	if (rc < 0) {
 		ucf_feed_close(f);
 		return rc;
@@ -163,7 +165,7 @@ int ucf_feed_publish(struct ucf_feed *f, const struct ucf_alert *a, char *err, s
 	char why[512];
 	if (stat(f->cfg->alerts.spool, &st) == 0 && (size_t)st.st_size > UCF_SPOOL_MAX &&
 	    ucf_feed_prune(f, why, sizeof(why)) < 0)
-		syslog(LOG_ERR, "alert spool: %s", why);
+		ucf_log_warnx(f->log, "alert spool: %s", why);
 	return 1;
 }
 

@@ -100,7 +100,7 @@ run status500 0 watch --once -c cfg.yaml
 grep -q '"status": 500' hook500.log; ok "500: the receiver was asked and answered 500" $?
 has "500: the webhook's HTTP 500 is on stderr" status500.err \
 	'^ucfence watch: webhook: alert [0-9a-f]+ not delivered: HTTP 500'
-! grep -q "delivered to the webhook" status500.err
+! grep -qE "alert [0-9a-f]+ delivered" status500.err
 ok "500: without --verbose no debug line" $?
 
 # ---- the long-running watcher reports it too ---------------------------------
@@ -117,7 +117,7 @@ wait_file hook200.port; ok "a webhook receiver answering 200 is listening" $?
 config "$(cat hook200.port)"
 run verbose 0 watch --once --verbose -c cfg.yaml
 has "--verbose: each delivery is a debug line on stderr" verbose.err \
-	'^ucfence watch: webhook: alert [0-9a-f]+ delivered to the webhook'
+	'^ucfence watch: webhook: alert [0-9a-f]+ delivered \(HTTP 200\)'
 ! grep -q "not delivered" verbose.err; ok "--verbose: no failure reported when none happened" $?
 
 # ---- no secret on any output ----------------------------------------------------
