@@ -13,7 +13,13 @@
 #include "log.h"
 #include "status.h"
 
-enum { OPT_CONTROL = UCF_OPT_FIRST_FREE, OPT_FLUSH_ON_EXIT, OPT_NO_TABLE_OWNER, OPT_VERBOSE, OPT_SYSLOG };
+enum {
+	OPT_CONTROL = UCF_OPT_FIRST_FREE,
+	OPT_FLUSH_ON_EXIT,
+	OPT_NO_TABLE_OWNER,
+	OPT_VERBOSE,
+	OPT_SYSLOG,
+};
 
 static void run_help(void)
 {
@@ -48,8 +54,8 @@ int cmd_run(int argc, char **argv)
 	};
 	/* The agent's log lives here, for the whole run: the daemon and what it
 	 * opens get a const pointer (log.h). */
-	struct ucf_log log;
-	struct ucf_daemon_opts o = { .control_path = UCF_DEFAULT_CONTROL, .log = &log };
+	struct ucf_log diag;
+	struct ucf_daemon_opts o = { .control_path = UCF_DEFAULT_CONTROL, .log = &diag };
 	char err[1024];
 	int opt, verbose = 0;
 	bool to_syslog = false;
@@ -72,13 +78,13 @@ int cmd_run(int argc, char **argv)
 	if (ucf_cli_operands("run", argc, argv) != 0)
 		return 2;
 	if (to_syslog)
-		ucf_log_init_syslog(&log, "ucfence", LOG_DAEMON);
+		ucf_log_init_syslog(&diag, "ucfence", LOG_DAEMON);
 	else
-		ucf_log_init(&log, "ucfence", stderr);
-	ucf_log_verbose(&log, verbose);
+		ucf_log_init(&diag, "ucfence", stderr);
+	ucf_log_verbose(&diag, verbose);
 	if (ucf_daemon_run(&o, err, sizeof(err)) < 0) {
 		if (to_syslog)
-			ucf_log_warnx(&log, "not started: %s", err);
+			ucf_log_warnx(&diag, "not started: %s", err);
 		/* also on stderr, for whoever started it (systemd: the journal) */
 		fprintf(stderr, "ucfence run: %s\n", err);
 		return 1;
