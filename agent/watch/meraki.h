@@ -41,7 +41,9 @@ struct ucf_meraki_cycle {
 	unsigned calls;       /* HTTP requests made */
 	unsigned alerts;      /* new alerts published */
 	unsigned recorded;    /* notes */
-	unsigned failed_sources;
+	unsigned failed_sources;   /* denied ones included */
+	unsigned denied_sources;   /* refused with 403: alerted once by watcher-access-denied,
+				    * not an outage (they do not count towards degraded) */
 	unsigned consecutive_failures;
 	char error[512];      /* the first failure; "" when ok */
 };
