@@ -169,7 +169,7 @@ static int add_job(struct ucf_meraki *m, enum ucf_msource s, const char *net)
 	cursor_name(s, net, name, sizeof(name));
 	j->t0 = horizon(m, name, s == UCF_MS_API_REQUESTS ? MAX_T0_AGE_API : MAX_T0_AGE);
 	j->stop_before = j->t0;
-	/* Captures are few (the cloud keeps about ten per device) and change
+	/* Captures are few (the cloud keeps about ten for the organization) and change
 	 * status after they start: keep a day of them in view, not just what is
 	 * new, so a status change is seen. The horizon still decides news. */
 	if (s == UCF_MS_CAPTURES && j->t0 > m->start - STATUS_WINDOW)

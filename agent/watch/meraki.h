@@ -1,6 +1,7 @@
 /* meraki.h — the Meraki watcher: polls the Dashboard API for packet-capture
- * activity at this site (captures, capture schedules, capture-creating API
- * requests, configuration changes and network events about captures),
+ * activity at this site (captures, capture schedules, the API requests of
+ * every capture operation, configuration changes and network events about
+ * captures),
  * merges what several sources say about one activity into one alert and
  * publishes it to the alert feed. State (cursors, what was alerted, held
  * entries, event types, API health) is STATE_DIR/meraki-state.json, replaced
