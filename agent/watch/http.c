@@ -26,7 +26,7 @@ struct ucf_http_call {
 	char *body;
 	size_t len, cap, max;
 	bool too_big;
-	char *link, *location;
+	char *link, *location, *request_id;
 	long retry_after;
 	char *url;
 	char errbuf[CURL_ERROR_SIZE];
@@ -59,6 +59,7 @@ static void call_free(struct ucf_http_call *c)
 	free(c->body);
 	free(c->link);
 	free(c->location);
+	free(c->request_id);
 	free(c->url);
 	free(c);
 }
@@ -89,6 +90,7 @@ static void finish(struct ucf_http *h, struct ucf_http_call *c, CURLcode result)
 	resp.body_len = c->len;
 	resp.link = c->link;
 	resp.location = c->location;
+	resp.request_id = c->request_id;
 	curl_multi_remove_handle(h->multi, c->easy);
 	unlink_call(h, c);
 	c->done(c->ctx, &resp);
@@ -249,7 +251,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 		/* A new response (after 1xx or a proxy's CONNECT): forget the last. */
 		free(c->link);
 		free(c->location);
-		c->link = c->location = NULL;
+		free(c->request_id);
+		c->link = c->location = c->request_id = NULL;
 		c->retry_after = -1;
 		return len;
 	}
@@ -267,6 +270,13 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 		keep_value(&c->link, v, vlen, true);
 	} else if (nlen == 8 && strncasecmp(data, "Location", 8) == 0) {
 		keep_value(&c->location, v, vlen, false);
+	} else if (nlen == 12 && strncasecmp(data, "X-Request-Id", 12) == 0) {
+		/* Quoted in logs for Meraki's support: bounded, printable only. */
+		bool printable = vlen <= 128;
+		for (size_t i = 0; printable && i < vlen; i++)
+			printable = v[i] > ' ' && v[i] < 0x7f;
+		if (printable)
+			keep_value(&c->request_id, v, vlen, false);
 	} else if (nlen == 11 && strncasecmp(data, "Retry-After", 11) == 0) {
 		char tmp[64];
 		snprintf(tmp, sizeof(tmp), "%.*s", (int)(vlen < 63 ? vlen : 63), v);
@@ -340,7 +350,7 @@ int ucf_http_start(struct ucf_http *h, const struct ucf_http_request *req, ucf_h
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 			 req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 10000L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 30000L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "ucfence/" UCF_VERSION);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "ucfence/" UCF_VERSION " ucfence");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
