@@ -832,9 +832,13 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (d->sigfd < 0 || (rc = ucf_reactor_watch(d->r, d->sigfd, EPOLLIN, on_signal, d)) < 0) {
-		snprintf(err, errlen, "signals: %s", strerror(errno));
-		return -errno;
+	if (d->sigfd < 0)
+		rc = -errno;
+	else
+		rc = ucf_reactor_watch(d->r, d->sigfd, EPOLLIN, on_signal, d);
+	if (rc < 0) {
+		snprintf(err, errlen, "signals: %s", strerror(-rc));
+		return rc;
 	}
 	struct ucf_pinholes_opts popts = { .cap = d->cfg->limits.media,
 					   .refresh_s = refresh_period(d->cfg),

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <time.h>
 
@@ -159,6 +160,19 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+#define FD_SCAN 1024 /* libcurl opens its first descriptors low: a bound on the scan */
+
+/* The descriptors below FD_SCAN without close-on-exec, as a bitmap. */
+static void without_cloexec(uint64_t map[FD_SCAN / 64])
+{
+	memset(map, 0, FD_SCAN / 8);
+	for (int fd = 0; fd < FD_SCAN; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			map[fd / 64] |= 1ull << (fd % 64);
+	}
+}
+
 int ucf_http_new(struct ucf_http **out, struct ucf_reactor *r, char *err, size_t errlen)
 {
 	struct ucf_http *h = calloc(1, sizeof(*h));
@@ -168,12 +182,21 @@ int ucf_http_new(struct ucf_http **out, struct ucf_reactor *r, char *err, size_t
 		return -ENOMEM;
 	}
 	h->r = r;
+	uint64_t before[FD_SCAN / 64];
+	without_cloexec(before);
 	if (!(h->multi = curl_multi_init())) {
 		free(h);
 		curl_global_cleanup();
 		snprintf(err, errlen, "cannot initialise libcurl");
 		return -ENOMEM;
 	}
+	/* libcurl (7.88) opens the multi handle's wakeup socketpair without
+	 * close-on-exec and offers no hook for it: mark what it opened. */
+	uint64_t after[FD_SCAN / 64];
+	without_cloexec(after);
+	for (int fd = 0; fd < FD_SCAN; fd++)
+		if ((after[fd / 64] & ~before[fd / 64]) & (1ull << (fd % 64)))
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -293,6 +316,16 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 	return len;
 }
 
+/* libcurl (7.88) opens its transfer sockets without close-on-exec. */
+static int cloexec_cb(void *ctx, curl_socket_t fd, curlsocktype purpose)
+{
+	(void)ctx;
+	(void)purpose;
+	int fl = fcntl(fd, F_GETFD);
+	return fl >= 0 && fcntl(fd, F_SETFD, fl | FD_CLOEXEC) == 0 ? CURL_SOCKOPT_OK
+								  : CURL_SOCKOPT_ERROR;
+}
+
 int ucf_http_start(struct ucf_http *h, const struct ucf_http_request *req, ucf_http_done_fn done,
 		   void *ctx, struct ucf_http_call **out, char *err, size_t errlen)
 {
@@ -341,6 +374,7 @@ int ucf_http_start(struct ucf_http *h, const struct ucf_http_request *req, ucf_h
 	curl_easy_setopt(e, CURLOPT_URL, c->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, c);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, cloexec_cb);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
