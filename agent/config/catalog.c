@@ -77,6 +77,11 @@ static int parse_media(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return ucf_yaml_bool(y, v, "media", &((struct ucf_service *)ctx)->media);
 }
 
+static int parse_inspected(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_bool(y, v, "inspected", &((struct ucf_service *)ctx)->inspected);
+}
+
 static int parse_role(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	struct ucf_service *s = ctx;
@@ -137,6 +142,7 @@ static const struct ucf_yaml_key service_keys[] = {
 	{ "roles", parse_roles, NULL },
 	{ "ports", parse_ports, NULL },
 	{ "media", parse_media, NULL },
+	{ "inspected", parse_inspected, NULL },
 };
 
 static bool valid_service_name(const char *name)

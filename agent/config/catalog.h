@@ -28,6 +28,11 @@ struct ucf_service {
 	char *origin;     /* "FILE:LINE" of its definition, for messages */
 	unsigned roles;   /* enum ucf_service_role bits */
 	bool media;       /* ports come from uc.media (static range and learned) */
+	/* The classifier recognises this service's protocol, so a flow on its
+	 * ports that the classifier finds to be something else is blocked (the
+	 * agent's verdicts). false for services it cannot see into (HTTP, TLS,
+	 * LDAP, CTI): the port rules admit them, and no verdict cuts them. */
+	bool inspected;
 	struct ucf_service_port *ports;
 	size_t port_count;
 };

@@ -46,4 +46,4 @@ has "--version prints the version" "$tmp/out" '^ucfence [0-9]+\.[0-9]+\.[0-9]+$'
 mkdir "$tmp/rules.d"
 printf 'services:\n  sip:\n    description: d\n    reference: r\n    roles: [uc]\n    ports: [udp/5062]\n' > "$tmp/rules.d/dup.yaml"
 t "duplicate site service exits 1" 1 "$bin" check -c config/example.yaml --rules-d "$tmp/rules.d"
-has "duplicate names both places" "$tmp/err" "dup.yaml:2:3: service 'sip' is already defined at .*rules/uc.yaml:6"
+has "duplicate names both places" "$tmp/err" "dup.yaml:2:3: service 'sip' is already defined at .*rules/uc.yaml:8"

@@ -92,7 +92,7 @@ static void test_local_additions(void **state)
 			 "    roles: [uc]\n    ports: [udp/5062]\n");
 	assert_int_equal(ucf_catalog_load("rules", dir, &cat, err, sizeof(err)), -EINVAL);
 	char want[512];
-	snprintf(want, sizeof(want), "%s:2:3: service 'sip' is already defined at rules/uc.yaml:6", path);
+	snprintf(want, sizeof(want), "%s:2:3: service 'sip' is already defined at rules/uc.yaml:8", path);
 	assert_string_equal(err, want);
 	unlink(path);
 	rmdir(dir);
