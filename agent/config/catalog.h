@@ -56,6 +56,9 @@ void ucf_catalog_free(struct ucf_catalog *cat);
 /* Is (l4proto, port) among the n service ports p? */
 bool ucf_service_ports_match(const struct ucf_service_port *p, size_t n, uint8_t l4proto,
 			     uint16_t port);
+/* "udp/5060, tcp/5060", as the catalog writes them; "" for a media service.
+ * Truncated to buflen. */
+void ucf_service_ports_format(const struct ucf_service *s, char *buf, size_t buflen);
 /* "uc", "gateway, appliance", ... */
 void ucf_roles_format(unsigned roles, char *buf, size_t buflen);
 
