@@ -1,6 +1,5 @@
 /* cmd_check.c — `ucfence check`: validate config and catalog, summarise. */
 #include <jansson.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,14 +43,7 @@ static json_t *services_json(const struct ucf_config *c, const struct ucf_catalo
 		const struct ucf_service *s = ucf_catalog_find(cat, c->uc.services.items[i]);
 		json_t *ports = json_array();
 		for (size_t k = 0; s && k < s->port_count; k++) {
-			const struct ucf_service_port *p = &s->ports[k];
-			if (p->ports.first == p->ports.last)
-				snprintf(buf, sizeof(buf), "%s/%u",
-					 p->l4proto == IPPROTO_TCP ? "tcp" : "udp", p->ports.first);
-			else
-				snprintf(buf, sizeof(buf), "%s/%u-%u",
-					 p->l4proto == IPPROTO_TCP ? "tcp" : "udp", p->ports.first,
-					 p->ports.last);
+			ucf_service_port_format(&s->ports[k], buf, sizeof(buf));
 			json_array_append_new(ports, json_string(buf));
 		}
 		json_array_append_new(arr, json_pack("{s:s, s:o, s:b, s:b, s:s?}", "name",

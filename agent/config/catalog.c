@@ -62,18 +62,23 @@ void ucf_roles_format(unsigned roles, char *buf, size_t buflen)
 	}
 }
 
+void ucf_service_port_format(const struct ucf_service_port *p, char *buf, size_t buflen)
+{
+	const char *proto = p->l4proto == IPPROTO_TCP ? "tcp" : "udp";
+	if (p->ports.first == p->ports.last)
+		snprintf(buf, buflen, "%s/%u", proto, p->ports.first);
+	else
+		snprintf(buf, buflen, "%s/%u-%u", proto, p->ports.first, p->ports.last);
+}
+
 void ucf_service_ports_format(const struct ucf_service *s, char *buf, size_t buflen)
 {
 	size_t used = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < s->port_count; i++) {
-		const struct ucf_service_port *p = &s->ports[i];
-		const char *proto = p->l4proto == IPPROTO_TCP ? "tcp" : "udp";
-		int n = p->ports.first == p->ports.last
-				? snprintf(buf + used, buflen - used, "%s%s/%u", i ? ", " : "", proto,
-					   p->ports.first)
-				: snprintf(buf + used, buflen - used, "%s%s/%u-%u", i ? ", " : "", proto,
-					   p->ports.first, p->ports.last);
+		char one[32];
+		ucf_service_port_format(&s->ports[i], one, sizeof(one));
+		int n = snprintf(buf + used, buflen - used, "%s%s", i ? ", " : "", one);
 		if (n < 0 || (size_t)n >= buflen - used)
 			return;
 		used += (size_t)n;

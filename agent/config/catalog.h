@@ -56,7 +56,9 @@ void ucf_catalog_free(struct ucf_catalog *cat);
 /* Is (l4proto, port) among the n service ports p? */
 bool ucf_service_ports_match(const struct ucf_service_port *p, size_t n, uint8_t l4proto,
 			     uint16_t port);
-/* "udp/5060, tcp/5060", as the catalog writes them; "" for a media service.
+/* "udp/5060" or "tcp/9350-9381", as the catalog writes a port. */
+void ucf_service_port_format(const struct ucf_service_port *p, char *buf, size_t buflen);
+/* "udp/5060, tcp/5060": all of a service's ports; "" for a media service.
  * Truncated to buflen. */
 void ucf_service_ports_format(const struct ucf_service *s, char *buf, size_t buflen);
 /* "uc", "gateway, appliance", ... */

@@ -227,6 +227,23 @@ static void test_bad_documents(void **state)
 	ucf_catalog_free(cat);
 }
 
+static void test_ports_format(void **state)
+{
+	(void)state;
+	struct ucf_catalog *cat = NULL;
+	char buf[64];
+	assert_int_equal(ucf_catalog_load("rules", NULL, &cat, err, sizeof(err)), 0);
+	ucf_service_ports_format(ucf_catalog_find(cat, "autovpn"), buf, sizeof(buf));
+	assert_string_equal(buf, "udp/9350-9381, udp/32768-61000");
+	ucf_service_ports_format(ucf_catalog_find(cat, "cucm-https"), buf, sizeof(buf));
+	assert_string_equal(buf, "tcp/6971, tcp/6972");
+	ucf_service_ports_format(ucf_catalog_find(cat, "rtp"), buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	ucf_service_ports_format(ucf_catalog_find(cat, "autovpn"), buf, 12); /* truncated */
+	assert_true(strlen(buf) < 12);
+	ucf_catalog_free(cat);
+}
+
 static void test_roles_format(void **state)
 {
 	(void)state;
@@ -243,7 +260,7 @@ int main(void)
 		cmocka_unit_test(test_shipped_catalog), cmocka_unit_test(test_cucm_services),
 		cmocka_unit_test(test_local_additions),
 		cmocka_unit_test(test_bad_entries),     cmocka_unit_test(test_bad_documents),
-		cmocka_unit_test(test_roles_format),
+		cmocka_unit_test(test_ports_format),	cmocka_unit_test(test_roles_format),
 	};
 	return cmocka_run_group_tests_name("catalog", tests, NULL, NULL);
 }
