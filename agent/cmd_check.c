@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "confwarn.h"
 
 static json_t *prefixes_json(const struct ucf_prefix_list *list)
 {
@@ -30,6 +31,40 @@ static json_t *ifnames_json(const struct ucf_ifname *names, size_t count)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < count; i++)
 		json_array_append_new(arr, json_string(names[i].name));
+	return arr;
+}
+
+/* The enabled services as the catalog describes them. */
+static json_t *services_json(const struct ucf_config *c, const struct ucf_catalog *cat)
+{
+	json_t *arr = json_array();
+	char buf[64];
+	for (size_t i = 0; i < c->uc.services.count; i++) {
+		const struct ucf_service *s = ucf_catalog_find(cat, c->uc.services.items[i]);
+		json_t *ports = json_array();
+		for (size_t k = 0; s && k < s->port_count; k++) {
+			ucf_service_port_format(&s->ports[k], buf, sizeof(buf));
+			json_array_append_new(ports, json_string(buf));
+		}
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:b, s:b, s:s?}", "name",
+						     c->uc.services.items[i], "ports", ports,
+						     "media", s && s->media, "inspected",
+						     s && s->inspected, "description",
+						     s ? s->description : NULL));
+	}
+	return arr;
+}
+
+static json_t *warnings_json(const struct ucf_config_warnings *w)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < w->count; i++) {
+		const struct ucf_config_warning *it = &w->items[i];
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:s, s:s}", "file", it->file,
+						     "line", (json_int_t)it->line, "column",
+						     (json_int_t)it->column, "path", it->path,
+						     "message", it->message));
+	}
 	return arr;
 }
 
@@ -105,7 +140,17 @@ static void print_summary(const struct ucf_config *c, const struct ucf_catalog *
 	printf("%-12s", "services");
 	for (size_t i = 0; i < c->uc.services.count; i++)
 		printf("%s%s", i ? ", " : " ", c->uc.services.items[i]);
-	printf("\n%-12s %s", "media", c->uc.media.learn ? "learned from signalling" : "not learned");
+	putchar('\n');
+	for (size_t i = 0; i < c->uc.services.count; i++) {
+		const struct ucf_service *s = ucf_catalog_find(cat, c->uc.services.items[i]);
+		char ports[256];
+		if (!s)
+			continue;
+		ucf_service_ports_format(s, ports, sizeof(ports));
+		printf("  %-18s %-22s %s\n", s->name, s->media ? "uc.media" : ports,
+		       s->description);
+	}
+	printf("%-12s %s", "media", c->uc.media.learn ? "learned from signalling" : "not learned");
 	if (c->uc.media.static_enabled)
 		printf(", static %u-%u", c->uc.media.static_range.first,
 		       c->uc.media.static_range.last);
@@ -171,14 +216,30 @@ int cmd_check(int argc, char **argv)
 		return 1;
 	}
 	const char *rules_dir = ucf_cli_rules_dir(&cli, buf, sizeof(buf));
+	struct ucf_config_warnings warnings;
+	if (ucf_config_warnings(cfg, cat, &warnings, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		ucf_config_free(cfg);
+		ucf_catalog_free(cat);
+		return 1;
+	}
 	if (json) {
 		json_t *o = summary_json(cfg, cat, rules_dir);
+		json_object_set_new(o, "services", services_json(cfg, cat));
+		json_object_set_new(o, "warnings", warnings_json(&warnings));
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(o);
 	} else {
+		/* on stderr like errors, so a valid config's summary stays as it was */
+		for (size_t i = 0; i < warnings.count; i++) {
+			char line[2048];
+			ucf_config_warning_format(&warnings.items[i], line, sizeof(line));
+			fprintf(stderr, "%s\n", line);
+		}
 		print_summary(cfg, cat, rules_dir);
 	}
+	ucf_config_warnings_free(&warnings);
 	ucf_config_free(cfg);
 	ucf_catalog_free(cat);
 	return 0;

@@ -1,5 +1,5 @@
 # Foundation: value grammars, catalog, config, `check`.
-AGENT_SRCS   += agent/base/log.c agent/base/values.c agent/base/yamlnode.c agent/config/catalog.c agent/config/config.c agent/cli.c agent/cmd_check.c
-UNIT_TESTS   += values catalog config readme grow log
+AGENT_SRCS   += agent/base/log.c agent/base/values.c agent/base/yamlnode.c agent/config/catalog.c agent/config/config.c agent/config/confwarn.c agent/cli.c agent/cmd_check.c
+UNIT_TESTS   += values catalog config confwarn readme grow log
 FUZZ_TARGETS += config catalog
 INTEG_TESTS  += tests/integration/cli.sh tests/integration/layout.sh

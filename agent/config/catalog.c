@@ -62,6 +62,29 @@ void ucf_roles_format(unsigned roles, char *buf, size_t buflen)
 	}
 }
 
+void ucf_service_port_format(const struct ucf_service_port *p, char *buf, size_t buflen)
+{
+	const char *proto = p->l4proto == IPPROTO_TCP ? "tcp" : "udp";
+	if (p->ports.first == p->ports.last)
+		snprintf(buf, buflen, "%s/%u", proto, p->ports.first);
+	else
+		snprintf(buf, buflen, "%s/%u-%u", proto, p->ports.first, p->ports.last);
+}
+
+void ucf_service_ports_format(const struct ucf_service *s, char *buf, size_t buflen)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->port_count; i++) {
+		char one[32];
+		ucf_service_port_format(&s->ports[i], one, sizeof(one));
+		int n = snprintf(buf + used, buflen - used, "%s%s", i ? ", " : "", one);
+		if (n < 0 || (size_t)n >= buflen - used)
+			return;
+		used += (size_t)n;
+	}
+}
+
 static int parse_description(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	return ucf_yaml_strdup(y, v, "description", &((struct ucf_service *)ctx)->description);
@@ -75,6 +98,11 @@ static int parse_reference(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 static int parse_media(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	return ucf_yaml_bool(y, v, "media", &((struct ucf_service *)ctx)->media);
+}
+
+static int parse_inspected(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_bool(y, v, "inspected", &((struct ucf_service *)ctx)->inspected);
 }
 
 static int parse_role(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -137,6 +165,7 @@ static const struct ucf_yaml_key service_keys[] = {
 	{ "roles", parse_roles, NULL },
 	{ "ports", parse_ports, NULL },
 	{ "media", parse_media, NULL },
+	{ "inspected", parse_inspected, NULL },
 };
 
 static bool valid_service_name(const char *name)

@@ -28,6 +28,11 @@ struct ucf_service {
 	char *origin;     /* "FILE:LINE" of its definition, for messages */
 	unsigned roles;   /* enum ucf_service_role bits */
 	bool media;       /* ports come from uc.media (static range and learned) */
+	/* The classifier recognises this service's protocol, so a flow on its
+	 * ports that the classifier finds to be something else is blocked (the
+	 * agent's verdicts). false for services it cannot see into (HTTP, TLS,
+	 * LDAP, CTI): the port rules admit them, and no verdict cuts them. */
+	bool inspected;
 	struct ucf_service_port *ports;
 	size_t port_count;
 };
@@ -51,6 +56,11 @@ void ucf_catalog_free(struct ucf_catalog *cat);
 /* Is (l4proto, port) among the n service ports p? */
 bool ucf_service_ports_match(const struct ucf_service_port *p, size_t n, uint8_t l4proto,
 			     uint16_t port);
+/* "udp/5060" or "tcp/9350-9381", as the catalog writes a port. */
+void ucf_service_port_format(const struct ucf_service_port *p, char *buf, size_t buflen);
+/* "udp/5060, tcp/5060": all of a service's ports; "" for a media service.
+ * Truncated to buflen. */
+void ucf_service_ports_format(const struct ucf_service *s, char *buf, size_t buflen);
 /* "uc", "gateway, appliance", ... */
 void ucf_roles_format(unsigned roles, char *buf, size_t buflen);
 

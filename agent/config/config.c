@@ -162,6 +162,14 @@ static int service_item(struct ucf_yaml *y, yaml_node_t *item, void *ctx)
 	for (size_t i = 0; i < list->count; i++)
 		if (strcmp(list->items[i], name) == 0)
 			return ucf_yaml_fail(y, item, "service '%s' is listed twice", name);
+	/* positions first: id_item's growth of the names is the last step */
+	struct ucf_pos *pos = ucf_grow_array(l->cfg->uc.services_pos, NULL, list->count + 1,
+					     sizeof(*pos), 0);
+	if (!pos)
+		return -ENOMEM;
+	l->cfg->uc.services_pos = pos;
+	pos[list->count] = (struct ucf_pos){ (uint32_t)item->start_mark.line + 1,
+					     (uint32_t)item->start_mark.column + 1 };
 	return id_item(y, item, list);
 }
 
@@ -1053,6 +1061,7 @@ void ucf_config_free(struct ucf_config *c)
 	free(c->uc.endpoints.items);
 	free(c->uc.servers.items);
 	free_strings(&c->uc.services);
+	free(c->uc.services_pos);
 	free(c->appliance.remote_subnets.items);
 	free(c->meraki.base_url);
 	free(c->meraki.api_key_file);

@@ -30,6 +30,11 @@ struct ucf_string_list {
 	size_t count;
 };
 
+/* Where a value was written (1-based), for messages about a loaded config. */
+struct ucf_pos {
+	uint32_t line, column;
+};
+
 struct ucf_config {
 	char *source; /* the file it was read from */
 	struct {
@@ -48,6 +53,7 @@ struct ucf_config {
 		struct ucf_prefix_list endpoints; /* E */
 		struct ucf_prefix_list servers;   /* S */
 		struct ucf_string_list services;  /* names, all in the catalog with role uc */
+		struct ucf_pos *services_pos;     /* each name's position; NULL if not read from YAML */
 		struct {
 			bool learn;
 			bool static_enabled; /* false when static_range is "none" */

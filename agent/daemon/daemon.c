@@ -496,7 +496,9 @@ static int enforce(struct daemon *d, const struct ucf_config *cfg,
 }
 
 /* What the kernel admits as UC services, for the verdicts: E (and A) with
- * S∪R∪E, on the ports of uc.services and the static media range. */
+ * S∪R∪E, on the ports of the inspected uc.services and the static media
+ * range. A service the classifier cannot see into (HTTP, TLS, LDAP) would
+ * be found non-target and cut, so its ports are left to the port rules. */
 static int verdict_policy(struct daemon *d, const struct ucf_config *cfg,
 			  const struct ucf_catalog *cat)
 {
@@ -504,7 +506,7 @@ static int verdict_policy(struct daemon *d, const struct ucf_config *cfg,
 	       nr = cfg->appliance.remote_subnets.count, nports = 1;
 	for (size_t i = 0; i < cfg->uc.services.count; i++) {
 		const struct ucf_service *svc = ucf_catalog_find(cat, cfg->uc.services.items[i]);
-		nports += svc ? svc->port_count : 0;
+		nports += svc && svc->inspected ? svc->port_count : 0;
 	}
 	struct ucf_prefix *e = calloc(ne + 1, sizeof(*e)), *peers = calloc(ne + ns + nr + 1, sizeof(*peers));
 	struct ucf_service_port *ports = calloc(nports, sizeof(*ports));
@@ -520,7 +522,7 @@ static int verdict_policy(struct daemon *d, const struct ucf_config *cfg,
 		size_t k = 0;
 		for (size_t i = 0; i < cfg->uc.services.count; i++) {
 			const struct ucf_service *svc = ucf_catalog_find(cat, cfg->uc.services.items[i]);
-			for (size_t j = 0; svc && j < svc->port_count; j++)
+			for (size_t j = 0; svc && svc->inspected && j < svc->port_count; j++)
 				ports[k++] = svc->ports[j];
 		}
 		if (cfg->uc.media.static_enabled)

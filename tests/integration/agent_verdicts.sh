@@ -4,8 +4,9 @@
 # rule before `ct state established,related accept` (so an established flow
 # is cut too), counted under the named counter non-uc-protocol and alerted as
 # non-target-on-uc-port with reason non-uc-protocol; target flows on the
-# same ports are untouched. Concentrator lab, real agent, services sip and
-# rtp with uc.media.static_range 20000-20999.
+# same ports are untouched; a service the classifier cannot see into is left
+# to the port rules. Concentrator lab, real agent, services sip, rtp and
+# cucm-http with uc.media.static_range 20000-20999.
 #   (i)   a web server on the call server's tcp/5060 (10.50.0.10; uas_echo.py
 #         answers an HTTP request there with 1 MiB): the phone fetches it
 #         through the gateway and must get less than 64 KiB before the flow
@@ -19,6 +20,9 @@
 #         24 packets): at most 24 + 16 (slack for the block's latency at 10 ms
 #         spacing) reach the receiver, and the reverse direction of such a
 #         flow is blocked too;
+#   (iv)  HTTP on cucm-http's tcp/6970 (phone configuration download; the
+#         catalog does not mark it inspected): the phone gets the whole 1 MiB
+#         and no flow is blocked;
 #   and the counter and the alert.
 set -u
 . "$(dirname "$0")/../lab/lab.sh"
@@ -32,10 +36,15 @@ SLACK=16
 lab_init || { echo "FAIL: agent_verdicts: lab tools"; exit 1; }
 lab_up concentrator || { echo "FAIL: agent_verdicts: lab setup"; exit 1; }
 CFG=$LAB_DIR/site.yaml
-LAB_STATIC_RANGE=20000-20999 lab_agent_config "sip, rtp"
+LAB_STATIC_RANGE=20000-20999 lab_agent_config "sip, rtp, cucm-http"
 lab_agent_start --no-table-owner
-check "agent starts (sip, rtp, static range 20000-20999)" test $? = 0 || exit 1
+check "agent starts (sip, rtp, cucm-http, static range 20000-20999)" test $? = 0 || exit 1
 lab_call_server "$LAB_DIR/uas.out" $((1 << 20))
+# the TFTP service's HTTP side: the same server answers HTTP on tcp/6970
+ip netns exec "$(lab_ns remote)" python3 "$LAB_SRC/uas_echo.py" $SRV 6970 53000 $((1 << 20)) \
+	>"$LAB_DIR/http6970.out" 2>>"$LAB_DIR/uas.log" &
+LAB_PIDS+=($!)
+sleep 0.5
 c0=$(lab_counter non-uc-protocol)
 
 # ---- (i) HTTP on the SIP port -----------------------------------------------------------
@@ -128,6 +137,14 @@ check "(iii) DNS queries in the static range are cut after classification (${dns
 check "(iii) the reverse direction of a blocked flow is blocked too ($SRV:20202 -> $PHONE:20102: probe exit $rev)" \
 	test "$rev" -eq 1
 check "(iii) ... counted as non-uc-protocol ($c2 -> $c3)" test "$c3" -gt "$c2"
+
+# ---- (iv) HTTP on a service the classifier does not inspect ------------------------------------
+b2=$(blocked)
+got=$(lab_exec phone python3 "$LAB_DIR/fetch.py" $PHONE $SRV 6970 2>&1)
+b3=$(blocked)
+check "(iv) HTTP on cucm-http's tcp/6970 is not cut: the client got the whole 1 MiB (${got} bytes)" \
+	test "${got:-x}" -gt $((1 << 20)) 2>/dev/null
+check "(iv) ... and no flow was blocked ($b2 -> $b3)" test "$b2" -eq "$b3"
 
 # ---- the alert -------------------------------------------------------------------------------------
 alerted() {

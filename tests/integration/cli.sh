@@ -19,9 +19,26 @@ has() { # NAME FILE PATTERN
 
 t "check example exits 0" 0 "$bin" check -c config/example.yaml
 has "check prints the site" "$tmp/out" '^site +branch-017, concentrator mode$'
+has "check lists each enabled service with its ports and description" "$tmp/out" \
+	'^  sip +udp/5060, tcp/5060 +SIP signalling in cleartext over UDP and TCP$'
+has "check lists a media service's ports as uc.media" "$tmp/out" '^  rtp +uc\.media +RTP and RTCP media'
+has "check warns, positioned, of cleartext sip beside sip-tls" "$tmp/err" \
+	"^config/example\.yaml:[0-9]+:[0-9]+: warning: uc\.services: 'sip' is enabled alongside 'sip-tls': .* is readable by anyone who captures packets"
 t "check --json exits 0" 0 "$bin" check -c config/example.yaml --json
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["valid"] and d["site"]["mode"]=="concentrator" and d["uc"]["services"][0]=="sip" and d["catalog"]["services"]>=13' "$tmp/out"; then
 	echo "PASS: check --json is one JSON object with the summary"; else echo "FAIL: check --json"; fi
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["name"]: x for x in d["services"]}
+assert [x["name"] for x in d["services"]] == d["uc"]["services"]
+assert s["sip"]["ports"] == ["udp/5060", "tcp/5060"] and s["sip"]["description"] and s["sip"]["inspected"]
+assert s["rtp"]["media"] and s["rtp"]["ports"] == []
+w = [x for x in d["warnings"] if x["path"] == "uc.services" and x["message"].startswith("\x27sip\x27 is enabled alongside")]
+assert len(w) == 1 and w[0]["file"] == "config/example.yaml" and w[0]["line"] > 0 and w[0]["column"] > 0
+' "$tmp/out"; then
+	echo "PASS: check --json lists the services (name, ports, description) and the warnings"; else echo "FAIL: check --json services/warnings"; fi
+[ ! -s "$tmp/err" ] && echo "PASS: check --json keeps stderr empty (warnings are in the object)" || { echo "FAIL: check --json wrote to stderr:"; cat "$tmp/err"; }
 
 sed 's/static_range: 16384-32767/static_range: 32767-16384/' config/example.yaml > "$tmp/bad.yaml"
 t "invalid config exits 1" 1 "$bin" check -c "$tmp/bad.yaml"
@@ -46,4 +63,4 @@ has "--version prints the version" "$tmp/out" '^ucfence [0-9]+\.[0-9]+\.[0-9]+$'
 mkdir "$tmp/rules.d"
 printf 'services:\n  sip:\n    description: d\n    reference: r\n    roles: [uc]\n    ports: [udp/5062]\n' > "$tmp/rules.d/dup.yaml"
 t "duplicate site service exits 1" 1 "$bin" check -c config/example.yaml --rules-d "$tmp/rules.d"
-has "duplicate names both places" "$tmp/err" "dup.yaml:2:3: service 'sip' is already defined at .*rules/uc.yaml:6"
+has "duplicate names both places" "$tmp/err" "dup.yaml:2:3: service 'sip' is already defined at .*rules/uc.yaml:8"

@@ -95,6 +95,27 @@ check "original config applied back in place ($(oneline "$out"))" grep -q "updat
 lab_same_as_plan "$plan"
 lab_case "after the changes: data->phone web blocked again (drop)" block non-target-uc data tcp 10.20.0.10 80
 
+# Every uc service of the shipped catalog at once: the kernel takes the merged
+# service set (adjacent ports such as tcp/6970-6972 and 2748-2749) and lets
+# each new CUCM service's port through to a server (nothing listens there:
+# TCP answers with a reset, UDP with port unreachable); a port no service
+# names stays refused.
+CFG3=$LAB_DIR/site-every-service.yaml
+every=$(awk '/^  [a-z0-9-]+:$/ { name = substr($1, 1, length($1) - 1) }
+	/^    roles: \[(.*, )?uc(, .*)?\]/ { printf "%s%s", sep, name; sep = ", " }' "$LAB_REPO"/rules/*.yaml)
+sed -e "s|services: \[sip, sip-tls, sccp, rtp, tftp, stun\]|services: [$every]|" "$CFG" >"$CFG3"
+out=$(lab_exec gw "$UCFENCE" apply -c "$CFG3" --rules "$LAB_REPO/rules" 2>&1)
+check "every uc service of the catalog ($every) applied in place ($(oneline "$out"))" \
+	grep -q "updated in place" <<<"$out"
+lab_same_as_plan "$(lab_exec gw "$UCFENCE" plan -c "$CFG3" --rules "$LAB_REPO/rules" 2>/dev/null)"
+for c in cucm-https:tcp:6971 cucm-https:tcp:6972 capf:tcp:3804 tvs:tcp:2445 phone-services-tls:tcp:8443 \
+	cti-tls:tcp:2749 xmpp:tcp:5222 xmpp-tls:tcp:5223 h323:tcp:1720 mgcp:udp:2427 mgcp:udp:2727 \
+	ldaps:tcp:636 ldaps-gc:tcp:3269; do
+	IFS=: read -r svc proto port <<<"$c"
+	lab_case "every service: phone->remote $svc $proto/$port passes (refused by the server)" refused - phone "$proto" 10.50.0.10 "$port"
+done
+lab_case "every service: phone->remote tcp/8081 (no service) still blocked" block non-target-appliance phone tcp 10.50.0.10 8081
+
 # Flush: only ours goes.
 out=$(ucf flush 2>&1)
 rc=$?

@@ -64,6 +64,78 @@ static void test_shipped_catalog(void **state)
 	ucf_catalog_free(cat);
 }
 
+struct cucm_entry {
+	const char *name;
+	int proto;
+	unsigned first, last; /* one port range; a second below if second_first */
+	unsigned second_first, second_last;
+	bool inspected;
+};
+
+/* The services a CUCM site needs beyond signalling and media, each on the
+ * server's port with the role uc only (the kernel matches the destination
+ * port in both directions, so the server side is what is listed). */
+static const struct cucm_entry cucm[] = {
+	{ "cucm-https", IPPROTO_TCP, 6971, 6971, 6972, 6972, false },
+	{ "capf", IPPROTO_TCP, 3804, 3804, 0, 0, false },
+	{ "tvs", IPPROTO_TCP, 2445, 2445, 0, 0, false },
+	{ "phone-services", IPPROTO_TCP, 8080, 8080, 0, 0, false },
+	{ "phone-services-tls", IPPROTO_TCP, 8443, 8443, 0, 0, false },
+	{ "cti", IPPROTO_TCP, 2748, 2748, 0, 0, false },
+	{ "cti-tls", IPPROTO_TCP, 2749, 2749, 0, 0, false },
+	{ "xmpp", IPPROTO_TCP, 5222, 5222, 0, 0, false },
+	{ "xmpp-tls", IPPROTO_TCP, 5223, 5223, 0, 0, false },
+	{ "h323", IPPROTO_TCP, 1720, 1720, 0, 0, true },
+	{ "mgcp", IPPROTO_UDP, 2427, 2427, 2727, 2727, true },
+	{ "ldap", IPPROTO_TCP, 389, 389, 0, 0, false },
+	{ "ldaps", IPPROTO_TCP, 636, 636, 0, 0, false },
+	{ "ldap-gc", IPPROTO_TCP, 3268, 3268, 0, 0, false },
+	{ "ldaps-gc", IPPROTO_TCP, 3269, 3269, 0, 0, false },
+};
+
+static void test_cucm_services(void **state)
+{
+	(void)state;
+	struct ucf_catalog *cat = NULL;
+	assert_int_equal(ucf_catalog_load("rules", NULL, &cat, err, sizeof(err)), 0);
+	for (size_t i = 0; i < sizeof(cucm) / sizeof(cucm[0]); i++) {
+		const struct ucf_service *s = ucf_catalog_find(cat, cucm[i].name);
+		if (!s)
+			fail_msg("service %s is not in the shipped catalog", cucm[i].name);
+		assert_int_equal(s->roles, UCF_ROLE_UC);
+		assert_false(s->media);
+		assert_true(s->description && *s->description && !strchr(s->description, '\n'));
+		assert_true(s->reference && *s->reference);
+		assert_int_equal(s->port_count, cucm[i].second_first ? 2 : 1);
+		assert_true(has_port(s, cucm[i].proto, cucm[i].first, cucm[i].last));
+		if (cucm[i].second_first)
+			assert_true(has_port(s, cucm[i].proto, cucm[i].second_first,
+					     cucm[i].second_last));
+		if (s->inspected != cucm[i].inspected)
+			fail_msg("service %s: inspected is %d, want %d", s->name, s->inspected,
+				 cucm[i].inspected);
+	}
+	/* signalling the classifier recognises is inspected; HTTP on cucm-http is not */
+	static const char *const inspected[] = { "sip", "sip-tls", "sccp", "sccp-tls", "tftp", "stun" };
+	for (size_t i = 0; i < sizeof(inspected) / sizeof(inspected[0]); i++)
+		assert_true(ucf_catalog_find(cat, inspected[i])->inspected);
+	assert_false(ucf_catalog_find(cat, "cucm-http")->inspected);
+	assert_false(ucf_catalog_find(cat, "rtp")->inspected); /* its ports are uc.media's */
+	/* no port of a uc service is claimed by two services */
+	for (size_t a = 0; a < cat->count; a++)
+		for (size_t b = a + 1; b < cat->count; b++) {
+			const struct ucf_service *x = &cat->services[a], *y = &cat->services[b];
+			if (!(x->roles & UCF_ROLE_UC) || !(y->roles & UCF_ROLE_UC))
+				continue;
+			for (size_t k = 0; k < x->port_count; k++)
+				for (unsigned p = x->ports[k].ports.first; p <= x->ports[k].ports.last; p++)
+					if (ucf_service_ports_match(y->ports, y->port_count,
+								    x->ports[k].l4proto, (uint16_t)p))
+						fail_msg("%s and %s share port %u", x->name, y->name, p);
+		}
+	ucf_catalog_free(cat);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -92,7 +164,7 @@ static void test_local_additions(void **state)
 			 "    roles: [uc]\n    ports: [udp/5062]\n");
 	assert_int_equal(ucf_catalog_load("rules", dir, &cat, err, sizeof(err)), -EINVAL);
 	char want[512];
-	snprintf(want, sizeof(want), "%s:2:3: service 'sip' is already defined at rules/uc.yaml:6", path);
+	snprintf(want, sizeof(want), "%s:2:3: service 'sip' is already defined at rules/uc.yaml:8", path);
 	assert_string_equal(err, want);
 	unlink(path);
 	rmdir(dir);
@@ -121,6 +193,7 @@ static const struct bad_entry bad[] = {
 	{ "    description: d\n    reference: r\n    roles: [gateway]\n    media: true\n", "x.yaml:3:5: media service 'x' must have exactly the role uc" },
 	{ "    description: d\n    reference: r\n    role: [uc]\n", "x.yaml:5:5: unknown key 'role' in service 'x' (did you mean 'roles'?)" },
 	{ "    description: d\n    description: e\n", "x.yaml:4:5: key 'description' appears twice in service 'x'" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [tcp/1]\n    inspected: maybe\n", "x.yaml:7:16: 'inspected' must be true or false, not 'maybe'" },
 };
 
 static void test_bad_entries(void **state)
@@ -154,6 +227,23 @@ static void test_bad_documents(void **state)
 	ucf_catalog_free(cat);
 }
 
+static void test_ports_format(void **state)
+{
+	(void)state;
+	struct ucf_catalog *cat = NULL;
+	char buf[64];
+	assert_int_equal(ucf_catalog_load("rules", NULL, &cat, err, sizeof(err)), 0);
+	ucf_service_ports_format(ucf_catalog_find(cat, "autovpn"), buf, sizeof(buf));
+	assert_string_equal(buf, "udp/9350-9381, udp/32768-61000");
+	ucf_service_ports_format(ucf_catalog_find(cat, "cucm-https"), buf, sizeof(buf));
+	assert_string_equal(buf, "tcp/6971, tcp/6972");
+	ucf_service_ports_format(ucf_catalog_find(cat, "rtp"), buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	ucf_service_ports_format(ucf_catalog_find(cat, "autovpn"), buf, 12); /* truncated */
+	assert_true(strlen(buf) < 12);
+	ucf_catalog_free(cat);
+}
+
 static void test_roles_format(void **state)
 {
 	(void)state;
@@ -167,9 +257,10 @@ static void test_roles_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shipped_catalog), cmocka_unit_test(test_local_additions),
+		cmocka_unit_test(test_shipped_catalog), cmocka_unit_test(test_cucm_services),
+		cmocka_unit_test(test_local_additions),
 		cmocka_unit_test(test_bad_entries),     cmocka_unit_test(test_bad_documents),
-		cmocka_unit_test(test_roles_format),
+		cmocka_unit_test(test_ports_format),	cmocka_unit_test(test_roles_format),
 	};
 	return cmocka_run_group_tests_name("catalog", tests, NULL, NULL);
 }

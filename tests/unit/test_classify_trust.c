@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "classify.h"
+#include "config.h"
 #include "classify_frames.h"
 #include "pinhole_model.h"
 #include "verdicts.h"
@@ -419,6 +421,68 @@ static void test_mgcp_far_media_reaches_gateway(void **state)
 	ucf_classifier_free(c);
 }
 
+/* The site's own services, read as the agent reads them: the shipped
+ * catalog's `mgcp` service makes MGCP on UDP 2427/2727 signalling that
+ * teaches; without it the same exchange is refused as off-service. */
+static struct ucf_classifier *make_from_config(const char *services, struct ucf_catalog **cat,
+					       struct ucf_config **cfg, struct ucf_classifier_opts *o)
+{
+	char text[1024], err[512];
+	snprintf(text, sizeof(text),
+		 "site: {name: b1, mode: concentrator}\n"
+		 "interfaces: {uc: [eth1], data: [eth2], appliance: eth3, wan: eth0}\n"
+		 "uc:\n  endpoints: [10.20.0.0/24]\n  servers: [10.50.0.0/24]\n"
+		 "  services: [%s]\n"
+		 "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16]}\n",
+		 services);
+	assert_int_equal(ucf_catalog_load("rules", NULL, cat, err, sizeof(err)), 0);
+	if (ucf_config_load_text("site.yaml", text, strlen(text), *cat, cfg, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	ucf_classifier_opts_from_config(o, *cfg, *cat);
+	struct ucf_classifier_hooks h = { .media = on_media, .refused = on_refused,
+					  .verdict = on_verdict };
+	struct ucf_classifier *c;
+	assert_int_equal(ucf_classifier_new(o, &h, &c, err, sizeof(err)), 0);
+	memset(&R, 0, sizeof(R));
+	memset(&M, 0, sizeof(M));
+	return c;
+}
+
+static void test_mgcp_service_from_catalog(void **state)
+{
+	(void)state;
+	struct ucf_catalog *cat;
+	struct ucf_config *cfg;
+	struct ucf_classifier_opts o;
+	struct ucf_classifier *c = make_from_config("sip, mgcp, h323, rtp", &cat, &cfg, &o);
+	const struct ucf_trust_ports *tp = &o.trust.svc[UCF_LEARN_MGCP];
+	assert_int_equal(tp->count, 2);
+	assert_true(ucf_service_ports_match(tp->item, tp->count, IPPROTO_UDP, 2427));
+	assert_true(ucf_service_ports_match(tp->item, tp->count, IPPROTO_UDP, 2727));
+	assert_int_equal(o.trust.svc[UCF_LEARN_SCCP].count, 0);
+	/* h323 is not a learning service: none of its ports teaches */
+	for (int p = 0; p < UCF_LEARN_PROTO_COUNT; p++)
+		assert_false(ucf_service_ports_match(o.trust.svc[p].item, o.trust.svc[p].count,
+						     IPPROTO_TCP, 1720));
+	mgcp_send(c, true, "CRCX 1001 aaln/1@gw MGCP 1.0\r\nC: A1\r\nM: recvonly\r\n", NULL);
+	mgcp_send(c, false, "200 1001 OK\r\nI: 11\r\n", sdp(PHONE, 30000, NULL));
+	assert_int_equal(holes_to(PHONE, 30000), 1);
+	assert_int_equal(R.refused_events[UCF_REFUSE_SERVICE], 0);
+	ucf_classifier_free(c);
+	ucf_config_free(cfg);
+	ucf_catalog_free(cat);
+
+	c = make_from_config("sip, rtp", &cat, &cfg, &o);
+	assert_int_equal(o.trust.svc[UCF_LEARN_MGCP].count, 0);
+	mgcp_send(c, true, "CRCX 1001 aaln/1@gw MGCP 1.0\r\nC: A1\r\nM: recvonly\r\n", NULL);
+	mgcp_send(c, false, "200 1001 OK\r\nI: 11\r\n", sdp(PHONE, 30000, NULL));
+	assert_int_equal(holes_to(PHONE, 30000), 0);
+	assert_true(R.refused_events[UCF_REFUSE_SERVICE] > 0);
+	ucf_classifier_free(c);
+	ucf_config_free(cfg);
+	ucf_catalog_free(cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_forged_first_packet_blocks_nothing),
 		cmocka_unit_test(test_mgcp_two_lines_of_one_gateway),
 		cmocka_unit_test(test_mgcp_far_media_reaches_gateway),
+		cmocka_unit_test(test_mgcp_service_from_catalog),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
