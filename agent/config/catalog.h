@@ -28,6 +28,8 @@ struct ucf_service {
 	char *origin;     /* "FILE:LINE" of its definition, for messages */
 	unsigned roles;   /* enum ucf_service_role bits */
 	bool media;       /* ports come from uc.media (static range and learned) */
+	bool cleartext;   /* signalling or provisioning that is never encrypted on these
+			   * ports: refused by enforcement.require_encryption */
 	struct ucf_service_port *ports;
 	size_t port_count;
 };

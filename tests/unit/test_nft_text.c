@@ -214,6 +214,11 @@ static void test_table_layout(void **state)
 	assert_non_null(strstr(text, "\tchain non_uc_protocol {\n\t\tcounter name \"non-uc-protocol\"\n"
 				     "\t\tlimit rate 10/second burst 5 packets log prefix "
 				     "\"ucfence: non-uc-protocol \" log prefix \"ucfence: non-uc-protocol \" "
+				     "group 30051\n\t\tdrop\n\t}\n"));
+	/* the reason added last, last */
+	assert_non_null(strstr(text, "\tchain cleartext_signalling {\n\t\tcounter name \"cleartext-signalling\"\n"
+				     "\t\tlimit rate 10/second burst 5 packets log prefix "
+				     "\"ucfence: cleartext-signalling \" log prefix \"ucfence: cleartext-signalling \" "
 				     "group 30051\n\t\tdrop\n\t}\n}\n"));
 	assert_non_null(strstr(text, "\t\telements = { tcp . 5060-5061,\n\t\t\t     udp . 5060,\n"
 				     "\t\t\t     udp . 16384-32767 }\n"));
@@ -277,7 +282,7 @@ static void test_require_encryption_text(void **state)
 	text = render(&f, NULL);
 	assert_non_null(strstr(text, "\tset cleartext_svc {\n\t\ttype inet_proto . inet_service\n"
 				     "\t\tflags interval\n"
-				     "\t\telements = { tcp . 5060, udp . 5060 }\n\t}\n"));
+				     "\t\telements = { tcp . 5060,\n\t\t\t     udp . 5060 }\n\t}\n"));
 	assert_non_null(strstr(text, "\tchain to_appliance {\n"
 				     "\t\tip saddr @endpoints4 ip daddr @remote4 meta l4proto . th dport "
 				     "@cleartext_svc goto cleartext_signalling comment \"require_encryption\"\n"
