@@ -15,7 +15,8 @@
 #     cleartext-signalling-refused alert names the phone, whatever the
 #     number of INVITEs in the window, and exposed-srtp-keys is alerted for
 #     it (the agent reads the INVITE as it arrives);
-#   off again (SIGHUP): cleartext SIP passes as before.
+#   off again (SIGHUP, in place: the counters keep their values): cleartext
+#     SIP passes as before.
 set -u
 . "$(dirname "$0")/../lab/lab.sh"
 UCFENCE=${UCFENCE:-$LAB_REPO/ucfence}
@@ -175,7 +176,10 @@ check "on: the Prometheus file counts $REASON ($(grep "reason=\"$REASON\"" "$PRO
 
 # ---- off again ------------------------------------------------------------------------
 set_encryption false
+k=$(lab_counter $REASON)
 reload
+check "off again: an in-place change (the counter kept its $k packets: $(lab_counter $REASON))" \
+	test "$(lab_counter $REASON)" = "$k" -a "$k" -gt 0
 before=$(lab_counters)
 invite --crypto; rc=$?
 check "off again: the cleartext INVITE is answered (exit $rc)" test $rc = 0
