@@ -79,7 +79,7 @@ static json_t *summary_json(const struct ucf_config *c, const struct ucf_catalog
 		 ucf_rate_unit_name(c->enforcement.log_rate.unit));
 	return json_pack(
 		"{s:b, s:s, s:{s:s, s:s}, s:{s:o, s:o, s:s, s:s}, "
-		"s:{s:o, s:o, s:o, s:{s:b, s:s?, s:I}}, s:{s:s, s:o}, s:{s:s, s:s}, "
+		"s:{s:o, s:o, s:o, s:{s:b, s:s?, s:I}}, s:{s:s, s:o}, s:{s:s, s:s, s:b}, "
 		"s:{s:b, s:s?, s:I, s:I}, s:{s:s, s:I, s:b, s:b}, s:{s:i, s:s}}",
 		"valid", 1, "config", c->source,
 		"site", "name", c->site.name, "mode", ucf_mode_name(c->site.mode),
@@ -96,6 +96,7 @@ static json_t *summary_json(const struct ucf_config *c, const struct ucf_catalog
 		"appliance", "address", addr, "remote_subnets",
 		prefixes_json(&c->appliance.remote_subnets),
 		"enforcement", "action", ucf_action_name(c->enforcement.action), "log_rate", rate,
+		"require_encryption", c->enforcement.require_encryption,
 		"meraki", "enabled", c->meraki.enabled,
 		"organization_id", c->meraki.organization_id,
 		"networks", (json_int_t)c->meraki.network_ids.count,
@@ -155,8 +156,9 @@ static void print_summary(const struct ucf_config *c, const struct ucf_catalog *
 		printf(", static %u-%u", c->uc.media.static_range.first,
 		       c->uc.media.static_range.last);
 	printf(", timeout %llus\n", (unsigned long long)c->uc.media.timeout_s);
-	printf("%-12s %s, log %u/%s\n", "enforcement", ucf_action_name(c->enforcement.action),
-	       c->enforcement.log_rate.count, ucf_rate_unit_name(c->enforcement.log_rate.unit));
+	printf("%-12s %s, log %u/%s%s\n", "enforcement", ucf_action_name(c->enforcement.action),
+	       c->enforcement.log_rate.count, ucf_rate_unit_name(c->enforcement.log_rate.unit),
+	       c->enforcement.require_encryption ? ", encryption required" : "");
 	if (c->meraki.enabled)
 		printf("%-12s organization %s, %zu network(s), %zu serial(s), every %llus\n",
 		       "meraki", c->meraki.organization_id, c->meraki.network_ids.count,

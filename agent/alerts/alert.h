@@ -30,6 +30,7 @@ enum ucf_severity { UCF_SEV_INFO, UCF_SEV_WARNING, UCF_SEV_CRITICAL };
 #define UCF_KIND_CAPTURE_EVENT "capture-event"
 #define UCF_KIND_NON_TARGET "non-target-on-uc-port"
 #define UCF_KIND_FORGED_SIGNALLING "forged-signalling"
+#define UCF_KIND_CLEARTEXT_SIGNALLING_REFUSED "cleartext-signalling-refused"
 #define UCF_KIND_CLEARTEXT_SIP "cleartext-sip"
 #define UCF_KIND_EXPOSED_SRTP_KEYS "exposed-srtp-keys"
 #define UCF_KIND_UNENCRYPTED_RTP "unencrypted-rtp"
@@ -92,6 +93,11 @@ int ucf_alert_non_target(struct ucf_alert **out, const char *site, int64_t now,
  * message itself may have passed; what it announced was not opened). */
 int ucf_alert_forged_signalling(struct ucf_alert **out, const char *site, int64_t now,
 				const struct ucf_violation *v, char *err, size_t errlen);
+/* Cleartext signalling or provisioning that enforcement.require_encryption
+ * refused (reason cleartext-signalling), folded like drops. */
+int ucf_alert_cleartext_signalling_refused(struct ucf_alert **out, const char *site, int64_t now,
+					   const struct ucf_violation *v, char *err,
+					   size_t errlen);
 
 /* Privacy risks from the classifier; the id includes the UTC day, so one
  * alert per endpoint per day. endpoint is an address, never a SIP URI. */

@@ -55,6 +55,16 @@ int ucf_alert_forged_signalling(struct ucf_alert **out, const char *site, int64_
 			    ": nothing was opened", v, err, errlen);
 }
 
+int ucf_alert_cleartext_signalling_refused(struct ucf_alert **out, const char *site, int64_t now,
+					   const struct ucf_violation *v, char *err, size_t errlen)
+{
+	const char *what = v && v->dropped
+				   ? "Cleartext signalling refused (encryption is required)"
+				   : "Cleartext signalling (monitor mode, encryption is required)";
+	return window_alert(out, site, now, UCF_KIND_CLEARTEXT_SIGNALLING_REFUSED, what, "packet",
+			    "", v, err, errlen);
+}
+
 static int privacy_alert(struct ucf_alert **out, const char *site, int64_t now, const char *kind,
 			 enum ucf_severity sev, const char *what, const char *endpoint,
 			 const char *interface, const char *transport, const char *detail,

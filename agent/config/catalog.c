@@ -105,6 +105,11 @@ static int parse_inspected(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return ucf_yaml_bool(y, v, "inspected", &((struct ucf_service *)ctx)->inspected);
 }
 
+static int parse_cleartext(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_bool(y, v, "cleartext", &((struct ucf_service *)ctx)->cleartext);
+}
+
 static int parse_role(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	struct ucf_service *s = ctx;
@@ -166,6 +171,7 @@ static const struct ucf_yaml_key service_keys[] = {
 	{ "ports", parse_ports, NULL },
 	{ "media", parse_media, NULL },
 	{ "inspected", parse_inspected, NULL },
+	{ "cleartext", parse_cleartext, NULL },
 };
 
 static bool valid_service_name(const char *name)
@@ -212,6 +218,14 @@ static int parse_service(struct ucf_yaml *y, struct ucf_catalog *cat, yaml_node_
 				   name);
 	if (rc == 0 && s.media && s.roles != UCF_ROLE_UC)
 		rc = ucf_yaml_fail(y, vnode, "media service '%s' must have exactly the role uc",
+				   name);
+	/* RTP and SRTP share the media ports: a port does not tell them apart. */
+	if (rc == 0 && s.media && s.cleartext)
+		rc = ucf_yaml_fail(y, vnode,
+				   "media service '%s' cannot be marked cleartext: its ports carry "
+				   "SRTP as well as RTP", name);
+	if (rc == 0 && s.cleartext && !(s.roles & UCF_ROLE_UC))
+		rc = ucf_yaml_fail(y, vnode, "service '%s' is marked cleartext but has not the role uc",
 				   name);
 	if (rc == 0 && !s.media && s.port_count == 0)
 		rc = ucf_yaml_fail(y, vnode, "service '%s' needs ports", name);

@@ -33,6 +33,8 @@ struct ucf_service {
 	 * agent's verdicts). false for services it cannot see into (HTTP, TLS,
 	 * LDAP, CTI): the port rules admit them, and no verdict cuts them. */
 	bool inspected;
+	bool cleartext;   /* signalling or provisioning that is never encrypted on these
+			   * ports: refused by enforcement.require_encryption */
 	struct ucf_service_port *ports;
 	size_t port_count;
 };

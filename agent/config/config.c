@@ -22,7 +22,7 @@ struct loader {
 	struct ucf_config *cfg;
 	const struct ucf_catalog *cat;
 	yaml_node_t *root, *mode, *address, *static_range, *services, *learn;
-	yaml_node_t *meraki_enabled, *appliance_if, *wan_if;
+	yaml_node_t *meraki_enabled, *appliance_if, *wan_if, *require_encryption;
 	yaml_node_t **endpoints, **servers, **remotes, **uc_ifs, **data_ifs;
 };
 
@@ -538,10 +538,18 @@ static int enforcement_window(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 			&((struct loader *)ctx)->cfg->enforcement.violation_window_s);
 }
 
+static int enforcement_require_encryption(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	l->require_encryption = v;
+	return ucf_yaml_bool(y, v, "require_encryption", &l->cfg->enforcement.require_encryption);
+}
+
 static const struct ucf_yaml_key enforcement_keys[] = {
 	{ "action", enforcement_action, NULL },
 	{ "log_rate", enforcement_log_rate, NULL },
 	{ "violation_window", enforcement_window, NULL },
+	{ "require_encryption", enforcement_require_encryption, NULL },
 };
 
 static int section_enforcement(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -896,6 +904,38 @@ static int overlaps_of(struct ucf_yaml *y, const struct ucf_prefix_list *a, yaml
 	return rc;
 }
 
+/* With encryption required the policy refuses every cleartext service: a
+ * site whose signalling services are all cleartext could not set up a call. */
+static int check_encryption(struct ucf_yaml *y, struct loader *l)
+{
+	const struct ucf_config *c = l->cfg;
+	char names[512] = "";
+	size_t used = 0;
+	bool encrypted = false, clear = false;
+	if (!c->enforcement.require_encryption)
+		return 0;
+	for (size_t i = 0; i < c->uc.services.count; i++) {
+		const struct ucf_service *s = ucf_catalog_find(l->cat, c->uc.services.items[i]);
+		if (s->media)
+			continue;
+		if (!s->cleartext) {
+			encrypted = true;
+			continue;
+		}
+		clear = true;
+		int n = snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "",
+				 s->name);
+		if (n > 0 && (size_t)n < sizeof(names) - used)
+			used += (size_t)n;
+	}
+	if (!clear || encrypted)
+		return 0;
+	return ucf_yaml_fail(y, l->require_encryption,
+			     "require_encryption is on but every signalling service in uc.services "
+			     "is cleartext (%s): nothing could register or call; add an encrypted "
+			     "one such as sip-tls", names);
+}
+
 static int check_cross_fields(struct ucf_yaml *y, struct loader *l)
 {
 	struct ucf_config *c = l->cfg;
@@ -936,7 +976,7 @@ static int check_cross_fields(struct ucf_yaml *y, struct loader *l)
 	if (has_media_service && !c->uc.media.static_enabled && !c->uc.media.learn)
 		return ucf_yaml_fail(y, l->learn ? l->learn : l->services,
 				     "media learning is off and static_range is none: no media could flow");
-	return 0;
+	return check_encryption(y, l);
 }
 
 /* ---- load ----------------------------------------------------------------- */

@@ -70,6 +70,7 @@ struct ucf_config {
 		enum ucf_action action;
 		struct ucf_rate log_rate;
 		uint64_t violation_window_s; /* one alert per source/interface/reason per window */
+		bool require_encryption; /* refuse the catalog's cleartext services E <-> S∪R */
 	} enforcement;
 	struct {
 		bool enabled;

@@ -191,7 +191,11 @@ static void on_drop_window(void *arg, const struct ucf_drop_window *w)
 	struct ucf_alert *a = NULL;
 	struct ucf_violation v = violation_of(w, src);
 	v.dropped = d->cfg->enforcement.action != UCF_ACTION_MONITOR;
-	ucf_alert_non_target(&a, d->cfg->site.name, time(NULL), &v, err, sizeof(err));
+	if (strcmp(w->reason, ucf_reason_name(UCF_REASON_CLEARTEXT_SIGNALLING)) == 0)
+		ucf_alert_cleartext_signalling_refused(&a, d->cfg->site.name, time(NULL), &v, err,
+						       sizeof(err));
+	else
+		ucf_alert_non_target(&a, d->cfg->site.name, time(NULL), &v, err, sizeof(err));
 	publish(d, a, err);
 }
 

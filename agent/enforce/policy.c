@@ -13,7 +13,10 @@
  *   from_/to_appliance      mode-specific target checks; else non-target-appliance
  *   uc_input                established, gateway services, ND/MLD → accept;
  *                           else non-target-to-gateway
- *   one chain per reason    counter, rate-limited log, enforcement.action */
+ *   one chain per reason    counter, rate-limited log, enforcement.action
+ * With enforcement.require_encryption, every rule that sends E<->S∪R (or, in
+ * appliance mode, A<->S) to uc_service is preceded by one sending the
+ * cleartext services there to cleartext-signalling. */
 #include "policy.h"
 
 #include <errno.h>
@@ -32,6 +35,7 @@ static const char *const reason_names[UCF_REASON_COUNT] = {
 	[UCF_REASON_UC_BYPASS_VPN] = "uc-bypass-vpn",
 	[UCF_REASON_NON_TARGET_TO_GATEWAY] = "non-target-to-gateway",
 	[UCF_REASON_NON_UC_PROTOCOL] = "non-uc-protocol",
+	[UCF_REASON_CLEARTEXT_SIGNALLING] = "cleartext-signalling",
 };
 
 /* Chain names: the reason chains use '_' so they never clash with counters
@@ -55,6 +59,7 @@ static const char *const chain_names[CH_COUNT] = {
 	[CH_REASON + UCF_REASON_UC_BYPASS_VPN] = "uc_bypass_vpn",
 	[CH_REASON + UCF_REASON_NON_TARGET_TO_GATEWAY] = "non_target_to_gateway",
 	[CH_REASON + UCF_REASON_NON_UC_PROTOCOL] = "non_uc_protocol",
+	[CH_REASON + UCF_REASON_CLEARTEXT_SIGNALLING] = "cleartext_signalling",
 };
 
 /* Before the site's own filter (priority 0): our counters see every packet
@@ -392,6 +397,16 @@ static void add_sets(struct build *b, const struct ucf_config *cfg, const struct
 			merge_port_ranges(s);
 	}
 
+	/* Every cleartext service of the catalog, listed in uc.services or not:
+	 * the refusal then names its reason even for a service the site does
+	 * not list. Empty when off, so the table has the same objects. */
+	s = add_set(b, UCF_SET_CLEARTEXT, UCF_KEY_PROTO_PORT);
+	for (size_t i = 0; s && cfg->enforcement.require_encryption && i < cat->count; i++)
+		if (cat->services[i].cleartext && (cat->services[i].roles & UCF_ROLE_UC))
+			svc_add_service(b, s, &cat->services[i], NULL);
+	if (s)
+		merge_port_ranges(s);
+
 	s = add_set(b, UCF_SET_MEDIA4, UCF_KEY_IPV4_MEDIA);
 	if (s)
 		s->timeout_ms = cfg->uc.media.timeout_s * 1000;
@@ -463,6 +478,23 @@ static void pair_to_service(struct build *b, enum chain_id ch, const char *src, 
 	}
 }
 
+/* require_encryption: saddr in @src, daddr in @dst, a cleartext service →
+ * goto cleartext_signalling; to go before pair_to_service(src, dst). */
+#define CLEARTEXT_COMMENT "require_encryption"
+static void pair_cleartext(struct build *b, const struct ucf_config *cfg, enum chain_id ch,
+			   const char *src, const char *dst)
+{
+	if (!cfg->enforcement.require_encryption)
+		return;
+	for (size_t f = 0; f < 2; f++) {
+		struct ucf_rule *r = add_rule(b, ch, CLEARTEXT_COMMENT);
+		match_fset(r, UCF_MATCH_SADDR_SET, families[f], src);
+		match_fset(r, UCF_MATCH_DADDR_SET, families[f], dst);
+		match_name(r, UCF_MATCH_SVC_SET, 0, UCF_SET_CLEARTEXT);
+		to_chain(r, UCF_STMT_GOTO, CH_REASON + UCF_REASON_CLEARTEXT_SIGNALLING);
+	}
+}
+
 static void forward_rules(struct build *b, const struct ucf_config *cfg)
 {
 	const char *appl = cfg->interfaces.appliance, *wan = cfg->interfaces.wan;
@@ -509,6 +541,9 @@ static void forward_rules(struct build *b, const struct ucf_config *cfg)
 	match_name(r, UCF_MATCH_OIF_SET, 0, "uc_ifs");
 	to_chain(r, UCF_STMT_GOTO, CH_UC_FORWARD);
 
+	/* E <-> E is not refused: it never leaves the branch. */
+	pair_cleartext(b, cfg, CH_UC_FORWARD, "endpoints", "remote");
+	pair_cleartext(b, cfg, CH_UC_FORWARD, "remote", "endpoints");
 	pair_to_service(b, CH_UC_FORWARD, "endpoints", "peers");
 	pair_to_service(b, CH_UC_FORWARD, "peers", "endpoints");
 	to_chain(add_rule(b, CH_UC_FORWARD, NULL), UCF_STMT_GOTO,
@@ -535,12 +570,14 @@ static void appliance_rules(struct build *b, const struct ucf_config *cfg)
 	struct ucf_rule *r;
 
 	if (cfg->site.mode == UCF_MODE_CONCENTRATOR) {
+		pair_cleartext(b, cfg, CH_FROM_APPLIANCE, "remote", "endpoints");
 		pair_to_service(b, CH_FROM_APPLIANCE, "remote", "endpoints");
 		r = add_rule(b, CH_FROM_APPLIANCE, "the appliance's own cloud and VPN traffic");
 		match_name(r, UCF_MATCH_OIF, 0, wan);
 		match_addr(r, UCF_MATCH_SADDR, A);
 		match_name(r, UCF_MATCH_SVC_SET, 0, "appliance_svc");
 		stmt(r, UCF_STMT_ACCEPT, NULL);
+		pair_cleartext(b, cfg, CH_TO_APPLIANCE, "endpoints", "remote");
 		pair_to_service(b, CH_TO_APPLIANCE, "endpoints", "remote");
 	} else {
 		/* Phones sit behind the appliance: the only source there is A. */
@@ -549,6 +586,14 @@ static void appliance_rules(struct build *b, const struct ucf_config *cfg)
 		match_addr(r, UCF_MATCH_SADDR, A);
 		match_name(r, UCF_MATCH_SVC_SET, 0, "appliance_svc");
 		stmt(r, UCF_STMT_ACCEPT, NULL);
+		if (cfg->enforcement.require_encryption) {
+			r = add_rule(b, CH_FROM_APPLIANCE, CLEARTEXT_COMMENT);
+			match_name(r, UCF_MATCH_OIF, 0, wan);
+			match_addr(r, UCF_MATCH_SADDR, A);
+			match_fset(r, UCF_MATCH_DADDR_SET, A->family, "servers");
+			match_name(r, UCF_MATCH_SVC_SET, 0, UCF_SET_CLEARTEXT);
+			to_chain(r, UCF_STMT_GOTO, CH_REASON + UCF_REASON_CLEARTEXT_SIGNALLING);
+		}
 		r = add_rule(b, CH_FROM_APPLIANCE, "UC from the appliance to S");
 		match_name(r, UCF_MATCH_OIF, 0, wan);
 		match_addr(r, UCF_MATCH_SADDR, A);
@@ -559,6 +604,14 @@ static void appliance_rules(struct build *b, const struct ucf_config *cfg)
 		match_addr(r, UCF_MATCH_DADDR, A);
 		match_name(r, UCF_MATCH_SVC_SET, 0, "appliance_svc");
 		stmt(r, UCF_STMT_ACCEPT, NULL);
+		if (cfg->enforcement.require_encryption) {
+			r = add_rule(b, CH_TO_APPLIANCE, CLEARTEXT_COMMENT);
+			match_name(r, UCF_MATCH_IIF, 0, wan);
+			match_fset(r, UCF_MATCH_SADDR_SET, A->family, "servers");
+			match_addr(r, UCF_MATCH_DADDR, A);
+			match_name(r, UCF_MATCH_SVC_SET, 0, UCF_SET_CLEARTEXT);
+			to_chain(r, UCF_STMT_GOTO, CH_REASON + UCF_REASON_CLEARTEXT_SIGNALLING);
+		}
 		r = add_rule(b, CH_TO_APPLIANCE, "UC from S to the appliance");
 		match_name(r, UCF_MATCH_IIF, 0, wan);
 		match_fset(r, UCF_MATCH_SADDR_SET, A->family, "servers");

@@ -5,8 +5,9 @@
  * Building is a pure function: no I/O, no kernel. The two renderers
  * (nft_text.h: nft syntax; nft_batch.h: one netlink transaction) read the
  * model and nothing else, so what `plan` prints is what `apply` installs.
- * The rule list depends only on the mode and the address family of the
- * appliance: prefixes, services and media live in sets. */
+ * The rule list depends only on the mode, the address family of the
+ * appliance and enforcement.require_encryption: prefixes, services and media
+ * live in sets. */
 #ifndef UCF_POLICY_H
 #define UCF_POLICY_H
 
@@ -35,6 +36,7 @@ enum ucf_reason {
 	UCF_REASON_UC_BYPASS_VPN,          /* E <-> S∪R by wan instead of the VPN */
 	UCF_REASON_NON_TARGET_TO_GATEWAY,  /* from a uc port to the gateway itself */
 	UCF_REASON_NON_UC_PROTOCOL,        /* a flow the classifier found not UC (block sets) */
+	UCF_REASON_CLEARTEXT_SIGNALLING,   /* a cleartext service E <-> S∪R (require_encryption) */
 	UCF_REASON_COUNT
 };
 
@@ -169,6 +171,9 @@ struct ucf_ruleset {
 #define UCF_SET_MEDIA6 "media6"
 #define UCF_SET_BLOCK4 "block4"
 #define UCF_SET_BLOCK6 "block6"
+/* The catalog's cleartext services, refused E <-> S∪R when
+ * enforcement.require_encryption is on (empty when off). */
+#define UCF_SET_CLEARTEXT "cleartext_svc"
 /* The block sets' element timeout. A blocked flow gets nothing through, so
  * its conntrack entry dies long before (TCP's retries give up within
  * minutes, an unreplied UDP entry in 30 s): the element only has to outlive

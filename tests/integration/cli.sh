@@ -60,6 +60,16 @@ has "check --help shows -c" "$tmp/out" '--config FILE'
 t "--version exits 0" 0 "$bin" --version
 has "--version prints the version" "$tmp/out" '^ucfence [0-9]+\.[0-9]+\.[0-9]+$'
 
+# enforcement.require_encryption: in the summary; a site whose signalling would all be refused is invalid
+sed 's/require_encryption: false/require_encryption: true/' config/example.yaml > "$tmp/enc.yaml"
+t "require_encryption with sip-tls listed exits 0" 0 "$bin" check -c "$tmp/enc.yaml"
+has "check shows encryption required" "$tmp/out" '^enforcement +drop, log 10/second, encryption required$'
+t "require_encryption --json exits 0" 0 "$bin" check -c "$tmp/enc.yaml" --json
+has "--json has require_encryption" "$tmp/out" '"require_encryption": true'
+sed -i 's/services: \[sip, sip-tls, sccp, rtp, tftp, stun\]/services: [sip, sccp, rtp, tftp]/' "$tmp/enc.yaml"
+t "require_encryption with only cleartext signalling exits 1" 1 "$bin" check -c "$tmp/enc.yaml"
+has "require_encryption error names file:line:col" "$tmp/err" "^$tmp/enc.yaml:[0-9]+:[0-9]+: require_encryption is on but every signalling service in uc.services is cleartext \\(sip, sccp, tftp\\): nothing could register or call; add an encrypted one such as sip-tls$"
+
 mkdir "$tmp/rules.d"
 printf 'services:\n  sip:\n    description: d\n    reference: r\n    roles: [uc]\n    ports: [udp/5062]\n' > "$tmp/rules.d/dup.yaml"
 t "duplicate site service exits 1" 1 "$bin" check -c config/example.yaml --rules-d "$tmp/rules.d"

@@ -3,10 +3,12 @@ sockets. Run it inside a lab namespace; every mode binds --src (an address
 of that namespace) and prints one line of what it did.
 
   invite --src A --dst S --media ADDR:PORT [--media ...] [--rtcp ADDR:PORT]
-         [--call-id ID] [--repeat N] [--gap S]
+         [--call-id ID] [--repeat N] [--gap S] [--crypto] [--reply-ms MS]
       SIP INVITE over UDP (to S:5060) whose SDP has one m=audio line per
       --media, each with its own c= line; --rtcp adds a=rtcp:PORT IN IP4 ADDR
-      to the first.
+      to the first; --crypto makes each RTP/SAVP with an SDES a=crypto key (a
+      fixed test key). --reply-ms: then waits that long for any datagram
+      back, prints "reply" and exits 0, or prints "no reply" and exits 1.
   bye --src A --dst S --call-id ID      a BYE for that Call-ID
   sccp --src A --dst S --msg orca|smt --media ADDR:PORT [--version N]
       connects to S:2000 and sends an OpenReceiveChannelAck (station: "I
@@ -53,14 +55,20 @@ def hostport(s):
     return a, int(p)
 
 
-def sdp_body(origin, media, rtcp=None):
+# An SDES key for tests only (RFC 4568 syntax: 30 bytes of key and salt, base64).
+TEST_SDES_KEY = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+
+
+def sdp_body(origin, media, rtcp=None, crypto=False):
     """One m=audio line per (addr, port) in media, each with its c= line."""
     lines = ["v=0", "o=- %d 1 IN IP4 %s" % (random.getrandbits(31), origin), "s=-", "t=0 0"]
     for i, (addr, port) in enumerate(media):
-        lines.append("m=audio %d RTP/AVP 0 8 101" % port)
+        lines.append("m=audio %d RTP/%s 0 8 101" % (port, "SAVP" if crypto else "AVP"))
         lines.append("c=IN IP4 %s" % addr)
         lines.append("a=rtpmap:0 PCMU/8000")
         lines.append("a=rtpmap:101 telephone-event/8000")
+        if crypto:
+            lines.append("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + TEST_SDES_KEY)
         if i == 0 and rtcp:
             lines.append("a=rtcp:%d IN IP4 %s" % (rtcp[1], rtcp[0]))
     return "\r\n".join(lines) + "\r\n"
@@ -99,11 +107,17 @@ def cmd_invite(a):
         if i:
             time.sleep(a.gap)
         msg = sip_request("INVITE", a.src, sport, a.dst, a.dport, cid, 1 + i,
-                          sdp_body(a.src, media, rtcp))
+                          sdp_body(a.src, media, rtcp, a.crypto))
         s.sendto(msg, (a.dst, a.dport))
-    print("invite: sent %d from %s:%d to %s:%d, Call-ID %s, media %s%s" % (
+    print("invite: sent %d from %s:%d to %s:%d, Call-ID %s, media %s%s%s" % (
         a.repeat, a.src, sport, a.dst, a.dport, cid, " ".join(a.media),
-        " rtcp " + a.rtcp if a.rtcp else ""))
+        " rtcp " + a.rtcp if a.rtcp else "", " with a=crypto" if a.crypto else ""))
+    if a.reply_ms is not None:
+        if select.select([s], [], [], a.reply_ms / 1000.0)[0]:
+            print("reply")
+        else:
+            print("no reply")
+            sys.exit(1)
 
 
 def cmd_bye(a):
@@ -383,6 +397,8 @@ def main():
     m.add_argument("--media", action="append", required=True)
     m.add_argument("--rtcp")
     m.add_argument("--call-id")
+    m.add_argument("--crypto", action="store_true")
+    m.add_argument("--reply-ms", type=int)
     m = mode("bye", cmd_bye, 5060)
     m.add_argument("--call-id", required=True)
     m = mode("sccp", cmd_sccp, 2000)

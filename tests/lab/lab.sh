@@ -300,7 +300,7 @@ lab_config() {
 # Command output on one line, for PASS/FAIL messages.
 oneline() { local s=${1//$'\n'/; }; echo "${s//$'\t'/ }"; }
 
-LAB_REASONS=(non-target-uc non-target-appliance uc-bypass-vpn non-target-to-gateway non-uc-protocol)
+LAB_REASONS=(non-target-uc non-target-appliance uc-bypass-vpn non-target-to-gateway non-uc-protocol cleartext-signalling)
 
 lab_counters() {
 	local r out=

@@ -63,7 +63,7 @@ static inline struct ucf_service *fx_service(struct fixture *f, const char *name
 
 /* The example site: E 10.20.0.0/24 + fd00:20::/64, S 10.50.0.0/24,
  * R 10.50.0.0/16 + fd00:50::/48, A 10.40.0.2, uc eth1, appliance eth3,
- * wan eth0; services sip, sip-tls, rtp (static 16384-32767). */
+ * wan eth0; services sip (cleartext), sip-tls, rtp (static 16384-32767). */
 static inline void fx_init(struct fixture *f, enum ucf_mode mode)
 {
 	memset(f, 0, sizeof(*f));
@@ -72,6 +72,7 @@ static inline void fx_init(struct fixture *f, enum ucf_mode mode)
 	s->ports = &f->ports[0];
 	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_UDP, { 5060, 5060 } };
 	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_TCP, { 5060, 5060 } };
+	s->cleartext = true;
 	s = fx_service(f, "sip-tls", UCF_ROLE_UC, false);
 	s->ports = &f->ports[2];
 	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_TCP, { 5061, 5061 } };
@@ -128,17 +129,30 @@ static inline void fx_free(struct fixture *f)
 
 /* The policy of the unchanged fixture for mode; fails the test (cmocka,
  * included before this header) if it does not build. */
-static inline struct ucf_ruleset *fx_ruleset(enum ucf_mode mode)
+/* The fixture's ruleset; fx_ruleset_encrypted with
+ * enforcement.require_encryption on. */
+static inline struct ucf_ruleset *fx_ruleset_opt(enum ucf_mode mode, bool require_encryption)
 {
 	struct fixture f;
 	struct ucf_ruleset *rs = NULL;
 	char err[1024];
 	fx_init(&f, mode);
+	f.cfg.enforcement.require_encryption = require_encryption;
 	int rc = ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err));
 	fx_free(&f);
 	if (rc != 0)
 		fail_msg("policy: %s", err);
 	return rs;
+}
+
+static inline struct ucf_ruleset *fx_ruleset(enum ucf_mode mode)
+{
+	return fx_ruleset_opt(mode, false);
+}
+
+static inline struct ucf_ruleset *fx_ruleset_encrypted(enum ucf_mode mode)
+{
+	return fx_ruleset_opt(mode, true);
 }
 
 #endif

@@ -113,9 +113,34 @@ static void test_agent_constructors(void **state)
 	assert_string_equal(json_string_value(json_object_get(a->details, "reason")),
 			    "address-not-sender");
 	ucf_alert_free(a);
+	/* cleartext signalling refused by require_encryption: its own kind,
+	 * dropped or (monitor) only counted */
+	v.reason = "cleartext-signalling";
+	v.protocol = "udp", v.port = 5060, v.packets = 4, v.dropped = true;
+	assert_int_equal(ucf_alert_cleartext_signalling_refused(&a, "b1", 1700000121, &v, err,
+								sizeof(err)), 0);
+	assert_string_equal(a->kind, "cleartext-signalling-refused");
+	assert_int_equal(a->severity, UCF_SEV_WARNING);
+	assert_string_equal(a->summary, "Cleartext signalling refused (encryption is required): "
+					"4 packets from 10.20.0.99 udp/5060 on eth1 (cleartext-signalling)");
+	assert_string_equal(json_string_value(json_object_get(a->details, "reason")),
+			    "cleartext-signalling");
+	assert_true(json_is_true(json_object_get(a->details, "dropped")));
+	ucf_alert_non_target(&b, "b1", 1700000121, &v, err, sizeof(err));
+	assert_string_not_equal(a->id, b->id); /* another kind, another id */
+	ucf_alert_free(b);
+	ucf_alert_free(a);
+	v.dropped = false;
+	assert_int_equal(ucf_alert_cleartext_signalling_refused(&a, "b1", 1700000121, &v, err,
+								sizeof(err)), 0);
+	assert_string_equal(a->summary, "Cleartext signalling (monitor mode, encryption is required): "
+					"4 packets from 10.20.0.99 udp/5060 on eth1 (cleartext-signalling)");
+	ucf_alert_free(a);
 	v.reason = NULL;
 	assert_int_equal(ucf_alert_non_target(&a, "b1", 0, &v, err, sizeof(err)), -EINVAL);
 	assert_int_equal(ucf_alert_forged_signalling(&a, "b1", 0, &v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ucf_alert_cleartext_signalling_refused(&a, "b1", 0, &v, err, sizeof(err)),
+			 -EINVAL);
 
 	/* once per endpoint per UTC day */
 	assert_int_equal(ucf_alert_cleartext_sip(&a, "b1", 1700000000, "10.20.0.5", "eth1", "udp",

@@ -61,6 +61,15 @@ static void test_shipped_catalog(void **state)
 	assert_int_equal(ucf_catalog_find(cat, "dhcp")->roles, UCF_ROLE_GATEWAY);
 	assert_int_equal(ucf_catalog_find(cat, "autovpn")->roles, UCF_ROLE_APPLIANCE);
 	assert_null(ucf_catalog_find(cat, "http"));
+	/* What enforcement.require_encryption refuses: signalling and
+	 * provisioning that only exist in clear text. */
+	static const char *const clear[] = { "sip", "sccp", "tftp", "cucm-http" };
+	static const char *const secure[] = { "sip-tls", "sccp-tls", "rtp", "stun", "dns",
+					      "meraki-cloud" };
+	for (size_t i = 0; i < sizeof(clear) / sizeof(clear[0]); i++)
+		assert_true(ucf_catalog_find(cat, clear[i])->cleartext);
+	for (size_t i = 0; i < sizeof(secure) / sizeof(secure[0]); i++)
+		assert_false(ucf_catalog_find(cat, secure[i])->cleartext);
 	ucf_catalog_free(cat);
 }
 
@@ -191,6 +200,9 @@ static const struct bad_entry bad[] = {
 	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [udp/9-1]\n", "x.yaml:6:13: port range '9-1' is reversed (first must not exceed last)" },
 	{ "    description: d\n    reference: r\n    roles: [uc]\n    media: true\n    ports: [udp/1]\n", "x.yaml:3:5: media service 'x' takes its ports from uc.media; remove 'ports'" },
 	{ "    description: d\n    reference: r\n    roles: [gateway]\n    media: true\n", "x.yaml:3:5: media service 'x' must have exactly the role uc" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    media: true\n    cleartext: true\n", "x.yaml:3:5: media service 'x' cannot be marked cleartext: its ports carry SRTP as well as RTP" },
+	{ "    description: d\n    reference: r\n    roles: [gateway]\n    cleartext: true\n    ports: [udp/1]\n", "x.yaml:3:5: service 'x' is marked cleartext but has not the role uc" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    cleartext: yes\n    ports: [udp/1]\n", "x.yaml:6:16: 'cleartext' must be true or false, not 'yes'" },
 	{ "    description: d\n    reference: r\n    role: [uc]\n", "x.yaml:5:5: unknown key 'role' in service 'x' (did you mean 'roles'?)" },
 	{ "    description: d\n    description: e\n", "x.yaml:4:5: key 'description' appears twice in service 'x'" },
 	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [tcp/1]\n    inspected: maybe\n", "x.yaml:7:16: 'inspected' must be true or false, not 'maybe'" },

@@ -139,6 +139,7 @@ static void test_defaults(void **state)
 	assert_true(c->alerts.syslog);
 	assert_int_equal(c->enforcement.action, UCF_ACTION_DROP);
 	assert_int_equal(c->enforcement.log_rate.unit, UCF_PER_SECOND);
+	assert_false(c->enforcement.require_encryption); /* compatible with older configs */
 	assert_int_equal(c->limits.media, 65536);
 	assert_int_equal(c->limits.media_per_host, 512);
 	assert_int_equal(c->limits.calls_per_host, 64);
@@ -173,6 +174,40 @@ static void test_appliance_mode_ipv6(void **state)
 	assert_int_equal(c->appliance.remote_subnets.count, 0);
 	assert_int_equal(c->enforcement.action, UCF_ACTION_MONITOR);
 	assert_int_equal(c->enforcement.log_rate.unit, UCF_PER_MINUTE);
+	ucf_config_free(c);
+}
+
+/* enforcement.require_encryption: off by default; on, a site that lists an
+ * encrypted signalling service beside cleartext ones loads (the cleartext
+ * ones are refused by the policy); one with no cleartext service at all too. */
+static void test_require_encryption(void **state)
+{
+	(void)state;
+	struct ucf_config *c = NULL;
+	char text[4096];
+	snprintf(text, sizeof(text), "%s%s", variant(6, "  services: [sip, sip-tls, sccp, tftp, rtp]"),
+		 "enforcement: {action: reject, require_encryption: true}\n");
+	assert_int_equal(load(text, &c), 0);
+	assert_true(c->enforcement.require_encryption);
+	assert_int_equal(c->enforcement.action, UCF_ACTION_REJECT);
+	ucf_config_free(c);
+	snprintf(text, sizeof(text), "%s%s", variant(6, "  services: [sccp-tls, rtp]"),
+		 "enforcement: {require_encryption: true}\n");
+	assert_int_equal(load(text, &c), 0);
+	assert_true(c->enforcement.require_encryption);
+	ucf_config_free(c);
+	/* several cleartext services are all named */
+	snprintf(text, sizeof(text), "%s%s", variant(6, "  services: [sccp, tftp, sip, rtp, cucm-http]"),
+		 "enforcement: {require_encryption: true}\n");
+	assert_int_equal(load(text, &c), -EINVAL);
+	assert_string_equal(err, "site.yaml:9:35: require_encryption is on but every signalling "
+				 "service in uc.services is cleartext (sccp, tftp, sip, cucm-http): "
+				 "nothing could register or call; add an encrypted one such as sip-tls");
+	/* off, the same site is fine */
+	snprintf(text, sizeof(text), "%s%s", variant(6, "  services: [sccp, tftp, sip, rtp, cucm-http]"),
+		 "enforcement: {require_encryption: false}\n");
+	assert_int_equal(load(text, &c), 0);
+	assert_false(c->enforcement.require_encryption);
 	ucf_config_free(c);
 }
 
@@ -292,6 +327,9 @@ static const struct bad_case bad[] = {
 	{ 9, "alerts: {webhook: {format: teams}}", "9:28: invalid format 'teams' (use generic or slack)" },
 	{ 9, "alerts: {webhook: {format: slack}}", "9:19: webhook needs a 'url'" },
 	{ 9, "state_dir: var/lib/ucfence", "9:12: 'state_dir' must be an absolute path" },
+	{ 9, "enforcement: {require_encryption: yes}", "9:35: 'require_encryption' must be true or false, not 'yes'" },
+	/* the base lists sip and rtp: with encryption required no call could be set up */
+	{ 9, "enforcement: {require_encryption: true}", "9:35: require_encryption is on but every signalling service in uc.services is cleartext (sip): nothing could register or call; add an encrypted one such as sip-tls" },
 	{ 9, "enforcement: {violation_window: 5s}", "9:33: violation_window '5s' is out of range (10s to 86400s)" },
 	{ 9, "metrics: {textfile: ucfence.prom}", "9:21: 'textfile' must be an absolute path" },
 	{ 9, "metrics: {path: /x}", "9:11: unknown key 'path' in metrics" },
@@ -373,6 +411,7 @@ int main(void)
 	static struct CMUnitTest tests[NBAD + NFIXED] = {
 		cmocka_unit_test(test_example_loads), cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_appliance_mode_ipv6), cmocka_unit_test(test_meraki_sources),
+		cmocka_unit_test(test_require_encryption),
 		cmocka_unit_test(test_whole_file_errors), cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_deep_nesting),
 	};

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -813,10 +814,8 @@ static void key_text(const uint8_t *key, const uint32_t *sizes, size_t n, const 
  * lists (the media and block sets' concatenations decoded member by member
  * from the key bytes), every rule in its chain in the text's order, naming
  * the sets the text's rule names. */
-static void test_text_and_batch_agree(void **state)
+static void text_and_batch_agree(struct ucf_ruleset *rs)
 {
-	(void)state;
-	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
 	struct ucf_pinhole m[2] = { { .family = AF_INET, .port = 20000, .timeout_ms = 30000 },
 				    { .family = AF_INET6, .port = 20002 } };
 	inet_pton(AF_INET, "10.20.0.10", m[0].peer);
@@ -937,6 +936,83 @@ static void test_text_and_batch_agree(void **state)
 	free(text);
 }
 
+static void test_text_and_batch_agree(void **state)
+{
+	(void)state;
+	text_and_batch_agree(fx_ruleset(UCF_MODE_CONCENTRATOR));
+	text_and_batch_agree(fx_ruleset_encrypted(UCF_MODE_CONCENTRATOR));
+	text_and_batch_agree(fx_ruleset_encrypted(UCF_MODE_APPLIANCE));
+}
+
+/* enforcement.require_encryption: the cleartext_svc set (an interval
+ * concatenation like uc_svc) carries the catalog's cleartext ports; each
+ * rule naming it looks the packet's l4proto . dport up there and goes to
+ * cleartext_signalling; off, the set and the chain are there, empty and
+ * unreached, and no rule looks cleartext_svc up. */
+static void test_require_encryption_batch(void **state)
+{
+	(void)state;
+	for (int on = 0; on < 2; on++) {
+		struct ucf_ruleset *rs = on ? fx_ruleset_encrypted(UCF_MODE_CONCENTRATOR)
+					    : fx_ruleset(UCF_MODE_CONCENTRATOR);
+		struct ucf_batch *b = apply_batch(rs, 0);
+		struct msgs ms;
+		split(b, &ms);
+		size_t lookups = 0, counters = 0, sets = 0, rule = 0;
+		for (size_t i = 0; i < ms.n; i++) {
+			int type = nft_type(ms.m[i]);
+			if (type == NFT_MSG_NEWOBJ) {
+				struct nftnl_obj *o = nftnl_obj_alloc();
+				assert_int_equal(nftnl_obj_nlmsg_parse(ms.m[i], o), 0);
+				counters += strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_NAME),
+						   "cleartext-signalling") == 0;
+				nftnl_obj_free(o);
+			} else if (type == NFT_MSG_NEWSET) {
+				struct nftnl_set *ns = nftnl_set_alloc();
+				assert_int_equal(nftnl_set_nlmsg_parse(ms.m[i], ns), 0);
+				if (strcmp(nftnl_set_get_str(ns, NFTNL_SET_NAME), "cleartext_svc") == 0) {
+					sets++;
+					assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_FLAGS),
+							 NFT_SET_INTERVAL | NFT_SET_CONCAT);
+					assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN), 8);
+					assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_KEY_TYPE),
+							 12 << 6 | 13);
+				}
+				nftnl_set_free(ns);
+			} else if (type == NFT_MSG_NEWRULE) {
+				const char *got = rule_exprs(ms.m[i]);
+				char text[1024];
+				ucf_nft_rule_format(&rs->rules[rule++], text, sizeof(text));
+				if (!strstr(got, "set cleartext_svc"))
+					continue;
+				lookups++;
+				assert_non_null(strstr(text, "@cleartext_svc goto cleartext_signalling"));
+				/* the same encoding as uc_svc's lookup (nft's) */
+				assert_non_null(strstr(got, "  [ meta load l4proto => reg 1 ]\n"
+							    "  [ byteorder reg 1 = hton(reg 1, 2, 1) ]\n"
+							    "  [ payload load 2b @ transport header + 2 => reg 9 ]\n"
+							    "  [ lookup reg 1 set cleartext_svc ]\n"
+							    "  [ immediate reg 0 goto -> cleartext_signalling ]\n"));
+			}
+		}
+		const struct nlmsghdr *em[4];
+		size_t nmsg = elem_msgs(&ms, "cleartext_svc", em, 4, NFT_MSG_NEWSETELEM);
+		struct elem_view ev[16];
+		size_t nelem = 0;
+		for (size_t k = 0; k < nmsg; k++)
+			nelem += parse_elems(em[k], ev, 16);
+		assert_int_equal(counters, 1);
+		assert_int_equal(sets, 1);
+		/* on: tcp . 5060 and udp . 5060 (a concatenation's range is one element
+		 * with a key end); off: none.
+		 * The rules: E<->S+R in uc_forward (4), to_ and from_appliance (2 each). */
+		assert_int_equal(nelem, on ? 2 : 0);
+		assert_int_equal(lookups, on ? 8 : 0);
+		ucf_batch_free(b);
+		ucf_ruleset_free(rs);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -945,6 +1021,7 @@ int main(void)
 		cmocka_unit_test(test_media_batch),    cmocka_unit_test(test_block_batch),
 		cmocka_unit_test(test_concat_registers), cmocka_unit_test(test_update_batch),
 		cmocka_unit_test(test_update_keeps_dynamic), cmocka_unit_test(test_text_and_batch_agree),
+		cmocka_unit_test(test_require_encryption_batch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -214,6 +214,11 @@ static void test_table_layout(void **state)
 	assert_non_null(strstr(text, "\tchain non_uc_protocol {\n\t\tcounter name \"non-uc-protocol\"\n"
 				     "\t\tlimit rate 10/second burst 5 packets log prefix "
 				     "\"ucfence: non-uc-protocol \" log prefix \"ucfence: non-uc-protocol \" "
+				     "group 30051\n\t\tdrop\n\t}\n"));
+	/* the reason added last, last */
+	assert_non_null(strstr(text, "\tchain cleartext_signalling {\n\t\tcounter name \"cleartext-signalling\"\n"
+				     "\t\tlimit rate 10/second burst 5 packets log prefix "
+				     "\"ucfence: cleartext-signalling \" log prefix \"ucfence: cleartext-signalling \" "
 				     "group 30051\n\t\tdrop\n\t}\n}\n"));
 	assert_non_null(strstr(text, "\t\telements = { tcp . 5060-5061,\n\t\t\t     udp . 5060,\n"
 				     "\t\t\t     udp . 16384-32767 }\n"));
@@ -256,6 +261,38 @@ static void test_table_layout(void **state)
 	fx_free(&f);
 }
 
+/* enforcement.require_encryption in the text: the counter and set are
+ * listed like the others (the set empty when off), and the refusals come
+ * before the jump to uc_service they guard. */
+static void test_require_encryption_text(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	char *text = render(&f, NULL);
+	assert_non_null(strstr(text, "\tcounter cleartext-signalling {\n\t}\n"));
+	assert_non_null(strstr(text, "\tset cleartext_svc {\n\t\ttype inet_proto . inet_service\n"
+				     "\t\tflags interval\n\t}\n"));
+	assert_null(strstr(text, "goto cleartext_signalling"));
+	assert_non_null(strstr(text, "\tchain cleartext_signalling {\n"
+				     "\t\tcounter name \"cleartext-signalling\"\n"));
+	free(text);
+
+	f.cfg.enforcement.require_encryption = true;
+	text = render(&f, NULL);
+	assert_non_null(strstr(text, "\tset cleartext_svc {\n\t\ttype inet_proto . inet_service\n"
+				     "\t\tflags interval\n"
+				     "\t\telements = { tcp . 5060,\n\t\t\t     udp . 5060 }\n\t}\n"));
+	assert_non_null(strstr(text, "\tchain to_appliance {\n"
+				     "\t\tip saddr @endpoints4 ip daddr @remote4 meta l4proto . th dport "
+				     "@cleartext_svc goto cleartext_signalling comment \"require_encryption\"\n"
+				     "\t\tip6 saddr @endpoints6 ip6 daddr @remote6 meta l4proto . th dport "
+				     "@cleartext_svc goto cleartext_signalling comment \"require_encryption\"\n"
+				     "\t\tip saddr @endpoints4 ip daddr @remote4 jump uc_service\n"));
+	free(text);
+	fx_free(&f);
+}
+
 static void test_write_error(void **state)
 {
 	(void)state;
@@ -277,7 +314,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_address_elements), cmocka_unit_test(test_other_elements),
 		cmocka_unit_test(test_rule_format),      cmocka_unit_test(test_table_layout),
-		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_write_error),    cmocka_unit_test(test_require_encryption_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

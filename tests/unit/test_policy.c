@@ -294,10 +294,13 @@ static void test_reason_names(void **state)
 	assert_string_equal(ucf_reason_name(UCF_REASON_NON_TARGET_TO_GATEWAY),
 			    "non-target-to-gateway");
 	assert_string_equal(ucf_reason_name(UCF_REASON_NON_UC_PROTOCOL), "non-uc-protocol");
+	assert_string_equal(ucf_reason_name(UCF_REASON_CLEARTEXT_SIGNALLING),
+			    "cleartext-signalling");
 	/* Added last: the earlier reasons keep their indexes. */
 	assert_int_equal(UCF_REASON_NON_TARGET_TO_GATEWAY, 3);
 	assert_int_equal(UCF_REASON_NON_UC_PROTOCOL, 4);
-	assert_int_equal(UCF_REASON_COUNT, 5);
+	assert_int_equal(UCF_REASON_CLEARTEXT_SIGNALLING, 5);
+	assert_int_equal(UCF_REASON_COUNT, 6);
 	assert_string_equal(ucf_reason_name(UCF_REASON_COUNT), "?");
 }
 
@@ -332,10 +335,13 @@ static void check_integrity(const struct ucf_ruleset *rs)
 		}
 	}
 	/* Appliance mode keeps the uc-bypass-vpn chain and counter, unused, so
-	 * the table has the same objects in both modes. */
+	 * the table has the same objects in both modes; so does a site without
+	 * require_encryption (an empty cleartext_svc) with cleartext_signalling. */
+	bool encryption = ucf_ruleset_set(rs, "cleartext_svc")->count > 0;
 	for (size_t c = 0; c < rs->nchains; c++)
 		if (rs->chains[c].hook == UCF_HOOK_NONE && !reached[c] &&
-		    !(rs->mode == UCF_MODE_APPLIANCE && strcmp(rs->chains[c].name, "uc_bypass_vpn") == 0))
+		    !(rs->mode == UCF_MODE_APPLIANCE && strcmp(rs->chains[c].name, "uc_bypass_vpn") == 0) &&
+		    !(!encryption && strcmp(rs->chains[c].name, "cleartext_signalling") == 0))
 			fail_msg("chain %s is never reached", rs->chains[c].name);
 }
 
@@ -344,9 +350,10 @@ static void test_integrity_both_modes(void **state)
 	(void)state;
 	struct fixture f;
 	for (int mode = 0; mode < 2; mode++) {
-		for (int action = 0; action < 3; action++) {
+		for (int action = 0; action < 6; action++) {
 			fx_init(&f, (enum ucf_mode)mode);
-			f.cfg.enforcement.action = (enum ucf_action)action;
+			f.cfg.enforcement.action = (enum ucf_action)(action % 3);
+			f.cfg.enforcement.require_encryption = action >= 3;
 			struct ucf_ruleset *rs = build(&f);
 			check_integrity(rs);
 			ucf_ruleset_free(rs);
@@ -575,6 +582,146 @@ static void test_add_blocks(void **state)
 	fx_free(&f);
 }
 
+/* enforcement.require_encryption off: the cleartext_signalling chain and
+ * counter exist (the table has the same objects either way, so switching is
+ * an in-place apply), cleartext_svc is empty and no rule leads there. */
+static void test_require_encryption_off(void **state)
+{
+	(void)state;
+	struct fixture f;
+	for (int mode = 0; mode < 2; mode++) {
+		fx_init(&f, (enum ucf_mode)mode);
+		struct ucf_ruleset *rs = build(&f);
+		const struct ucf_set *s = ucf_ruleset_set(rs, "cleartext_svc");
+		assert_non_null(s);
+		assert_int_equal(s->key, UCF_KEY_PROTO_PORT);
+		assert_int_equal(s->count, 0);
+		assert_string_equal(rs->counters[UCF_REASON_CLEARTEXT_SIGNALLING], "cleartext-signalling");
+		assert_string_equal(chain_text(rs, "cleartext_signalling"),
+				    "counter name \"cleartext-signalling\"\n"
+				    "limit rate 10/second burst 5 packets log prefix \"ucfence: cleartext-signalling \" "
+				    "log prefix \"ucfence: cleartext-signalling \" group 30051\n"
+				    "drop\n");
+		for (size_t i = 0; i < rs->nrules; i++)
+			for (size_t k = 0; k < rs->rules[i].nstmt; k++)
+				assert_string_not_equal(rs->rules[i].stmt[k].name, "cleartext_signalling");
+		/* sip is still accepted as a UC service */
+		assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060, udp . 16384-32767");
+		ucf_ruleset_free(rs);
+		fx_free(&f);
+	}
+}
+
+/* On, in concentrator mode: every catalog service marked cleartext (here
+ * sip, listed in uc.services) between E and S∪R goes to
+ * cleartext_signalling before any rule that jumps to uc_service (whose
+ * uc_svc still has sip), both directions, through the appliance (the
+ * VPN) and through a uc port (E <-> E stays as it was). */
+static void test_require_encryption_concentrator(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	f.cfg.enforcement.require_encryption = true;
+	struct ucf_ruleset *rs = build(&f);
+	assert_string_equal(elems(rs, "cleartext_svc"), "tcp . 5060, udp . 5060");
+	assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060, udp . 16384-32767");
+#define CLEAR " meta l4proto . th dport @cleartext_svc goto cleartext_signalling comment \"require_encryption\"\n"
+	assert_string_equal(chain_text(rs, "to_appliance"),
+			    "ip saddr @endpoints4 ip daddr @remote4" CLEAR
+			    "ip6 saddr @endpoints6 ip6 daddr @remote6" CLEAR
+			    "ip saddr @endpoints4 ip daddr @remote4 jump uc_service\n"
+			    "ip6 saddr @endpoints6 ip6 daddr @remote6 jump uc_service\n"
+			    "goto non_target_appliance\n");
+	assert_string_equal(chain_text(rs, "from_appliance"),
+			    "ip saddr @remote4 ip daddr @endpoints4" CLEAR
+			    "ip6 saddr @remote6 ip6 daddr @endpoints6" CLEAR
+			    "ip saddr @remote4 ip daddr @endpoints4 jump uc_service\n"
+			    "ip6 saddr @remote6 ip6 daddr @endpoints6 jump uc_service\n"
+			    "oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
+			    "comment \"the appliance's own cloud and VPN traffic\"\n"
+			    "goto non_target_appliance\n");
+	assert_string_equal(chain_text(rs, "uc_forward"),
+			    "ip saddr @endpoints4 ip daddr @remote4" CLEAR
+			    "ip6 saddr @endpoints6 ip6 daddr @remote6" CLEAR
+			    "ip saddr @remote4 ip daddr @endpoints4" CLEAR
+			    "ip6 saddr @remote6 ip6 daddr @endpoints6" CLEAR
+			    "ip saddr @endpoints4 ip daddr @peers4 jump uc_service\n"
+			    "ip6 saddr @endpoints6 ip6 daddr @peers6 jump uc_service\n"
+			    "ip saddr @peers4 ip daddr @endpoints4 jump uc_service\n"
+			    "ip6 saddr @peers6 ip6 daddr @endpoints6 jump uc_service\n"
+			    "goto non_target_uc\n");
+	/* uc_service and the gateway's input are untouched */
+	assert_string_equal(chain_text(rs, "uc_service"),
+			    "meta l4proto . th dport @uc_svc accept\n"
+			    "ip saddr . ip daddr . udp dport @media4 accept comment \"learned media\"\n"
+			    "ip6 saddr . ip6 daddr . udp dport @media6 accept comment \"learned media\"\n");
+	check_integrity(rs);
+	ucf_ruleset_free(rs);
+
+	/* The action applies to this reason too. */
+	f.cfg.enforcement.action = UCF_ACTION_REJECT;
+	rs = build(&f);
+	assert_string_equal(chain_text(rs, "cleartext_signalling"),
+			    "counter name \"cleartext-signalling\"\n"
+			    "limit rate 10/second burst 5 packets log prefix \"ucfence: cleartext-signalling \" "
+			    "log prefix \"ucfence: cleartext-signalling \" group 30051\n"
+			    "meta l4proto tcp reject with tcp reset\n"
+			    "reject with icmpx admin-prohibited\n");
+	ucf_ruleset_free(rs);
+
+	/* Every cleartext service of the catalog is refused, listed or not;
+	 * encrypted and media services never are. */
+	struct ucf_service *t = &f.services[f.cat.count++];
+	memset(t, 0, sizeof(*t));
+	t->name = (char *)"tftp";
+	t->roles = UCF_ROLE_UC;
+	t->cleartext = true;
+	t->ports = &f.ports[10];
+	t->ports[t->port_count++] = (struct ucf_service_port){ IPPROTO_UDP, { 69, 69 } };
+	rs = build(&f);
+	assert_string_equal(elems(rs, "cleartext_svc"), "tcp . 5060, udp . 69, udp . 5060");
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
+/* On, in appliance mode: A <-> S through the appliance port as well as
+ * E <-> S through a uc port. */
+static void test_require_encryption_appliance(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_APPLIANCE);
+	f.cfg.enforcement.require_encryption = true;
+	struct ucf_ruleset *rs = build(&f);
+	assert_string_equal(
+		chain_text(rs, "from_appliance"),
+		"oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
+		"comment \"the appliance's own cloud and VPN traffic\"\n"
+		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4" CLEAR
+		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4 jump uc_service comment \"UC from the appliance to S\"\n"
+		"goto non_target_appliance\n");
+	assert_string_equal(
+		chain_text(rs, "to_appliance"),
+		"iifname \"eth0\" ip daddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
+		"comment \"cloud and VPN peers reaching the appliance\"\n"
+		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2" CLEAR
+		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2 jump uc_service comment \"UC from S to the appliance\"\n"
+		"goto non_target_appliance\n");
+	static const char uc_forward_head[] =
+		"ip saddr @endpoints4 ip daddr @remote4" CLEAR
+		"ip6 saddr @endpoints6 ip6 daddr @remote6" CLEAR
+		"ip saddr @remote4 ip daddr @endpoints4" CLEAR
+		"ip6 saddr @remote6 ip6 daddr @endpoints6" CLEAR
+		"ip saddr @endpoints4 ip daddr @peers4 jump uc_service\n";
+	assert_true(strncmp(chain_text(rs, "uc_forward"), uc_forward_head,
+			    sizeof(uc_forward_head) - 1) == 0);
+	check_integrity(rs);
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+#undef CLEAR
+}
+
 static void test_missing_appliance_address(void **state)
 {
 	(void)state;
@@ -604,6 +751,9 @@ int main(void)
 		cmocka_unit_test(test_add_media),
 		cmocka_unit_test(test_add_blocks),
 		cmocka_unit_test(test_missing_appliance_address),
+		cmocka_unit_test(test_require_encryption_off),
+		cmocka_unit_test(test_require_encryption_concentrator),
+		cmocka_unit_test(test_require_encryption_appliance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
