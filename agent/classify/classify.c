@@ -226,7 +226,9 @@ void ucf_classifier_opts_from_config(struct ucf_classifier_opts *o, const struct
 		const struct ucf_service *svc = ucf_catalog_find(cat, cfg->uc.services.items[i]);
 		if (!svc || !learn_proto_of(svc->name, &proto))
 			continue;
-		struct ucf_trust_ports *tp = &t->svc[proto];
+		struct ucf_trust_ports *tp = cfg->enforcement.require_encryption && svc->cleartext
+						     ? &t->refused[proto]
+						     : &t->svc[proto];
 		for (size_t k = 0; k < svc->port_count && tp->count < UCF_TRUST_MAX_PORTS; k++)
 			tp->item[tp->count++] = svc->ports[k];
 	}

@@ -17,6 +17,7 @@ static const char *const refusal_names[UCF_REFUSE_COUNT] = {
 	[UCF_REFUSE_HOST_MEDIA] = "host-media-limit",
 	[UCF_REFUSE_HOST_CALLS] = "host-call-limit",
 	[UCF_REFUSE_TABLE_FULL] = "media-table-full",
+	[UCF_REFUSE_CLEARTEXT] = "cleartext-refused",
 };
 
 const char *ucf_refusal_name(enum ucf_refusal r)
@@ -114,8 +115,13 @@ enum ucf_refusal ucf_trust_path(const struct ucf_trust *t, const struct ucf_trus
 			return UCF_REFUSE_PATH; /* requests come from phones */
 		const struct ucf_trust_ports *svc = &t->svc[p->proto];
 		if (!ucf_service_ports_match(svc->item, svc->count, p->l4proto, p->sport) &&
-		    !ucf_service_ports_match(svc->item, svc->count, p->l4proto, p->dport))
+		    !ucf_service_ports_match(svc->item, svc->count, p->l4proto, p->dport)) {
+			const struct ucf_trust_ports *off = &t->refused[p->proto];
+			if (ucf_service_ports_match(off->item, off->count, p->l4proto, p->sport) ||
+			    ucf_service_ports_match(off->item, off->count, p->l4proto, p->dport))
+				return UCF_REFUSE_CLEARTEXT;
 			return UCF_REFUSE_SERVICE;
+		}
 		if (!ingress_ok(t, p->ingress, from_e ? UCF_SIDE_ENDPOINT : UCF_SIDE_SERVER,
 				p->family, p->src))
 			return UCF_REFUSE_INGRESS;

@@ -40,6 +40,7 @@ enum ucf_refusal {
 	UCF_REFUSE_HOST_MEDIA,    /* the host holds its share of media endpoints */
 	UCF_REFUSE_HOST_CALLS,    /* the host holds its share of calls */
 	UCF_REFUSE_TABLE_FULL,    /* the media table is full */
+	UCF_REFUSE_CLEARTEXT,     /* cleartext signalling enforcement.require_encryption refuses */
 	UCF_REFUSE_COUNT
 };
 
@@ -70,6 +71,9 @@ struct ucf_trust {
 	bool appliance_mode;       /* phones behind the MX appear as A */
 	struct ucf_prefix appliance; /* A (family 0: none) */
 	struct ucf_trust_ports svc[UCF_LEARN_PROTO_COUNT];
+	/* the ports of cleartext services the kernel drops (require_encryption):
+	 * what arrives on them teaches nothing, and is no forgery either */
+	struct ucf_trust_ports refused[UCF_LEARN_PROTO_COUNT];
 	struct ucf_port_range learn_range;
 	unsigned max_endpoints; /* per message */
 };

@@ -229,6 +229,8 @@ static void on_refusal_window(void *arg, const struct ucf_drop_window *w)
 static void on_refused(void *arg, const struct ucf_refusal_event *ev)
 {
 	struct daemon *d = arg;
+	if (ev->reason == UCF_REFUSE_CLEARTEXT)
+		return; /* the kernel drops it and alerts cleartext-signalling-refused */
 	ucf_violations_add(d->refusals, ucf_refusal_name(ev->reason),
 			   d->current_if ? d->current_if : "?", ev->family, ev->src, ev->l4proto,
 			   ev->dport, d->frame_ts_us);

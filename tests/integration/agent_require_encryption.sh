@@ -165,6 +165,11 @@ check "on: ... once for the phone's window, however many INVITEs" \
 check "on: ... and for the server's INVITE to the phone" grep -q "^$SRV 5060 1 $REASON$" <<<"$got"
 check "on: no non-target-on-uc-port alert for these refusals" \
 	test -z "$(alerts_of non-target-on-uc-port)"
+check "on: the dropped INVITEs opened no pinhole ($(field media.active) active)" \
+	test "$(field media.active)" = 0
+check "on: the classifier refused them as cleartext-refused ($(field learning.refused_by_reason.cleartext-refused))" \
+	test "$(field learning.refused_by_reason.cleartext-refused)" -ge 5
+check "on: ... and raised no forged-signalling alert" test -z "$(alerts_of forged-signalling)"
 srtp=$(alerts_of exposed-srtp-keys)
 check "on: exposed-srtp-keys alerted for the phone ($(oneline "$srtp"))" grep -qx "$PHONE" <<<"$srtp"
 for _ in $(seq 200); do

@@ -424,8 +424,9 @@ static void test_mgcp_far_media_reaches_gateway(void **state)
 /* The site's own services, read as the agent reads them: the shipped
  * catalog's `mgcp` service makes MGCP on UDP 2427/2727 signalling that
  * teaches; without it the same exchange is refused as off-service. */
-static struct ucf_classifier *make_from_config(const char *services, struct ucf_catalog **cat,
-					       struct ucf_config **cfg, struct ucf_classifier_opts *o)
+static struct ucf_classifier *make_from_site(const char *services, const char *more,
+					     struct ucf_catalog **cat, struct ucf_config **cfg,
+					     struct ucf_classifier_opts *o)
 {
 	char text[1024], err[512];
 	snprintf(text, sizeof(text),
@@ -433,8 +434,8 @@ static struct ucf_classifier *make_from_config(const char *services, struct ucf_
 		 "interfaces: {uc: [eth1], data: [eth2], appliance: eth3, wan: eth0}\n"
 		 "uc:\n  endpoints: [10.20.0.0/24]\n  servers: [10.50.0.0/24]\n"
 		 "  services: [%s]\n"
-		 "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16]}\n",
-		 services);
+		 "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16]}\n%s",
+		 services, more);
 	assert_int_equal(ucf_catalog_load("rules", NULL, cat, err, sizeof(err)), 0);
 	if (ucf_config_load_text("site.yaml", text, strlen(text), *cat, cfg, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
@@ -446,6 +447,12 @@ static struct ucf_classifier *make_from_config(const char *services, struct ucf_
 	memset(&R, 0, sizeof(R));
 	memset(&M, 0, sizeof(M));
 	return c;
+}
+
+static struct ucf_classifier *make_from_config(const char *services, struct ucf_catalog **cat,
+					       struct ucf_config **cfg, struct ucf_classifier_opts *o)
+{
+	return make_from_site(services, "", cat, cfg, o);
 }
 
 static void test_mgcp_service_from_catalog(void **state)
@@ -483,6 +490,41 @@ static void test_mgcp_service_from_catalog(void **state)
 	ucf_catalog_free(cat);
 }
 
+/* With enforcement.require_encryption the kernel drops cleartext SIP, so
+ * what it announces must open nothing (no pinhole for a call that cannot
+ * happen); it is counted under its own reason, not as forged signalling. */
+static void test_required_encryption_teaches_nothing_in_clear(void **state)
+{
+	(void)state;
+	struct ucf_catalog *cat;
+	struct ucf_config *cfg;
+	struct ucf_classifier_opts o;
+	struct ucf_classifier *c =
+		make_from_site("sip, sip-tls, rtp", "enforcement: {require_encryption: true}\n", &cat,
+			       &cfg, &o);
+	assert_int_equal(o.trust.svc[UCF_LEARN_SIP].count, 0);
+	invite(c, PHONE, 5060, "clear-1", sdp(PHONE, 30000, NULL));
+	answer(c, PHONE, 5060, "clear-1", sdp(SERVER, 40000, NULL));
+	assert_int_equal(holes_to(PHONE, 30000), 0);
+	assert_int_equal(holes_to(SERVER, 40000), 0);
+	assert_int_equal(R.refused_events[UCF_REFUSE_CLEARTEXT], 2);
+	assert_int_equal(R.refused_events[UCF_REFUSE_SERVICE], 0);
+	assert_string_equal(ucf_refusal_name(UCF_REFUSE_CLEARTEXT), "cleartext-refused");
+	ucf_classifier_free(c);
+	ucf_config_free(cfg);
+	ucf_catalog_free(cat);
+
+	/* off (the default): the same call teaches as always */
+	c = make_from_site("sip, sip-tls, rtp", "", &cat, &cfg, &o);
+	invite(c, PHONE, 5060, "clear-1", sdp(PHONE, 30000, NULL));
+	answer(c, PHONE, 5060, "clear-1", sdp(SERVER, 40000, NULL));
+	assert_int_equal(holes_to(PHONE, 30000), 1);
+	assert_int_equal(R.refused_events[UCF_REFUSE_CLEARTEXT], 0);
+	ucf_classifier_free(c);
+	ucf_config_free(cfg);
+	ucf_catalog_free(cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_mgcp_two_lines_of_one_gateway),
 		cmocka_unit_test(test_mgcp_far_media_reaches_gateway),
 		cmocka_unit_test(test_mgcp_service_from_catalog),
+		cmocka_unit_test(test_required_encryption_teaches_nothing_in_clear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
