@@ -57,6 +57,12 @@ static void test_shipped_catalog(void **state)
 	assert_true(has_port(ucf_catalog_find(cat, "dhcp"), IPPROTO_UDP, 67, 68));
 	assert_true(ucf_catalog_find(cat, "rtp")->media);
 	assert_int_equal(ucf_catalog_find(cat, "rtp")->port_count, 0);
+	/* The policy asks the catalog which services are TLS signalling. */
+	assert_int_equal(ucf_catalog_find(cat, "sip-tls")->signalling, UCF_SIGNALLING_TLS);
+	assert_int_equal(ucf_catalog_find(cat, "sccp-tls")->signalling, UCF_SIGNALLING_TLS);
+	assert_int_equal(ucf_catalog_find(cat, "sip")->signalling, UCF_SIGNALLING_CLEARTEXT);
+	assert_int_equal(ucf_catalog_find(cat, "sccp")->signalling, UCF_SIGNALLING_CLEARTEXT);
+	assert_int_equal(ucf_catalog_find(cat, "tftp")->signalling, UCF_SIGNALLING_NONE);
 	assert_int_equal(ucf_catalog_find(cat, "dns")->roles, UCF_ROLE_GATEWAY | UCF_ROLE_APPLIANCE);
 	assert_int_equal(ucf_catalog_find(cat, "dhcp")->roles, UCF_ROLE_GATEWAY);
 	assert_int_equal(ucf_catalog_find(cat, "autovpn")->roles, UCF_ROLE_APPLIANCE);
@@ -119,6 +125,8 @@ static const struct bad_entry bad[] = {
 	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [udp/9-1]\n", "x.yaml:6:13: port range '9-1' is reversed (first must not exceed last)" },
 	{ "    description: d\n    reference: r\n    roles: [uc]\n    media: true\n    ports: [udp/1]\n", "x.yaml:3:5: media service 'x' takes its ports from uc.media; remove 'ports'" },
 	{ "    description: d\n    reference: r\n    roles: [gateway]\n    media: true\n", "x.yaml:3:5: media service 'x' must have exactly the role uc" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    signalling: ssl\n    ports: [tcp/1]\n", "x.yaml:6:17: unknown signalling 'ssl' (use cleartext or tls)" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    media: true\n    signalling: tls\n", "x.yaml:3:5: media service 'x' cannot be signalling" },
 	{ "    description: d\n    reference: r\n    role: [uc]\n", "x.yaml:5:5: unknown key 'role' in service 'x' (did you mean 'roles'?)" },
 	{ "    description: d\n    description: e\n", "x.yaml:4:5: key 'description' appears twice in service 'x'" },
 };
