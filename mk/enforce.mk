@@ -5,7 +5,8 @@ AGENT_SRCS   += agent/enforce/policy.c agent/enforce/nft_text.c agent/enforce/nf
                 agent/enforce/route.c agent/cmd_enforce.c
 UNIT_TESTS   += policy nft_text nft_batch enforcer
 INTEG_TESTS  += tests/integration/enforce_concentrator.sh tests/integration/enforce_appliance.sh \
-                tests/integration/enforce_apply.sh tests/integration/enforce_elements.sh
+                tests/integration/enforce_apply.sh tests/integration/enforce_elements.sh \
+                tests/integration/enforce_tls_media.sh
 BENCHES      += bench/enforce.sh
 DEB_DEPS     += iperf3 perl
 
