@@ -7,7 +7,7 @@ UNIT_TESTS   += policy nft_text nft_batch enforcer
 INTEG_TESTS  += tests/integration/enforce_concentrator.sh tests/integration/enforce_appliance.sh \
                 tests/integration/enforce_apply.sh tests/integration/enforce_elements.sh \
                 tests/integration/enforce_tls_media.sh
-BENCHES      += bench/enforce.sh
+BENCHES      += bench/enforce.sh bench/tls_media.sh
 DEB_DEPS     += iperf3 perl
 
 # This fragment defines rules before the Makefile's `all`: keep `all` the default.
