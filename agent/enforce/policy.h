@@ -5,8 +5,9 @@
  * Building is a pure function: no I/O, no kernel. The two renderers
  * (nft_text.h: nft syntax; nft_batch.h: one netlink transaction) read the
  * model and nothing else, so what `plan` prints is what `apply` installs.
- * The rule list depends only on the mode and the address family of the
- * appliance: prefixes, services and media live in sets. */
+ * The rule list depends only on the mode, the address family of the
+ * appliance, the action and the media options (TLS calls, shape check):
+ * prefixes, services and media live in sets. */
 #ifndef UCF_POLICY_H
 #define UCF_POLICY_H
 
