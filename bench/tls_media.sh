@@ -55,8 +55,8 @@ for _ in $(seq "$RUNS"); do
 done
 ms=$(awk '$1 == "shaped" { print $2 }' "$LAB_DIR/max" | median)
 mp=$(awk '$1 == "plain" { print $2 }' "$LAB_DIR/max" | median)
-cs=$(awk '$1 == "shaped" { print $4 }' "$LAB_DIR/fixed" | median)
-cp=$(awk '$1 == "plain" { print $4 }' "$LAB_DIR/fixed" | median)
+cs=$(awk '$1 == "shaped" { print $3 }' "$LAB_DIR/fixed" | median)
+cp=$(awk '$1 == "plain" { print $3 }' "$LAB_DIR/fixed" | median)
 rs=$(awk '$1 == "shaped" { print $2 }' "$LAB_DIR/fixed" | median)
 rp=$(awk '$1 == "plain" { print $2 }' "$LAB_DIR/fixed" | median)
 echo "1. one RTP flow through the gateway, as fast as it goes (median of $RUNS x $SECS s):"
