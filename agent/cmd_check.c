@@ -170,6 +170,15 @@ static void print_summary(const struct ucf_config *c, const struct ucf_catalog *
 	printf("%-12s %zu services from %s\n", "catalog", cat->count, rules_dir);
 }
 
+/* What carries the media of TLS-only signalling (config.h); on stderr so
+ * --json stays one object. */
+static void print_tls_media_note(const struct ucf_config *c, const struct ucf_catalog *cat)
+{
+	char note[512];
+	if (ucf_config_tls_media_note(c, cat, note, sizeof(note)))
+		fprintf(stderr, "%s: warning: %s\n", c->source, note);
+}
+
 static void help(void)
 {
 	printf("usage: ucfence check [-c FILE] [--json]\n\n"
@@ -225,6 +234,7 @@ int cmd_check(int argc, char **argv)
 		ucf_catalog_free(cat);
 		return 1;
 	}
+	print_tls_media_note(cfg, cat);
 	if (json) {
 		json_t *o = summary_json(cfg, cat, rules_dir);
 		json_object_set_new(o, "services", services_json(cfg, cat));

@@ -5,8 +5,9 @@ AGENT_SRCS   += agent/base/nl.c agent/enforce/policy.c agent/enforce/nft_text.c 
                 agent/enforce/route.c agent/cmd_enforce.c
 UNIT_TESTS   += nl policy nft_text nft_batch enforcer
 INTEG_TESTS  += tests/integration/enforce_concentrator.sh tests/integration/enforce_appliance.sh \
-                tests/integration/enforce_apply.sh tests/integration/enforce_elements.sh
-BENCHES      += bench/enforce.sh
+                tests/integration/enforce_apply.sh tests/integration/enforce_elements.sh \
+                tests/integration/enforce_tls_media.sh
+BENCHES      += bench/enforce.sh bench/tls_media.sh
 DEB_DEPS     += iperf3 perl
 
 # This fragment defines rules before the Makefile's `all`: keep `all` the default.

@@ -110,6 +110,22 @@ static int parse_cleartext(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return ucf_yaml_bool(y, v, "cleartext", &((struct ucf_service *)ctx)->cleartext);
 }
 
+static int parse_signalling(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct ucf_service *s = ctx;
+	const char *text;
+	int rc = ucf_yaml_scalar(y, v, "signalling", &text);
+	if (rc < 0)
+		return rc;
+	if (strcmp(text, "cleartext") == 0)
+		s->signalling = UCF_SIGNALLING_CLEARTEXT;
+	else if (strcmp(text, "tls") == 0)
+		s->signalling = UCF_SIGNALLING_TLS;
+	else
+		return ucf_yaml_fail(y, v, "unknown signalling '%s' (use cleartext or tls)", text);
+	return 0;
+}
+
 static int parse_role(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	struct ucf_service *s = ctx;
@@ -172,6 +188,7 @@ static const struct ucf_yaml_key service_keys[] = {
 	{ "media", parse_media, NULL },
 	{ "inspected", parse_inspected, NULL },
 	{ "cleartext", parse_cleartext, NULL },
+	{ "signalling", parse_signalling, NULL },
 };
 
 static bool valid_service_name(const char *name)
@@ -227,6 +244,8 @@ static int parse_service(struct ucf_yaml *y, struct ucf_catalog *cat, yaml_node_
 	if (rc == 0 && s.cleartext && !(s.roles & UCF_ROLE_UC))
 		rc = ucf_yaml_fail(y, vnode, "service '%s' is marked cleartext but has not the role uc",
 				   name);
+	if (rc == 0 && s.media && s.signalling != UCF_SIGNALLING_NONE)
+		rc = ucf_yaml_fail(y, vnode, "media service '%s' cannot be signalling", name);
 	if (rc == 0 && !s.media && s.port_count == 0)
 		rc = ucf_yaml_fail(y, vnode, "service '%s' needs ports", name);
 	if (rc == 0) {

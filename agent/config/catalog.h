@@ -16,6 +16,14 @@ enum ucf_service_role {
 	UCF_ROLE_APPLIANCE = 1 << 2, /* the appliance's own cloud/VPN traffic to wan */
 };
 
+/* What a signalling service carries its calls in; the media of TLS
+ * signalling cannot be learned (the SDP is encrypted). */
+enum ucf_signalling {
+	UCF_SIGNALLING_NONE,      /* not call signalling */
+	UCF_SIGNALLING_CLEARTEXT, /* SIP, SCCP, MGCP in the clear: media is learned */
+	UCF_SIGNALLING_TLS,       /* SIP or SCCP over TLS */
+};
+
 struct ucf_service_port {
 	uint8_t l4proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	struct ucf_port_range ports;
@@ -35,6 +43,7 @@ struct ucf_service {
 	bool inspected;
 	bool cleartext;   /* signalling or provisioning that is never encrypted on these
 			   * ports: refused by enforcement.require_encryption */
+	enum ucf_signalling signalling; /* `signalling: cleartext|tls` */
 	struct ucf_service_port *ports;
 	size_t port_count;
 };

@@ -21,7 +21,7 @@
 struct loader {
 	struct ucf_config *cfg;
 	const struct ucf_catalog *cat;
-	yaml_node_t *root, *mode, *address, *static_range, *services, *learn;
+	yaml_node_t *root, *mode, *address, *static_range, *services, *learn, *tls_calls;
 	yaml_node_t *meraki_enabled, *appliance_if, *wan_if, *require_encryption;
 	yaml_node_t **endpoints, **servers, **remotes, **uc_ifs, **data_ifs;
 };
@@ -428,9 +428,42 @@ static int media_learn_range(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return rc;
 }
 
+static int media_tls_calls(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	l->tls_calls = v;
+	return ucf_yaml_bool(y, v, "tls_calls", &l->cfg->uc.media.tls_calls);
+}
+
+static int media_tls_range(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	const char *text;
+	char why[160];
+	int rc = ucf_yaml_scalar(y, v, "tls_range", &text);
+	if (rc == 0 && ucf_parse_port_range(text, &l->cfg->uc.media.tls_range, why,
+					    sizeof(why)) < 0)
+		rc = ucf_yaml_fail(y, v, "tls_range: %s", why);
+	return rc;
+}
+
+static int media_tls_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return duration(y, v, "tls_timeout", 5, 86400, &l->cfg->uc.media.tls_timeout_s);
+}
+
+static int media_shape_check(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return ucf_yaml_bool(y, v, "shape_check", &l->cfg->uc.media.shape_check);
+}
+
 static const struct ucf_yaml_key media_keys[] = {
 	{ "learn", media_learn, NULL }, { "static_range", media_static_range, NULL },
 	{ "timeout", media_timeout, NULL }, { "learn_range", media_learn_range, NULL },
+	{ "tls_calls", media_tls_calls, NULL }, { "tls_range", media_tls_range, NULL },
+	{ "tls_timeout", media_tls_timeout, NULL }, { "shape_check", media_shape_check, NULL },
 };
 
 static int uc_endpoints(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -936,6 +969,71 @@ static int check_encryption(struct ucf_yaml *y, struct loader *l)
 			     "one such as sip-tls", names);
 }
 
+/* Which kinds of call signalling uc.services lists. */
+struct signalling_mix {
+	bool media, cleartext, tls;
+	char tls_names[128]; /* "sip-tls, sccp-tls" */
+};
+
+static struct signalling_mix signalling_mix(const struct ucf_config *c,
+					    const struct ucf_catalog *cat)
+{
+	struct signalling_mix m = { 0 };
+	size_t used = 0;
+	for (size_t i = 0; i < c->uc.services.count; i++) {
+		const struct ucf_service *svc = ucf_catalog_find(cat, c->uc.services.items[i]);
+		if (!svc)
+			continue;
+		m.media |= svc->media;
+		/* cleartext signalling the kernel refuses carries no call */
+		m.cleartext |= svc->signalling == UCF_SIGNALLING_CLEARTEXT &&
+			       !c->enforcement.require_encryption;
+		if (svc->signalling == UCF_SIGNALLING_TLS) {
+			m.tls = true;
+			if (used < sizeof(m.tls_names)) {
+				int n = snprintf(m.tls_names + used, sizeof(m.tls_names) - used, "%s%s",
+						 used ? ", " : "", svc->name);
+				if (n > 0)
+					used += (size_t)n;
+			}
+		}
+	}
+	return m;
+}
+
+/* Media is wanted and every call is signalled over TLS: no cleartext
+ * signalling whose SDP the classifier could read. */
+static bool tls_only(const struct ucf_config *c, const struct signalling_mix *m)
+{
+	return m->media && m->tls && !(m->cleartext && c->uc.media.learn);
+}
+
+bool ucf_config_tls_media_note(const struct ucf_config *c, const struct ucf_catalog *cat,
+			       char *buf, size_t buflen)
+{
+	struct signalling_mix m = signalling_mix(c, cat);
+	const struct ucf_port_range *t = &c->uc.media.tls_range, *st = &c->uc.media.static_range;
+	char range[32] = "";
+	if (buflen)
+		buf[0] = '\0';
+	if (!tls_only(c, &m) || !buflen)
+		return false;
+	if (c->uc.media.static_enabled)
+		snprintf(range, sizeof(range), "%u-%u", st->first, st->last);
+	if (c->uc.media.tls_calls)
+		snprintf(buf, buflen,
+			 "signalling is TLS-only (%s): its SDP cannot be read; media is carried by "
+			 "uc.media.tls_calls (RTP/RTCP/STUN/DTLS-shaped UDP on ports %u-%u between "
+			 "hosts with live TLS signalling)%s%s",
+			 m.tls_names, t->first, t->last, *range ? " and the static range " : "", range);
+	else
+		snprintf(buf, buflen,
+			 "signalling is TLS-only (%s): its SDP cannot be read; media is carried only by "
+			 "the static range %s (uc.media.tls_calls is false)",
+			 m.tls_names, range);
+	return true;
+}
+
 static int check_cross_fields(struct ucf_yaml *y, struct loader *l)
 {
 	struct ucf_config *c = l->cfg;
@@ -967,15 +1065,19 @@ static int check_cross_fields(struct ucf_yaml *y, struct loader *l)
 					     ucf_yaml_line(l->endpoints[i]));
 		}
 	}
-	bool has_media_service = false;
-	for (size_t i = 0; i < c->uc.services.count; i++)
-		has_media_service |= ucf_catalog_find(l->cat, c->uc.services.items[i])->media;
-	if (c->uc.media.static_enabled && !has_media_service)
+	struct signalling_mix mix = signalling_mix(c, l->cat);
+	if (c->uc.media.static_enabled && !mix.media)
 		return ucf_yaml_fail(y, l->static_range,
 				     "static_range is set but no media service (rtp) is in uc.services");
-	if (has_media_service && !c->uc.media.static_enabled && !c->uc.media.learn)
+	if (mix.media && !c->uc.media.static_enabled && !c->uc.media.learn &&
+	    !(c->uc.media.tls_calls && mix.tls))
 		return ucf_yaml_fail(y, l->learn ? l->learn : l->services,
 				     "media learning is off and static_range is none: no media could flow");
+	if (tls_only(c, &mix) && !c->uc.media.tls_calls && !c->uc.media.static_enabled)
+		return ucf_yaml_fail(y, l->tls_calls ? l->tls_calls : l->services,
+				     "signalling is TLS-only (%s): its media cannot be learned, and with "
+				     "tls_calls false and static_range none no media could flow",
+				     mix.tls_names);
 	return check_encryption(y, l);
 }
 
@@ -1006,6 +1108,10 @@ static int set_defaults(struct ucf_config *c)
 	c->limits.calls_per_host = 64;
 	c->limits.learn_rate = (struct ucf_rate){ 20, UCF_PER_SECOND };
 	c->uc.media.learn_range = (struct ucf_port_range){ 1024, 65535 };
+	c->uc.media.tls_calls = true;
+	c->uc.media.tls_range = (struct ucf_port_range){ 1024, 65535 };
+	c->uc.media.tls_timeout_s = 120;
+	c->uc.media.shape_check = true;
 	c->meraki.base_url = strdup("https://api.meraki.com/api/v1");
 	c->state_dir = strdup("/var/lib/ucfence");
 	return c->meraki.base_url && c->state_dir ? 0 : -ENOMEM;

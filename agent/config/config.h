@@ -60,6 +60,13 @@ struct ucf_config {
 			struct ucf_port_range static_range;
 			uint64_t timeout_s;
 			struct ucf_port_range learn_range; /* ports an announcement may name */
+			/* TLS-signalled calls: UDP of media shape between a host and its
+			 * live TLS signalling peer, on tls_range, for tls_timeout_s after
+			 * the last signalling packet (policy.h: tls_pairs). */
+			bool tls_calls;
+			struct ucf_port_range tls_range;
+			uint64_t tls_timeout_s;
+			bool shape_check; /* the static range admits media-shaped UDP only */
 		} media;
 	} uc;
 	struct {
@@ -117,6 +124,14 @@ int ucf_config_load_text(const char *name, const char *text, size_t len,
 			 const struct ucf_catalog *cat, struct ucf_config **out, char *err,
 			 size_t errlen);
 void ucf_config_free(struct ucf_config *cfg);
+
+/* For `ucfence check`: when the listed signalling is TLS-only (a TLS
+ * signalling service, and no cleartext one whose SDP is learned), names
+ * what carries its media (the tls_calls pair sets and/or the static
+ * range) in buf and returns true; else buf is "" and it returns false.
+ * (A TLS-only config where nothing would carry the media fails to load.) */
+bool ucf_config_tls_media_note(const struct ucf_config *c, const struct ucf_catalog *cat,
+			       char *buf, size_t buflen);
 
 const char *ucf_mode_name(enum ucf_mode mode);
 const char *ucf_action_name(enum ucf_action action);

@@ -245,6 +245,21 @@ static struct key_info key_info(enum ucf_set_key key)
 	}
 	case UCF_KEY_ICMPV6_TYPE:
 		return (struct key_info){ TYPE_ICMP6_TYPE, 1, 0, false, BYTEORDER_BIG };
+	/* Filled by the datapath: nft marks a set that add/update statements
+	 * write to as dynamic (NFT_SET_EVAL). */
+	case UCF_KEY_IPV4_PAIR:
+		return (struct key_info){ TYPE_IPADDR << TYPE_BITS | TYPE_IPADDR, 4 + 4,
+					  NFT_SET_TIMEOUT | NFT_SET_EVAL, true, 0 };
+	case UCF_KEY_IPV6_PAIR:
+		return (struct key_info){ TYPE_IP6ADDR << TYPE_BITS | TYPE_IP6ADDR, 16 + 16,
+					  NFT_SET_TIMEOUT | NFT_SET_EVAL, true, 0 };
+	case UCF_KEY_IPV4_FLOW:
+	case UCF_KEY_IPV6_FLOW: {
+		struct key_info ki = key_info(key == UCF_KEY_IPV4_FLOW ? UCF_KEY_IPV4_BLOCK
+								     : UCF_KEY_IPV6_BLOCK);
+		ki.flags |= NFT_SET_EVAL;
+		return ki;
+	}
 	}
 	return (struct key_info){ 0 };
 }
@@ -294,6 +309,8 @@ static int set_msg(struct ucf_batch *b, size_t index, const struct ucf_set *set)
 	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)index + 1);
 	if (ki.flags & NFT_SET_TIMEOUT)
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, set->timeout_ms);
+	if (set->size)
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, set->size);
 	if (ki.flags & NFT_SET_CONCAT) {
 		/* Field lengths of the interval concatenation (pipapo). */
 		uint8_t fields[NFT_REG32_COUNT] = { 1, 2 };
@@ -379,7 +396,8 @@ static size_t expand(const struct ucf_set *set, size_t i, struct nlelem out[3])
 {
 	const struct ucf_elem *e = &set->elems[i];
 	size_t n = 0, alen = set->key == UCF_KEY_IPV4 || set->key == UCF_KEY_IPV4_MEDIA ||
-				     set->key == UCF_KEY_IPV4_BLOCK ? 4 : 16;
+				     set->key == UCF_KEY_IPV4_BLOCK || set->key == UCF_KEY_IPV4_PAIR ||
+				     set->key == UCF_KEY_IPV4_FLOW ? 4 : 16;
 	memset(out, 0, 3 * sizeof(*out));
 	switch (set->key) {
 	case UCF_KEY_IFNAME:
@@ -425,6 +443,16 @@ static size_t expand(const struct ucf_set *set, size_t i, struct nlelem out[3])
 		out[0].timeout_ms = e->timeout_ms;
 		n = 1;
 		break;
+	case UCF_KEY_IPV4_PAIR:
+	case UCF_KEY_IPV6_PAIR: /* local . peer */
+		memcpy(out[0].key, e->key, alen);
+		memcpy(out[0].key + alen, e->key_end, alen);
+		out[0].klen = (uint32_t)(2 * alen);
+		out[0].timeout_ms = e->timeout_ms;
+		n = 1;
+		break;
+	case UCF_KEY_IPV4_FLOW:
+	case UCF_KEY_IPV6_FLOW:
 	case UCF_KEY_IPV4_BLOCK:
 	case UCF_KEY_IPV6_BLOCK: /* proto . src . sport . dst . dport */
 		out[0].key[0] = e->proto;

@@ -133,6 +133,65 @@ static void concat_payload(struct rule_ctx *c, uint32_t base, uint32_t off, uint
 	*at += (len + 3) / 4 * 4;
 }
 
+/* Loads the key of a pair (saddr . daddr) or flow (l4proto . saddr . sport
+ * . daddr . dport) set from the packet into registers from NFT_REG_1;
+ * reverse swaps the ends. */
+static void load_set_key(struct rule_ctx *c, int family, bool flow, bool reverse)
+{
+	uint32_t alen = family == AF_INET ? 4 : 16;
+	uint32_t soff = family == AF_INET ? 12 : 8, doff = soff + alen;
+	uint32_t a = reverse ? doff : soff, b = reverse ? soff : doff;
+	uint32_t at = 0;
+	dep_nfproto(c, family);
+	if (flow) {
+		e_meta(c, NFT_META_L4PROTO, NFT_REG_1);
+		at = 4;
+		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, a, alen, &at);
+		concat_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, reverse ? 2 : 0, 2, &at);
+		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, b, alen, &at);
+		concat_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, reverse ? 0 : 2, 2, &at);
+	} else {
+		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, a, alen, &at);
+		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, b, alen, &at);
+	}
+}
+
+static void e_bitwise_mask(struct rule_ctx *c, const void *mask, const void *xor, uint32_t len)
+{
+	struct nftnl_expr *e = expr(c, "bitwise");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+		nftnl_expr_set_data(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+		nftnl_expr_set_data(e, NFTNL_EXPR_BITWISE_XOR, xor, len);
+	}
+	add(c, e);
+}
+
+/* @th raw match as nft 1.0 builds it: a masked byte is bitwise + cmp eq, a
+ * range is cmp gte + cmp lte, values big-endian. */
+static void raw_expr(struct rule_ctx *c, const struct ucf_match *m)
+{
+	uint8_t v[4], ve[4];
+	uint32_t len = m->len == 4 ? 4 : 1;
+	for (uint32_t i = 0; i < len; i++) {
+		v[i] = (uint8_t)(m->value >> (8 * (len - 1 - i)));
+		ve[i] = (uint8_t)(m->value_end >> (8 * (len - 1 - i)));
+	}
+	e_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, m->offset, len, NFT_REG_1);
+	if (m->mask && len == 1) {
+		uint8_t zero = 0;
+		e_bitwise_mask(c, &m->mask, &zero, 1);
+		e_cmp(c, NFT_CMP_EQ, v, len);
+	} else if (m->value_end > m->value) {
+		e_cmp(c, NFT_CMP_GTE, v, len);
+		e_cmp(c, NFT_CMP_LTE, ve, len);
+	} else {
+		e_cmp(c, NFT_CMP_EQ, v, len);
+	}
+}
+
 static void match_expr(struct rule_ctx *c, const struct ucf_match *m)
 {
 	uint32_t alen = m->family == AF_INET ? 4 : 16;
@@ -213,6 +272,14 @@ static void match_expr(struct rule_ctx *c, const struct ucf_match *m)
 		e_lookup(c, m->name);
 		break;
 	}
+	case UCF_MATCH_PAIR_SET:
+		load_set_key(c, m->family, false, m->reverse);
+		e_lookup(c, m->name);
+		break;
+	case UCF_MATCH_TH_RAW:
+		raw_expr(c, m);
+		break;
+	case UCF_MATCH_FLOW_SET:
 	case UCF_MATCH_BLOCK_SET: {
 		/* th needs no l4proto dependency: the protocol is a member. */
 		uint32_t at = 4;
@@ -286,6 +353,23 @@ static void stmt_expr(struct rule_ctx *c, const struct ucf_stmt *s)
 	case UCF_STMT_ACCEPT: e_verdict(c, NF_ACCEPT, NULL); break;
 	case UCF_STMT_DROP: e_verdict(c, NF_DROP, NULL); break;
 	case UCF_STMT_JUMP: e_verdict(c, NFT_JUMP, s->name); break;
+	case UCF_STMT_RETURN: e_verdict(c, NFT_RETURN, NULL); break;
+	case UCF_STMT_SET_ADD:
+	case UCF_STMT_SET_UPDATE:
+		load_set_key(c, s->family, s->flow, s->reverse);
+		e = expr(c, "dynset");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, s->kind == UCF_STMT_SET_ADD
+									 ? NFT_DYNSET_OP_ADD
+									 : NFT_DYNSET_OP_UPDATE);
+			nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, s->name);
+			for (size_t i = 0; i < c->rs->nsets; i++)
+				if (strcmp(c->rs->sets[i].name, s->name) == 0)
+					nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, (uint32_t)i + 1);
+		}
+		add(c, e);
+		break;
 	case UCF_STMT_GOTO: e_verdict(c, NFT_GOTO, s->name); break;
 	case UCF_STMT_REJECT_TCP:
 	case UCF_STMT_REJECT:

@@ -42,6 +42,12 @@ static const char *key_type(enum ucf_set_key key)
 	case UCF_KEY_IPV6_BLOCK:
 		return "inet_proto . ipv6_addr . inet_service . ipv6_addr . inet_service";
 	case UCF_KEY_ICMPV6_TYPE: return "icmpv6_type";
+	case UCF_KEY_IPV4_PAIR: return "ipv4_addr . ipv4_addr";
+	case UCF_KEY_IPV6_PAIR: return "ipv6_addr . ipv6_addr";
+	case UCF_KEY_IPV4_FLOW:
+		return "inet_proto . ipv4_addr . inet_service . ipv4_addr . inet_service";
+	case UCF_KEY_IPV6_FLOW:
+		return "inet_proto . ipv6_addr . inet_service . ipv6_addr . inet_service";
 	}
 	return "?";
 }
@@ -149,10 +155,21 @@ static void elem_format(struct sbuf *s, const struct ucf_set *set, const struct 
 		put(s, " . %u", e->port);
 		put_timeout(s, e->timeout_ms);
 		break;
+	case UCF_KEY_IPV6_PAIR:
+		family = AF_INET6;
+		/* fall through */
+	case UCF_KEY_IPV4_PAIR:
+		put_addr(s, family, e->key);
+		put(s, " . ");
+		put_addr(s, family, e->key_end);
+		put_timeout(s, e->timeout_ms);
+		break;
 	case UCF_KEY_IPV6_BLOCK:
+	case UCF_KEY_IPV6_FLOW:
 		family = AF_INET6;
 		/* fall through */
 	case UCF_KEY_IPV4_BLOCK:
+	case UCF_KEY_IPV4_FLOW:
 		put(s, "%s . ", proto_name(e->proto, tmp, sizeof(tmp)));
 		put_addr(s, family, e->key);
 		put(s, " . %u . ", e->port);
@@ -202,8 +219,23 @@ static void match_format(struct sbuf *s, const struct ucf_match *m)
 		    m->name);
 		break;
 	case UCF_MATCH_BLOCK_SET:
+	case UCF_MATCH_FLOW_SET:
 		put(s, "meta l4proto . %s saddr . th sport . %s daddr . th dport @%s",
 		    ip_kw(m->family), ip_kw(m->family), m->name);
+		break;
+	case UCF_MATCH_PAIR_SET:
+		put(s, "%s %s . %s %s @%s", ip_kw(m->family), m->reverse ? "daddr" : "saddr",
+		    ip_kw(m->family), m->reverse ? "saddr" : "daddr", m->name);
+		break;
+	case UCF_MATCH_TH_RAW:
+		/* As nft 1.0 lists it, so plan and the listing compare. */
+		put(s, "@th,%u,%u ", m->offset * 8u, m->len * 8u);
+		if (m->mask)
+			put(s, "& 0x%x == 0x%x", m->mask, m->value);
+		else if (m->value_end > m->value)
+			put(s, "0x%x-0x%x", m->value, m->value_end);
+		else
+			put(s, "0x%x", m->value);
 		break;
 	case UCF_MATCH_ICMPV6_SET: put(s, "icmpv6 type @%s", m->name); break;
 	case UCF_MATCH_L4PROTO: put(s, "meta l4proto %s", proto_name(m->proto, tmp, sizeof(tmp))); break;
@@ -231,6 +263,20 @@ static void stmt_format(struct sbuf *s, const struct ucf_stmt *st)
 	case UCF_STMT_REJECT: put(s, "reject with icmpx admin-prohibited"); break;
 	case UCF_STMT_JUMP: put(s, "jump %s", st->name); break;
 	case UCF_STMT_GOTO: put(s, "goto %s", st->name); break;
+	case UCF_STMT_RETURN: put(s, "return"); break;
+	case UCF_STMT_SET_ADD:
+	case UCF_STMT_SET_UPDATE: {
+		const char *ip = ip_kw(st->family), *src = st->reverse ? "daddr" : "saddr",
+			   *dst = st->reverse ? "saddr" : "daddr";
+		put(s, "%s @%s { ", st->kind == UCF_STMT_SET_ADD ? "add" : "update", st->name);
+		if (st->flow)
+			put(s, "meta l4proto . %s %s . th %s . %s %s . th %s", ip, src,
+			    st->reverse ? "dport" : "sport", ip, dst, st->reverse ? "sport" : "dport");
+		else
+			put(s, "%s %s . %s %s", ip, src, ip, dst);
+		put(s, " }");
+		break;
+	}
 	}
 }
 
@@ -273,13 +319,18 @@ int ucf_nft_text(const struct ucf_ruleset *rs, FILE *out)
 		const struct ucf_set *set = &rs->sets[i];
 		bool interval = set->key == UCF_KEY_IPV4 || set->key == UCF_KEY_IPV6 ||
 				set->key == UCF_KEY_PROTO_PORT;
+		bool datapath = set->key == UCF_KEY_IPV4_PAIR || set->key == UCF_KEY_IPV6_PAIR ||
+				set->key == UCF_KEY_IPV4_FLOW || set->key == UCF_KEY_IPV6_FLOW;
 		fprintf(out, "\tset %s {\n\t\ttype %s\n", set->name, key_type(set->key));
+		if (set->size)
+			fprintf(out, "\t\tsize %u\n", set->size);
 		if (interval)
 			fprintf(out, "\t\tflags interval\n");
 		if (ucf_set_key_dynamic(set->key)) {
 			struct sbuf s = { line, 0, sizeof(line) };
 			put_duration_ms(&s, set->timeout_ms);
-			fprintf(out, "\t\tflags timeout\n\t\ttimeout %s\n", line);
+			fprintf(out, "\t\tflags %stimeout\n\t\ttimeout %s\n", datapath ? "dynamic," : "",
+				line);
 		}
 		for (size_t e = 0; e < set->count; e++) {
 			ucf_nft_elem_format(set, &set->elems[e], line, sizeof(line));

@@ -36,13 +36,15 @@ static const char *const reason_names[UCF_REASON_COUNT] = {
 	[UCF_REASON_NON_TARGET_TO_GATEWAY] = "non-target-to-gateway",
 	[UCF_REASON_NON_UC_PROTOCOL] = "non-uc-protocol",
 	[UCF_REASON_CLEARTEXT_SIGNALLING] = "cleartext-signalling",
+	[UCF_REASON_NON_MEDIA_SHAPE] = "non-media-shape",
 };
 
 /* Chain names: the reason chains use '_' so they never clash with counters
  * in messages ("chain non_target_uc" vs "counter non-target-uc"). */
 enum chain_id {
 	CH_FORWARD, CH_INPUT, CH_UC_FORWARD, CH_UC_SERVICE, CH_FROM_APPLIANCE,
-	CH_TO_APPLIANCE, CH_UC_INPUT, CH_REASON, /* + reason */
+	CH_TO_APPLIANCE, CH_UC_INPUT, CH_TLS_SIGNAL, CH_MEDIA_FLOWS, CH_MEDIA_ADMIT,
+	CH_MEDIA_SHAPE, CH_REASON, /* + reason */
 	CH_COUNT = CH_REASON + UCF_REASON_COUNT
 };
 
@@ -54,12 +56,17 @@ static const char *const chain_names[CH_COUNT] = {
 	[CH_FROM_APPLIANCE] = "from_appliance",
 	[CH_TO_APPLIANCE] = "to_appliance",
 	[CH_UC_INPUT] = "uc_input",
+	[CH_TLS_SIGNAL] = "tls_signal",
+	[CH_MEDIA_FLOWS] = "media_flows",
+	[CH_MEDIA_ADMIT] = "media_admit",
+	[CH_MEDIA_SHAPE] = "media_shape",
 	[CH_REASON + UCF_REASON_NON_TARGET_UC] = "non_target_uc",
 	[CH_REASON + UCF_REASON_NON_TARGET_APPLIANCE] = "non_target_appliance",
 	[CH_REASON + UCF_REASON_UC_BYPASS_VPN] = "uc_bypass_vpn",
 	[CH_REASON + UCF_REASON_NON_TARGET_TO_GATEWAY] = "non_target_to_gateway",
 	[CH_REASON + UCF_REASON_NON_UC_PROTOCOL] = "non_uc_protocol",
 	[CH_REASON + UCF_REASON_CLEARTEXT_SIGNALLING] = "cleartext_signalling",
+	[CH_REASON + UCF_REASON_NON_MEDIA_SHAPE] = "non_media_shape",
 };
 
 /* Before the site's own filter (priority 0): our counters see every packet
@@ -198,6 +205,34 @@ static void stmt(struct ucf_rule *r, enum ucf_stmt_kind kind, const char *name)
 static void to_chain(struct ucf_rule *r, enum ucf_stmt_kind kind, enum chain_id chain)
 {
 	stmt(r, kind, chain_names[chain]);
+}
+
+/* add/update @set { the packet's pair or flow }. */
+static void stmt_set(struct ucf_rule *r, enum ucf_stmt_kind kind, const char *set, int family,
+		     bool flow, bool reverse)
+{
+	stmt(r, kind, set);
+	if (r && r->nstmt && r->stmt[r->nstmt - 1].kind == kind) {
+		struct ucf_stmt *st = &r->stmt[r->nstmt - 1];
+		st->family = (uint8_t)family;
+		st->flow = flow;
+		st->reverse = reverse;
+	}
+}
+
+/* @th,offset*8,len*8 compared with value (under mask if set), or within
+ * value-value_end. */
+static void match_raw(struct ucf_rule *r, uint16_t offset, uint8_t len, uint8_t mask,
+		      uint32_t value, uint32_t value_end)
+{
+	struct ucf_match *m = add_match(r, UCF_MATCH_TH_RAW);
+	if (m) {
+		m->offset = offset;
+		m->len = len;
+		m->mask = mask;
+		m->value = value;
+		m->value_end = value_end;
+	}
 }
 
 static void warn(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -342,14 +377,72 @@ static void svc_push(struct build *b, struct ucf_set *s, uint8_t proto, struct u
 		fail(b, -ENOMEM, "out of memory");
 }
 
+/* The static range is shape-checked: it leaves uc_svc for static_media. */
+static bool static_shaped(const struct ucf_config *cfg)
+{
+	return cfg->uc.media.static_enabled && cfg->uc.media.shape_check;
+}
+
 static void svc_add_service(struct build *b, struct ucf_set *s, const struct ucf_service *svc,
 			    const struct ucf_config *cfg)
 {
 	for (size_t i = 0; i < svc->port_count; i++)
 		svc_push(b, s, svc->ports[i].l4proto, svc->ports[i].ports);
 	/* RTP has no port of its own: the static range is UDP media. */
-	if (svc->media && cfg && cfg->uc.media.static_enabled)
+	if (svc->media && cfg && cfg->uc.media.static_enabled && !static_shaped(cfg))
 		svc_push(b, s, IPPROTO_UDP, cfg->uc.media.static_range);
+}
+
+/* TLS-signalled calls get pair sets when tls_calls is on and uc.services
+ * lists TLS signalling and media. */
+static bool tls_calls(const struct ucf_config *cfg, const struct ucf_catalog *cat)
+{
+	bool tls = false, media = false;
+	for (size_t i = 0; i < cfg->uc.services.count; i++) {
+		const struct ucf_service *svc = ucf_catalog_find(cat, cfg->uc.services.items[i]);
+		tls |= svc && svc->signalling == UCF_SIGNALLING_TLS;
+		media |= svc && svc->media;
+	}
+	return cfg->uc.media.tls_calls && tls && media;
+}
+
+/* The sets of TLS-signalled calls and media shapes; they exist whatever the
+ * config (empty when unused), so a config change never changes the table's
+ * shape. */
+static void add_tls_sets(struct build *b, const struct ucf_config *cfg,
+			 const struct ucf_catalog *cat)
+{
+	bool on = tls_calls(cfg, cat);
+	struct ucf_set *s = add_set(b, "tls_sig", UCF_KEY_PROTO_PORT);
+	for (size_t i = 0; on && s && i < cfg->uc.services.count; i++) {
+		const struct ucf_service *svc = ucf_catalog_find(cat, cfg->uc.services.items[i]);
+		if (svc && svc->signalling == UCF_SIGNALLING_TLS)
+			svc_add_service(b, s, svc, NULL);
+	}
+	if (s)
+		merge_port_ranges(s);
+	s = add_set(b, "tls_media", UCF_KEY_PROTO_PORT);
+	if (on)
+		svc_push(b, s, IPPROTO_UDP, cfg->uc.media.tls_range);
+	s = add_set(b, "static_media", UCF_KEY_PROTO_PORT);
+	if (static_shaped(cfg))
+		svc_push(b, s, IPPROTO_UDP, cfg->uc.media.static_range);
+	static const struct {
+		const char *name;
+		enum ucf_set_key key;
+	} dyn[] = { { UCF_SET_TLS_PAIRS4, UCF_KEY_IPV4_PAIR }, { UCF_SET_TLS_PAIRS6, UCF_KEY_IPV6_PAIR },
+		    { UCF_SET_MEDIA_FLOWS4, UCF_KEY_IPV4_FLOW },
+		    { UCF_SET_MEDIA_FLOWS6, UCF_KEY_IPV6_FLOW } };
+	for (size_t i = 0; i < sizeof(dyn) / sizeof(dyn[0]); i++) {
+		s = add_set(b, dyn[i].name, dyn[i].key);
+		if (!s)
+			return;
+		bool pair = dyn[i].key == UCF_KEY_IPV4_PAIR || dyn[i].key == UCF_KEY_IPV6_PAIR;
+		s->timeout_ms = (pair ? cfg->uc.media.tls_timeout_s : UCF_MEDIA_FLOW_TIMEOUT_S) * 1000ull;
+		/* The datapath fills these: a full set refuses the add and the
+		 * packet falls through to a refusal. */
+		s->size = cfg->limits.media;
+	}
 }
 
 static void add_sets(struct build *b, const struct ucf_config *cfg, const struct ucf_catalog *cat)
@@ -419,6 +512,7 @@ static void add_sets(struct build *b, const struct ucf_config *cfg, const struct
 	s = add_set(b, UCF_SET_BLOCK6, UCF_KEY_IPV6_BLOCK);
 	if (s)
 		s->timeout_ms = UCF_BLOCK_TIMEOUT_S * 1000ull;
+	add_tls_sets(b, cfg, cat);
 
 	/* What IPv6 needs from the gateway on any link: router and neighbour
 	 * discovery (RFC 4861) and multicast listener reports (RFC 2710, 3810).
@@ -495,7 +589,133 @@ static void pair_cleartext(struct build *b, const struct ucf_config *cfg, enum c
 	}
 }
 
-static void forward_rules(struct build *b, const struct ucf_config *cfg)
+/* The first bytes of a UDP payload that make it media (RFC 7983's
+ * demultiplexing, RFC 5761 for RTP and RTCP on one port): RTP version 2 with
+ * a static (0-34) or dynamic (96-127) payload type, marker bit clear or set,
+ * or RTCP (200-204); STUN (00 bits, magic cookie); DTLS (first byte 20-63).
+ * Returns to the caller when it is; else the packet is refused. */
+static void media_shape_rules(struct build *b)
+{
+	static const struct { uint8_t lo, hi; } rtp_second[] = {
+		{ 0, 34 },    /* PT 0-34, marker clear */
+		{ 96, 162 },  /* PT 96-127 clear, PT 0-34 with the marker (128-162) */
+		{ 200, 204 }, /* RTCP SR, RR, SDES, BYE, APP */
+		{ 224, 255 }, /* PT 96-127 with the marker */
+	};
+	struct ucf_rule *r;
+	for (size_t i = 0; i < sizeof(rtp_second) / sizeof(rtp_second[0]); i++) {
+		r = add_rule(b, CH_MEDIA_SHAPE, NULL);
+		match_raw(r, 8, 1, 0xc0, 0x80, 0);
+		match_raw(r, 9, 1, 0, rtp_second[i].lo, rtp_second[i].hi);
+		stmt(r, UCF_STMT_RETURN, NULL);
+	}
+	r = add_rule(b, CH_MEDIA_SHAPE, NULL);
+	match_raw(r, 8, 1, 0xc0, 0x00, 0);
+	match_raw(r, 12, 4, 0, 0x2112a442, 0);
+	stmt(r, UCF_STMT_RETURN, NULL);
+	r = add_rule(b, CH_MEDIA_SHAPE, NULL);
+	match_raw(r, 8, 1, 0, 20, 63);
+	stmt(r, UCF_STMT_RETURN, NULL);
+	to_chain(add_rule(b, CH_MEDIA_SHAPE, NULL), UCF_STMT_GOTO,
+		 CH_REASON + UCF_REASON_NON_MEDIA_SHAPE);
+}
+
+/* TLS signalling (ct established: the peer answered) between local and
+ * peer keeps their pair alive, local first whichever way the packet goes.
+ * local/peer are set names (per family) or, with addr, A itself. */
+static void tls_pair_update(struct build *b, int family, const char *local,
+			    const struct ucf_prefix *addr, const char *peer, bool local_is_src)
+{
+	const char *pairs = family == AF_INET ? UCF_SET_TLS_PAIRS4 : UCF_SET_TLS_PAIRS6;
+	struct ucf_rule *r = add_rule(b, CH_TLS_SIGNAL, NULL);
+	match_ct(r);
+	match_name(r, UCF_MATCH_SVC_SET, 0, "tls_sig");
+	if (local_is_src) {
+		if (addr)
+			match_addr(r, UCF_MATCH_SADDR, addr);
+		else
+			match_fset(r, UCF_MATCH_SADDR_SET, family, local);
+		match_fset(r, UCF_MATCH_DADDR_SET, family, peer);
+	} else {
+		match_fset(r, UCF_MATCH_SADDR_SET, family, peer);
+		if (addr)
+			match_addr(r, UCF_MATCH_DADDR, addr);
+		else
+			match_fset(r, UCF_MATCH_DADDR_SET, family, local);
+	}
+	stmt_set(r, UCF_STMT_SET_UPDATE, pairs, family, false, !local_is_src);
+}
+
+/* Media of TLS-signalled calls and the shape-checked static range. Chains
+ * that are not needed stay empty. */
+static void media_rules(struct build *b, const struct ucf_config *cfg,
+			const struct ucf_catalog *cat)
+{
+	bool tls = tls_calls(cfg, cat), shaped = static_shaped(cfg);
+	const struct ucf_prefix *A = &cfg->appliance.address;
+	struct ucf_rule *r;
+
+	if (tls) {
+		for (size_t f = 0; f < 2; f++) {
+			tls_pair_update(b, families[f], "endpoints", NULL, "remote", true);
+			tls_pair_update(b, families[f], "endpoints", NULL, "remote", false);
+		}
+		if (cfg->site.mode == UCF_MODE_APPLIANCE) {
+			/* Phones behind the appliance speak as A. */
+			tls_pair_update(b, A->family, NULL, A, "servers", true);
+			tls_pair_update(b, A->family, NULL, A, "servers", false);
+		}
+	}
+	if (!tls && !shaped)
+		return;
+	/* Every packet of an admitted media flow, both ways, is checked (before
+	 * conntrack would carry it) and restarts both of the flow's elements. */
+	for (size_t f = 0; f < 2; f++) {
+		const char *flows = families[f] == AF_INET ? UCF_SET_MEDIA_FLOWS4 : UCF_SET_MEDIA_FLOWS6;
+		r = add_rule(b, CH_MEDIA_FLOWS, NULL);
+		match_name(r, UCF_MATCH_FLOW_SET, families[f], flows);
+		stmt_set(r, UCF_STMT_SET_UPDATE, flows, families[f], true, false);
+		stmt_set(r, UCF_STMT_SET_UPDATE, flows, families[f], true, true);
+		to_chain(r, UCF_STMT_JUMP, CH_MEDIA_SHAPE);
+	}
+	to_chain(add_rule(b, CH_MEDIA_ADMIT, NULL), UCF_STMT_JUMP, CH_MEDIA_SHAPE);
+	for (size_t f = 0; f < 2; f++) {
+		const char *flows = families[f] == AF_INET ? UCF_SET_MEDIA_FLOWS4 : UCF_SET_MEDIA_FLOWS6;
+		r = add_rule(b, CH_MEDIA_ADMIT, "a media flow, shape-checked from now on");
+		stmt_set(r, UCF_STMT_SET_ADD, flows, families[f], true, false);
+		stmt_set(r, UCF_STMT_SET_ADD, flows, families[f], true, true);
+		stmt(r, UCF_STMT_ACCEPT, NULL);
+	}
+	media_shape_rules(b);
+}
+
+/* uc_service's media admissions (after services and learned media). */
+static void media_service_rules(struct build *b, const struct ucf_config *cfg,
+				const struct ucf_catalog *cat)
+{
+	struct ucf_rule *r;
+	if (static_shaped(cfg)) {
+		r = add_rule(b, CH_UC_SERVICE, "static media range, media-shaped only");
+		match_name(r, UCF_MATCH_SVC_SET, 0, "static_media");
+		to_chain(r, UCF_STMT_GOTO, CH_MEDIA_ADMIT);
+	}
+	if (!tls_calls(cfg, cat))
+		return;
+	for (size_t f = 0; f < 2; f++) {
+		const char *pairs = families[f] == AF_INET ? UCF_SET_TLS_PAIRS4 : UCF_SET_TLS_PAIRS6;
+		for (int rev = 0; rev < 2; rev++) {
+			r = add_rule(b, CH_UC_SERVICE, "media of a TLS-signalled call");
+			match_name(r, UCF_MATCH_PAIR_SET, families[f], pairs);
+			if (r && r->nmatch)
+				r->match[r->nmatch - 1].reverse = rev;
+			match_name(r, UCF_MATCH_SVC_SET, 0, "tls_media");
+			to_chain(r, UCF_STMT_GOTO, CH_MEDIA_ADMIT);
+		}
+	}
+}
+
+static void forward_rules(struct build *b, const struct ucf_config *cfg,
+			  const struct ucf_catalog *cat)
 {
 	const char *appl = cfg->interfaces.appliance, *wan = cfg->interfaces.wan;
 	struct ucf_rule *r;
@@ -507,6 +727,18 @@ static void forward_rules(struct build *b, const struct ucf_config *cfg)
 		match_name(r, UCF_MATCH_BLOCK_SET, families[f],
 			   families[f] == AF_INET ? UCF_SET_BLOCK4 : UCF_SET_BLOCK6);
 		to_chain(r, UCF_STMT_GOTO, CH_REASON + UCF_REASON_NON_UC_PROTOCOL);
+	}
+	/* Also before conntrack: TLS signalling refreshes its pair while the
+	 * connection lives, and media flows are shape-checked packet by packet. */
+	if (tls_calls(cfg, cat)) {
+		r = add_rule(b, CH_FORWARD, NULL);
+		match_proto(r, IPPROTO_TCP);
+		to_chain(r, UCF_STMT_JUMP, CH_TLS_SIGNAL);
+	}
+	if (tls_calls(cfg, cat) || static_shaped(cfg)) {
+		r = add_rule(b, CH_FORWARD, NULL);
+		match_proto(r, IPPROTO_UDP);
+		to_chain(r, UCF_STMT_JUMP, CH_MEDIA_FLOWS);
 	}
 	r = add_rule(b, CH_FORWARD, "replies and related ICMP errors of allowed flows");
 	match_ct(r);
@@ -560,6 +792,8 @@ static void forward_rules(struct build *b, const struct ucf_config *cfg)
 		match_name(r, UCF_MATCH_MEDIA_SET, families[f], media);
 		stmt(r, UCF_STMT_ACCEPT, NULL);
 	}
+	media_service_rules(b, cfg, cat);
+	media_rules(b, cfg, cat);
 }
 
 /* The appliance's own cloud/VPN traffic and target traffic through it. */
@@ -699,7 +933,7 @@ int ucf_policy_build(const struct ucf_config *cfg, const struct ucf_catalog *cat
 		fail(&b, -EINVAL, "appliance.address is not set");
 
 	add_sets(&b, cfg, cat);
-	forward_rules(&b, cfg);
+	forward_rules(&b, cfg, cat);
 	appliance_rules(&b, cfg);
 	input_rules(&b);
 	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
@@ -747,7 +981,9 @@ const struct ucf_set *ucf_ruleset_set(const struct ucf_ruleset *rs, const char *
 bool ucf_set_key_dynamic(enum ucf_set_key key)
 {
 	return key == UCF_KEY_IPV4_MEDIA || key == UCF_KEY_IPV6_MEDIA ||
-	       key == UCF_KEY_IPV4_BLOCK || key == UCF_KEY_IPV6_BLOCK;
+	       key == UCF_KEY_IPV4_BLOCK || key == UCF_KEY_IPV6_BLOCK ||
+	       key == UCF_KEY_IPV4_PAIR || key == UCF_KEY_IPV6_PAIR ||
+	       key == UCF_KEY_IPV4_FLOW || key == UCF_KEY_IPV6_FLOW;
 }
 
 void ucf_pinhole_elem(const struct ucf_pinhole *m, struct ucf_elem *e)

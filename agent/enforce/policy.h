@@ -6,8 +6,8 @@
  * (nft_text.h: nft syntax; nft_batch.h: one netlink transaction) read the
  * model and nothing else, so what `plan` prints is what `apply` installs.
  * The rule list depends only on the mode, the address family of the
- * appliance and enforcement.require_encryption: prefixes, services and media
- * live in sets. */
+ * appliance, enforcement.require_encryption and the media options (TLS
+ * calls, shape check): prefixes, services and media live in sets. */
 #ifndef UCF_POLICY_H
 #define UCF_POLICY_H
 
@@ -23,7 +23,7 @@
 #define UCF_NAME_MAX 32     /* NFT_{SET,CHAIN,OBJ}_MAXNAMELEN */
 #define UCF_LOG_PREFIX_MAX 64
 #define UCF_RULE_MATCH_MAX 4
-#define UCF_RULE_STMT_MAX 2
+#define UCF_RULE_STMT_MAX 3
 /* The NFLOG group refusals are also logged to, for the agent (nflog.h):
  * 0x7563, "uc". The kernel log gets the same prefix. */
 #define UCF_NFLOG_GROUP 30051
@@ -37,6 +37,8 @@ enum ucf_reason {
 	UCF_REASON_NON_TARGET_TO_GATEWAY,  /* from a uc port to the gateway itself */
 	UCF_REASON_NON_UC_PROTOCOL,        /* a flow the classifier found not UC (block sets) */
 	UCF_REASON_CLEARTEXT_SIGNALLING,   /* a cleartext service E <-> S∪R (require_encryption) */
+	UCF_REASON_NON_MEDIA_SHAPE,        /* UDP admitted as media (TLS pair, static range)
+					    * that is not RTP/RTCP/STUN/DTLS */
 	UCF_REASON_COUNT
 };
 
@@ -54,15 +56,21 @@ enum ucf_set_key {
 			      * timeout (proto . src . sport . dst . dport) */
 	UCF_KEY_IPV6_BLOCK,  /* the same with ipv6_addr */
 	UCF_KEY_ICMPV6_TYPE, /* icmpv6_type */
+	UCF_KEY_IPV4_PAIR,   /* ipv4_addr . ipv4_addr, timeout, filled by the datapath
+			      * (local . remote: a host with live TLS signalling and its peer) */
+	UCF_KEY_IPV6_PAIR,   /* ipv6_addr . ipv6_addr, the same */
+	UCF_KEY_IPV4_FLOW,   /* the block key, timeout, filled by the datapath: UDP flows
+			      * admitted as media, each direction */
+	UCF_KEY_IPV6_FLOW,   /* the same with ipv6_addr */
 };
 
 /* One element; which fields count depends on the set's key. Addresses are
  * in network order (IPv4 in the first 4 bytes), ports in host order. */
 struct ucf_elem {
 	uint8_t key[16];     /* ifname (NUL padded); first address; media: the peer;
-			      * block: the source */
+			      * block, flow: the source; pair: the local host */
 	uint8_t key_end[16]; /* last address of an address range (inclusive); media: the
-			      * announced address; block: the destination */
+			      * announced address; block, flow: the destination; pair: the peer */
 	uint16_t port;       /* first port (PROTO_PORT); media: the announced port;
 			      * block: the source port */
 	uint16_t port_end;   /* last port (PROTO_PORT); block: the destination port */
@@ -70,14 +78,15 @@ struct ucf_elem {
 	uint64_t timeout_ms; /* media, block: 0 means the set's timeout */
 };
 
-/* The agent's dynamic elements (media and block sets): apply adds the ones
- * the model carries and never removes any. */
+/* The agent's and the datapath's dynamic elements (media, block, pair and
+ * flow sets): apply adds the ones the model carries and never removes any. */
 bool ucf_set_key_dynamic(enum ucf_set_key key);
 
 struct ucf_set {
 	char name[UCF_NAME_MAX];
 	enum ucf_set_key key;
 	uint64_t timeout_ms; /* media and block sets: default element timeout; else 0 */
+	uint32_t size;       /* most elements (sets the datapath fills); 0: no limit given */
 	struct ucf_elem *elems;
 	size_t count, cap;
 };
@@ -106,6 +115,10 @@ enum ucf_match_kind {
 				   * th dport @name */
 	UCF_MATCH_ICMPV6_SET,     /* icmpv6 type @name */
 	UCF_MATCH_L4PROTO,        /* meta l4proto PROTO */
+	UCF_MATCH_PAIR_SET,       /* ip/ip6 saddr . ip/ip6 daddr @name (reverse: daddr . saddr) */
+	UCF_MATCH_FLOW_SET,       /* as BLOCK_SET, on a flow set */
+	UCF_MATCH_TH_RAW,         /* @th,OFF,LEN [& mask ==] value, or value-value_end:
+				   * bytes of the transport header and its payload */
 };
 
 struct ucf_match {
@@ -114,6 +127,11 @@ struct ucf_match {
 	uint8_t proto;             /* L4PROTO */
 	uint8_t addr[16];          /* SADDR/DADDR */
 	char name[UCF_NAME_MAX];   /* set or interface name */
+	bool reverse;              /* PAIR_SET */
+	uint16_t offset;           /* TH_RAW: bytes from the transport header */
+	uint8_t len;               /* TH_RAW: 1 or 4 bytes */
+	uint8_t mask;              /* TH_RAW, 1 byte: compared under this mask; 0: none */
+	uint32_t value, value_end; /* TH_RAW: equal to value, or (value_end > value) within */
 };
 
 enum ucf_stmt_kind {
@@ -125,13 +143,21 @@ enum ucf_stmt_kind {
 	UCF_STMT_REJECT,      /* reject with icmpx admin-prohibited */
 	UCF_STMT_JUMP,        /* jump name */
 	UCF_STMT_GOTO,        /* goto name */
+	UCF_STMT_RETURN,
+	UCF_STMT_SET_ADD,     /* add @name { key }: the packet's pair or flow (see below) */
+	UCF_STMT_SET_UPDATE,  /* update @name { key }: added or its timeout restarted */
 };
 
 struct ucf_stmt {
 	enum ucf_stmt_kind kind;
-	char name[UCF_LOG_PREFIX_MAX]; /* counter, chain, or log prefix */
+	char name[UCF_LOG_PREFIX_MAX]; /* counter, chain, log prefix, or set */
 	struct ucf_rate rate;          /* LOG */
 	uint16_t group;                /* LOG: also to this NFLOG group; 0: kernel log only */
+	/* SET_ADD/UPDATE: the key is ip/ip6 (family) saddr . daddr (a pair set), or
+	 * meta l4proto . saddr . th sport . daddr . th dport (flow); reverse swaps
+	 * the two ends. */
+	uint8_t family;
+	bool flow, reverse;
 };
 
 struct ucf_rule {
@@ -174,6 +200,17 @@ struct ucf_ruleset {
 /* The catalog's cleartext services, refused E <-> S∪R when
  * enforcement.require_encryption is on (empty when off). */
 #define UCF_SET_CLEARTEXT "cleartext_svc"
+/* TLS-signalled calls (uc.media.tls_calls): the datapath keeps a pair
+ * local . peer while TLS signalling between them flows, and every UDP flow
+ * admitted as media (pair or static range) while it lasts. */
+#define UCF_SET_TLS_PAIRS4 "tls_pairs4"
+#define UCF_SET_TLS_PAIRS6 "tls_pairs6"
+#define UCF_SET_MEDIA_FLOWS4 "media_flows4"
+#define UCF_SET_MEDIA_FLOWS6 "media_flows6"
+/* A media flow's element outlives the conntrack entry that carries the flow
+ * (UDP stream timeout 120 s by default; every packet restarts both), so no
+ * established media flow escapes the per-packet shape check. */
+#define UCF_MEDIA_FLOW_TIMEOUT_S 300
 /* The block sets' element timeout. A blocked flow gets nothing through, so
  * its conntrack entry dies long before (TCP's retries give up within
  * minutes, an unreplied UDP entry in 30 s): the element only has to outlive

@@ -260,7 +260,9 @@ lab_up() {
 	sleep 0.3 # let the listeners bind
 }
 
-# lab_config MODE [ACTION]: the site config matching the lab.
+# lab_config MODE [ACTION]: the site config matching the lab. Its static range
+# is a plain port range and TLS calls are off (labnet's probes are not RTP);
+# enforce_tls_media.sh tests both.
 lab_config() {
 	local mode=$1 action=${2:-drop} f="$LAB_DIR/site-$1-${2:-drop}.yaml"
 	if [ "$mode" = concentrator ]; then
@@ -271,7 +273,7 @@ lab_config() {
 			  endpoints: [10.20.0.0/24, "fd00:20::/64"]
 			  servers: [10.50.0.0/24, 198.51.100.10, "fd00:50::/64"]
 			  services: [sip, sip-tls, sccp, rtp, tftp, stun]
-			  media: { learn: true, static_range: 16384-32767, timeout: 120s }
+			  media: { learn: true, static_range: 16384-32767, timeout: 120s, tls_calls: false, shape_check: false }
 			appliance: { address: 10.40.0.2, remote_subnets: [10.50.0.0/16, "fd00:50::/48"] }
 			enforcement: { action: $action, log_rate: 10/second }
 			meraki: { enabled: false }
@@ -285,7 +287,7 @@ lab_config() {
 			  endpoints: [10.20.0.0/24, 10.21.0.0/24, "fd00:21::/64"]
 			  servers: [198.51.100.10, "2001:db8:80::10"]
 			  services: [sip, sip-tls, sccp, rtp, tftp, stun]
-			  media: { learn: true, static_range: 16384-32767, timeout: 120s }
+			  media: { learn: true, static_range: 16384-32767, timeout: 120s, tls_calls: false, shape_check: false }
 			appliance: { address: 10.40.0.2 }
 			enforcement: { action: $action, log_rate: 10/second }
 			meraki: { enabled: false }
@@ -300,7 +302,8 @@ lab_config() {
 # Command output on one line, for PASS/FAIL messages.
 oneline() { local s=${1//$'\n'/; }; echo "${s//$'\t'/ }"; }
 
-LAB_REASONS=(non-target-uc non-target-appliance uc-bypass-vpn non-target-to-gateway non-uc-protocol cleartext-signalling)
+LAB_REASONS=(non-target-uc non-target-appliance uc-bypass-vpn non-target-to-gateway non-uc-protocol
+	cleartext-signalling non-media-shape)
 
 lab_counters() {
 	local r out=

@@ -12,6 +12,11 @@
  *                                      UDP datagrams, each from a new socket so
  *                                      each is a new conntrack flow; prints the
  *                                      number sent
+ *   labnet rtp HOST PORT PPS SECONDS   RTP-shaped datagrams (172 bytes: a 20 ms
+ *                                      G.711 frame) on one flow, in sendmmsg
+ *                                      batches of 32, PPS 0: as fast as it goes;
+ *                                      prints "sent N cpu_s S" (S: this process's
+ *                                      CPU, forwarding in softirq included)
  *   labnet sink PORT SECONDS           counts UDP datagrams until SECONDS pass
  *                                      or SIGTERM; prints the count
  *   labnet chatd PORT SECONDS          one long-lived TCP connection, the server
@@ -46,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -273,6 +279,52 @@ static int stream(const char *host, int port, int pps, double seconds)
 	}
 	freeaddrinfo(ai);
 	printf("%ld\n", sent);
+	return 0;
+}
+
+static int rtp(const char *host, int port, int pps, double seconds)
+{
+	enum { BATCH = 32, SIZE = 172 };
+	static uint8_t pkt[BATCH][SIZE];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct addrinfo *ai;
+	long sent = 0;
+	if (resolve(host, port, SOCK_DGRAM, &ai) < 0)
+		return 2;
+	int fd = socket(ai->ai_family, SOCK_DGRAM, 0);
+	if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0)
+		return 2;
+	freeaddrinfo(ai);
+	memset(msgs, 0, sizeof(msgs));
+	for (int i = 0; i < BATCH; i++) {
+		pkt[i][0] = 0x80; /* RTP version 2, payload type 0 (PCMU) */
+		pkt[i][1] = 0;
+		iov[i] = (struct iovec){ pkt[i], SIZE };
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	double start = now(), gap = pps > 0 ? 1.0 / pps : 0;
+	while (!stop && now() - start < seconds) {
+		for (int i = 0; i < BATCH; i++) {
+			pkt[i][2] = (uint8_t)((sent + i) >> 8);
+			pkt[i][3] = (uint8_t)(sent + i);
+		}
+		int n = sendmmsg(fd, msgs, BATCH, 0);
+		if (n > 0)
+			sent += n;
+		double wait = start + (double)sent * gap - now();
+		if (wait > 0) {
+			struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
+			nanosleep(&ts, NULL);
+		}
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("sent %ld cpu_s %.3f\n", sent,
+	       (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+		       ru.ru_stime.tv_usec / 1e6);
+	close(fd);
 	return 0;
 }
 
@@ -559,6 +611,8 @@ int main(int argc, char **argv)
 			     argc > 6 ? atoi(argv[6]) : 0, argc > 7 ? argv[7] : NULL);
 	if (argc == 6 && strcmp(argv[1], "stream") == 0)
 		return stream(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
+	if (argc == 6 && strcmp(argv[1], "rtp") == 0)
+		return rtp(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
 	if (argc == 4 && strcmp(argv[1], "sink") == 0)
 		return sink(atoi(argv[2]), atof(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "chatd") == 0)
@@ -569,7 +623,8 @@ int main(int argc, char **argv)
 		return invites(argv[2], argv[3], atof(argv[4]), argc >= 6 ? atoi(argv[5]) : 0,
 			       argc == 8 ? argv[6] : NULL, argc == 8 ? argv[7] : NULL);
 	fprintf(stderr, "usage: labnet serve NAME SPEC... | probe tcp|udp HOST PORT [MS [SRCPORT [SRCADDR]]]"
-			" | stream HOST PORT PPS SECONDS | sink PORT SECONDS | chatd PORT SECONDS"
+			" | stream HOST PORT PPS SECONDS | rtp HOST PORT PPS SECONDS"
+			" | sink PORT SECONDS | chatd PORT SECONDS"
 			" | chat HOST PORT SRCPORT SECONDS"
 			" | invites SRCADDR DST SECONDS [TTL [IFNAME DSTMAC]]\n");
 	return 2;

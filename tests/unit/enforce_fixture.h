@@ -63,7 +63,8 @@ static inline struct ucf_service *fx_service(struct fixture *f, const char *name
 
 /* The example site: E 10.20.0.0/24 + fd00:20::/64, S 10.50.0.0/24,
  * R 10.50.0.0/16 + fd00:50::/48, A 10.40.0.2, uc eth1, appliance eth3,
- * wan eth0; services sip (cleartext), sip-tls, rtp (static 16384-32767). */
+ * wan eth0; services sip (cleartext), sip-tls, rtp (static 16384-32767, shape-checked;
+ * TLS calls' media by pair sets on 1024-65535). */
 static inline void fx_init(struct fixture *f, enum ucf_mode mode)
 {
 	memset(f, 0, sizeof(*f));
@@ -73,7 +74,9 @@ static inline void fx_init(struct fixture *f, enum ucf_mode mode)
 	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_UDP, { 5060, 5060 } };
 	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_TCP, { 5060, 5060 } };
 	s->cleartext = true;
+	s->signalling = UCF_SIGNALLING_CLEARTEXT;
 	s = fx_service(f, "sip-tls", UCF_ROLE_UC, false);
+	s->signalling = UCF_SIGNALLING_TLS;
 	s->ports = &f->ports[2];
 	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_TCP, { 5061, 5061 } };
 	fx_service(f, "rtp", UCF_ROLE_UC, true);
@@ -114,6 +117,11 @@ static inline void fx_init(struct fixture *f, enum ucf_mode mode)
 	c->uc.media.static_enabled = true;
 	c->uc.media.static_range = (struct ucf_port_range){ 16384, 32767 };
 	c->uc.media.timeout_s = 120;
+	c->uc.media.tls_calls = true;
+	c->uc.media.tls_range = (struct ucf_port_range){ 1024, 65535 };
+	c->uc.media.tls_timeout_s = 120;
+	c->uc.media.shape_check = true;
+	c->limits.media = 65536;
 	c->appliance.address = fx_prefix("10.40.0.2");
 	c->enforcement.action = UCF_ACTION_DROP;
 	c->enforcement.log_rate = (struct ucf_rate){ 10, UCF_PER_SECOND };

@@ -57,6 +57,12 @@ static void test_shipped_catalog(void **state)
 	assert_true(has_port(ucf_catalog_find(cat, "dhcp"), IPPROTO_UDP, 67, 68));
 	assert_true(ucf_catalog_find(cat, "rtp")->media);
 	assert_int_equal(ucf_catalog_find(cat, "rtp")->port_count, 0);
+	/* The policy asks the catalog which services are TLS signalling. */
+	assert_int_equal(ucf_catalog_find(cat, "sip-tls")->signalling, UCF_SIGNALLING_TLS);
+	assert_int_equal(ucf_catalog_find(cat, "sccp-tls")->signalling, UCF_SIGNALLING_TLS);
+	assert_int_equal(ucf_catalog_find(cat, "sip")->signalling, UCF_SIGNALLING_CLEARTEXT);
+	assert_int_equal(ucf_catalog_find(cat, "sccp")->signalling, UCF_SIGNALLING_CLEARTEXT);
+	assert_int_equal(ucf_catalog_find(cat, "tftp")->signalling, UCF_SIGNALLING_NONE);
 	assert_int_equal(ucf_catalog_find(cat, "dns")->roles, UCF_ROLE_GATEWAY | UCF_ROLE_APPLIANCE);
 	assert_int_equal(ucf_catalog_find(cat, "dhcp")->roles, UCF_ROLE_GATEWAY);
 	assert_int_equal(ucf_catalog_find(cat, "autovpn")->roles, UCF_ROLE_APPLIANCE);
@@ -203,6 +209,8 @@ static const struct bad_entry bad[] = {
 	{ "    description: d\n    reference: r\n    roles: [uc]\n    media: true\n    cleartext: true\n", "x.yaml:3:5: media service 'x' cannot be marked cleartext: its ports carry SRTP as well as RTP" },
 	{ "    description: d\n    reference: r\n    roles: [gateway]\n    cleartext: true\n    ports: [udp/1]\n", "x.yaml:3:5: service 'x' is marked cleartext but has not the role uc" },
 	{ "    description: d\n    reference: r\n    roles: [uc]\n    cleartext: yes\n    ports: [udp/1]\n", "x.yaml:6:16: 'cleartext' must be true or false, not 'yes'" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    signalling: ssl\n    ports: [tcp/1]\n", "x.yaml:6:17: unknown signalling 'ssl' (use cleartext or tls)" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    media: true\n    signalling: tls\n", "x.yaml:3:5: media service 'x' cannot be signalling" },
 	{ "    description: d\n    reference: r\n    role: [uc]\n", "x.yaml:5:5: unknown key 'role' in service 'x' (did you mean 'roles'?)" },
 	{ "    description: d\n    description: e\n", "x.yaml:4:5: key 'description' appears twice in service 'x'" },
 	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [tcp/1]\n    inspected: maybe\n", "x.yaml:7:16: 'inspected' must be true or false, not 'maybe'" },

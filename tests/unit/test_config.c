@@ -147,6 +147,102 @@ static void test_defaults(void **state)
 	assert_int_equal(c->limits.learn_rate.unit, UCF_PER_SECOND);
 	assert_int_equal(c->uc.media.learn_range.first, 1024);
 	assert_int_equal(c->uc.media.learn_range.last, 65535);
+	assert_true(c->uc.media.tls_calls);
+	assert_int_equal(c->uc.media.tls_range.first, 1024);
+	assert_int_equal(c->uc.media.tls_range.last, 65535);
+	assert_int_equal(c->uc.media.tls_timeout_s, 120);
+	assert_true(c->uc.media.shape_check);
+	ucf_config_free(c);
+}
+
+/* The TLS media keys, and the note `ucfence check` prints naming what
+ * carries the media of TLS-only signalling. */
+static void test_tls_media(void **state)
+{
+	(void)state;
+	struct ucf_config *c = NULL;
+	char note[512];
+	assert_int_equal(load(variant(7, "  media: {learn: true, static_range: 16384-32767, tls_calls: false, "
+					 "tls_range: 10000-20000, tls_timeout: 30s, shape_check: false}"),
+			      &c), 0);
+	assert_false(c->uc.media.tls_calls);
+	assert_int_equal(c->uc.media.tls_range.first, 10000);
+	assert_int_equal(c->uc.media.tls_range.last, 20000);
+	assert_int_equal(c->uc.media.tls_timeout_s, 30);
+	assert_false(c->uc.media.shape_check);
+	/* sip is cleartext and learned: nothing to say */
+	assert_false(ucf_config_tls_media_note(c, catalog, note, sizeof(note)));
+	assert_string_equal(note, "");
+	ucf_config_free(c);
+
+	/* TLS-only, pair sets on, no static range */
+	static const char *const tls_only[] = {
+		"site: {name: b1, mode: concentrator}",
+		"interfaces: {uc: [eth1], appliance: eth3, wan: eth0}",
+		"uc:",
+		"  endpoints: [10.20.0.0/24]",
+		"  servers: [10.50.0.0/24]",
+		"  services: [sip-tls, sccp-tls, rtp]",
+		"  media: {learn: true, static_range: none}",
+		"appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16]}",
+	};
+	char text[2048];
+	size_t used = 0;
+	for (size_t i = 0; i < 8; i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s\n", tls_only[i]);
+	assert_int_equal(load(text, &c), 0);
+	assert_true(ucf_config_tls_media_note(c, catalog, note, sizeof(note)));
+	assert_string_equal(note, "signalling is TLS-only (sip-tls, sccp-tls): its SDP cannot be read; "
+				  "media is carried by uc.media.tls_calls (RTP/RTCP/STUN/DTLS-shaped UDP "
+				  "on ports 1024-65535 between hosts with live TLS signalling)");
+	ucf_config_free(c);
+
+	/* ... with the static range too */
+	snprintf(text, sizeof(text), "%s%s%s", "site: {name: b1, mode: concentrator}\n"
+		 "interfaces: {uc: [eth1], appliance: eth3, wan: eth0}\nuc:\n"
+		 "  endpoints: [10.20.0.0/24]\n  servers: [10.50.0.0/24]\n",
+		 "  services: [sip, sip-tls, rtp]\n"
+		 "  media: {learn: false, static_range: 20000-20999, tls_range: 30000-39999}\n",
+		 "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16]}\n");
+	assert_int_equal(load(text, &c), 0);
+	/* cleartext sip is listed but not learned: still TLS-only */
+	assert_true(ucf_config_tls_media_note(c, catalog, note, sizeof(note)));
+	assert_string_equal(note, "signalling is TLS-only (sip-tls): its SDP cannot be read; "
+				  "media is carried by uc.media.tls_calls (RTP/RTCP/STUN/DTLS-shaped UDP "
+				  "on ports 30000-39999 between hosts with live TLS signalling) and the "
+				  "static range 20000-20999");
+	ucf_config_free(c);
+
+	snprintf(text, sizeof(text), "%s%s%s", "site: {name: b1, mode: concentrator}\n"
+		 "interfaces: {uc: [eth1], appliance: eth3, wan: eth0}\nuc:\n"
+		 "  endpoints: [10.20.0.0/24]\n  servers: [10.50.0.0/24]\n",
+		 "  services: [sip-tls, rtp]\n"
+		 "  media: {static_range: 20000-20999, tls_calls: false}\n",
+		 "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16]}\n");
+	assert_int_equal(load(text, &c), 0);
+	assert_true(ucf_config_tls_media_note(c, catalog, note, sizeof(note)));
+	assert_string_equal(note, "signalling is TLS-only (sip-tls): its SDP cannot be read; "
+				  "media is carried only by the static range 20000-20999 "
+				  "(uc.media.tls_calls is false)");
+	ucf_config_free(c);
+
+	/* nothing would carry it: refused, at tls_calls */
+	snprintf(text, sizeof(text), "%s%s%s", "site: {name: b1, mode: concentrator}\n"
+		 "interfaces: {uc: [eth1], appliance: eth3, wan: eth0}\nuc:\n"
+		 "  endpoints: [10.20.0.0/24]\n  servers: [10.50.0.0/24]\n",
+		 "  services: [sip-tls, rtp]\n"
+		 "  media: {static_range: none, tls_calls: false}\n",
+		 "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16]}\n");
+	expect_error(text, "7:42: signalling is TLS-only (sip-tls): its media cannot be learned, and "
+			   "with tls_calls false and static_range none no media could flow");
+	/* learning off but the pair sets carry the TLS calls' media: valid */
+	snprintf(text, sizeof(text), "%s%s%s", "site: {name: b1, mode: concentrator}\n"
+		 "interfaces: {uc: [eth1], appliance: eth3, wan: eth0}\nuc:\n"
+		 "  endpoints: [10.20.0.0/24]\n  servers: [10.50.0.0/24]\n",
+		 "  services: [sip-tls, rtp]\n"
+		 "  media: {learn: false, static_range: none}\n",
+		 "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16]}\n");
+	assert_int_equal(load(text, &c), 0);
 	ucf_config_free(c);
 }
 
@@ -305,6 +401,10 @@ static const struct bad_case bad[] = {
 	{ 6, "  services: [sip, rtp, sip]", "6:24: service 'sip' is listed twice" },
 	{ 6, "  services: [sip]", "7:38: static_range is set but no media service (rtp) is in uc.services" },
 	{ 7, "  media: {learn: false, static_range: none}", "7:18: media learning is off and static_range is none: no media could flow" },
+	{ 7, "  media: {tls_range: 100-50}", "7:22: tls_range: port range '100-50' is reversed (first must not exceed last)" },
+	{ 7, "  media: {tls_timeout: 1s}", "7:24: tls_timeout '1s' is out of range (5s to 86400s)" },
+	{ 7, "  media: {tls_calls: maybe}", "7:22: 'tls_calls' must be true or false, not 'maybe'" },
+	{ 7, "  media: {shape_check: 1}", "7:24: 'shape_check' must be true or false, not '1'" },
 	/* overlaps that make the policy meaningless */
 	{ 5, "  servers: [10.20.0.128/25]", "5:13: server 10.20.0.128/25 overlaps endpoint 10.20.0.0/24 (line 4)" },
 	{ 4, "  endpoints: [10.20.0.0/24, 10.20.0.64/26]", "4:29: endpoint 10.20.0.64/26 overlaps endpoint 10.20.0.0/24 (line 4)" },
@@ -407,13 +507,13 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	enum { NBAD = sizeof(bad) / sizeof(bad[0]) };
-	enum { NFIXED = 7 };
+	enum { NFIXED = 8 };
 	static struct CMUnitTest tests[NBAD + NFIXED] = {
 		cmocka_unit_test(test_example_loads), cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_appliance_mode_ipv6), cmocka_unit_test(test_meraki_sources),
 		cmocka_unit_test(test_require_encryption),
 		cmocka_unit_test(test_whole_file_errors), cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_tls_media),
 	};
 	_Static_assert(NBAD >= 30, "the foundation asks for at least 30 bad configs");
 	for (size_t i = 0; i < NBAD; i++)

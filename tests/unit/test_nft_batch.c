@@ -228,6 +228,7 @@ static void test_interval_encoding(void **state)
 	fx_init(&f, UCF_MODE_CONCENTRATOR);
 	fx_list(&f.cfg.uc.endpoints, &f.E,
 		(const char *const[]){ "10.20.0.0/24", "255.255.255.0/24", "0.0.0.0/8" }, 3);
+	f.cfg.uc.media.shape_check = false; /* the static range in uc_svc */
 	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), 0);
 	struct ucf_batch *b = apply_batch(rs, 0);
 	split(b, &ms);
@@ -345,6 +346,9 @@ static void test_describe(void **state)
 	fx_init(&f, UCF_MODE_CONCENTRATOR);
 	fx_list(&f.cfg.uc.endpoints, &f.E,
 		(const char *const[]){ "10.20.0.0/24", "10.22.0.0/24", "10.24.0.1" }, 3);
+	/* no rules before conntrack's but the block rules */
+	f.cfg.uc.media.shape_check = false;
+	f.cfg.uc.media.tls_calls = false;
 	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), 0);
 	struct ucf_batch *b = apply_batch(rs, 0);
 	split(b, &ms);
@@ -564,6 +568,113 @@ static void test_concat_registers(void **state)
 		}
 	}
 	assert_int_equal(found, 4);
+	ucf_batch_free(b);
+	ucf_ruleset_free(rs);
+}
+
+/* The TLS pair, media flow and media shape rules carry the expressions
+ * nft 1.0.6 sends for the same text (its --debug=netlink output for the
+ * rules `plan` prints): raw payload with mask and cmp, ranges as gte/lte,
+ * dynset add/update with the key in concatenation registers. */
+static void test_media_shape_exprs(void **state)
+{
+	(void)state;
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
+	struct ucf_batch *b = apply_batch(rs, 0);
+	struct msgs ms;
+	split(b, &ms);
+	const char *want[][2] = {
+		{ "@th,64,8 & 0xc0 == 0x80 @th,72,8 0x60-0xa2 return",
+		  "  [ payload load 1b @ transport header + 8 => reg 1 ]\n"
+		  "  [ bitwise reg 1 = ( reg 1 & 0x000000c0 ) ^ 0x00000000 ]\n"
+		  "  [ cmp eq reg 1 0x00000080 ]\n"
+		  "  [ payload load 1b @ transport header + 9 => reg 1 ]\n"
+		  "  [ cmp gte reg 1 0x00000060 ]\n"
+		  "  [ cmp lte reg 1 0x000000a2 ]\n"
+		  "  [ immediate reg 0 return ]\n" },
+		{ "@th,64,8 & 0xc0 == 0x0 @th,96,32 0x2112a442 return",
+		  "  [ payload load 1b @ transport header + 8 => reg 1 ]\n"
+		  "  [ bitwise reg 1 = ( reg 1 & 0x000000c0 ) ^ 0x00000000 ]\n"
+		  "  [ cmp eq reg 1 0x00000000 ]\n"
+		  "  [ payload load 4b @ transport header + 12 => reg 1 ]\n"
+		  "  [ cmp eq reg 1 0x42a41221 ]\n"
+		  "  [ immediate reg 0 return ]\n" },
+		{ "@th,64,8 0x14-0x3f return",
+		  "  [ payload load 1b @ transport header + 8 => reg 1 ]\n"
+		  "  [ cmp gte reg 1 0x00000014 ]\n"
+		  "  [ cmp lte reg 1 0x0000003f ]\n"
+		  "  [ immediate reg 0 return ]\n" },
+		{ "ip daddr . ip saddr @tls_pairs4 meta l4proto",
+		  "  [ meta load nfproto => reg 1 ]\n"
+		  "  [ cmp eq reg 1 0x00000002 ]\n"
+		  "  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+		  "  [ payload load 4b @ network header + 12 => reg 9 ]\n"
+		  "  [ lookup reg 1 set tls_pairs4 " },
+		{ "ip daddr @remote4 update @tls_pairs4 { ip saddr . ip daddr }",
+		  "  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+		  "  [ lookup reg 1 set remote4 ]\n"
+		  "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		  "  [ payload load 4b @ network header + 16 => reg 9 ]\n"
+		  "  [ dynset update reg_key 1 set tls_pairs4 ]\n" },
+		{ "add @media_flows4 {",
+		  "  [ meta load nfproto => reg 1 ]\n"
+		  "  [ cmp eq reg 1 0x00000002 ]\n"
+		  "  [ meta load l4proto => reg 1 ]\n"
+		  "  [ payload load 4b @ network header + 12 => reg 9 ]\n"
+		  "  [ payload load 2b @ transport header + 0 => reg 10 ]\n"
+		  "  [ payload load 4b @ network header + 16 => reg 11 ]\n"
+		  "  [ payload load 2b @ transport header + 2 => reg 2 ]\n"
+		  "  [ dynset add reg_key 1 set media_flows4 ]\n"
+		  "  [ meta load l4proto => reg 1 ]\n"
+		  "  [ payload load 4b @ network header + 16 => reg 9 ]\n"
+		  "  [ payload load 2b @ transport header + 2 => reg 10 ]\n"
+		  "  [ payload load 4b @ network header + 12 => reg 11 ]\n"
+		  "  [ payload load 2b @ transport header + 0 => reg 2 ]\n"
+		  "  [ dynset add reg_key 1 set media_flows4 ]\n"
+		  "  [ immediate reg 0 accept ]\n" },
+		{ "@media_flows6 update @media_flows6",
+		  "  [ lookup reg 1 set media_flows6 ]\n"
+		  "  [ meta load l4proto => reg 1 ]\n"
+		  "  [ payload load 16b @ network header + 8 => reg 9 ]\n"
+		  "  [ payload load 2b @ transport header + 0 => reg 13 ]\n"
+		  "  [ payload load 16b @ network header + 24 => reg 14 ]\n"
+		  "  [ payload load 2b @ transport header + 2 => reg 18 ]\n"
+		  "  [ dynset update reg_key 1 set media_flows6 ]\n" },
+	};
+	enum { NWANT = sizeof(want) / sizeof(want[0]) };
+	size_t found = 0, rule = 0;
+	for (size_t i = 0; i < ms.n; i++) {
+		if (nft_type(ms.m[i]) != NFT_MSG_NEWRULE)
+			continue;
+		char text[1024];
+		ucf_nft_rule_format(&rs->rules[rule++], text, sizeof(text));
+		for (size_t k = 0; k < NWANT; k++) {
+			if (!strstr(text, want[k][0]))
+				continue;
+			const char *got = rule_exprs(ms.m[i]);
+			if (!strstr(got, want[k][1]))
+				fail_msg("rule %s:\n%s\nwanted:\n%s", text, got, want[k][1]);
+			found++;
+		}
+	}
+	assert_int_equal(found, NWANT);
+	/* The datapath's sets are dynamic (EVAL), timed and bounded. */
+	size_t sets = 0;
+	for (size_t i = 0; i < ms.n; i++) {
+		if (nft_type(ms.m[i]) != NFT_MSG_NEWSET)
+			continue;
+		struct nftnl_set *ns = nftnl_set_alloc();
+		assert_int_equal(nftnl_set_nlmsg_parse(ms.m[i], ns), 0);
+		const char *name = nftnl_set_get_str(ns, NFTNL_SET_NAME);
+		if (strncmp(name, "tls_pairs", 9) == 0 || strncmp(name, "media_flows", 11) == 0) {
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_FLAGS),
+					 NFT_SET_TIMEOUT | NFT_SET_EVAL);
+			assert_int_equal(nftnl_set_get_u32(ns, NFTNL_SET_DESC_SIZE), 65536);
+			sets++;
+		}
+		nftnl_set_free(ns);
+	}
+	assert_int_equal(sets, 4);
 	ucf_batch_free(b);
 	ucf_ruleset_free(rs);
 }
@@ -924,6 +1035,14 @@ static void text_and_batch_agree(struct ucf_ruleset *rs)
 				set[0] = '@';
 				assert_non_null(strstr(line, set));
 			}
+			/* ... and the sets its add/update statements write. */
+			for (const char *l = strstr(exprs, " reg_key 1 set "); l;
+			     l = strstr(l + 1, " reg_key 1 set ")) {
+				char set[UCF_NAME_MAX + 2];
+				sscanf(l + 15, "%32s", set + 1);
+				set[0] = '@';
+				assert_non_null(strstr(line, set));
+			}
 			rules++;
 			nftnl_rule_free(nr);
 		}
@@ -1022,6 +1141,7 @@ int main(void)
 		cmocka_unit_test(test_concat_registers), cmocka_unit_test(test_update_batch),
 		cmocka_unit_test(test_update_keeps_dynamic), cmocka_unit_test(test_text_and_batch_agree),
 		cmocka_unit_test(test_require_encryption_batch),
+		cmocka_unit_test(test_media_shape_exprs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -210,18 +210,32 @@ static void test_table_layout(void **state)
 				     "goto non_uc_protocol\n"
 				     "\t\tmeta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 "
 				     "goto non_uc_protocol\n"
+				     "\t\tmeta l4proto tcp jump tls_signal\n"
+				     "\t\tmeta l4proto udp jump media_flows\n"
 				     "\t\tct state established,related accept"));
+	/* Sets the datapath fills: bounded, dynamic. */
+	assert_non_null(strstr(text, "\tset tls_pairs4 {\n\t\ttype ipv4_addr . ipv4_addr\n"
+				     "\t\tsize 65536\n\t\tflags dynamic,timeout\n\t\ttimeout 120s\n\t}\n"));
+	assert_non_null(strstr(text, "\tset media_flows6 {\n\t\ttype inet_proto . ipv6_addr . "
+				     "inet_service . ipv6_addr . inet_service\n\t\tsize 65536\n"
+				     "\t\tflags dynamic,timeout\n\t\ttimeout 300s\n\t}\n"));
+	assert_non_null(strstr(text, "\tset static_media {\n\t\ttype inet_proto . inet_service\n"
+				     "\t\tflags interval\n\t\telements = { udp . 16384-32767 }\n"));
+	/* The media shape as raw payload matches, the way nft lists them. */
+	assert_non_null(strstr(text, "\tchain media_shape {\n"
+				     "\t\t@th,64,8 & 0xc0 == 0x80 @th,72,8 0x0-0x22 return\n"));
+	assert_non_null(strstr(text, "\t\t@th,64,8 & 0xc0 == 0x0 @th,96,32 0x2112a442 return\n"
+				     "\t\t@th,64,8 0x14-0x3f return\n\t\tgoto non_media_shape\n"));
 	assert_non_null(strstr(text, "\tchain non_uc_protocol {\n\t\tcounter name \"non-uc-protocol\"\n"
 				     "\t\tlimit rate 10/second burst 5 packets log prefix "
 				     "\"ucfence: non-uc-protocol \" log prefix \"ucfence: non-uc-protocol \" "
 				     "group 30051\n\t\tdrop\n\t}\n"));
-	/* the reason added last, last */
+	/* the reasons added last, last */
 	assert_non_null(strstr(text, "\tchain cleartext_signalling {\n\t\tcounter name \"cleartext-signalling\"\n"
 				     "\t\tlimit rate 10/second burst 5 packets log prefix "
 				     "\"ucfence: cleartext-signalling \" log prefix \"ucfence: cleartext-signalling \" "
-				     "group 30051\n\t\tdrop\n\t}\n}\n"));
-	assert_non_null(strstr(text, "\t\telements = { tcp . 5060-5061,\n\t\t\t     udp . 5060,\n"
-				     "\t\t\t     udp . 16384-32767 }\n"));
+				     "group 30051\n\t\tdrop\n\t}\n\n\tchain non_media_shape {\n"));
+	assert_non_null(strstr(text, "\t\telements = { tcp . 5060-5061,\n\t\t\t     udp . 5060 }\n"));
 	assert_non_null(strstr(text, "\tchain input {\n\t\ttype filter hook input priority filter - 10; "
 				     "policy accept;\n\t\tiifname @uc_ifs goto uc_input\n\t}\n"));
 	assert_non_null(strstr(text, "\tchain uc_service {\n\t\tmeta l4proto . th dport @uc_svc accept\n"));

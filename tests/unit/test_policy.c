@@ -84,7 +84,12 @@ static void test_concentrator_sets(void **state)
 	assert_string_equal(elems(rs, "peers4"), "10.20.0.0/24, 10.50.0.0/16");
 	assert_string_equal(elems(rs, "peers6"), "fd00:20::/64, fd00:50::/48");
 	/* tcp 5060 (sip) and 5061 (sip-tls) are adjacent: one range. */
-	assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060, udp . 16384-32767");
+	/* The static range is shape-checked: it has a set of its own. */
+	assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060");
+	assert_string_equal(elems(rs, "static_media"), "udp . 16384-32767");
+	/* The catalog's TLS signalling services among uc.services. */
+	assert_string_equal(elems(rs, "tls_sig"), "tcp . 5061");
+	assert_string_equal(elems(rs, "tls_media"), "udp . 1024-65535");
 	assert_string_equal(elems(rs, "gateway_svc"), "tcp . 53, udp . 53, udp . 67-68");
 	assert_string_equal(elems(rs, "appliance_svc"), "tcp . 53, tcp . 443, udp . 53, udp . 7351");
 	assert_string_equal(elems(rs, "nd_types"),
@@ -123,6 +128,8 @@ static void test_concentrator_rules(void **state)
 		chain_text(rs, "forward"),
 		"meta l4proto . ip saddr . th sport . ip daddr . th dport @block4 goto non_uc_protocol\n"
 		"meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 goto non_uc_protocol\n"
+		"meta l4proto tcp jump tls_signal\n"
+		"meta l4proto udp jump media_flows\n"
 		"ct state established,related accept comment \"replies and related ICMP errors of allowed flows\"\n"
 		"oifname \"eth0\" ip saddr @endpoints4 ip daddr @remote4 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
 		"oifname \"eth0\" ip6 saddr @endpoints6 ip6 daddr @remote6 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
@@ -151,7 +158,53 @@ static void test_concentrator_rules(void **state)
 	assert_string_equal(chain_text(rs, "uc_service"),
 			    "meta l4proto . th dport @uc_svc accept\n"
 			    "ip saddr . ip daddr . udp dport @media4 accept comment \"learned media\"\n"
-			    "ip6 saddr . ip6 daddr . udp dport @media6 accept comment \"learned media\"\n");
+			    "ip6 saddr . ip6 daddr . udp dport @media6 accept comment \"learned media\"\n"
+			    "meta l4proto . th dport @static_media goto media_admit comment \"static media range, media-shaped only\"\n"
+			    "ip saddr . ip daddr @tls_pairs4 meta l4proto . th dport @tls_media goto media_admit comment \"media of a TLS-signalled call\"\n"
+			    "ip daddr . ip saddr @tls_pairs4 meta l4proto . th dport @tls_media goto media_admit comment \"media of a TLS-signalled call\"\n"
+			    "ip6 saddr . ip6 daddr @tls_pairs6 meta l4proto . th dport @tls_media goto media_admit comment \"media of a TLS-signalled call\"\n"
+			    "ip6 daddr . ip6 saddr @tls_pairs6 meta l4proto . th dport @tls_media goto media_admit comment \"media of a TLS-signalled call\"\n");
+	/* TLS signalling (answered: established) refreshes its pair, E first. */
+	assert_string_equal(chain_text(rs, "tls_signal"),
+			    "ct state established,related meta l4proto . th dport @tls_sig ip saddr @endpoints4 ip daddr @remote4 update @tls_pairs4 { ip saddr . ip daddr }\n"
+			    "ct state established,related meta l4proto . th dport @tls_sig ip saddr @remote4 ip daddr @endpoints4 update @tls_pairs4 { ip daddr . ip saddr }\n"
+			    "ct state established,related meta l4proto . th dport @tls_sig ip6 saddr @endpoints6 ip6 daddr @remote6 update @tls_pairs6 { ip6 saddr . ip6 daddr }\n"
+			    "ct state established,related meta l4proto . th dport @tls_sig ip6 saddr @remote6 ip6 daddr @endpoints6 update @tls_pairs6 { ip6 daddr . ip6 saddr }\n");
+	assert_string_equal(chain_text(rs, "media_flows"),
+			    "meta l4proto . ip saddr . th sport . ip daddr . th dport @media_flows4 "
+			    "update @media_flows4 { meta l4proto . ip saddr . th sport . ip daddr . th dport } "
+			    "update @media_flows4 { meta l4proto . ip daddr . th dport . ip saddr . th sport } jump media_shape\n"
+			    "meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @media_flows6 "
+			    "update @media_flows6 { meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport } "
+			    "update @media_flows6 { meta l4proto . ip6 daddr . th dport . ip6 saddr . th sport } jump media_shape\n");
+	assert_string_equal(chain_text(rs, "media_admit"),
+			    "jump media_shape\n"
+			    "add @media_flows4 { meta l4proto . ip saddr . th sport . ip daddr . th dport } "
+			    "add @media_flows4 { meta l4proto . ip daddr . th dport . ip saddr . th sport } accept "
+			    "comment \"a media flow, shape-checked from now on\"\n"
+			    "add @media_flows6 { meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport } "
+			    "add @media_flows6 { meta l4proto . ip6 daddr . th dport . ip6 saddr . th sport } accept "
+			    "comment \"a media flow, shape-checked from now on\"\n");
+	/* RTP v2 (PT 0-34, 96-127, marker clear or set), RTCP 200-204, STUN, DTLS. */
+	assert_string_equal(chain_text(rs, "media_shape"),
+			    "@th,64,8 & 0xc0 == 0x80 @th,72,8 0x0-0x22 return\n"
+			    "@th,64,8 & 0xc0 == 0x80 @th,72,8 0x60-0xa2 return\n"
+			    "@th,64,8 & 0xc0 == 0x80 @th,72,8 0xc8-0xcc return\n"
+			    "@th,64,8 & 0xc0 == 0x80 @th,72,8 0xe0-0xff return\n"
+			    "@th,64,8 & 0xc0 == 0x0 @th,96,32 0x2112a442 return\n"
+			    "@th,64,8 0x14-0x3f return\n"
+			    "goto non_media_shape\n");
+	assert_string_equal(chain_text(rs, "non_media_shape"),
+			    "counter name \"non-media-shape\"\n"
+			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-media-shape \" "
+			    "log prefix \"ucfence: non-media-shape \" group 30051\n"
+			    "drop\n");
+	const struct ucf_set *pairs = ucf_ruleset_set(rs, UCF_SET_TLS_PAIRS6);
+	assert_int_equal(pairs->key, UCF_KEY_IPV6_PAIR);
+	assert_int_equal(pairs->timeout_ms, 120000);
+	assert_int_equal(pairs->size, 65536);
+	assert_int_equal(ucf_ruleset_set(rs, UCF_SET_MEDIA_FLOWS4)->timeout_ms,
+			 UCF_MEDIA_FLOW_TIMEOUT_S * 1000);
 	assert_string_equal(chain_text(rs, "input"), "iifname @uc_ifs goto uc_input\n");
 	assert_string_equal(chain_text(rs, "uc_input"),
 			    "ct state established,related accept\n"
@@ -214,10 +267,19 @@ static void test_appliance_mode(void **state)
 	/* No bypass rule: in appliance mode S is reached by wan, from A. */
 	assert_null(strstr(chain_text(rs, "forward"), "uc_bypass_vpn"));
 	/* The block rules come first in this mode too. */
-	assert_true(strncmp(chain_text(rs, "forward"),
-			    "meta l4proto . ip saddr . th sport . ip daddr . th dport @block4 goto non_uc_protocol\n"
-			    "meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 goto non_uc_protocol\n"
-			    "ct state established,related accept", 200) == 0);
+	static const char first[] =
+		"meta l4proto . ip saddr . th sport . ip daddr . th dport @block4 goto non_uc_protocol\n"
+		"meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 goto non_uc_protocol\n"
+		"meta l4proto tcp jump tls_signal\n"
+		"meta l4proto udp jump media_flows\n"
+		"ct state established,related accept";
+	assert_true(strncmp(chain_text(rs, "forward"), first, sizeof(first) - 1) == 0);
+	/* Phones behind the appliance speak as A: its TLS with S keeps pairs too. */
+	assert_non_null(strstr(chain_text(rs, "tls_signal"),
+			       "ct state established,related meta l4proto . th dport @tls_sig ip saddr "
+			       "10.40.0.2 ip daddr @servers4 update @tls_pairs4 { ip saddr . ip daddr }\n"
+			       "ct state established,related meta l4proto . th dport @tls_sig ip saddr "
+			       "@servers4 ip daddr 10.40.0.2 update @tls_pairs4 { ip daddr . ip saddr }\n"));
 	assert_string_equal(
 		chain_text(rs, "from_appliance"),
 		"oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
@@ -296,11 +358,13 @@ static void test_reason_names(void **state)
 	assert_string_equal(ucf_reason_name(UCF_REASON_NON_UC_PROTOCOL), "non-uc-protocol");
 	assert_string_equal(ucf_reason_name(UCF_REASON_CLEARTEXT_SIGNALLING),
 			    "cleartext-signalling");
+	assert_string_equal(ucf_reason_name(UCF_REASON_NON_MEDIA_SHAPE), "non-media-shape");
 	/* Added last: the earlier reasons keep their indexes. */
 	assert_int_equal(UCF_REASON_NON_TARGET_TO_GATEWAY, 3);
 	assert_int_equal(UCF_REASON_NON_UC_PROTOCOL, 4);
 	assert_int_equal(UCF_REASON_CLEARTEXT_SIGNALLING, 5);
-	assert_int_equal(UCF_REASON_COUNT, 6);
+	assert_int_equal(UCF_REASON_NON_MEDIA_SHAPE, 6);
+	assert_int_equal(UCF_REASON_COUNT, 7);
 	assert_string_equal(ucf_reason_name(UCF_REASON_COUNT), "?");
 }
 
@@ -317,7 +381,8 @@ static void check_integrity(const struct ucf_ruleset *rs)
 			const struct ucf_match *mt = &r->match[m];
 			if (mt->kind == UCF_MATCH_CT_ESTABLISHED || mt->kind == UCF_MATCH_IIF ||
 			    mt->kind == UCF_MATCH_OIF || mt->kind == UCF_MATCH_L4PROTO ||
-			    mt->kind == UCF_MATCH_SADDR || mt->kind == UCF_MATCH_DADDR)
+			    mt->kind == UCF_MATCH_SADDR || mt->kind == UCF_MATCH_DADDR ||
+			    mt->kind == UCF_MATCH_TH_RAW)
 				continue;
 			if (!ucf_ruleset_set(rs, mt->name))
 				fail_msg("rule %zu names missing set %s", i, mt->name);
@@ -326,6 +391,9 @@ static void check_integrity(const struct ucf_ruleset *rs)
 			const struct ucf_stmt *st = &r->stmt[s];
 			if (st->kind == UCF_STMT_JUMP || st->kind == UCF_STMT_GOTO)
 				reached[chain_index(rs, st->name)] = true;
+			if ((st->kind == UCF_STMT_SET_ADD || st->kind == UCF_STMT_SET_UPDATE) &&
+			    !ucf_ruleset_set(rs, st->name))
+				fail_msg("rule %zu writes to missing set %s", i, st->name);
 			if (st->kind == UCF_STMT_COUNTER) {
 				bool found = false;
 				for (size_t c = 0; c < UCF_REASON_COUNT; c++)
@@ -336,13 +404,21 @@ static void check_integrity(const struct ucf_ruleset *rs)
 	}
 	/* Appliance mode keeps the uc-bypass-vpn chain and counter, unused, so
 	 * the table has the same objects in both modes; so does a site without
-	 * require_encryption (an empty cleartext_svc) with cleartext_signalling. */
+	 * require_encryption (an empty cleartext_svc) with cleartext_signalling;
+	 * the media chains stay empty, unused, when neither TLS calls nor the
+	 * shape check are on. */
 	bool encryption = ucf_ruleset_set(rs, "cleartext_svc")->count > 0;
-	for (size_t c = 0; c < rs->nchains; c++)
-		if (rs->chains[c].hook == UCF_HOOK_NONE && !reached[c] &&
+	for (size_t c = 0; c < rs->nchains; c++) {
+		size_t n = 0;
+		for (size_t i = 0; i < rs->nrules; i++)
+			n += rs->rules[i].chain == c;
+		bool unused_shape = strcmp(rs->chains[c].name, "non_media_shape") == 0 &&
+				    !reached[chain_index(rs, "media_shape")];
+		if (rs->chains[c].hook == UCF_HOOK_NONE && !reached[c] && n > 0 && !unused_shape &&
 		    !(rs->mode == UCF_MODE_APPLIANCE && strcmp(rs->chains[c].name, "uc_bypass_vpn") == 0) &&
 		    !(!encryption && strcmp(rs->chains[c].name, "cleartext_signalling") == 0))
 			fail_msg("chain %s is never reached", rs->chains[c].name);
+	}
 }
 
 static void test_integrity_both_modes(void **state)
@@ -351,13 +427,18 @@ static void test_integrity_both_modes(void **state)
 	struct fixture f;
 	for (int mode = 0; mode < 2; mode++) {
 		for (int action = 0; action < 6; action++) {
-			fx_init(&f, (enum ucf_mode)mode);
-			f.cfg.enforcement.action = (enum ucf_action)(action % 3);
-			f.cfg.enforcement.require_encryption = action >= 3;
-			struct ucf_ruleset *rs = build(&f);
-			check_integrity(rs);
-			ucf_ruleset_free(rs);
-			fx_free(&f);
+			/* TLS calls and the shape check each on and off */
+			for (int media = 0; media < 4; media++) {
+				fx_init(&f, (enum ucf_mode)mode);
+				f.cfg.enforcement.action = (enum ucf_action)(action % 3);
+				f.cfg.enforcement.require_encryption = action >= 3;
+				f.cfg.uc.media.tls_calls = media & 1;
+				f.cfg.uc.media.shape_check = media & 2;
+				struct ucf_ruleset *rs = build(&f);
+				check_integrity(rs);
+				ucf_ruleset_free(rs);
+				fx_free(&f);
+			}
 		}
 	}
 }
@@ -368,6 +449,8 @@ static void test_rule_count_independent_of_sizes(void **state)
 	for (int mode = 0; mode < 2; mode++) {
 		struct fixture f;
 		fx_init(&f, (enum ucf_mode)mode);
+		f.cfg.uc.services.count = 2; /* and no media service */
+		f.cfg.uc.media.static_enabled = false;
 		struct ucf_ruleset *small = build(&f);
 
 		/* 10,000 endpoint prefixes, 1,000 servers, 2,000 remote subnets,
@@ -429,6 +512,47 @@ static void test_rule_count_independent_of_sizes(void **state)
 	}
 }
 
+/* Without TLS signalling in uc.services or with tls_calls off, no pair
+ * rules; with the shape check off the static range is a plain service
+ * port range again; with neither, nothing runs before conntrack but the
+ * block lookups. */
+static void test_tls_and_shape_toggles(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_CONCENTRATOR);
+	f.cfg.uc.media.tls_calls = false;
+	struct ucf_ruleset *rs = build(&f);
+	assert_null(strstr(chain_text(rs, "forward"), "tls_signal"));
+	assert_non_null(strstr(chain_text(rs, "forward"), "meta l4proto udp jump media_flows\n"));
+	assert_null(strstr(chain_text(rs, "uc_service"), "tls_pairs"));
+	assert_string_equal(chain_text(rs, "tls_signal"), "");
+	assert_string_equal(elems(rs, "tls_sig"), "");
+	assert_string_equal(elems(rs, "tls_media"), "");
+	ucf_ruleset_free(rs);
+
+	f.cfg.uc.media.shape_check = false;
+	rs = build(&f);
+	assert_null(strstr(chain_text(rs, "forward"), "media_flows"));
+	assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060, udp . 16384-32767");
+	assert_string_equal(elems(rs, "static_media"), "");
+	assert_string_equal(chain_text(rs, "media_shape"), "");
+	assert_string_equal(chain_text(rs, "uc_service"),
+			    "meta l4proto . th dport @uc_svc accept\n"
+			    "ip saddr . ip daddr . udp dport @media4 accept comment \"learned media\"\n"
+			    "ip6 saddr . ip6 daddr . udp dport @media6 accept comment \"learned media\"\n");
+	ucf_ruleset_free(rs);
+
+	/* TLS on, but no TLS signalling listed: nothing to pair. */
+	f.cfg.uc.media.tls_calls = true;
+	f.service_names[1] = (char *)"rtp";
+	f.cfg.uc.services.count = 2;
+	rs = build(&f);
+	assert_null(strstr(chain_text(rs, "forward"), "tls_signal"));
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
 static void test_prefix_merging(void **state)
 {
 	(void)state;
@@ -478,6 +602,7 @@ static void test_port_merging(void **state)
 	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_TCP, { 1, 65535 } };
 	f.service_names[3] = (char *)"wide";
 	f.cfg.uc.services.count = 4;
+	f.cfg.uc.media.shape_check = false; /* the static range back in uc_svc */
 	struct ucf_ruleset *rs = build(&f);
 	assert_string_equal(elems(rs, "uc_svc"),
 			    "tcp . 1-65535, udp . 5000-5100, udp . 16384-40000");
@@ -606,7 +731,7 @@ static void test_require_encryption_off(void **state)
 			for (size_t k = 0; k < rs->rules[i].nstmt; k++)
 				assert_string_not_equal(rs->rules[i].stmt[k].name, "cleartext_signalling");
 		/* sip is still accepted as a UC service */
-		assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060, udp . 16384-32767");
+		assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060");
 		ucf_ruleset_free(rs);
 		fx_free(&f);
 	}
@@ -625,7 +750,7 @@ static void test_require_encryption_concentrator(void **state)
 	f.cfg.enforcement.require_encryption = true;
 	struct ucf_ruleset *rs = build(&f);
 	assert_string_equal(elems(rs, "cleartext_svc"), "tcp . 5060, udp . 5060");
-	assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060, udp . 16384-32767");
+	assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060");
 #define CLEAR " meta l4proto . th dport @cleartext_svc goto cleartext_signalling comment \"require_encryption\"\n"
 	assert_string_equal(chain_text(rs, "to_appliance"),
 			    "ip saddr @endpoints4 ip daddr @remote4" CLEAR
@@ -651,11 +776,13 @@ static void test_require_encryption_concentrator(void **state)
 			    "ip saddr @peers4 ip daddr @endpoints4 jump uc_service\n"
 			    "ip6 saddr @peers6 ip6 daddr @endpoints6 jump uc_service\n"
 			    "goto non_target_uc\n");
-	/* uc_service and the gateway's input are untouched */
-	assert_string_equal(chain_text(rs, "uc_service"),
-			    "meta l4proto . th dport @uc_svc accept\n"
-			    "ip saddr . ip daddr . udp dport @media4 accept comment \"learned media\"\n"
-			    "ip6 saddr . ip6 daddr . udp dport @media6 accept comment \"learned media\"\n");
+	/* uc_service keeps its accepts; with sip refused the site's calls are
+	 * TLS-signalled, so their media comes by the signalling pairs */
+	assert_non_null(strstr(chain_text(rs, "uc_service"),
+			       "meta l4proto . th dport @uc_svc accept\n"
+			       "ip saddr . ip daddr . udp dport @media4 accept comment \"learned media\"\n"
+			       "ip6 saddr . ip6 daddr . udp dport @media6 accept comment \"learned media\"\n"));
+	assert_non_null(strstr(chain_text(rs, "uc_service"), "@tls_pairs4"));
 	check_integrity(rs);
 	ucf_ruleset_free(rs);
 
@@ -745,6 +872,7 @@ int main(void)
 		cmocka_unit_test(test_reason_names),
 		cmocka_unit_test(test_integrity_both_modes),
 		cmocka_unit_test(test_rule_count_independent_of_sizes),
+		cmocka_unit_test(test_tls_and_shape_toggles),
 		cmocka_unit_test(test_prefix_merging),
 		cmocka_unit_test(test_port_merging),
 		cmocka_unit_test(test_unknown_service),
