@@ -100,6 +100,7 @@ struct ucf_classifier {
 	struct ucf_trust_path path;
 	enum ucf_learn_proto msg_proto;
 	unsigned msg_endpoints, msg_reported;
+	enum ucf_refusal path_refusal; /* the last message's path verdict */
 };
 
 static const char *const class_names[UCF_CLASS_COUNT] = {
@@ -499,6 +500,7 @@ static bool signalling_call(struct ucf_classifier *c, enum ucf_learn_proto proto
 	c->msg_endpoints = 0;
 	c->msg_reported = 0;
 	enum ucf_refusal r = ucf_trust_path(&c->trust, &tp, &c->path);
+	c->path_refusal = r;
 	if (r != UCF_REFUSE_NONE) {
 		if (report)
 			refuse(c, r);
@@ -601,8 +603,12 @@ static void sip_message(struct ucf_classifier *c, const struct ucf_sip_msg *m)
 	}
 	struct ucf_media_call call;
 	unsigned side;
-	if (!signalling_call(c, UCF_LEARN_SIP, m->call_hash, m->sdp != NULL, &call, &side))
+	if (!signalling_call(c, UCF_LEARN_SIP, m->call_hash, m->sdp != NULL, &call, &side)) {
+		/* dropped for want of encryption, its keys still crossed the wire */
+		if (m->sdp && c->path_refusal == UCF_REFUSE_CLEARTEXT)
+			learn_sdp(c, NULL, 0, m->sdp, m->sdp_len, UCF_ORIGIN_SIP);
 		return;
+	}
 	if (m->request) {
 		if (m->method == UCF_SIP_BYE || m->method == UCF_SIP_CANCEL) {
 			ucf_media_end_call(c->media, &call, UCF_END_CALL);

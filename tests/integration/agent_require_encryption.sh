@@ -123,6 +123,7 @@ set_=$(lab_exec gw nft list set inet ucfence cleartext_svc)
 check "on: cleartext_svc holds the catalog's cleartext ports ($(oneline "$(grep -A3 elements <<<"$set_")"))" \
 	bash -c "grep -q 'udp . 5060' <<<'$set_' && grep -q 'tcp . 2000' <<<'$set_' && grep -q 'udp . 69' <<<'$set_' && ! grep -q 5061 <<<'$set_'"
 t_on=$SECONDS
+learned_on=$(field media.learned_total)
 before=$(lab_counters)
 invite --crypto; rc=$?
 check "on: the cleartext INVITE (SDES keys in its SDP) gets no answer (exit $rc)" test $rc = 1
@@ -165,8 +166,8 @@ check "on: ... once for the phone's window, however many INVITEs" \
 check "on: ... and for the server's INVITE to the phone" grep -q "^$SRV 5060 1 $REASON$" <<<"$got"
 check "on: no non-target-on-uc-port alert for these refusals" \
 	test -z "$(alerts_of non-target-on-uc-port)"
-check "on: the dropped INVITEs opened no pinhole ($(field media.active) active)" \
-	test "$(field media.active)" = 0
+check "on: the dropped INVITEs opened no pinhole (learned $learned_on before, $(field media.learned_total) after)" \
+	test "$(field media.learned_total)" = "$learned_on"
 check "on: the classifier refused them as cleartext-refused ($(field learning.refused_by_reason.cleartext-refused))" \
 	test "$(field learning.refused_by_reason.cleartext-refused)" -ge 5
 check "on: ... and raised no forged-signalling alert" test -z "$(alerts_of forged-signalling)"

@@ -29,6 +29,7 @@
 
 static struct {
 	unsigned refused_events[UCF_REFUSE_COUNT];
+	unsigned risks[UCF_RISK_KIND_COUNT];
 	struct ucf_refusal_event last;
 	struct ucf_verdicts *verdicts; /* the agent's blocks, when a test wants them */
 } R;
@@ -48,6 +49,12 @@ static void on_media(void *arg, const struct ucf_media_event *ev)
 {
 	(void)arg;
 	model_event(ev);
+}
+
+static void on_risk(void *arg, const struct ucf_risk *r)
+{
+	(void)arg;
+	R.risks[r->kind]++;
 }
 
 static void on_refused(void *arg, const struct ucf_refusal_event *ev)
@@ -441,7 +448,7 @@ static struct ucf_classifier *make_from_site(const char *services, const char *m
 		fail_msg("%s", err);
 	ucf_classifier_opts_from_config(o, *cfg, *cat);
 	struct ucf_classifier_hooks h = { .media = on_media, .refused = on_refused,
-					  .verdict = on_verdict };
+					  .verdict = on_verdict, .risk = on_risk };
 	struct ucf_classifier *c;
 	assert_int_equal(ucf_classifier_new(o, &h, &c, err, sizeof(err)), 0);
 	memset(&R, 0, sizeof(R));
@@ -503,11 +510,13 @@ static void test_required_encryption_teaches_nothing_in_clear(void **state)
 		make_from_site("sip, sip-tls, rtp", "enforcement: {require_encryption: true}\n", &cat,
 			       &cfg, &o);
 	assert_int_equal(o.trust.svc[UCF_LEARN_SIP].count, 0);
-	invite(c, PHONE, 5060, "clear-1", sdp(PHONE, 30000, NULL));
+	invite(c, PHONE, 5060, "clear-1", sdp(PHONE, 30000, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"));
 	answer(c, PHONE, 5060, "clear-1", sdp(SERVER, 40000, NULL));
 	assert_int_equal(holes_to(PHONE, 30000), 0);
 	assert_int_equal(holes_to(SERVER, 40000), 0);
 	assert_int_equal(R.refused_events[UCF_REFUSE_CLEARTEXT], 2);
+	/* the keys it carried in clear are still a risk to report */
+	assert_int_equal(R.risks[UCF_RISK_EXPOSED_SRTP_KEYS], 1);
 	assert_int_equal(R.refused_events[UCF_REFUSE_SERVICE], 0);
 	assert_string_equal(ucf_refusal_name(UCF_REFUSE_CLEARTEXT), "cleartext-refused");
 	ucf_classifier_free(c);
