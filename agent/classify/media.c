@@ -195,6 +195,8 @@ void ucf_media_set_limits(struct ucf_media *m, const struct ucf_media_opts *o)
 		m->timeout_us = (uint64_t)o->timeout_s * 1000000ull;
 }
 
+static void entry_remove(struct ucf_media *m, uint32_t i);
+
 static void *grow_zeroed(void *p, size_t had, size_t want, size_t size)
 {
 	uint8_t *q = realloc(p, want * size);
@@ -252,8 +254,13 @@ int ucf_media_set_cap(struct ucf_media *m, uint32_t cap, char *err, size_t errle
 		snprintf(err, errlen, "media table: bad capacity %u", cap);
 		return -EINVAL;
 	}
-	if (cap < m->count) {
-		snprintf(err, errlen, "%u is below the %u media endpoints now held", cap, m->count);
+	/* ended entries only linger (no pinhole): they make room, live ones never */
+	uint32_t lingering = 0;
+	for (uint32_t i = m->lhead; i != NIL; i = m->e[i].next)
+		lingering++;
+	if (cap < m->count - lingering) {
+		snprintf(err, errlen, "%u is below the %u media endpoints now held", cap,
+			 m->count - lingering);
 		return -EBUSY;
 	}
 	/* slots already handed out stay (the count bounds them): only growth
@@ -281,6 +288,8 @@ int ucf_media_set_cap(struct ucf_media *m, uint32_t cap, char *err, size_t errle
 		snprintf(err, errlen, "out of memory for the media table");
 		return -ENOMEM;
 	}
+	while (m->count > cap && m->lhead != NIL)
+		entry_remove(m, m->lhead);
 	m->o.cap = cap;
 	return 0;
 }
