@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "control.h"
 #include "daemon.h"
+#include "status.h"
 
 enum { OPT_CONTROL = UCF_OPT_FIRST_FREE, OPT_FLUSH_ON_EXIT, OPT_NO_TABLE_OWNER };
 
@@ -62,48 +64,49 @@ int cmd_run(int argc, char **argv)
 	return 0;
 }
 
-/* A field the reply lacks, or has with another type (an agent of another
- * version), prints as "?". */
-static const char *str(const json_t *v)
+static void print_status(const struct ucf_status *s)
 {
-	const char *s = json_string_value(v);
-	return s ? s : "?";
-}
-
-static void print_status(const json_t *s)
-{
-	const json_t *ifs = json_object_get(s, "interfaces"), *v;
-	size_t i;
-	printf("site         %s, %s mode, up %llds, table ownership %s\n",
-	       str(json_object_get(s, "site")), str(json_object_get(s, "mode")),
-	       (long long)json_integer_value(json_object_get(s, "uptime_s")),
-	       str(json_object_get(s, "table_ownership")));
+	char loaded[32];
+	struct tm tm;
+	if (!gmtime_r(&s->config.loaded_at, &tm) ||
+	    strftime(loaded, sizeof(loaded), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(loaded, sizeof(loaded), "?");
+	printf("site         %s, %s mode, up %llds, table ownership %s\n", s->site,
+	       ucf_mode_name(s->mode), (long long)s->uptime_s, s->table_ownership);
 	printf("interfaces   uc:");
-	json_array_foreach(json_object_get(ifs, "uc"), i, v)
-		printf(" %s", str(v));
-	printf("  appliance: %s  wan: %s\n", str(json_object_get(ifs, "appliance")),
-	       str(json_object_get(ifs, "wan")));
-	const char *reason;
-	json_object_foreach((json_t *)json_object_get(s, "drops"), reason, v)
-		printf("drops        %-24s %10lld packets %12lld bytes\n", reason,
-		       (long long)json_integer_value(json_object_get(v, "packets")),
-		       (long long)json_integer_value(json_object_get(v, "bytes")));
-	const json_t *m = json_object_get(s, "media"), *f = json_object_get(s, "flows");
-	const json_t *a = json_object_get(s, "alerts"), *c = json_object_get(s, "config");
-	printf("media        %lld pinholes open, %lld learned\n",
-	       (long long)json_integer_value(json_object_get(m, "active")),
-	       (long long)json_integer_value(json_object_get(m, "learned_total")));
-	printf("flows        %lld active, %lld frames classified, %lld malformed\n",
-	       (long long)json_integer_value(json_object_get(f, "active")),
-	       (long long)json_integer_value(json_object_get(f, "frames")),
-	       (long long)json_integer_value(json_object_get(f, "malformed")));
-	printf("alerts       %lld raised\n", (long long)json_integer_value(json_object_get(a, "raised")));
-	const char *last = json_string_value(json_object_get(c, "last_reload_error"));
-	printf("config       %s, loaded %s, %lld reloads (%lld refused)%s%s\n",
-	       str(json_object_get(c, "path")), str(json_object_get(c, "loaded_at")),
-	       (long long)json_integer_value(json_object_get(c, "reloads")),
-	       (long long)json_integer_value(json_object_get(c, "reload_failures")),
-	       last && *last ? ": " : "", last ? last : "");
+	for (size_t i = 0; i < s->interfaces.uc_count; i++)
+		printf(" %s", s->interfaces.uc[i].name);
+	printf("  appliance: %s  wan: %s\n", s->interfaces.appliance, s->interfaces.wan);
+	if (!s->drops_read)
+		printf("drops        (the kernel's counters could not be read)\n");
+	for (int i = 0; s->drops_read && i < UCF_REASON_COUNT; i++)
+		printf("drops        %-24s %10llu packets %12llu bytes\n",
+		       ucf_reason_name((enum ucf_reason)i), (unsigned long long)s->drops[i].packets,
+		       (unsigned long long)s->drops[i].bytes);
+	printf("media        %u pinholes open, %llu learned\n", s->media.active,
+	       (unsigned long long)s->media.learned_total);
+	printf("learning     %llu announcements, %u calls, %llu refused\n",
+	       (unsigned long long)s->learning.announcements, s->learning.calls,
+	       (unsigned long long)s->learning.refused);
+	printf("verdicts     %llu non-target, %llu blocked, %u blocks held\n",
+	       (unsigned long long)s->verdicts.non_target, (unsigned long long)s->verdicts.blocked,
+	       s->verdicts.held);
+	printf("flows        %u active, %llu frames classified, %llu malformed\n", s->flows.active,
+	       (unsigned long long)s->flows.frames, (unsigned long long)s->flows.malformed);
+	printf("streams      %llu of %llu bytes buffered (peak %llu), %llu evicted, %llu refused\n",
+	       (unsigned long long)s->streams.bytes, (unsigned long long)s->streams.budget,
+	       (unsigned long long)s->streams.bytes_peak, (unsigned long long)s->streams.evicted,
+	       (unsigned long long)s->streams.refused);
+	printf("fragments    %llu seen, %llu reassembled, %llu dropped (%llu evicted), "
+	       "%llu of %llu bytes buffered\n",
+	       (unsigned long long)s->fragments.received,
+	       (unsigned long long)s->fragments.reassembled,
+	       (unsigned long long)s->fragments.dropped, (unsigned long long)s->fragments.evicted,
+	       (unsigned long long)s->fragments.bytes, (unsigned long long)s->fragments.budget);
+	printf("alerts       %u raised\n", s->alerts.raised);
+	printf("config       %s, loaded %s, %u reloads (%u refused)%s%s\n", s->config.path, loaded,
+	       s->config.reloads, s->config.reload_failures,
+	       s->config.last_reload_error[0] ? ": " : "", s->config.last_reload_error);
 }
 
 int cmd_status(int argc, char **argv)
@@ -126,7 +129,9 @@ int cmd_status(int argc, char **argv)
 		case 'h':
 			printf("usage: ucfence status [--json] [--control PATH]\n\n"
 			       "Asks the running agent for its state: mode, interfaces, drop counters\n"
-			       "by reason (from the kernel), learned media, flows, alerts, config.\n");
+			       "by reason (from the kernel), learned media, refused learning, verdicts,\n"
+			       "flows, TCP stream and IP fragment reassembly buffers, alerts, config.\n"
+			       "A reply lacking a field (an agent of another version) is refused.\n");
 			return 0;
 		default: fprintf(stderr, "ucfence status: see --help\n"); return 2;
 		}
@@ -137,18 +142,25 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "ucfence status: %s\n", err);
 		return 1;
 	}
+	/* an agent of another version, or a broken one, may leave a field out
+	 * or give it another type: refused, naming the field, not guessed at */
 	json_error_t jerr;
-	json_t *s = json_loads(reply, 0, &jerr);
-	int rc = 0;
-	if (!s || !json_is_object(s) || json_object_get(s, "error")) {
+	json_t *j = json_loads(reply, 0, &jerr);
+	struct ucf_status s;
+	memset(&s, 0, sizeof(s));
+	int rc = 1;
+	if (!j || !json_is_object(j) || json_object_get(j, "error"))
 		fprintf(stderr, "ucfence status: unexpected answer from the agent\n");
-		rc = 1;
-	} else if (json) {
+	else if (ucf_status_from_json(j, &s, err, sizeof(err)) < 0)
+		fprintf(stderr, "ucfence status: unexpected answer from the agent: %s\n", err);
+	else
+		rc = 0;
+	if (rc == 0 && json)
 		fputs(reply, stdout);
-	} else {
-		print_status(s);
-	}
-	json_decref(s);
+	else if (rc == 0)
+		print_status(&s);
+	ucf_status_clear(&s);
+	json_decref(j);
 	free(reply);
 	return rc;
 }

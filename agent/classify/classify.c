@@ -1173,4 +1173,8 @@ void ucf_classifier_get_stats(const struct ucf_classifier *c, struct ucf_classif
 	st->stream_bytes_peak = c->streams.peak;
 	st->stream_evicted = c->streams.evicted;
 	st->stream_refused = c->streams.refused;
+	st->stream_budget = c->streams.budget;
+	st->reasm_bytes = rs.bytes;
+	st->reasm_budget = UCF_REASM_BYTES;
+	st->reasm_evicted = rs.evicted;
 }

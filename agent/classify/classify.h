@@ -108,6 +108,10 @@ struct ucf_classifier_stats {
 	 * (least recently fed first) and partial messages not kept, to stay
 	 * within stream_budget */
 	uint64_t stream_bytes, stream_bytes_peak, stream_evicted, stream_refused;
+	uint64_t stream_budget;
+	/* IP fragment reassembly: buffer bytes held now and their bound, and
+	 * datagrams given up to make room for others (also in fragments_dropped) */
+	uint64_t reasm_bytes, reasm_budget, reasm_evicted;
 };
 
 struct ucf_packet_result {

@@ -69,6 +69,13 @@ static void slot_drop(struct ucf_reasm *r, struct slot *s)
 	buf_free(r, s);
 }
 
+/* Gives up a pending datagram for another's sake. */
+static void slot_evict(struct ucf_reasm *r, struct slot *s)
+{
+	r->st.evicted++;
+	slot_drop(r, s);
+}
+
 static bool same_source(const struct slot *s, const struct ucf_pkt *f)
 {
 	return s->family == f->family && memcmp(s->src, f->src, 16) == 0;
@@ -96,7 +103,7 @@ static int grow(struct ucf_reasm *r, struct slot *s, uint32_t need)
 		}
 		if (!oldest)
 			return -ENOBUFS;
-		slot_drop(r, oldest);
+		slot_evict(r, oldest);
 	}
 	uint8_t *b = ucf_grow_array(s->buf, NULL, cap, 1, 0);
 	if (!b)
@@ -156,7 +163,7 @@ int ucf_reasm_add(struct ucf_reasm *r, const struct ucf_pkt *f, uint32_t wirelen
 		/* a source past its share reuses its own oldest, never another's */
 		s = own >= UCF_REASM_PER_SOURCE ? oldest_own : free_slot ? free_slot : oldest;
 		if (s->used)
-			slot_drop(r, s);
+			slot_evict(r, s);
 		s->used = true;
 		s->family = f->family;
 		s->proto = f->l4proto;

@@ -32,6 +32,8 @@ struct ucf_reasm;
 struct ucf_reasm_stats {
 	uint64_t completed;
 	uint64_t dropped; /* slots given up: too big, inconsistent, timed out, reused */
+	uint64_t evicted; /* of them, given up to make room for another datagram: its
+			   * slot reused, or its buffer needed within UCF_REASM_BYTES */
 	uint64_t bytes;   /* buffer bytes held now (at most UCF_REASM_BYTES) */
 };
 

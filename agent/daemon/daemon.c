@@ -32,6 +32,7 @@
 #include "policy.h"
 #include "reactor.h"
 #include "route.h"
+#include "status.h"
 #include "tamper.h"
 #include "trust.h"
 #include "verdicts.h"
@@ -638,101 +639,92 @@ static void on_tamper(void *arg, enum ucf_tamper_kind kind, const char *what)
 
 /* ---- status --------------------------------------------------------------- */
 
-static json_t *status_json(struct daemon *d)
+/* The agent's state from its modules: s is cleared first (clear it after
+ * use). 0 or -ENOMEM. */
+static int status_fill(struct daemon *d, struct ucf_status *s)
 {
 	struct ucf_counter counters[UCF_REASON_COUNT];
 	struct ucf_classifier_stats cs;
+	struct ucf_pinholes_stats ps;
+	struct ucf_verdicts_stats vs;
 	char err[256];
-	json_t *drops = json_object();
-	if (ucf_enforcer_counters(d->enf, counters, err, sizeof(err)) == 0) {
-		for (int i = 0; i < UCF_REASON_COUNT; i++)
-			json_object_set_new(drops, ucf_reason_name((enum ucf_reason)i),
-					    json_pack("{s:I, s:I}", "packets",
-						      (json_int_t)counters[i].packets, "bytes",
-						      (json_int_t)counters[i].bytes));
+	memset(s, 0, sizeof(*s));
+	int rc = ucf_status_set_config(s, d->cfg, err, sizeof(err));
+	if (rc < 0)
+		return rc;
+	s->uptime_s = (int64_t)(time(NULL) - d->started);
+	s->pid = getpid();
+	snprintf(s->table_ownership, sizeof(s->table_ownership), "%s",
+		 ucf_enforcer_ownership(d->enf));
+	s->drops_read = ucf_enforcer_counters(d->enf, counters, err, sizeof(err)) == 0;
+	for (int i = 0; s->drops_read && i < UCF_REASON_COUNT; i++) {
+		s->drops[i].packets = counters[i].packets;
+		s->drops[i].bytes = counters[i].bytes;
 	}
 	ucf_classifier_get_stats(d->cls, &cs);
-	struct ucf_latency_summary lat;
-	/* all zero without memory to sort */
-	ucf_latency_summarize(ucf_pinholes_latency(d->pinholes), &lat);
-	struct ucf_pinholes_stats ps;
 	ucf_pinholes_get_stats(d->pinholes, &ps);
-	json_t *ifs = json_pack("{s:[], s:[], s:s, s:s}", "uc", "data", "appliance",
-				d->cfg->interfaces.appliance, "wan", d->cfg->interfaces.wan);
-	for (size_t i = 0; i < d->cfg->interfaces.uc_count; i++)
-		json_array_append_new(json_object_get(ifs, "uc"),
-				      json_string(d->cfg->interfaces.uc[i].name));
-	for (size_t i = 0; i < d->cfg->interfaces.data_count; i++)
-		json_array_append_new(json_object_get(ifs, "data"),
-				      json_string(d->cfg->interfaces.data[i].name));
-	char loaded[32];
-	strftime(loaded, sizeof(loaded), "%Y-%m-%dT%H:%M:%SZ", gmtime(&d->loaded));
-	json_t *s = json_pack(
-		"{s:s, s:s, s:I, s:i, s:o, s:s, s:o, "
-		"s:{s:i, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}, "
-		"s:{s:i, s:I, s:I, s:I, s:I}, "
-		"s:{s:i, s:i, s:i}, s:{s:s, s:s, s:i, s:i, s:s}, s:{s:i}, s:b}",
-		"site", d->cfg->site.name, "mode", ucf_mode_name(d->cfg->site.mode),
-		"uptime_s", (json_int_t)(time(NULL) - d->started), "pid", (int)getpid(),
-		"interfaces", ifs, "table_ownership", ucf_enforcer_ownership(d->enf), "drops", drops,
-		"media", "active", (int)ucf_pinholes_count(d->pinholes), "learned_total",
-		(json_int_t)cs.media_learned, "batches", (json_int_t)ps.batches, "errors",
-		(json_int_t)ps.errors, "latency_us", "total", (json_int_t)lat.total, "sum",
-		(json_int_t)lat.sum_us, "window", (json_int_t)lat.window, "median",
-		(json_int_t)lat.median_us, "p99", (json_int_t)lat.p99_us, "max_window",
-		(json_int_t)lat.max_window_us, "max", (json_int_t)lat.max_us,
-		"flows", "active", (int)cs.flows_active, "created", (json_int_t)cs.flows_created,
-		"evicted", (json_int_t)cs.flows_evicted, "frames", (json_int_t)cs.frames, "malformed",
-		(json_int_t)cs.malformed,
-		"alerts", "raised", (int)d->alerts_raised, "failed", (int)d->alerts_failed,
-		"open_violation_windows", (int)ucf_violations_open(d->violations),
-		"config", "path", d->cfg->source, "loaded_at", loaded, "reloads", (int)d->reloads,
-		"reload_failures", (int)d->reload_failures, "last_reload_error",
-		d->last_reload_error,
-		"tamper", "restores", (int)d->restores,
-		"meraki_enabled", d->cfg->meraki.enabled);
+	s->media.active = (uint32_t)ucf_pinholes_count(d->pinholes);
+	s->media.learned_total = cs.media_learned;
+	s->media.batches = ps.batches;
+	s->media.errors = ps.errors;
+	/* all zero without memory to sort */
+	ucf_latency_summarize(ucf_pinholes_latency(d->pinholes), &s->media.latency);
+	s->flows.active = cs.flows_active;
+	s->flows.created = cs.flows_created;
+	s->flows.evicted = cs.flows_evicted;
+	s->flows.frames = cs.frames;
+	s->flows.malformed = cs.malformed;
+	s->streams.bytes = cs.stream_bytes;
+	s->streams.bytes_peak = cs.stream_bytes_peak;
+	s->streams.budget = cs.stream_budget;
+	s->streams.evicted = cs.stream_evicted;
+	s->streams.refused = cs.stream_refused;
+	s->fragments.received = cs.fragments;
+	s->fragments.reassembled = cs.reassembled;
+	s->fragments.dropped = cs.fragments_dropped;
+	s->fragments.evicted = cs.reasm_evicted;
+	s->fragments.bytes = cs.reasm_bytes;
+	s->fragments.budget = cs.reasm_budget;
+	s->alerts.raised = d->alerts_raised;
+	s->alerts.failed = d->alerts_failed;
+	s->open_violation_windows = (uint32_t)ucf_violations_open(d->violations);
+	s->config.loaded_at = d->loaded;
+	s->config.reloads = d->reloads;
+	s->config.reload_failures = d->reload_failures;
+	snprintf(s->config.last_reload_error, sizeof(s->config.last_reload_error), "%s",
+		 d->last_reload_error);
+	s->tamper.restores = d->restores;
 	/* what the trust boundary refused, and the verdicts made blocks */
-	json_t *by_reason = json_object();
-	uint64_t refused = 0;
+	s->learning.announcements = cs.announcements;
+	s->learning.calls = cs.calls_active;
 	for (int i = 1; i < UCF_REFUSE_COUNT; i++) {
-		json_object_set_new(by_reason, ucf_refusal_name((enum ucf_refusal)i),
-				    json_integer((json_int_t)cs.refused[i]));
-		refused += cs.refused[i];
+		s->learning.refused_by_reason[i] = cs.refused[i];
+		s->learning.refused += cs.refused[i];
 	}
-	struct ucf_verdicts_stats vs;
 	ucf_verdicts_get_stats(d->verdicts, &vs);
-	json_object_set_new(s, "learning",
-			    json_pack("{s:I, s:i, s:I, s:o}", "announcements",
-				      (json_int_t)cs.announcements, "calls", (int)cs.calls_active,
-				      "refused", (json_int_t)refused, "refused_by_reason", by_reason));
-	json_object_set_new(s, "verdicts",
-			    json_pack("{s:I, s:I, s:I, s:i, s:I, s:I}", "non_target",
-				      (json_int_t)vs.verdicts, "blocked", (json_int_t)vs.blocked,
-				      "rate_limited", (json_int_t)vs.rate_limited, "held",
-				      (int)vs.held, "batches", (json_int_t)d->block_batches,
-				      "errors", (json_int_t)d->block_errors));
+	s->verdicts.non_target = vs.verdicts;
+	s->verdicts.blocked = vs.blocked;
+	s->verdicts.rate_limited = vs.rate_limited;
+	s->verdicts.held = vs.held;
+	s->verdicts.batches = d->block_batches;
+	s->verdicts.errors = d->block_errors;
 	/* what the modules enforce now (a reload may have refused a change) */
-	json_object_set_new(s, "limits",
-			    json_pack("{s:i, s:i, s:i, s:i, s:i}", "flows", (int)cs.flows_max,
-				      "media", (int)cs.media_max, "pinholes",
-				      (int)ucf_pinholes_cap(d->pinholes), "media_per_host",
-				      (int)d->cfg->limits.media_per_host, "calls_per_host",
-				      (int)d->cfg->limits.calls_per_host));
-	json_object_set_new(s, "enforcement",
-			    json_pack("{s:s, s:I}", "action",
-				      ucf_action_name(d->cfg->enforcement.action),
-				      "violation_window_s",
-				      (json_int_t)(ucf_violations_window(d->violations) / 1000000u)));
+	s->limits.flows = cs.flows_max;
+	s->limits.media = cs.media_max;
+	s->limits.pinholes = ucf_pinholes_cap(d->pinholes);
+	s->limits.media_per_host = d->cfg->limits.media_per_host;
+	s->limits.calls_per_host = d->cfg->limits.calls_per_host;
+	s->enforcement.violation_window_s = ucf_violations_window(d->violations) / 1000000u;
 	struct ucf_webhook_stats ws = { 0 };
 	if (d->feed)
 		ucf_feed_webhook_stats(d->feed, &ws);
-	json_object_set_new(s, "webhook",
-			    json_pack("{s:b, s:I, s:I, s:I, s:I, s:s}", "configured",
-				      d->feed && d->cfg->alerts.webhook_url, "queued",
-				      (json_int_t)ws.queued, "delivered", (json_int_t)ws.delivered,
-				      "failures", (json_int_t)ws.failures, "dead",
-				      (json_int_t)ws.dead, "last_error", ws.last_error));
-	return s;
+	s->webhook.configured = d->feed && d->cfg->alerts.webhook_url;
+	s->webhook.queued = ws.queued;
+	s->webhook.delivered = ws.delivered;
+	s->webhook.failures = ws.failures;
+	s->webhook.dead = ws.dead;
+	snprintf(s->webhook.last_error, sizeof(s->webhook.last_error), "%s", ws.last_error);
+	return 0;
 }
 
 static int on_request(void *arg, const char *request, char **reply)
@@ -742,7 +734,9 @@ static int on_request(void *arg, const char *request, char **reply)
 		*reply = strdup("{\"error\": \"unknown request\"}\n");
 		return *reply ? 0 : -ENOMEM;
 	}
-	json_t *s = status_json(d);
+	struct ucf_status st;
+	json_t *s = status_fill(d, &st) == 0 ? ucf_status_to_json(&st) : NULL;
+	ucf_status_clear(&st);
 	char *text = s ? json_dumps(s, JSON_INDENT(2)) : NULL;
 	json_decref(s);
 	if (!text)
@@ -946,10 +940,12 @@ static void write_metrics(struct daemon *d)
 	if (!d->cfg->metrics.textfile || time(NULL) - d->last_metrics < METRICS_EVERY_S)
 		return;
 	d->last_metrics = time(NULL);
-	json_t *s = status_json(d);
-	if (ucf_metrics_write(d->cfg->metrics.textfile, s, err, sizeof(err)) < 0)
+	struct ucf_status s;
+	if (status_fill(d, &s) < 0)
+		say("metrics: out of memory for the status");
+	else if (ucf_metrics_write(d->cfg->metrics.textfile, &s, err, sizeof(err)) < 0)
 		say("metrics: %s", err);
-	json_decref(s);
+	ucf_status_clear(&s);
 }
 
 static void on_tick(void *arg)

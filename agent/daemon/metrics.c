@@ -8,88 +8,120 @@
 
 #include "statefile.h"
 
-static void metric(FILE *f, const char *name, const char *type, const char *help,
-		   const json_t *value)
+static void family(FILE *f, const char *name, const char *type, const char *help)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", name, help, name, type, name,
-		(long long)json_integer_value(value));
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-char *ucf_metrics_render(const json_t *s)
+static void metric(FILE *f, const char *name, const char *type, const char *help, uint64_t value)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, (unsigned long long)value);
+}
+
+/* A label value: the format escapes backslash, double quote and newline. */
+static void label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+static void render(FILE *f, const struct ucf_status *s)
+{
+	family(f, "ucfence_info", "gauge", "The site and appliance mode ucfence enforces.");
+	fputs("ucfence_info{site=\"", f);
+	label(f, s->site);
+	fprintf(f, "\",mode=\"%s\"} 1\n", ucf_mode_name(s->mode));
+	/* counters the kernel could not give are left out, not shown as 0 */
+	family(f, "ucfence_dropped_packets_total", "counter", "Packets refused, by reason.");
+	for (int i = 0; s->drops_read && i < UCF_REASON_COUNT; i++)
+		fprintf(f, "ucfence_dropped_packets_total{reason=\"%s\"} %llu\n",
+			ucf_reason_name((enum ucf_reason)i), (unsigned long long)s->drops[i].packets);
+	family(f, "ucfence_dropped_bytes_total", "counter", "Bytes refused, by reason.");
+	for (int i = 0; s->drops_read && i < UCF_REASON_COUNT; i++)
+		fprintf(f, "ucfence_dropped_bytes_total{reason=\"%s\"} %llu\n",
+			ucf_reason_name((enum ucf_reason)i), (unsigned long long)s->drops[i].bytes);
+	metric(f, "ucfence_media_pinholes", "gauge", "Learned media endpoints open now.",
+	       s->media.active);
+	metric(f, "ucfence_media_learned_total", "counter", "Media endpoints learned.",
+	       s->media.learned_total);
+	const struct ucf_latency_summary *lat = &s->media.latency;
+	fprintf(f, "# HELP ucfence_pinhole_latency_seconds From the capture of the packet announcing "
+		   "a media endpoint to the kernel's commit of its pinhole (quantiles over the last "
+		   "%u).\n# TYPE ucfence_pinhole_latency_seconds summary\n"
+		   "ucfence_pinhole_latency_seconds{quantile=\"0.5\"} %.6f\n"
+		   "ucfence_pinhole_latency_seconds{quantile=\"0.99\"} %.6f\n"
+		   "ucfence_pinhole_latency_seconds_sum %.6f\n"
+		   "ucfence_pinhole_latency_seconds_count %llu\n",
+		lat->window, lat->median_us / 1e6, lat->p99_us / 1e6, (double)lat->sum_us / 1e6,
+		(unsigned long long)lat->total);
+	family(f, "ucfence_learning_refused_total", "counter",
+	       "Signalling the trust boundary refused to learn from, by reason.");
+	for (int i = 1; i < UCF_REFUSE_COUNT; i++)
+		fprintf(f, "ucfence_learning_refused_total{reason=\"%s\"} %llu\n",
+			ucf_refusal_name((enum ucf_refusal)i),
+			(unsigned long long)s->learning.refused_by_reason[i]);
+	metric(f, "ucfence_blocked_flows_total", "counter",
+	       "Flows blocked by their 5-tuple: non-target on a UC service.", s->verdicts.blocked);
+	metric(f, "ucfence_flows", "gauge", "Flows in the classifier's table.", s->flows.active);
+	metric(f, "ucfence_frames_total", "counter", "Frames classified.", s->flows.frames);
+	metric(f, "ucfence_malformed_frames_total", "counter", "Frames that failed to decode.",
+	       s->flows.malformed);
+	metric(f, "ucfence_stream_buffer_bytes", "gauge",
+	       "Bytes of TCP signalling messages split across segments, buffered now.",
+	       s->streams.bytes);
+	metric(f, "ucfence_stream_buffer_peak_bytes", "gauge",
+	       "The most bytes of TCP messages buffered at once.", s->streams.bytes_peak);
+	metric(f, "ucfence_stream_buffer_budget_bytes", "gauge",
+	       "The bound on bytes of TCP messages buffered at once.", s->streams.budget);
+	metric(f, "ucfence_stream_buffers_evicted_total", "counter",
+	       "TCP message buffers freed to make room for another stream's.", s->streams.evicted);
+	metric(f, "ucfence_stream_messages_refused_total", "counter",
+	       "Partial TCP messages not kept: the budget had no room.", s->streams.refused);
+	metric(f, "ucfence_fragments_total", "counter", "IP fragments seen.", s->fragments.received);
+	metric(f, "ucfence_fragments_reassembled_total", "counter",
+	       "Datagrams reassembled from fragments.", s->fragments.reassembled);
+	metric(f, "ucfence_fragments_dropped_total", "counter",
+	       "Fragments refused and datagrams given up (too big, inconsistent, timed out, "
+	       "evicted).",
+	       s->fragments.dropped);
+	metric(f, "ucfence_fragment_datagrams_evicted_total", "counter",
+	       "Datagrams in reassembly given up to make room for others.", s->fragments.evicted);
+	metric(f, "ucfence_fragment_buffer_bytes", "gauge", "Bytes of reassembly buffers held now.",
+	       s->fragments.bytes);
+	metric(f, "ucfence_fragment_buffer_budget_bytes", "gauge",
+	       "The bound on bytes of reassembly buffers.", s->fragments.budget);
+	metric(f, "ucfence_alerts_total", "counter", "Alerts raised.", s->alerts.raised);
+	metric(f, "ucfence_tamper_restores_total", "counter",
+	       "Times the ruleset or routes were restored.", s->tamper.restores);
+	metric(f, "ucfence_config_reload_failures_total", "counter", "Reloads refused.",
+	       s->config.reload_failures);
+	metric(f, "ucfence_uptime_seconds", "gauge", "Seconds since the agent started.",
+	       s->uptime_s < 0 ? 0 : (uint64_t)s->uptime_s);
+}
+
+char *ucf_metrics_render(const struct ucf_status *s)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	const char *site = json_string_value(json_object_get(s, "site"));
-	const char *mode = json_string_value(json_object_get(s, "mode"));
-	fprintf(f, "# HELP ucfence_info The site and appliance mode ucfence enforces.\n"
-		   "# TYPE ucfence_info gauge\nucfence_info{site=\"%s\",mode=\"%s\"} 1\n",
-		site ? site : "", mode ? mode : "");
-	fprintf(f, "# HELP ucfence_dropped_packets_total Packets refused, by reason.\n"
-		   "# TYPE ucfence_dropped_packets_total counter\n");
-	const char *reason;
-	json_t *v;
-	json_object_foreach((json_t *)json_object_get(s, "drops"), reason, v)
-		fprintf(f, "ucfence_dropped_packets_total{reason=\"%s\"} %lld\n", reason,
-			(long long)json_integer_value(json_object_get(v, "packets")));
-	fprintf(f, "# HELP ucfence_dropped_bytes_total Bytes refused, by reason.\n"
-		   "# TYPE ucfence_dropped_bytes_total counter\n");
-	json_object_foreach((json_t *)json_object_get(s, "drops"), reason, v)
-		fprintf(f, "ucfence_dropped_bytes_total{reason=\"%s\"} %lld\n", reason,
-			(long long)json_integer_value(json_object_get(v, "bytes")));
-	const json_t *media = json_object_get(s, "media"), *flows = json_object_get(s, "flows");
-	const json_t *alerts = json_object_get(s, "alerts");
-	metric(f, "ucfence_media_pinholes", "gauge", "Learned media endpoints open now.",
-	       json_object_get(media, "active"));
-	metric(f, "ucfence_media_learned_total", "counter", "Media endpoints learned.",
-	       json_object_get(media, "learned_total"));
-	const json_t *lat = json_object_get(media, "latency_us");
-	fprintf(f, "# HELP ucfence_pinhole_latency_seconds From the capture of the packet announcing "
-		   "a media endpoint to the kernel's commit of its pinhole (quantiles over the last "
-		   "%lld).\n# TYPE ucfence_pinhole_latency_seconds summary\n"
-		   "ucfence_pinhole_latency_seconds{quantile=\"0.5\"} %.6f\n"
-		   "ucfence_pinhole_latency_seconds{quantile=\"0.99\"} %.6f\n"
-		   "ucfence_pinhole_latency_seconds_sum %.6f\n"
-		   "ucfence_pinhole_latency_seconds_count %lld\n",
-		(long long)json_integer_value(json_object_get(lat, "window")),
-		(double)json_integer_value(json_object_get(lat, "median")) / 1e6,
-		(double)json_integer_value(json_object_get(lat, "p99")) / 1e6,
-		(double)json_integer_value(json_object_get(lat, "sum")) / 1e6,
-		(long long)json_integer_value(json_object_get(lat, "total")));
-	fprintf(f, "# HELP ucfence_learning_refused_total Signalling the trust boundary refused to "
-		   "learn from, by reason.\n# TYPE ucfence_learning_refused_total counter\n");
-	json_object_foreach((json_t *)json_object_get(json_object_get(s, "learning"),
-						      "refused_by_reason"), reason, v)
-		fprintf(f, "ucfence_learning_refused_total{reason=\"%s\"} %lld\n", reason,
-			(long long)json_integer_value(v));
-	metric(f, "ucfence_blocked_flows_total", "counter",
-	       "Flows blocked by their 5-tuple: non-target on a UC service.",
-	       json_object_get(json_object_get(s, "verdicts"), "blocked"));
-	metric(f, "ucfence_flows", "gauge", "Flows in the classifier's table.",
-	       json_object_get(flows, "active"));
-	metric(f, "ucfence_frames_total", "counter", "Frames classified.",
-	       json_object_get(flows, "frames"));
-	metric(f, "ucfence_malformed_frames_total", "counter", "Frames that failed to decode.",
-	       json_object_get(flows, "malformed"));
-	metric(f, "ucfence_alerts_total", "counter", "Alerts raised.",
-	       json_object_get(alerts, "raised"));
-	metric(f, "ucfence_tamper_restores_total", "counter",
-	       "Times the ruleset or routes were restored.",
-	       json_object_get(json_object_get(s, "tamper"), "restores"));
-	metric(f, "ucfence_config_reload_failures_total", "counter", "Reloads refused.",
-	       json_object_get(json_object_get(s, "config"), "reload_failures"));
-	metric(f, "ucfence_uptime_seconds", "gauge", "Seconds since the agent started.",
-	       json_object_get(s, "uptime_s"));
-	if (fclose(f) != 0) {
+	render(f, s);
+	if (ferror(f) | fclose(f)) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
 }
 
-int ucf_metrics_write(const char *path, const json_t *status, char *err, size_t errlen)
+int ucf_metrics_write(const char *path, const struct ucf_status *status, char *err, size_t errlen)
 {
 	char *text = ucf_metrics_render(status);
 	if (!text) {

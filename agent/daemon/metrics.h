@@ -3,13 +3,14 @@
 #ifndef UCF_METRICS_H
 #define UCF_METRICS_H
 
-#include <jansson.h>
 #include <stddef.h>
 
-/* Renders the status object (see `ucfence status --json`) as text. The
- * result is malloc'd. */
-char *ucf_metrics_render(const json_t *status);
+#include "status.h"
+
+/* Renders the status as text (exposition format 0.0.4). The result is
+ * malloc'd; NULL without memory. */
+char *ucf_metrics_render(const struct ucf_status *status);
 /* Renders and writes path atomically (write, fsync, rename), mode 0644. */
-int ucf_metrics_write(const char *path, const json_t *status, char *err, size_t errlen);
+int ucf_metrics_write(const char *path, const struct ucf_status *status, char *err, size_t errlen);
 
 #endif

@@ -222,11 +222,13 @@ static void test_reassembly(void **state)
 	struct ucf_reasm_stats st;
 	ucf_reasm_get_stats(r, &st);
 	uint64_t dropped = st.dropped;
+	assert_int_equal(st.evicted, 0);
 	assert_int_equal(ucf_decode(DLT_RAW, frames[2], (uint32_t)lens[2], &p), 0);
 	assert_int_equal(ucf_reasm_add(r, &p, 100, 3000 + UCF_REASM_TIMEOUT_US + 1, &data, &len, &wire), 0);
 	assert_int_equal(len, 0); /* the old slot expired: the last fragment alone is not enough */
 	ucf_reasm_get_stats(r, &st);
 	assert_true(st.dropped > dropped);
+	assert_int_equal(st.evicted, 0); /* timed out, not evicted */
 
 	/* more concurrent datagrams than slots: the oldest is given up */
 	for (uint16_t id = 100; id < 100 + UCF_REASM_SLOTS + 4; id++) {
@@ -234,6 +236,8 @@ static void test_reassembly(void **state)
 		assert_int_equal(ucf_decode(DLT_RAW, frames[0], (uint32_t)lens[0], &p), 0);
 		assert_int_equal(ucf_reasm_add(r, &p, 100, 10000000 + id, &data, &len, &wire), 0);
 	}
+	ucf_reasm_get_stats(r, &st);
+	assert_true(st.evicted >= 4);
 	ucf_reasm_free(r);
 }
 
@@ -281,6 +285,7 @@ static void test_reassembly_fair(void **state)
 	struct ucf_reasm_stats st;
 	ucf_reasm_get_stats(r, &st);
 	assert_true(st.dropped >= 5000 - UCF_REASM_PER_SOURCE);
+	assert_true(st.evicted >= 5000 - UCF_REASM_PER_SOURCE);
 	assert_true(st.bytes <= UCF_REASM_BYTES);
 
 	assert_int_equal(add_frag(r, frames, lens, 1, t + 10000), 0);
@@ -288,7 +293,7 @@ static void test_reassembly_fair(void **state)
 
 	/* many sources, one datagram each: all fit in the slots, none given up */
 	ucf_reasm_get_stats(r, &st);
-	uint64_t dropped = st.dropped;
+	uint64_t dropped = st.dropped, evicted = st.evicted;
 	for (uint16_t src = 1000; src < 1000 + UCF_REASM_SLOTS - UCF_REASM_PER_SOURCE - 1; src++) {
 		frag_src_host = src;
 		fragment4(flood, flens, l4, l4len, 1200, 9);
@@ -296,6 +301,7 @@ static void test_reassembly_fair(void **state)
 	}
 	ucf_reasm_get_stats(r, &st);
 	assert_int_equal(st.dropped, dropped);
+	assert_int_equal(st.evicted, evicted);
 	assert_true(st.bytes <= UCF_REASM_BYTES);
 	/* and the one whose first fragment came first still completes */
 	frag_src_host = 1000;
@@ -335,6 +341,9 @@ static void test_reassembly_budget(void **state)
 		assert_true(st.bytes <= UCF_REASM_BYTES);
 	}
 	assert_true(st.bytes > UCF_REASM_BYTES / 2);
+	/* the oldest gave up their buffers, counted as evictions */
+	assert_true(st.evicted >= 4 * UCF_REASM_SLOTS - UCF_REASM_BYTES / 60000);
+	assert_int_equal(st.dropped, st.evicted);
 	ucf_reasm_free(r);
 }
 

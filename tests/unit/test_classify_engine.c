@@ -13,6 +13,8 @@
 
 #include "classify.h"
 #include "classify_frames.h"
+#include "reasm.h"
+#include "stream.h"
 
 #define A "10.0.0.1"
 #define B "10.0.0.2"
@@ -284,6 +286,11 @@ static void test_fragmented_sip(void **state)
 	ucf_classifier_get_stats(c, &st);
 	assert_int_equal(st.fragments, 2);
 	assert_int_equal(st.reassembled, 1);
+	/* the completed datagram's buffer is kept for the slot's next use */
+	assert_true(st.reasm_bytes >= l4len);
+	assert_int_equal(st.reasm_budget, UCF_REASM_BYTES);
+	assert_int_equal(st.reasm_evicted, 0);
+	assert_int_equal(st.stream_budget, UCF_STREAM_BUDGET); /* the default */
 	ucf_classifier_free(c);
 }
 
@@ -411,6 +418,7 @@ static void test_stream_budget(void **state)
 	assert_true(st.stream_bytes_peak <= budget);
 	assert_true(st.stream_bytes_peak > budget / 2); /* the budget was used, not avoided */
 	assert_true(st.stream_evicted > 2000);
+	assert_int_equal(st.stream_budget, budget);
 	/* a real INVITE split in two, on a new flow, is still learned from */
 	char m[2048];
 	n = sip_msg(m, sizeof(m), "INVITE sip:bob@example.com SIP/2.0", "call-b", "1 INVITE", A,
