@@ -792,22 +792,35 @@ static void swap_bytes(void *a, void *b, size_t n)
  * force says what runs. */
 #define KEEP(run, cfg, field) swap_bytes(&(run)->field, &(cfg)->field, sizeof((cfg)->field))
 
-/* Settings that cannot change without a restart, taken back before
- * anything is applied (see ucfence(8), RELOADING). */
-static void keep_fixed(struct ucf_config *run, struct ucf_config *cfg, char *refused, size_t len)
+/* Replaces *field with a copy of keep. 0 or -ENOMEM (nothing changed). */
+static int keep_str(char **field, const char *keep)
+{
+	char *copy = strdup(keep);
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* Settings that cannot change without a restart, taken back (copied from
+ * the running config, which stays whole should the reload fail) before
+ * anything is applied (see ucfence(8), RELOADING). 0 or -ENOMEM. */
+static int keep_fixed(const struct ucf_config *run, struct ucf_config *cfg, char *refused,
+		      size_t len)
 {
 	if (strcmp(run->state_dir, cfg->state_dir) == 0)
-		return;
+		return 0;
+	/* a spool left to its default follows state_dir: it stays too */
+	char def[4200];
+	snprintf(def, sizeof(def), "%s/alerts.jsonl", cfg->state_dir);
+	if (strcmp(cfg->alerts.spool, def) == 0 && keep_str(&cfg->alerts.spool, run->alerts.spool) < 0)
+		return -ENOMEM;
 	refuse(refused, len,
 	       "state_dir cannot change without a restart (the feed lock, the webhook queue and "
 	       "the watcher's state live there): %s stays in use, restart to move to %s",
 	       run->state_dir, cfg->state_dir);
-	/* a spool left to its default follows state_dir: it stays too */
-	char def[4200];
-	snprintf(def, sizeof(def), "%s/alerts.jsonl", cfg->state_dir);
-	if (strcmp(cfg->alerts.spool, def) == 0)
-		KEEP(run, cfg, alerts.spool);
-	KEEP(run, cfg, state_dir);
+	return keep_str(&cfg->state_dir, run->state_dir);
 }
 
 /* limits.flows and limits.media, in the classifier's tables and the
@@ -875,8 +888,8 @@ static void reload(struct daemon *d)
 	char err[512], refused[1024] = "";
 	d->reloads++;
 	int rc = ucf_cli_load(&d->opts.cli, &cat, &cfg, err, sizeof(err));
-	if (rc == 0)
-		keep_fixed(d->cfg, cfg, refused, sizeof(refused));
+	if (rc == 0 && (rc = keep_fixed(d->cfg, cfg, refused, sizeof(refused))) < 0)
+		snprintf(err, sizeof(err), "out of memory");
 	if (rc == 0)
 		rc = enforce(d, cfg, cat, err, sizeof(err));
 	if (rc < 0) {
