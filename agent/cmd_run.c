@@ -3,29 +3,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "control.h"
 #include "daemon.h"
+#include "log.h"
 #include "status.h"
 
-enum { OPT_CONTROL = UCF_OPT_FIRST_FREE, OPT_FLUSH_ON_EXIT, OPT_NO_TABLE_OWNER };
+enum {
+	OPT_CONTROL = UCF_OPT_FIRST_FREE,
+	OPT_FLUSH_ON_EXIT,
+	OPT_NO_TABLE_OWNER,
+	OPT_VERBOSE,
+	OPT_SYSLOG,
+};
 
 static void run_help(void)
 {
-	printf("usage: ucfence run [-c FILE] [--control PATH] [--flush-on-exit]\n\n"
+	printf("usage: ucfence run [-c FILE] [--control PATH] [--flush-on-exit] [-v] [--syslog]\n\n"
 	       "Runs the agent in the foreground (systemd Type=notify): applies the ruleset and\n"
 	       "routes, learns media pinholes from live signalling, raises alerts, polls the\n"
 	       "Meraki Dashboard when enabled, reverts tampering. SIGHUP reloads the config (an\n"
 	       "invalid one is refused and the running ruleset stays); SIGTERM exits and leaves\n"
-	       "the ruleset in force.\n\n"
+	       "the ruleset in force. Diagnostics go to stderr (the journal under systemd).\n\n"
 	       "      --control PATH     control socket (default %s)\n"
 	       "      --flush-on-exit    remove the table and routes on exit\n"
 	       "      --no-table-owner   do not take netlink ownership of the table (as on\n"
 	       "                         kernels before 6.9: other tools may change it, and\n"
-	       "                         ucfence reverts what they change)\n",
+	       "                         ucfence reverts what they change)\n"
+	       "  -v, --verbose          also debug diagnostics (each webhook delivery)\n"
+	       "      --syslog           diagnostics to syslog (daemon facility), not stderr,\n"
+	       "                         for a service manager that discards stderr\n",
 	       UCF_DEFAULT_CONTROL);
 	ucf_cli_print_common_help();
 }
@@ -37,27 +48,44 @@ int cmd_run(int argc, char **argv)
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "flush-on-exit", no_argument, NULL, OPT_FLUSH_ON_EXIT },
 		{ "no-table-owner", no_argument, NULL, OPT_NO_TABLE_OWNER },
+		{ "verbose", no_argument, NULL, OPT_VERBOSE },
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ucf_daemon_opts o = { .control_path = UCF_DEFAULT_CONTROL };
+	/* The agent's log lives here, for the whole run: the daemon and what it
+	 * opens get a const pointer (log.h). */
+	struct ucf_log diag;
+	struct ucf_daemon_opts o = { .control_path = UCF_DEFAULT_CONTROL, .log = &diag };
 	char err[1024];
-	int opt;
+	int opt, verbose = 0;
+	bool to_syslog = false;
 	ucf_cli_init(&o.cli);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:hv", opts, NULL)) != -1) {
 		if (ucf_cli_option(&o.cli, opt, optarg))
 			continue;
 		switch (opt) {
 		case OPT_CONTROL: o.control_path = optarg; break;
 		case OPT_FLUSH_ON_EXIT: o.flush_on_exit = true; break;
 		case OPT_NO_TABLE_OWNER: o.no_table_owner = true; break;
+		case 'v':
+		case OPT_VERBOSE: verbose = 1; break;
+		case OPT_SYSLOG: to_syslog = true; break;
 		case 'h': run_help(); return 0;
 		default: fprintf(stderr, "ucfence run: see --help\n"); return 2;
 		}
 	}
 	if (ucf_cli_operands("run", argc, argv) != 0)
 		return 2;
+	if (to_syslog)
+		ucf_log_init_syslog(&diag, "ucfence", LOG_DAEMON);
+	else
+		ucf_log_init(&diag, "ucfence", stderr);
+	ucf_log_verbose(&diag, verbose);
 	if (ucf_daemon_run(&o, err, sizeof(err)) < 0) {
+		if (to_syslog)
+			ucf_log_warnx(&diag, "not started: %s", err);
+		/* also on stderr, for whoever started it (systemd: the journal) */
 		fprintf(stderr, "ucfence run: %s\n", err);
 		return 1;
 	}

@@ -1,7 +1,8 @@
 /* cmd_watch.c — `ucfence watch [--once] [--json]`: the Meraki watcher on its
  * own, in the foreground. --once polls every source once, delivers, prints
  * what it found and exits; without it, it polls every meraki.poll_interval
- * until SIGINT/SIGTERM (the same reactor the agent's event loop joins). */
+ * until SIGINT/SIGTERM (the same reactor the agent's event loop joins).
+ * Diagnostics, the feed's and webhook's too, go to stderr. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,14 +15,16 @@
 #include "commands.h"
 #include "feed.h"
 #include "http.h"
+#include "log.h"
 #include "meraki.h"
 #include "reactor.h"
 #include "spool.h"
 
-enum { OPT_ONCE = UCF_OPT_FIRST_FREE };
+enum { OPT_ONCE = UCF_OPT_FIRST_FREE, OPT_VERBOSE };
 
 struct watch {
 	bool json, stop;
+	struct ucf_log log;
 };
 
 static void on_event(void *ctx, enum ucf_meraki_event kind, const char *text,
@@ -41,7 +44,7 @@ static void on_event(void *ctx, enum ucf_meraki_event kind, const char *text,
 	} else if (kind == UCF_MERAKI_RECORDED) {
 		fprintf(w->json ? stderr : stdout, "recorded: %s\n", text);
 	} else {
-		fprintf(stderr, "ucfence watch: warning: %s\n", text);
+		ucf_log_warnx(&w->log, "warning: %s", text);
 	}
 	fflush(stdout);
 }
@@ -56,12 +59,13 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 
 static void help(void)
 {
-	printf("usage: ucfence watch [--once] [--json] [-c FILE]\n\n"
+	printf("usage: ucfence watch [--once] [--json] [-v] [-c FILE]\n\n"
 	       "Watches the Meraki Dashboard for packet-capture activity at this site and\n"
 	       "raises alerts (spool, syslog, webhook). Exit status: 0 done, 1 configuration\n"
 	       "or authentication failure, 2 usage error.\n\n"
 	       "      --once          poll every source once, deliver, print the findings, exit\n"
-	       "      --json          print new alerts as JSON objects, one per line\n");
+	       "      --json          print new alerts as JSON objects, one per line\n"
+	       "  -v, --verbose       also print each webhook delivery (stderr)\n");
 	ucf_cli_print_common_help();
 }
 
@@ -98,11 +102,11 @@ static int run(const struct ucf_config *cfg, bool once, struct watch *w)
 		rc = -EINVAL;
 	}
 	if (rc == 0)
-		rc = ucf_feed_open(&feed, cfg, r, h, err, sizeof(err));
+		rc = ucf_feed_open(&feed, cfg, r, h, &w->log, err, sizeof(err));
 	if (rc == 0)
 		rc = ucf_meraki_new(&m, cfg, r, h, feed, &hooks, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "ucfence watch: %s\n", err);
+		ucf_log_warnx(&w->log, "%s", err);
 		goto out;
 	}
 	if (once) {
@@ -113,7 +117,7 @@ static int run(const struct ucf_config *cfg, bool once, struct watch *w)
 		const struct ucf_meraki_cycle *c = ucf_meraki_last_cycle(m);
 		summary(feed, c, w->json);
 		if (c->auth_failed) {
-			fprintf(stderr, "ucfence watch: authentication failed: %s\n", c->error);
+			ucf_log_warnx(&w->log, "authentication failed: %s", c->error);
 			goto out;
 		}
 		status = 0;
@@ -126,7 +130,7 @@ static int run(const struct ucf_config *cfg, bool once, struct watch *w)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || ucf_reactor_watch(r, sfd, EPOLLIN, on_signal, w) < 0) {
-		fprintf(stderr, "ucfence watch: cannot watch signals: %s\n", strerror(errno));
+		ucf_log_warn(&w->log, "cannot watch signals");
 		goto out;
 	}
 	ucf_meraki_start(m);
@@ -150,22 +154,26 @@ int cmd_watch(int argc, char **argv)
 	static const struct option opts[] = { UCF_CLI_LONGOPTS,
 					       { "json", no_argument, NULL, UCF_OPT_JSON },
 					       { "once", no_argument, NULL, OPT_ONCE },
+					       { "verbose", no_argument, NULL, OPT_VERBOSE },
 					       { NULL, 0, NULL, 0 } };
 	struct ucf_cli cli;
 	struct ucf_catalog *cat = NULL;
 	struct ucf_config *cfg = NULL;
 	struct watch w = { 0 };
 	bool once = false;
+	ucf_log_init(&w.log, "ucfence watch", stderr);
 	char err[1024];
 	int opt;
 
 	ucf_cli_init(&cli);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:hv", opts, NULL)) != -1) {
 		if (ucf_cli_option(&cli, opt, optarg))
 			continue;
 		if (opt == UCF_OPT_JSON) {
 			w.json = true;
+		} else if (opt == 'v' || opt == OPT_VERBOSE) {
+			ucf_log_verbose(&w.log, 1);
 		} else if (opt == OPT_ONCE) {
 			once = true;
 		} else if (opt == 'h') {

@@ -1,9 +1,9 @@
-# Enforcement: policy compiler, nft text and netlink renderers, enforcer,
+# Enforcement: the netlink sockets every netlink user shares (base/nl), policy compiler, nft text and netlink renderers, enforcer,
 # routes; `ucfence plan|apply|flush`. Paths here are literal because this
 # fragment is read before the Makefile defines REL/SAN.
-AGENT_SRCS   += agent/enforce/policy.c agent/enforce/nft_text.c agent/enforce/nft_expr.c agent/enforce/nft_batch.c agent/enforce/enforcer.c \
+AGENT_SRCS   += agent/base/nl.c agent/enforce/policy.c agent/enforce/nft_text.c agent/enforce/nft_expr.c agent/enforce/nft_batch.c agent/enforce/enforcer.c \
                 agent/enforce/route.c agent/cmd_enforce.c
-UNIT_TESTS   += policy nft_text nft_batch enforcer
+UNIT_TESTS   += nl policy nft_text nft_batch enforcer
 INTEG_TESTS  += tests/integration/enforce_concentrator.sh tests/integration/enforce_appliance.sh \
                 tests/integration/enforce_apply.sh tests/integration/enforce_elements.sh
 BENCHES      += bench/enforce.sh

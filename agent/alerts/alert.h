@@ -36,6 +36,7 @@ enum ucf_severity { UCF_SEV_INFO, UCF_SEV_WARNING, UCF_SEV_CRITICAL };
 #define UCF_KIND_RULESET_TAMPERED "ruleset-tampered"
 #define UCF_KIND_MONITORING_DEGRADED "monitoring-degraded"
 #define UCF_KIND_MONITORING_RECOVERED "monitoring-recovered"
+#define UCF_KIND_WATCHER_ACCESS_DENIED "watcher-access-denied"
 
 struct ucf_alert {
 	char id[UCF_ALERT_ID_LEN];
@@ -118,6 +119,17 @@ int ucf_alert_ruleset_tampered(struct ucf_alert **out, const char *site, int64_t
 int ucf_alert_monitoring(struct ucf_alert **out, const char *site, int64_t now, bool degraded,
 			 int64_t since, unsigned failed_cycles, const char *reason, char *err,
 			 size_t errlen);
+
+/* The Dashboard API answered 403 to one of the watcher's sources: the key's
+ * admin may not make that call, so that source is not watched (the others
+ * are). source is the watcher's name for it ("schedules"), network the
+ * network for per-network sources (or NULL), operation the refused
+ * operationId, reason the API's message (or NULL). The id is keyed on
+ * source, network and `since`, the start of the refusal: one alert each time
+ * a source becomes denied. */
+int ucf_alert_access_denied(struct ucf_alert **out, const char *site, int64_t now,
+			    const char *source, const char *network, const char *operation,
+			    int64_t since, const char *reason, char *err, size_t errlen);
 
 /* ---- privacy -------------------------------------------------------------- */
 

@@ -141,3 +141,25 @@ int ucf_alert_monitoring(struct ucf_alert **out, const char *site, int64_t now, 
 			     degraded ? UCF_SEV_WARNING : UCF_SEV_INFO, now, key, summary, d, err,
 			     errlen);
 }
+
+int ucf_alert_access_denied(struct ucf_alert **out, const char *site, int64_t now,
+			    const char *source, const char *network, const char *operation,
+			    int64_t since, const char *reason, char *err, size_t errlen)
+{
+	if (!source || !operation)
+		return bad(err, errlen, UCF_KIND_WATCHER_ACCESS_DENIED);
+	char key[256], summary[768], from[UCF_TIME_LEN], where[96] = "";
+	ucf_time_format(since, from);
+	snprintf(key, sizeof(key), "%s|%s|%lld", source, network ? network : "", (long long)since);
+	if (network)
+		snprintf(where, sizeof(where), " of network %s", network);
+	snprintf(summary, sizeof(summary), "Meraki watcher: the API key is not allowed to read %s%s "
+		 "(%s, HTTP 403%s%s) since %s: that source is not watched until its admin is given "
+		 "access; the other sources are", source, where, operation, reason ? ": " : "",
+		 reason ? reason : "", from);
+	json_t *d = json_pack("{s:s, s:s*, s:s, s:i, s:s, s:s*}", "source", source, "network",
+			      network, "operation_id", operation, "status", 403, "since", from,
+			      "reason", reason);
+	return ucf_alert_new(out, site, UCF_KIND_WATCHER_ACCESS_DENIED, UCF_SEV_WARNING, now, key,
+			     summary, d, err, errlen);
+}

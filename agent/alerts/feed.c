@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include "alertlog.h"
@@ -23,6 +22,7 @@ struct ucf_feed {
 	struct ucf_config *cfg; /* its own copy: the caller's may go on a reload */
 	struct ucf_reactor *r;
 	struct ucf_http *h;
+	const struct ucf_log *log;
 	int lock_fd;
 	json_t *seen; /* id -> time, for every alert in the spool */
 	size_t spool_dropped; /* oldest alerts dropped past UCF_SPOOL_MAX */
@@ -56,8 +56,8 @@ static int prune_spool(struct ucf_feed *f, const char *spool, uint64_t retention
 	int rc = ucf_spool_prune(spool, cutoff, UCF_SPOOL_MAX, &removed, &dropped, err, errlen);
 	if (rc == 0 && dropped > 0) {
 		f->spool_dropped += dropped;
-		syslog(LOG_WARNING, "alert spool past %zu MiB: %zu oldest alerts dropped",
-		       UCF_SPOOL_MAX >> 20, dropped);
+		ucf_log_warnx(f->log, "alert spool past %zu MiB: %zu oldest alerts dropped",
+			      UCF_SPOOL_MAX >> 20, dropped);
 	}
 	*changed = removed + dropped > 0;
 	return rc;
@@ -78,7 +78,7 @@ static void on_prune(void *ctx)
 	struct ucf_feed *f = ctx;
 	char err[512];
 	if (ucf_feed_prune(f, err, sizeof(err)) < 0)
-		syslog(LOG_ERR, "alert spool retention: %s", err);
+		ucf_log_warnx(f->log, "alert spool retention: %s", err);
 	ucf_timer_arm(f->r, &f->prune_timer, PRUNE_EVERY_MS, on_prune, f);
 }
 
@@ -110,7 +110,7 @@ static int spool_dir(const char *spool, char *err, size_t errlen)
 }
 
 int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct ucf_reactor *r,
-		  struct ucf_http *h, char *err, size_t errlen)
+		  struct ucf_http *h, const struct ucf_log *log, char *err, size_t errlen)
 {
 	struct ucf_feed *f = calloc(1, sizeof(*f));
 	if (!f || !(f->seen = json_object())) {
@@ -120,6 +120,7 @@ int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct uc
 	}
 	f->r = r;
 	f->h = h;
+	f->log = log;
 	f->lock_fd = -1;
 	if (ucf_config_dup(cfg, &f->cfg) < 0) {
 		json_decref(f->seen);
@@ -139,7 +140,8 @@ int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct uc
 		rc = load_seen(f, err, errlen);
 	if (rc == 0 && cfg->alerts.webhook_url)
 		rc = ucf_webhook_open(&f->webhook, cfg->alerts.webhook_url,
-				      cfg->alerts.webhook_format, cfg->state_dir, r, h, err, errlen);
+				      cfg->alerts.webhook_format, cfg->state_dir, r, h, log, err,
+				      errlen);
 	if (rc < 0) {
 		ucf_feed_close(f);
 		return rc;
@@ -203,7 +205,7 @@ int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char 
 	}
 	if (rc == 0 && copy->alerts.webhook_url && !f->webhook)
 		rc = ucf_webhook_open(&opened, copy->alerts.webhook_url, copy->alerts.webhook_format,
-				      copy->state_dir, f->r, f->h, err, errlen);
+				      copy->state_dir, f->r, f->h, f->log, err, errlen);
 	/* last: the one step that changes the running feed before it can fail */
 	if (rc == 0 && copy->alerts.webhook_url && f->webhook &&
 	    (!same(copy->alerts.webhook_url, old->alerts.webhook_url) ||
@@ -233,7 +235,7 @@ int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char 
 	f->cfg = copy;
 	char why[512];
 	if (!new_spool && shorter && ucf_feed_prune(f, why, sizeof(why)) < 0)
-		syslog(LOG_ERR, "alert spool retention: %s", why);
+		ucf_log_warnx(f->log, "alert spool retention: %s", why);
 	return 0;
 }
 
@@ -264,7 +266,7 @@ int ucf_feed_publish(struct ucf_feed *f, const struct ucf_alert *a, char *err, s
 	char why[512];
 	if (stat(f->cfg->alerts.spool, &st) == 0 && (size_t)st.st_size > UCF_SPOOL_MAX &&
 	    ucf_feed_prune(f, why, sizeof(why)) < 0)
-		syslog(LOG_ERR, "alert spool: %s", why);
+		ucf_log_warnx(f->log, "alert spool: %s", why);
 	return 1;
 }
 

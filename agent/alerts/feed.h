@@ -6,7 +6,9 @@
  * One process owns a feed at a time (an flock on STATE_DIR/feed.lock). It
  * runs on the reactor: the webhook is sent asynchronously and the spool is
  * pruned to alerts.retention and its size cap at open and every hour (and
- * at once when an append takes it past the cap). */
+ * at once when an append takes it past the cap). Its own troubles (a spool
+ * it cannot prune, a webhook failing) are diagnostics, for the caller's
+ * log; alerts.syslog is an alert sink, not that log. */
 #ifndef UCF_FEED_H
 #define UCF_FEED_H
 
@@ -16,15 +18,16 @@
 #include "alert.h"
 #include "config.h"
 #include "http.h"
+#include "log.h"
 #include "reactor.h"
 #include "webhook.h"
 
 struct ucf_feed;
 
-/* The feed keeps its own copy of cfg; r and h must outlive it. -EBUSY when
- * another process holds the feed. */
+/* The feed keeps its own copy of cfg; r, h and log (NULL: stderr) must
+ * outlive it. -EBUSY when another process holds the feed. */
 int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct ucf_reactor *r,
-		  struct ucf_http *h, char *err, size_t errlen);
+		  struct ucf_http *h, const struct ucf_log *log, char *err, size_t errlen);
 void ucf_feed_close(struct ucf_feed *f);
 /* A reload: takes cfg's alerts section (copied) without closing anything:
  * the lock stays held throughout, the webhook queue and its backoff stay.

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 
 #include "statefile.h"
 #include "timefmt.h"
@@ -20,6 +19,7 @@ struct ucf_webhook {
 	json_t *queue; /* array of alert objects, oldest first */
 	struct ucf_reactor *r;
 	struct ucf_http *h;
+	const struct ucf_log *log;
 	struct ucf_http_call *call;
 	struct ucf_timer retry;
 	unsigned consecutive_failures;
@@ -50,8 +50,8 @@ static int load_one(json_t *obj, void *ctx)
 }
 
 int ucf_webhook_open(struct ucf_webhook **out, const char *url, enum ucf_webhook_format format,
-		     const char *state_dir, struct ucf_reactor *r, struct ucf_http *h, char *err,
-		     size_t errlen)
+		     const char *state_dir, struct ucf_reactor *r, struct ucf_http *h,
+		     const struct ucf_log *log, char *err, size_t errlen)
 {
 	struct ucf_webhook *w = calloc(1, sizeof(*w));
 	if (!w || !(w->url = strdup(url)) || !(w->queue = json_array()) ||
@@ -64,6 +64,7 @@ int ucf_webhook_open(struct ucf_webhook **out, const char *url, enum ucf_webhook
 	w->format = format;
 	w->r = r;
 	w->h = h;
+	w->log = log;
 	int rc = ucf_jsonl_repair(w->queue_path, err, errlen);
 	if (rc == 0)
 		rc = ucf_jsonl_each(w->queue_path, load_one, w->queue, NULL, err, errlen);
@@ -163,7 +164,7 @@ static void pop_head(struct ucf_webhook *w)
 	json_array_remove(w->queue, 0);
 	w->stats.queued = json_array_size(w->queue);
 	if (ucf_jsonl_rewrite(w->queue_path, w->queue, QUEUE_MODE, err, sizeof(err)) < 0)
-		syslog(LOG_ERR, "webhook queue: %s", err);
+		ucf_log_warnx(w->log, "webhook queue: %s", err);
 }
 
 static void on_retry(void *ctx)
@@ -171,7 +172,8 @@ static void on_retry(void *ctx)
 	send_head(ctx);
 }
 
-static void schedule_retry(struct ucf_webhook *w, long retry_after_s)
+/* Returns the wait in ms. */
+static uint64_t schedule_retry(struct ucf_webhook *w, long retry_after_s)
 {
 	uint64_t delay;
 	if (retry_after_s >= 0) { /* at least 1 s: "0" must not turn into a busy loop */
@@ -185,6 +187,29 @@ static void schedule_retry(struct ucf_webhook *w, long retry_after_s)
 		delay = cap / 2 + ucf_random_below(cap / 2 + 1); /* jitter: [cap/2, cap] */
 	}
 	ucf_timer_arm(w->r, &w->retry, delay, on_retry, w);
+	return delay;
+}
+
+static const char *head_id(const struct ucf_webhook *w)
+{
+	const char *id = json_string_value(json_object_get(json_array_get(w->queue, 0), "id"));
+	return id ? id : "?";
+}
+
+/* One more failure in a row, retried later: logged on the first and at 2,
+ * 4, 8... (webhook.h), with why (curl's messages may end in a newline). */
+static void failed(struct ucf_webhook *w, const char *why, long retry_after_s)
+{
+	w->consecutive_failures++;
+	uint64_t delay = schedule_retry(w, retry_after_s);
+	unsigned n = w->consecutive_failures;
+	if ((n & (n - 1)) != 0)
+		return;
+	ucf_log_warnx(w->log,
+		      "webhook: alert %s not delivered: %.*s; retrying in %llu s "
+		      "(%u failure%s in a row)",
+		      head_id(w), (int)strcspn(why, "\r\n"), why,
+		      (unsigned long long)(delay + 999) / 1000u, n, n == 1 ? "" : "s");
 }
 
 static void on_done(void *ctx, const struct ucf_http_response *resp)
@@ -193,6 +218,10 @@ static void on_done(void *ctx, const struct ucf_http_response *resp)
 	w->call = NULL;
 	long s = resp->status;
 	if (s >= 200 && s < 300) {
+		if (w->consecutive_failures)
+			ucf_log_info(w->log, "webhook: delivering again after %u failure%s",
+				     w->consecutive_failures, w->consecutive_failures == 1 ? "" : "s");
+		ucf_log_debug(w->log, "webhook: alert %s delivered (HTTP %ld)", head_id(w), s);
 		w->consecutive_failures = 0;
 		w->stats.delivered++;
 		w->stats.last_error[0] = '\0';
@@ -204,21 +233,20 @@ static void on_done(void *ctx, const struct ucf_http_response *resp)
 		char err[512];
 		json_t *head = json_array_get(w->queue, 0);
 		if (ucf_jsonl_append(w->dead_path, head, QUEUE_MODE, err, sizeof(err)) < 0)
-			syslog(LOG_ERR, "webhook dead-letter file: %s", err);
-		syslog(LOG_ERR, "webhook refused alert %s with HTTP %ld; kept in %s",
-		       json_string_value(json_object_get(head, "id")), s, w->dead_path);
+			ucf_log_warnx(w->log, "webhook dead-letter file: %s", err);
+		ucf_log_warnx(w->log, "webhook refused alert %s with HTTP %ld; kept in %s",
+			      json_string_value(json_object_get(head, "id")), s, w->dead_path);
 		w->stats.dead++;
 		pop_head(w);
 		send_head(w);
 		return;
 	}
-	w->consecutive_failures++;
 	w->stats.failures++;
 	if (s)
 		snprintf(w->stats.last_error, sizeof(w->stats.last_error), "HTTP %ld", s);
 	else
 		snprintf(w->stats.last_error, sizeof(w->stats.last_error), "%s", resp->error);
-	schedule_retry(w, s == 429 || s == 503 ? resp->retry_after_s : -1);
+	failed(w, w->stats.last_error, s == 429 || s == 503 ? resp->retry_after_s : -1);
 }
 
 static void send_head(struct ucf_webhook *w)
@@ -229,7 +257,8 @@ static void send_head(struct ucf_webhook *w)
 	struct ucf_alert *a;
 	json_t *head = json_array_get(w->queue, 0);
 	if (ucf_alert_from_json(head, &a, why, sizeof(why)) < 0) {
-		syslog(LOG_ERR, "webhook queue: dropping an entry that is not an alert: %s", why);
+		ucf_log_warnx(w->log, "webhook queue: dropping an entry that is not an alert: %s",
+			      why);
 		pop_head(w);
 		send_head(w);
 		return;
@@ -244,11 +273,10 @@ static void send_head(struct ucf_webhook *w)
 		.body_len = body ? strlen(body) : 0, .connect_timeout_ms = 5000,
 		.timeout_ms = 15000, .max_body = 65536,
 	};
-	char err[256];
+	char err[256] = "out of memory";
 	if (!body || ucf_http_start(w->h, &req, on_done, w, &w->call, err, sizeof(err)) < 0) {
 		w->call = NULL;
-		w->consecutive_failures++;
-		schedule_retry(w, -1);
+		failed(w, err, -1);
 	}
 	free(body);
 }

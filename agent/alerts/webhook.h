@@ -6,7 +6,12 @@
  * other statuses) are retried with exponential backoff and jitter (1 s
  * doubling to 5 min; 429 waits Retry-After). A payload the receiver rejects
  * as such (400, 413, 422) would block the queue forever: it goes to
- * STATE_DIR/webhook-dead.jsonl instead and is logged. */
+ * STATE_DIR/webhook-dead.jsonl instead and is logged.
+ *
+ * Failures are logged with their reason (never the URL: a Slack-style hook's
+ * path is its secret) on the first one and then at 2, 4, 8... consecutive
+ * ones, so a receiver that keeps failing cannot flood the log; the delivery
+ * after failures is logged, each delivery only at debug. */
 #ifndef UCF_WEBHOOK_H
 #define UCF_WEBHOOK_H
 
@@ -16,6 +21,7 @@
 #include "alert.h"
 #include "config.h"
 #include "http.h"
+#include "log.h"
 #include "reactor.h"
 
 struct ucf_webhook;
@@ -25,9 +31,10 @@ struct ucf_webhook_stats {
 	char last_error[256]; /* the last failure, "" if none */
 };
 
+/* log (NULL: stderr) must outlive the webhook. */
 int ucf_webhook_open(struct ucf_webhook **out, const char *url, enum ucf_webhook_format format,
-		     const char *state_dir, struct ucf_reactor *r, struct ucf_http *h, char *err,
-		     size_t errlen);
+		     const char *state_dir, struct ucf_reactor *r, struct ucf_http *h,
+		     const struct ucf_log *log, char *err, size_t errlen);
 void ucf_webhook_close(struct ucf_webhook *w);
 /* A reload naming another URL or format: the queue (in memory and on disk)
  * stays as it is and is sent to url from now on, starting at once. A POST

@@ -2,6 +2,7 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,12 @@ int ucf_capture_open_live(const char *ifname, const char *filter, bool promisc,
 			    rc == PCAP_ERROR ? pcap_geterr(c->p) : pcap_statustostr(rc));
 	if (pcap_setnonblock(c->p, 1, ebuf) < 0)
 		return fail(c, -EIO, err, errlen, ifname, "cannot set non-blocking", ebuf);
+	/* libpcap (1.10) opens its packet socket without close-on-exec */
+	int fd = pcap_get_selectable_fd(c->p);
+	if (fd >= 0 && fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC) < 0) {
+		snprintf(ebuf, sizeof(ebuf), "%s", strerror(errno));
+		return fail(c, -EIO, err, errlen, ifname, "cannot set close-on-exec", ebuf);
+	}
 	struct bpf_program prog;
 	if (pcap_compile(c->p, &prog, filter ? filter : ucf_capture_default_filter, 1,
 			 PCAP_NETMASK_UNKNOWN) < 0)

@@ -7,7 +7,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "feed.h"
 #include "http.h"
 #include "latency.h"
+#include "log.h"
 #include "meraki.h"
 #include "metrics.h"
 #include "nflog.h"
@@ -117,16 +117,6 @@ struct daemon {
 	bool watchdog; /* systemd's WatchdogSec= is set: ping it every tick */
 };
 
-__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("ucfence: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
 static uint64_t now_us(void)
 {
 	struct timespec ts;
@@ -153,7 +143,7 @@ static void publish(struct daemon *d, struct ucf_alert *a, const char *err)
 {
 	char why[512];
 	if (!a) {
-		say("could not build an alert: %s", err);
+		ucf_log_warnx(d->opts.log, "could not build an alert: %s", err);
 		d->alerts_failed++;
 		return;
 	}
@@ -161,7 +151,8 @@ static void publish(struct daemon *d, struct ucf_alert *a, const char *err)
 	if (rc > 0)
 		d->alerts_raised++;
 	else if (rc < 0) {
-		say("alert %s not recorded: %s", a->kind, rc == -ENODEV ? "no alert feed" : why);
+		ucf_log_warnx(d->opts.log, "alert %s not recorded: %s", a->kind,
+			      rc == -ENODEV ? "no alert feed" : why);
 		d->alerts_failed++;
 	}
 	ucf_alert_free(a);
@@ -261,7 +252,7 @@ static void commit_blocks(struct daemon *d)
 	if (rc < 0) {
 		/* carried anyway: the next rebuilt ruleset has them */
 		d->block_errors++;
-		say("verdict blocks not committed: %s", err);
+		ucf_log_warnx(d->opts.log, "verdict blocks not committed: %s", err);
 	}
 	ucf_verdicts_committed(d->verdicts);
 }
@@ -355,7 +346,7 @@ static void commit_pinholes(struct daemon *d)
 	char err[512];
 	if (ucf_pinholes_pending(d->pinholes) &&
 	    ucf_pinholes_commit(d->pinholes, mono_us(), err, sizeof(err)) < 0)
-		say("media pinholes not committed: %s", err);
+		ucf_log_warnx(d->opts.log, "media pinholes not committed: %s", err);
 }
 
 static int media_commit(void *arg, const struct ucf_pinhole *add, size_t nadd,
@@ -401,7 +392,7 @@ static void capture_ready(void *arg, int fd, uint32_t events)
 	commit_blocks(d);
 	alert_queued_risks(d);
 	if (rc == -EIO)
-		say("%s", err);
+		ucf_log_warnx(d->opts.log, "%s", err);
 }
 
 static void close_captures(struct daemon *d)
@@ -552,7 +543,7 @@ static void on_meraki_event(void *ctx, enum ucf_meraki_event kind, const char *t
 	if (kind == UCF_MERAKI_ALERT)
 		d->alerts_raised++;
 	else if (kind == UCF_MERAKI_WARNING)
-		say("meraki: %s", text);
+		ucf_log_warnx(d->opts.log, "meraki: %s", text);
 	(void)a;
 }
 
@@ -572,7 +563,7 @@ static int start_feed(struct daemon *d, const struct ucf_config *cfg, char *err,
 {
 	int rc = d->http ? 0 : ucf_http_new(&d->http, d->r, err, errlen);
 	if (rc == 0 && !d->feed)
-		rc = ucf_feed_open(&d->feed, cfg, d->r, d->http, err, errlen);
+		rc = ucf_feed_open(&d->feed, cfg, d->r, d->http, d->opts.log, err, errlen);
 	return rc;
 }
 
@@ -614,12 +605,13 @@ static void restore(struct daemon *d)
 	int64_t took = rc == 0 ? (int64_t)(mono_ms() - t0) : -1;
 	d->restore_due = false;
 	if (rc < 0)
-		say("could not restore the ruleset: %s", err);
+		ucf_log_warnx(d->opts.log, "could not restore the ruleset: %s", err);
 	else
 		d->restores++;
 	if (d->restore_kind == UCF_TAMPER_LOST)
 		return; /* a check, not a finding */
-	say("tampering reverted in %lld ms: %s", (long long)took, d->restore_what);
+	ucf_log_info(d->opts.log, "tampering reverted in %lld ms: %s", (long long)took,
+		     d->restore_what);
 	struct ucf_alert *a = NULL;
 	ucf_alert_ruleset_tampered(&a, d->cfg->site.name, time(NULL), d->restore_what, took, aerr,
 				   sizeof(aerr));
@@ -855,7 +847,8 @@ static void apply_alerts(struct daemon *d, struct ucf_config *cfg, unsigned chan
 	bool opened = false;
 	if (!d->feed) { /* it could not start: a reload tries again */
 		if (start_feed(d, cfg, err, sizeof(err)) < 0) {
-			say("alert feed: %s (enforcing without alerts until a reload)", err);
+			ucf_log_warnx(d->opts.log,
+				      "alert feed: %s (enforcing without alerts until a reload)", err);
 			return;
 		}
 		opened = true;
@@ -864,11 +857,12 @@ static void apply_alerts(struct daemon *d, struct ucf_config *cfg, unsigned chan
 			refuse(refused, len, "alerts: %s: the running alert settings stay", err);
 			KEEP(d->cfg, cfg, alerts);
 		} else {
-			say("alert feed reconfigured (spool %s, webhook %s)", cfg->alerts.spool,
-			    cfg->alerts.webhook_url ? cfg->alerts.webhook_url : "none");
+			ucf_log_info(d->opts.log, "alert feed reconfigured (spool %s, webhook %s)",
+				     cfg->alerts.spool,
+				     cfg->alerts.webhook_url ? cfg->alerts.webhook_url : "none");
 		}
 	} else {
-		say("alert feed unchanged");
+		ucf_log_info(d->opts.log, "alert feed unchanged");
 	}
 	/* the watcher names the site in its alerts */
 	if (!opened && !(changed & (UCF_SECTION_MERAKI | UCF_SECTION_SITE)) &&
@@ -895,7 +889,8 @@ static void reload(struct daemon *d)
 	if (rc < 0) {
 		d->reload_failures++;
 		snprintf(d->last_reload_error, sizeof(d->last_reload_error), "%s", err);
-		say("reload refused, the running ruleset stays in force: %s", err);
+		ucf_log_warnx(d->opts.log, "reload refused, the running ruleset stays in force: %s",
+			      err);
 		sd_notifyf(0, "STATUS=reload refused: %s", err);
 		ucf_config_free(cfg);
 		ucf_catalog_free(cat);
@@ -907,7 +902,7 @@ static void reload(struct daemon *d)
 	for (size_t i = 0, used = 0; i < nkeys && i < 64 && used < sizeof(list); i++)
 		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
 					 keys[i]);
-	say("reload: %s", nkeys ? list : "no setting changed");
+	ucf_log_info(d->opts.log, "reload: %s", nkeys ? list : "no setting changed");
 	unsigned changed = ucf_config_sections_changed(d->cfg, cfg);
 	bool reopen = !same_interfaces(d->cfg, cfg);
 	if (reopen)
@@ -937,12 +932,12 @@ static void reload(struct daemon *d)
 	snprintf(d->last_reload_error, sizeof(d->last_reload_error), "%s", refused);
 	if (refused[0]) {
 		d->reload_failures++;
-		say("reload: refused in part, the rest applied: %s", refused);
+		ucf_log_warnx(d->opts.log, "reload: refused in part, the rest applied: %s", refused);
 		sd_notifyf(0, "STATUS=enforcing %s (%s mode), reloaded; refused: %s", cfg->site.name,
 			   ucf_mode_name(cfg->site.mode), refused);
 		return;
 	}
-	say("configuration reloaded from %s", cfg->source);
+	ucf_log_info(d->opts.log, "configuration reloaded from %s", cfg->source);
 	sd_notifyf(0, "STATUS=enforcing %s (%s mode), reloaded", cfg->site.name,
 		   ucf_mode_name(cfg->site.mode));
 }
@@ -955,9 +950,9 @@ static void write_metrics(struct daemon *d)
 	d->last_metrics = time(NULL);
 	struct ucf_status s;
 	if (status_fill(d, &s) < 0)
-		say("metrics: out of memory for the status");
+		ucf_log_warnx(d->opts.log, "metrics: out of memory for the status");
 	else if (ucf_metrics_write(d->cfg->metrics.textfile, &s, err, sizeof(err)) < 0)
-		say("metrics: %s", err);
+		ucf_log_warnx(d->opts.log, "metrics: %s", err);
 	ucf_status_clear(&s);
 }
 
@@ -1013,9 +1008,13 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (d->sigfd < 0 || (rc = ucf_reactor_watch(d->r, d->sigfd, EPOLLIN, on_signal, d)) < 0) {
-		snprintf(err, errlen, "signals: %s", strerror(errno));
-		return -errno;
+	if (d->sigfd < 0)
+		rc = -errno;
+	else
+		rc = ucf_reactor_watch(d->r, d->sigfd, EPOLLIN, on_signal, d);
+	if (rc < 0) {
+		snprintf(err, errlen, "signals: %s", strerror(-rc));
+		return rc;
 	}
 	struct ucf_pinholes_opts popts = { .cap = d->cfg->limits.media,
 					   .refresh_s = refresh_period(d->cfg),
@@ -1059,14 +1058,18 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	 * another process holding it): it runs without, a reload tries again. */
 	char ferr[512];
 	if (start_feed(d, d->cfg, ferr, sizeof(ferr)) < 0)
-		say("alert feed: %s (enforcing without alerts until a reload)", ferr);
+		ucf_log_warnx(d->opts.log, "alert feed: %s (enforcing without alerts until a reload)",
+			      ferr);
 	else if (start_watcher(d, d->cfg, ferr, sizeof(ferr)) < 0)
-		say("meraki: %s (enforcing and alerting without the watcher until a reload)", ferr);
+		ucf_log_warnx(d->opts.log,
+			      "meraki: %s (enforcing and alerting without the watcher until a reload)",
+			      ferr);
 	uint64_t watchdog_us = 0;
 	d->watchdog = sd_watchdog_enabled(0, &watchdog_us) > 0;
 	if (d->watchdog && watchdog_us < 2u * TICK_MS * 1000u)
-		say("WatchdogSec= below %u s: the agent pings the watchdog every %u ms",
-		    2u * TICK_MS / 1000u, TICK_MS);
+		ucf_log_warnx(d->opts.log,
+			      "WatchdogSec= below %u s: the agent pings the watchdog every %u ms",
+			      2u * TICK_MS / 1000u, TICK_MS);
 	ucf_timer_arm(d->r, &d->tick, TICK_MS, on_tick, d);
 	return 0;
 }
@@ -1084,7 +1087,7 @@ static void finish(struct daemon *d)
 		bool existed;
 		if (ucf_enforcer_flush(d->enf, &existed, err, sizeof(err)) < 0 ||
 		    ucf_routes_flush(&removed, err, sizeof(err)) < 0)
-			say("flush on exit: %s", err);
+			ucf_log_warnx(d->opts.log, "flush on exit: %s", err);
 	}
 	if (d->r)
 		ucf_timer_cancel(d->r, &d->tick);
@@ -1132,8 +1135,9 @@ int ucf_daemon_run(const struct ucf_daemon_opts *opts, char *err, size_t errlen)
 	d->sigfd = -1;
 	int rc = start(d, err, errlen);
 	if (rc == 0) {
-		say("enforcing %s (%s mode), table ownership %s", d->cfg->site.name,
-		    ucf_mode_name(d->cfg->site.mode), ucf_enforcer_ownership(d->enf));
+		ucf_log_info(d->opts.log, "enforcing %s (%s mode), table ownership %s",
+			     d->cfg->site.name, ucf_mode_name(d->cfg->site.mode),
+			     ucf_enforcer_ownership(d->enf));
 		sd_notifyf(0, "READY=1\nSTATUS=enforcing %s (%s mode)", d->cfg->site.name,
 			   ucf_mode_name(d->cfg->site.mode));
 		while (!d->stop) {

@@ -10,9 +10,11 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "log.h"
 
 struct ucf_daemon_opts {
 	struct ucf_cli cli;
+	const struct ucf_log *log; /* its diagnostics (NULL: stderr); outlives the run */
 	const char *control_path;
 	bool flush_on_exit;  /* remove table and routes on SIGTERM (default: fail closed) */
 	bool no_table_owner; /* do not own the table (the Debian 12 behaviour, for tests) */

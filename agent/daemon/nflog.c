@@ -14,11 +14,13 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "nl.h"
+
 #define COPY_RANGE 128 /* IPv6 + a few extension headers + TCP/UDP ports */
 
 struct ucf_nflog {
 	struct ucf_reactor *r;
-	struct mnl_socket *nl;
+	struct ucf_nl *nl;
 	uint16_t group;
 	ucf_nflog_fn fn;
 	void *arg;
@@ -26,23 +28,18 @@ struct ucf_nflog {
 	char buf[1 << 16];
 };
 
-static int config(struct ucf_nflog *log, uint8_t cmd, bool set_mode)
+/* Packets logged meanwhile (sequence number 0) are not the ack: skipped. */
+static int config(struct ucf_nflog *log, uint8_t cmd, bool set_mode, char *err, size_t errlen)
 {
-	char buf[8192];
+	_Alignas(8) char buf[256];
 	struct nlmsghdr *nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, AF_UNSPEC, log->group);
 	if (set_mode)
 		nflog_attr_put_cfg_mode(nlh, NFULNL_COPY_PACKET, COPY_RANGE);
 	else
 		nflog_attr_put_cfg_cmd(nlh, cmd);
 	nlh->nlmsg_flags |= NLM_F_ACK;
-	nlh->nlmsg_seq = (uint32_t)cmd + (set_mode ? 100 : 0);
-	if (mnl_socket_sendto(log->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	ssize_t n = mnl_socket_recvfrom(log->nl, buf, sizeof(buf));
-	if (n < 0)
-		return -errno;
-	return mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, mnl_socket_get_portid(log->nl), NULL,
-			  NULL) < 0 ? -errno : 0;
+	nlh->nlmsg_seq = ucf_nl_seq(log->nl);
+	return ucf_nl_request(log->nl, nlh, NULL, NULL, err, errlen);
 }
 
 /* Walks IPv6 extension headers to the transport header. */
@@ -115,7 +112,7 @@ static void readable(void *arg, int fd, uint32_t events)
 	(void)fd;
 	(void)events;
 	for (int batch = 0; batch < 64; batch++) { /* bounded: other fds get their turn */
-		ssize_t n = recv(mnl_socket_get_fd(log->nl), log->buf, sizeof(log->buf), MSG_DONTWAIT);
+		ssize_t n = recv(ucf_nl_fd(log->nl), log->buf, sizeof(log->buf), MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == ENOBUFS)
 				log->lost++; /* the kernel dropped messages for us: counted */
@@ -140,20 +137,21 @@ int ucf_nflog_open(struct ucf_reactor *r, uint16_t group, ucf_nflog_fn fn, void 
 	log->arg = arg;
 	/* a blocking socket, so the config acks below are read in turn; the
 	 * loop reads it with MSG_DONTWAIT */
-	log->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!log->nl || mnl_socket_bind(log->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "nflog: cannot open netlink socket: %s", strerror(errno));
+	char nlerr[384];
+	rc = ucf_nl_open(NETLINK_NETFILTER, 0, &log->nl, nlerr, sizeof(nlerr));
+	if (rc < 0) {
+		snprintf(err, errlen, "nflog: cannot open netlink socket: %s", strerror(-rc));
 		goto fail;
 	}
-	int fd = mnl_socket_get_fd(log->nl);
+	int fd = ucf_nl_fd(log->nl);
+	/* an ack that never comes must not hang the agent */
 	struct timeval tv = { .tv_sec = 2 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	rc = config(log, NFULNL_CFG_CMD_BIND, false);
+	rc = config(log, NFULNL_CFG_CMD_BIND, false, nlerr, sizeof(nlerr));
 	if (rc == 0)
-		rc = config(log, 0, true);
+		rc = config(log, 0, true, nlerr, sizeof(nlerr));
 	if (rc < 0) {
-		snprintf(err, errlen, "nflog: cannot bind group %u: %s", group, strerror(-rc));
+		snprintf(err, errlen, "nflog: cannot bind group %u: %s", group, nlerr);
 		goto fail;
 	}
 	rc = ucf_reactor_watch(r, fd, EPOLLIN, readable, log);
@@ -164,8 +162,7 @@ int ucf_nflog_open(struct ucf_reactor *r, uint16_t group, ucf_nflog_fn fn, void 
 	*out = log;
 	return 0;
 fail:
-	if (log->nl)
-		mnl_socket_close(log->nl);
+	ucf_nl_close(log->nl);
 	free(log);
 	return rc;
 }
@@ -174,9 +171,10 @@ void ucf_nflog_close(struct ucf_nflog *log)
 {
 	if (!log)
 		return;
-	ucf_reactor_watch(log->r, mnl_socket_get_fd(log->nl), 0, NULL, NULL);
-	config(log, NFULNL_CFG_CMD_UNBIND, false);
-	mnl_socket_close(log->nl);
+	char nlerr[256];
+	ucf_reactor_watch(log->r, ucf_nl_fd(log->nl), 0, NULL, NULL);
+	config(log, NFULNL_CFG_CMD_UNBIND, false, nlerr, sizeof(nlerr)); /* closing: nothing to tell */
+	ucf_nl_close(log->nl);
 	free(log);
 }
 

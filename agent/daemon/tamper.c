@@ -29,6 +29,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "nl.h"
+
 /* A route sync's socket is closed before its notifications are read: a few
  * are remembered. A port id is only handed out again once freed, and the
  * kernel picks a free one at random, so an old one is unlikely to return. */
@@ -36,7 +38,7 @@
 
 struct ucf_tamper {
 	struct ucf_reactor *r;
-	struct mnl_socket *nft, *rt;
+	struct ucf_nl *nft, *rt;
 	char table[64];
 	uint8_t route_protocol;
 	ucf_tamper_fn fn;
@@ -132,10 +134,10 @@ static int route_message(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static void drain(struct ucf_tamper *t, struct mnl_socket *nl, mnl_cb_t cb)
+static void drain(struct ucf_tamper *t, struct ucf_nl *nl, mnl_cb_t cb)
 {
 	for (int batch = 0; batch < 64; batch++) {
-		ssize_t n = recv(mnl_socket_get_fd(nl), t->buf, sizeof(t->buf), MSG_DONTWAIT);
+		ssize_t n = recv(ucf_nl_fd(nl), t->buf, sizeof(t->buf), MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == ENOBUFS) { /* the kernel dropped notifications for us */
 				t->touched = 0;
@@ -164,31 +166,27 @@ static void rt_ready(void *arg, int fd, uint32_t events)
 	drain(t, t->rt, route_message);
 }
 
-static struct mnl_socket *subscribe(int bus, unsigned groups_mask, const int *groups, int ngroups)
+static int subscribe(int bus, const unsigned *groups, int ngroups, struct ucf_nl **out)
 {
-	struct mnl_socket *nl = mnl_socket_open2(bus, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (!nl)
-		return NULL;
-	if (mnl_socket_bind(nl, groups_mask, MNL_SOCKET_AUTOPID) < 0)
-		goto fail;
-	for (int i = 0; i < ngroups; i++)
-		if (setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i],
-			       sizeof(int)) < 0)
-			goto fail;
+	char nlerr[256];
+	int rc = ucf_nl_open(bus, UCF_NL_NONBLOCK, out, nlerr, sizeof(nlerr));
+	for (int i = 0; rc == 0 && i < ngroups; i++)
+		rc = ucf_nl_join(*out, groups[i]);
+	if (rc < 0) {
+		ucf_nl_close(*out);
+		*out = NULL;
+		return rc;
+	}
 	/* a burst of our own media updates must not overrun the queue */
-	int size = 4 << 20;
-	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
-	return nl;
-fail:
-	mnl_socket_close(nl);
-	return NULL;
+	ucf_nl_bufsize(*out, 4 << 20, 0);
+	return 0;
 }
 
 int ucf_tamper_open(struct ucf_reactor *r, const char *table, uint8_t route_protocol,
 		    ucf_tamper_fn fn, void *arg, struct ucf_tamper **out, char *err, size_t errlen)
 {
-	static const int nft_groups[] = { NFNLGRP_NFTABLES };
-	static const int rt_groups[] = { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE };
+	static const unsigned nft_groups[] = { NFNLGRP_NFTABLES };
+	static const unsigned rt_groups[] = { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE };
 	struct ucf_tamper *t = calloc(1, sizeof(*t));
 	int rc;
 	if (!t)
@@ -198,16 +196,16 @@ int ucf_tamper_open(struct ucf_reactor *r, const char *table, uint8_t route_prot
 	t->route_protocol = route_protocol;
 	t->fn = fn;
 	t->arg = arg;
-	t->nft = subscribe(NETLINK_NETFILTER, 0, nft_groups, 1);
-	t->rt = subscribe(NETLINK_ROUTE, 0, rt_groups, 2);
-	if (!t->nft || !t->rt) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot listen to kernel notifications: %s", strerror(errno));
+	rc = subscribe(NETLINK_NETFILTER, nft_groups, 1, &t->nft);
+	if (rc == 0)
+		rc = subscribe(NETLINK_ROUTE, rt_groups, 2, &t->rt);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot listen to kernel notifications: %s", strerror(-rc));
 		goto fail;
 	}
-	rc = ucf_reactor_watch(r, mnl_socket_get_fd(t->nft), EPOLLIN, nft_ready, t);
+	rc = ucf_reactor_watch(r, ucf_nl_fd(t->nft), EPOLLIN, nft_ready, t);
 	if (rc == 0)
-		rc = ucf_reactor_watch(r, mnl_socket_get_fd(t->rt), EPOLLIN, rt_ready, t);
+		rc = ucf_reactor_watch(r, ucf_nl_fd(t->rt), EPOLLIN, rt_ready, t);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot watch kernel notifications: %s", strerror(-rc));
 		goto fail;
@@ -215,12 +213,10 @@ int ucf_tamper_open(struct ucf_reactor *r, const char *table, uint8_t route_prot
 	*out = t;
 	return 0;
 fail:
-	if (t->nft) {
-		ucf_reactor_watch(r, mnl_socket_get_fd(t->nft), 0, NULL, NULL);
-		mnl_socket_close(t->nft);
-	}
-	if (t->rt)
-		mnl_socket_close(t->rt);
+	if (t->nft)
+		ucf_reactor_watch(r, ucf_nl_fd(t->nft), 0, NULL, NULL);
+	ucf_nl_close(t->nft);
+	ucf_nl_close(t->rt);
 	free(t);
 	return rc;
 }
@@ -243,9 +239,9 @@ void ucf_tamper_close(struct ucf_tamper *t)
 {
 	if (!t)
 		return;
-	ucf_reactor_watch(t->r, mnl_socket_get_fd(t->nft), 0, NULL, NULL);
-	ucf_reactor_watch(t->r, mnl_socket_get_fd(t->rt), 0, NULL, NULL);
-	mnl_socket_close(t->nft);
-	mnl_socket_close(t->rt);
+	ucf_reactor_watch(t->r, ucf_nl_fd(t->nft), 0, NULL, NULL);
+	ucf_reactor_watch(t->r, ucf_nl_fd(t->rt), 0, NULL, NULL);
+	ucf_nl_close(t->nft);
+	ucf_nl_close(t->rt);
 	free(t);
 }

@@ -1,10 +1,10 @@
-/* enforcer.c — sends nft_batch.c's batches over one netfilter socket and
- * turns the kernel's answers into errors that name the object.
+/* enforcer.c — sends nft_batch.c's batches over one netfilter socket (nl.h)
+ * and turns the kernel's answers into errors that name the object.
  *
  * Batch messages carry no NLM_F_ACK: the kernel processes the whole batch
- * inside sendmsg() and queues an error for each failing message only, so
- * after sending we drain what is queued without waiting. A full receive
- * buffer (ENOBUFS) means errors were lost, so it counts as a failure. */
+ * inside sendmsg() and queues an error for each failing message only, which
+ * ucf_nl_talk drains without waiting. A full receive buffer (ENOBUFS) means
+ * errors were lost, so it counts as a failure. */
 #include "enforcer.h"
 
 /* glibc's netinet/in.h must precede linux/ headers that pull in linux/in.h. */
@@ -25,132 +25,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "grow.h"
 #include "nft_batch.h"
+#include "nl.h"
 
 #ifndef NFT_TABLE_F_PERSIST
 #define NFT_TABLE_F_PERSIST 0x4 /* Linux 6.9; Debian 12's headers predate it */
-#endif
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
 #endif
 
 #define MAX_RETRIES 3 /* ERESTART: someone changed the ruleset meanwhile */
 
 struct ucf_enforcer {
-	struct mnl_socket *nl;
-	uint32_t portid;
-	uint32_t seq;
+	struct ucf_nl *nl;
 	uint32_t table_flags;
 	bool persist_supported;
-	/* MNL_SOCKET_DUMP_SIZE (libmnl 1.0.5; Debian 12 has 1.0.4); aligned for nlmsghdr */
-	_Alignas(8) char buf[32768];
 };
 
 /* ---- sending batches ---------------------------------------------------------- */
 
-struct batch_result {
-	int first_errno;
-	uint32_t first_seq, first_offset;
-	char first_msg[256];
-	size_t nerrors;
-	bool lost; /* ENOBUFS: some error reports were dropped */
-};
-
-static int ack_attr_cb(const struct nlattr *a, void *data)
-{
-	struct batch_result *r = data;
-	switch (mnl_attr_get_type(a)) {
-	case NLMSGERR_ATTR_MSG:
-		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-			snprintf(r->first_msg, sizeof(r->first_msg), "%s", mnl_attr_get_str(a));
-		break;
-	case NLMSGERR_ATTR_OFFS:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			r->first_offset = mnl_attr_get_u32(a);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-static void take_error(struct batch_result *r, const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)) || e->error == 0)
-		return;
-	if (r->nerrors++ > 0)
-		return;
-	r->first_errno = -e->error;
-	r->first_seq = e->msg.nlmsg_seq;
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		/* The TLVs follow the echoed request, which NETLINK_CAP_ACK cuts
-		 * to its header. */
-		size_t skip = sizeof(*e);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			skip += e->msg.nlmsg_len - sizeof(e->msg);
-		if (mnl_nlmsg_size(skip) <= nlh->nlmsg_len)
-			mnl_attr_parse(nlh, (unsigned)skip, ack_attr_cb, r);
-	}
-}
-
-static void set_bufsize(struct ucf_enforcer *e, int opt, int force_opt, size_t want)
-{
-	int cur = 0;
-	socklen_t len = sizeof(cur);
-	int fd = mnl_socket_get_fd(e->nl);
-	if (getsockopt(fd, SOL_SOCKET, opt, &cur, &len) == 0 && (size_t)cur >= want)
-		return;
-	int v = want > (size_t)(1 << 30) ? 1 << 30 : (int)want;
-	/* FORCE needs CAP_NET_ADMIN, which we have; fall back to the capped one. */
-	if (setsockopt(fd, SOL_SOCKET, force_opt, &v, sizeof(v)) < 0)
-		setsockopt(fd, SOL_SOCKET, opt, &v, sizeof(v));
-}
-
-static int send_batch(struct ucf_enforcer *e, const struct ucf_batch *b, struct batch_result *r)
+/* Sends the batch; 0 when the kernel answered (r says whether with errors),
+ * -errno when the socket failed (nlerr says how). */
+static int send_batch(struct ucf_enforcer *e, const struct ucf_batch *b, struct ucf_nl_result *r,
+		      char *nlerr, size_t nlerrlen)
 {
 	size_t len;
 	const void *data = ucf_batch_data(b, &len);
-	int fd = mnl_socket_get_fd(e->nl);
-
-	memset(r, 0, sizeof(*r));
 	/* The whole batch is one datagram: it must fit the send buffer; each
 	 * message may cost one error report (nftables sizes 1 KiB each). */
-	set_bufsize(e, SO_SNDBUF, SO_SNDBUFFORCE, len + 65536);
-	set_bufsize(e, SO_RCVBUF, SO_RCVBUFFORCE, ucf_batch_messages(b) * 1024 + 65536);
-	if (mnl_socket_sendto(e->nl, data, len) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = recv(fd, e->buf, sizeof(e->buf), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == ENOBUFS) {
-				r->lost = true;
-				continue;
-			}
-			return -errno;
-		}
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)e->buf;
-		int left = (int)n;
-		while (mnl_nlmsg_ok(nlh, left)) {
-			if (nlh->nlmsg_type == NLMSG_ERROR)
-				take_error(r, nlh);
-			nlh = mnl_nlmsg_next(nlh, &left);
-		}
-	}
-	if (r->lost && r->nerrors == 0)
-		r->first_errno = ENOBUFS;
-	return 0;
+	ucf_nl_bufsize(e->nl, ucf_batch_messages(b) * 1024 + 65536, len + 65536);
+	int rc = ucf_nl_talk(e->nl, data, len, NULL, NULL, r, nlerr, nlerrlen);
+	return rc < 0 && (r->nerrors || r->lost) ? 0 : rc;
 }
 
 /* "kernel rejected set endpoints4, element 10.0.0.0/8: File exists". */
-static int batch_error(const struct ucf_batch *b, const struct batch_result *r, const char *what,
+static int batch_error(const struct ucf_batch *b, const struct ucf_nl_result *r, const char *what,
 		       char *err, size_t errlen)
 {
 	char obj[768];
@@ -158,9 +67,9 @@ static int batch_error(const struct ucf_batch *b, const struct batch_result *r, 
 		snprintf(err, errlen, "%s: error reports lost (receive buffer overflow)", what);
 		return -ENOBUFS;
 	}
-	ucf_batch_describe(b, r->first_seq, r->first_offset, obj, sizeof(obj));
-	snprintf(err, errlen, "%s: kernel rejected %s: %s%s%s%s", what, obj, strerror(r->first_errno),
-		 r->first_msg[0] ? " (" : "", r->first_msg, r->first_msg[0] ? ")" : "");
+	ucf_batch_describe(b, r->first.seq, r->first.offset, obj, sizeof(obj));
+	snprintf(err, errlen, "%s: kernel rejected %s: %s%s%s%s", what, obj, strerror(r->first.error),
+		 r->first.msg[0] ? " (" : "", r->first.msg, r->first.msg[0] ? ")" : "");
 	size_t l = strlen(err);
 	if (r->nerrors > 1)
 		l += (size_t)snprintf(err + l, errlen > l ? errlen - l : 0, " (+%zu more errors)",
@@ -168,27 +77,10 @@ static int batch_error(const struct ucf_batch *b, const struct batch_result *r, 
 	/* One transaction: the kernel rolled all of it back. */
 	snprintf(err + (l < errlen ? l : errlen - 1), l < errlen ? errlen - l : 1,
 		 "; nothing was changed");
-	return -r->first_errno;
+	return -r->first.error;
 }
 
-/* ---- request/response ------------------------------------------------------- */
-
-static int request(struct ucf_enforcer *e, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	uint32_t seq = nlh->nlmsg_seq;
-	if (mnl_socket_sendto(e->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(e->nl, e->buf, sizeof(e->buf));
-		if (n < 0)
-			return -errno;
-		int rc = mnl_cb_run(e->buf, (size_t)n, seq, e->portid, cb, data);
-		if (rc < 0)
-			return -errno;
-		if (rc == MNL_CB_STOP)
-			return 0;
-	}
-}
+/* ---- reading state --------------------------------------------------------- */
 
 static int gen_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -196,16 +88,16 @@ static int gen_cb(const struct nlmsghdr *nlh, void *data)
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
 		if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			*(uint32_t *)data = ntohl(mnl_attr_get_u32(a));
-	return MNL_CB_OK;
+	return 0;
 }
 
-static int get_genid(struct ucf_enforcer *e, uint32_t *genid)
+static int get_genid(struct ucf_enforcer *e, uint32_t *genid, char *err, size_t errlen)
 {
 	char buf[256];
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN,
-						     AF_UNSPEC, NLM_F_ACK, ++e->seq);
+						     AF_UNSPEC, NLM_F_ACK, ucf_nl_seq(e->nl));
 	*genid = 0;
-	return request(e, nlh, gen_cb, genid);
+	return ucf_nl_request(e->nl, nlh, gen_cb, genid, err, errlen);
 }
 
 struct table_state {
@@ -218,7 +110,7 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	struct table_state *t = data;
 	struct nftnl_table *nt = nftnl_table_alloc();
 	if (!nt)
-		return MNL_CB_ERROR;
+		return -ENOMEM;
 	if (nftnl_table_nlmsg_parse(nlh, nt) == 0) {
 		t->exists = true;
 		t->flags = nftnl_table_get_u32(nt, NFTNL_TABLE_FLAGS);
@@ -226,7 +118,7 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 			t->owner = nftnl_table_get_u32(nt, NFTNL_TABLE_OWNER);
 	}
 	nftnl_table_free(nt);
-	return MNL_CB_OK;
+	return 0;
 }
 
 /* The ruleset generation, then our table's state: a batch carrying that
@@ -234,22 +126,22 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 static int read_state(struct ucf_enforcer *e, uint32_t *genid, struct table_state *t,
 		      char *err, size_t errlen)
 {
-	char buf[512];
-	int rc = get_genid(e, genid);
+	char buf[512], nlerr[384];
+	int rc = get_genid(e, genid, nlerr, sizeof(nlerr));
 	if (rc < 0) {
-		snprintf(err, errlen, "reading the nftables generation: %s", strerror(-rc));
+		snprintf(err, errlen, "reading the nftables generation: %s", nlerr);
 		return rc;
 	}
 	memset(t, 0, sizeof(*t));
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK,
-						     ++e->seq);
+						     ucf_nl_seq(e->nl));
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, UCF_TABLE);
-	rc = request(e, nlh, table_cb, t);
+	rc = ucf_nl_request(e->nl, nlh, table_cb, t, nlerr, sizeof(nlerr));
 	if (rc == -ENOENT)
 		rc = 0;
 	if (rc < 0)
-		snprintf(err, errlen, "reading table inet %s: %s", UCF_TABLE, strerror(-rc));
-	else if (t->exists && (t->flags & NFT_TABLE_F_OWNER) && t->owner != e->portid) {
+		snprintf(err, errlen, "reading table inet %s: %s", UCF_TABLE, nlerr);
+	else if (t->exists && (t->flags & NFT_TABLE_F_OWNER) && t->owner != ucf_nl_portid(e->nl)) {
 		snprintf(err, errlen,
 			 "table inet %s is owned by another running process (netlink port %u): "
 			 "stop it first (is the ucfence agent running?)", UCF_TABLE, t->owner);
@@ -262,7 +154,7 @@ static int read_state(struct ucf_enforcer *e, uint32_t *genid, struct table_stat
 
 static struct nlmsghdr *dump_request(struct ucf_enforcer *e, char *buf, uint16_t type)
 {
-	return nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_DUMP, ++e->seq);
+	return nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_DUMP, ucf_nl_seq(e->nl));
 }
 
 static int live_set_cb(const struct nlmsghdr *nlh, void *data)
@@ -270,13 +162,13 @@ static int live_set_cb(const struct nlmsghdr *nlh, void *data)
 	struct ucf_live *live = data;
 	struct nftnl_set *s = nftnl_set_alloc();
 	if (!s)
-		return MNL_CB_ERROR;
+		return -ENOMEM;
 	if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
 	    strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), UCF_TABLE) == 0) {
 		void *p = ucf_grow_array(live->sets, NULL, live->nsets + 1, sizeof(*live->sets), 0);
 		if (!p) {
 			nftnl_set_free(s);
-			return MNL_CB_ERROR;
+			return -ENOMEM;
 		}
 		live->sets = p;
 		struct ucf_live_set *l = &live->sets[live->nsets++];
@@ -289,7 +181,7 @@ static int live_set_cb(const struct nlmsghdr *nlh, void *data)
 			l->timeout_ms = nftnl_set_get_u64(s, NFTNL_SET_TIMEOUT);
 	}
 	nftnl_set_free(s);
-	return MNL_CB_OK;
+	return 0;
 }
 
 static int live_chain_cb(const struct nlmsghdr *nlh, void *data)
@@ -297,14 +189,14 @@ static int live_chain_cb(const struct nlmsghdr *nlh, void *data)
 	struct ucf_live *live = data;
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	if (!c)
-		return MNL_CB_ERROR;
+		return -ENOMEM;
 	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
 	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), UCF_TABLE) == 0) {
 		void *p = ucf_grow_array(live->chains, NULL, live->nchains + 1, sizeof(*live->chains),
 					 0);
 		if (!p) {
 			nftnl_chain_free(c);
-			return MNL_CB_ERROR;
+			return -ENOMEM;
 		}
 		live->chains = p;
 		struct ucf_live_chain *l = &live->chains[live->nchains++];
@@ -318,7 +210,7 @@ static int live_chain_cb(const struct nlmsghdr *nlh, void *data)
 		}
 	}
 	nftnl_chain_free(c);
-	return MNL_CB_OK;
+	return 0;
 }
 
 static int live_obj_cb(const struct nlmsghdr *nlh, void *data)
@@ -326,14 +218,14 @@ static int live_obj_cb(const struct nlmsghdr *nlh, void *data)
 	struct ucf_live *live = data;
 	struct nftnl_obj *o = nftnl_obj_alloc();
 	if (!o)
-		return MNL_CB_ERROR;
+		return -ENOMEM;
 	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
 	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), UCF_TABLE) == 0) {
 		void *p = ucf_grow_array(live->counters, NULL, live->ncounters + 1,
 					 sizeof(*live->counters), 0);
 		if (!p) {
 			nftnl_obj_free(o);
-			return MNL_CB_ERROR;
+			return -ENOMEM;
 		}
 		live->counters = p;
 		/* Objects of another type get a name no counter has. */
@@ -342,33 +234,33 @@ static int live_obj_cb(const struct nlmsghdr *nlh, void *data)
 			 nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
 	}
 	nftnl_obj_free(o);
-	return MNL_CB_OK;
+	return 0;
 }
 
 static int live_elems_cb(const struct nlmsghdr *nlh, void *data)
 {
-	return ucf_live_add_elems(data, nlh) == 0 ? MNL_CB_OK : MNL_CB_ERROR;
+	return ucf_live_add_elems(data, nlh) == 0 ? 0 : -ENOMEM;
 }
 
 /* Sets, chains, counters and (but for the media and block sets) elements
  * of our table; the caller's generation check covers the whole read. */
 static int read_live(struct ucf_enforcer *e, const struct ucf_ruleset *rs, struct ucf_live *live)
 {
-	char buf[512];
+	char buf[512], nlerr[256]; /* the caller reports the errno alone */
 	struct nlmsghdr *nlh;
 	int rc;
 	nlh = dump_request(e, buf, NFT_MSG_GETSET);
 	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, UCF_TABLE);
-	rc = request(e, nlh, live_set_cb, live);
+	rc = ucf_nl_request(e->nl, nlh, live_set_cb, live, nlerr, sizeof(nlerr));
 	if (rc == 0) {
 		nlh = dump_request(e, buf, NFT_MSG_GETCHAIN);
 		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, UCF_TABLE);
-		rc = request(e, nlh, live_chain_cb, live);
+		rc = ucf_nl_request(e->nl, nlh, live_chain_cb, live, nlerr, sizeof(nlerr));
 	}
 	if (rc == 0) {
 		nlh = dump_request(e, buf, NFT_MSG_GETOBJ);
 		mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, UCF_TABLE);
-		rc = request(e, nlh, live_obj_cb, live);
+		rc = ucf_nl_request(e->nl, nlh, live_obj_cb, live, nlerr, sizeof(nlerr));
 	}
 	for (size_t i = 0; rc == 0 && i < live->nsets; i++) {
 		const struct ucf_set *m = ucf_ruleset_set(rs, live->sets[i].name);
@@ -377,7 +269,7 @@ static int read_live(struct ucf_enforcer *e, const struct ucf_ruleset *rs, struc
 		nlh = dump_request(e, buf, NFT_MSG_GETSETELEM);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, UCF_TABLE);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, live->sets[i].name);
-		rc = request(e, nlh, live_elems_cb, &live->sets[i]);
+		rc = ucf_nl_request(e->nl, nlh, live_elems_cb, &live->sets[i], nlerr, sizeof(nlerr));
 	}
 	return rc;
 }
@@ -388,25 +280,23 @@ static int read_live(struct ucf_enforcer *e, const struct ucf_ruleset *rs, struc
  * EOPNOTSUPP means the kernel lacks PERSIST. Nothing stays behind. */
 static int probe_persist(struct ucf_enforcer *e, bool *supported, char *err, size_t errlen)
 {
-	char name[UCF_NAME_MAX];
-	struct batch_result r;
-	struct ucf_batch *b = ucf_batch_new(++e->seq);
+	char name[UCF_NAME_MAX], nlerr[256] = "out of memory";
+	struct ucf_nl_result r;
+	struct ucf_batch *b = ucf_batch_new(ucf_nl_seq(e->nl));
 	int rc = -ENOMEM;
-	snprintf(name, sizeof(name), "ucfence-probe-%u", e->portid);
+	snprintf(name, sizeof(name), "ucfence-probe-%u", ucf_nl_portid(e->nl));
 	if (b && ucf_batch_begin(b, 0) == 0 &&
 	    ucf_batch_add_table(b, name, NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) == 0 &&
 	    ucf_batch_del_table(b, name) == 0 && ucf_batch_end(b) == 0)
-		rc = send_batch(e, b, &r);
-	if (b)
-		e->seq = ucf_batch_last_seq(b);
+		rc = send_batch(e, b, &r, nlerr, sizeof(nlerr));
 	if (rc == 0 && r.nerrors == 0 && !r.lost)
 		*supported = true;
-	else if (rc == 0 && r.first_errno == EOPNOTSUPP)
+	else if (rc == 0 && r.first.error == EOPNOTSUPP)
 		*supported = false;
 	else if (rc == 0)
 		rc = batch_error(b, &r, "probing table flags", err, errlen);
 	else
-		snprintf(err, errlen, "probing table flags: %s", strerror(-rc));
+		snprintf(err, errlen, "probing table flags: %s", nlerr);
 	ucf_batch_free(b);
 	return rc;
 }
@@ -414,24 +304,19 @@ static int probe_persist(struct ucf_enforcer *e, bool *supported, char *err, siz
 int ucf_enforcer_open(struct ucf_enforcer **out, char *err, size_t errlen)
 {
 	struct ucf_enforcer *e = calloc(1, sizeof(*e));
-	int one = 1, rc;
+	char nlerr[256];
+	int rc;
 	bool persist = false;
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	e->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!e->nl || mnl_socket_bind(e->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "netfilter netlink socket: %s", strerror(errno));
+	/* extended acks point at the failing attribute: errors name the object */
+	rc = ucf_nl_open(NETLINK_NETFILTER, 0, &e->nl, nlerr, sizeof(nlerr));
+	if (rc < 0) {
+		snprintf(err, errlen, "netfilter netlink socket: %s", strerror(-rc));
 		goto fail;
 	}
-	e->portid = mnl_socket_get_portid(e->nl);
-	e->seq = (uint32_t)time(NULL);
-	/* Extended acks point at the failing attribute; capped acks keep the
-	 * error reports small (we keep our own copy of every message). */
-	mnl_socket_setsockopt(e->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(e->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	rc = probe_persist(e, &persist, err, errlen);
 	if (rc < 0)
 		goto fail;
@@ -448,8 +333,7 @@ void ucf_enforcer_close(struct ucf_enforcer *e)
 {
 	if (!e)
 		return;
-	if (e->nl)
-		mnl_socket_close(e->nl);
+	ucf_nl_close(e->nl);
 	free(e);
 }
 
@@ -460,7 +344,7 @@ uint32_t ucf_enforcer_table_flags(const struct ucf_enforcer *e)
 
 uint32_t ucf_enforcer_portid(const struct ucf_enforcer *e)
 {
-	return e->portid;
+	return ucf_nl_portid(e->nl);
 }
 
 const char *ucf_enforcer_ownership(const struct ucf_enforcer *e)
@@ -491,23 +375,23 @@ static int transact(struct ucf_enforcer *e, const char *what, build_fn build, vo
 	for (unsigned attempt = 0;; attempt++) {
 		struct table_state t = { 0 };
 		uint32_t genid = 0;
-		struct batch_result r;
+		struct ucf_nl_result r;
+		char nlerr[256];
 		int rc = need_state ? read_state(e, &genid, &t, err, errlen) : 0;
 		if (rc < 0)
 			return rc;
-		struct ucf_batch *b = ucf_batch_new(++e->seq);
+		struct ucf_batch *b = ucf_batch_new(ucf_nl_seq(e->nl));
 		if (!b || ucf_batch_begin(b, genid) < 0 || (rc = build(e, b, &t, ctx)) < 0 ||
 		    ucf_batch_end(b) < 0) {
 			ucf_batch_free(b);
 			snprintf(err, errlen, "%s: %s", what, strerror(rc < 0 ? -rc : ENOMEM));
 			return rc < 0 ? rc : -ENOMEM;
 		}
-		e->seq = ucf_batch_last_seq(b);
-		rc = send_batch(e, b, &r);
+		rc = send_batch(e, b, &r, nlerr, sizeof(nlerr));
 		if (rc < 0) {
-			snprintf(err, errlen, "%s: sending the batch: %s", what, strerror(-rc));
+			snprintf(err, errlen, "%s: sending the batch: %s", what, nlerr);
 		} else if (r.nerrors || r.lost) {
-			if (r.first_errno == ERESTART && attempt < MAX_RETRIES) {
+			if (r.first.error == ERESTART && attempt < MAX_RETRIES) {
 				ucf_batch_free(b);
 				if (stats)
 					stats->retries++;
@@ -660,7 +544,7 @@ static int obj_cb(const struct nlmsghdr *nlh, void *data)
 	struct counters_ctx *c = data;
 	struct nftnl_obj *o = nftnl_obj_alloc();
 	if (!o)
-		return MNL_CB_ERROR;
+		return -ENOMEM;
 	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
 	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER &&
 	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), UCF_TABLE) == 0) {
@@ -674,13 +558,13 @@ static int obj_cb(const struct nlmsghdr *nlh, void *data)
 		}
 	}
 	nftnl_obj_free(o);
-	return MNL_CB_OK;
+	return 0;
 }
 
 int ucf_enforcer_counters(struct ucf_enforcer *e, struct ucf_counter out[UCF_REASON_COUNT],
 			  char *err, size_t errlen)
 {
-	char buf[512];
+	char buf[512], nlerr[256];
 	struct counters_ctx c = { out, 0 };
 	struct nftnl_obj *o = nftnl_obj_alloc();
 	if (!o) {
@@ -691,10 +575,10 @@ int ucf_enforcer_counters(struct ucf_enforcer *e, struct ucf_counter out[UCF_REA
 	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, UCF_TABLE);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ,
-						     NFPROTO_INET, NLM_F_DUMP, ++e->seq);
+						     NFPROTO_INET, NLM_F_DUMP, ucf_nl_seq(e->nl));
 	nftnl_obj_nlmsg_build_payload(nlh, o);
 	nftnl_obj_free(o);
-	int rc = request(e, nlh, obj_cb, &c);
+	int rc = ucf_nl_request(e->nl, nlh, obj_cb, &c, nlerr, sizeof(nlerr));
 	if (rc == 0 && c.found != (1u << UCF_REASON_COUNT) - 1)
 		rc = -ENOENT;
 	if (rc < 0)

@@ -11,16 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "grow.h"
-
-struct rtnl {
-	struct mnl_socket *nl;
-	uint32_t portid, seq;
-	/* MNL_SOCKET_DUMP_SIZE (libmnl 1.0.5; Debian 12 has 1.0.4); aligned for nlmsghdr */
-	_Alignas(8) char buf[32768];
-};
+#include "nl.h"
 
 /* A route as the kernel reported it: what deleting it needs. */
 struct seen_route {
@@ -33,7 +26,6 @@ struct seen_route {
 struct seen_list {
 	struct seen_route *items;
 	size_t count, cap;
-	int rc;
 };
 
 void ucf_route_format(const struct ucf_route *r, char *buf, size_t buflen)
@@ -42,41 +34,6 @@ void ucf_route_format(const struct ucf_route *r, char *buf, size_t buflen)
 	ucf_prefix_format(&r->dst, dst, sizeof(dst));
 	ucf_prefix_format(&r->via, via, sizeof(via));
 	snprintf(buf, buflen, "%s via %s dev %s proto %d", dst, via, r->dev, UCF_RTPROT);
-}
-
-static int rtnl_open(struct rtnl *r, char *err, size_t errlen)
-{
-	r->nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!r->nl || mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int rc = -errno;
-		snprintf(err, errlen, "rtnetlink socket: %s", strerror(errno));
-		if (r->nl)
-			mnl_socket_close(r->nl);
-		r->nl = NULL;
-		return rc;
-	}
-	r->portid = mnl_socket_get_portid(r->nl);
-	r->seq = (uint32_t)time(NULL);
-	return 0;
-}
-
-/* Sends one request and runs cb over the answer until the ack or the end
- * of the dump; a kernel error comes back as -errno. */
-static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	uint32_t seq = nlh->nlmsg_seq;
-	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(r->nl, r->buf, sizeof(r->buf));
-		if (n < 0)
-			return -errno;
-		int rc = mnl_cb_run(r->buf, (size_t)n, seq, r->portid, cb, data);
-		if (rc < 0)
-			return -errno;
-		if (rc == MNL_CB_STOP)
-			return 0;
-	}
 }
 
 static struct nlmsghdr *route_msg(char *buf, uint16_t type, uint16_t flags, uint32_t seq,
@@ -95,9 +52,9 @@ static size_t alen(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
-static int install(struct rtnl *r, const struct ucf_route *rt, char *err, size_t errlen)
+static int install(struct ucf_nl *nl, const struct ucf_route *rt, char *err, size_t errlen)
 {
-	char buf[512], text[256];
+	char buf[512], text[256], nlerr[384];
 	struct rtmsg *rtm;
 	unsigned ifindex = if_nametoindex(rt->dev);
 	ucf_route_format(rt, text, sizeof(text));
@@ -106,7 +63,8 @@ static int install(struct rtnl *r, const struct ucf_route *rt, char *err, size_t
 		return -ENODEV;
 	}
 	struct nlmsghdr *nlh = route_msg(buf, RTM_NEWROUTE,
-					 NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, ++r->seq, &rtm);
+					 NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, ucf_nl_seq(nl),
+					 &rtm);
 	rtm->rtm_family = rt->dst.family;
 	rtm->rtm_dst_len = rt->dst.len;
 	rtm->rtm_table = RT_TABLE_MAIN;
@@ -116,9 +74,9 @@ static int install(struct rtnl *r, const struct ucf_route *rt, char *err, size_t
 	mnl_attr_put(nlh, RTA_DST, (uint16_t)alen(rt->dst.family), rt->dst.addr);
 	mnl_attr_put(nlh, RTA_GATEWAY, (uint16_t)alen(rt->via.family), rt->via.addr);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-	int rc = rtnl_talk(r, nlh, NULL, NULL);
+	int rc = ucf_nl_request(nl, nlh, NULL, NULL, nlerr, sizeof(nlerr));
 	if (rc < 0)
-		snprintf(err, errlen, "route %s: %s", text, strerror(-rc));
+		snprintf(err, errlen, "route %s: %s", text, nlerr);
 	return rc;
 }
 
@@ -162,11 +120,9 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_protocol != UCF_RTPROT ||
 	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
-		return MNL_CB_OK;
-	if (UCF_GROW(l->items, l->cap, l->count + 1, 16) < 0) {
-		l->rc = -ENOMEM;
-		return MNL_CB_ERROR;
-	}
+		return 0;
+	if (UCF_GROW(l->items, l->cap, l->count + 1, 16) < 0)
+		return -ENOMEM;
 	struct seen_route *s = &l->items[l->count++];
 	memset(s, 0, sizeof(*s));
 	s->family = rtm->rtm_family;
@@ -174,28 +130,26 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	s->tos = rtm->rtm_tos;
 	s->table = rtm->rtm_table;
 	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, s);
-	return MNL_CB_OK;
+	return 0;
 }
 
-static int dump_own(struct rtnl *r, struct seen_list *l, char *err, size_t errlen)
+static int dump_own(struct ucf_nl *nl, struct seen_list *l, char *err, size_t errlen)
 {
-	char buf[256];
+	char buf[256], nlerr[384];
 	struct rtmsg *rtm;
-	struct nlmsghdr *nlh = route_msg(buf, RTM_GETROUTE, NLM_F_DUMP, ++r->seq, &rtm);
+	struct nlmsghdr *nlh = route_msg(buf, RTM_GETROUTE, NLM_F_DUMP, ucf_nl_seq(nl), &rtm);
 	rtm->rtm_family = AF_UNSPEC;
-	int rc = rtnl_talk(r, nlh, dump_cb, l);
-	if (rc == 0 && l->rc)
-		rc = l->rc;
+	int rc = ucf_nl_request(nl, nlh, dump_cb, l, nlerr, sizeof(nlerr));
 	if (rc < 0)
-		snprintf(err, errlen, "listing routes: %s", strerror(-rc));
+		snprintf(err, errlen, "listing routes: %s", nlerr);
 	return rc;
 }
 
-static int remove_route(struct rtnl *r, const struct seen_route *s, char *err, size_t errlen)
+static int remove_route(struct ucf_nl *nl, const struct seen_route *s, char *err, size_t errlen)
 {
-	char buf[512], dst[INET6_ADDRSTRLEN];
+	char buf[512], dst[INET6_ADDRSTRLEN], nlerr[384];
 	struct rtmsg *rtm;
-	struct nlmsghdr *nlh = route_msg(buf, RTM_DELROUTE, NLM_F_ACK, ++r->seq, &rtm);
+	struct nlmsghdr *nlh = route_msg(buf, RTM_DELROUTE, NLM_F_ACK, ucf_nl_seq(nl), &rtm);
 	rtm->rtm_family = s->family;
 	rtm->rtm_dst_len = s->dst_len;
 	rtm->rtm_tos = s->tos;
@@ -211,13 +165,13 @@ static int remove_route(struct rtnl *r, const struct seen_route *s, char *err, s
 		mnl_attr_put_u32(nlh, RTA_OIF, s->oif);
 	if (s->has_priority)
 		mnl_attr_put_u32(nlh, RTA_PRIORITY, s->priority);
-	int rc = rtnl_talk(r, nlh, NULL, NULL);
+	int rc = ucf_nl_request(nl, nlh, NULL, NULL, nlerr, sizeof(nlerr));
 	if (rc == -ESRCH)
 		rc = 0; /* gone meanwhile: what we wanted */
 	if (rc < 0) {
 		inet_ntop(s->family, s->dst, dst, sizeof(dst));
 		snprintf(err, errlen, "deleting route %s/%u proto %d: %s", dst, s->dst_len, UCF_RTPROT,
-			 strerror(-rc));
+			 nlerr);
 	}
 	return rc;
 }
@@ -235,15 +189,15 @@ static bool wanted(const struct seen_route *s, const struct ucf_route *routes, s
 	return false;
 }
 
-static int sweep(struct rtnl *r, const struct ucf_route *routes, size_t n, size_t *removed,
+static int sweep(struct ucf_nl *nl, const struct ucf_route *routes, size_t n, size_t *removed,
 		 char *err, size_t errlen)
 {
 	struct seen_list l = { 0 };
-	int rc = dump_own(r, &l, err, errlen);
+	int rc = dump_own(nl, &l, err, errlen);
 	for (size_t i = 0; rc == 0 && i < l.count; i++) {
 		if (wanted(&l.items[i], routes, n))
 			continue;
-		rc = remove_route(r, &l.items[i], err, errlen);
+		rc = remove_route(nl, &l.items[i], err, errlen);
 		if (rc == 0 && removed)
 			(*removed)++;
 	}
@@ -251,28 +205,31 @@ static int sweep(struct rtnl *r, const struct ucf_route *routes, size_t n, size_
 	return rc;
 }
 
+static int rtnl_open(struct ucf_nl **nl, char *err, size_t errlen)
+{
+	char nlerr[256];
+	int rc = ucf_nl_open(NETLINK_ROUTE, 0, nl, nlerr, sizeof(nlerr));
+	if (rc < 0)
+		snprintf(err, errlen, "rtnetlink socket: %s", strerror(-rc));
+	return rc;
+}
+
 int ucf_routes_sync(const struct ucf_route *routes, size_t n, struct ucf_route_stats *stats,
 		    char *err, size_t errlen)
 {
 	struct ucf_route_stats local = { 0 };
-	struct rtnl *r = calloc(1, sizeof(*r));
-	int rc;
-	if (!r) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	rc = rtnl_open(r, err, errlen);
-	local.portid = r->portid;
+	struct ucf_nl *nl = NULL;
+	int rc = rtnl_open(&nl, err, errlen);
+	if (rc == 0)
+		local.portid = ucf_nl_portid(nl);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		rc = install(r, &routes[i], err, errlen);
+		rc = install(nl, &routes[i], err, errlen);
 		if (rc == 0)
 			local.installed++;
 	}
 	if (rc == 0)
-		rc = sweep(r, routes, n, &local.removed, err, errlen);
-	if (r->nl)
-		mnl_socket_close(r->nl);
-	free(r);
+		rc = sweep(nl, routes, n, &local.removed, err, errlen);
+	ucf_nl_close(nl);
 	if (stats)
 		*stats = local;
 	return rc;
@@ -280,19 +237,12 @@ int ucf_routes_sync(const struct ucf_route *routes, size_t n, struct ucf_route_s
 
 int ucf_routes_flush(size_t *removed, char *err, size_t errlen)
 {
-	struct rtnl *r = calloc(1, sizeof(*r));
+	struct ucf_nl *nl = NULL;
 	size_t count = 0;
-	int rc;
-	if (!r) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	rc = rtnl_open(r, err, errlen);
+	int rc = rtnl_open(&nl, err, errlen);
 	if (rc == 0)
-		rc = sweep(r, NULL, 0, &count, err, errlen);
-	if (r->nl)
-		mnl_socket_close(r->nl);
-	free(r);
+		rc = sweep(nl, NULL, 0, &count, err, errlen);
+	ucf_nl_close(nl);
 	if (removed)
 		*removed = count;
 	return rc;

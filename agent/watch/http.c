@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <time.h>
 
@@ -26,7 +27,7 @@ struct ucf_http_call {
 	char *body;
 	size_t len, cap, max;
 	bool too_big;
-	char *link, *location;
+	char *link, *location, *request_id;
 	long retry_after;
 	char *url;
 	char errbuf[CURL_ERROR_SIZE];
@@ -59,6 +60,7 @@ static void call_free(struct ucf_http_call *c)
 	free(c->body);
 	free(c->link);
 	free(c->location);
+	free(c->request_id);
 	free(c->url);
 	free(c);
 }
@@ -89,6 +91,7 @@ static void finish(struct ucf_http *h, struct ucf_http_call *c, CURLcode result)
 	resp.body_len = c->len;
 	resp.link = c->link;
 	resp.location = c->location;
+	resp.request_id = c->request_id;
 	curl_multi_remove_handle(h->multi, c->easy);
 	unlink_call(h, c);
 	c->done(c->ctx, &resp);
@@ -157,6 +160,19 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+#define FD_SCAN 1024 /* libcurl opens its first descriptors low: a bound on the scan */
+
+/* The descriptors below FD_SCAN without close-on-exec, as a bitmap. */
+static void without_cloexec(uint64_t map[FD_SCAN / 64])
+{
+	memset(map, 0, FD_SCAN / 8);
+	for (int fd = 0; fd < FD_SCAN; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			map[fd / 64] |= 1ull << (fd % 64);
+	}
+}
+
 int ucf_http_new(struct ucf_http **out, struct ucf_reactor *r, char *err, size_t errlen)
 {
 	struct ucf_http *h = calloc(1, sizeof(*h));
@@ -166,12 +182,21 @@ int ucf_http_new(struct ucf_http **out, struct ucf_reactor *r, char *err, size_t
 		return -ENOMEM;
 	}
 	h->r = r;
+	uint64_t before[FD_SCAN / 64];
+	without_cloexec(before);
 	if (!(h->multi = curl_multi_init())) {
 		free(h);
 		curl_global_cleanup();
 		snprintf(err, errlen, "cannot initialise libcurl");
 		return -ENOMEM;
 	}
+	/* libcurl (7.88) opens the multi handle's wakeup socketpair without
+	 * close-on-exec and offers no hook for it: mark what it opened. */
+	uint64_t after[FD_SCAN / 64];
+	without_cloexec(after);
+	for (int fd = 0; fd < FD_SCAN; fd++)
+		if ((after[fd / 64] & ~before[fd / 64]) & (1ull << (fd % 64)))
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -249,7 +274,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 		/* A new response (after 1xx or a proxy's CONNECT): forget the last. */
 		free(c->link);
 		free(c->location);
-		c->link = c->location = NULL;
+		free(c->request_id);
+		c->link = c->location = c->request_id = NULL;
 		c->retry_after = -1;
 		return len;
 	}
@@ -267,6 +293,13 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 		keep_value(&c->link, v, vlen, true);
 	} else if (nlen == 8 && strncasecmp(data, "Location", 8) == 0) {
 		keep_value(&c->location, v, vlen, false);
+	} else if (nlen == 12 && strncasecmp(data, "X-Request-Id", 12) == 0) {
+		/* Quoted in logs for Meraki's support: bounded, printable only. */
+		bool printable = vlen <= 128;
+		for (size_t i = 0; printable && i < vlen; i++)
+			printable = v[i] > ' ' && v[i] < 0x7f;
+		if (printable)
+			keep_value(&c->request_id, v, vlen, false);
 	} else if (nlen == 11 && strncasecmp(data, "Retry-After", 11) == 0) {
 		char tmp[64];
 		snprintf(tmp, sizeof(tmp), "%.*s", (int)(vlen < 63 ? vlen : 63), v);
@@ -281,6 +314,16 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 		}
 	}
 	return len;
+}
+
+/* libcurl (7.88) opens its transfer sockets without close-on-exec. */
+static int cloexec_cb(void *ctx, curl_socket_t fd, curlsocktype purpose)
+{
+	(void)ctx;
+	(void)purpose;
+	int fl = fcntl(fd, F_GETFD);
+	return fl >= 0 && fcntl(fd, F_SETFD, fl | FD_CLOEXEC) == 0 ? CURL_SOCKOPT_OK
+								  : CURL_SOCKOPT_ERROR;
 }
 
 int ucf_http_start(struct ucf_http *h, const struct ucf_http_request *req, ucf_http_done_fn done,
@@ -331,6 +374,7 @@ int ucf_http_start(struct ucf_http *h, const struct ucf_http_request *req, ucf_h
 	curl_easy_setopt(e, CURLOPT_URL, c->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, c);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, cloexec_cb);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -340,7 +384,7 @@ int ucf_http_start(struct ucf_http *h, const struct ucf_http_request *req, ucf_h
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 			 req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 10000L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 30000L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "ucfence/" UCF_VERSION);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "ucfence/" UCF_VERSION " ucfence");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);

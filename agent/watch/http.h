@@ -3,7 +3,9 @@
  * ends in exactly one completion callback. TLS is always verified (system
  * CAs or a given CA file); proxies come from the usual environment variables
  * (libcurl's default); redirects are NOT followed here: the caller decides,
- * because whether a credential may go along depends on where they point. */
+ * because whether a credential may go along depends on where they point.
+ * Every request says User-Agent: ucfence/VERSION ucfence, the
+ * "ApplicationName/Version VendorName" form Meraki asks API clients for. */
 #ifndef UCF_HTTP_H
 #define UCF_HTTP_H
 
@@ -37,6 +39,7 @@ struct ucf_http_response {
 	const char *link;    /* every Link header, joined with ", "; NULL if none */
 	const char *location;
 	long retry_after_s;  /* -1 when absent or unparsable */
+	const char *request_id; /* the X-Request-Id header (at most 128 bytes), NULL if none */
 	const char *url;     /* the URL requested */
 };
 

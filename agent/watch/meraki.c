@@ -42,6 +42,8 @@ struct ucf_meraki {
 	bool events_planned;
 	json_t *findings;
 	json_t *cursor_updates; /* cursor name -> start, for the jobs that completed */
+	json_t *answered;       /* cursor name -> true: read in full (maybe truncated) */
+	json_t *denied;         /* cursor name -> {source, network, reason}: 403 this cycle */
 	struct ucf_meraki_cycle rep, last;
 };
 
@@ -167,7 +169,7 @@ static int add_job(struct ucf_meraki *m, enum ucf_msource s, const char *net)
 	cursor_name(s, net, name, sizeof(name));
 	j->t0 = horizon(m, name, s == UCF_MS_API_REQUESTS ? MAX_T0_AGE_API : MAX_T0_AGE);
 	j->stop_before = j->t0;
-	/* Captures are few (the cloud keeps about ten per device) and change
+	/* Captures are few (the cloud keeps about ten for the organization) and change
 	 * status after they start: keep a day of them in view, not just what is
 	 * new, so a status change is seen. The horizon still decides news. */
 	if (s == UCF_MS_CAPTURES && j->t0 > m->start - STATUS_WINDOW)
@@ -222,19 +224,30 @@ static bool listed(const struct ucf_string_list *l, const char *s)
 	return false;
 }
 
-/* Whether a finding concerns this site: its network or device is one of
+/* Whether a finding concerns this site: its network or one of its devices is
  * ours. Organization-wide entries (an API request carries neither) stay:
  * the merge ties them to our captures or alerts them as unattributed. The
- * API filters too; this holds even when a server ignores the filters. */
-static bool ours(const struct ucf_config *cfg, const json_t *f)
+ * API filters too; this holds even when a server ignores the filters. A
+ * schedule names devices only (any of them may be ours, not only the first);
+ * the API filtered it by network. */
+static bool ours(const struct ucf_config *cfg, json_t *f)
 {
 	const struct ucf_string_list *nets = &cfg->meraki.network_ids, *serials = &cfg->meraki.serials;
 	const char *net = ucf_mfinding_str(f, "network_id"), *ser = ucf_mfinding_str(f, "serial");
+	const json_t *all = json_object_get(f, "serials");
 	if ((!net && !ser) || (nets->count == 0 && serials->count == 0))
 		return true;
 	if (listed(nets, net) || listed(serials, ser))
 		return true;
-	/* A schedule names devices only; the API filtered it by network. */
+	size_t i;
+	const json_t *s;
+	json_array_foreach (all, i, s) {
+		if (listed(serials, json_string_value(s))) {
+			/* Correlate on the site's device, not on the first listed. */
+			json_object_set_new(f, "serial", json_string(json_string_value(s)));
+			return true;
+		}
+	}
 	return !net && nets->count > 0 && serials->count == 0;
 }
 
@@ -272,9 +285,10 @@ static void on_job(void *ctx, struct ucf_mjob_result *res)
 	if (res->truncated)
 		eventf(m, UCF_MERAKI_WARNING, NULL, "%s: stopped after %d pages; the rest waits for "
 		       "the next cycle", ucf_msource_name(j->source), UCF_MFETCH_MAX_PAGES);
+	char name[128];
+	cursor_name(j->source, net, name, sizeof(name));
 	if (res->outcome == UCF_MJOB_OK) {
-		char name[128];
-		cursor_name(j->source, net, name, sizeof(name));
+		json_object_set_new(m->answered, name, json_true());
 		if (!res->truncated)
 			json_object_set_new(m->cursor_updates, name, json_integer(m->start));
 		if (j->source == UCF_MS_EVENT_TYPES)
@@ -285,6 +299,13 @@ static void on_job(void *ctx, struct ucf_mjob_result *res)
 		m->rep.failed_sources++;
 		fail_note(m, "%s", res->error);
 		eventf(m, UCF_MERAKI_WARNING, NULL, "%s", res->error);
+		if (res->outcome == UCF_MJOB_DENIED) {
+			m->rep.denied_sources++;
+			json_object_set_new(m->denied, name,
+					    json_pack("{s:s, s:s?, s:s?}", "source",
+						      ucf_msource_name(j->source), "network", net,
+						      "reason", res->api_error[0] ? res->api_error : NULL));
+		}
 	}
 	m->cur++;
 	if (res->outcome == UCF_MJOB_AUTH || res->outcome == UCF_MJOB_TRANSIENT) {
@@ -333,9 +354,13 @@ static void begin_cycle(struct ucf_meraki *m)
 	m->start = ucf_time_now();
 	json_decref(m->findings);
 	json_decref(m->cursor_updates);
+	json_decref(m->answered);
+	json_decref(m->denied);
 	m->findings = json_array();
 	m->cursor_updates = json_object();
-	if (!m->findings || !m->cursor_updates || plan(m) < 0) {
+	m->answered = json_object();
+	m->denied = json_object();
+	if (!m->findings || !m->cursor_updates || !m->answered || !m->denied || plan(m) < 0) {
 		fail_note(m, "out of memory");
 		m->rep.failed_sources++;
 		m->njobs = m->cur = 0;
@@ -398,14 +423,59 @@ static bool account_health(struct ucf_meraki *m, bool ok)
 	return published;
 }
 
+/* One watcher-access-denied alert when a source starts being refused with
+ * 403 (kept in the state while it lasts), a note when it is answered again.
+ * false when an alert could not be recorded. */
+static bool account_access(struct ucf_meraki *m)
+{
+	json_t *state = section(m, "denied");
+	const char *k;
+	void *tmp;
+	json_t *v;
+	bool published = true;
+	json_object_foreach (m->denied, k, v) {
+		if (json_object_get(state, k))
+			continue; /* alerted when it began */
+		struct ucf_alert *a = NULL;
+		char err[256];
+		const char *src = json_string_value(json_object_get(v, "source"));
+		if (ucf_alert_access_denied(&a, m->cfg->site.name, m->start, src,
+					    json_string_value(json_object_get(v, "network")),
+					    ucf_msource_operation(ucf_msource_parse(src)), m->start,
+					    json_string_value(json_object_get(v, "reason")), err,
+					    sizeof(err)) < 0) {
+			eventf(m, UCF_MERAKI_WARNING, NULL, "%s", err);
+			continue;
+		}
+		if (publish(m, a))
+			json_object_set_new(state, k, json_integer(m->start));
+		else
+			published = false;
+		ucf_alert_free(a);
+	}
+	json_object_foreach_safe (state, tmp, k, v) {
+		if (json_object_get(m->answered, k)) {
+			eventf(m, UCF_MERAKI_RECORDED, NULL, "%s: access restored (refused with HTTP 403 "
+			       "since %lld)", k, (long long)json_integer_value(v));
+			json_object_del(state, k);
+		}
+	}
+	return published;
+}
+
 static void finish_cycle(struct ucf_meraki *m)
 {
 	char err[512];
 	struct ucf_mmerge mm = {
 		.site = m->cfg->site.name, .org = m->cfg->meraki.organization_id, .now = m->start,
 		.window = (int64_t)m->cfg->meraki.correlation_window_s, .keep = KEEP_S,
-		.primaries_complete = json_object_get(m->cursor_updates, "captures") &&
-				      json_object_get(m->cursor_updates, "schedules"),
+		/* A denied source will not answer by waiting: what is held for it
+		 * is alerted on its own after the window, as if it had answered. */
+		.primaries_complete =
+			(json_object_get(m->cursor_updates, "captures") ||
+			 json_object_get(m->denied, "captures")) &&
+			(json_object_get(m->cursor_updates, "schedules") ||
+			 json_object_get(m->denied, "schedules")),
 	};
 	/* Horizons as the jobs were planned (before this cycle's cursors). */
 	static const int64_t ages[UCF_MS_COUNT] = { MAX_T0_AGE, MAX_T0_AGE, MAX_T0_AGE_API,
@@ -432,7 +502,10 @@ static void finish_cycle(struct ucf_meraki *m)
 			rc = -EIO;
 	ucf_alert_list_free(&alerts);
 	bool ok = m->rep.failed_sources == 0;
-	if (rc == 0 && !account_health(m, ok))
+	if (rc == 0 && !account_access(m))
+		rc = -EIO;
+	/* A refused source is alerted on its own; the API is not failing. */
+	if (rc == 0 && !account_health(m, m->rep.failed_sources == m->rep.denied_sources))
 		rc = -EIO;
 	if (rc == 0) {
 		const char *k;
@@ -471,6 +544,11 @@ static void on_poll_timer(void *ctx)
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
+static void on_fetch_note(void *ctx, const char *text)
+{
+	eventf(ctx, UCF_MERAKI_WARNING, NULL, "%s", text);
+}
+
 int ucf_meraki_new(struct ucf_meraki **out, const struct ucf_config *cfg, struct ucf_reactor *r,
 		   struct ucf_http *h, struct ucf_feed *feed, const struct ucf_meraki_hooks *hooks,
 		   char *err, size_t errlen)
@@ -499,7 +577,7 @@ int ucf_meraki_new(struct ucf_meraki **out, const struct ucf_config *cfg, struct
 	if (rc == 0)
 		rc = load_state(m, err, errlen);
 	if (rc == 0)
-		rc = ucf_mfetch_new(&m->fetch, cfg, m->key, r, h, err, errlen);
+		rc = ucf_mfetch_new(&m->fetch, cfg, m->key, r, h, on_fetch_note, m, err, errlen);
 	if (rc < 0) {
 		ucf_meraki_free(m);
 		return rc;
@@ -519,6 +597,8 @@ void ucf_meraki_free(struct ucf_meraki *m)
 	json_decref(m->state);
 	json_decref(m->findings);
 	json_decref(m->cursor_updates);
+	json_decref(m->answered);
+	json_decref(m->denied);
 	free(m->jobs);
 	free(m->job_nets);
 	free(m->state_path);

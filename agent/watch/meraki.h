@@ -1,6 +1,7 @@
 /* meraki.h — the Meraki watcher: polls the Dashboard API for packet-capture
- * activity at this site (captures, capture schedules, capture-creating API
- * requests, configuration changes and network events about captures),
+ * activity at this site (captures, capture schedules, the API requests of
+ * every capture operation, configuration changes and network events about
+ * captures),
  * merges what several sources say about one activity into one alert and
  * publishes it to the alert feed. State (cursors, what was alerted, held
  * entries, event types, API health) is STATE_DIR/meraki-state.json, replaced
@@ -41,7 +42,9 @@ struct ucf_meraki_cycle {
 	unsigned calls;       /* HTTP requests made */
 	unsigned alerts;      /* new alerts published */
 	unsigned recorded;    /* notes */
-	unsigned failed_sources;
+	unsigned failed_sources;   /* denied ones included */
+	unsigned denied_sources;   /* refused with 403: alerted once by watcher-access-denied,
+				    * not an outage (they do not count towards degraded) */
 	unsigned consecutive_failures;
 	char error[512];      /* the first failure; "" when ok */
 };

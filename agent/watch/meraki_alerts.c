@@ -31,19 +31,40 @@ static const char *attach_key(enum ucf_msource s)
 	}
 }
 
-/* "; via API from 1.2.3.4 (curl/8.0)" when an API request is attached. */
+/* What the attached API requests did: ": stopped a packet capture, deleted
+ * a packet capture" (each operation named once), "" when none says. */
+static void actions(const json_t *details, char *buf, size_t buflen)
+{
+	const json_t *list = json_object_get(details, "api_requests");
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < json_array_size(list) && used < buflen; i++) {
+		const char *verb = get(json_array_get(list, i), "action", NULL);
+		if (!verb || strstr(buf, verb))
+			continue;
+		int n = snprintf(buf + used, buflen - used, "%s%s", used ? ", " : ": ", verb);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* "; via API from 1.2.3.4 (curl/8.0): started a packet capture" when an API
+ * request is attached. */
 static void api_suffix(const json_t *details, char *buf, size_t buflen)
 {
 	const json_t *first = json_array_get(json_object_get(details, "api_requests"), 0);
+	char did[256];
 	buf[0] = '\0';
+	actions(details, did, sizeof(did));
 	if (first)
-		snprintf(buf, buflen, "; via API from %s (%s)", or(get(first, "source_ip", NULL), "?"),
-			 or(get(first, "user_agent", NULL), "no user agent"));
+		snprintf(buf, buflen, "; via API from %s (%s)%s", or(get(first, "source_ip", NULL), "?"),
+			 or(get(first, "user_agent", NULL), "no user agent"), did);
 }
 
 static void capture_summary(const json_t *d, char *buf, size_t buflen)
 {
-	char where[160], api[300];
+	char where[160], api[400];
 	if (get(d, "ports", NULL))
 		snprintf(where, sizeof(where), " ports %s", get(d, "ports", NULL));
 	else if (get(d, "interface", NULL))
@@ -62,7 +83,7 @@ static void capture_summary(const json_t *d, char *buf, size_t buflen)
 static void schedule_summary(const json_t *d, bool created, char *buf, size_t buflen)
 {
 	const json_t *devs = json_object_get(d, "devices");
-	char api[300];
+	char api[400];
 	api_suffix(d, api, sizeof(api));
 	snprintf(buf, buflen, "Packet capture schedule '%s' %s by %s (%s, %zu device%s, next "
 		 "capture %s)%s",
@@ -131,15 +152,20 @@ int ucf_malert_build(const struct ucf_mmerge *m, const json_t *lead, const json_
 		kind = UCF_KIND_CAPTURE_API_REQUEST;
 		const json_t *code = json_object_get(d, "response_code");
 		bool failed = json_is_integer(code) && json_integer_value(code) >= 400;
+		bool follow_up = json_is_true(json_object_get(lead, "follow_up"));
+		char also[256];
+		actions(d, also, sizeof(also)); /* the other requests of the group */
 		sev = failed ? UCF_SEV_INFO : UCF_SEV_WARNING;
 		op = or(get(d, "operation_id", NULL), or(get(d, "path", NULL), "?"));
-		snprintf(summary, sizeof(summary), "API request %s from %s (%s) by admin %s at %s, "
-			 "HTTP %lld%s; no packet capture of this site matched it",
-			 op, or(get(d, "source_ip", NULL), "?"),
+		snprintf(summary, sizeof(summary), "API request %s (%s) from %s (%s) by admin %s at %s, "
+			 "HTTP %lld%s%s%s%s",
+			 op, or(get(d, "action", NULL), "a packet capture operation"),
+			 or(get(d, "source_ip", NULL), "?"),
 			 or(get(d, "user_agent", NULL), "no user agent"), or(get(d, "admin_id", NULL), "?"),
 			 or(get(d, "at", NULL), "an unknown time"),
 			 json_is_integer(code) ? (long long)json_integer_value(code) : 0LL,
-			 failed ? " (refused)" : "");
+			 failed ? " (refused)" : "", also[0] ? "; the same admin also" : "", also,
+			 follow_up ? "" : "; no packet capture of this site matched it");
 		break;
 	}
 	case UCF_MS_CONFIG_CHANGES:

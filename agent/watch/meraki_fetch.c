@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "grow.h"
 #include "linkhdr.h"
 #include "timefmt.h"
@@ -28,6 +29,8 @@ struct ucf_mfetch {
 	struct ucf_mjob_result res;
 	ucf_mfetch_done_fn done;
 	void *ctx;
+	ucf_mfetch_note_fn note;
+	void *note_ctx;
 };
 
 /* ---- URLs ----------------------------------------------------------------- */
@@ -120,7 +123,7 @@ char *ucf_mfetch_url(const struct ucf_config *cfg, const struct ucf_mjob *job)
 		per_page(&b, cfg, 1000);
 		time_param(&b, job->t0);
 		for (size_t i = 0; i < UCF_CAPTURE_OPERATION_COUNT; i++)
-			param(&b, "operationIds", true, ucf_capture_operation_ids[i]);
+			param(&b, "operationIds", true, ucf_capture_operations[i].id);
 		break;
 	case UCF_MS_CONFIG_CHANGES:
 		add(&b, "/organizations/%s/configurationChanges", org);
@@ -155,7 +158,8 @@ char *ucf_mfetch_url(const struct ucf_config *cfg, const struct ucf_mjob *job)
 /* ---- the request cycle ---------------------------------------------------- */
 
 int ucf_mfetch_new(struct ucf_mfetch **out, const struct ucf_config *cfg, const char *key,
-		   struct ucf_reactor *r, struct ucf_http *h, char *err, size_t errlen)
+		   struct ucf_reactor *r, struct ucf_http *h, ucf_mfetch_note_fn note,
+		   void *note_ctx, char *err, size_t errlen)
 {
 	static const uint64_t unit_ms[] = { 1000, 60000, 3600000, 86400000 };
 	struct ucf_mfetch *f = calloc(1, sizeof(*f));
@@ -167,6 +171,8 @@ int ucf_mfetch_new(struct ucf_mfetch **out, const struct ucf_config *cfg, const 
 	f->key = key;
 	f->r = r;
 	f->h = h;
+	f->note = note;
+	f->note_ctx = note_ctx;
 	/* Calls are spaced evenly: a budget of N per unit never bursts. */
 	f->spacing_ms = unit_ms[cfg->meraki.call_budget.unit] /
 			(cfg->meraki.call_budget.count ? cfg->meraki.call_budget.count : 1);
@@ -225,6 +231,12 @@ static void transient(struct ucf_mfetch *f, const char *what)
 		return;
 	}
 	/* Exponential backoff with jitter: [d/2, d], d = 1 s, 2 s, 4 s... */
+	if (f->note) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s: %s (attempt %u, retrying)",
+			 ucf_msource_name(f->job.source), what, f->attempts);
+		f->note(f->note_ctx, msg);
+	}
 	uint64_t d = (uint64_t)UCF_MFETCH_BACKOFF_MS << (f->attempts - 1);
 	ucf_timer_arm(f->r, &f->wait, d / 2 + ucf_random_below(d / 2 + 1), on_wait, f);
 }
@@ -265,13 +277,15 @@ static void on_page(struct ucf_mfetch *f, const struct ucf_http_response *resp)
 	f->res.skipped += skipped;
 	f->attempts = 0;
 	char *link = NULL;
-	bool events = f->job.source == UCF_MS_EVENTS;
-	if (events && oldest != INT64_MAX && oldest < f->job.stop_before) {
+	/* Newest first: older entries are behind rel=prev (rel=next leads to
+	 * newer ones, of which there are none yet). */
+	bool backwards = f->job.source == UCF_MS_EVENTS || f->job.source == UCF_MS_CONFIG_CHANGES;
+	if (backwards && oldest != INT64_MAX && oldest < f->job.stop_before) {
 		finish(f, UCF_MJOB_OK, NULL); /* reached what an earlier cycle read */
 		return;
 	}
 	if (f->job.source == UCF_MS_EVENT_TYPES || !resp->link ||
-	    ucf_link_find(resp->link, events ? "prev" : "next", &link) < 0) {
+	    ucf_link_find(resp->link, backwards ? "prev" : "next", &link) < 0) {
 		finish(f, UCF_MJOB_OK, NULL);
 		return;
 	}
@@ -289,6 +303,21 @@ static void on_page(struct ucf_mfetch *f, const struct ucf_http_response *resp)
 		return;
 	}
 	send_request(f);
+}
+
+/* The first of the API's "errors" in a refusal's body, redacted and cut. */
+static void api_message(const struct ucf_http_response *resp, char *buf, size_t buflen)
+{
+	buf[0] = '\0';
+	json_t *doc = json_loadb(resp->body, resp->body_len < 65536 ? resp->body_len : 0, 0, NULL);
+	const char *first = json_string_value(json_array_get(json_object_get(doc, "errors"), 0));
+	char *clean = first ? ucf_redact(first, UCF_REDACT_URIS) : NULL;
+	if (clean) {
+		size_t n = strcspn(clean, "\r\n");
+		snprintf(buf, buflen, "%.*s", (int)(n < 200 ? n : 200), clean);
+	}
+	free(clean);
+	json_decref(doc);
 }
 
 static void on_response(void *ctx, const struct ucf_http_response *resp)
@@ -322,15 +351,21 @@ static void on_response(void *ctx, const struct ucf_http_response *resp)
 		if (until > f->next_call_ms)
 			f->next_call_ms = until;
 		send_request(f);
-	} else if (s == 401 || s == 403) {
-		if (keyed)
-			finish(f, UCF_MJOB_AUTH, "%s: HTTP %ld: the Dashboard API refused the API key",
-			       ucf_msource_name(f->job.source), s);
-		else
-			finish(f, UCF_MJOB_FAILED, "%s: HTTP %ld from a host the key is never sent to",
-			       ucf_msource_name(f->job.source), s);
+	} else if ((s == 401 || s == 403) && !keyed) {
+		finish(f, UCF_MJOB_FAILED, "%s: HTTP %ld from a host the key is never sent to",
+		       ucf_msource_name(f->job.source), s);
+	} else if (s == 401) {
+		finish(f, UCF_MJOB_AUTH, "%s: HTTP 401: the Dashboard API refused the API key",
+		       ucf_msource_name(f->job.source));
+	} else if (s == 403) {
+		/* The key is good; this one call is not allowed to its admin. */
+		api_message(resp, f->res.api_error, sizeof(f->res.api_error));
+		finish(f, UCF_MJOB_DENIED, "%s: HTTP 403: the API key may not call %s%s%s",
+		       ucf_msource_name(f->job.source), ucf_msource_operation(f->job.source),
+		       f->res.api_error[0] ? ": " : "", f->res.api_error);
 	} else if (s >= 500) {
-		snprintf(what, sizeof(what), "HTTP %ld", s);
+		snprintf(what, sizeof(what), "HTTP %ld (X-Request-Id %s)", s,
+			 resp->request_id ? resp->request_id : "none");
 		transient(f, what);
 	} else if (s < 200 || s >= 300) {
 		finish(f, UCF_MJOB_FAILED, "%s: HTTP %ld", ucf_msource_name(f->job.source), s);

@@ -1,10 +1,15 @@
 /* meraki_fetch.h — fetching one source completely: the first URL, then every
- * page its Link header names (rel=next; rel=prev for events, newest first,
- * until the horizon), each request spaced by the call budget. 429 waits
- * Retry-After (and holds every later call of the organization); 5xx,
- * transport errors, timeouts and malformed JSON are retried with exponential
- * backoff and jitter, at most UCF_MFETCH_RETRIES times per request. The key
- * goes only where urlpolicy.h allows. One job at a time. */
+ * page its Link header names, each request spaced by the call budget.
+ * Captures and apiRequests page forwards (rel=next) from t0; events and
+ * configurationChanges list the newest first and page backwards (rel=prev)
+ * until a page reaches the horizon (stop_before), as the official Python SDK
+ * reads them (direction "prev"). 429 waits Retry-After (and holds every later
+ * call of the organization); 5xx, transport errors, timeouts and malformed
+ * JSON are retried with exponential backoff and jitter, at most
+ * UCF_MFETCH_RETRIES times per request; a 5xx is reported with its
+ * X-Request-Id (what Meraki's support asks for). 401 is a refused key; 403
+ * (Meraki: "you lack permission to perform the action") fails that source
+ * only. The key goes only where urlpolicy.h allows. One job at a time. */
 #ifndef UCF_MERAKI_FETCH_H
 #define UCF_MERAKI_FETCH_H
 
@@ -26,7 +31,8 @@ struct ucf_mjob {
 	enum ucf_msource source;
 	const char *network;     /* events, eventTypes */
 	int64_t t0;              /* captures, apiRequests, configurationChanges */
-	int64_t stop_before;     /* events: stop paging once a page reaches this */
+	int64_t stop_before;     /* events, configurationChanges: stop paging back
+				  * once a page reaches this */
 	const json_t *types;     /* events: includedEventTypes[] */
 };
 
@@ -34,7 +40,9 @@ enum ucf_mjob_outcome {
 	UCF_MJOB_OK,
 	UCF_MJOB_FAILED,    /* this source only (4xx, a foreign host refusing) */
 	UCF_MJOB_TRANSIENT, /* retries exhausted: the API is not answering */
-	UCF_MJOB_AUTH,      /* 401/403 to a request that carried the key */
+	UCF_MJOB_AUTH,      /* 401 to a request that carried the key */
+	UCF_MJOB_DENIED,    /* 403 to a request that carried the key: this call is
+			     * not allowed to the key (its admin's access) */
 };
 
 struct ucf_mjob_result {
@@ -45,14 +53,19 @@ struct ucf_mjob_result {
 	size_t skipped;
 	bool truncated;      /* stopped at UCF_MFETCH_MAX_PAGES */
 	char error[512];
+	char api_error[256]; /* DENIED: the API's own message, redacted ("" if none) */
 };
 
 struct ucf_mfetch;
 typedef void (*ucf_mfetch_done_fn)(void *ctx, struct ucf_mjob_result *res);
 
-/* key is borrowed and must outlive the fetcher. */
+typedef void (*ucf_mfetch_note_fn)(void *ctx, const char *text);
+
+/* key is borrowed and must outlive the fetcher. note (may be NULL) hears what
+ * is worth logging on the way: a failed attempt that is retried. */
 int ucf_mfetch_new(struct ucf_mfetch **out, const struct ucf_config *cfg, const char *key,
-		   struct ucf_reactor *r, struct ucf_http *h, char *err, size_t errlen);
+		   struct ucf_reactor *r, struct ucf_http *h, ucf_mfetch_note_fn note,
+		   void *note_ctx, char *err, size_t errlen);
 void ucf_mfetch_free(struct ucf_mfetch *f);
 /* Starts job; done() gets the result (owned by the fetcher, valid during the
  * call). Returns -EBUSY while another job runs. */

@@ -314,7 +314,12 @@ static int on_secondaries(struct run *r, const json_t *findings, json_t *pending
 			mark_seen(r, c);
 			continue;
 		}
-		const json_t *act = matching_activity(r, c);
+		/* A follow-up (a download, a stop, a deletion...) of a capture
+		 * alerted in an earlier cycle is news of its own: it is not the
+		 * same activity, however close in time. */
+		const json_t *act = json_is_true(json_object_get(c, "follow_up"))
+					    ? NULL
+					    : matching_activity(r, c);
 		if (act) {
 			notef(r, "%s entry at %lld matches alert %s (recorded, not repeated)",
 			      ucf_mfinding_str(c, "source"), (long long)ts_or_now(c, r->m->now),

@@ -12,7 +12,10 @@
  *     that is new in this cycle, recorded against it if it was alerted
  *     earlier, held (pending) while younger than the window in case the
  *     capture shows up later, and alerted on its own after that, grouped
- *     with the other unmatched entries about the same activity. */
+ *     with the other unmatched entries about the same activity. An API
+ *     request that acts on an existing capture or schedule (a follow-up:
+ *     stop, delete, download...) joins a capture alerted in this cycle but
+ *     never one alerted before: then it is alerted on its own. */
 #ifndef UCF_MERAKI_MERGE_H
 #define UCF_MERAKI_MERGE_H
 

@@ -18,11 +18,51 @@ static const char *const source_names[UCF_MS_COUNT] = {
 	"captures", "schedules", "apiRequests", "configurationChanges", "events", "eventTypes",
 };
 
-const char *const ucf_capture_operation_ids[] = {
-	"createOrganizationDevicesPacketCaptureCapture",
-	"bulkOrganizationDevicesPacketCaptureCapturesCreate",
-	"createOrganizationDevicesPacketCaptureSchedule",
+const struct ucf_capture_operation ucf_capture_operations[UCF_CAPTURE_OPERATION_COUNT] = {
+	{ "createOrganizationDevicesPacketCaptureCapture", "started a packet capture", true, false },
+	{ "bulkOrganizationDevicesPacketCaptureCapturesCreate",
+	  "started packet captures on several devices", true, false },
+	{ "createOrganizationDevicesPacketCaptureSchedule", "created a packet capture schedule", true,
+	  true },
+	{ "stopOrganizationDevicesPacketCaptureCapture", "stopped a packet capture", false, false },
+	{ "deleteOrganizationDevicesPacketCaptureCapture", "deleted a packet capture", false, false },
+	{ "bulkOrganizationDevicesPacketCaptureCapturesDelete", "deleted packet captures", false,
+	  false },
+	{ "generateOrganizationDevicesPacketCaptureCaptureDownloadUrl",
+	  "generated a download URL for a packet capture", false, false },
+	{ "updateOrganizationDevicesPacketCaptureSchedule", "updated a packet capture schedule", false,
+	  true },
+	{ "deleteOrganizationDevicesPacketCaptureSchedule", "deleted a packet capture schedule", false,
+	  true },
+	{ "reorderOrganizationDevicesPacketCaptureSchedules", "reordered the packet capture schedules",
+	  false, true },
+	/* beta (early access) */
+	{ "bulkOrganizationDevicesPacketCaptureSchedulesDelete", "deleted packet capture schedules",
+	  false, true },
+	{ "tasksOrganizationDevicesPacketCapture", "queued an analysis of a packet capture", false,
+	  false },
 };
+
+const struct ucf_capture_operation *ucf_capture_operation_find(const char *id)
+{
+	for (size_t i = 0; id && i < UCF_CAPTURE_OPERATION_COUNT; i++)
+		if (strcmp(id, ucf_capture_operations[i].id) == 0)
+			return &ucf_capture_operations[i];
+	return NULL;
+}
+
+const char *ucf_msource_operation(enum ucf_msource s)
+{
+	static const char *const ops[UCF_MS_COUNT] = {
+		"getOrganizationDevicesPacketCaptureCaptures",
+		"getOrganizationDevicesPacketCaptureSchedules",
+		"getOrganizationApiRequests",
+		"getOrganizationConfigurationChanges",
+		"getNetworkEvents",
+		"getNetworkEventsEventTypes",
+	};
+	return (unsigned)s < UCF_MS_COUNT ? ops[s] : "unknown";
+}
 
 const char *ucf_msource_name(enum ucf_msource s)
 {
@@ -201,7 +241,7 @@ static json_t *schedule_item(const json_t *it)
 	put(d, "updated_at", str(it, "updatedAt"), UCF_REDACT_URIS);
 	put(d, "frequency", str(sched, "frequency"), UCF_REDACT_URIS);
 	put(d, "next_capture_at", str(sched, "nextCaptureTs"), UCF_REDACT_URIS);
-	json_t *devs = json_array();
+	json_t *devs = json_array(), *serials = json_array();
 	size_t i;
 	const json_t *entry;
 	const char *first_serial = NULL;
@@ -216,10 +256,14 @@ static json_t *schedule_item(const json_t *it)
 		json_array_append_new(devs, o);
 		if (!first_serial)
 			first_serial = str(dev, "serial");
+		if (str(dev, "serial"))
+			json_array_append_new(serials, json_string(str(dev, "serial")));
 	}
 	json_object_set_new(d, "devices", devs);
 	put(f, "admin_id", text_of(adm, "id", abuf, sizeof(abuf)), 0);
+	/* Every device: the site is any of them (the watcher picks its own). */
 	put(f, "serial", first_serial, 0);
+	json_object_set_new(f, "serials", serials);
 	json_object_set_new(f, "enabled", json_boolean(enabled));
 	if (created != INT64_MIN)
 		json_object_set_new(f, "created", json_integer(created));
@@ -230,36 +274,60 @@ static json_t *schedule_item(const json_t *it)
 
 /* ---- apiRequests ---------------------------------------------------------- */
 
-static bool capture_operation(const char *op, const char *method, const char *path)
+static bool ends_with(const char *s, const char *tail)
 {
-	if (op) {
-		for (size_t i = 0; i < UCF_CAPTURE_OPERATION_COUNT; i++)
-			if (strcmp(op, ucf_capture_operation_ids[i]) == 0)
-				return true;
+	size_t n = strlen(s), t = strlen(tail);
+	return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* An entry without an operationId: any change to a packetCapture resource
+ * is one; what it did comes from the method and the path. */
+static bool capture_path(const char *method, const char *path, const char **verb, bool *starts,
+			 bool *schedule)
+{
+	if (!method || !path || strcasecmp(method, "GET") == 0 || !strcasestr(path, "packetCapture"))
 		return false;
-	}
-	/* No operationId: a POST to a packetCapture collection is one. */
-	return method && strcasecmp(method, "POST") == 0 && path && strstr(path, "packetCapture");
+	char p[512];
+	snprintf(p, sizeof(p), "%s", path);
+	p[strcspn(p, "?")] = '\0';
+	*schedule = strstr(p, "/schedules") != NULL;
+	*starts = strcasecmp(method, "POST") == 0 &&
+		  (ends_with(p, "/captures") || ends_with(p, "/bulkCreate") || ends_with(p, "/schedules"));
+	*verb = *starts ? (*schedule ? "created a packet capture schedule" : "started a packet capture")
+		: strcasecmp(method, "DELETE") == 0 || ends_with(p, "/bulkDelete")
+			? (*schedule ? "deleted packet capture schedules" : "deleted packet captures")
+		: ends_with(p, "/generate") ? "generated a download URL for a packet capture"
+		: ends_with(p, "/stop")	    ? "stopped a packet capture"
+		: *schedule		    ? "changed packet capture schedules"
+					    : "changed packet captures";
+	return true;
 }
 
 static json_t *api_request_item(const json_t *it)
 {
 	char abuf[32], cbuf[32];
 	const char *op = str(it, "operationId"), *method = str(it, "method"),
-		   *path = str(it, "path");
-	if (!capture_operation(op, method, path))
+		   *path = str(it, "path"), *verb;
+	const struct ucf_capture_operation *known = ucf_capture_operation_find(op);
+	bool starts, sched;
+	if (known) {
+		verb = known->verb;
+		starts = known->starts;
+		sched = known->schedule;
+	} else if (op || !capture_path(method, path, &verb, &starts, &sched)) {
 		return NULL;
+	}
 	const char *admin = text_of(it, "adminId", abuf, sizeof(abuf));
 	const char *code = text_of(it, "responseCode", cbuf, sizeof(cbuf));
 	const char *parts[] = { str(it, "ts"), admin, method, path, str(it, "sourceIp"), op, code,
 				str(it, "userAgent") };
 	char key[UCF_ALERT_ID_LEN];
 	digest_key(parts, sizeof(parts) / sizeof(parts[0]), key);
-	bool schedule = (op && strstr(op, "Schedule")) || (!op && path && strstr(path, "schedules"));
 	int64_t ts = time_of(it, "ts");
-	json_t *f = finding(UCF_MS_API_REQUESTS, schedule, key, ts);
+	json_t *f = finding(UCF_MS_API_REQUESTS, sched, key, ts);
 	json_t *d = json_object_get(f, "details");
 	put(d, "operation_id", op, UCF_REDACT_URIS);
+	put(d, "action", verb, 0);
 	put(d, "method", method, UCF_REDACT_URIS);
 	put(d, "path", path, UCF_REDACT_URIS);
 	put(d, "host", str(it, "host"), UCF_REDACT_URIS);
@@ -269,6 +337,8 @@ static json_t *api_request_item(const json_t *it)
 	put(d, "admin_id", admin, UCF_REDACT_URIS);
 	iso(d, "at", ts);
 	put(f, "admin_id", admin, 0);
+	if (!starts)
+		json_object_set_new(f, "follow_up", json_true());
 	return f;
 }
 
@@ -393,7 +463,7 @@ int ucf_mparse_page(enum ucf_msource src, const char *body, size_t len, json_t *
 			skip++;
 			continue;
 		}
-		int64_t t = time_of(it, "occurredAt");
+		int64_t t = time_of(it, src == UCF_MS_EVENTS ? "occurredAt" : "ts");
 		if (t != INT64_MIN && t < old)
 			old = t;
 		json_t *f = item_fn[src](it);

@@ -2,7 +2,9 @@
  * findings: small JSON objects the watcher merges and alerts on.
  *   {"source": "captures", "topic": "capture"|"schedule", "key": "...",
  *    "ts": UNIX (absent when unknown), "admin_id", "network_id", "serial",
- *    "status" (captures), "enabled"/"updated"/"created" (schedules),
+ *    "status" (captures), "enabled"/"updated"/"created" and "serials" (every
+ *    device's, schedules), "follow_up" (apiRequests: an operation on an
+ *    existing capture or schedule, not one that starts it),
  *    "details": {...privacy-filtered fields for the alert...}}
  * Parsers are tolerant of what the API may send: missing or mistyped
  * fields, extra fields, items that are not objects (skipped and counted),
@@ -30,17 +32,30 @@ enum ucf_msource {
 const char *ucf_msource_name(enum ucf_msource s);
 int ucf_msource_parse(const char *name);
 
-/* The operations that start captures, as apiRequests' operationIds[]. */
-extern const char *const ucf_capture_operation_ids[];
-#define UCF_CAPTURE_OPERATION_COUNT 3
+/* The Dashboard API's operations on packet captures other than reading
+ * them, asked for as apiRequests' operationIds[] (names from the official
+ * Python SDK; the beta ones from Meraki's v1-beta changelog). */
+struct ucf_capture_operation {
+	const char *id;   /* operationId */
+	const char *verb; /* what it did, for a person: "deleted a packet capture" */
+	bool starts;      /* starts captures or creates a schedule (else a follow-up
+			   * on one: stop, delete, download, update...) */
+	bool schedule;    /* about schedules rather than captures */
+};
+extern const struct ucf_capture_operation ucf_capture_operations[];
+#define UCF_CAPTURE_OPERATION_COUNT 12
+/* The entry for an operationId, NULL if it is not one of them. */
+const struct ucf_capture_operation *ucf_capture_operation_find(const char *id);
+/* The read operation behind a source (for messages): "getOrganizationApiRequests". */
+const char *ucf_msource_operation(enum ucf_msource s);
 
 /* Whether a label, page, event type or description is about packet capture. */
 bool ucf_mtext_concerns_capture(const char *text);
 
 /* Parses one page of src (not UCF_MS_EVENT_TYPES) and appends its findings
- * to out (an array). *skipped (may be NULL) counts items ignored. For events,
- * *oldest (may be NULL) gets the oldest occurredAt on the page (INT64_MAX if
- * none), which pagination uses to stop. -EINVAL with a reason when the body
+ * to out (an array). *skipped (may be NULL) counts items ignored. *oldest
+ * (may be NULL) gets the oldest timestamp on the page (events' occurredAt,
+ * the others' ts; INT64_MAX if none): backward paging stops there. -EINVAL with a reason when the body
  * is not JSON or not the documented shape; out is then unchanged. */
 int ucf_mparse_page(enum ucf_msource src, const char *body, size_t len, json_t *out,
 		    size_t *skipped, int64_t *oldest, char *err, size_t errlen);

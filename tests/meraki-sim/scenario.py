@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Writes the simulator's scenario for one step of tests/integration/meraki.sh.
-usage: scenario.py STEP OUT --key-file F [--foreign-url U]
-Times are relative to now; ids are fixed so steps build on each other."""
+"""Writes the simulator's scenario for one step of tests/integration/meraki.sh
+(first, again, new, foreign, badkey, daemon, down) or meraki_sources.sh
+(src1, src2, denied, xreq).
+usage: scenario.py STEP OUT --key-file F [--foreign-url U] [--anchor UNIX]
+Times are relative to now, or to --anchor (the sources steps: so an entry
+keeps its timestamp, and its identity, from one step to the next); ids are
+fixed so steps build on each other."""
 import argparse
 import datetime
 import json
@@ -100,15 +104,89 @@ def base(key_file):
     return sc
 
 
+SWITCH = "Q2MS-CCCC-0003"  # a switch of the site's network that is not the site's device
+
+# Every capture operation that is not a GET, as the API names it (operationId:
+# the official Python SDK's meraki/api/organizations.py; the beta ones: the
+# Meraki API changelog for v1-beta). Those that start captures are in base().
+FOLLOW_UPS = [
+    "stopOrganizationDevicesPacketCaptureCapture",
+    "deleteOrganizationDevicesPacketCaptureCapture",
+    "bulkOrganizationDevicesPacketCaptureCapturesDelete",
+    "generateOrganizationDevicesPacketCaptureCaptureDownloadUrl",
+    "updateOrganizationDevicesPacketCaptureSchedule",
+    "deleteOrganizationDevicesPacketCaptureSchedule",
+    "reorderOrganizationDevicesPacketCaptureSchedules",
+    "bulkOrganizationDevicesPacketCaptureSchedulesDelete",
+    "tasksOrganizationDevicesPacketCapture",
+]
+
+
+def sources(key_file, step, anchor):
+    """meraki_sources.sh: a schedule whose first device is not the site's,
+    every capture operation, configuration changes over several pages (the
+    capture one on the oldest), 403 on one source, a 5xx."""
+    at = lambda s: (anchor - datetime.timedelta(seconds=s)).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    sched = schedule("s-multi", 20 * 60, True, BOB)
+    sched["createdAt"] = sched["updatedAt"] = at(20 * 60)
+    sched["devices"] = [{"device": {"serial": SWITCH, "switchports": "5"}},
+                        {"device": {"serial": MX["serial"], "interface": "wired"}}]
+    other = schedule("s-switch", 25 * 60, True, BOB)
+    other["createdAt"] = other["updatedAt"] = at(25 * 60)
+    other["devices"] = [{"device": {"serial": SWITCH, "switchports": "1-8"}}]
+    api = []
+    for n, op in enumerate(FOLLOW_UPS):
+        # One admin each and minutes apart: one alert per operation.
+        api.append({"adminId": str(300 + n), "method": "POST", "host": "api.meraki.com",
+                    "path": "/api/v1/organizations/549236/devices/packetCapture/x", "queryString": "",
+                    "userAgent": "Tool/1.0 Vendor", "ts": at(40 * 60 + 120 * n), "responseCode": 200,
+                    "sourceIp": "198.51.100.%d" % (20 + n), "version": 1, "operationId": op})
+    changes = [{"ts": at(660 + 60 * n), "adminName": "Carol", "adminId": "500", "networkId": NET,
+                "page": "Firewall", "label": "L3 rule %d" % n, "oldValue": "a", "newValue": "b"}
+               for n in range(9)]
+    changes += [
+        {"ts": at(30 * 60), "adminName": "Dave", "adminId": "400", "networkId": NET,
+         "networkName": "Branch 17", "page": "Packet capture", "label": "Packet capture started",
+         "oldValue": "", "newValue": "{}"},
+        {"ts": at(40 * 60), "adminName": "Carol", "adminId": "500", "networkId": NET, "page": "VLANs",
+         "label": "VLAN 30", "oldValue": "a", "newValue": "b"},
+        {"ts": at(50 * 60), "adminName": "Carol", "adminId": "500", "networkId": NET, "page": "VLANs",
+         "label": "VLAN 40", "oldValue": "a", "newValue": "b"},
+    ]
+    sc = {"api_key_file": key_file, "captures": [], "schedules": [sched, other], "apiRequests": api,
+          "configurationChanges": changes,
+          "eventTypes": {NET: [{"category": "Packet capture", "type": "pcap_start",
+                                "description": "Packet capture started"}]},
+          "events": {NET: []}}
+    if step in ("src2", "denied", "xreq"):
+        # Listed late (inside the overlap before the last cursor), newer than
+        # every entry of src1: two pages of them, then the cursor is reached.
+        sc["ignore_t0"] = True
+        late = [{"ts": at(100 + n), "adminName": "Erin", "adminId": "600", "networkId": NET,
+                 "page": "Firewall", "label": "L7 rule %d" % n, "oldValue": "a", "newValue": "b"}
+                for n in range(6)]
+        late[4].update(page="Packet capture", label="Packet capture stopped")
+        sc["configurationChanges"] = late + changes
+    if step == "denied":
+        sc["faults"] = [{"match": "packetCapture/schedules", "status": 403, "times": 1000}]
+    elif step == "xreq":
+        sc["faults"] = [{"match": "packetCapture/captures", "status": 503, "times": 1}]
+    return sc
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("step")
     ap.add_argument("out")
     ap.add_argument("--key-file", required=True)
     ap.add_argument("--foreign-url")
+    ap.add_argument("--anchor", type=float)
     a = ap.parse_args()
     sc = base(a.key_file)
-    if a.step == "first":
+    if a.step in ("src1", "src2", "denied", "xreq"):
+        anchor = datetime.datetime.fromtimestamp(a.anchor or NOW.timestamp(), datetime.timezone.utc)
+        sc = sources(a.key_file, a.step, anchor)
+    elif a.step == "first":
         # A server that ignores filters (the client filters too), and every fault once.
         sc["ignore_filters"] = True
         sc["faults"] = [

@@ -13,6 +13,7 @@ Scenario (JSON, re-read whenever it changes; fault counters reset then):
    "eventTypes": {"N_1": [...]},
    "duplicate_across_pages": bool,    # page k also repeats the last item of page k-1
    "ignore_filters": bool,            # t0, networkIds[], operationIds[]... are ignored
+   "ignore_t0": bool,                 # only t0 is ignored (the client must stop paging itself)
    "foreign_next": URL_PREFIX,        # captures page 1's rel=next points there instead
    "faults": [{"match": "captures", "page": 2, "times": 1,
                "status": 429, "retry_after": 2 | "delay": 3.5 |
@@ -20,9 +21,21 @@ Scenario (JSON, re-read whenever it changes; fault counters reset then):
 Items carry the API's own fields; schedules may carry "_network" (the
 network they belong to, for networkIds[] filtering).
 
+Paging is the real API's: captures and apiRequests page forwards from the
+oldest entry since t0 (rel=next, startingAfter); configurationChanges and
+network events list the newest entries first and page backwards in time
+(rel=prev, endingBefore = the oldest timestamp on the page; rel=next,
+startingAfter = the newest, leads to newer entries only), as the official
+Python SDK reads them (direction "prev" by default for
+getOrganizationConfigurationChanges and getNetworkEvents). A client that
+follows rel=next there misses everything older than the first page.
+Every answer carries an X-Request-Id header (logged as "request_id"), as
+the Dashboard's do.
+
 Every request is appended to --log as a JSON line:
   {"t": unix time, "server": NAME, "method", "path", "query", "auth":
-   "none"|"valid"|"invalid", "status", "fault"}.
+   "none"|"valid"|"invalid", "ua": User-Agent, "status", "fault",
+   "request_id"}.
 The Authorization header's value is never logged. With --foreign, the server
 plays a host the API key must never reach: it logs and answers 401.
 """
@@ -34,6 +47,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
@@ -116,7 +130,7 @@ class Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         return "valid" if sim.key and h == "Bearer " + sim.key else "invalid"
 
-    def send(self, status, body, headers=None, fault=None):
+    def send(self, status, body, headers=None, fault=None, request_id=None):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         if fault and fault.get("truncate"):
             data = data[: max(1, len(data) // 2)]
@@ -125,15 +139,18 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if request_id:
+            self.send_header("X-Request-Id", request_id)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
         self.wfile.flush()
 
-    def page_of(self, items, q, events=False):
+    def page_of(self, items, q):
+        """Forward paging (captures, apiRequests): startingAfter is an index."""
         per = int(q.get("perPage", ["10"])[0])
-        token = "endingBefore" if events else "startingAfter"
+        token = "startingAfter"
         start = int(q.get(token, ["0"])[0])
         dup = self.server.sim.scenario.get("duplicate_across_pages")
         chunk = items[start:start + per]
@@ -146,15 +163,48 @@ class Handler(BaseHTTPRequestHandler):
             url = "https://%s%s?%s" % (self.headers.get("Host"), self.path.split("?")[0],
                                        urllib.parse.urlencode(nq, doseq=True))
             page = start // per
-            if page == 0 and not events and self.server.sim.scenario.get("foreign_next") \
+            if page == 0 and self.server.sim.scenario.get("foreign_next") \
                     and "packetCapture/captures" in self.path:
                 url = self.server.sim.scenario["foreign_next"] + "?" + \
                     urllib.parse.urlencode(nq, doseq=True)
             style = LINK_STYLES[page % len(LINK_STYLES)]
-            links.append(style.format(url=url, rel="prev" if events else "next"))
+            links.append(style.format(url=url, rel="next"))
         first = "https://%s%s" % (self.headers.get("Host"), self.path.split("?")[0])
         links.insert(0, '<%s>; rel=first' % first)
         return chunk, ", ".join(links), start // per + 1
+
+    def page_back(self, items, q, field):
+        """The newest perPage entries (before endingBefore, or the oldest ones
+        after startingAfter), newest first; rel=prev leads to older ones."""
+        per = int(q.get("perPage", ["10"])[0])
+        ts = lambda i: parse_ts(i.get(field)) or 0
+        items = sorted(items, key=ts, reverse=True)
+        before = parse_ts(q.get("endingBefore", [None])[0])
+        after = parse_ts(q.get("startingAfter", [None])[0])
+        if before is not None:
+            older = [i for i in items if ts(i) < before]
+            chunk = older[:per]
+            if self.server.sim.scenario.get("duplicate_across_pages"):
+                chunk = [i for i in items if ts(i) == before][-1:] + chunk
+        elif after is not None:
+            chunk = [i for i in items if ts(i) > after][-per:]
+        else:
+            chunk = items[:per]
+        first = "https://%s%s" % (self.headers.get("Host"), self.path.split("?")[0])
+        base = {k: v for k, v in q.items() if k not in ("startingAfter", "endingBefore")}
+        links = ['<%s>; rel=first' % first]
+        page = (items.index(chunk[-1]) // per + 1) if chunk else 1
+        style = LINK_STYLES[(page - 1) % len(LINK_STYLES)]
+        if chunk:
+            oldest, newest = chunk[-1], chunk[0]
+            if any(ts(i) < ts(oldest) for i in items):
+                nq = dict(base, endingBefore=[oldest.get(field)])
+                links.append(style.format(url=first + "?" + urllib.parse.urlencode(nq, doseq=True),
+                                          rel="prev"))
+            nq = dict(base, startingAfter=[newest.get(field)])
+            links.append(style.format(url=first + "?" + urllib.parse.urlencode(nq, doseq=True),
+                                      rel="next"))
+        return chunk, ", ".join(links), page
 
     def do_GET(self):
         sim = self.server.sim
@@ -164,16 +214,18 @@ class Handler(BaseHTTPRequestHandler):
         u = urllib.parse.urlsplit(self.path)
         q = urllib.parse.parse_qs(u.query)
         auth = self.auth_state()
+        rid = uuid.uuid4().hex
         entry = {"t": time.time(), "server": args.name, "method": "GET", "path": u.path,
-                 "query": u.query, "auth": auth}
+                 "query": u.query, "auth": auth, "ua": self.headers.get("User-Agent"),
+                 "request_id": rid}
         if args.foreign:
             entry["status"] = 401
             log(args, entry)
-            return self.send(401, {"errors": ["Invalid API key"]})
+            return self.send(401, {"errors": ["Invalid API key"]}, request_id=rid)
         if auth != "valid":
             entry["status"] = 401
             log(args, entry)
-            return self.send(401, {"errors": ["Invalid API key"]})
+            return self.send(401, {"errors": ["Invalid API key"]}, request_id=rid)
         try:
             status, body, link, page = self.route(u.path, q)
         except Exception as e:  # a simulator bug must show, not hang the client
@@ -196,7 +248,7 @@ class Handler(BaseHTTPRequestHandler):
         entry["status"] = status
         log(args, entry)
         try:
-            self.send(status, body, headers, fault)
+            self.send(status, body, headers, fault, request_id=rid)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout): that is the point of a delay
 
@@ -211,6 +263,8 @@ class Handler(BaseHTTPRequestHandler):
         serials = q.get("serials[]")
         if sc.get("ignore_filters"):  # a server that ignores them: the client must filter
             t0 = nets = serials = None
+        if sc.get("ignore_t0"):
+            t0 = None
 
         def since(items, field):
             return [i for i in items if t0 is None or (parse_ts(i.get(field)) or 0) >= t0]
@@ -239,7 +293,7 @@ class Handler(BaseHTTPRequestHandler):
             chunk, link, page = self.page_of(items, q)
             return 200, chunk, link, page
         if len(parts) == 3 and parts[0] == "organizations" and parts[2] == "configurationChanges":
-            chunk, link, page = self.page_of(since(sc.get("configurationChanges", []), "ts"), q)
+            chunk, link, page = self.page_back(since(sc.get("configurationChanges", []), "ts"), q, "ts")
             return 200, chunk, link, page
         if len(parts) == 4 and parts[0] == "networks" and parts[2:] == ["events", "eventTypes"]:
             return 200, sc.get("eventTypes", {}).get(parts[1], []), None, 1
@@ -247,8 +301,7 @@ class Handler(BaseHTTPRequestHandler):
             types = None if sc.get("ignore_filters") else q.get("includedEventTypes[]")
             items = [e for e in sc.get("events", {}).get(parts[1], [])
                      if not types or e.get("type") in types]
-            items.sort(key=lambda e: parse_ts(e.get("occurredAt")) or 0, reverse=True)
-            chunk, link, page = self.page_of(items, q, events=True)
+            chunk, link, page = self.page_back(items, q, "occurredAt")
             times = [e.get("occurredAt") for e in chunk]
             return 200, {"message": None, "pageStartAt": min(times) if times else None,
                          "pageEndAt": max(times) if times else None, "events": chunk}, link, page

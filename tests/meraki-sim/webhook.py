@@ -2,7 +2,7 @@
 """A webhook receiver for ucfence's tests: plain HTTP on loopback (the
 config allows http only to a loopback host). Logs every POST as a JSON line
 {"t", "status", "idempotency_key", "alert_id", "body"} to --log and answers
-503 to the first --fail-first POSTs, then 200. Binds port 0 and writes the
+--fail-status (503) to the first --fail-first POSTs, then 200. Binds port 0 and writes the
 port to --port-file (or reuses --port, to come back on the same address)."""
 import argparse
 import json
@@ -27,7 +27,7 @@ class Handler(BaseHTTPRequestHandler):
         srv = self.server
         with LOCK:
             srv.count += 1
-            status = 503 if srv.count <= srv.args.fail_first else 200
+            status = srv.args.fail_status if srv.count <= srv.args.fail_first else 200
             try:
                 alert_id = json.loads(body).get("id")
             except ValueError:
@@ -52,6 +52,7 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--fail-first", type=int, default=0)
+    ap.add_argument("--fail-status", type=int, default=503)
     args = ap.parse_args()
     ThreadingHTTPServer.allow_reuse_address = True
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)

@@ -169,6 +169,25 @@ static void test_agent_constructors(void **state)
 	assert_string_not_equal(a->id, b->id);
 	ucf_alert_free(a);
 	ucf_alert_free(b);
+
+	/* 403 on one source: one alert per source and refusal episode */
+	assert_int_equal(ucf_alert_access_denied(&a, "b1", 1700000000, "events", "N_1",
+						 "getNetworkEvents", 1700000000, "no access",
+						 err, sizeof(err)), 0);
+	assert_int_equal(ucf_alert_access_denied(&b, "b1", 1700000060, "events", "N_2",
+						 "getNetworkEvents", 1700000000, NULL, err,
+						 sizeof(err)), 0);
+	assert_string_equal(a->kind, "watcher-access-denied");
+	assert_int_equal(a->severity, UCF_SEV_WARNING);
+	assert_non_null(strstr(a->summary, "events of network N_1 (getNetworkEvents, HTTP 403: no access)"));
+	assert_string_equal(json_string_value(json_object_get(a->details, "operation_id")),
+			    "getNetworkEvents");
+	assert_null(json_object_get(b->details, "reason"));
+	assert_string_not_equal(a->id, b->id);
+	ucf_alert_free(a);
+	ucf_alert_free(b);
+	assert_int_equal(ucf_alert_access_denied(&a, "b1", 1700000000, NULL, NULL, "x", 1700000000,
+						 NULL, err, sizeof(err)), -EINVAL);
 }
 
 static void expect_redacted(const char *in, int flags, const char *want)

@@ -1,7 +1,7 @@
 /* Unit tests for the alert feed's files: the spool (append, read --since,
  * retention pruning, torn-line repair, streaming reads of any size, the size
  * cap), de-duplication across restarts, the one-process lock and the durable
- * webhook queue. */
+ * webhook queue; the feed's own troubles reach the log it was given. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +22,8 @@
 
 static char dir[64], spool[128], err[512];
 static struct ucf_config cfg;
+static FILE *logf; /* what the feed logged */
+static struct ucf_log logv;
 
 static int setup(void **state)
 {
@@ -34,13 +36,30 @@ static int setup(void **state)
 	cfg.state_dir = dir;
 	cfg.alerts.spool = spool;
 	cfg.alerts.retention_s = 3600;
+	if (!(logf = tmpfile()))
+		return -1;
+	ucf_log_init(&logv, "ucfence", logf);
 	return 0;
+}
+
+/* Everything the feed logged so far. */
+static const char *logged(void)
+{
+	static char buf[4096];
+	fflush(logf);
+	long n = ftell(logf);
+	assert_true(n >= 0 && (size_t)n < sizeof(buf));
+	rewind(logf);
+	assert_int_equal(fread(buf, 1, (size_t)n, logf), (size_t)n);
+	buf[n] = '\0';
+	return buf;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	char cmd[128];
+	fclose(logf);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd);
 }
@@ -190,6 +209,10 @@ static void test_spool_larger_than_64_mib(void **state)
 	size_t kept = (size_t)st.st_size / line;
 	assert_int_equal((size_t)st.st_size, kept * line);
 	assert_int_equal(ucf_feed_spool_dropped(f), N - kept);
+	char want[128];
+	snprintf(want, sizeof(want), "ucfence: alert spool past %zu MiB: %zu oldest alerts dropped\n",
+		 (size_t)UCF_SPOOL_MAX >> 20, N - kept);
+	assert_string_equal(logged(), want);
 	assert_int_equal(count(INT64_MIN, &bad), (int)kept);
 	char id[UCF_ALERT_ID_LEN];
 	id_of(N - 1, id);
@@ -259,7 +282,7 @@ static void test_spool_overlong_line(void **state)
 static struct ucf_feed *open_feed(struct ucf_reactor *r, struct ucf_http *h)
 {
 	struct ucf_feed *f = NULL;
-	assert_int_equal(ucf_feed_open(&f, &cfg, r, h, err, sizeof(err)), 0);
+	assert_int_equal(ucf_feed_open(&f, &cfg, r, h, &logv, err, sizeof(err)), 0);
 	return f;
 }
 
@@ -274,7 +297,7 @@ static void test_feed_dedupe_across_restarts_and_lock(void **state)
 	struct ucf_alert *a = alert_at("same", ucf_time_now());
 	assert_int_equal(ucf_feed_publish(f, a, err, sizeof(err)), 1);
 	assert_int_equal(ucf_feed_publish(f, a, err, sizeof(err)), 0);
-	assert_int_equal(ucf_feed_open(&g, &cfg, r, h, err, sizeof(err)), -EBUSY);
+	assert_int_equal(ucf_feed_open(&g, &cfg, r, h, &logv, err, sizeof(err)), -EBUSY);
 	assert_non_null(strstr(err, "in use by another ucfence process"));
 	ucf_feed_close(f);
 	f = open_feed(r, h); /* a restart remembers what the spool holds */
@@ -334,6 +357,16 @@ static void test_webhook_queue_is_durable_and_ordered(void **state)
 	assert_int_equal(ws.delivered, 0);
 	assert_true(ws.failures >= 1);
 	assert_non_null(strstr(ws.last_error, "onnect"));
+	/* logged once, with the head's id and the reason, never the URL */
+	char want[128];
+	snprintf(want, sizeof(want), "ucfence: webhook: alert %s not delivered: ", a[0]->id);
+	const char *line = logged();
+	assert_ptr_equal(strstr(line, want), line);
+	assert_non_null(strstr(line, "onnect"));
+	assert_non_null(strstr(line, "; retrying in "));
+	assert_non_null(strstr(line, " s (1 failure in a row)\n"));
+	assert_ptr_equal(strchr(line, '\n'), line + strlen(line) - 1);
+	assert_null(strstr(line, "/hook"));
 	ucf_feed_close(f);
 	char ids[4][UCF_ALERT_ID_LEN];
 	assert_int_equal(queued_ids(ids, 4), 3);
@@ -387,7 +420,7 @@ static void test_reconfigure_keeps_lock_and_queue(void **state)
 	ucf_feed_webhook_stats(f, &ws);
 	assert_int_equal(ws.queued, 2);
 	assert_int_equal(ws.failures, failures);
-	assert_int_equal(ucf_feed_open(&g, &cfg, r, h, err, sizeof(err)), -EBUSY);
+	assert_int_equal(ucf_feed_open(&g, &cfg, r, h, &logv, err, sizeof(err)), -EBUSY);
 
 	/* another URL: the queue is sent there at once, in order, still whole */
 	assert_int_equal(ucf_config_dup(&cfg, &next), 0);
@@ -446,7 +479,7 @@ static void test_reconfigure_keeps_lock_and_queue(void **state)
 	ucf_feed_webhook_stats(f, &ws);
 	assert_int_equal(ws.queued, 2);
 	wait_idle(r, f);
-	assert_int_equal(ucf_feed_open(&g, &cfg, r, h, err, sizeof(err)), -EBUSY);
+	assert_int_equal(ucf_feed_open(&g, &cfg, r, h, &logv, err, sizeof(err)), -EBUSY);
 	ucf_feed_close(f);
 	ucf_alert_free(a);
 	ucf_alert_free(b);
@@ -513,7 +546,7 @@ static void test_no_symlinks_followed(void **state)
 	assert_int_equal(ucf_spool_prune(spool, 0, UCF_SPOOL_MAX, NULL, NULL, err, sizeof(err)),
 			 -ELOOP);
 	struct ucf_feed *f = NULL;
-	assert_true(ucf_feed_open(&f, &cfg, NULL, NULL, err, sizeof(err)) < 0);
+	assert_true(ucf_feed_open(&f, &cfg, NULL, NULL, &logv, err, sizeof(err)) < 0);
 	assert_null(f);
 	assert_int_equal(ucf_read_file(target, 1024, &buf, &len, err, sizeof(err)), 0);
 	assert_string_equal(buf, "precious, no newline at the end"); /* untouched */
@@ -533,7 +566,7 @@ static void test_no_symlinks_followed(void **state)
 	snprintf(path, sizeof(path), "%s/feed.lock", dir);
 	assert_int_equal(unlink(path), 0); /* made by the first open above */
 	assert_int_equal(symlink(target, path), 0);
-	assert_int_equal(ucf_feed_open(&f, &cfg, NULL, NULL, err, sizeof(err)), -ELOOP);
+	assert_int_equal(ucf_feed_open(&f, &cfg, NULL, NULL, &logv, err, sizeof(err)), -ELOOP);
 	assert_non_null(strstr(err, "feed.lock"));
 	ucf_alert_free(a);
 }

@@ -286,6 +286,46 @@ static void test_schedules(void **state)
 	json_decref(st);
 }
 
+/* A follow-up (a download URL, a deletion) joins a capture alerted in the
+ * same cycle, but one alerted in an earlier cycle does not swallow it: a
+ * download of yesterday's capture is news of its own. */
+static void test_follow_ups(void **state)
+{
+	(void)state;
+	json_t *st = ucf_mstate_new("549236");
+	json_t *create = secondary("apiRequests", "r1", T0 - 70, "100", "capture");
+	json_t *dl = secondary("apiRequests", "r2", T0 - 50, "100", "capture");
+	json_object_set_new(dl, "follow_up", json_true());
+	json_object_set_new(json_object_get(dl, "details"), "action",
+			    json_string("generated a download URL for a packet capture"));
+	struct ucf_alert_list l = merge(st, T0, json_pack("[o, o, o]", capture("c1", T0 - 60, "100",
+									       "capturing"),
+							  create, dl));
+	assert_int_equal(l.count, 1);
+	assert_int_equal(json_array_size(json_object_get(l.items[0]->details, "api_requests")), 2);
+	assert_non_null(strstr(l.items[0]->summary, ": generated a download URL for a packet capture"));
+	ucf_alert_list_free(&l);
+	/* later: a creation close to c1 is c1's, a follow-up is alerted (after the window) */
+	create = secondary("apiRequests", "r3", T0 + 30, "100", "capture");
+	dl = secondary("apiRequests", "r4", T0 + 40, "100", "capture");
+	json_object_set_new(dl, "follow_up", json_true());
+	json_object_set_new(json_object_get(dl, "details"), "operation_id",
+			    json_string("deleteOrganizationDevicesPacketCaptureCapture"));
+	json_object_set_new(json_object_get(dl, "details"), "action",
+			    json_string("deleted a packet capture"));
+	l = merge(st, T0 + 400, json_pack("[o, o]", create, dl));
+	assert_int_equal(l.count, 1);
+	assert_string_equal(l.items[0]->kind, "capture-api-request");
+	assert_string_equal(detail(l.items[0], "operation_id"),
+			    "deleteOrganizationDevicesPacketCaptureCapture");
+	assert_non_null(strstr(l.items[0]->summary,
+			       "deleteOrganizationDevicesPacketCaptureCapture (deleted a packet capture)"));
+	assert_null(strstr(l.items[0]->summary, "no packet capture of this site matched"));
+	assert_non_null(strstr(notes, "matches alert")); /* r3: recorded against c1 */
+	ucf_alert_list_free(&l);
+	json_decref(st);
+}
+
 static void test_order_severity_and_prune(void **state)
 {
 	(void)state;
@@ -320,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_unmatched_entries_grouped),
 		cmocka_unit_test(test_schedules),
 		cmocka_unit_test(test_order_severity_and_prune),
+		cmocka_unit_test(test_follow_ups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -174,6 +174,82 @@ static void test_api_requests(void **state)
 	json_decref(doc);
 }
 
+/* Every capture operation is recognised with what it did; only those that
+ * start captures or create schedules are not follow-ups. Without an
+ * operationId, the method and path tell. */
+static void test_api_request_operations(void **state)
+{
+	(void)state;
+	static const struct { const char *op, *verb; bool starts, schedule; } want[] = {
+		{ "createOrganizationDevicesPacketCaptureCapture", "started a packet capture", 1, 0 },
+		{ "bulkOrganizationDevicesPacketCaptureCapturesCreate",
+		  "started packet captures on several devices", 1, 0 },
+		{ "createOrganizationDevicesPacketCaptureSchedule", "created a packet capture schedule", 1, 1 },
+		{ "stopOrganizationDevicesPacketCaptureCapture", "stopped a packet capture", 0, 0 },
+		{ "deleteOrganizationDevicesPacketCaptureCapture", "deleted a packet capture", 0, 0 },
+		{ "bulkOrganizationDevicesPacketCaptureCapturesDelete", "deleted packet captures", 0, 0 },
+		{ "generateOrganizationDevicesPacketCaptureCaptureDownloadUrl",
+		  "generated a download URL for a packet capture", 0, 0 },
+		{ "updateOrganizationDevicesPacketCaptureSchedule", "updated a packet capture schedule", 0, 1 },
+		{ "deleteOrganizationDevicesPacketCaptureSchedule", "deleted a packet capture schedule", 0, 1 },
+		{ "reorderOrganizationDevicesPacketCaptureSchedules",
+		  "reordered the packet capture schedules", 0, 1 },
+		{ "bulkOrganizationDevicesPacketCaptureSchedulesDelete", "deleted packet capture schedules", 0, 1 },
+		{ "tasksOrganizationDevicesPacketCapture", "queued an analysis of a packet capture", 0, 0 },
+	};
+	assert_int_equal(UCF_CAPTURE_OPERATION_COUNT, sizeof(want) / sizeof(want[0]));
+	json_t *doc = json_array();
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_non_null(ucf_capture_operation_find(want[i].op));
+		json_array_append_new(doc, json_pack("{s:s, s:s, s:s, s:s, s:i}", "operationId",
+						     want[i].op, "method", "POST", "path", "/x", "ts",
+						     "2026-01-01T00:00:00Z", "responseCode", 200));
+	}
+	json_array_append_new(doc, json_pack("{s:s, s:s}", "operationId", "getOrganizationDevicesPacketCaptureCaptures", "method", "GET"));
+	size_t skipped = 0;
+	json_t *out = parse(UCF_MS_API_REQUESTS, doc, &skipped, NULL);
+	assert_int_equal(json_array_size(out), sizeof(want) / sizeof(want[0]));
+	assert_int_equal(skipped, 1); /* reading captures is no activity */
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		json_t *f = json_array_get(out, i);
+		assert_string_equal(s(f, "details", "operation_id"), want[i].op);
+		assert_string_equal(s(f, "details", "action"), want[i].verb);
+		assert_int_equal(json_is_true(json_object_get(f, "follow_up")), !want[i].starts);
+		assert_string_equal(s(f, "topic", NULL), want[i].schedule ? "schedule" : "capture");
+	}
+	json_decref(out);
+	json_decref(doc);
+	doc = json_pack("[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}]",
+			"method", "POST", "path", "/api/v1/organizations/1/devices/packetCapture/captures",
+			"method", "DELETE", "path", "/api/v1/organizations/1/devices/packetCapture/captures/7",
+			"method", "POST", "path", "/api/v1/organizations/1/devices/packetCapture/captures/7/downloadUrl/generate",
+			"method", "GET", "path", "/api/v1/organizations/1/devices/packetCapture/captures");
+	out = parse(UCF_MS_API_REQUESTS, doc, &skipped, NULL);
+	assert_int_equal(json_array_size(out), 3);
+	assert_string_equal(s(json_array_get(out, 0), "details", "action"), "started a packet capture");
+	assert_null(json_object_get(json_array_get(out, 0), "follow_up"));
+	assert_string_equal(s(json_array_get(out, 1), "details", "action"), "deleted packet captures");
+	assert_string_equal(s(json_array_get(out, 2), "details", "action"),
+			    "generated a download URL for a packet capture");
+	assert_true(json_is_true(json_object_get(json_array_get(out, 2), "follow_up")));
+	json_decref(out);
+	json_decref(doc);
+}
+
+/* A schedule names every device: the site may be any of them. */
+static void test_schedule_serials(void **state)
+{
+	(void)state;
+	json_t *doc = json_pack("{s:[{s:s, s:[{s:{s:s}}, {s:{s:s}}]}]}", "items", "scheduleId", "s1",
+				"devices", "device", "serial", "Q2MS-1", "device", "serial", "Q2MX-2");
+	json_t *out = parse(UCF_MS_SCHEDULES, doc, NULL, NULL);
+	json_t *serials = json_object_get(json_array_get(out, 0), "serials");
+	assert_int_equal(json_array_size(serials), 2);
+	assert_string_equal(json_string_value(json_array_get(serials, 1)), "Q2MX-2");
+	json_decref(out);
+	json_decref(doc);
+}
+
 static void test_configuration_changes(void **state)
 {
 	(void)state;
@@ -194,6 +270,12 @@ static void test_configuration_changes(void **state)
 	char *dump = json_dumps(d, 0);
 	assert_null(strstr(dump, "miles@meraki.com")); /* no e-mail address */
 	free(dump);
+	json_decref(out);
+	/* backward paging stops on the oldest ts of a page, capture or not */
+	json_array_append_new(doc, json_pack("{s:s, s:s}", "ts", "2018-01-01T00:00:00Z", "label", "VLAN"));
+	int64_t oldest = 0;
+	out = parse(UCF_MS_CONFIG_CHANGES, doc, NULL, &oldest);
+	assert_int_equal(oldest, 1514764800);
 	json_decref(out);
 	json_decref(doc);
 }
@@ -293,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_captures_example),  cmocka_unit_test(test_captures_tolerance),
 		cmocka_unit_test(test_captures_privacy),  cmocka_unit_test(test_schedules_example),
 		cmocka_unit_test(test_api_requests),      cmocka_unit_test(test_configuration_changes),
+		cmocka_unit_test(test_api_request_operations), cmocka_unit_test(test_schedule_serials),
 		cmocka_unit_test(test_events),            cmocka_unit_test(test_event_types),
 		cmocka_unit_test(test_bad_bodies),        cmocka_unit_test(test_names),
 	};
