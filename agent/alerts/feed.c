@@ -19,8 +19,9 @@
 #define PRUNE_EVERY_MS (3600u * 1000u)
 
 struct ucf_feed {
-	const struct ucf_config *cfg;
+	struct ucf_config *cfg; /* its own copy: the caller's may go on a reload */
 	struct ucf_reactor *r;
+	struct ucf_http *h;
 	const struct ucf_log *log;
 	int lock_fd;
 	json_t *seen; /* id -> time, for every alert in the spool */
@@ -34,26 +35,40 @@ static int remember(const struct ucf_alert *a, void *ctx)
 	return json_object_set_new(ctx, a->id, json_integer(a->time)) < 0 ? -ENOMEM : 0;
 }
 
-static int load_seen(struct ucf_feed *f, char *err, size_t errlen)
+static int read_seen(const char *spool, json_t *seen, char *err, size_t errlen)
 {
-	json_object_clear(f->seen);
-	int rc = ucf_spool_read(f->cfg->alerts.spool, INT64_MIN, remember, f->seen, NULL, err,
-				errlen);
+	json_object_clear(seen);
+	int rc = ucf_spool_read(spool, INT64_MIN, remember, seen, NULL, err, errlen);
 	return rc == -ENOENT ? 0 : rc;
 }
 
-int ucf_feed_prune(struct ucf_feed *f, char *err, size_t errlen)
+static int load_seen(struct ucf_feed *f, char *err, size_t errlen)
 {
-	int64_t cutoff = ucf_time_now() - (int64_t)f->cfg->alerts.retention_s;
+	return read_seen(f->cfg->alerts.spool, f->seen, err, errlen);
+}
+
+/* Prunes spool to retention_s; *changed: entries went. */
+static int prune_spool(struct ucf_feed *f, const char *spool, uint64_t retention_s, bool *changed,
+		       char *err, size_t errlen)
+{
+	int64_t cutoff = ucf_time_now() - (int64_t)retention_s;
 	size_t removed = 0, dropped = 0;
-	int rc = ucf_spool_prune(f->cfg->alerts.spool, cutoff, UCF_SPOOL_MAX, &removed, &dropped,
-				 err, errlen);
+	int rc = ucf_spool_prune(spool, cutoff, UCF_SPOOL_MAX, &removed, &dropped, err, errlen);
 	if (rc == 0 && dropped > 0) {
 		f->spool_dropped += dropped;
 		ucf_log_warnx(f->log, "alert spool past %zu MiB: %zu oldest alerts dropped",
 			      UCF_SPOOL_MAX >> 20, dropped);
 	}
-	if (rc == 0 && removed + dropped > 0)
+	*changed = removed + dropped > 0;
+	return rc;
+}
+
+int ucf_feed_prune(struct ucf_feed *f, char *err, size_t errlen)
+{
+	bool changed;
+	int rc = prune_spool(f, f->cfg->alerts.spool, f->cfg->alerts.retention_s, &changed, err,
+			     errlen);
+	if (rc == 0 && changed)
 		rc = load_seen(f, err, errlen);
 	return rc;
 }
@@ -86,6 +101,14 @@ static int take_lock(struct ucf_feed *f, char *err, size_t errlen)
 	return 0;
 }
 
+/* The spool may live outside the state directory: readable by the admin group. */
+static int spool_dir(const char *spool, char *err, size_t errlen)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", spool);
+	return ucf_mkdir_p(dirname(dir), 0750, err, errlen);
+}
+
 int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct ucf_reactor *r,
 		  struct ucf_http *h, const struct ucf_log *log, char *err, size_t errlen)
 {
@@ -95,15 +118,20 @@ int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct uc
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	f->cfg = cfg;
 	f->r = r;
+	f->h = h;
 	f->log = log;
 	f->lock_fd = -1;
-	char spool_dir[4096];
-	snprintf(spool_dir, sizeof(spool_dir), "%s", cfg->alerts.spool);
+	if (ucf_config_dup(cfg, &f->cfg) < 0) {
+		json_decref(f->seen);
+		free(f);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	cfg = f->cfg;
 	int rc = ucf_mkdir_p(cfg->state_dir, 0700, err, errlen);
-	if (rc == 0) /* the spool may live elsewhere: readable by the admin group */
-		rc = ucf_mkdir_p(dirname(spool_dir), 0750, err, errlen);
+	if (rc == 0)
+		rc = spool_dir(cfg->alerts.spool, err, errlen);
 	if (rc == 0)
 		rc = take_lock(f, err, errlen);
 	if (rc == 0)
@@ -135,7 +163,80 @@ void ucf_feed_close(struct ucf_feed *f)
 	if (f->lock_fd >= 0)
 		close(f->lock_fd);
 	json_decref(f->seen);
+	ucf_config_free(f->cfg);
 	free(f);
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char *err,
+			 size_t errlen)
+{
+	if (!same(cfg->state_dir, f->cfg->state_dir)) {
+		snprintf(err, errlen,
+			 "state_dir cannot change while the feed is open (its lock and the webhook "
+			 "queue live in %s)",
+			 f->cfg->state_dir);
+		return -EINVAL;
+	}
+	struct ucf_config *copy = NULL;
+	json_t *seen = NULL;
+	struct ucf_webhook *opened = NULL;
+	const struct ucf_config *old = f->cfg;
+	bool new_spool = !same(cfg->alerts.spool, old->alerts.spool), changed = false;
+	int rc = ucf_config_dup(cfg, &copy);
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+	if (rc == 0 && new_spool) { /* the memory of what was raised is the new spool's */
+		if (!(seen = json_object())) {
+			snprintf(err, errlen, "out of memory");
+			rc = -ENOMEM;
+		}
+		if (rc == 0)
+			rc = spool_dir(copy->alerts.spool, err, errlen);
+		if (rc == 0)
+			rc = prune_spool(f, copy->alerts.spool, copy->alerts.retention_s, &changed,
+					 err, errlen);
+		if (rc == 0)
+			rc = read_seen(copy->alerts.spool, seen, err, errlen);
+	}
+	if (rc == 0 && copy->alerts.webhook_url && !f->webhook)
+		rc = ucf_webhook_open(&opened, copy->alerts.webhook_url, copy->alerts.webhook_format,
+				      copy->state_dir, f->r, f->h, f->log, err, errlen);
+	/* last: the one step that changes the running feed before it can fail */
+	if (rc == 0 && copy->alerts.webhook_url && f->webhook &&
+	    (!same(copy->alerts.webhook_url, old->alerts.webhook_url) ||
+	     copy->alerts.webhook_format != old->alerts.webhook_format))
+		rc = ucf_webhook_retarget(f->webhook, copy->alerts.webhook_url,
+					  copy->alerts.webhook_format, err, errlen);
+	if (rc < 0) {
+		ucf_webhook_close(opened);
+		json_decref(seen);
+		ucf_config_free(copy);
+		return rc;
+	}
+	bool shorter = copy->alerts.retention_s < old->alerts.retention_s;
+	if (seen) {
+		json_decref(f->seen);
+		f->seen = seen;
+	}
+	if (opened) {
+		f->webhook = opened;
+		ucf_webhook_kick(opened); /* what an earlier webhook left queued */
+	} else if (!copy->alerts.webhook_url && f->webhook) {
+		/* its queue stays on disk, for when a webhook is configured again */
+		ucf_webhook_close(f->webhook);
+		f->webhook = NULL;
+	}
+	ucf_config_free(f->cfg);
+	f->cfg = copy;
+	char why[512];
+	if (!new_spool && shorter && ucf_feed_prune(f, why, sizeof(why)) < 0)
+		ucf_log_warnx(f->log, "alert spool retention: %s", why);
+	return 0;
 }
 
 bool ucf_feed_seen(const struct ucf_feed *f, const char *id)

@@ -24,11 +24,21 @@
 
 struct ucf_feed;
 
-/* cfg and log (NULL: stderr) must outlive the feed. -EBUSY when another
- * process holds the feed. */
+/* The feed keeps its own copy of cfg; r, h and log (NULL: stderr) must
+ * outlive it. -EBUSY when another process holds the feed. */
 int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct ucf_reactor *r,
 		  struct ucf_http *h, const struct ucf_log *log, char *err, size_t errlen);
 void ucf_feed_close(struct ucf_feed *f);
+/* A reload: takes cfg's alerts section (copied) without closing anything:
+ * the lock stays held throughout, the webhook queue and its backoff stay.
+ * A new alerts.spool is created if need be, pruned, and becomes the memory
+ * of what was raised; a shorter alerts.retention prunes at once; a new
+ * webhook URL or format retargets the queue (ucf_webhook_retarget); a
+ * webhook removed leaves its queue on disk for when one is configured
+ * again. -EINVAL when state_dir differs (the lock and the queue live there:
+ * that needs a restart). On error nothing changes. */
+int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char *err,
+			 size_t errlen);
 
 /* 1: new, now spooled, logged and queued; 0: an alert with this id was
  * already raised (nothing done); <0: not recorded (call again later). */

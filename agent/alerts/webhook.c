@@ -92,6 +92,23 @@ void ucf_webhook_close(struct ucf_webhook *w)
 	free(w);
 }
 
+int ucf_webhook_retarget(struct ucf_webhook *w, const char *url, enum ucf_webhook_format format,
+			 char *err, size_t errlen)
+{
+	char *copy = strdup(url);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	free(w->url);
+	w->url = copy;
+	w->format = format;
+	w->consecutive_failures = 0; /* a new receiver: no backoff earned yet */
+	if (!w->call)
+		ucf_webhook_kick(w);
+	return 0;
+}
+
 bool ucf_webhook_queued(const struct ucf_webhook *w, const char *id)
 {
 	size_t i;

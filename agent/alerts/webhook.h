@@ -36,6 +36,12 @@ int ucf_webhook_open(struct ucf_webhook **out, const char *url, enum ucf_webhook
 		     const char *state_dir, struct ucf_reactor *r, struct ucf_http *h,
 		     const struct ucf_log *log, char *err, size_t errlen);
 void ucf_webhook_close(struct ucf_webhook *w);
+/* A reload naming another URL or format: the queue (in memory and on disk)
+ * stays as it is and is sent to url from now on, starting at once. A POST
+ * in flight finishes against the old URL: its alert is removed only after
+ * that answer, so it is neither lost nor sent twice by ucfence. */
+int ucf_webhook_retarget(struct ucf_webhook *w, const char *url, enum ucf_webhook_format format,
+			 char *err, size_t errlen);
 
 /* Whether an alert with this id is waiting in the queue. */
 bool ucf_webhook_queued(const struct ucf_webhook *w, const char *id);

@@ -1067,10 +1067,38 @@ int ucf_classifier_set_trust(struct ucf_classifier *c, const struct ucf_classifi
 	c->o.host_calls = o->host_calls;
 	c->o.host_rate_milli = o->host_rate_milli;
 	c->o.host_burst = o->host_burst;
+	uint32_t timeout_s = o->media_timeout_s ? o->media_timeout_s : 120;
+	c->o.media_timeout_s = timeout_s;
+	ucf_flow_table_set_timeout(c->flows, T_MEDIA, timeout_s);
 	struct ucf_media_opts mo;
-	media_opts(o, 0, &c->h, &mo);
+	media_opts(o, timeout_s, &c->h, &mo);
 	ucf_media_set_limits(c->media, &mo);
 	return 0;
+}
+
+int ucf_classifier_set_caps(struct ucf_classifier *c, uint32_t max_flows, uint32_t max_media,
+			    char *err, size_t errlen)
+{
+	char why[160];
+	int rc = 0, r;
+	size_t used = 0;
+	err[0] = '\0';
+	if (max_flows != ucf_flow_table_max(c->flows) &&
+	    (r = ucf_flow_table_set_max(c->flows, max_flows, why, sizeof(why))) < 0) {
+		rc = r;
+		used = (size_t)snprintf(err, errlen, "limits.flows: %s", why);
+	} else {
+		c->o.max_flows = max_flows;
+	}
+	if (max_media != ucf_media_cap(c->media) &&
+	    (r = ucf_media_set_cap(c->media, max_media, why, sizeof(why))) < 0) {
+		rc = rc ? rc : r;
+		if (used < errlen)
+			snprintf(err + used, errlen - used, "%slimits.media: %s", used ? "; " : "", why);
+	} else {
+		c->o.max_media = max_media;
+	}
+	return rc;
 }
 
 void ucf_classifier_set_ingress(struct ucf_classifier *c, enum ucf_ingress in)
@@ -1144,7 +1172,9 @@ void ucf_classifier_get_stats(const struct ucf_classifier *c, struct ucf_classif
 	ucf_reasm_get_stats(c->reasm, &rs);
 	st->fragments_dropped += rs.dropped;
 	st->flows_active = ucf_flow_count(c->flows);
+	st->flows_max = ucf_flow_table_max(c->flows);
 	st->media_active = ucf_media_count(c->media);
+	st->media_max = ucf_media_cap(c->media);
 	st->calls_active = ucf_media_calls(c->media);
 	st->media_learned = ucf_media_learned_total(c->media);
 	st->stream_bytes = c->streams.bytes;

@@ -98,8 +98,8 @@ struct ucf_classifier_stats {
 	uint64_t ignored;   /* not UDP/TCP over IP: ARP, ICMP, other link types */
 	uint64_t fragments, reassembled, fragments_dropped;
 	uint64_t flows_created, flows_evicted;
-	uint32_t flows_active;
-	uint32_t media_active;
+	uint32_t flows_active, flows_max;
+	uint32_t media_active, media_max;
 	uint32_t calls_active;
 	uint64_t media_learned;
 	uint64_t announcements;             /* messages that announced media */
@@ -142,11 +142,18 @@ void ucf_classifier_free(struct ucf_classifier *c);
 int ucf_classifier_packet(struct ucf_classifier *c, int dlt, const uint8_t *frame,
 			  uint32_t caplen, uint32_t wirelen, uint64_t ts_us,
 			  struct ucf_packet_result *res);
-/* A reload: takes the trust boundary and the per-host limits of o (copied),
- * so a server or service removed from the site stops teaching at once.
- * Learned media stays. -ENOMEM leaves the old boundary in force. */
+/* A reload: takes the trust boundary, the per-host limits and the media
+ * idle timeout of o (copied), so a server or service removed from the site
+ * stops teaching at once. Learned media stays. -ENOMEM leaves the old
+ * boundary in force. max_flows and max_media: ucf_classifier_set_caps. */
 int ucf_classifier_set_trust(struct ucf_classifier *c, const struct ucf_classifier_opts *o,
 			     char *err, size_t errlen);
+/* A reload: new flow and media table caps (limits.flows, limits.media).
+ * Each is taken or refused on its own: a cap below what its table holds now
+ * is refused (-EBUSY) and err names the setting; the other still applies.
+ * Returns 0 or the first error. */
+int ucf_classifier_set_caps(struct ucf_classifier *c, uint32_t max_flows, uint32_t max_media,
+			    char *err, size_t errlen);
 /* Where the frames handed in next entered the gateway (live capture: the
  * role of the capture's interface); UCF_INGRESS_UNKNOWN for files. */
 void ucf_classifier_set_ingress(struct ucf_classifier *c, enum ucf_ingress in);

@@ -113,6 +113,48 @@ void ucf_flow_table_free(struct ucf_flow_table *t)
 	free(t);
 }
 
+int ucf_flow_table_set_max(struct ucf_flow_table *t, uint32_t max_flows, char *err,
+			   size_t errlen)
+{
+	if (max_flows == 0 || max_flows >= NIL - CHUNK) {
+		snprintf(err, errlen, "flow table: bad capacity %u", max_flows);
+		return -EINVAL;
+	}
+	if (max_flows < t->count) {
+		snprintf(err, errlen, "%u is below the %u flows now tracked", max_flows, t->count);
+		return -EBUSY;
+	}
+	/* chunks already handed out stay: their slots return through the free
+	 * list, and the count bounds them */
+	uint32_t chunks = (max_flows + CHUNK - 1) / CHUNK;
+	if (chunks < t->nchunks)
+		chunks = t->nchunks;
+	if (chunks > t->max_chunks) {
+		uint8_t **grown = realloc(t->chunks, chunks * sizeof(*grown));
+		if (!grown) {
+			snprintf(err, errlen, "out of memory for the flow table");
+			return -ENOMEM;
+		}
+		t->chunks = grown;
+	}
+	t->max_chunks = chunks > t->max_chunks ? chunks : t->max_chunks;
+	while (t->max_buckets < max_flows && t->max_buckets < (1u << 30))
+		t->max_buckets <<= 1;
+	t->o.max_flows = max_flows;
+	return 0;
+}
+
+uint32_t ucf_flow_table_max(const struct ucf_flow_table *t)
+{
+	return t->o.max_flows;
+}
+
+void ucf_flow_table_set_timeout(struct ucf_flow_table *t, unsigned tclass, uint32_t timeout_s)
+{
+	if (tclass < t->o.tclasses)
+		t->o.timeout_s[tclass] = timeout_s;
+}
+
 void ucf_flow_key_make(struct ucf_flow_key *k, const struct ucf_pkt *pkt, unsigned *side)
 {
 	int c;

@@ -54,6 +54,15 @@ struct ucf_flow_table;
 int ucf_flow_table_new(const struct ucf_flow_table_opts *o, ucf_flow_end_fn end, void *arg,
 		       struct ucf_flow_table **out, char *err, size_t errlen);
 void ucf_flow_table_free(struct ucf_flow_table *t); /* no callbacks */
+/* A reload: a new max_flows. Growing takes effect at once (memory still
+ * grows with use); a cap below the flows now held is refused (-EBUSY,
+ * nothing changes) rather than evicting live flows. -EINVAL for a cap
+ * new() would refuse, -ENOMEM. */
+int ucf_flow_table_set_max(struct ucf_flow_table *t, uint32_t max_flows, char *err,
+			   size_t errlen);
+uint32_t ucf_flow_table_max(const struct ucf_flow_table *t);
+/* A reload: a class's idle timeout, for the flows now in it too. */
+void ucf_flow_table_set_timeout(struct ucf_flow_table *t, unsigned tclass, uint32_t timeout_s);
 
 /* Builds the canonical key of pkt; *side is the key side of pkt's source. */
 void ucf_flow_key_make(struct ucf_flow_key *k, const struct ucf_pkt *pkt, unsigned *side);

@@ -67,6 +67,7 @@ struct ucf_media {
 	struct host *h;
 	uint32_t *eb, *cb, *hb; /* buckets */
 	uint32_t mask, hcap, hmask;
+	uint32_t alloc; /* entries and calls the arrays hold (>= o.cap) */
 	uint32_t efree, cfree, hfree; /* free lists of released slots */
 	uint32_t eused, cused, hused; /* slots never used start here: no init pass, no RSS */
 	uint32_t head, tail;   /* live entries, least recently active first */
@@ -137,6 +138,7 @@ int ucf_media_new(const struct ucf_media_opts *o, struct ucf_media **out, char *
 		m->o.shared_factor = 1;
 	m->timeout_us = (uint64_t)o->timeout_s * 1000000ull;
 	m->mask = nb - 1;
+	m->alloc = o->cap;
 	/* every host with a call holds an entry, so hosts never outnumber the
 	 * cap; as many again remember rate buckets of hosts without calls */
 	m->hcap = 2 * o->cap;
@@ -189,6 +191,112 @@ void ucf_media_set_limits(struct ucf_media *m, const struct ucf_media_opts *o)
 	m->o.shared_family = o->shared_family;
 	memcpy(m->o.shared, o->shared, 16);
 	m->o.shared_factor = o->shared_factor ? o->shared_factor : 1;
+	if (o->timeout_s)
+		m->timeout_us = (uint64_t)o->timeout_s * 1000000ull;
+}
+
+static void entry_remove(struct ucf_media *m, uint32_t i);
+
+static void *grow_zeroed(void *p, size_t had, size_t want, size_t size)
+{
+	uint8_t *q = realloc(p, want * size);
+	if (q)
+		memset(q + had * size, 0, (want - had) * size);
+	return q;
+}
+
+/* Rehashes every chain into nb buckets (2·nb for hosts). */
+static int rehash(struct ucf_media *m, uint32_t nb)
+{
+	uint32_t *eb = malloc(nb * sizeof(uint32_t)), *cb = malloc(nb * sizeof(uint32_t)),
+		 *hb = malloc(2 * (size_t)nb * sizeof(uint32_t));
+	if (!eb || !cb || !hb) {
+		free(eb), free(cb), free(hb);
+		return -ENOMEM;
+	}
+	memset(eb, 0xff, nb * sizeof(uint32_t));
+	memset(cb, 0xff, nb * sizeof(uint32_t));
+	memset(hb, 0xff, 2 * (size_t)nb * sizeof(uint32_t));
+	for (uint32_t b = 0; b <= m->mask; b++) {
+		for (uint32_t i = m->eb[b], next; i != NIL; i = next) {
+			struct entry *e = &m->e[i];
+			uint32_t k = ep_hash(m, e->ep.family, e->ep.addr, e->ep.port, e->ep.l4proto) &
+				     (nb - 1);
+			next = e->hnext;
+			e->hnext = eb[k];
+			eb[k] = i;
+		}
+		for (uint32_t i = m->cb[b], next; i != NIL; i = next) {
+			uint32_t k = call_hash(m, &m->c[i].id) & (nb - 1);
+			next = m->c[i].hnext;
+			m->c[i].hnext = cb[k];
+			cb[k] = i;
+		}
+	}
+	for (uint32_t b = 0; b <= m->hmask; b++) {
+		for (uint32_t i = m->hb[b], next; i != NIL; i = next) {
+			uint32_t k = host_hash(m, m->h[i].family, m->h[i].addr) & (2 * nb - 1);
+			next = m->h[i].hnext;
+			m->h[i].hnext = hb[k];
+			hb[k] = i;
+		}
+	}
+	free(m->eb), free(m->cb), free(m->hb);
+	m->eb = eb, m->cb = cb, m->hb = hb;
+	m->mask = nb - 1;
+	m->hmask = 2 * nb - 1;
+	return 0;
+}
+
+int ucf_media_set_cap(struct ucf_media *m, uint32_t cap, char *err, size_t errlen)
+{
+	if (cap == 0 || cap >= NIL / 4) {
+		snprintf(err, errlen, "media table: bad capacity %u", cap);
+		return -EINVAL;
+	}
+	/* ended entries only linger (no pinhole): they make room, live ones never */
+	uint32_t lingering = 0;
+	for (uint32_t i = m->lhead; i != NIL; i = m->e[i].next)
+		lingering++;
+	if (cap < m->count - lingering) {
+		snprintf(err, errlen, "%u is below the %u media endpoints now held", cap,
+			 m->count - lingering);
+		return -EBUSY;
+	}
+	/* slots already handed out stay (the count bounds them): only growth
+	 * reallocates */
+	if (cap > m->alloc) {
+		struct entry *e = grow_zeroed(m->e, m->alloc, cap, sizeof(*e));
+		if (e)
+			m->e = e;
+		struct call *c = e ? grow_zeroed(m->c, m->alloc, cap, sizeof(*c)) : NULL;
+		if (c)
+			m->c = c;
+		struct host *h = c ? grow_zeroed(m->h, m->hcap, 2 * (size_t)cap, sizeof(*h)) : NULL;
+		if (!h) {
+			snprintf(err, errlen, "out of memory for the media table");
+			return -ENOMEM;
+		}
+		m->h = h;
+		m->alloc = cap;
+		m->hcap = 2 * cap;
+	}
+	uint32_t nb = m->mask + 1;
+	while (nb < cap)
+		nb <<= 1;
+	if (nb != m->mask + 1 && rehash(m, nb) < 0) {
+		snprintf(err, errlen, "out of memory for the media table");
+		return -ENOMEM;
+	}
+	while (m->count > cap && m->lhead != NIL)
+		entry_remove(m, m->lhead);
+	m->o.cap = cap;
+	return 0;
+}
+
+uint32_t ucf_media_cap(const struct ucf_media *m)
+{
+	return m->o.cap;
 }
 
 /* ---- hosts ---------------------------------------------------------------- */
@@ -714,7 +822,7 @@ static void refresh_entry(struct ucf_media *m, uint32_t i, uint64_t now_us)
 
 void ucf_media_refresh(struct ucf_media *m, struct ucf_media_ref ref, uint64_t now_us)
 {
-	if (ref.index >= m->o.cap)
+	if (ref.index >= m->alloc)
 		return;
 	if (now_us > m->now_us)
 		m->now_us = now_us;

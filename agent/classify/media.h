@@ -95,8 +95,14 @@ int ucf_media_new(const struct ucf_media_opts *o, struct ucf_media **out, char *
 		  size_t errlen);
 void ucf_media_free(struct ucf_media *m); /* no events */
 /* New per-host limits (a reload); what is held stays, the next learn obeys
- * them. cap, timeout_s, fn and arg of o are ignored. */
+ * them; so does a timeout_s other than 0 (the idle timeout). cap, fn and
+ * arg of o are ignored. */
 void ucf_media_set_limits(struct ucf_media *m, const struct ucf_media_opts *o);
+/* A reload: a new cap. Growing takes effect at once; a cap below the
+ * endpoints now held is refused (-EBUSY, nothing changes) rather than
+ * ending live calls' media. -EINVAL for a cap new() would refuse, -ENOMEM. */
+int ucf_media_set_cap(struct ucf_media *m, uint32_t cap, char *err, size_t errlen);
+uint32_t ucf_media_cap(const struct ucf_media *m);
 
 /* Takes one token of the call's endpoint-side host for an announcement:
  * 0, or -EBUSY when the host announces faster than its rate. */

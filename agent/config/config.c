@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1220,6 +1221,228 @@ void ucf_config_free(struct ucf_config *c)
 	free(c->metrics.textfile);
 	free(c->state_dir);
 	free(c);
+}
+
+/* ---- copies and differences ---------------------------------------------- */
+
+static int copy_str(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return src && !*dst ? -ENOMEM : 0;
+}
+
+static int copy_mem(void *dst, const void *src, size_t n, size_t size)
+{
+	void *copy = NULL;
+	if (src && n && !(copy = malloc(n * size)))
+		return -ENOMEM;
+	if (copy)
+		memcpy(copy, src, n * size);
+	memcpy(dst, &copy, sizeof(copy));
+	return 0;
+}
+
+static int copy_strings(struct ucf_string_list *dst, const struct ucf_string_list *src)
+{
+	*dst = (struct ucf_string_list){ 0 };
+	if (src->count == 0)
+		return 0;
+	if (!(dst->items = calloc(src->count, sizeof(*dst->items))))
+		return -ENOMEM;
+	for (; dst->count < src->count; dst->count++)
+		if (copy_str(&dst->items[dst->count], src->items[dst->count]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
+{
+	struct ucf_config *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	/* the scalars at once; then each pointer, so that what a failure leaves
+	 * for ucf_config_free is a copy or NULL */
+	struct ucf_config s = *in;
+	s.source = s.site.name = s.meraki.base_url = s.meraki.api_key_file = NULL;
+	s.meraki.organization_id = s.meraki.ca_file = s.alerts.spool = NULL;
+	s.alerts.webhook_url = s.metrics.textfile = s.state_dir = NULL;
+	s.interfaces.uc = s.interfaces.data = NULL;
+	s.uc.endpoints.items = s.uc.servers.items = s.appliance.remote_subnets.items = NULL;
+	s.uc.services = s.meraki.network_ids = s.meraki.serials = (struct ucf_string_list){ 0 };
+	s.uc.services_pos = NULL;
+	*c = s;
+	if (copy_str(&c->source, in->source) < 0 || copy_str(&c->site.name, in->site.name) < 0 ||
+	    copy_str(&c->meraki.base_url, in->meraki.base_url) < 0 ||
+	    copy_str(&c->meraki.api_key_file, in->meraki.api_key_file) < 0 ||
+	    copy_str(&c->meraki.organization_id, in->meraki.organization_id) < 0 ||
+	    copy_str(&c->meraki.ca_file, in->meraki.ca_file) < 0 ||
+	    copy_str(&c->alerts.spool, in->alerts.spool) < 0 ||
+	    copy_str(&c->alerts.webhook_url, in->alerts.webhook_url) < 0 ||
+	    copy_str(&c->metrics.textfile, in->metrics.textfile) < 0 ||
+	    copy_str(&c->state_dir, in->state_dir) < 0 ||
+	    copy_mem(&c->interfaces.uc, in->interfaces.uc, in->interfaces.uc_count,
+		     sizeof(*in->interfaces.uc)) < 0 ||
+	    copy_mem(&c->interfaces.data, in->interfaces.data, in->interfaces.data_count,
+		     sizeof(*in->interfaces.data)) < 0 ||
+	    copy_mem(&c->uc.endpoints.items, in->uc.endpoints.items, in->uc.endpoints.count,
+		     sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->uc.servers.items, in->uc.servers.items, in->uc.servers.count,
+		     sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.remote_subnets.items, in->appliance.remote_subnets.items,
+		     in->appliance.remote_subnets.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_strings(&c->uc.services, &in->uc.services) < 0 ||
+	    (in->uc.services_pos &&
+	     copy_mem(&c->uc.services_pos, in->uc.services_pos, in->uc.services.count,
+		      sizeof(*in->uc.services_pos)) < 0) ||
+	    copy_strings(&c->meraki.network_ids, &in->meraki.network_ids) < 0 ||
+	    copy_strings(&c->meraki.serials, &in->meraki.serials) < 0) {
+		ucf_config_free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+enum key_kind { K_SCALAR, K_STR, K_NAME, K_PREFIXES, K_STRINGS, K_IFNAMES };
+
+struct key {
+	const char *name;
+	unsigned section;
+	enum key_kind kind;
+	size_t off, size; /* K_SCALAR: the field; K_IFNAMES: the array (size: the count's offset) */
+};
+
+#define F(f) offsetof(struct ucf_config, f)
+#define SCALAR(n, sec, f) { n, sec, K_SCALAR, F(f), sizeof(((struct ucf_config *)0)->f) }
+#define OF(n, sec, kind, f) { n, sec, kind, F(f), 0 }
+static const struct key keys[] = {
+	OF("site.name", UCF_SECTION_SITE, K_STR, site.name),
+	SCALAR("site.mode", UCF_SECTION_SITE, site.mode),
+	{ "interfaces.uc", UCF_SECTION_INTERFACES, K_IFNAMES, F(interfaces.uc), F(interfaces.uc_count) },
+	{ "interfaces.data", UCF_SECTION_INTERFACES, K_IFNAMES, F(interfaces.data),
+	  F(interfaces.data_count) },
+	OF("interfaces.appliance", UCF_SECTION_INTERFACES, K_NAME, interfaces.appliance),
+	OF("interfaces.wan", UCF_SECTION_INTERFACES, K_NAME, interfaces.wan),
+	OF("uc.endpoints", UCF_SECTION_UC, K_PREFIXES, uc.endpoints),
+	OF("uc.servers", UCF_SECTION_UC, K_PREFIXES, uc.servers),
+	OF("uc.services", UCF_SECTION_UC, K_STRINGS, uc.services),
+	SCALAR("uc.media.learn", UCF_SECTION_UC, uc.media.learn),
+	SCALAR("uc.media.static_range", UCF_SECTION_UC, uc.media.static_enabled),
+	SCALAR("uc.media.static_range", UCF_SECTION_UC, uc.media.static_range),
+	SCALAR("uc.media.timeout", UCF_SECTION_UC, uc.media.timeout_s),
+	SCALAR("uc.media.learn_range", UCF_SECTION_UC, uc.media.learn_range),
+	SCALAR("uc.media.tls_calls", UCF_SECTION_UC, uc.media.tls_calls),
+	SCALAR("uc.media.tls_range", UCF_SECTION_UC, uc.media.tls_range),
+	SCALAR("uc.media.tls_timeout", UCF_SECTION_UC, uc.media.tls_timeout_s),
+	SCALAR("uc.media.shape_check", UCF_SECTION_UC, uc.media.shape_check),
+	SCALAR("appliance.address", UCF_SECTION_APPLIANCE, appliance.address),
+	OF("appliance.remote_subnets", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.remote_subnets),
+	SCALAR("enforcement.action", UCF_SECTION_ENFORCEMENT, enforcement.action),
+	SCALAR("enforcement.log_rate", UCF_SECTION_ENFORCEMENT, enforcement.log_rate),
+	SCALAR("enforcement.violation_window", UCF_SECTION_ENFORCEMENT,
+	       enforcement.violation_window_s),
+	SCALAR("enforcement.require_encryption", UCF_SECTION_ENFORCEMENT,
+	       enforcement.require_encryption),
+	SCALAR("meraki.enabled", UCF_SECTION_MERAKI, meraki.enabled),
+	OF("meraki.base_url", UCF_SECTION_MERAKI, K_STR, meraki.base_url),
+	OF("meraki.api_key_file", UCF_SECTION_MERAKI, K_STR, meraki.api_key_file),
+	OF("meraki.organization_id", UCF_SECTION_MERAKI, K_STR, meraki.organization_id),
+	OF("meraki.network_ids", UCF_SECTION_MERAKI, K_STRINGS, meraki.network_ids),
+	OF("meraki.serials", UCF_SECTION_MERAKI, K_STRINGS, meraki.serials),
+	SCALAR("meraki.poll_interval", UCF_SECTION_MERAKI, meraki.poll_interval_s),
+	SCALAR("meraki.lookback", UCF_SECTION_MERAKI, meraki.lookback_s),
+	OF("meraki.ca_file", UCF_SECTION_MERAKI, K_STR, meraki.ca_file),
+	SCALAR("meraki.call_budget", UCF_SECTION_MERAKI, meraki.call_budget),
+	SCALAR("meraki.connect_timeout", UCF_SECTION_MERAKI, meraki.connect_timeout_s),
+	SCALAR("meraki.request_timeout", UCF_SECTION_MERAKI, meraki.request_timeout_s),
+	SCALAR("meraki.per_page", UCF_SECTION_MERAKI, meraki.per_page),
+	SCALAR("meraki.correlation_window", UCF_SECTION_MERAKI, meraki.correlation_window_s),
+	OF("alerts.spool", UCF_SECTION_ALERTS, K_STR, alerts.spool),
+	SCALAR("alerts.retention", UCF_SECTION_ALERTS, alerts.retention_s),
+	SCALAR("alerts.syslog", UCF_SECTION_ALERTS, alerts.syslog),
+	OF("alerts.webhook.url", UCF_SECTION_ALERTS, K_STR, alerts.webhook_url),
+	SCALAR("alerts.webhook.format", UCF_SECTION_ALERTS, alerts.webhook_format),
+	SCALAR("limits.flows", UCF_SECTION_LIMITS, limits.flows),
+	SCALAR("limits.media", UCF_SECTION_LIMITS, limits.media),
+	SCALAR("limits.media_per_host", UCF_SECTION_LIMITS, limits.media_per_host),
+	SCALAR("limits.calls_per_host", UCF_SECTION_LIMITS, limits.calls_per_host),
+	SCALAR("limits.learn_rate", UCF_SECTION_LIMITS, limits.learn_rate),
+	OF("metrics.textfile", UCF_SECTION_METRICS, K_STR, metrics.textfile),
+	OF("state_dir", UCF_SECTION_STATE_DIR, K_STR, state_dir),
+};
+#undef OF
+#undef SCALAR
+#undef F
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_key(const struct key *k, const struct ucf_config *a, const struct ucf_config *b)
+{
+	const char *pa = (const char *)a + k->off, *pb = (const char *)b + k->off;
+	switch (k->kind) {
+	case K_SCALAR: /* integers, enums, and structs of them without padding */
+		return memcmp(pa, pb, k->size) == 0;
+	case K_STR:
+		return same_str(*(char *const *)pa, *(char *const *)pb);
+	case K_NAME:
+		return strncmp(pa, pb, UCF_IFNAME_MAX) == 0;
+	case K_PREFIXES: {
+		const struct ucf_prefix_list *x = (const void *)pa, *y = (const void *)pb;
+		return x->count == y->count &&
+		       (x->count == 0 || memcmp(x->items, y->items, x->count * sizeof(*x->items)) == 0);
+	}
+	case K_STRINGS: {
+		const struct ucf_string_list *x = (const void *)pa, *y = (const void *)pb;
+		if (x->count != y->count)
+			return false;
+		for (size_t i = 0; i < x->count; i++)
+			if (!same_str(x->items[i], y->items[i]))
+				return false;
+		return true;
+	}
+	case K_IFNAMES: {
+		const struct ucf_ifname *x = *(struct ucf_ifname *const *)pa,
+					*y = *(struct ucf_ifname *const *)pb;
+		size_t nx = *(const size_t *)((const char *)a + k->size),
+		       ny = *(const size_t *)((const char *)b + k->size);
+		if (nx != ny)
+			return false;
+		for (size_t i = 0; i < nx; i++)
+			if (strncmp(x[i].name, y[i].name, UCF_IFNAME_MAX) != 0)
+				return false;
+		return true;
+	}
+	}
+	return false;
+}
+
+size_t ucf_config_diff(const struct ucf_config *a, const struct ucf_config *b, const char **out,
+		       size_t max)
+{
+	size_t n = 0;
+	const char *last = NULL;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		/* one name may stand for several fields (static_range): named once */
+		if ((last && strcmp(last, keys[i].name) == 0) || same_key(&keys[i], a, b))
+			continue;
+		last = keys[i].name;
+		if (n < max)
+			out[n] = keys[i].name;
+		n++;
+	}
+	return n;
+}
+
+unsigned ucf_config_sections_changed(const struct ucf_config *a, const struct ucf_config *b)
+{
+	unsigned mask = 0;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!(mask & keys[i].section) && !same_key(&keys[i], a, b))
+			mask |= keys[i].section;
+	return mask;
 }
 
 const char *ucf_mode_name(enum ucf_mode mode)

@@ -133,6 +133,33 @@ void ucf_config_free(struct ucf_config *cfg);
 bool ucf_config_tls_media_note(const struct ucf_config *c, const struct ucf_catalog *cat,
 			       char *buf, size_t buflen);
 
+/* A deep copy: what a module keeps so it need not share the caller's config
+ * (a reload frees that). -ENOMEM. */
+int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out);
+
+/* The parts of a config a module takes as a whole (bits of a mask). */
+enum {
+	UCF_SECTION_SITE = 1u << 0,
+	UCF_SECTION_INTERFACES = 1u << 1,
+	UCF_SECTION_UC = 1u << 2,
+	UCF_SECTION_APPLIANCE = 1u << 3,
+	UCF_SECTION_ENFORCEMENT = 1u << 4,
+	UCF_SECTION_MERAKI = 1u << 5,
+	UCF_SECTION_ALERTS = 1u << 6,
+	UCF_SECTION_LIMITS = 1u << 7,
+	UCF_SECTION_METRICS = 1u << 8,
+	UCF_SECTION_STATE_DIR = 1u << 9,
+};
+
+/* The settings that differ between a and b by their names in the file
+ * ("limits.flows", "alerts.webhook.url"), in file order: the first max of
+ * them in keys (may be NULL when max is 0); returns how many differ. The
+ * file a config was read from is not a setting. */
+size_t ucf_config_diff(const struct ucf_config *a, const struct ucf_config *b, const char **keys,
+		       size_t max);
+/* The sections (UCF_SECTION_*) with at least one setting that differs. */
+unsigned ucf_config_sections_changed(const struct ucf_config *a, const struct ucf_config *b);
+
 const char *ucf_mode_name(enum ucf_mode mode);
 const char *ucf_action_name(enum ucf_action action);
 

@@ -565,23 +565,42 @@ static void stop_watch(struct daemon *d)
 	d->http = NULL;
 }
 
-/* The feed and the watcher keep pointers into cfg: rebuilt on every reload. */
-static int start_watch(struct daemon *d, char *err, size_t errlen)
+/* The alert feed (kept open across reloads: they reconfigure it). It keeps
+ * its own copy of cfg. */
+static int start_feed(struct daemon *d, const struct ucf_config *cfg, char *err, size_t errlen)
+{
+	int rc = d->http ? 0 : ucf_http_new(&d->http, d->r, err, errlen);
+	if (rc == 0 && !d->feed)
+		rc = ucf_feed_open(&d->feed, cfg, d->r, d->http, d->opts.log, err, errlen);
+	return rc;
+}
+
+/* The watcher for cfg (its own copy), replacing the running one only once
+ * the new one is ready: a failure leaves the running watcher as it was. */
+static int start_watcher(struct daemon *d, const struct ucf_config *cfg, char *err, size_t errlen)
 {
 	static const struct ucf_meraki_hooks hooks_template = { on_meraki_event, NULL, NULL };
 	struct ucf_meraki_hooks hooks = hooks_template;
+	struct ucf_meraki *m = NULL;
 	hooks.ctx = d;
-	int rc = ucf_http_new(&d->http, d->r, err, errlen);
-	if (rc == 0)
-		rc = ucf_feed_open(&d->feed, d->cfg, d->r, d->http, d->opts.log, err, errlen);
-	if (rc == 0 && d->cfg->meraki.enabled) {
-		rc = ucf_meraki_new(&d->meraki, d->cfg, d->r, d->http, d->feed, &hooks, err, errlen);
-		if (rc == 0)
-			ucf_meraki_start(d->meraki);
+	if (!cfg->meraki.enabled) {
+		ucf_meraki_free(d->meraki);
+		d->meraki = NULL;
+		return 0;
 	}
+	if (!d->feed) {
+		snprintf(err, errlen, "no alert feed to publish to");
+		return -ENODEV;
+	}
+	int rc = ucf_meraki_new(&m, cfg, d->r, d->http, d->feed, &hooks, err, errlen);
 	if (rc < 0)
-		stop_watch(d);
-	return rc;
+		return rc;
+	/* on the reactor thread: the old one's cycle in flight is cancelled
+	 * before it could write its state; the new one polls again */
+	ucf_meraki_free(d->meraki);
+	d->meraki = m;
+	ucf_meraki_start(m);
+	return 0;
 }
 
 /* ---- tampering ------------------------------------------------------------ */
@@ -689,6 +708,22 @@ static int status_fill(struct daemon *d, struct ucf_status *s)
 	s->verdicts.held = vs.held;
 	s->verdicts.batches = d->block_batches;
 	s->verdicts.errors = d->block_errors;
+	/* what the modules enforce now (a reload may have refused a change) */
+	s->limits.flows = cs.flows_max;
+	s->limits.media = cs.media_max;
+	s->limits.pinholes = ucf_pinholes_cap(d->pinholes);
+	s->limits.media_per_host = d->cfg->limits.media_per_host;
+	s->limits.calls_per_host = d->cfg->limits.calls_per_host;
+	s->enforcement.violation_window_s = ucf_violations_window(d->violations) / 1000000u;
+	struct ucf_webhook_stats ws = { 0 };
+	if (d->feed)
+		ucf_feed_webhook_stats(d->feed, &ws);
+	s->webhook.configured = d->feed && d->cfg->alerts.webhook_url;
+	s->webhook.queued = ws.queued;
+	s->webhook.delivered = ws.delivered;
+	s->webhook.failures = ws.failures;
+	s->webhook.dead = ws.dead;
+	snprintf(s->webhook.last_error, sizeof(s->webhook.last_error), "%s", ws.last_error);
 	return 0;
 }
 
@@ -726,13 +761,137 @@ static bool same_interfaces(const struct ucf_config *a, const struct ucf_config 
 	return true;
 }
 
+/* Appends "; text" (or text) to a reload's refusals. */
+__attribute__((format(printf, 3, 4))) static void refuse(char *buf, size_t len,
+							 const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	if (used && used + 2 < len) {
+		memcpy(buf + used, "; ", 3);
+		used += 2;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	if (used < len)
+		vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+static void swap_bytes(void *a, void *b, size_t n)
+{
+	unsigned char tmp[512];
+	for (size_t done = 0; done < n; done += sizeof(tmp)) {
+		size_t k = n - done < sizeof(tmp) ? n - done : sizeof(tmp);
+		memcpy(tmp, (char *)a + done, k);
+		memcpy((char *)a + done, (char *)b + done, k);
+		memcpy((char *)b + done, tmp, k);
+	}
+}
+/* A refused section or setting keeps its running value: swapped back into
+ * the new config (whose old one is freed with the other), so the config in
+ * force says what runs. */
+#define KEEP(run, cfg, field) swap_bytes(&(run)->field, &(cfg)->field, sizeof((cfg)->field))
+
+/* Replaces *field with a copy of keep. 0 or -ENOMEM (nothing changed). */
+static int keep_str(char **field, const char *keep)
+{
+	char *copy = strdup(keep);
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* Settings that cannot change without a restart, taken back (copied from
+ * the running config, which stays whole should the reload fail) before
+ * anything is applied (see ucfence(8), RELOADING). 0 or -ENOMEM. */
+static int keep_fixed(const struct ucf_config *run, struct ucf_config *cfg, char *refused,
+		      size_t len)
+{
+	if (strcmp(run->state_dir, cfg->state_dir) == 0)
+		return 0;
+	/* a spool left to its default follows state_dir: it stays too */
+	char def[4200];
+	snprintf(def, sizeof(def), "%s/alerts.jsonl", cfg->state_dir);
+	if (strcmp(cfg->alerts.spool, def) == 0 && keep_str(&cfg->alerts.spool, run->alerts.spool) < 0)
+		return -ENOMEM;
+	refuse(refused, len,
+	       "state_dir cannot change without a restart (the feed lock, the webhook queue and "
+	       "the watcher's state live there): %s stays in use, restart to move to %s",
+	       run->state_dir, cfg->state_dir);
+	return keep_str(&cfg->state_dir, run->state_dir);
+}
+
+/* limits.flows and limits.media, in the classifier's tables and the
+ * pinholes; a cap below current use is refused and the old one stays. */
+static void apply_limits(struct daemon *d, struct ucf_config *cfg, char *refused, size_t len)
+{
+	const struct ucf_config *run = d->cfg;
+	char why[256];
+	uint32_t media = cfg->limits.media, flows = cfg->limits.flows;
+	if (media != run->limits.media &&
+	    ucf_pinholes_set_cap(d->pinholes, media, why, sizeof(why)) < 0) {
+		refuse(refused, len, "limits.media: %s: %u stays", why, run->limits.media);
+		media = cfg->limits.media = run->limits.media;
+	}
+	if (ucf_classifier_set_caps(d->cls, flows, media, why, sizeof(why)) < 0) {
+		refuse(refused, len, "%s: the running cap stays", why);
+		struct ucf_classifier_stats cs;
+		ucf_classifier_get_stats(d->cls, &cs);
+		cfg->limits.flows = cs.flows_max;
+		if (cs.media_max != media) /* the pinholes follow the classifier back */
+			ucf_pinholes_set_cap(d->pinholes, cs.media_max, why, sizeof(why));
+		cfg->limits.media = cs.media_max;
+	}
+}
+
+/* The alert feed and the watcher: left alone unless their settings changed;
+ * the feed is reconfigured in place, never reopened. */
+static void apply_alerts(struct daemon *d, struct ucf_config *cfg, unsigned changed,
+			 char *refused, size_t len)
+{
+	char err[512];
+	bool opened = false;
+	if (!d->feed) { /* it could not start: a reload tries again */
+		if (start_feed(d, cfg, err, sizeof(err)) < 0) {
+			ucf_log_warnx(d->opts.log,
+				      "alert feed: %s (enforcing without alerts until a reload)", err);
+			return;
+		}
+		opened = true;
+	} else if (changed & UCF_SECTION_ALERTS) {
+		if (ucf_feed_reconfigure(d->feed, cfg, err, sizeof(err)) < 0) {
+			refuse(refused, len, "alerts: %s: the running alert settings stay", err);
+			KEEP(d->cfg, cfg, alerts);
+		} else {
+			ucf_log_info(d->opts.log, "alert feed reconfigured (spool %s, webhook %s)",
+				     cfg->alerts.spool,
+				     cfg->alerts.webhook_url ? cfg->alerts.webhook_url : "none");
+		}
+	} else {
+		ucf_log_info(d->opts.log, "alert feed unchanged");
+	}
+	/* the watcher names the site in its alerts */
+	if (!opened && !(changed & (UCF_SECTION_MERAKI | UCF_SECTION_SITE)) &&
+	    (d->meraki != NULL) == cfg->meraki.enabled)
+		return;
+	if (start_watcher(d, cfg, err, sizeof(err)) < 0) {
+		refuse(refused, len, "meraki: %s: %s", err,
+		       d->meraki ? "the watcher keeps its previous settings" : "no watcher runs");
+		KEEP(d->cfg, cfg, meraki);
+	}
+}
+
 static void reload(struct daemon *d)
 {
 	struct ucf_catalog *cat = NULL;
 	struct ucf_config *cfg = NULL;
-	char err[512];
+	char err[512], refused[1024] = "";
 	d->reloads++;
 	int rc = ucf_cli_load(&d->opts.cli, &cat, &cfg, err, sizeof(err));
+	if (rc == 0 && (rc = keep_fixed(d->cfg, cfg, refused, sizeof(refused))) < 0)
+		snprintf(err, sizeof(err), "out of memory");
 	if (rc == 0)
 		rc = enforce(d, cfg, cat, err, sizeof(err));
 	if (rc < 0) {
@@ -745,30 +904,47 @@ static void reload(struct daemon *d)
 		ucf_catalog_free(cat);
 		return;
 	}
+	const char *keys[64];
+	size_t nkeys = ucf_config_diff(d->cfg, cfg, keys, 64);
+	char list[1024] = "";
+	for (size_t i = 0, used = 0; i < nkeys && i < 64 && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+					 keys[i]);
+	ucf_log_info(d->opts.log, "reload: %s", nkeys ? list : "no setting changed");
+	unsigned changed = ucf_config_sections_changed(d->cfg, cfg);
 	bool reopen = !same_interfaces(d->cfg, cfg);
-	stop_watch(d); /* holds pointers into the old config */
 	if (reopen)
 		close_captures(d);
+	apply_limits(d, cfg, refused, sizeof(refused));
+	ucf_pinholes_set_refresh(d->pinholes, refresh_period(cfg));
+	/* a server or service taken out of the site stops teaching at once */
+	struct ucf_classifier_opts copts;
+	ucf_classifier_opts_from_config(&copts, cfg, cat);
+	if (ucf_classifier_set_trust(d->cls, &copts, err, sizeof(err)) < 0) {
+		refuse(refused, sizeof(refused), "%s: the previous trust boundary stays", err);
+		KEEP(d->cfg, cfg, uc.media.timeout_s);
+	}
+	if (verdict_policy(d, cfg, cat) < 0)
+		refuse(refused, sizeof(refused), "out of memory for the verdict policy: the previous one stays");
+	uint64_t window_us = cfg->enforcement.violation_window_s * 1000000u;
+	ucf_violations_set_window(d->violations, window_us);
+	ucf_violations_set_window(d->refusals, window_us);
+	apply_alerts(d, cfg, changed, refused, sizeof(refused));
 	ucf_config_free(d->cfg);
 	ucf_catalog_free(d->cat);
 	d->cfg = cfg;
 	d->cat = cat;
 	d->loaded = time(NULL);
-	d->last_reload_error[0] = '\0';
-	ucf_pinholes_set_refresh(d->pinholes, refresh_period(cfg));
-	/* a server or service taken out of the site stops teaching at once */
-	struct ucf_classifier_opts copts;
-	ucf_classifier_opts_from_config(&copts, cfg, cat);
-	if (ucf_classifier_set_trust(d->cls, &copts, err, sizeof(err)) < 0)
-		ucf_log_warnx(d->opts.log, "reload: %s (the previous trust boundary stays)", err);
-	if (verdict_policy(d, cfg, cat) < 0)
-		ucf_log_warnx(d->opts.log,
-			      "reload: out of memory for the verdict policy (the previous one stays)");
 	if (reopen && open_captures(d, err, sizeof(err)) < 0)
-		ucf_log_warnx(d->opts.log, "captures: %s (enforcement continues without learning)",
-			      err);
-	if (start_watch(d, err, sizeof(err)) < 0)
-		ucf_log_warnx(d->opts.log, "alert feed: %s", err);
+		refuse(refused, sizeof(refused), "captures: %s (enforcement continues without learning)", err);
+	snprintf(d->last_reload_error, sizeof(d->last_reload_error), "%s", refused);
+	if (refused[0]) {
+		d->reload_failures++;
+		ucf_log_warnx(d->opts.log, "reload: refused in part, the rest applied: %s", refused);
+		sd_notifyf(0, "STATUS=enforcing %s (%s mode), reloaded; refused: %s", cfg->site.name,
+			   ucf_mode_name(cfg->site.mode), refused);
+		return;
+	}
 	ucf_log_info(d->opts.log, "configuration reloaded from %s", cfg->source);
 	sd_notifyf(0, "STATUS=enforcing %s (%s mode), reloaded", cfg->site.name,
 		   ucf_mode_name(cfg->site.mode));
@@ -889,8 +1065,12 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	/* Enforcement does not wait for the alert feed (a spool it cannot read,
 	 * another process holding it): it runs without, a reload tries again. */
 	char ferr[512];
-	if (start_watch(d, ferr, sizeof(ferr)) < 0)
+	if (start_feed(d, d->cfg, ferr, sizeof(ferr)) < 0)
 		ucf_log_warnx(d->opts.log, "alert feed: %s (enforcing without alerts until a reload)",
+			      ferr);
+	else if (start_watcher(d, d->cfg, ferr, sizeof(ferr)) < 0)
+		ucf_log_warnx(d->opts.log,
+			      "meraki: %s (enforcing and alerting without the watcher until a reload)",
 			      ferr);
 	uint64_t watchdog_us = 0;
 	d->watchdog = sd_watchdog_enabled(0, &watchdog_us) > 0;

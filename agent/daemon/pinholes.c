@@ -325,6 +325,27 @@ void ucf_pinholes_set_refresh(struct ucf_pinholes *p, uint32_t refresh_s)
 	p->o.refresh_s = refresh_s;
 }
 
+int ucf_pinholes_set_cap(struct ucf_pinholes *p, uint32_t cap, char *err, size_t errlen)
+{
+	if (cap == 0 || cap > MAX_CAP) {
+		snprintf(err, errlen, "pinholes: bad capacity %u", cap);
+		return -EINVAL;
+	}
+	if (cap < p->held) {
+		snprintf(err, errlen, "%u is below the %u pinholes held now", cap, p->held);
+		return -EBUSY;
+	}
+	/* nodes already allocated stay; only growth is bounded anew */
+	p->o.cap = cap;
+	p->max_nodes = 2 * cap;
+	return 0;
+}
+
+uint32_t ucf_pinholes_cap(const struct ucf_pinholes *p)
+{
+	return p->o.cap;
+}
+
 static void set_clock(struct ucf_pinholes *p, uint64_t now_us)
 {
 	if (!p->clock_set) {

@@ -53,6 +53,11 @@ int ucf_pinholes_new(const struct ucf_pinholes_opts *o, struct ucf_pinholes **ou
 void ucf_pinholes_free(struct ucf_pinholes *p);
 /* Takes effect from the next tick (a reload may change uc.media.timeout). */
 void ucf_pinholes_set_refresh(struct ucf_pinholes *p, uint32_t refresh_s);
+/* A reload: a new cap. Raising it takes effect at once; a cap below the
+ * elements held now is refused (-EBUSY, nothing changes) rather than
+ * closing pinholes of calls in progress. -EINVAL for a cap new() refuses. */
+int ucf_pinholes_set_cap(struct ucf_pinholes *p, uint32_t cap, char *err, size_t errlen);
+uint32_t ucf_pinholes_cap(const struct ucf_pinholes *p);
 
 /* Takes a reference to the element (two calls may need the same one). At
  * the first reference it is queued for addition; stamp_us is the capture

@@ -93,6 +93,18 @@ static const struct field fields[] = {
 	F("verdicts.held", K_U32, verdicts.held),
 	F("verdicts.batches", K_U64, verdicts.batches),
 	F("verdicts.errors", K_U64, verdicts.errors),
+	F("limits.flows", K_U32, limits.flows),
+	F("limits.media", K_U32, limits.media),
+	F("limits.pinholes", K_U32, limits.pinholes),
+	F("limits.media_per_host", K_U32, limits.media_per_host),
+	F("limits.calls_per_host", K_U32, limits.calls_per_host),
+	F("enforcement.violation_window_s", K_U64, enforcement.violation_window_s),
+	F("webhook.configured", K_BOOL, webhook.configured),
+	F("webhook.queued", K_U64, webhook.queued),
+	F("webhook.delivered", K_U64, webhook.delivered),
+	F("webhook.failures", K_U64, webhook.failures),
+	F("webhook.dead", K_U64, webhook.dead),
+	TEXT("webhook.last_error", webhook.last_error),
 };
 
 #define TIME_FMT "%Y-%m-%dT%H:%M:%SZ"

@@ -86,6 +86,19 @@ struct ucf_status {
 		uint32_t held;
 		uint64_t batches, errors;
 	} verdicts;
+	/* what the modules enforce now: a reload may have refused a change */
+	struct {
+		uint32_t flows, media, pinholes, media_per_host, calls_per_host;
+	} limits;
+	struct {
+		uint64_t violation_window_s;
+	} enforcement;
+	/* the webhook queue (all zero without a webhook) */
+	struct {
+		bool configured;
+		uint64_t queued, delivered, failures, dead;
+		char last_error[256]; /* the last failure, "" if none */
+	} webhook;
 };
 
 /* Frees what s owns and zeroes it (s may be all zero). */

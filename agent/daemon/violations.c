@@ -76,6 +76,16 @@ int ucf_violations_new(uint64_t window_us, uint32_t cap, ucf_drop_window_fn fn, 
 	return 0;
 }
 
+void ucf_violations_set_window(struct ucf_violations *v, uint64_t window_us)
+{
+	v->window_us = window_us;
+}
+
+uint64_t ucf_violations_window(const struct ucf_violations *v)
+{
+	return v->window_us;
+}
+
 void ucf_violations_free(struct ucf_violations *v)
 {
 	if (!v)

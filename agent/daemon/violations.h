@@ -40,5 +40,10 @@ void ucf_violations_tick(struct ucf_violations *v, uint64_t now_us);
 /* Reports every open window now (shutdown). */
 void ucf_violations_flush(struct ucf_violations *v);
 uint32_t ucf_violations_open(const struct ucf_violations *v);
+/* A reload: the window length from now on. Windows already open keep their
+ * start and close at start + the new length (at the next tick if that has
+ * passed): no packet counted so far is lost or reported twice. */
+void ucf_violations_set_window(struct ucf_violations *v, uint64_t window_us);
+uint64_t ucf_violations_window(const struct ucf_violations *v);
 
 #endif

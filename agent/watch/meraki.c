@@ -23,7 +23,7 @@
 #define MAX_T0_AGE (365 * 86400 - 3600)
 
 struct ucf_meraki {
-	const struct ucf_config *cfg;
+	struct ucf_config *cfg; /* its own copy: the caller's may go on a reload */
 	struct ucf_reactor *r;
 	struct ucf_feed *feed;
 	struct ucf_meraki_hooks hooks;
@@ -558,12 +558,15 @@ int ucf_meraki_new(struct ucf_meraki **out, const struct ucf_config *cfg, struct
 		return -EINVAL;
 	}
 	struct ucf_meraki *m = calloc(1, sizeof(*m));
-	if (!m || asprintf(&m->state_path, "%s/meraki-state.json", cfg->state_dir) < 0) {
+	if (!m || asprintf(&m->state_path, "%s/meraki-state.json", cfg->state_dir) < 0 ||
+	    ucf_config_dup(cfg, &m->cfg) < 0) {
+		if (m)
+			free(m->state_path);
 		free(m);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	m->cfg = cfg;
+	cfg = m->cfg;
 	m->r = r;
 	m->feed = feed;
 	if (hooks)
@@ -599,6 +602,7 @@ void ucf_meraki_free(struct ucf_meraki *m)
 	free(m->jobs);
 	free(m->job_nets);
 	free(m->state_path);
+	ucf_config_free(m->cfg);
 	free(m);
 }
 

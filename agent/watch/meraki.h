@@ -57,7 +57,8 @@ struct ucf_meraki_hooks {
 };
 
 /* Loads the API key (refusing a key file more open than 0640) and the state.
- * cfg, the reactor, http and feed must outlive the watcher. hooks may be NULL. */
+ * The watcher keeps its own copy of cfg; the reactor, http and feed must
+ * outlive it. hooks may be NULL. */
 int ucf_meraki_new(struct ucf_meraki **out, const struct ucf_config *cfg, struct ucf_reactor *r,
 		   struct ucf_http *h, struct ucf_feed *feed, const struct ucf_meraki_hooks *hooks,
 		   char *err, size_t errlen);

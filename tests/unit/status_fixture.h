@@ -86,6 +86,18 @@ static int status_fixture(struct ucf_status *s)
 	s->verdicts.held = (uint32_t)n++;
 	s->verdicts.batches = n++;
 	s->verdicts.errors = n++;
+	s->limits.flows = (uint32_t)n++;
+	s->limits.media = (uint32_t)n++;
+	s->limits.pinholes = (uint32_t)n++;
+	s->limits.media_per_host = (uint32_t)n++;
+	s->limits.calls_per_host = (uint32_t)n++;
+	s->enforcement.violation_window_s = n++;
+	s->webhook.configured = true;
+	s->webhook.queued = n++;
+	s->webhook.delivered = n++;
+	s->webhook.failures = n++;
+	s->webhook.dead = n++;
+	snprintf(s->webhook.last_error, sizeof(s->webhook.last_error), "HTTP 503");
 	return 0;
 }
 

@@ -209,12 +209,48 @@ static void test_cap_evicts_oldest_idle(void **state)
 	ucf_flow_table_free(t);
 }
 
+/* A reload's new cap: growing past a chunk boundary keeps every flow and
+ * admits more without evicting; shrinking below the count is refused. */
+static void test_set_max(void **state)
+{
+	(void)state;
+	char err[128];
+	memset(ended, 0, sizeof(ended));
+	struct ucf_flow_table *t = table(4000);
+	for (uint32_t i = 0; i < 4000; i++)
+		assert_non_null(get_nth(t, 0x0a000000, i, 1000000));
+	assert_int_equal(ucf_flow_table_set_max(t, 3999, err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "3999 is below the 4000 flows now tracked");
+	assert_int_equal(ucf_flow_table_max(t), 4000);
+	assert_int_equal(ucf_flow_table_set_max(t, 0, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ucf_flow_table_set_max(t, 10000, err, sizeof(err)), 0);
+	assert_int_equal(ucf_flow_table_max(t), 10000);
+	for (uint32_t i = 0; i < 6000; i++)
+		assert_non_null(get_nth(t, 0x0c000000, i, 2000000));
+	assert_int_equal(ucf_flow_count(t), 10000);
+	assert_int_equal(ucf_flow_evictions(t), 0);
+	for (uint32_t i = 0; i < 4000; i++)
+		assert_true(has_nth(t, 0x0a000000, i));
+	/* at the new cap, the oldest idle goes as before */
+	assert_non_null(get_nth(t, 0x0d000000, 0, 3000000));
+	assert_int_equal(ucf_flow_evictions(t), 1);
+	/* lowered to the count: held, and the next new flow evicts */
+	ucf_flow_expire(t, 11500000); /* the 3999 left of 1 s (class 0: 10 s) */
+	assert_int_equal(ucf_flow_count(t), 6001);
+	assert_int_equal(ucf_flow_table_set_max(t, 6000, err, sizeof(err)), -EBUSY);
+	assert_int_equal(ucf_flow_table_set_max(t, 6001, err, sizeof(err)), 0);
+	assert_non_null(get_nth(t, 0x0e000000, 0, 11600000));
+	assert_int_equal(ucf_flow_count(t), 6001);
+	assert_int_equal(ucf_flow_evictions(t), 2);
+	ucf_flow_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_is_bidirectional), cmocka_unit_test(test_get_find_expire),
 		cmocka_unit_test(test_chunks_and_slot_reuse), cmocka_unit_test(test_growth_at_chunk_boundary),
-		cmocka_unit_test(test_cap_evicts_oldest_idle),
+		cmocka_unit_test(test_cap_evicts_oldest_idle), cmocka_unit_test(test_set_max),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

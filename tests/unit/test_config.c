@@ -504,16 +504,150 @@ static void test_missing_file(void **state)
 	assert_string_equal(err, "tests/unit/no-such.yaml: cannot open: No such file or directory");
 }
 
+/* ---- copies and differences (what a reload compares) ------------------------ */
+
+static struct ucf_config *load_variant(int line, const char *text)
+{
+	struct ucf_config *c = NULL;
+	const char *t = variant(line, text);
+	int rc = ucf_config_load_text("v.yaml", t, strlen(t), catalog, &c, err, sizeof(err));
+	if (rc < 0)
+		fail_msg("%s", err);
+	return c;
+}
+
+static void test_diff_same(void **state)
+{
+	(void)state;
+	struct ucf_config *a = load_variant(0, NULL), *b = load_variant(0, NULL);
+	const char *keys[8];
+	assert_int_equal(ucf_config_diff(a, b, keys, 8), 0);
+	assert_int_equal(ucf_config_sections_changed(a, b), 0);
+	ucf_config_free(a);
+	ucf_config_free(b);
+}
+
+static void test_diff_names_each_setting(void **state)
+{
+	(void)state;
+	struct ucf_config *a = load_variant(9, "limits: {flows: 5000, media: 3000}\n"
+					       "enforcement: {violation_window: 10s}\n"
+					       "alerts: {webhook: {url: \"http://127.0.0.1:1/h\"}}\n"
+					       "state_dir: /tmp/a");
+	struct ucf_config *b = load_variant(9, "limits: {flows: 8000, media: 3000}\n"
+					       "enforcement: {violation_window: 20s}\n"
+					       "alerts: {webhook: {url: \"http://127.0.0.1:2/h\"}}\n"
+					       "state_dir: /tmp/b");
+	const char *keys[8];
+	/* the default spool follows state_dir: it differs too */
+	assert_int_equal(ucf_config_diff(a, b, keys, 8), 5);
+	assert_string_equal(keys[0], "enforcement.violation_window");
+	assert_string_equal(keys[1], "alerts.spool");
+	assert_string_equal(keys[2], "alerts.webhook.url");
+	assert_string_equal(keys[3], "limits.flows");
+	assert_string_equal(keys[4], "state_dir");
+	/* max bounds what is written, not the count */
+	keys[1] = NULL;
+	assert_int_equal(ucf_config_diff(a, b, keys, 1), 5);
+	assert_null(keys[1]);
+	assert_int_equal(ucf_config_sections_changed(a, b),
+			 UCF_SECTION_ENFORCEMENT | UCF_SECTION_ALERTS | UCF_SECTION_LIMITS |
+				 UCF_SECTION_STATE_DIR);
+	assert_int_equal(ucf_config_diff(b, a, NULL, 0), 5);
+	ucf_config_free(a);
+	ucf_config_free(b);
+}
+
+static void test_diff_lists_and_names(void **state)
+{
+	(void)state;
+	struct ucf_config *a = load_variant(0, NULL);
+	struct ucf_config *b =
+		load_variant(2, "interfaces: {uc: [eth1, eth4], data: [eth2], appliance: eth3, wan: eth0}");
+	struct ucf_config *c = load_variant(7, "  media: {learn: true, static_range: none, timeout: 120s}");
+	struct ucf_config *d = load_variant(6, "  services: [sip, rtp, sccp]");
+	struct ucf_config *e = load_variant(4, "  endpoints: [10.20.0.0/25]");
+	const char *keys[4];
+	assert_int_equal(ucf_config_diff(a, b, keys, 4), 1);
+	assert_string_equal(keys[0], "interfaces.uc");
+	assert_int_equal(ucf_config_sections_changed(a, b), UCF_SECTION_INTERFACES);
+	/* static_range is two fields (on/off and the range): one name */
+	assert_int_equal(ucf_config_diff(a, c, keys, 4), 1);
+	assert_string_equal(keys[0], "uc.media.static_range");
+	assert_int_equal(ucf_config_diff(a, d, keys, 4), 1);
+	assert_string_equal(keys[0], "uc.services");
+	assert_int_equal(ucf_config_diff(a, e, keys, 4), 1);
+	assert_string_equal(keys[0], "uc.endpoints");
+	assert_int_equal(ucf_config_sections_changed(a, e), UCF_SECTION_UC);
+	/* the encrypted-call settings are settings too */
+	struct ucf_config *g = load_variant(7, "  media: {learn: true, static_range: 16384-32767, "
+					       "timeout: 120s, tls_calls: false, tls_range: 2000-3000, "
+					       "tls_timeout: 30s, shape_check: false}");
+	const char *many[8];
+	assert_int_equal(ucf_config_diff(a, g, many, 8), 4);
+	assert_string_equal(many[0], "uc.media.tls_calls");
+	assert_string_equal(many[1], "uc.media.tls_range");
+	assert_string_equal(many[2], "uc.media.tls_timeout");
+	assert_string_equal(many[3], "uc.media.shape_check");
+	ucf_config_free(g);
+	assert_int_equal(ucf_config_dup(a, &g), 0);
+	g->enforcement.require_encryption = true;
+	assert_int_equal(ucf_config_diff(a, g, many, 8), 1);
+	assert_string_equal(many[0], "enforcement.require_encryption");
+	ucf_config_free(g);
+	ucf_config_free(a);
+	ucf_config_free(b);
+	ucf_config_free(c);
+	ucf_config_free(d);
+	ucf_config_free(e);
+}
+
+static void test_dup_is_deep(void **state)
+{
+	(void)state;
+	struct ucf_config *a = load_variant(9, "meraki: {enabled: true, organization_id: \"1\", "
+					       "network_ids: [N_1, N_2], serials: [Q2XX-1], "
+					       "api_key_file: /etc/k, ca_file: /etc/ca}\n"
+					       "alerts: {webhook: {url: \"https://h.example/x\", format: slack}}\n"
+					       "metrics: {textfile: /tmp/m.prom}");
+	struct ucf_config *b = NULL;
+	assert_int_equal(ucf_config_dup(a, &b), 0);
+	assert_int_equal(ucf_config_diff(a, b, NULL, 0), 0);
+	assert_ptr_not_equal(a->meraki.network_ids.items, b->meraki.network_ids.items);
+	assert_ptr_not_equal(a->uc.endpoints.items, b->uc.endpoints.items);
+	assert_ptr_not_equal(a->interfaces.uc, b->interfaces.uc);
+	assert_ptr_not_equal(a->state_dir, b->state_dir);
+	assert_string_equal(a->source, b->source);
+	ucf_config_free(a); /* the copy lives on without it (ASan) */
+	assert_string_equal(b->meraki.network_ids.items[1], "N_2");
+	assert_string_equal(b->meraki.serials.items[0], "Q2XX-1");
+	assert_string_equal(b->alerts.webhook_url, "https://h.example/x");
+	assert_int_equal(b->alerts.webhook_format, UCF_WEBHOOK_SLACK);
+	assert_string_equal(b->interfaces.uc[0].name, "eth1");
+	assert_string_equal(b->uc.services.items[1], "rtp");
+	assert_string_equal(b->metrics.textfile, "/tmp/m.prom");
+	/* a partly filled config (what a test builds by hand) copies too */
+	struct ucf_config bare = { .state_dir = "/tmp/s" }, *c = NULL;
+	assert_int_equal(ucf_config_dup(&bare, &c), 0);
+	assert_string_equal(c->state_dir, "/tmp/s");
+	assert_null(c->alerts.spool);
+	assert_int_equal(ucf_config_diff(&bare, c, NULL, 0), 0);
+	ucf_config_free(c);
+	ucf_config_free(b);
+}
+
 int main(void)
 {
 	enum { NBAD = sizeof(bad) / sizeof(bad[0]) };
-	enum { NFIXED = 8 };
+	enum { NFIXED = 13 };
 	static struct CMUnitTest tests[NBAD + NFIXED] = {
 		cmocka_unit_test(test_example_loads), cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_appliance_mode_ipv6), cmocka_unit_test(test_meraki_sources),
 		cmocka_unit_test(test_require_encryption),
 		cmocka_unit_test(test_whole_file_errors), cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_tls_media),
+		cmocka_unit_test(test_diff_same), cmocka_unit_test(test_diff_names_each_setting),
+		cmocka_unit_test(test_diff_lists_and_names), cmocka_unit_test(test_dup_is_deep),
 	};
 	_Static_assert(NBAD >= 30, "the foundation asks for at least 30 bad configs");
 	for (size_t i = 0; i < NBAD; i++)

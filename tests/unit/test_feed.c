@@ -383,6 +383,111 @@ static void test_webhook_queue_is_durable_and_ordered(void **state)
 	ucf_reactor_free(r);
 }
 
+static void wait_idle(struct ucf_reactor *r, struct ucf_feed *f)
+{
+	while (ucf_feed_busy(f))
+		assert_true(ucf_reactor_dispatch(r, 5000) >= 0);
+}
+
+/* A reload's new alerts section: the feed is not reopened (its lock stays
+ * held), the webhook queue stays whole, and nothing is queued twice; the
+ * caller's config may go at once. */
+static void test_reconfigure_keeps_lock_and_queue(void **state)
+{
+	(void)state;
+	cfg.alerts.webhook_url = "http://127.0.0.1:9/hook";
+	struct ucf_reactor *r;
+	struct ucf_http *h;
+	struct ucf_webhook_stats ws;
+	assert_int_equal(ucf_reactor_new(&r, err, sizeof(err)), 0);
+	assert_int_equal(ucf_http_new(&h, r, err, sizeof(err)), 0);
+	struct ucf_feed *f = open_feed(r, h), *g = NULL;
+	struct ucf_alert *a = alert_at("r0", ucf_time_now()), *b = alert_at("r1", ucf_time_now());
+	assert_int_equal(ucf_feed_publish(f, a, err, sizeof(err)), 1);
+	assert_int_equal(ucf_feed_publish(f, b, err, sizeof(err)), 1);
+	wait_idle(r, f);
+	ucf_feed_webhook_stats(f, &ws);
+	size_t failures = ws.failures;
+	assert_int_equal(ws.queued, 2);
+	assert_true(failures >= 1);
+
+	/* syslog on: the same webhook, its failures not started over */
+	struct ucf_config *next;
+	assert_int_equal(ucf_config_dup(&cfg, &next), 0);
+	next->alerts.syslog = true;
+	assert_int_equal(ucf_feed_reconfigure(f, next, err, sizeof(err)), 0);
+	ucf_config_free(next); /* the feed keeps its own copy (ASan) */
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 2);
+	assert_int_equal(ws.failures, failures);
+	assert_int_equal(ucf_feed_open(&g, &cfg, r, h, &logv, err, sizeof(err)), -EBUSY);
+
+	/* another URL: the queue is sent there at once, in order, still whole */
+	assert_int_equal(ucf_config_dup(&cfg, &next), 0);
+	free(next->alerts.webhook_url);
+	next->alerts.webhook_url = strdup("http://127.0.0.1:7/other");
+	assert_int_equal(ucf_feed_reconfigure(f, next, err, sizeof(err)), 0);
+	ucf_config_free(next);
+	assert_true(ucf_feed_busy(f));
+	wait_idle(r, f);
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 2);
+	assert_true(ws.failures > failures);
+	char ids[4][UCF_ALERT_ID_LEN];
+	assert_int_equal(queued_ids(ids, 4), 2);
+	assert_string_equal(ids[0], a->id);
+	assert_string_equal(ids[1], b->id);
+
+	/* state_dir is refused, naming it; nothing changes */
+	assert_int_equal(ucf_config_dup(&cfg, &next), 0);
+	free(next->state_dir);
+	next->state_dir = strdup("/tmp/elsewhere");
+	assert_int_equal(ucf_feed_reconfigure(f, next, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "state_dir"));
+	ucf_config_free(next);
+
+	/* a new spool is the memory of what was raised: an alert raised again
+	 * is spooled there but not queued twice */
+	char spool2[160];
+	snprintf(spool2, sizeof(spool2), "%s/sub/alerts2.jsonl", dir);
+	assert_int_equal(ucf_config_dup(&cfg, &next), 0);
+	free(next->alerts.spool);
+	next->alerts.spool = strdup(spool2);
+	free(next->alerts.webhook_url);
+	next->alerts.webhook_url = strdup("http://127.0.0.1:7/other");
+	assert_int_equal(ucf_feed_reconfigure(f, next, err, sizeof(err)), 0);
+	ucf_config_free(next);
+	assert_false(ucf_feed_seen(f, a->id));
+	assert_int_equal(ucf_feed_publish(f, a, err, sizeof(err)), 1);
+	assert_true(ucf_feed_seen(f, a->id));
+	wait_idle(r, f);
+	assert_int_equal(queued_ids(ids, 4), 2);
+
+	/* no webhook: the queue stays on disk; configured again, it is back */
+	assert_int_equal(ucf_config_dup(&cfg, &next), 0);
+	free(next->alerts.spool);
+	next->alerts.spool = strdup(spool2);
+	free(next->alerts.webhook_url);
+	next->alerts.webhook_url = NULL;
+	assert_int_equal(ucf_feed_reconfigure(f, next, err, sizeof(err)), 0);
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 0);
+	assert_int_equal(queued_ids(ids, 4), 2);
+	next->alerts.webhook_url = strdup("http://127.0.0.1:9/hook");
+	assert_int_equal(ucf_feed_reconfigure(f, next, err, sizeof(err)), 0);
+	ucf_config_free(next);
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 2);
+	wait_idle(r, f);
+	assert_int_equal(ucf_feed_open(&g, &cfg, r, h, &logv, err, sizeof(err)), -EBUSY);
+	ucf_feed_close(f);
+	ucf_alert_free(a);
+	ucf_alert_free(b);
+	cfg.alerts.webhook_url = NULL;
+	ucf_http_free(h);
+	ucf_reactor_free(r);
+}
+
 static void test_payloads(void **state)
 {
 	(void)state;
@@ -476,6 +581,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spool_overlong_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feed_dedupe_across_restarts_and_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_queue_is_durable_and_ordered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconfigure_keeps_lock_and_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payloads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_symlinks_followed, setup, teardown),

@@ -244,6 +244,55 @@ static void test_full_table_never_evicts_live(void **state)
 	ucf_media_free(m);
 }
 
+/* A reload's new cap: a full table grows (its chains rehashed: every
+ * endpoint still found and refreshed), never shrinks below what it holds. */
+static void test_set_cap(void **state)
+{
+	(void)state;
+	char err[128];
+	struct ucf_media *m = make(16, 0, 0, 0, 0);
+	struct ucf_media_call live = call(1, "10.20.0.10", "10.50.0.1");
+	for (uint16_t p = 0; p < 16; p++) {
+		struct ucf_media_endpoint e = ep("10.20.0.10", (uint16_t)(30000 + p));
+		assert_int_equal(ucf_media_learn(m, &live, PH, &e, 1000000), 0);
+	}
+	struct ucf_media_call more = call(2, "10.20.0.11", "10.50.0.1");
+	assert_int_equal(offer(m, &more, PH, "10.20.0.11", 20000, 1000000), -ENOSPC);
+	assert_int_equal(ucf_media_set_cap(m, 15, err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "15 is below the 16 media endpoints now held");
+	assert_int_equal(ucf_media_cap(m), 16);
+	assert_int_equal(ucf_media_set_cap(m, 0, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ucf_media_set_cap(m, 1000, err, sizeof(err)), 0);
+	assert_int_equal(ucf_media_cap(m), 1000);
+	for (uint16_t p = 0; p < 16; p++) {
+		struct ucf_media_endpoint got;
+		struct ucf_media_ref ref;
+		assert_true(ucf_media_lookup(m, AF_INET, ip("10.20.0.10"), (uint16_t)(30000 + p),
+					     IPPROTO_UDP, &got, &ref));
+		ucf_media_refresh(m, ref, 50000000);
+	}
+	for (uint16_t p = 0; p < 500; p++) {
+		struct ucf_media_call c = call(100 + p, "10.20.0.11", "10.50.0.1");
+		assert_int_equal(offer(m, &c, PH, "10.20.0.11", (uint16_t)(20000 + p), 50000000), 0);
+	}
+	assert_int_equal(ucf_media_count(m), 516);
+	assert_int_equal(ucf_media_calls(m), 501);
+	/* refreshed at 50 s: nothing idles out at 100 s */
+	ucf_media_expire(m, 100000000);
+	assert_int_equal(ucf_media_count(m), 516);
+	assert_int_equal(ucf_media_set_cap(m, 500, err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "500 is below the 516 media endpoints now held");
+	/* an ended call's endpoints only linger: they make room */
+	ucf_media_end_call(m, &live, UCF_END_CALL);
+	assert_int_equal(ucf_media_set_cap(m, 500, err, sizeof(err)), 0);
+	assert_int_equal(ucf_media_count(m), 500);
+	struct ucf_media_call over = call(9999, "10.20.0.12", "10.50.0.1");
+	assert_int_equal(offer(m, &over, PH, "10.20.0.12", 20000, 60000000), -ENOSPC);
+	ucf_media_flush(m);
+	assert_int_equal(M.n, 0);
+	ucf_media_free(m);
+}
+
 static void test_idle_and_refresh(void **state)
 {
 	(void)state;
@@ -319,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_host_shares),
 		cmocka_unit_test(test_host_rate),
 		cmocka_unit_test(test_full_table_never_evicts_live),
+		cmocka_unit_test(test_set_cap),
 		cmocka_unit_test(test_idle_and_refresh),
 		cmocka_unit_test(test_random_against_model),
 	};

@@ -488,6 +488,37 @@ static void test_cap(void **state)
 	free(f);
 }
 
+/* A reload's new cap: raised at once, never below what is held. */
+static void test_set_cap(void **state)
+{
+	(void)state;
+	char err[256];
+	struct fake *f = fake_new();
+	struct ucf_pinholes *p = mk(f, 2, 0, 2 * S);
+	assert_int_equal(open1(p, 1), 1);
+	assert_int_equal(open1(p, 2), 1);
+	assert_int_equal(open1(p, 3), -ENOSPC);
+	assert_int_equal(ucf_pinholes_set_cap(p, 4, err, sizeof(err)), 0);
+	assert_int_equal(ucf_pinholes_cap(p), 4);
+	assert_int_equal(open1(p, 3), 1);
+	assert_int_equal(open1(p, 4), 1);
+	assert_int_equal(open1(p, 5), -ENOSPC);
+	assert_int_equal(commit(p, f), 0);
+	/* below the four held: refused, nothing changes */
+	assert_int_equal(ucf_pinholes_set_cap(p, 3, err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "3 is below the 4 pinholes held now");
+	assert_int_equal(ucf_pinholes_cap(p), 4);
+	assert_int_equal(ucf_pinholes_set_cap(p, 0, err, sizeof(err)), -EINVAL);
+	/* lowered to what is held: the next open is refused, the held stay */
+	assert_int_equal(close1(p, f, 4, false), 1);
+	assert_int_equal(ucf_pinholes_set_cap(p, 3, err, sizeof(err)), 0);
+	assert_int_equal(open1(p, 5), -ENOSPC);
+	assert_int_equal(commit(p, f), 0);
+	assert_true(f->present[1] && f->present[2] && f->present[3] && !f->present[4]);
+	ucf_pinholes_free(p);
+	free(f);
+}
+
 static void test_latency(void **state)
 {
 	(void)state;
@@ -803,6 +834,7 @@ int main(void)
 		cmocka_unit_test(test_refresh_spread),
 		cmocka_unit_test(test_refresh_sparse),
 		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_set_cap),
 		cmocka_unit_test(test_latency),
 		cmocka_unit_test(test_failure),
 		cmocka_unit_test(test_random_model),

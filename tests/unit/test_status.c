@@ -82,6 +82,18 @@ static void assert_status_equal(const struct ucf_status *a, const struct ucf_sta
 	assert_int_equal(a->verdicts.held, b->verdicts.held);
 	assert_int_equal(a->verdicts.batches, b->verdicts.batches);
 	assert_int_equal(a->verdicts.errors, b->verdicts.errors);
+	assert_int_equal(a->limits.flows, b->limits.flows);
+	assert_int_equal(a->limits.media, b->limits.media);
+	assert_int_equal(a->limits.pinholes, b->limits.pinholes);
+	assert_int_equal(a->limits.media_per_host, b->limits.media_per_host);
+	assert_int_equal(a->limits.calls_per_host, b->limits.calls_per_host);
+	assert_int_equal(a->enforcement.violation_window_s, b->enforcement.violation_window_s);
+	assert_int_equal(a->webhook.configured, b->webhook.configured);
+	assert_int_equal(a->webhook.queued, b->webhook.queued);
+	assert_int_equal(a->webhook.delivered, b->webhook.delivered);
+	assert_int_equal(a->webhook.failures, b->webhook.failures);
+	assert_int_equal(a->webhook.dead, b->webhook.dead);
+	assert_string_equal(a->webhook.last_error, b->webhook.last_error);
 }
 
 /* to_json, as text over the socket, from_json: the same record. */

@@ -159,6 +159,34 @@ static void test_many_sources(void **state)
 	ucf_violations_free(v);
 }
 
+/* A reload's new window: open windows keep their start, close by the new
+ * length; every packet is reported once. */
+static void test_set_window(void **state)
+{
+	(void)state;
+	struct reports r = { 0 };
+	struct ucf_violations *v;
+	assert_int_equal(ucf_violations_new(60 * S, 16, collect, &r, &v), 0);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 6, 80, 1 * S);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 6, 80, 5 * S);
+	ucf_violations_set_window(v, 10 * S);
+	assert_int_equal(ucf_violations_window(v), 10 * S);
+	ucf_violations_tick(v, 10 * S);
+	assert_int_equal(r.n, 0);
+	ucf_violations_tick(v, 11 * S); /* opened at 1 s: now closes at 11 s, not 61 s */
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0].packets, 2);
+	/* longer: a window opened before closes by the new length too */
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 6, 80, 20 * S);
+	ucf_violations_set_window(v, 100 * S);
+	ucf_violations_tick(v, 30 * S);
+	assert_int_equal(r.n, 1);
+	ucf_violations_tick(v, 120 * S);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[1].packets, 1);
+	ucf_violations_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_keys_are_separate),
 		cmocka_unit_test(test_cap_folds_new_sources),
 		cmocka_unit_test(test_many_sources),
+		cmocka_unit_test(test_set_window),
 	};
 	return cmocka_run_group_tests_name("violations", tests, NULL, NULL);
 }
