@@ -71,15 +71,17 @@ static json_t *warnings_json(const struct ucf_config_warnings *w)
 static json_t *summary_json(const struct ucf_config *c, const struct ucf_catalog *cat,
 			    const char *rules_dir)
 {
-	char addr[64], range[16], rate[32];
+	char addr[64], range[16], tls_range[16], rate[32];
 	ucf_prefix_format(&c->appliance.address, addr, sizeof(addr));
+	snprintf(tls_range, sizeof(tls_range), "%u-%u", c->uc.media.tls_range.first,
+		 c->uc.media.tls_range.last);
 	snprintf(range, sizeof(range), "%u-%u", c->uc.media.static_range.first,
 		 c->uc.media.static_range.last);
 	snprintf(rate, sizeof(rate), "%u/%s", c->enforcement.log_rate.count,
 		 ucf_rate_unit_name(c->enforcement.log_rate.unit));
 	return json_pack(
 		"{s:b, s:s, s:{s:s, s:s}, s:{s:o, s:o, s:s, s:s}, "
-		"s:{s:o, s:o, s:o, s:{s:b, s:s?, s:I}}, s:{s:s, s:o}, s:{s:s, s:s, s:b}, "
+		"s:{s:o, s:o, s:o, s:{s:b, s:s?, s:I, s:b, s:b, s:s, s:I}}, s:{s:s, s:o}, s:{s:s, s:s, s:b}, "
 		"s:{s:b, s:s?, s:I, s:I}, s:{s:s, s:I, s:b, s:b}, s:{s:i, s:s}}",
 		"valid", 1, "config", c->source,
 		"site", "name", c->site.name, "mode", ucf_mode_name(c->site.mode),
@@ -93,6 +95,8 @@ static json_t *summary_json(const struct ucf_config *c, const struct ucf_catalog
 		"media", "learn", c->uc.media.learn,
 		"static_range", c->uc.media.static_enabled ? range : NULL,
 		"timeout_s", (json_int_t)c->uc.media.timeout_s,
+		"shape_check", c->uc.media.shape_check, "tls_calls", c->uc.media.tls_calls,
+		"tls_range", tls_range, "tls_timeout_s", (json_int_t)c->uc.media.tls_timeout_s,
 		"appliance", "address", addr, "remote_subnets",
 		prefixes_json(&c->appliance.remote_subnets),
 		"enforcement", "action", ucf_action_name(c->enforcement.action), "log_rate", rate,
@@ -155,7 +159,12 @@ static void print_summary(const struct ucf_config *c, const struct ucf_catalog *
 	if (c->uc.media.static_enabled)
 		printf(", static %u-%u", c->uc.media.static_range.first,
 		       c->uc.media.static_range.last);
-	printf(", timeout %llus\n", (unsigned long long)c->uc.media.timeout_s);
+	if (c->uc.media.static_enabled && c->uc.media.shape_check)
+		printf(" (media-shaped only)");
+	printf(", timeout %llus", (unsigned long long)c->uc.media.timeout_s);
+	if (c->uc.media.tls_calls)
+		printf(", TLS calls %u-%u", c->uc.media.tls_range.first, c->uc.media.tls_range.last);
+	putchar('\n');
 	printf("%-12s %s, log %u/%s%s\n", "enforcement", ucf_action_name(c->enforcement.action),
 	       c->enforcement.log_rate.count, ucf_rate_unit_name(c->enforcement.log_rate.unit),
 	       c->enforcement.require_encryption ? ", encryption required" : "");
@@ -172,13 +181,6 @@ static void print_summary(const struct ucf_config *c, const struct ucf_catalog *
 
 /* What carries the media of TLS-only signalling (config.h); on stderr so
  * --json stays one object. */
-static void print_tls_media_note(const struct ucf_config *c, const struct ucf_catalog *cat)
-{
-	char note[512];
-	if (ucf_config_tls_media_note(c, cat, note, sizeof(note)))
-		fprintf(stderr, "%s: warning: %s\n", c->source, note);
-}
-
 static void help(void)
 {
 	printf("usage: ucfence check [-c FILE] [--json]\n\n"
@@ -234,7 +236,6 @@ int cmd_check(int argc, char **argv)
 		ucf_catalog_free(cat);
 		return 1;
 	}
-	print_tls_media_note(cfg, cat);
 	if (json) {
 		json_t *o = summary_json(cfg, cat, rules_dir);
 		json_object_set_new(o, "services", services_json(cfg, cat));

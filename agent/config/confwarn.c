@@ -83,8 +83,29 @@ typedef int (*check_fn)(const struct ucf_config *cfg, const struct ucf_catalog *
 			struct ucf_config_warnings *w);
 
 /* Every check, in the order their warnings are listed. */
+/* Calls signalled only over TLS: the classifier reads no SDP, so say what
+ * carries their media (a config where nothing would does not load). At the
+ * first TLS signalling service listed. */
+static int tls_only_media(const struct ucf_config *cfg, const struct ucf_catalog *cat,
+			  struct ucf_config_warnings *w)
+{
+	char note[512];
+	if (!ucf_config_tls_media_note(cfg, cat, note, sizeof(note)))
+		return 0;
+	size_t at = SIZE_MAX;
+	for (size_t i = 0; i < cfg->uc.services.count && at == SIZE_MAX; i++) {
+		const struct ucf_service *s = ucf_catalog_find(cat, cfg->uc.services.items[i]);
+		if (s && s->signalling == UCF_SIGNALLING_TLS)
+			at = i;
+	}
+	const struct ucf_pos *pos =
+		cfg->uc.services_pos && at != SIZE_MAX ? &cfg->uc.services_pos[at] : NULL;
+	return add(w, cfg, pos, "uc.media", "%s", note);
+}
+
 static const check_fn checks[] = {
 	cleartext_beside_secure,
+	tls_only_media,
 };
 
 int ucf_config_warnings(const struct ucf_config *cfg, const struct ucf_catalog *cat,

@@ -50,7 +50,7 @@ check "baseline: DNS-shaped UDP to the server answers" test $? -eq 0
 # ---- TLS-only site -----------------------------------------------------------------
 out=$(ucf "$TLSONLY" check 2>&1)
 case $out in
-*"warning: signalling is TLS-only (sip-tls, sccp-tls): its SDP cannot be read; media is carried by uc.media.tls_calls"*)
+*"warning: uc.media: signalling is TLS-only (sip-tls, sccp-tls): its SDP cannot be read; media is carried by uc.media.tls_calls"*)
 	echo "PASS: check names the pair sets as what carries the media" ;;
 *) echo "FAIL: check's TLS-only warning: $(oneline "$out")" ;;
 esac

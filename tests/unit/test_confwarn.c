@@ -108,12 +108,32 @@ static void test_block_list_positions(void **state)
 static void test_no_warnings(void **state)
 {
 	(void)state;
-	/* encrypted only: the CUCM site with secure phones of the README */
-	expect("  services: [sip-tls, sccp-tls, rtp, cucm-https, capf, tvs, phone-services-tls, "
+	/* encrypted only, no media service: nothing to carry */
+	expect("  services: [sip-tls, sccp-tls, cucm-https, capf, tvs, phone-services-tls, "
 	       "cti-tls, ldaps, ldaps-gc, xmpp]\n",
 	       NULL, 0);
 	/* cleartext only: nothing better is enabled to move to */
 	expect("  services: [sip, sccp, rtp, tftp, cucm-http, phone-services, cti, ldap]\n", NULL, 0);
+}
+
+/* Calls signalled only over TLS: the warning names what carries their
+ * media, at the first TLS signalling service (the README's CUCM site). */
+static void test_tls_only_media(void **state)
+{
+	(void)state;
+	static const char *const pairs[] = {
+		"site.yaml:6:14: warning: uc.media: signalling is TLS-only (sip-tls, sccp-tls): its "
+		"SDP cannot be read; media is carried by uc.media.tls_calls (RTP/RTCP/STUN/DTLS-shaped "
+		"UDP on ports 1024-65535 between hosts with live TLS signalling)",
+	};
+	expect("  services: [sip-tls, sccp-tls, rtp, cucm-https, capf, tvs, phone-services-tls, "
+	       "cti-tls, ldaps, ldaps-gc, xmpp]\n"
+	       "  media: {learn: true, static_range: none}\n",
+	       pairs, 1);
+	/* cleartext SIP beside it is learned from: no TLS-only warning */
+	static const char *const clear[] = { "site.yaml:6:14: warning: uc.services: " SIP_W };
+	expect("  services: [sip, sip-tls, rtp]\n  media: {learn: true, static_range: none}\n",
+	       clear, 1);
 }
 
 static void test_other_pairs(void **state)
@@ -166,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_block_list_positions),
 		cmocka_unit_test(test_no_warnings),
 		cmocka_unit_test(test_other_pairs),
+		cmocka_unit_test(test_tls_only_media),
 		cmocka_unit_test(test_without_positions),
 	};
 	return cmocka_run_group_tests_name("confwarn", tests, setup, teardown);
