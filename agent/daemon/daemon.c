@@ -1,6 +1,7 @@
 /* daemon.c — the agent's context and its event handlers. Everything it owns
  * hangs off struct daemon; handlers run to completion on the reactor. */
 #include "daemon.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -293,14 +294,8 @@ static void alert_risk(struct daemon *d, const struct ucf_risk *risk, const char
 static void on_risk(void *arg, const struct ucf_risk *risk)
 {
 	struct daemon *d = arg;
-	if (d->nlater == d->later_cap) {
-		size_t cap = d->later_cap ? d->later_cap * 2 : 16;
-		struct queued_risk *grown = realloc(d->later, cap * sizeof(*grown));
-		if (!grown)
-			return; /* reported again tomorrow: the risk memory repeats daily */
-		d->later = grown;
-		d->later_cap = cap;
-	}
+	if (UCF_GROW(d->later, d->later_cap, d->nlater + 1, 16) < 0)
+		return; /* reported again tomorrow: the risk memory repeats daily */
 	struct queued_risk *q = &d->later[d->nlater++];
 	q->risk = *risk;
 	snprintf(q->ifname, sizeof(q->ifname), "%s", d->current_if ? d->current_if : "?");
