@@ -89,7 +89,7 @@ err=$(lab_exec gw "$FAULT" apply -c "$CFG" --rules "$LAB_REPO/rules" 2>&1 >/dev/
 rc=$?
 check "a rejected apply exits 1" test $rc -eq 1
 check "the error names the rule, the expression and why ($(oneline "$err"))" \
-	grep -q "kernel rejected rule .* of chain cleartext_signalling (ip saddr @fault_injected_missing accept), expression [0-9]* (lookup): No such file or directory; nothing was changed" <<<"$err"
+	grep -q "kernel rejected rule .* of chain [a-z_]* (ip saddr @fault_injected_missing accept), expression [0-9]* (lookup): No such file or directory; nothing was changed" <<<"$err"
 check "a rejected apply leaves the old table exactly (same handles) and the routes" \
 	test "$before" = "$(state)"
 lab_case "after the rejected apply: data->phone web still blocked" block non-target-uc data tcp 10.20.0.10 80
