@@ -78,6 +78,11 @@ int cmd_alerts(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	/* nothing past alerts.retention is shown, pruned yet or not (this
+	 * reader takes no lock and may not be allowed to rewrite the spool) */
+	int64_t kept = ucf_time_now() - (int64_t)cfg->alerts.retention_s;
+	if (since < kept)
+		since = kept;
 	size_t bad = 0;
 	int rc = ucf_spool_read(cfg->alerts.spool, since, print_alert, &json, &bad, err,
 				sizeof(err));

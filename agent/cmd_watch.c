@@ -85,6 +85,12 @@ static void summary(struct ucf_feed *feed, const struct ucf_meraki_cycle *c, boo
 	fputc('\n', out);
 }
 
+/* The feed's hourly retention pass reaches the watcher's state too. */
+static int retain_watch(void *ctx, int64_t cutoff, char *err, size_t errlen)
+{
+	return ucf_meraki_prune(ctx, cutoff, NULL, err, errlen);
+}
+
 static int run(const struct ucf_config *cfg, bool once, struct watch *w)
 {
 	struct ucf_reactor *r = NULL;
@@ -105,6 +111,8 @@ static int run(const struct ucf_config *cfg, bool once, struct watch *w)
 		rc = ucf_feed_open(&feed, cfg, r, h, &w->log, err, sizeof(err));
 	if (rc == 0)
 		rc = ucf_meraki_new(&m, cfg, r, h, feed, &hooks, err, sizeof(err));
+	if (rc == 0)
+		rc = ucf_feed_set_retainer(feed, retain_watch, m, err, sizeof(err));
 	if (rc < 0) {
 		ucf_log_warnx(&w->log, "%s", err);
 		goto out;

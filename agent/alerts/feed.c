@@ -28,6 +28,8 @@ struct ucf_feed {
 	size_t spool_dropped; /* oldest alerts dropped past UCF_SPOOL_MAX */
 	struct ucf_webhook *webhook;
 	struct ucf_timer prune_timer;
+	ucf_feed_retain_fn retain;
+	void *retain_ctx;
 };
 
 static int remember(const struct ucf_alert *a, void *ctx)
@@ -47,11 +49,11 @@ static int load_seen(struct ucf_feed *f, char *err, size_t errlen)
 	return read_seen(f->cfg->alerts.spool, f->seen, err, errlen);
 }
 
-/* Prunes spool to retention_s; *changed: entries went. */
-static int prune_spool(struct ucf_feed *f, const char *spool, uint64_t retention_s, bool *changed,
-		       char *err, size_t errlen)
+/* Prunes spool to retention_s as of now; *changed: entries went. */
+static int prune_spool(struct ucf_feed *f, const char *spool, uint64_t retention_s, int64_t now,
+		       bool *changed, char *err, size_t errlen)
 {
-	int64_t cutoff = ucf_time_now() - (int64_t)retention_s;
+	int64_t cutoff = now - (int64_t)retention_s;
 	size_t removed = 0, dropped = 0;
 	int rc = ucf_spool_prune(spool, cutoff, UCF_SPOOL_MAX, &removed, &dropped, err, errlen);
 	if (rc == 0 && dropped > 0) {
@@ -63,14 +65,53 @@ static int prune_spool(struct ucf_feed *f, const char *spool, uint64_t retention
 	return rc;
 }
 
-int ucf_feed_prune(struct ucf_feed *f, char *err, size_t errlen)
+static int prune_webhook(struct ucf_feed *f, int64_t cutoff, char *err, size_t errlen)
+{
+	size_t expired = 0;
+	int rc = f->webhook ? ucf_webhook_prune(f->webhook, cutoff, &expired, NULL, err, errlen)
+			    : ucf_webhook_prune_files(f->cfg->state_dir, cutoff, &expired, NULL, err,
+						      errlen);
+	if (expired > 0)
+		ucf_log_warnx(f->log,
+			      "webhook: %zu queued alert%s older than alerts.retention dropped "
+			      "undelivered",
+			      expired, expired == 1 ? "" : "s");
+	return rc;
+}
+
+/* The spool alone, and the memory of what it holds. */
+static int prune_own_spool(struct ucf_feed *f, int64_t now, char *err, size_t errlen)
 {
 	bool changed;
-	int rc = prune_spool(f, f->cfg->alerts.spool, f->cfg->alerts.retention_s, &changed, err,
-			     errlen);
+	int rc = prune_spool(f, f->cfg->alerts.spool, f->cfg->alerts.retention_s, now, &changed,
+			     err, errlen);
 	if (rc == 0 && changed)
 		rc = load_seen(f, err, errlen);
 	return rc;
+}
+
+int ucf_feed_prune_at(struct ucf_feed *f, int64_t now, char *err, size_t errlen)
+{
+	int64_t cutoff = now - (int64_t)f->cfg->alerts.retention_s;
+	int rc = prune_own_spool(f, now, err, errlen);
+	if (rc == 0)
+		rc = prune_webhook(f, cutoff, err, errlen);
+	if (rc == 0 && f->retain)
+		rc = f->retain(f->retain_ctx, cutoff, err, errlen);
+	return rc;
+}
+
+int ucf_feed_prune(struct ucf_feed *f, char *err, size_t errlen)
+{
+	return ucf_feed_prune_at(f, ucf_time_now(), err, errlen);
+}
+
+int ucf_feed_set_retainer(struct ucf_feed *f, ucf_feed_retain_fn fn, void *ctx, char *err,
+			  size_t errlen)
+{
+	f->retain = fn;
+	f->retain_ctx = ctx;
+	return fn ? fn(ctx, ucf_time_now() - (int64_t)f->cfg->alerts.retention_s, err, errlen) : 0;
 }
 
 static void on_prune(void *ctx)
@@ -78,7 +119,7 @@ static void on_prune(void *ctx)
 	struct ucf_feed *f = ctx;
 	char err[512];
 	if (ucf_feed_prune(f, err, sizeof(err)) < 0)
-		ucf_log_warnx(f->log, "alert spool retention: %s", err);
+		ucf_log_warnx(f->log, "alerts.retention: %s", err);
 	ucf_timer_arm(f->r, &f->prune_timer, PRUNE_EVERY_MS, on_prune, f);
 }
 
@@ -198,8 +239,8 @@ int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char 
 		if (rc == 0)
 			rc = spool_dir(copy->alerts.spool, err, errlen);
 		if (rc == 0)
-			rc = prune_spool(f, copy->alerts.spool, copy->alerts.retention_s, &changed,
-					 err, errlen);
+			rc = prune_spool(f, copy->alerts.spool, copy->alerts.retention_s,
+					 ucf_time_now(), &changed, err, errlen);
 		if (rc == 0)
 			rc = read_seen(copy->alerts.spool, seen, err, errlen);
 	}
@@ -234,8 +275,8 @@ int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char 
 	ucf_config_free(f->cfg);
 	f->cfg = copy;
 	char why[512];
-	if (!new_spool && shorter && ucf_feed_prune(f, why, sizeof(why)) < 0)
-		ucf_log_warnx(f->log, "alert spool retention: %s", why);
+	if ((new_spool || shorter) && ucf_feed_prune(f, why, sizeof(why)) < 0)
+		ucf_log_warnx(f->log, "alerts.retention: %s", why);
 	return 0;
 }
 
@@ -265,7 +306,7 @@ int ucf_feed_publish(struct ucf_feed *f, const struct ucf_alert *a, char *err, s
 	struct stat st;
 	char why[512];
 	if (stat(f->cfg->alerts.spool, &st) == 0 && (size_t)st.st_size > UCF_SPOOL_MAX &&
-	    ucf_feed_prune(f, why, sizeof(why)) < 0)
+	    prune_own_spool(f, ucf_time_now(), why, sizeof(why)) < 0)
 		ucf_log_warnx(f->log, "alert spool: %s", why);
 	return 1;
 }

@@ -4,9 +4,11 @@
  * again), the system log, and the webhook queue when one is configured.
  *
  * One process owns a feed at a time (an flock on STATE_DIR/feed.lock). It
- * runs on the reactor: the webhook is sent asynchronously and the spool is
- * pruned to alerts.retention and its size cap at open and every hour (and
- * at once when an append takes it past the cap). Its own troubles (a spool
+ * runs on the reactor: the webhook is sent asynchronously. alerts.retention
+ * bounds every file the feed keeps (the spool, the webhook queue and its
+ * dead letters) and, through a retainer, the other files kept with them
+ * (the watcher's state): one pass at open and every hour; the spool is
+ * also pruned to its size cap at once when an append takes it past it. Its own troubles (a spool
  * it cannot prune, a webhook failing) are diagnostics, for the caller's
  * log; alerts.syslog is an alert sink, not that log. */
 #ifndef UCF_FEED_H
@@ -45,9 +47,21 @@ int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char 
 int ucf_feed_publish(struct ucf_feed *f, const struct ucf_alert *a, char *err, size_t errlen);
 /* Whether this id was already raised. */
 bool ucf_feed_seen(const struct ucf_feed *f, const char *id);
-/* Drops spool entries older than alerts.retention, and the oldest past the
- * spool's size cap (UCF_SPOOL_MAX, logged); forgets their ids. */
+/* The retention pass as of now: drops spool entries older than
+ * alerts.retention, and the oldest past the spool's size cap
+ * (UCF_SPOOL_MAX, logged), and forgets their ids; drops webhook queue
+ * entries and dead letters older than it (ucf_webhook_prune; expired queue
+ * entries logged once a pass, with their count), or prunes the files a
+ * webhook left when none is configured; then runs the retainer. */
 int ucf_feed_prune(struct ucf_feed *f, char *err, size_t errlen);
+/* The same pass as of now (seconds since the epoch; tests give it). */
+int ucf_feed_prune_at(struct ucf_feed *f, int64_t now, char *err, size_t errlen);
+/* Other files under alerts.retention (the watcher's state, which this
+ * module does not know): fn drops what is older than cutoff. Runs now
+ * (returning its result) and at every pass after; NULL removes it. */
+typedef int (*ucf_feed_retain_fn)(void *ctx, int64_t cutoff, char *err, size_t errlen);
+int ucf_feed_set_retainer(struct ucf_feed *f, ucf_feed_retain_fn fn, void *ctx, char *err,
+			  size_t errlen);
 /* Alerts dropped so far because the spool was past its size cap. */
 size_t ucf_feed_spool_dropped(const struct ucf_feed *f);
 

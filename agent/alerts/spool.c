@@ -98,6 +98,13 @@ static int prune_one(json_t *obj, size_t bytes, void *ctx)
 int ucf_spool_prune(const char *path, int64_t cutoff, size_t max_bytes, size_t *removed,
 		    size_t *dropped, char *err, size_t errlen)
 {
+	return ucf_alertfile_prune(path, UCF_SPOOL_MODE, cutoff, max_bytes, removed, dropped, err,
+				   errlen);
+}
+
+int ucf_alertfile_prune(const char *path, mode_t mode, int64_t cutoff, size_t max_bytes,
+			size_t *removed, size_t *dropped, char *err, size_t errlen)
+{
 	struct prune_ctx p = { .cutoff = cutoff };
 	size_t bad = 0;
 	/* Two streaming passes: what stays, then the rewrite. */
@@ -108,7 +115,7 @@ int ucf_spool_prune(const char *path, int64_t cutoff, size_t max_bytes, size_t *
 		if (p.kept_bytes > max_bytes)
 			p.drop_bytes = p.kept_bytes - max_bytes / 4 * 3;
 		p.removed = 0;
-		rc = ucf_jsonl_filter(path, prune_one, &p, UCF_SPOOL_MODE, &bad, err, errlen);
+		rc = ucf_jsonl_filter(path, prune_one, &p, mode, &bad, err, errlen);
 	}
 	if (rc == -ENOENT)
 		rc = 0; /* nothing spooled yet */

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "alert.h"
 
@@ -31,5 +32,10 @@ int ucf_spool_read(const char *path, int64_t since, ucf_spool_fn fn, void *ctx, 
  * from a crash is cut first. removed and dropped may be NULL. */
 int ucf_spool_prune(const char *path, int64_t cutoff, size_t max_bytes, size_t *removed,
 		    size_t *dropped, char *err, size_t errlen);
+/* The same for any JSON-lines file of alerts (the webhook queue, its dead
+ * letters), rewritten with mode: the one retention rewrite every file of
+ * alerts shares. No file is 0, nothing removed. */
+int ucf_alertfile_prune(const char *path, mode_t mode, int64_t cutoff, size_t max_bytes,
+			size_t *removed, size_t *dropped, char *err, size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spool.h"
 #include "statefile.h"
 #include "timefmt.h"
 
@@ -165,6 +166,70 @@ static void pop_head(struct ucf_webhook *w)
 	w->stats.queued = json_array_size(w->queue);
 	if (ucf_jsonl_rewrite(w->queue_path, w->queue, QUEUE_MODE, err, sizeof(err)) < 0)
 		ucf_log_warnx(w->log, "webhook queue: %s", err);
+}
+
+static int prune_file(const char *path, int64_t cutoff, size_t *removed, char *err,
+		      size_t errlen)
+{
+	/* no size cap: the queue is capped by what the spool took, and a cap
+	 * here would drop alerts without the spool's accounting */
+	return ucf_alertfile_prune(path, QUEUE_MODE, cutoff, SIZE_MAX, removed, NULL, err, errlen);
+}
+
+int ucf_webhook_prune_files(const char *state_dir, int64_t cutoff, size_t *expired, size_t *dead,
+			    char *err, size_t errlen)
+{
+	char q[4200], d[4200];
+	size_t nq = 0, nd = 0;
+	snprintf(q, sizeof(q), "%s/webhook-queue.jsonl", state_dir);
+	snprintf(d, sizeof(d), "%s/webhook-dead.jsonl", state_dir);
+	int rc = prune_file(q, cutoff, &nq, err, errlen);
+	if (rc == 0)
+		rc = prune_file(d, cutoff, &nd, err, errlen);
+	if (expired)
+		*expired = nq;
+	if (dead)
+		*dead = nd;
+	return rc;
+}
+
+/* An entry that is not an alert, or has no time, counts as expired: it
+ * would be dropped unsent anyway. */
+static bool expired_entry(const json_t *obj, int64_t cutoff)
+{
+	struct ucf_alert *a;
+	char why[256];
+	if (ucf_alert_from_json(obj, &a, why, sizeof(why)) < 0)
+		return true;
+	bool old = a->time < cutoff;
+	ucf_alert_free(a);
+	return old;
+}
+
+int ucf_webhook_prune(struct ucf_webhook *w, int64_t cutoff, size_t *expired, size_t *dead,
+		      char *err, size_t errlen)
+{
+	size_t gone = 0, nd = 0;
+	/* the head in flight stays: on_done removes index 0 */
+	for (size_t i = json_array_size(w->queue); i-- > (w->call ? 1u : 0u);) {
+		if (expired_entry(json_array_get(w->queue, i), cutoff)) {
+			json_array_remove(w->queue, i);
+			gone++;
+		}
+	}
+	int rc = 0;
+	if (gone > 0) {
+		w->stats.queued = json_array_size(w->queue);
+		w->stats.expired += gone;
+		rc = ucf_jsonl_rewrite(w->queue_path, w->queue, QUEUE_MODE, err, errlen);
+	}
+	if (rc == 0)
+		rc = prune_file(w->dead_path, cutoff, &nd, err, errlen);
+	if (expired)
+		*expired = gone;
+	if (dead)
+		*dead = nd;
+	return rc;
 }
 
 static void on_retry(void *ctx)

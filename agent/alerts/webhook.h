@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "alert.h"
 #include "config.h"
@@ -28,6 +29,7 @@ struct ucf_webhook;
 
 struct ucf_webhook_stats {
 	size_t delivered, queued, dead, failures;
+	size_t expired; /* dropped undelivered: older than alerts.retention */
 	char last_error[256]; /* the last failure, "" if none */
 };
 
@@ -53,6 +55,17 @@ void ucf_webhook_kick(struct ucf_webhook *w);
 /* A POST is in flight. */
 bool ucf_webhook_busy(const struct ucf_webhook *w);
 void ucf_webhook_stats(const struct ucf_webhook *w, struct ucf_webhook_stats *out);
+
+/* alerts.retention: drops queued alerts with time < cutoff undelivered, from
+ * memory and from the queue file (not the one being POSTed: its answer
+ * removes it), and dead letters with time < cutoff. Their counts in
+ * *expired (also in the stats) and *dead (either may be NULL). */
+int ucf_webhook_prune(struct ucf_webhook *w, int64_t cutoff, size_t *expired, size_t *dead,
+		      char *err, size_t errlen);
+/* The same for the files a webhook left in state_dir when none is open
+ * (removed from the config: its queue waits on disk for the next one). */
+int ucf_webhook_prune_files(const char *state_dir, int64_t cutoff, size_t *expired, size_t *dead,
+			    char *err, size_t errlen);
 
 /* The request body for an alert: generic = the alert object; slack =
  * {"text": "..."} (a person reads it). Caller frees. */

@@ -560,13 +560,26 @@ static void stop_watch(struct daemon *d)
 	d->http = NULL;
 }
 
+/* The feed's retention pass reaches the watcher's state: the running
+ * watcher's, or the file one left (meraki disabled since). */
+static int retain_watch(void *ctx, int64_t cutoff, char *err, size_t errlen)
+{
+	struct daemon *d = ctx;
+	return d->meraki ? ucf_meraki_prune(d->meraki, cutoff, NULL, err, errlen)
+			 : ucf_meraki_state_prune(d->cfg->state_dir, cutoff, NULL, err, errlen);
+}
+
 /* The alert feed (kept open across reloads: they reconfigure it). It keeps
  * its own copy of cfg. */
 static int start_feed(struct daemon *d, const struct ucf_config *cfg, char *err, size_t errlen)
 {
 	int rc = d->http ? 0 : ucf_http_new(&d->http, d->r, err, errlen);
-	if (rc == 0 && !d->feed)
+	if (rc == 0 && !d->feed) {
 		rc = ucf_feed_open(&d->feed, cfg, d->r, d->http, d->opts.log, err, errlen);
+		char why[512];
+		if (rc == 0 && ucf_feed_set_retainer(d->feed, retain_watch, d, why, sizeof(why)) < 0)
+			ucf_log_warnx(d->opts.log, "alerts.retention: %s", why);
+	}
 	return rc;
 }
 

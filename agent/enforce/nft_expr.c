@@ -338,17 +338,12 @@ static void stmt_expr(struct rule_ctx *c, const struct ucf_stmt *s)
 		}
 		add(c, e);
 		e = expr(c, "log");
-		if (e)
+		if (e) {
 			nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, s->name);
-		add(c, e);
-		if (s->group) {
-			e = expr(c, "log");
-			if (e) {
-				nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, s->name);
+			if (s->group)
 				nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, s->group);
-			}
-			add(c, e);
 		}
+		add(c, e);
 		break;
 	case UCF_STMT_ACCEPT: e_verdict(c, NF_ACCEPT, NULL); break;
 	case UCF_STMT_DROP: e_verdict(c, NF_DROP, NULL); break;

@@ -255,7 +255,7 @@ static void stmt_format(struct sbuf *s, const struct ucf_stmt *st)
 		put(s, "limit rate %u/%s burst 5 packets log prefix \"%s\"", st->rate.count,
 		    rate_unit(st->rate.unit), st->name);
 		if (st->group)
-			put(s, " log prefix \"%s\" group %u", st->name, st->group);
+			put(s, " group %u", st->group);
 		break;
 	case UCF_STMT_ACCEPT: put(s, "accept"); break;
 	case UCF_STMT_DROP: put(s, "drop"); break;

@@ -24,8 +24,9 @@
 #define UCF_LOG_PREFIX_MAX 64
 #define UCF_RULE_MATCH_MAX 4
 #define UCF_RULE_STMT_MAX 3
-/* The NFLOG group refusals are also logged to, for the agent (nflog.h):
- * 0x7563, "uc". The kernel log gets the same prefix. */
+/* The NFLOG group refusals are logged to, for the agent (nflog.h): 0x7563,
+ * "uc". Only there: a kernel log statement would copy MAC and IP addresses
+ * into the kernel log and the journal, outside alerts.retention. */
 #define UCF_NFLOG_GROUP 30051
 
 /* Why a packet was refused; each reason has its own named counter, its own
@@ -136,7 +137,7 @@ struct ucf_match {
 
 enum ucf_stmt_kind {
 	UCF_STMT_COUNTER,     /* counter name "name" */
-	UCF_STMT_LOG,         /* limit rate N/unit log prefix "name" [log prefix "name" group G] */
+	UCF_STMT_LOG,         /* limit rate N/unit log prefix "name" [group G] */
 	UCF_STMT_ACCEPT,
 	UCF_STMT_DROP,
 	UCF_STMT_REJECT_TCP,  /* reject with tcp reset (with a tcp l4proto match) */
@@ -152,7 +153,7 @@ struct ucf_stmt {
 	enum ucf_stmt_kind kind;
 	char name[UCF_LOG_PREFIX_MAX]; /* counter, chain, log prefix, or set */
 	struct ucf_rate rate;          /* LOG */
-	uint16_t group;                /* LOG: also to this NFLOG group; 0: kernel log only */
+	uint16_t group;                /* LOG: to this NFLOG group only; 0: the kernel log */
 	/* SET_ADD/UPDATE: the key is ip/ip6 (family) saddr . daddr (a pair set), or
 	 * meta l4proto . saddr . th sport . daddr . th dport (flow); reverse swaps
 	 * the two ends. */

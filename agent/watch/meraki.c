@@ -468,7 +468,10 @@ static void finish_cycle(struct ucf_meraki *m)
 	char err[512];
 	struct ucf_mmerge mm = {
 		.site = m->cfg->site.name, .org = m->cfg->meraki.organization_id, .now = m->start,
-		.window = (int64_t)m->cfg->meraki.correlation_window_s, .keep = KEEP_S,
+		.window = (int64_t)m->cfg->meraki.correlation_window_s,
+		/* never beyond alerts.retention */
+		.keep = KEEP_S < m->cfg->alerts.retention_s ? KEEP_S
+							     : (int64_t)m->cfg->alerts.retention_s,
 		/* A denied source will not answer by waiting: what is held for it
 		 * is alerted on its own after the window, as if it had answered. */
 		.primaries_complete =
@@ -542,6 +545,35 @@ static void on_poll_timer(void *ctx)
 	begin_cycle(ctx);
 }
 
+/* ---- retention ------------------------------------------------------------ */
+
+int ucf_meraki_prune(struct ucf_meraki *m, int64_t cutoff, size_t *removed, char *err,
+		     size_t errlen)
+{
+	size_t n = ucf_mstate_prune(m->state, cutoff);
+	if (removed)
+		*removed = n;
+	return n ? ucf_json_save(m->state_path, m->state, STATE_MODE, err, errlen) : 0;
+}
+
+int ucf_meraki_state_prune(const char *state_dir, int64_t cutoff, size_t *removed, char *err,
+			   size_t errlen)
+{
+	char path[4200];
+	json_t *doc = NULL;
+	size_t n = 0;
+	snprintf(path, sizeof(path), "%s/meraki-state.json", state_dir);
+	int rc = ucf_json_load(path, &doc, err, errlen);
+	if (rc == 0 && json_is_object(doc) && (n = ucf_mstate_prune(doc, cutoff)) > 0)
+		rc = ucf_json_save(path, doc, STATE_MODE, err, errlen);
+	json_decref(doc);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (removed)
+		*removed = rc == 0 ? n : 0;
+	return rc;
+}
+
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static void on_fetch_note(void *ctx, const char *text)
@@ -576,6 +608,9 @@ int ucf_meraki_new(struct ucf_meraki **out, const struct ucf_config *cfg, struct
 		rc = ucf_mkdir_p(cfg->state_dir, 0700, err, errlen);
 	if (rc == 0)
 		rc = load_state(m, err, errlen);
+	if (rc == 0) /* what a stopped watcher left is bounded from the start */
+		rc = ucf_meraki_prune(m, ucf_time_now() - (int64_t)cfg->alerts.retention_s, NULL,
+				      err, errlen);
 	if (rc == 0)
 		rc = ucf_mfetch_new(&m->fetch, cfg, m->key, r, h, on_fetch_note, m, err, errlen);
 	if (rc < 0) {

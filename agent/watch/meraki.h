@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "alert.h"
 #include "config.h"
@@ -70,6 +71,15 @@ void ucf_meraki_start(struct ucf_meraki *m);
 /* One cycle now, nothing scheduled after it (no-op while a cycle runs). */
 void ucf_meraki_poll_once(struct ucf_meraki *m);
 bool ucf_meraki_busy(const struct ucf_meraki *m);
+/* alerts.retention (the feed's retainer): forgets what the watcher's state
+ * holds from before cutoff (ucf_mstate_prune) and saves the state if
+ * anything went; *removed (may be NULL) counts it. */
+int ucf_meraki_prune(struct ucf_meraki *m, int64_t cutoff, size_t *removed, char *err,
+		     size_t errlen);
+/* The same for STATE_DIR/meraki-state.json when no watcher runs (none: 0). */
+int ucf_meraki_state_prune(const char *state_dir, int64_t cutoff, size_t *removed, char *err,
+			   size_t errlen);
+
 /* The last finished cycle (zeroed before the first). */
 const struct ucf_meraki_cycle *ucf_meraki_last_cycle(const struct ucf_meraki *m);
 

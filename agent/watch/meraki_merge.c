@@ -391,25 +391,48 @@ static int emit(struct run *r, struct ucf_alert_list *out, char *err, size_t err
 	return 0;
 }
 
+static size_t prune_array(json_t *a, int64_t cutoff)
+{
+	size_t n = 0;
+	for (size_t i = json_array_size(a); i-- > 0;)
+		if (json_integer_value(json_object_get(json_array_get(a, i), "ts")) < cutoff) {
+			json_array_remove(a, i);
+			n++;
+		}
+	return n;
+}
+
+size_t ucf_mstate_prune(json_t *state, int64_t cutoff)
+{
+	size_t n = 0;
+	const char *k;
+	void *tmp;
+	json_t *v, *seen = json_object_get(state, "seen");
+	if (json_is_object(seen))
+		json_object_foreach_safe (seen, tmp, k, v)
+			if (json_integer_value(v) < cutoff) {
+				json_object_del(seen, k);
+				n++;
+			}
+	static const char *const maps[] = { "captures", "schedules" };
+	for (size_t i = 0; i < 2; i++) {
+		json_t *map = json_object_get(state, maps[i]);
+		if (json_is_object(map))
+			json_object_foreach_safe (map, tmp, k, v)
+				if (json_integer_value(json_object_get(v, "ts")) < cutoff) {
+					json_object_del(map, k);
+					n++;
+				}
+	}
+	n += prune_array(json_object_get(state, "activities"), cutoff);
+	n += prune_array(json_object_get(state, "pending"), cutoff);
+	return n;
+}
+
 /* Forgets what is older than keep: it can no longer come back as news. */
 static void prune(struct run *r)
 {
-	int64_t cutoff = r->m->now - r->m->keep;
-	const char *k;
-	void *tmp;
-	json_t *v;
-	json_object_foreach_safe (r->seen, tmp, k, v)
-		if (json_integer_value(v) < cutoff)
-			json_object_del(r->seen, k);
-	json_t *maps[] = { r->captures, r->schedules };
-	for (size_t i = 0; i < 2; i++)
-		json_object_foreach_safe (maps[i], tmp, k, v)
-			if (json_integer_value(json_object_get(v, "ts")) < cutoff)
-				json_object_del(maps[i], k);
-	for (size_t i = json_array_size(r->activities); i-- > 0;)
-		if (json_integer_value(json_object_get(json_array_get(r->activities, i), "ts")) <
-		    cutoff)
-			json_array_remove(r->activities, i);
+	ucf_mstate_prune(r->state, r->m->now - r->m->keep);
 }
 
 int ucf_mmerge(json_t *state, const struct ucf_mmerge *m, const json_t *findings,

@@ -49,6 +49,12 @@ typedef void (*ucf_mnote_fn)(void *ctx, const char *text);
 /* A fresh memory for an organization. */
 json_t *ucf_mstate_new(const char *org);
 
+/* Retention: drops what state remembers from before cutoff (captures,
+ * schedules, ids seen, activities, entries held for correlation); cursors,
+ * event types, API health and refusals name no one and stay. Returns how
+ * many entries went. */
+size_t ucf_mstate_prune(json_t *state, int64_t cutoff);
+
 /* Merges findings (an array from ucf_mparse_page) into state and appends the
  * new alerts to out, oldest activity first. note (may be NULL) hears what was
  * recorded without an alert. On error state may be half-updated: reload it. */

@@ -389,6 +389,117 @@ static void wait_idle(struct ucf_reactor *r, struct ucf_feed *f)
 		assert_true(ucf_reactor_dispatch(r, 5000) >= 0);
 }
 
+/* Alert ids in a JSON-lines file of alerts, in order. */
+static int file_ids(const char *name, char ids[][UCF_ALERT_ID_LEN], int max)
+{
+	char path[160], *buf;
+	size_t len;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (ucf_read_file(path, 1 << 20, &buf, &len, err, sizeof(err)) < 0)
+		return -1;
+	int n = 0;
+	for (char *p = buf; n < max && (p = strstr(p, "\"id\":\"")); p += 6)
+		snprintf(ids[n++], UCF_ALERT_ID_LEN, "%.32s", p + 6);
+	free(buf);
+	return n;
+}
+
+static void append_alert(const char *name, const struct ucf_alert *a)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	json_t *o = ucf_alert_to_json(a);
+	assert_int_equal(ucf_jsonl_append(path, o, 0600, err, sizeof(err)), 0);
+	json_decref(o);
+}
+
+/* alerts.retention bounds every file of alerts the feed keeps: the spool,
+ * the webhook queue (a queued alert past it is dropped undelivered, counted
+ * and logged once) and the dead letters; at open, and at each pass, with
+ * the time given (no waiting for hours). */
+static void test_retention_bounds_every_alert_file(void **state)
+{
+	(void)state;
+	int64_t now = ucf_time_now();
+	struct ucf_alert *old[3], *fresh[3];
+	const char *files[3] = { "alerts.jsonl", "webhook-queue.jsonl", "webhook-dead.jsonl" };
+	for (int i = 0; i < 3; i++) {
+		char key[8];
+		snprintf(key, sizeof(key), "o%d", i);
+		old[i] = alert_at(key, now - 7200);
+		snprintf(key, sizeof(key), "f%d", i);
+		fresh[i] = alert_at(key, now - 60);
+		append_alert(files[i], old[i]);
+		append_alert(files[i], fresh[i]);
+	}
+	/* no webhook configured: its files left on disk are pruned all the same */
+	struct ucf_reactor *r;
+	struct ucf_http *h;
+	assert_int_equal(ucf_reactor_new(&r, err, sizeof(err)), 0);
+	assert_int_equal(ucf_http_new(&h, r, err, sizeof(err)), 0);
+	struct ucf_feed *f = open_feed(r, h);
+	char ids[4][UCF_ALERT_ID_LEN];
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(file_ids(files[i], ids, 4), 1);
+		assert_string_equal(ids[0], fresh[i]->id);
+	}
+	assert_false(ucf_feed_seen(f, old[0]->id));
+	assert_true(ucf_feed_seen(f, fresh[0]->id));
+	/* an hour later, what was fresh is past the retention */
+	assert_int_equal(ucf_feed_prune_at(f, now + 3600, err, sizeof(err)), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(file_ids(files[i], ids, 4), 0);
+	assert_false(ucf_feed_seen(f, fresh[0]->id));
+	ucf_feed_close(f);
+
+	/* a webhook that is down: its queue in memory is pruned too */
+	cfg.alerts.webhook_url = "http://127.0.0.1:9/hook";
+	f = open_feed(r, h);
+	struct ucf_alert *q[3];
+	for (int i = 0; i < 3; i++) {
+		char key[8];
+		snprintf(key, sizeof(key), "q%d", i);
+		q[i] = alert_at(key, now - 600 + i * 300); /* now-600, now-300, now */
+		assert_int_equal(ucf_feed_publish(f, q[i], err, sizeof(err)), 1);
+	}
+	wait_idle(r, f); /* the first POST failed: none in flight */
+	rewind(logf);
+	assert_int_equal(ftruncate(fileno(logf), 0), 0);
+	/* at now+3400 the first two are past the retention (cutoff now-200) */
+	assert_int_equal(ucf_feed_prune_at(f, now + 3400, err, sizeof(err)), 0);
+	struct ucf_webhook_stats ws;
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 1);
+	assert_int_equal(ws.expired, 2);
+	assert_int_equal(file_ids("webhook-queue.jsonl", ids, 4), 1);
+	assert_string_equal(ids[0], q[2]->id);
+	const char *line = logged();
+	assert_non_null(strstr(line, "webhook: 2 queued alerts older than alerts.retention dropped "
+				     "undelivered"));
+	assert_ptr_equal(strchr(line, '\n'), line + strlen(line) - 1); /* logged once */
+	/* the one being sent stays: its answer removes it */
+	ucf_feed_kick(f);
+	assert_true(ucf_feed_busy(f));
+	assert_int_equal(ucf_feed_prune_at(f, now + 7200, err, sizeof(err)), 0);
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 1);
+	wait_idle(r, f);
+	assert_int_equal(ucf_feed_prune_at(f, now + 7200, err, sizeof(err)), 0);
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 0);
+	assert_int_equal(ws.expired, 3);
+	assert_int_equal(file_ids("webhook-queue.jsonl", ids, 4), 0);
+	ucf_feed_close(f);
+	cfg.alerts.webhook_url = NULL;
+	for (int i = 0; i < 3; i++) {
+		ucf_alert_free(old[i]);
+		ucf_alert_free(fresh[i]);
+		ucf_alert_free(q[i]);
+	}
+	ucf_http_free(h);
+	ucf_reactor_free(r);
+}
+
 /* A reload's new alerts section: the feed is not reopened (its lock stays
  * held), the webhook queue stays whole, and nothing is queued twice; the
  * caller's config may go at once. */
@@ -582,6 +693,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_feed_dedupe_across_restarts_and_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_queue_is_durable_and_ordered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure_keeps_lock_and_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_bounds_every_alert_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payloads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_symlinks_followed, setup, teardown),

@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "meraki.h"
 #include "meraki_merge.h"
+#include "statefile.h"
 
 #define T0 1700000000
 
@@ -347,6 +351,81 @@ static void test_order_severity_and_prune(void **state)
 	json_decref(st);
 }
 
+/* A state with one entry of each kind before T0 - 3600 and one after. */
+static json_t *aged_state(void)
+{
+	json_t *st = json_pack(
+		"{s:i, s:s, s:{s:I}, s:{s:{s:I, s:s}, s:{s:I, s:s}}, s:{s:{s:I}, s:{s:I}},"
+		" s:{s:I, s:I}, s:[{s:I, s:s}, {s:I, s:s}], s:[{s:I, s:s, s:s}, {s:I, s:s, s:s}],"
+		" s:{}, s:{}}",
+		"version", 1, "organization_id", "549236", "cursors", "captures", (json_int_t)T0,
+		"captures", "c-old", "ts", (json_int_t)(T0 - 7200), "alert", "a1", "c-new", "ts",
+		(json_int_t)T0, "alert", "a2", "schedules", "s-old", "ts", (json_int_t)(T0 - 7200),
+		"s-new", "ts", (json_int_t)T0, "seen", "k-old", (json_int_t)(T0 - 7200), "k-new",
+		(json_int_t)T0, "activities", "ts", (json_int_t)(T0 - 7200), "admin_id", "100", "ts",
+		(json_int_t)T0, "admin_id", "101", "pending", "ts", (json_int_t)(T0 - 7200),
+		"admin_id", "100", "key", "p-old", "ts", (json_int_t)T0, "admin_id", "101", "key",
+		"p-new", "event_types", "health");
+	assert_non_null(st);
+	return st;
+}
+
+static void assert_only_new(const json_t *st)
+{
+	const json_t *c = json_object_get(st, "captures"), *sc = json_object_get(st, "schedules"),
+		     *seen = json_object_get(st, "seen"), *act = json_object_get(st, "activities"),
+		     *pend = json_object_get(st, "pending");
+	assert_int_equal(json_object_size(c), 1);
+	assert_non_null(json_object_get(c, "c-new"));
+	assert_int_equal(json_object_size(sc), 1);
+	assert_non_null(json_object_get(sc, "s-new"));
+	assert_int_equal(json_object_size(seen), 1);
+	assert_non_null(json_object_get(seen, "k-new"));
+	assert_int_equal(json_array_size(act), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(act, 0), "admin_id")),
+			    "101");
+	assert_int_equal(json_array_size(pend), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(pend, 0), "key")),
+			    "p-new");
+	/* where the watcher stands is no one's data: it stays */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "cursors"),
+							    "captures")), T0);
+}
+
+/* alerts.retention bounds the watcher's memory: every entry older than it
+ * (captures, schedules, ids seen, activities with their admin ids, entries
+ * held for correlation) goes, in memory and in STATE_DIR/meraki-state.json. */
+static void test_state_retention(void **state)
+{
+	(void)state;
+	json_t *st = aged_state();
+	assert_int_equal(ucf_mstate_prune(st, T0 - 3600), 5);
+	assert_only_new(st);
+	assert_int_equal(ucf_mstate_prune(st, T0 - 3600), 0);
+	json_decref(st);
+
+	char dir[] = "/tmp/ucf-mstate-XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/meraki-state.json", dir);
+	size_t removed = 99;
+	/* no state yet: nothing to do */
+	assert_int_equal(ucf_meraki_state_prune(dir, T0 - 3600, &removed, err, sizeof(err)), 0);
+	assert_int_equal(removed, 0);
+	st = aged_state();
+	assert_int_equal(ucf_json_save(path, st, 0600, err, sizeof(err)), 0);
+	json_decref(st);
+	assert_int_equal(ucf_meraki_state_prune(dir, T0 - 3600, &removed, err, sizeof(err)), 0);
+	assert_int_equal(removed, 5);
+	assert_int_equal(ucf_json_load(path, &st, err, sizeof(err)), 0);
+	assert_only_new(st);
+	json_decref(st);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_schedules),
 		cmocka_unit_test(test_order_severity_and_prune),
 		cmocka_unit_test(test_follow_ups),
+		cmocka_unit_test(test_state_retention),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

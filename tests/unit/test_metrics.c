@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <regex.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -159,6 +160,42 @@ static void test_escaping_and_unread_drops(void **state)
 	ucf_status_clear(&s);
 }
 
+/* The text file is world-readable and scraped into a metrics store with
+ * its own retention: it carries no address, whatever the status's free
+ * texts hold (they go to `status`, for root). */
+static void test_no_addresses(void **state)
+{
+	(void)state;
+	struct ucf_status s;
+	assert_int_equal(status_fixture(&s), 0);
+	snprintf(s.config.last_reload_error, sizeof(s.config.last_reload_error),
+		 "10.20.0.5 [2001:db8::5] 00:11:22:33:44:55");
+	snprintf(s.webhook.last_error, sizeof(s.webhook.last_error),
+		 "connect to 192.0.2.7 port 443 failed: fe80::1%%eth1 aa:bb:cc:dd:ee:ff");
+	snprintf(s.table_ownership, sizeof(s.table_ownership), "owner 198.51.100.9");
+	char *text = ucf_metrics_render(&s);
+	assert_non_null(text);
+	/* an IPv4 address, a MAC, or IPv6 (two colons among hex digits) */
+	static const char *const patterns[] = {
+		"[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
+		"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}",
+		"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}",
+	};
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+		regex_t re;
+		regmatch_t m;
+		assert_int_equal(regcomp(&re, patterns[i], REG_EXTENDED), 0);
+		if (regexec(&re, text, 1, &m, 0) == 0)
+			fail_msg("an address in the metrics: '%.*s'", (int)(m.rm_eo - m.rm_so),
+				 text + m.rm_so);
+		/* the pattern does find one where there is one */
+		assert_int_equal(regexec(&re, "x 10.20.0.5 fe80::1 00:11:22:33:44:55", 0, NULL, 0), 0);
+		regfree(&re);
+	}
+	free(text);
+	ucf_status_clear(&s);
+}
+
 static void test_write(void **state)
 {
 	(void)state;
@@ -192,6 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render_from_status),
 		cmocka_unit_test(test_escaping_and_unread_drops),
+		cmocka_unit_test(test_no_addresses),
 		cmocka_unit_test(test_write),
 	};
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);

@@ -152,6 +152,11 @@ static void test_rule_format(void **state)
 	ucf_nft_rule_format(&r, out, sizeof(out));
 	assert_string_equal(out, "meta l4proto tcp limit rate 7/hour burst 5 packets log prefix \"p \" "
 				 "reject with tcp reset");
+	/* with a group: that NFLOG group alone, no kernel log besides */
+	r.stmt[0].group = 30051;
+	ucf_nft_rule_format(&r, out, sizeof(out));
+	assert_string_equal(out, "meta l4proto tcp limit rate 7/hour burst 5 packets log prefix \"p \" "
+				 "group 30051 reject with tcp reset");
 }
 
 /* Renders the fixture's table into a string. */
@@ -228,13 +233,13 @@ static void test_table_layout(void **state)
 				     "\t\t@th,64,8 0x14-0x3f return\n\t\tgoto non_media_shape\n"));
 	assert_non_null(strstr(text, "\tchain non_uc_protocol {\n\t\tcounter name \"non-uc-protocol\"\n"
 				     "\t\tlimit rate 10/second burst 5 packets log prefix "
-				     "\"ucfence: non-uc-protocol \" log prefix \"ucfence: non-uc-protocol \" "
-				     "group 30051\n\t\tdrop\n\t}\n"));
+				     "\"ucfence: non-uc-protocol \" group 30051"
+				     "\n\t\tdrop\n\t}\n"));
 	/* the reasons added last, last */
 	assert_non_null(strstr(text, "\tchain cleartext_signalling {\n\t\tcounter name \"cleartext-signalling\"\n"
 				     "\t\tlimit rate 10/second burst 5 packets log prefix "
-				     "\"ucfence: cleartext-signalling \" log prefix \"ucfence: cleartext-signalling \" "
-				     "group 30051\n\t\tdrop\n\t}\n\n\tchain non_media_shape {\n"));
+				     "\"ucfence: cleartext-signalling \" group 30051"
+				     "\n\t\tdrop\n\t}\n\n\tchain non_media_shape {\n"));
 	assert_non_null(strstr(text, "\t\telements = { tcp . 5060-5061,\n\t\t\t     udp . 5060 }\n"));
 	assert_non_null(strstr(text, "\tchain input {\n\t\ttype filter hook input priority filter - 10; "
 				     "policy accept;\n\t\tiifname @uc_ifs goto uc_input\n\t}\n"));

@@ -8,6 +8,8 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "enforce_fixture.h"
 #include "nft_text.h"
@@ -196,8 +198,7 @@ static void test_concentrator_rules(void **state)
 			    "goto non_media_shape\n");
 	assert_string_equal(chain_text(rs, "non_media_shape"),
 			    "counter name \"non-media-shape\"\n"
-			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-media-shape \" "
-			    "log prefix \"ucfence: non-media-shape \" group 30051\n"
+			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-media-shape \" group 30051\n"
 			    "drop\n");
 	const struct ucf_set *pairs = ucf_ruleset_set(rs, UCF_SET_TLS_PAIRS6);
 	assert_int_equal(pairs->key, UCF_KEY_IPV6_PAIR);
@@ -213,13 +214,11 @@ static void test_concentrator_rules(void **state)
 			    "goto non_target_to_gateway\n");
 	assert_string_equal(chain_text(rs, "non_target_uc"),
 			    "counter name \"non-target-uc\"\n"
-			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-target-uc \" "
-			    "log prefix \"ucfence: non-target-uc \" group 30051\n"
+			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-target-uc \" group 30051\n"
 			    "drop\n");
 	assert_string_equal(chain_text(rs, "non_uc_protocol"),
 			    "counter name \"non-uc-protocol\"\n"
-			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-uc-protocol \" "
-			    "log prefix \"ucfence: non-uc-protocol \" group 30051\n"
+			    "limit rate 10/second burst 5 packets log prefix \"ucfence: non-uc-protocol \" group 30051\n"
 			    "drop\n");
 	assert_int_equal(rs->chains[chain_index(rs, "forward")].hook, UCF_HOOK_FORWARD);
 	assert_int_equal(rs->chains[chain_index(rs, "input")].hook, UCF_HOOK_INPUT);
@@ -312,8 +311,7 @@ static void test_actions(void **state)
 	struct ucf_ruleset *rs = build(&f);
 	assert_string_equal(chain_text(rs, "non_target_appliance"),
 			    "counter name \"non-target-appliance\"\n"
-			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-target-appliance \" "
-			    "log prefix \"ucfence: non-target-appliance \" group 30051\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-target-appliance \" group 30051\n"
 			    "meta l4proto tcp reject with tcp reset\n"
 			    "reject with icmpx admin-prohibited\n");
 	ucf_ruleset_free(rs);
@@ -321,26 +319,22 @@ static void test_actions(void **state)
 	rs = build(&f);
 	assert_string_equal(chain_text(rs, "uc_bypass_vpn"),
 			    "counter name \"uc-bypass-vpn\"\n"
-			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: uc-bypass-vpn \" "
-			    "log prefix \"ucfence: uc-bypass-vpn \" group 30051\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: uc-bypass-vpn \" group 30051\n"
 			    "accept\n");
 	assert_string_equal(chain_text(rs, "non_target_to_gateway"),
 			    "counter name \"non-target-to-gateway\"\n"
-			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-target-to-gateway \" "
-			    "log prefix \"ucfence: non-target-to-gateway \" group 30051\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-target-to-gateway \" group 30051\n"
 			    "accept\n");
 	assert_string_equal(chain_text(rs, "non_uc_protocol"),
 			    "counter name \"non-uc-protocol\"\n"
-			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-uc-protocol \" "
-			    "log prefix \"ucfence: non-uc-protocol \" group 30051\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-uc-protocol \" group 30051\n"
 			    "accept\n");
 	ucf_ruleset_free(rs);
 	f.cfg.enforcement.action = UCF_ACTION_REJECT;
 	rs = build(&f);
 	assert_string_equal(chain_text(rs, "non_uc_protocol"),
 			    "counter name \"non-uc-protocol\"\n"
-			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-uc-protocol \" "
-			    "log prefix \"ucfence: non-uc-protocol \" group 30051\n"
+			    "limit rate 3/minute burst 5 packets log prefix \"ucfence: non-uc-protocol \" group 30051\n"
 			    "meta l4proto tcp reject with tcp reset\n"
 			    "reject with icmpx admin-prohibited\n");
 	ucf_ruleset_free(rs);
@@ -439,6 +433,48 @@ static void test_integrity_both_modes(void **state)
 				ucf_ruleset_free(rs);
 				fx_free(&f);
 			}
+		}
+	}
+}
+
+/* Refusals are logged to NFLOG only, for the agent: a kernel log statement
+ * would put MAC and IP addresses in the journal, outside alerts.retention. */
+static void test_refusals_log_to_nflog_only(void **state)
+{
+	(void)state;
+	struct fixture f;
+	for (int mode = 0; mode < 2; mode++) {
+		for (int action = 0; action < 3; action++) {
+			fx_init(&f, (enum ucf_mode)mode);
+			f.cfg.enforcement.action = (enum ucf_action)action;
+			f.cfg.enforcement.require_encryption = true;
+			f.cfg.uc.media.tls_calls = f.cfg.uc.media.shape_check = true;
+			struct ucf_ruleset *rs = build(&f);
+			size_t logs = 0;
+			for (size_t i = 0; i < rs->nrules; i++)
+				for (size_t j = 0; j < rs->rules[i].nstmt; j++)
+					if (rs->rules[i].stmt[j].kind == UCF_STMT_LOG) {
+						assert_int_equal(rs->rules[i].stmt[j].group, UCF_NFLOG_GROUP);
+						logs++;
+					}
+			assert_int_equal(logs, UCF_REASON_COUNT); /* one per reason chain */
+			char *text = NULL;
+			size_t len = 0;
+			FILE *out = open_memstream(&text, &len);
+			assert_non_null(out);
+			assert_int_equal(ucf_nft_text(rs, out), 0);
+			fclose(out);
+			/* every "log" in the rendered table names the NFLOG group */
+			size_t n = 0;
+			for (const char *p = text; (p = strstr(p, " log prefix \"")); p++, n++) {
+				const char *eol = strchr(p, '\n');
+				const char *g = strstr(p, "\" group 30051");
+				assert_true(g && g < eol);
+			}
+			assert_int_equal(n, UCF_REASON_COUNT);
+			free(text);
+			ucf_ruleset_free(rs);
+			fx_free(&f);
 		}
 	}
 }
@@ -724,8 +760,7 @@ static void test_require_encryption_off(void **state)
 		assert_string_equal(rs->counters[UCF_REASON_CLEARTEXT_SIGNALLING], "cleartext-signalling");
 		assert_string_equal(chain_text(rs, "cleartext_signalling"),
 				    "counter name \"cleartext-signalling\"\n"
-				    "limit rate 10/second burst 5 packets log prefix \"ucfence: cleartext-signalling \" "
-				    "log prefix \"ucfence: cleartext-signalling \" group 30051\n"
+				    "limit rate 10/second burst 5 packets log prefix \"ucfence: cleartext-signalling \" group 30051\n"
 				    "drop\n");
 		for (size_t i = 0; i < rs->nrules; i++)
 			for (size_t k = 0; k < rs->rules[i].nstmt; k++)
@@ -791,8 +826,7 @@ static void test_require_encryption_concentrator(void **state)
 	rs = build(&f);
 	assert_string_equal(chain_text(rs, "cleartext_signalling"),
 			    "counter name \"cleartext-signalling\"\n"
-			    "limit rate 10/second burst 5 packets log prefix \"ucfence: cleartext-signalling \" "
-			    "log prefix \"ucfence: cleartext-signalling \" group 30051\n"
+			    "limit rate 10/second burst 5 packets log prefix \"ucfence: cleartext-signalling \" group 30051\n"
 			    "meta l4proto tcp reject with tcp reset\n"
 			    "reject with icmpx admin-prohibited\n");
 	ucf_ruleset_free(rs);
@@ -872,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_reason_names),
 		cmocka_unit_test(test_integrity_both_modes),
 		cmocka_unit_test(test_rule_count_independent_of_sizes),
+		cmocka_unit_test(test_refusals_log_to_nflog_only),
 		cmocka_unit_test(test_tls_and_shape_toggles),
 		cmocka_unit_test(test_prefix_merging),
 		cmocka_unit_test(test_port_merging),
