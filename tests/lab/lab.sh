@@ -78,15 +78,25 @@ lab_exec() {
 }
 
 lab_down() {
-	local pid node
+	local pid node left
+	# a backgrounded lab_exec is a subshell: its child (ip netns exec's
+	# command) is what must end, or it outlives the test holding its fds
 	for pid in "${LAB_PIDS[@]}"; do
+		pkill -P "$pid" 2>/dev/null
 		kill "$pid" 2>/dev/null
 	done
 	for pid in "${LAB_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
 	LAB_PIDS=()
+	# anything still running inside the lab's namespaces is the lab's too
 	for node in "${LAB_NODES[@]}"; do
+		left=$(ip netns pids "$(lab_ns "$node")" 2>/dev/null)
+		[ -n "$left" ] && kill $left 2>/dev/null
+	done
+	for node in "${LAB_NODES[@]}"; do
+		left=$(ip netns pids "$(lab_ns "$node")" 2>/dev/null)
+		[ -n "$left" ] && sleep 0.2 && kill -9 $left 2>/dev/null
 		ip netns del "$(lab_ns "$node")" 2>/dev/null
 	done
 	[ -n "${LAB_DIR:-}" ] && rm -rf "$LAB_DIR"
