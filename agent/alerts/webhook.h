@@ -20,9 +20,15 @@
 
 #include "alert.h"
 #include "config.h"
+#include "erase.h"
 #include "http.h"
 #include "log.h"
 #include "reactor.h"
+
+/* Its files in STATE_DIR, owner-only. */
+#define UCF_WEBHOOK_QUEUE_FILE "webhook-queue.jsonl"
+#define UCF_WEBHOOK_DEAD_FILE "webhook-dead.jsonl"
+#define UCF_WEBHOOK_FILE_MODE 0600
 
 struct ucf_webhook;
 
@@ -53,6 +59,13 @@ void ucf_webhook_kick(struct ucf_webhook *w);
 /* A POST is in flight. */
 bool ucf_webhook_busy(const struct ucf_webhook *w);
 void ucf_webhook_stats(const struct ucf_webhook *w, struct ucf_webhook_stats *out);
+
+/* Erasure on request: drops the queued alerts naming t (every one when t is
+ * NULL) from memory and from the queue file (atomic rewrite); a POST in
+ * flight for one of them is cancelled. *removed: how many went. The dead
+ * letters are the caller's (ucf_erase_jsonl on UCF_WEBHOOK_DEAD_FILE). */
+int ucf_webhook_erase(struct ucf_webhook *w, const struct ucf_erase_target *t, size_t *removed,
+		      char *err, size_t errlen);
 
 /* The request body for an alert: generic = the alert object; slack =
  * {"text": "..."} (a person reads it). Caller frees. */
