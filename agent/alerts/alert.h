@@ -38,6 +38,7 @@ enum ucf_severity { UCF_SEV_INFO, UCF_SEV_WARNING, UCF_SEV_CRITICAL };
 #define UCF_KIND_MONITORING_DEGRADED "monitoring-degraded"
 #define UCF_KIND_MONITORING_RECOVERED "monitoring-recovered"
 #define UCF_KIND_WATCHER_ACCESS_DENIED "watcher-access-denied"
+#define UCF_KIND_DATA_ERASED "data-erased"
 
 struct ucf_alert {
 	char id[UCF_ALERT_ID_LEN];
@@ -136,6 +137,15 @@ int ucf_alert_monitoring(struct ucf_alert **out, const char *site, int64_t now, 
 int ucf_alert_access_denied(struct ucf_alert **out, const char *site, int64_t now,
 			    const char *source, const char *network, const char *operation,
 			    int64_t since, const char *reason, char *err, size_t errlen);
+
+/* Audit (info): records erased on request. action is "forget" (what: "an
+ * IPv4 address", ucf_erase_kind_text) or "purge" (what NULL); counts (stolen)
+ * maps each place (a file's name, "violation-windows", ...) to how many
+ * records went there. Never the erased value. Each erasure is its own
+ * alert: the id is keyed on a random nonce as well as the time. */
+int ucf_alert_data_erased(struct ucf_alert **out, const char *site, int64_t now,
+			  const char *action, const char *what, json_t *counts, char *err,
+			  size_t errlen);
 
 /* ---- privacy -------------------------------------------------------------- */
 

@@ -173,3 +173,31 @@ int ucf_alert_access_denied(struct ucf_alert **out, const char *site, int64_t no
 	return ucf_alert_new(out, site, UCF_KIND_WATCHER_ACCESS_DENIED, UCF_SEV_WARNING, now, key,
 			     summary, d, err, errlen);
 }
+
+int ucf_alert_data_erased(struct ucf_alert **out, const char *site, int64_t now,
+			  const char *action, const char *what, json_t *counts, char *err,
+			  size_t errlen)
+{
+	if (!action || !json_is_object(counts)) {
+		json_decref(counts);
+		return bad(err, errlen, UCF_KIND_DATA_ERASED);
+	}
+	json_int_t records = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach (counts, k, v)
+		records += json_integer_value(v);
+	char key[96], summary[256];
+	snprintf(key, sizeof(key), "%s|%lld|%llx", action, (long long)now,
+		 (unsigned long long)ucf_random_below(UINT64_MAX));
+	if (what)
+		snprintf(summary, sizeof(summary), "Erased on request: %lld record%s naming %s",
+			 (long long)records, records == 1 ? "" : "s", what);
+	else
+		snprintf(summary, sizeof(summary), "All alert data purged on request: %lld record%s",
+			 (long long)records, records == 1 ? "" : "s");
+	json_t *d = json_pack("{s:s, s:s*, s:I, s:o}", "action", action, "target", what, "records",
+			      records, "removed", counts);
+	return ucf_alert_new(out, site, UCF_KIND_DATA_ERASED, UCF_SEV_INFO, now, key, summary, d,
+			     err, errlen);
+}

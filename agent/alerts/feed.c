@@ -280,6 +280,26 @@ int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char 
 	return 0;
 }
 
+int ucf_feed_erase(struct ucf_feed *f, const struct ucf_erase_target *t,
+		   struct ucf_feed_erased *out, char *err, size_t errlen)
+{
+	char queue[4200], dead[4200];
+	memset(out, 0, sizeof(*out));
+	snprintf(queue, sizeof(queue), "%s/" UCF_WEBHOOK_QUEUE_FILE, f->cfg->state_dir);
+	snprintf(dead, sizeof(dead), "%s/" UCF_WEBHOOK_DEAD_FILE, f->cfg->state_dir);
+	int rc = ucf_erase_jsonl(f->cfg->alerts.spool, t, UCF_SPOOL_MODE, &out->spool, err, errlen);
+	if (rc == 0 && out->spool > 0)
+		rc = load_seen(f, err, errlen);
+	if (rc == 0 && f->webhook)
+		rc = ucf_webhook_erase(f->webhook, t, &out->webhook_queue, err, errlen);
+	else if (rc == 0) /* a webhook removed by a reload left its queue */
+		rc = ucf_erase_jsonl(queue, t, UCF_WEBHOOK_FILE_MODE, &out->webhook_queue, err,
+				     errlen);
+	if (rc == 0)
+		rc = ucf_erase_jsonl(dead, t, UCF_WEBHOOK_FILE_MODE, &out->webhook_dead, err, errlen);
+	return rc;
+}
+
 bool ucf_feed_seen(const struct ucf_feed *f, const char *id)
 {
 	return json_object_get(f->seen, id) != NULL;

@@ -19,6 +19,7 @@
 
 #include "alert.h"
 #include "config.h"
+#include "erase.h"
 #include "http.h"
 #include "log.h"
 #include "reactor.h"
@@ -64,6 +65,20 @@ int ucf_feed_set_retainer(struct ucf_feed *f, ucf_feed_retain_fn fn, void *ctx, 
 			  size_t errlen);
 /* Alerts dropped so far because the spool was past its size cap. */
 size_t ucf_feed_spool_dropped(const struct ucf_feed *f);
+
+/* Erasure on request: what went from each file. */
+struct ucf_feed_erased {
+	size_t spool, webhook_queue, webhook_dead;
+};
+/* Removes every record naming t (every record when t is NULL: a purge) from
+ * the spool, the webhook queue (its memory too, when a webhook is
+ * configured; its file otherwise) and the dead letters, each by an atomic
+ * rewrite (ucf_erase_jsonl). The feed's lock is held throughout and its
+ * owner runs on one thread, so no append can slip between the read and the
+ * rename. The ids that went are forgotten: the same activity may be
+ * alerted again. On error the files done so far stay done. */
+int ucf_feed_erase(struct ucf_feed *f, const struct ucf_erase_target *t,
+		   struct ucf_feed_erased *out, char *err, size_t errlen);
 
 /* The webhook: whether a POST is in flight, and its counters (all zero when
  * no webhook is configured). ucf_feed_kick retries the queue now. */

@@ -10,7 +10,7 @@
 #include "statefile.h"
 #include "timefmt.h"
 
-#define QUEUE_MODE 0600
+#define QUEUE_MODE UCF_WEBHOOK_FILE_MODE
 #define MAX_BACKOFF_MS (300u * 1000u)
 
 struct ucf_webhook {
@@ -56,8 +56,8 @@ int ucf_webhook_open(struct ucf_webhook **out, const char *url, enum ucf_webhook
 {
 	struct ucf_webhook *w = calloc(1, sizeof(*w));
 	if (!w || !(w->url = strdup(url)) || !(w->queue = json_array()) ||
-	    asprintf(&w->queue_path, "%s/webhook-queue.jsonl", state_dir) < 0 ||
-	    asprintf(&w->dead_path, "%s/webhook-dead.jsonl", state_dir) < 0) {
+	    asprintf(&w->queue_path, "%s/" UCF_WEBHOOK_QUEUE_FILE, state_dir) < 0 ||
+	    asprintf(&w->dead_path, "%s/" UCF_WEBHOOK_DEAD_FILE, state_dir) < 0) {
 		snprintf(err, errlen, "out of memory");
 		ucf_webhook_close(w);
 		return -ENOMEM;
@@ -230,6 +230,49 @@ int ucf_webhook_prune(struct ucf_webhook *w, int64_t cutoff, size_t *expired, si
 	if (dead)
 		*dead = nd;
 	return rc;
+}
+
+int ucf_webhook_erase(struct ucf_webhook *w, const struct ucf_erase_target *t, size_t *removed,
+		      char *err, size_t errlen)
+{
+	json_t *kept = json_array(), *obj;
+	size_t i;
+	*removed = 0;
+	if (!kept) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	json_array_foreach (w->queue, i, obj)
+		if (t && !ucf_erase_json_names(obj, t) && json_array_append(kept, obj) < 0) {
+			json_decref(kept);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	size_t n = json_array_size(w->queue) - json_array_size(kept);
+	if (n == 0) {
+		json_decref(kept);
+		return 0;
+	}
+	int rc = ucf_jsonl_rewrite(w->queue_path, kept, QUEUE_MODE, err, errlen);
+	if (rc < 0) {
+		json_decref(kept);
+		return rc;
+	}
+	/* The answer to a POST in flight pops the head: if the head went, that
+	 * answer would pop another alert. */
+	bool head_gone = w->call && (json_array_size(kept) == 0 ||
+				     json_array_get(kept, 0) != json_array_get(w->queue, 0));
+	if (head_gone) {
+		ucf_http_cancel(w->h, w->call);
+		w->call = NULL;
+	}
+	json_decref(w->queue);
+	w->queue = kept;
+	w->stats.queued = json_array_size(kept);
+	*removed = n;
+	if (head_gone && !w->retry.armed)
+		send_head(w);
+	return 0;
 }
 
 static void on_retry(void *ctx)

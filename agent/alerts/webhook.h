@@ -21,9 +21,15 @@
 
 #include "alert.h"
 #include "config.h"
+#include "erase.h"
 #include "http.h"
 #include "log.h"
 #include "reactor.h"
+
+/* Its files in STATE_DIR, owner-only. */
+#define UCF_WEBHOOK_QUEUE_FILE "webhook-queue.jsonl"
+#define UCF_WEBHOOK_DEAD_FILE "webhook-dead.jsonl"
+#define UCF_WEBHOOK_FILE_MODE 0600
 
 struct ucf_webhook;
 
@@ -66,6 +72,12 @@ int ucf_webhook_prune(struct ucf_webhook *w, int64_t cutoff, size_t *expired, si
  * (removed from the config: its queue waits on disk for the next one). */
 int ucf_webhook_prune_files(const char *state_dir, int64_t cutoff, size_t *expired, size_t *dead,
 			    char *err, size_t errlen);
+/* Erasure on request: drops the queued alerts naming t (every one when t is
+ * NULL) from memory and from the queue file (atomic rewrite); a POST in
+ * flight for one of them is cancelled. *removed: how many went. The dead
+ * letters are the caller's (ucf_erase_jsonl on UCF_WEBHOOK_DEAD_FILE). */
+int ucf_webhook_erase(struct ucf_webhook *w, const struct ucf_erase_target *t, size_t *removed,
+		      char *err, size_t errlen);
 
 /* The request body for an alert: generic = the alert object; slack =
  * {"text": "..."} (a person reads it). Caller frees. */

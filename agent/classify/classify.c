@@ -1106,6 +1106,13 @@ void ucf_classifier_set_ingress(struct ucf_classifier *c, enum ucf_ingress in)
 	c->ingress = in;
 }
 
+int ucf_classifier_forget_risks(struct ucf_classifier *c,
+				bool (*match)(void *arg, uint8_t family, const uint8_t *addr),
+				void *arg)
+{
+	return c->risks ? ucf_risks_forget(c->risks, match, arg) : 0;
+}
+
 void ucf_classifier_tick(struct ucf_classifier *c, uint64_t now_us)
 {
 	if (now_us > c->now_us)

@@ -159,6 +159,12 @@ int ucf_classifier_set_caps(struct ucf_classifier *c, uint32_t max_flows, uint32
 void ucf_classifier_set_ingress(struct ucf_classifier *c, enum ucf_ingress in);
 /* Runs timeouts at now_us (the live agent calls it from a timer). */
 void ucf_classifier_tick(struct ucf_classifier *c, uint64_t now_us);
+/* Erasure on request: the risk memory forgets the addresses match picks
+ * (ucf_risks_forget). Flows and learned media are not touched: they are
+ * enforcement state that ends with the call or its idle timeout. */
+int ucf_classifier_forget_risks(struct ucf_classifier *c,
+				bool (*match)(void *arg, uint8_t family, const uint8_t *addr),
+				void *arg);
 /* Ends every flow (flow_end hook) and every learned endpoint (media hook). */
 void ucf_classifier_flush(struct ucf_classifier *c);
 void ucf_classifier_get_stats(const struct ucf_classifier *c, struct ucf_classifier_stats *st);

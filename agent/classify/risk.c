@@ -60,14 +60,46 @@ void ucf_risks_free(struct ucf_risks *r)
 	free(r);
 }
 
-void ucf_risks_note(struct ucf_risks *r, enum ucf_risk_kind kind, uint8_t family,
-		    uint8_t l4proto, const uint8_t *addr, const char *detail, uint64_t now_us)
+static uint32_t home(const struct ucf_risks *r, uint8_t kind, const uint8_t *addr)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	for (int i = 0; i < 16; i++)
 		h = (h ^ addr[i]) * 0x100000001b3ULL;
 	h = (h ^ kind) * 0x100000001b3ULL;
-	uint32_t i = (uint32_t)(h ^ h >> 32) & (r->size - 1);
+	return (uint32_t)(h ^ h >> 32) & (r->size - 1);
+}
+
+/* Linear probing has no tombstones: the survivors are put back anew. */
+int ucf_risks_forget(struct ucf_risks *r,
+		     bool (*match)(void *arg, uint8_t family, const uint8_t *addr), void *arg)
+{
+	struct slot *fresh = calloc(r->size, sizeof(*fresh));
+	if (!fresh)
+		return -ENOMEM;
+	uint32_t gone = 0;
+	for (uint32_t j = 0; j < r->size; j++) {
+		const struct slot *s = &r->s[j];
+		if (!s->used)
+			continue;
+		if (match(arg, s->family, s->addr)) {
+			gone++;
+			continue;
+		}
+		uint32_t i = home(r, s->kind, s->addr);
+		while (fresh[i].used)
+			i = (i + 1) & (r->size - 1);
+		fresh[i] = *s;
+	}
+	free(r->s);
+	r->s = fresh;
+	r->count -= gone;
+	return (int)gone;
+}
+
+void ucf_risks_note(struct ucf_risks *r, enum ucf_risk_kind kind, uint8_t family,
+		    uint8_t l4proto, const uint8_t *addr, const char *detail, uint64_t now_us)
+{
+	uint32_t i = home(r, (uint8_t)kind, addr);
 	for (;; i = (i + 1) & (r->size - 1)) {
 		struct slot *s = &r->s[i];
 		if (!s->used)
@@ -82,7 +114,7 @@ void ucf_risks_note(struct ucf_risks *r, enum ucf_risk_kind kind, uint8_t family
 	if (r->count >= r->cap) {
 		memset(r->s, 0, (size_t)r->size * sizeof(*r->s));
 		r->count = 0;
-		i = (uint32_t)(h ^ h >> 32) & (r->size - 1);
+		i = home(r, (uint8_t)kind, addr);
 	}
 	r->s[i] = (struct slot){.used = true, .kind = (uint8_t)kind, .family = family,
 				.last_us = now_us};

@@ -6,6 +6,7 @@
 #ifndef UCF_RISK_H
 #define UCF_RISK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,11 @@ int ucf_risks_new(uint32_t cap, uint32_t interval_s, ucf_risk_fn fn, void *arg,
 void ucf_risks_free(struct ucf_risks *r);
 void ucf_risks_note(struct ucf_risks *r, enum ucf_risk_kind kind, uint8_t family,
 		    uint8_t l4proto, const uint8_t *addr, const char *detail, uint64_t now_us);
+/* Erasure on request: forgets the addresses for which match(arg, family,
+ * addr) is true (they may be reported again). Returns how many entries
+ * went; -ENOMEM leaves the memory as it was. */
+int ucf_risks_forget(struct ucf_risks *r,
+		     bool (*match)(void *arg, uint8_t family, const uint8_t *addr), void *arg);
 const char *ucf_risk_kind_name(enum ucf_risk_kind kind);
 
 #endif

@@ -22,6 +22,7 @@
 #include "classify.h"
 #include "control.h"
 #include "enforcer.h"
+#include "erase.h"
 #include "feed.h"
 #include "http.h"
 #include "latency.h"
@@ -735,9 +736,103 @@ static int status_fill(struct daemon *d, struct ucf_status *s)
 	return 0;
 }
 
+/* ---- erasure on request ---------------------------------------------------- */
+
+static bool forget_match(void *arg, uint8_t family, const uint8_t *addr)
+{
+	return ucf_erase_addr_is(arg, family, addr);
+}
+
+static int reply_json(json_t *o, char **reply)
+{
+	char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+	json_decref(o);
+	*reply = NULL;
+	if (text && asprintf(reply, "%s\n", text) < 0)
+		*reply = NULL;
+	free(text);
+	return *reply ? 0 : -ENOMEM;
+}
+
+/* Risks waiting for the burst's end name their address too. */
+static size_t forget_queued_risks(struct daemon *d, const struct ucf_erase_target *t)
+{
+	size_t kept = 0, n = d->nlater;
+	for (size_t i = 0; i < n; i++)
+		if (!ucf_erase_addr_is(t, d->later[i].risk.family, d->later[i].risk.addr))
+			d->later[kept++] = d->later[i];
+	d->nlater = kept;
+	return n - kept;
+}
+
+/* "forget ADDRESS|MAC" (arg) or "purge" (arg NULL), for `ucfence alerts
+ * --forget/--purge`: the files through the feed (whose lock this process
+ * holds) and the watcher, and what the agent remembers about the address
+ * in memory: open violation windows, the risk memory and queued risks.
+ * Learned media, flows and verdict blocks are enforcement state that
+ * expires on its own (a call's end, media and flow timeouts, the blocks'
+ * hour) and stay. One data-erased alert says what went, never the value. */
+static int erase_request(struct daemon *d, const char *arg, char **reply)
+{
+	struct ucf_erase_target t, *tp = NULL;
+	struct ucf_feed_erased fe = { 0 };
+	size_t meraki = 0;
+	char err[512] = "";
+	int rc = 0;
+	if (arg && (rc = ucf_erase_parse(arg, &t, err, sizeof(err))) == 0)
+		tp = &t;
+	if (rc == 0 && !d->feed) {
+		snprintf(err, sizeof(err), "the agent has no alert feed open (see its log): nothing "
+			 "erased");
+		rc = -ENODEV;
+	}
+	if (rc < 0)
+		return reply_json(json_pack("{s:s}", "error", err), reply);
+	rc = ucf_feed_erase(d->feed, tp, &fe, err, sizeof(err));
+	/* a purge keeps the watcher's memory: it stops old findings being alerted again */
+	if (rc == 0 && tp)
+		rc = d->meraki ? ucf_meraki_erase(d->meraki, tp, &meraki, err, sizeof(err))
+			       : ucf_meraki_erase_file(d->cfg->state_dir, tp, &meraki, err,
+						       sizeof(err));
+	json_t *counts = json_pack("{s:I, s:I, s:I}", "spool", (json_int_t)fe.spool,
+				   UCF_WEBHOOK_QUEUE_FILE, (json_int_t)fe.webhook_queue,
+				   UCF_WEBHOOK_DEAD_FILE, (json_int_t)fe.webhook_dead);
+	if (counts && tp) {
+		uint32_t windows = ucf_violations_forget(d->violations, forget_match, tp) +
+				   ucf_violations_forget(d->refusals, forget_match, tp);
+		int risks = ucf_classifier_forget_risks(d->cls, forget_match, tp);
+		if (risks < 0 && rc == 0) {
+			snprintf(err, sizeof(err), "out of memory erasing the risk memory");
+			rc = risks;
+		}
+		json_object_set_new(counts, UCF_MERAKI_STATE_FILE, json_integer((json_int_t)meraki));
+		json_object_set_new(counts, "violation-windows", json_integer(windows));
+		json_object_set_new(counts, "risk-memory",
+				    json_integer((json_int_t)(risks > 0 ? risks : 0) +
+						 (json_int_t)forget_queued_risks(d, tp)));
+	}
+	if (!counts)
+		return -ENOMEM;
+	json_t *out = json_pack("{s:s, s:O}", "action", tp ? "forget" : "purge", "removed", counts);
+	if (out && rc < 0)
+		json_object_set_new(out, "error", json_string(err));
+	char aerr[256];
+	struct ucf_alert *a = NULL;
+	ucf_alert_data_erased(&a, d->cfg->site.name, time(NULL), tp ? "forget" : "purge",
+			      tp ? ucf_erase_kind_text(tp) : NULL, counts, aerr, sizeof(aerr));
+	publish(d, a, aerr);
+	ucf_log_info(d->opts.log, "%s on request (%s)", tp ? "records erased" : "alert data purged",
+		     tp ? ucf_erase_kind_text(tp) : "all alert files");
+	return reply_json(out, reply);
+}
+
 static int on_request(void *arg, const char *request, char **reply)
 {
 	struct daemon *d = arg;
+	if (strncmp(request, "forget ", 7) == 0)
+		return erase_request(d, request + 7, reply);
+	if (strcmp(request, "purge") == 0)
+		return erase_request(d, NULL, reply);
 	if (strcmp(request, "status") != 0) {
 		*reply = strdup("{\"error\": \"unknown request\"}\n");
 		return *reply ? 0 : -ENOMEM;

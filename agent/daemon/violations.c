@@ -114,9 +114,10 @@ static uint32_t *link_to(struct ucf_violations *v, uint32_t i)
 	return pp;
 }
 
-static void emit_and_remove(struct ucf_violations *v, uint32_t i)
+/* Takes slot i out of the open windows (swap-remove), into *done. */
+static void remove_at(struct ucf_violations *v, uint32_t i, struct ucf_drop_window *done)
 {
-	struct ucf_drop_window done = v->open[i];
+	*done = v->open[i];
 	*link_to(v, i) = v->hnext[i];
 	uint32_t last = --v->count;
 	if (i != last) { /* the last entry moves to i: its chain follows */
@@ -124,8 +125,14 @@ static void emit_and_remove(struct ucf_violations *v, uint32_t i)
 		v->open[i] = v->open[last];
 		v->hnext[i] = v->hnext[last];
 	}
-	if (!done.other_sources)
+	if (!done->other_sources)
 		v->sources--;
+}
+
+static void emit_and_remove(struct ucf_violations *v, uint32_t i)
+{
+	struct ucf_drop_window done;
+	remove_at(v, i, &done);
 	v->fn(v->arg, &done);
 }
 
@@ -198,6 +205,24 @@ void ucf_violations_flush(struct ucf_violations *v)
 {
 	while (v->count)
 		emit_and_remove(v, 0);
+}
+
+uint32_t ucf_violations_forget(struct ucf_violations *v,
+			       bool (*match)(void *arg, uint8_t family, const uint8_t *src),
+			       void *arg)
+{
+	uint32_t n = 0;
+	struct ucf_drop_window gone;
+	for (uint32_t i = 0; i < v->count;) {
+		const struct ucf_drop_window *e = &v->open[i];
+		if (!e->other_sources && match(arg, e->family, e->src)) {
+			remove_at(v, i, &gone); /* the last entry moved to i: look again */
+			n++;
+		} else {
+			i++;
+		}
+	}
+	return n;
 }
 
 uint32_t ucf_violations_open(const struct ucf_violations *v)

@@ -39,6 +39,11 @@ void ucf_violations_add(struct ucf_violations *v, const char *reason, const char
 void ucf_violations_tick(struct ucf_violations *v, uint64_t now_us);
 /* Reports every open window now (shutdown). */
 void ucf_violations_flush(struct ucf_violations *v);
+/* Erasure on request: drops the open windows whose source is match's
+ * (match(arg, family, src) true), unreported. Returns how many went. */
+uint32_t ucf_violations_forget(struct ucf_violations *v,
+			       bool (*match)(void *arg, uint8_t family, const uint8_t *src),
+			       void *arg);
 uint32_t ucf_violations_open(const struct ucf_violations *v);
 /* A reload: the window length from now on. Windows already open keep their
  * start and close at start + the new length (at the next tick if that has

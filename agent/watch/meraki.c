@@ -590,7 +590,7 @@ int ucf_meraki_new(struct ucf_meraki **out, const struct ucf_config *cfg, struct
 		return -EINVAL;
 	}
 	struct ucf_meraki *m = calloc(1, sizeof(*m));
-	if (!m || asprintf(&m->state_path, "%s/meraki-state.json", cfg->state_dir) < 0 ||
+	if (!m || asprintf(&m->state_path, "%s/" UCF_MERAKI_STATE_FILE, cfg->state_dir) < 0 ||
 	    ucf_config_dup(cfg, &m->cfg) < 0) {
 		if (m)
 			free(m->state_path);
@@ -660,4 +660,27 @@ bool ucf_meraki_busy(const struct ucf_meraki *m)
 const struct ucf_meraki_cycle *ucf_meraki_last_cycle(const struct ucf_meraki *m)
 {
 	return &m->last;
+}
+
+int ucf_meraki_erase(struct ucf_meraki *m, const struct ucf_erase_target *t, size_t *removed,
+		     char *err, size_t errlen)
+{
+	*removed = ucf_erase_json_doc(m->state, t);
+	return *removed ? ucf_json_save(m->state_path, m->state, STATE_MODE, err, errlen) : 0;
+}
+
+int ucf_meraki_erase_file(const char *state_dir, const struct ucf_erase_target *t,
+			  size_t *removed, char *err, size_t errlen)
+{
+	char path[4200];
+	json_t *doc = NULL;
+	*removed = 0;
+	snprintf(path, sizeof(path), "%s/" UCF_MERAKI_STATE_FILE, state_dir);
+	int rc = ucf_json_load(path, &doc, err, errlen);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc == 0 && json_is_object(doc) && (*removed = ucf_erase_json_doc(doc, t)) > 0)
+		rc = ucf_json_save(path, doc, STATE_MODE, err, errlen);
+	json_decref(doc);
+	return rc;
 }

@@ -83,4 +83,18 @@ int ucf_meraki_state_prune(const char *state_dir, int64_t cutoff, size_t *remove
 /* The last finished cycle (zeroed before the first). */
 const struct ucf_meraki_cycle *ucf_meraki_last_cycle(const struct ucf_meraki *m);
 
+/* The watcher's state file in STATE_DIR. */
+#define UCF_MERAKI_STATE_FILE "meraki-state.json"
+/* Erasure on request: removes the state's entries naming t (in its
+ * sections: held findings, activities, what was seen, captures; by key or
+ * value, ucf_erase_json_doc) and saves it. The rest of what was alerted is
+ * kept, so the Dashboard's old findings are not alerted again. A cycle in
+ * flight merges into the erased state. *removed: entries removed. */
+int ucf_meraki_erase(struct ucf_meraki *m, const struct ucf_erase_target *t, size_t *removed,
+		     char *err, size_t errlen);
+/* The same on STATE_DIR's state file when no watcher runs (the caller holds
+ * the feed's lock, which every watcher's process holds). A missing file: 0. */
+int ucf_meraki_erase_file(const char *state_dir, const struct ucf_erase_target *t,
+			  size_t *removed, char *err, size_t errlen);
+
 #endif

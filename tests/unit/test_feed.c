@@ -383,6 +383,76 @@ static void test_webhook_queue_is_durable_and_ordered(void **state)
 	ucf_reactor_free(r);
 }
 
+static void wait_idle(struct ucf_reactor *r, struct ucf_feed *f);
+
+static struct ucf_alert *alert_about(const char *key, const char *summary)
+{
+	struct ucf_alert *a;
+	assert_int_equal(ucf_alert_new(&a, "b1", "non-target-on-uc-port", UCF_SEV_WARNING,
+				       ucf_time_now(), key, summary, NULL, err, sizeof(err)), 0);
+	return a;
+}
+
+/* Erasure: the spool, the webhook queue (memory and file) and the dead
+ * letters lose the records naming the address, and only those; their ids
+ * are forgotten; a purge leaves all three empty. */
+static void test_feed_erase(void **state)
+{
+	(void)state;
+	cfg.alerts.webhook_url = "http://127.0.0.1:9/hook"; /* nothing listens: all stay queued */
+	struct ucf_reactor *r;
+	struct ucf_http *h;
+	assert_int_equal(ucf_reactor_new(&r, err, sizeof(err)), 0);
+	assert_int_equal(ucf_http_new(&h, r, err, sizeof(err)), 0);
+	struct ucf_feed *f = open_feed(r, h);
+	struct ucf_alert *a[3] = { alert_about("a", "3 packets from 10.0.0.1 on uc0"),
+				   alert_about("b", "3 packets from 10.0.0.10 on uc0"),
+				   alert_about("c", "3 packets from 10.0.0.1:5060 on uc0") };
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(ucf_feed_publish(f, a[i], err, sizeof(err)), 1);
+	char dead[160];
+	snprintf(dead, sizeof(dead), "%s/webhook-dead.jsonl", dir);
+	append_raw(dead, "{\"id\":\"x\",\"summary\":\"from 10.0.0.1\"}\n"
+			 "{\"id\":\"y\",\"summary\":\"from 10.0.0.2\"}\n");
+	struct ucf_erase_target t;
+	struct ucf_feed_erased e;
+	assert_int_equal(ucf_erase_parse("10.0.0.1", &t, err, sizeof(err)), 0);
+	assert_int_equal(ucf_feed_erase(f, &t, &e, err, sizeof(err)), 0);
+	assert_int_equal(e.spool, 2);
+	assert_int_equal(e.webhook_queue, 2);
+	assert_int_equal(e.webhook_dead, 1);
+	assert_false(ucf_feed_seen(f, a[0]->id));
+	assert_true(ucf_feed_seen(f, a[1]->id));
+	assert_false(ucf_feed_seen(f, a[2]->id));
+	assert_int_equal(count(0, NULL), 1);
+	struct ucf_webhook_stats ws;
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 1);
+	char ids[4][UCF_ALERT_ID_LEN];
+	assert_int_equal(queued_ids(ids, 4), 1);
+	assert_string_equal(ids[0], a[1]->id);
+	/* the next delivery attempt sends what is left, nothing erased */
+	wait_idle(r, f);
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 1);
+	/* erased, the same activity may be alerted again */
+	assert_int_equal(ucf_feed_publish(f, a[0], err, sizeof(err)), 1);
+	assert_int_equal(ucf_feed_erase(f, NULL, &e, err, sizeof(err)), 0);
+	assert_int_equal(e.spool, 2);
+	assert_int_equal(e.webhook_queue, 2);
+	assert_int_equal(e.webhook_dead, 1);
+	assert_int_equal(count(0, NULL), 0);
+	assert_int_equal(queued_ids(ids, 4), 0);
+	ucf_feed_webhook_stats(f, &ws);
+	assert_int_equal(ws.queued, 0);
+	ucf_feed_close(f);
+	for (int i = 0; i < 3; i++)
+		ucf_alert_free(a[i]);
+	cfg.alerts.webhook_url = NULL;
+	ucf_http_free(h);
+	ucf_reactor_free(r);
+}
+
 static void wait_idle(struct ucf_reactor *r, struct ucf_feed *f)
 {
 	while (ucf_feed_busy(f))
@@ -694,6 +764,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_webhook_queue_is_durable_and_ordered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure_keeps_lock_and_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_bounds_every_alert_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feed_erase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payloads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_symlinks_followed, setup, teardown),

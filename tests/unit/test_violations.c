@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -187,6 +188,39 @@ static void test_set_window(void **state)
 	ucf_violations_free(v);
 }
 
+static bool is_99(void *arg, uint8_t family, const uint8_t *src)
+{
+	(void)arg;
+	return family == AF_INET && memcmp(src, ip4("10.20.0.99"), 16) == 0;
+}
+
+/* Erasure on request: the source's windows go unreported; the others stay
+ * whole and still find their windows (the hash chains survive the moves). */
+static void test_forget(void **state)
+{
+	(void)state;
+	struct reports r = { 0 };
+	struct ucf_violations *v;
+	assert_int_equal(ucf_violations_new(10 * S, 16, collect, &r, &v), 0);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 17, 53, S);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.98"), 17, 53, S);
+	ucf_violations_add(v, "non-target-appliance", "eth1", AF_INET, ip4("10.20.0.99"), 17, 53, S);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.100"), 17, 53, S);
+	assert_int_equal(ucf_violations_forget(v, is_99, NULL), 2);
+	assert_int_equal(ucf_violations_open(v), 2);
+	assert_int_equal(r.n, 0); /* not reported */
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.98"), 17, 53, 2 * S);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.100"), 17, 53, 2 * S);
+	assert_int_equal(ucf_violations_open(v), 2);
+	ucf_violations_flush(v);
+	assert_int_equal(r.n, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(r.v[i].packets, 2);
+		assert_false(is_99(NULL, r.v[i].family, r.v[i].src));
+	}
+	ucf_violations_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_cap_folds_new_sources),
 		cmocka_unit_test(test_many_sources),
 		cmocka_unit_test(test_set_window),
+		cmocka_unit_test(test_forget),
 	};
 	return cmocka_run_group_tests_name("violations", tests, NULL, NULL);
 }
