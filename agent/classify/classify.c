@@ -88,7 +88,7 @@ struct ucf_classifier {
 	struct ucf_reasm *reasm;
 	struct ucf_stream_pool streams; /* every flow's TCP message buffers */
 	struct ucf_classifier_stats st;
-	struct ucf_prefix *endpoints, *servers, *remote, *trust_endpoints;
+	struct ucf_prefix *servers, *remote, *trust_endpoints;
 	struct ucf_trust trust;
 	enum ucf_ingress ingress;
 	bool cur_forged; /* the packet being handled cannot have come in where it did */
@@ -208,8 +208,6 @@ void ucf_classifier_opts_from_config(struct ucf_classifier_opts *o, const struct
 					     ? UINT32_MAX
 					     : (uint32_t)cfg->uc.media.timeout_s;
 	o->learn = cfg->uc.media.learn;
-	o->endpoints = cfg->uc.endpoints.items;
-	o->endpoint_count = cfg->uc.endpoints.count;
 
 	struct ucf_trust *t = &o->trust;
 	t->enabled = true;
@@ -331,15 +329,13 @@ int ucf_classifier_new(const struct ucf_classifier_opts *o, const struct ucf_cla
 		c->h = *h;
 	c->trust = o->trust;
 	c->streams.budget = o->stream_budget ? o->stream_budget : UCF_STREAM_BUDGET;
-	if (copy_prefixes(&c->endpoints, o->endpoints, o->endpoint_count) < 0 ||
-	    copy_prefixes(&c->servers, o->trust.servers, o->trust.n_servers) < 0 ||
+	if (copy_prefixes(&c->servers, o->trust.servers, o->trust.n_servers) < 0 ||
 	    copy_prefixes(&c->remote, o->trust.remote, o->trust.n_remote) < 0 ||
 	    copy_prefixes(&c->trust_endpoints, o->trust.endpoints, o->trust.n_endpoints) < 0) {
 		ucf_classifier_free(c);
 		snprintf(err, errlen, "out of memory for the classifier");
 		return -ENOMEM;
 	}
-	c->o.endpoints = c->endpoints;
 	c->trust.endpoints = c->trust_endpoints;
 	c->trust.servers = c->servers;
 	c->trust.remote = c->remote;
@@ -385,7 +381,6 @@ void ucf_classifier_free(struct ucf_classifier *c)
 	ucf_media_free(c->media);
 	ucf_risks_free(c->risks);
 	ucf_reasm_free(c->reasm);
-	free(c->endpoints);
 	free(c->servers);
 	free(c->remote);
 	free(c->trust_endpoints);
@@ -395,8 +390,9 @@ void ucf_classifier_free(struct ucf_classifier *c)
 static void risk(struct ucf_classifier *c, enum ucf_risk_kind kind, uint8_t family,
 		 uint8_t l4proto, const uint8_t *addr, const char *detail)
 {
-	if (c->o.endpoint_count &&
-	    !ucf_prefixes_contain(c->endpoints, c->o.endpoint_count, family, addr))
+	/* the site's phones only (uc.endpoints, as the trust boundary has them) */
+	if (c->trust.n_endpoints &&
+	    !ucf_prefixes_contain(c->trust.endpoints, c->trust.n_endpoints, family, addr))
 		return;
 	ucf_risks_note(c->risks, kind, family, l4proto, addr, detail, c->now_us);
 }

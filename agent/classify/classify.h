@@ -79,10 +79,9 @@ struct ucf_classifier_opts {
 	uint32_t media_timeout_s;  /* uc.media.timeout */
 	bool learn;                /* uc.media.learn */
 	uint32_t risk_interval_s;  /* a risk is repeated after this long */
-	/* uc.endpoints: when set, risks are reported only for these addresses */
-	const struct ucf_prefix *endpoints;
-	size_t endpoint_count;
-	/* who may teach what (copied: the pointers need not outlive new()) */
+	/* who may teach what (copied: the pointers need not outlive new());
+	 * its endpoints (uc.endpoints) are also the only addresses risks are
+	 * reported for */
 	struct ucf_trust trust;
 	/* per endpoint-side host: limits.media_per_host, calls_per_host,
 	 * learn_rate (thousandths per second) and its burst; 0: none */

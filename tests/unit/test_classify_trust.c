@@ -89,8 +89,6 @@ static struct ucf_classifier *make_site(uint32_t host_calls, uint32_t rate, uint
 	ucf_classifier_opts_default(&o);
 	E[0] = pfx("10.20.0.0", 24);
 	S[0] = pfx("10.50.0.0", 24);
-	o.endpoints = E;
-	o.endpoint_count = 1;
 	struct ucf_trust *t = &o.trust;
 	t->enabled = true;
 	t->endpoints = E, t->n_endpoints = 1;
@@ -534,6 +532,39 @@ static void test_required_encryption_teaches_nothing_in_clear(void **state)
 	ucf_catalog_free(cat);
 }
 
+/* Risks are reported for uc.endpoints only; a reload that moves the phones
+ * to another prefix moves the reporting with them. */
+static void test_reload_moves_the_risk_filter(void **state)
+{
+	(void)state;
+	struct ucf_catalog *cat, *cat2;
+	struct ucf_config *cfg, *cfg2;
+	struct ucf_classifier_opts o, o2;
+	struct ucf_classifier *c = make_from_site("sip, rtp", "", &cat, &cfg, &o);
+	const char *moved = "10.21.0.5";
+	invite(c, moved, 5060, "r-1", NULL);
+	assert_int_equal(R.risks[UCF_RISK_CLEARTEXT_SIP], 0); /* not a phone of this site */
+	char text[1024], err2[512];
+	snprintf(text, sizeof(text),
+		 "site: {name: b1, mode: concentrator}\n"
+		 "interfaces: {uc: [eth1], data: [eth2], appliance: eth3, wan: eth0}\n"
+		 "uc:\n  endpoints: [10.21.0.0/24]\n  servers: [10.50.0.0/24]\n"
+		 "  services: [sip, rtp]\n"
+		 "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16]}\n");
+	assert_int_equal(ucf_catalog_load("rules", NULL, &cat2, err2, sizeof(err2)), 0);
+	if (ucf_config_load_text("site.yaml", text, strlen(text), cat2, &cfg2, err2, sizeof(err2)) < 0)
+		fail_msg("%s", err2);
+	ucf_classifier_opts_from_config(&o2, cfg2, cat2);
+	assert_int_equal(ucf_classifier_set_trust(c, &o2, err2, sizeof(err2)), 0);
+	ucf_config_free(cfg2); /* copied: the caller's config may go */
+	ucf_catalog_free(cat2);
+	invite(c, moved, 5060, "r-2", NULL);
+	assert_int_equal(R.risks[UCF_RISK_CLEARTEXT_SIP], 1);
+	ucf_classifier_free(c);
+	ucf_config_free(cfg);
+	ucf_catalog_free(cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_mgcp_far_media_reaches_gateway),
 		cmocka_unit_test(test_mgcp_service_from_catalog),
 		cmocka_unit_test(test_required_encryption_teaches_nothing_in_clear),
+		cmocka_unit_test(test_reload_moves_the_risk_filter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
