@@ -55,7 +55,12 @@ check "violations from both sources are alerted (pc $pc, phone $phone)" test "$p
 check "... and queued for the webhook" grep -qFw $PC "$QUEUE"
 # a window open for the PC when it is forgotten: never reported
 for _ in $(seq 5); do lab_probe data tcp $PHONE 80 50 >/dev/null; done
-windows=$(lab_agent_status | python3 -c 'import json,sys; print(json.load(sys.stdin)["open_violation_windows"])')
+# the drops reach the agent through NFLOG a moment later
+for _ in $(seq 30); do
+	windows=$(lab_agent_status | python3 -c 'import json,sys; print(json.load(sys.stdin)["open_violation_windows"])')
+	[ "$windows" -ge 1 ] && break
+	sleep 0.1
+done
 check "a violation window is open for the PC ($windows)" test "$windows" -ge 1
 
 erase --forget $PC >"$LAB_DIR/forget.out" 2>&1
