@@ -6,7 +6,8 @@ a BYE (default) or silence. Prints "answered PORT" (the server's media port)
 once answered and "sent N echoed M missing SEQ,..." at the end (the first
 five sequence numbers not echoed, or -); exit 1 if unanswered.
 
-Options: --call-id ID (default random); --tcp (SIP over TCP to port 5060;
+Options: --call-id ID (default random); --from URI, --to URI (the From and
+To headers' name-addr, default <sip:phone@LOCAL> and <sip:echo@SERVER>); --tcp (SIP over TCP to port 5060;
 media stays UDP); --media-delay S (from the answer to the first RTP packet,
 default 0.05); --rtcp-from S: from S seconds into the media on, an RTCP
 receiver report every 100 ms from MEDIA_PORT+1 to the answered port + 1 (a
@@ -27,6 +28,8 @@ ap.add_argument("mport", type=int)
 ap.add_argument("seconds", type=float)
 ap.add_argument("end", nargs="?", choices=("bye", "nobye"), default="bye")
 ap.add_argument("--call-id")
+ap.add_argument("--from", dest="from_uri")
+ap.add_argument("--to", dest="to_uri")
 ap.add_argument("--tcp", action="store_true")
 ap.add_argument("--media-delay", type=float, default=0.05)
 ap.add_argument("--rtcp-from", type=float)
@@ -58,8 +61,8 @@ def request(method, cseq, to_tag="", body=""):
              "Via: SIP/2.0/%s %s:%d;branch=z9hG4bK%x" % ("TCP" if a.tcp else "UDP", local, sport,
                                                           random.getrandbits(48)),
              "Max-Forwards: 70",
-             "From: <sip:phone@%s>;tag=%s" % (local, tag),
-             "To: <sip:echo@%s>%s" % (server, ";tag=" + to_tag if to_tag else ""),
+             "From: %s;tag=%s" % (a.from_uri or "<sip:phone@%s>" % local, tag),
+             "To: %s%s" % (a.to_uri or "<sip:echo@%s>" % server, ";tag=" + to_tag if to_tag else ""),
              "Call-ID: " + cid,
              "CSeq: %d %s" % (cseq, method),
              "Contact: <sip:phone@%s:%d%s>" % (local, sport, ";transport=tcp" if a.tcp else "")]

@@ -4,10 +4,12 @@ of that namespace) and prints one line of what it did.
 
   invite --src A --dst S --media ADDR:PORT [--media ...] [--rtcp ADDR:PORT]
          [--call-id ID] [--repeat N] [--gap S] [--crypto] [--reply-ms MS]
+         [--from NAME-ADDR] [--to NAME-ADDR] [--crypto-key B64]
       SIP INVITE over UDP (to S:5060) whose SDP has one m=audio line per
       --media, each with its own c= line; --rtcp adds a=rtcp:PORT IN IP4 ADDR
       to the first; --crypto makes each RTP/SAVP with an SDES a=crypto key (a
-      fixed test key). --reply-ms: then waits that long for any datagram
+      fixed test key, or --crypto-key). --from/--to replace the From and To
+      headers' name-addr (default <sip:forge@A>, <sip:echo@S>). --reply-ms: then waits that long for any datagram
       back, prints "reply" and exits 0, or prints "no reply" and exits 1.
   bye --src A --dst S --call-id ID      a BYE for that Call-ID
   sccp --src A --dst S --msg orca|smt --media ADDR:PORT [--version N]
@@ -59,7 +61,7 @@ def hostport(s):
 TEST_SDES_KEY = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
 
 
-def sdp_body(origin, media, rtcp=None, crypto=False):
+def sdp_body(origin, media, rtcp=None, crypto=False, key=TEST_SDES_KEY):
     """One m=audio line per (addr, port) in media, each with its c= line."""
     lines = ["v=0", "o=- %d 1 IN IP4 %s" % (random.getrandbits(31), origin), "s=-", "t=0 0"]
     for i, (addr, port) in enumerate(media):
@@ -68,19 +70,20 @@ def sdp_body(origin, media, rtcp=None, crypto=False):
         lines.append("a=rtpmap:0 PCMU/8000")
         lines.append("a=rtpmap:101 telephone-event/8000")
         if crypto:
-            lines.append("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + TEST_SDES_KEY)
+            lines.append("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + key)
         if i == 0 and rtcp:
             lines.append("a=rtcp:%d IN IP4 %s" % (rtcp[1], rtcp[0]))
     return "\r\n".join(lines) + "\r\n"
 
 
-def sip_request(method, src, sport, dst, dport, cid, cseq, body="", to_tag="", tag=None):
+def sip_request(method, src, sport, dst, dport, cid, cseq, body="", to_tag="", tag=None,
+                from_uri=None, to_uri=None):
     tag = tag or "%08x" % random.getrandbits(32)
     lines = ["%s sip:echo@%s:%d SIP/2.0" % (method, dst, dport),
              "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%x" % (src, sport, random.getrandbits(48)),
              "Max-Forwards: 70",
-             "From: <sip:forge@%s>;tag=%s" % (src, tag),
-             "To: <sip:echo@%s>%s" % (dst, ";tag=" + to_tag if to_tag else ""),
+             "From: %s;tag=%s" % (from_uri or "<sip:forge@%s>" % src, tag),
+             "To: %s%s" % (to_uri or "<sip:echo@%s>" % dst, ";tag=" + to_tag if to_tag else ""),
              "Call-ID: " + cid,
              "CSeq: %d %s" % (cseq, method),
              "Contact: <sip:forge@%s:%d>" % (src, sport)]
@@ -107,7 +110,8 @@ def cmd_invite(a):
         if i:
             time.sleep(a.gap)
         msg = sip_request("INVITE", a.src, sport, a.dst, a.dport, cid, 1 + i,
-                          sdp_body(a.src, media, rtcp, a.crypto))
+                          sdp_body(a.src, media, rtcp, a.crypto, a.crypto_key),
+                          from_uri=a.from_uri, to_uri=a.to_uri)
         s.sendto(msg, (a.dst, a.dport))
     print("invite: sent %d from %s:%d to %s:%d, Call-ID %s, media %s%s%s" % (
         a.repeat, a.src, sport, a.dst, a.dport, cid, " ".join(a.media),
@@ -398,6 +402,9 @@ def main():
     m.add_argument("--rtcp")
     m.add_argument("--call-id")
     m.add_argument("--crypto", action="store_true")
+    m.add_argument("--crypto-key", default=TEST_SDES_KEY)
+    m.add_argument("--from", dest="from_uri")
+    m.add_argument("--to", dest="to_uri")
     m.add_argument("--reply-ms", type=int)
     m = mode("bye", cmd_bye, 5060)
     m.add_argument("--call-id", required=True)
