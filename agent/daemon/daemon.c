@@ -4,6 +4,7 @@
 #include "grow.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <jansson.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -968,9 +969,9 @@ static void apply_alerts(struct daemon *d, struct ucf_config *cfg, unsigned chan
 			refuse(refused, len, "alerts: %s: the running alert settings stay", err);
 			KEEP(d->cfg, cfg, alerts);
 		} else {
-			ucf_log_info(d->opts.log, "alert feed reconfigured (spool %s, webhook %s)",
-				     cfg->alerts.spool,
-				     cfg->alerts.webhook_url ? cfg->alerts.webhook_url : "none");
+			const char *url = cfg->alerts.webhook_url ? cfg->alerts.webhook_url : "none";
+			ucf_log_info(d->opts.log, "alert feed reconfigured (spool %s, webhook %.*s)",
+				     cfg->alerts.spool, url_origin_len(url), url);
 		}
 	} else {
 		ucf_log_info(d->opts.log, "alert feed unchanged");
@@ -984,6 +985,15 @@ static void apply_alerts(struct daemon *d, struct ucf_config *cfg, unsigned chan
 		       d->meraki ? "the watcher keeps its previous settings" : "no watcher runs");
 		KEEP(d->cfg, cfg, meraki);
 	}
+}
+
+/* How much of a URL to log: scheme and host, never the path or query (a
+ * Slack-style hook's path is its secret). */
+static int url_origin_len(const char *url)
+{
+	const char *host = strstr(url, "://");
+	size_t n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : strlen(url);
+	return n > INT_MAX ? INT_MAX : (int)n;
 }
 
 static void reload(struct daemon *d)

@@ -126,6 +126,8 @@ for _ in $(seq 20); do [ "$(queued)" -eq 0 ] && break; sleep 0.2; done
 check "SIGHUP naming its URL: the queue is sent there at once ($(queued) left)" test "$(queued)" -eq 0
 check "... the feed is not reopened: the log says the webhook was retargeted" \
 	grep -q "webhook.*127.0.0.1:$HOOK2" "$LAB_DIR/agent.log"
+check "... and never logs the URL's path (a Slack hook's path is its secret)" \
+	bash -c "! grep -q '/hook' '$LAB_DIR/agent.log'"
 check "every spooled alert reached a receiver exactly once, in order" python3 - "$STATE" "$LAB_DIR" <<-'PY'
 	import json, sys
 	st, d = sys.argv[1], sys.argv[2]
