@@ -950,6 +950,15 @@ static void apply_limits(struct daemon *d, struct ucf_config *cfg, char *refused
 	}
 }
 
+/* How much of a URL to log: scheme and host, never the path or query (a
+ * Slack-style hook's path is its secret). */
+static int url_origin_len(const char *url)
+{
+	const char *host = strstr(url, "://");
+	size_t n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : strlen(url);
+	return n > INT_MAX ? INT_MAX : (int)n;
+}
+
 /* The alert feed and the watcher: left alone unless their settings changed;
  * the feed is reconfigured in place, never reopened. */
 static void apply_alerts(struct daemon *d, struct ucf_config *cfg, unsigned changed,
@@ -985,15 +994,6 @@ static void apply_alerts(struct daemon *d, struct ucf_config *cfg, unsigned chan
 		       d->meraki ? "the watcher keeps its previous settings" : "no watcher runs");
 		KEEP(d->cfg, cfg, meraki);
 	}
-}
-
-/* How much of a URL to log: scheme and host, never the path or query (a
- * Slack-style hook's path is its secret). */
-static int url_origin_len(const char *url)
-{
-	const char *host = strstr(url, "://");
-	size_t n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : strlen(url);
-	return n > INT_MAX ? INT_MAX : (int)n;
 }
 
 static void reload(struct daemon *d)
