@@ -2,8 +2,8 @@
 # `make bench`: the forwarding cost of the per-packet media shape check
 # (reported, not pass/fail), in the concentrator lab. One RTP-shaped flow
 # (172-byte datagrams) phone -> remote UC server through the gateway, into the
-# static range, with the range shape-checked (every packet: media_flows lookup,
-# two updates, media_shape) and as a plain port range, alternating in one run:
+# static range, with the range shape-checked (every packet: the conntrack mark
+# test, media_shape) and as a plain port range, alternating in one run:
 #   1. as fast as one sender goes: datagrams/s received, shaped / plain;
 #   2. at 100,000 datagrams/s: the sender's CPU seconds (the gateway's
 #      forwarding runs in its softirq on veth), plain / shaped.

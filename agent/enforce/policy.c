@@ -2,13 +2,17 @@
  *
  * Shape of the table (both modes; "4/6" rules exist once per family):
  *   forward (hook forward)  flow in @block4/6 → non-uc-protocol (first: it
- *                           cuts established flows too);
+ *                           cuts established flows too); [TLS calls: TCP →
+ *                           tls_signal; TLS calls or shape check: UDP with
+ *                           the media ct mark bit → media_shape];
  *                           ct established,related → accept; [concentrator:
  *                           E<->S∪R by wan → uc-bypass-vpn]; iif/oif appliance
  *                           → from_/to_appliance; iif/oif uc → uc_forward
  *   input (hook input)      iif uc → uc_input
  *   uc_forward              E<->S∪R∪E → uc_service; else non-target-uc
  *   uc_service              SVC, or saddr . daddr . udp dport in MEDIA → accept;
+ *                           static range (shape check), tls_media between a
+ *                           TLS pair → media_admit (shape, ct mark, accept);
  *                           else return
  *   from_/to_appliance      mode-specific target checks; else non-target-appliance
  *   uc_input                established, gateway services, ND/MLD → accept;
