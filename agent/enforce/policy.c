@@ -4,7 +4,8 @@
  *   forward (hook forward)  flow in @block4/6 → non-uc-protocol (first: it
  *                           cuts established flows too); [TLS calls: TCP →
  *                           tls_signal; TLS calls or shape check: UDP with
- *                           the media ct mark bit → media_shape];
+ *                           the media ct mark bit → media_flow (shape,
+ *                           accept)];
  *                           ct established,related → accept; [concentrator:
  *                           E<->S∪R by wan → uc-bypass-vpn]; iif/oif appliance
  *                           → from_/to_appliance; iif/oif uc → uc_forward
@@ -47,7 +48,7 @@ static const char *const reason_names[UCF_REASON_COUNT] = {
  * in messages ("chain non_target_uc" vs "counter non-target-uc"). */
 enum chain_id {
 	CH_FORWARD, CH_INPUT, CH_UC_FORWARD, CH_UC_SERVICE, CH_FROM_APPLIANCE,
-	CH_TO_APPLIANCE, CH_UC_INPUT, CH_TLS_SIGNAL, CH_MEDIA_ADMIT,
+	CH_TO_APPLIANCE, CH_UC_INPUT, CH_TLS_SIGNAL, CH_MEDIA_FLOW, CH_MEDIA_ADMIT,
 	CH_MEDIA_SHAPE, CH_REASON, /* + reason */
 	CH_COUNT = CH_REASON + UCF_REASON_COUNT
 };
@@ -61,6 +62,7 @@ static const char *const chain_names[CH_COUNT] = {
 	[CH_TO_APPLIANCE] = "to_appliance",
 	[CH_UC_INPUT] = "uc_input",
 	[CH_TLS_SIGNAL] = "tls_signal",
+	[CH_MEDIA_FLOW] = "media_flow",
 	[CH_MEDIA_ADMIT] = "media_admit",
 	[CH_MEDIA_SHAPE] = "media_shape",
 	[CH_REASON + UCF_REASON_NON_TARGET_UC] = "non_target_uc",
@@ -684,12 +686,19 @@ static void media_rules(struct build *b, const struct ucf_config *cfg,
 	if (!tls && !shaped)
 		return;
 	/* The flow's conntrack entry carries the mark from its first packet on;
-	 * forward sends every later packet, both ways, to media_shape. If the
+	 * forward sends every later packet, both ways, to media_flow. If the
 	 * packet has no conntrack entry (notrack) nothing is set: each of its
 	 * packets then comes here again, through uc_service. */
 	to_chain(add_rule(b, CH_MEDIA_ADMIT, NULL), UCF_STMT_JUMP, CH_MEDIA_SHAPE);
 	r = add_rule(b, CH_MEDIA_ADMIT, "a media flow, shape-checked from now on");
 	stmt_ct_mark_or(r, UCF_CT_MARK_MEDIA);
+	stmt(r, UCF_STMT_ACCEPT, NULL);
+	/* A later packet of an admitted flow: its shape, and nothing else. The
+	 * flow passed admission, so a packet its peer has not answered yet
+	 * (conntrack: still new) need not go through it again; replies pass
+	 * here too, before conntrack's established accept would. */
+	to_chain(add_rule(b, CH_MEDIA_FLOW, NULL), UCF_STMT_JUMP, CH_MEDIA_SHAPE);
+	r = add_rule(b, CH_MEDIA_FLOW, NULL);
 	stmt(r, UCF_STMT_ACCEPT, NULL);
 	media_shape_rules(b);
 }
@@ -747,7 +756,7 @@ static void forward_rules(struct build *b, const struct ucf_config *cfg,
 		r = add_rule(b, CH_FORWARD, "admitted media flows: every packet media-shaped");
 		match_ct_mark(r, UCF_CT_MARK_MEDIA);
 		match_proto(r, IPPROTO_UDP);
-		to_chain(r, UCF_STMT_JUMP, CH_MEDIA_SHAPE);
+		to_chain(r, UCF_STMT_GOTO, CH_MEDIA_FLOW);
 	}
 	r = add_rule(b, CH_FORWARD, "replies and related ICMP errors of allowed flows");
 	match_ct(r);

@@ -131,11 +131,11 @@ done
 # A table of the site's own, before ours, marks the flow too: the media bit
 # is added to its mark, not put in place of it.
 lab_exec gw nft add table inet site_marks
-lab_exec gw nft add chain inet site_marks fwd "{ type filter hook forward priority -20; }"
-lab_exec gw nft add rule inet site_marks fwd udp dport 30000 ct mark set ct mark or 0x5
+lab_exec gw nft add chain inet site_marks marks "{ type filter hook forward priority -20; }"
+lab_exec gw nft add rule inet site_marks marks udp dport 30000 ct mark set ct mark or 0x5
 lab_exec phone $TLS probe 10.20.0.10 $S 30000 rtp 32100
 check "static range: RTP from a fixed port answers" test $? -eq 0
-marks=$(lab_exec gw conntrack -L -p udp --orig-port-src 32100 --orig-port-dst 30000 2>/dev/null)
+marks=$(lab_exec gw conntrack -L -p udp 2>/dev/null | grep "sport=32100 dport=30000")
 # 0x10000005: the media bit (UCF_CT_MARK_MEDIA) and the site's 0x5.
 case $marks in *"mark=268435461 "*) echo "PASS: the flow's conntrack mark has the media bit and keeps the site's bits" ;;
 *) echo "FAIL: conntrack mark of the admitted flow: $(oneline "$marks")" ;; esac

@@ -619,13 +619,13 @@ static void test_media_shape_exprs(void **state)
 		  "  [ dynset update reg_key 1 set tls_pairs4 ]\n" },
 		/* The media bit: tested, then set keeping the mark's other bits
 		 * (nft 1.0.6 for the same text). */
-		{ "ct mark & 0x10000000 == 0x10000000 meta l4proto udp jump media_shape",
+		{ "ct mark & 0x10000000 == 0x10000000 meta l4proto udp goto media_flow",
 		  "  [ ct load mark => reg 1 ]\n"
 		  "  [ bitwise reg 1 = ( reg 1 & 0x10000000 ) ^ 0x00000000 ]\n"
 		  "  [ cmp eq reg 1 0x10000000 ]\n"
 		  "  [ meta load l4proto => reg 1 ]\n"
 		  "  [ cmp eq reg 1 0x00000011 ]\n"
-		  "  [ immediate reg 0 jump -> media_shape ]\n" },
+		  "  [ immediate reg 0 goto -> media_flow ]\n" },
 		{ "ct mark set ct mark | 0x10000000 accept",
 		  "  [ ct load mark => reg 1 ]\n"
 		  "  [ bitwise reg 1 = ( reg 1 & 0xefffffff ) ^ 0x10000000 ]\n"

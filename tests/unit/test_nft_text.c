@@ -211,8 +211,8 @@ static void test_table_layout(void **state)
 				     "\t\tmeta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 "
 				     "goto non_uc_protocol\n"
 				     "\t\tmeta l4proto tcp jump tls_signal\n"
-				     "\t\tct mark & 0x10000000 == 0x10000000 meta l4proto udp jump "
-				     "media_shape comment \"admitted media flows: every packet media-shaped\"\n"
+				     "\t\tct mark & 0x10000000 == 0x10000000 meta l4proto udp goto "
+				     "media_flow comment \"admitted media flows: every packet media-shaped\"\n"
 				     "\t\tct state established,related accept"));
 	/* A media flow is marked in conntrack, the mark's other bits kept. */
 	assert_non_null(strstr(text, "\tchain media_admit {\n\t\tjump media_shape\n"

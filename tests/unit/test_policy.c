@@ -129,7 +129,7 @@ static void test_concentrator_rules(void **state)
 		"meta l4proto . ip saddr . th sport . ip daddr . th dport @block4 goto non_uc_protocol\n"
 		"meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 goto non_uc_protocol\n"
 		"meta l4proto tcp jump tls_signal\n"
-		"ct mark & 0x10000000 == 0x10000000 meta l4proto udp jump media_shape "
+		"ct mark & 0x10000000 == 0x10000000 meta l4proto udp goto media_flow "
 		"comment \"admitted media flows: every packet media-shaped\"\n"
 		"ct state established,related accept comment \"replies and related ICMP errors of allowed flows\"\n"
 		"oifname \"eth0\" ip saddr @endpoints4 ip daddr @remote4 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
@@ -177,6 +177,9 @@ static void test_concentrator_rules(void **state)
 			    "jump media_shape\n"
 			    "ct mark set ct mark | 0x10000000 accept "
 			    "comment \"a media flow, shape-checked from now on\"\n");
+	/* A marked flow's later packets: the shape, then accepted (admission,
+	 * already passed, is not repeated for packets not yet answered). */
+	assert_string_equal(chain_text(rs, "media_flow"), "jump media_shape\naccept\n");
 	for (size_t i = 0; i < rs->nchains; i++)
 		assert_string_not_equal(rs->chains[i].name, "media_flows");
 	/* RTP v2 (PT 0-34, 96-127, marker clear or set), RTCP 200-204, STUN, DTLS. */
@@ -265,7 +268,7 @@ static void test_appliance_mode(void **state)
 		"meta l4proto . ip saddr . th sport . ip daddr . th dport @block4 goto non_uc_protocol\n"
 		"meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 goto non_uc_protocol\n"
 		"meta l4proto tcp jump tls_signal\n"
-		"ct mark & 0x10000000 == 0x10000000 meta l4proto udp jump media_shape "
+		"ct mark & 0x10000000 == 0x10000000 meta l4proto udp goto media_flow "
 		"comment \"admitted media flows: every packet media-shaped\"\n"
 		"ct state established,related accept";
 	assert_true(strncmp(chain_text(rs, "forward"), first, sizeof(first) - 1) == 0);
@@ -529,7 +532,7 @@ static void test_tls_and_shape_toggles(void **state)
 	struct ucf_ruleset *rs = build(&f);
 	assert_null(strstr(chain_text(rs, "forward"), "tls_signal"));
 	assert_non_null(strstr(chain_text(rs, "forward"),
-			       "ct mark & 0x10000000 == 0x10000000 meta l4proto udp jump media_shape "));
+			       "ct mark & 0x10000000 == 0x10000000 meta l4proto udp goto media_flow "));
 	assert_null(strstr(chain_text(rs, "uc_service"), "tls_pairs"));
 	assert_string_equal(chain_text(rs, "tls_signal"), "");
 	assert_string_equal(elems(rs, "tls_sig"), "");
@@ -541,6 +544,7 @@ static void test_tls_and_shape_toggles(void **state)
 	assert_null(strstr(chain_text(rs, "forward"), "ct mark"));
 	assert_null(strstr(chain_text(rs, "forward"), "media_shape"));
 	assert_string_equal(chain_text(rs, "media_admit"), "");
+	assert_string_equal(chain_text(rs, "media_flow"), "");
 	assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060, udp . 16384-32767");
 	assert_string_equal(elems(rs, "static_media"), "");
 	assert_string_equal(chain_text(rs, "media_shape"), "");
