@@ -22,7 +22,9 @@ lab_addr remote eth0 $S/24
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=lab-uas \
 	-keyout "$LAB_DIR/uas.key" -out "$LAB_DIR/uas.crt" >/dev/null 2>&1 ||
 	{ echo "FAIL: tls media: openssl"; exit 1; }
-lab_exec remote $TLS uas $S 2443 "$LAB_DIR/uas.crt" "$LAB_DIR/uas.key" 30000 \
+# ip netns exec execs the server, so $! is the server itself (a backgrounded
+# lab_exec would be a subshell, and killing it would leave the server running).
+ip netns exec "$(lab_ns remote)" $TLS uas $S 2443 "$LAB_DIR/uas.crt" "$LAB_DIR/uas.key" 30000 \
 	>"$LAB_DIR/uas.out" 2>&1 &
 UAS=$!
 LAB_PIDS+=("$UAS")
