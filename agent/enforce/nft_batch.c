@@ -253,13 +253,6 @@ static struct key_info key_info(enum ucf_set_key key)
 	case UCF_KEY_IPV6_PAIR:
 		return (struct key_info){ TYPE_IP6ADDR << TYPE_BITS | TYPE_IP6ADDR, 16 + 16,
 					  NFT_SET_TIMEOUT | NFT_SET_EVAL, true, 0 };
-	case UCF_KEY_IPV4_FLOW:
-	case UCF_KEY_IPV6_FLOW: {
-		struct key_info ki = key_info(key == UCF_KEY_IPV4_FLOW ? UCF_KEY_IPV4_BLOCK
-								     : UCF_KEY_IPV6_BLOCK);
-		ki.flags |= NFT_SET_EVAL;
-		return ki;
-	}
 	}
 	return (struct key_info){ 0 };
 }
@@ -396,8 +389,7 @@ static size_t expand(const struct ucf_set *set, size_t i, struct nlelem out[3])
 {
 	const struct ucf_elem *e = &set->elems[i];
 	size_t n = 0, alen = set->key == UCF_KEY_IPV4 || set->key == UCF_KEY_IPV4_MEDIA ||
-				     set->key == UCF_KEY_IPV4_BLOCK || set->key == UCF_KEY_IPV4_PAIR ||
-				     set->key == UCF_KEY_IPV4_FLOW ? 4 : 16;
+				     set->key == UCF_KEY_IPV4_BLOCK || set->key == UCF_KEY_IPV4_PAIR ? 4 : 16;
 	memset(out, 0, 3 * sizeof(*out));
 	switch (set->key) {
 	case UCF_KEY_IFNAME:
@@ -451,8 +443,6 @@ static size_t expand(const struct ucf_set *set, size_t i, struct nlelem out[3])
 		out[0].timeout_ms = e->timeout_ms;
 		n = 1;
 		break;
-	case UCF_KEY_IPV4_FLOW:
-	case UCF_KEY_IPV6_FLOW:
 	case UCF_KEY_IPV4_BLOCK:
 	case UCF_KEY_IPV6_BLOCK: /* proto . src . sport . dst . dport */
 		out[0].key[0] = e->proto;

@@ -133,27 +133,27 @@ static void concat_payload(struct rule_ctx *c, uint32_t base, uint32_t off, uint
 	*at += (len + 3) / 4 * 4;
 }
 
-/* Loads the key of a pair (saddr . daddr) or flow (l4proto . saddr . sport
- * . daddr . dport) set from the packet into registers from NFT_REG_1;
- * reverse swaps the ends. */
-static void load_set_key(struct rule_ctx *c, int family, bool flow, bool reverse)
+/* Loads the key of a pair set (saddr . daddr) from the packet into
+ * registers from NFT_REG_1; reverse swaps the ends. */
+static void load_set_key(struct rule_ctx *c, int family, bool reverse)
 {
 	uint32_t alen = family == AF_INET ? 4 : 16;
 	uint32_t soff = family == AF_INET ? 12 : 8, doff = soff + alen;
 	uint32_t a = reverse ? doff : soff, b = reverse ? soff : doff;
 	uint32_t at = 0;
 	dep_nfproto(c, family);
-	if (flow) {
-		e_meta(c, NFT_META_L4PROTO, NFT_REG_1);
-		at = 4;
-		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, a, alen, &at);
-		concat_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, reverse ? 2 : 0, 2, &at);
-		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, b, alen, &at);
-		concat_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, reverse ? 0 : 2, 2, &at);
-	} else {
-		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, a, alen, &at);
-		concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, b, alen, &at);
+	concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, a, alen, &at);
+	concat_payload(c, NFT_PAYLOAD_NETWORK_HEADER, b, alen, &at);
+}
+
+static void e_ct(struct rule_ctx *c, uint32_t key)
+{
+	struct nftnl_expr *e = expr(c, "ct");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 	}
+	add(c, e);
 }
 
 static void e_bitwise_mask(struct rule_ctx *c, const void *mask, const void *xor, uint32_t len)
@@ -200,13 +200,8 @@ static void match_expr(struct rule_ctx *c, const struct ucf_match *m)
 	case UCF_MATCH_CT_ESTABLISHED: {
 		uint32_t mask = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
 		uint32_t zero = 0;
-		struct nftnl_expr *e = expr(c, "ct");
-		if (e) {
-			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-		}
-		add(c, e);
-		e = expr(c, "bitwise");
+		e_ct(c, NFT_CT_STATE);
+		struct nftnl_expr *e = expr(c, "bitwise");
 		if (e) {
 			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
 			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
@@ -216,6 +211,14 @@ static void match_expr(struct rule_ctx *c, const struct ucf_match *m)
 		}
 		add(c, e);
 		e_cmp(c, NFT_CMP_NEQ, &zero, 4);
+		break;
+	}
+	case UCF_MATCH_CT_MARK: {
+		/* The mark is a host-order u32 in the register, as nft loads it. */
+		uint32_t zero = 0;
+		e_ct(c, NFT_CT_MARK);
+		e_bitwise_mask(c, &m->mark, &zero, 4);
+		e_cmp(c, NFT_CMP_EQ, &m->mark, 4);
 		break;
 	}
 	case UCF_MATCH_IIF:
@@ -273,13 +276,12 @@ static void match_expr(struct rule_ctx *c, const struct ucf_match *m)
 		break;
 	}
 	case UCF_MATCH_PAIR_SET:
-		load_set_key(c, m->family, false, m->reverse);
+		load_set_key(c, m->family, m->reverse);
 		e_lookup(c, m->name);
 		break;
 	case UCF_MATCH_TH_RAW:
 		raw_expr(c, m);
 		break;
-	case UCF_MATCH_FLOW_SET:
 	case UCF_MATCH_BLOCK_SET: {
 		/* th needs no l4proto dependency: the protocol is a member. */
 		uint32_t at = 4;
@@ -351,7 +353,7 @@ static void stmt_expr(struct rule_ctx *c, const struct ucf_stmt *s)
 	case UCF_STMT_RETURN: e_verdict(c, NFT_RETURN, NULL); break;
 	case UCF_STMT_SET_ADD:
 	case UCF_STMT_SET_UPDATE:
-		load_set_key(c, s->family, s->flow, s->reverse);
+		load_set_key(c, s->family, s->reverse);
 		e = expr(c, "dynset");
 		if (e) {
 			nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
@@ -365,6 +367,20 @@ static void stmt_expr(struct rule_ctx *c, const struct ucf_stmt *s)
 		}
 		add(c, e);
 		break;
+	case UCF_STMT_CT_MARK_OR: {
+		/* As nft builds `ct mark set ct mark | bits`: clear the bits, then
+		 * xor them in; the other bits pass through. */
+		uint32_t keep = ~s->mark;
+		e_ct(c, NFT_CT_MARK);
+		e_bitwise_mask(c, &keep, &s->mark, 4);
+		e = expr(c, "ct");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+		}
+		add(c, e);
+		break;
+	}
 	case UCF_STMT_GOTO: e_verdict(c, NFT_GOTO, s->name); break;
 	case UCF_STMT_REJECT_TCP:
 	case UCF_STMT_REJECT:

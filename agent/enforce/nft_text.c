@@ -44,10 +44,6 @@ static const char *key_type(enum ucf_set_key key)
 	case UCF_KEY_ICMPV6_TYPE: return "icmpv6_type";
 	case UCF_KEY_IPV4_PAIR: return "ipv4_addr . ipv4_addr";
 	case UCF_KEY_IPV6_PAIR: return "ipv6_addr . ipv6_addr";
-	case UCF_KEY_IPV4_FLOW:
-		return "inet_proto . ipv4_addr . inet_service . ipv4_addr . inet_service";
-	case UCF_KEY_IPV6_FLOW:
-		return "inet_proto . ipv6_addr . inet_service . ipv6_addr . inet_service";
 	}
 	return "?";
 }
@@ -165,11 +161,9 @@ static void elem_format(struct sbuf *s, const struct ucf_set *set, const struct 
 		put_timeout(s, e->timeout_ms);
 		break;
 	case UCF_KEY_IPV6_BLOCK:
-	case UCF_KEY_IPV6_FLOW:
 		family = AF_INET6;
 		/* fall through */
 	case UCF_KEY_IPV4_BLOCK:
-	case UCF_KEY_IPV4_FLOW:
 		put(s, "%s . ", proto_name(e->proto, tmp, sizeof(tmp)));
 		put_addr(s, family, e->key);
 		put(s, " . %u . ", e->port);
@@ -219,7 +213,6 @@ static void match_format(struct sbuf *s, const struct ucf_match *m)
 		    m->name);
 		break;
 	case UCF_MATCH_BLOCK_SET:
-	case UCF_MATCH_FLOW_SET:
 		put(s, "meta l4proto . %s saddr . th sport . %s daddr . th dport @%s",
 		    ip_kw(m->family), ip_kw(m->family), m->name);
 		break;
@@ -236,6 +229,10 @@ static void match_format(struct sbuf *s, const struct ucf_match *m)
 			put(s, "0x%x-0x%x", m->value, m->value_end);
 		else
 			put(s, "0x%x", m->value);
+		break;
+	case UCF_MATCH_CT_MARK:
+		/* As nft 1.0 lists it. */
+		put(s, "ct mark & 0x%08x == 0x%08x", m->mark, m->mark);
 		break;
 	case UCF_MATCH_ICMPV6_SET: put(s, "icmpv6 type @%s", m->name); break;
 	case UCF_MATCH_L4PROTO: put(s, "meta l4proto %s", proto_name(m->proto, tmp, sizeof(tmp))); break;
@@ -268,15 +265,11 @@ static void stmt_format(struct sbuf *s, const struct ucf_stmt *st)
 	case UCF_STMT_SET_UPDATE: {
 		const char *ip = ip_kw(st->family), *src = st->reverse ? "daddr" : "saddr",
 			   *dst = st->reverse ? "saddr" : "daddr";
-		put(s, "%s @%s { ", st->kind == UCF_STMT_SET_ADD ? "add" : "update", st->name);
-		if (st->flow)
-			put(s, "meta l4proto . %s %s . th %s . %s %s . th %s", ip, src,
-			    st->reverse ? "dport" : "sport", ip, dst, st->reverse ? "sport" : "dport");
-		else
-			put(s, "%s %s . %s %s", ip, src, ip, dst);
-		put(s, " }");
+		put(s, "%s @%s { %s %s . %s %s }", st->kind == UCF_STMT_SET_ADD ? "add" : "update",
+		    st->name, ip, src, ip, dst);
 		break;
 	}
+	case UCF_STMT_CT_MARK_OR: put(s, "ct mark set ct mark | 0x%08x", st->mark); break;
 	}
 }
 
@@ -319,8 +312,7 @@ int ucf_nft_text(const struct ucf_ruleset *rs, FILE *out)
 		const struct ucf_set *set = &rs->sets[i];
 		bool interval = set->key == UCF_KEY_IPV4 || set->key == UCF_KEY_IPV6 ||
 				set->key == UCF_KEY_PROTO_PORT;
-		bool datapath = set->key == UCF_KEY_IPV4_PAIR || set->key == UCF_KEY_IPV6_PAIR ||
-				set->key == UCF_KEY_IPV4_FLOW || set->key == UCF_KEY_IPV6_FLOW;
+		bool datapath = set->key == UCF_KEY_IPV4_PAIR || set->key == UCF_KEY_IPV6_PAIR;
 		fprintf(out, "\tset %s {\n\t\ttype %s\n", set->name, key_type(set->key));
 		if (set->size)
 			fprintf(out, "\t\tsize %u\n", set->size);

@@ -2,13 +2,18 @@
  *
  * Shape of the table (both modes; "4/6" rules exist once per family):
  *   forward (hook forward)  flow in @block4/6 → non-uc-protocol (first: it
- *                           cuts established flows too);
+ *                           cuts established flows too); [TLS calls: TCP →
+ *                           tls_signal; TLS calls or shape check: UDP with
+ *                           the media ct mark bit → media_flow (shape,
+ *                           accept)];
  *                           ct established,related → accept; [concentrator:
  *                           E<->S∪R by wan → uc-bypass-vpn]; iif/oif appliance
  *                           → from_/to_appliance; iif/oif uc → uc_forward
  *   input (hook input)      iif uc → uc_input
  *   uc_forward              E<->S∪R∪E → uc_service; else non-target-uc
  *   uc_service              SVC, or saddr . daddr . udp dport in MEDIA → accept;
+ *                           static range (shape check), tls_media between a
+ *                           TLS pair → media_admit (shape, ct mark, accept);
  *                           else return
  *   from_/to_appliance      mode-specific target checks; else non-target-appliance
  *   uc_input                established, gateway services, ND/MLD → accept;
@@ -43,7 +48,7 @@ static const char *const reason_names[UCF_REASON_COUNT] = {
  * in messages ("chain non_target_uc" vs "counter non-target-uc"). */
 enum chain_id {
 	CH_FORWARD, CH_INPUT, CH_UC_FORWARD, CH_UC_SERVICE, CH_FROM_APPLIANCE,
-	CH_TO_APPLIANCE, CH_UC_INPUT, CH_TLS_SIGNAL, CH_MEDIA_FLOWS, CH_MEDIA_ADMIT,
+	CH_TO_APPLIANCE, CH_UC_INPUT, CH_TLS_SIGNAL, CH_MEDIA_FLOW, CH_MEDIA_ADMIT,
 	CH_MEDIA_SHAPE, CH_REASON, /* + reason */
 	CH_COUNT = CH_REASON + UCF_REASON_COUNT
 };
@@ -57,7 +62,7 @@ static const char *const chain_names[CH_COUNT] = {
 	[CH_TO_APPLIANCE] = "to_appliance",
 	[CH_UC_INPUT] = "uc_input",
 	[CH_TLS_SIGNAL] = "tls_signal",
-	[CH_MEDIA_FLOWS] = "media_flows",
+	[CH_MEDIA_FLOW] = "media_flow",
 	[CH_MEDIA_ADMIT] = "media_admit",
 	[CH_MEDIA_SHAPE] = "media_shape",
 	[CH_REASON + UCF_REASON_NON_TARGET_UC] = "non_target_uc",
@@ -207,17 +212,32 @@ static void to_chain(struct ucf_rule *r, enum ucf_stmt_kind kind, enum chain_id 
 	stmt(r, kind, chain_names[chain]);
 }
 
-/* add/update @set { the packet's pair or flow }. */
+/* add/update @set { the packet's pair }. */
 static void stmt_set(struct ucf_rule *r, enum ucf_stmt_kind kind, const char *set, int family,
-		     bool flow, bool reverse)
+		     bool reverse)
 {
 	stmt(r, kind, set);
 	if (r && r->nstmt && r->stmt[r->nstmt - 1].kind == kind) {
 		struct ucf_stmt *st = &r->stmt[r->nstmt - 1];
 		st->family = (uint8_t)family;
-		st->flow = flow;
 		st->reverse = reverse;
 	}
+}
+
+/* ct mark set ct mark | bits. */
+static void stmt_ct_mark_or(struct ucf_rule *r, uint32_t bits)
+{
+	stmt(r, UCF_STMT_CT_MARK_OR, NULL);
+	if (r && r->nstmt && r->stmt[r->nstmt - 1].kind == UCF_STMT_CT_MARK_OR)
+		r->stmt[r->nstmt - 1].mark = bits;
+}
+
+/* ct mark & bits == bits. */
+static void match_ct_mark(struct ucf_rule *r, uint32_t bits)
+{
+	struct ucf_match *m = add_match(r, UCF_MATCH_CT_MARK);
+	if (m)
+		m->mark = bits;
 }
 
 /* @th,offset*8,len*8 compared with value (under mask if set), or within
@@ -430,15 +450,12 @@ static void add_tls_sets(struct build *b, const struct ucf_config *cfg,
 	static const struct {
 		const char *name;
 		enum ucf_set_key key;
-	} dyn[] = { { UCF_SET_TLS_PAIRS4, UCF_KEY_IPV4_PAIR }, { UCF_SET_TLS_PAIRS6, UCF_KEY_IPV6_PAIR },
-		    { UCF_SET_MEDIA_FLOWS4, UCF_KEY_IPV4_FLOW },
-		    { UCF_SET_MEDIA_FLOWS6, UCF_KEY_IPV6_FLOW } };
+	} dyn[] = { { UCF_SET_TLS_PAIRS4, UCF_KEY_IPV4_PAIR }, { UCF_SET_TLS_PAIRS6, UCF_KEY_IPV6_PAIR } };
 	for (size_t i = 0; i < sizeof(dyn) / sizeof(dyn[0]); i++) {
 		s = add_set(b, dyn[i].name, dyn[i].key);
 		if (!s)
 			return;
-		bool pair = dyn[i].key == UCF_KEY_IPV4_PAIR || dyn[i].key == UCF_KEY_IPV6_PAIR;
-		s->timeout_ms = (pair ? cfg->uc.media.tls_timeout_s : UCF_MEDIA_FLOW_TIMEOUT_S) * 1000ull;
+		s->timeout_ms = cfg->uc.media.tls_timeout_s * 1000ull;
 		/* The datapath fills these: a full set refuses the add and the
 		 * packet falls through to a refusal. */
 		s->size = cfg->limits.media;
@@ -643,7 +660,7 @@ static void tls_pair_update(struct build *b, int family, const char *local,
 		else
 			match_fset(r, UCF_MATCH_DADDR_SET, family, local);
 	}
-	stmt_set(r, UCF_STMT_SET_UPDATE, pairs, family, false, !local_is_src);
+	stmt_set(r, UCF_STMT_SET_UPDATE, pairs, family, !local_is_src);
 }
 
 /* Media of TLS-signalled calls and the shape-checked static range. Chains
@@ -668,24 +685,21 @@ static void media_rules(struct build *b, const struct ucf_config *cfg,
 	}
 	if (!tls && !shaped)
 		return;
-	/* Every packet of an admitted media flow, both ways, is checked (before
-	 * conntrack would carry it) and restarts both of the flow's elements. */
-	for (size_t f = 0; f < 2; f++) {
-		const char *flows = families[f] == AF_INET ? UCF_SET_MEDIA_FLOWS4 : UCF_SET_MEDIA_FLOWS6;
-		r = add_rule(b, CH_MEDIA_FLOWS, NULL);
-		match_name(r, UCF_MATCH_FLOW_SET, families[f], flows);
-		stmt_set(r, UCF_STMT_SET_UPDATE, flows, families[f], true, false);
-		stmt_set(r, UCF_STMT_SET_UPDATE, flows, families[f], true, true);
-		to_chain(r, UCF_STMT_JUMP, CH_MEDIA_SHAPE);
-	}
+	/* The flow's conntrack entry carries the mark from its first packet on;
+	 * forward sends every later packet, both ways, to media_flow. If the
+	 * packet has no conntrack entry (notrack) nothing is set: each of its
+	 * packets then comes here again, through uc_service. */
 	to_chain(add_rule(b, CH_MEDIA_ADMIT, NULL), UCF_STMT_JUMP, CH_MEDIA_SHAPE);
-	for (size_t f = 0; f < 2; f++) {
-		const char *flows = families[f] == AF_INET ? UCF_SET_MEDIA_FLOWS4 : UCF_SET_MEDIA_FLOWS6;
-		r = add_rule(b, CH_MEDIA_ADMIT, "a media flow, shape-checked from now on");
-		stmt_set(r, UCF_STMT_SET_ADD, flows, families[f], true, false);
-		stmt_set(r, UCF_STMT_SET_ADD, flows, families[f], true, true);
-		stmt(r, UCF_STMT_ACCEPT, NULL);
-	}
+	r = add_rule(b, CH_MEDIA_ADMIT, "a media flow, shape-checked from now on");
+	stmt_ct_mark_or(r, UCF_CT_MARK_MEDIA);
+	stmt(r, UCF_STMT_ACCEPT, NULL);
+	/* A later packet of an admitted flow: its shape, and nothing else. The
+	 * flow passed admission, so a packet its peer has not answered yet
+	 * (conntrack: still new) need not go through it again; replies pass
+	 * here too, before conntrack's established accept would. */
+	to_chain(add_rule(b, CH_MEDIA_FLOW, NULL), UCF_STMT_JUMP, CH_MEDIA_SHAPE);
+	r = add_rule(b, CH_MEDIA_FLOW, NULL);
+	stmt(r, UCF_STMT_ACCEPT, NULL);
 	media_shape_rules(b);
 }
 
@@ -729,16 +743,20 @@ static void forward_rules(struct build *b, const struct ucf_config *cfg,
 		to_chain(r, UCF_STMT_GOTO, CH_REASON + UCF_REASON_NON_UC_PROTOCOL);
 	}
 	/* Also before conntrack: TLS signalling refreshes its pair while the
-	 * connection lives, and media flows are shape-checked packet by packet. */
+	 * connection lives, and media flows are shape-checked packet by packet.
+	 * The mark comes first, so unmarked traffic pays one compare; the
+	 * protocol keeps ICMP errors related to a media flow (same conntrack
+	 * entry, same mark) out of a check of UDP payloads. */
 	if (tls_calls(cfg, cat)) {
 		r = add_rule(b, CH_FORWARD, NULL);
 		match_proto(r, IPPROTO_TCP);
 		to_chain(r, UCF_STMT_JUMP, CH_TLS_SIGNAL);
 	}
 	if (tls_calls(cfg, cat) || static_shaped(cfg)) {
-		r = add_rule(b, CH_FORWARD, NULL);
+		r = add_rule(b, CH_FORWARD, "admitted media flows: every packet media-shaped");
+		match_ct_mark(r, UCF_CT_MARK_MEDIA);
 		match_proto(r, IPPROTO_UDP);
-		to_chain(r, UCF_STMT_JUMP, CH_MEDIA_FLOWS);
+		to_chain(r, UCF_STMT_GOTO, CH_MEDIA_FLOW);
 	}
 	r = add_rule(b, CH_FORWARD, "replies and related ICMP errors of allowed flows");
 	match_ct(r);
@@ -982,8 +1000,7 @@ bool ucf_set_key_dynamic(enum ucf_set_key key)
 {
 	return key == UCF_KEY_IPV4_MEDIA || key == UCF_KEY_IPV6_MEDIA ||
 	       key == UCF_KEY_IPV4_BLOCK || key == UCF_KEY_IPV6_BLOCK ||
-	       key == UCF_KEY_IPV4_PAIR || key == UCF_KEY_IPV6_PAIR ||
-	       key == UCF_KEY_IPV4_FLOW || key == UCF_KEY_IPV6_FLOW;
+	       key == UCF_KEY_IPV4_PAIR || key == UCF_KEY_IPV6_PAIR;
 }
 
 void ucf_pinhole_elem(const struct ucf_pinhole *m, struct ucf_elem *e)

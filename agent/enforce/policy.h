@@ -60,18 +60,15 @@ enum ucf_set_key {
 	UCF_KEY_IPV4_PAIR,   /* ipv4_addr . ipv4_addr, timeout, filled by the datapath
 			      * (local . remote: a host with live TLS signalling and its peer) */
 	UCF_KEY_IPV6_PAIR,   /* ipv6_addr . ipv6_addr, the same */
-	UCF_KEY_IPV4_FLOW,   /* the block key, timeout, filled by the datapath: UDP flows
-			      * admitted as media, each direction */
-	UCF_KEY_IPV6_FLOW,   /* the same with ipv6_addr */
 };
 
 /* One element; which fields count depends on the set's key. Addresses are
  * in network order (IPv4 in the first 4 bytes), ports in host order. */
 struct ucf_elem {
 	uint8_t key[16];     /* ifname (NUL padded); first address; media: the peer;
-			      * block, flow: the source; pair: the local host */
+			      * block: the source; pair: the local host */
 	uint8_t key_end[16]; /* last address of an address range (inclusive); media: the
-			      * announced address; block, flow: the destination; pair: the peer */
+			      * announced address; block: the destination; pair: the peer */
 	uint16_t port;       /* first port (PROTO_PORT); media: the announced port;
 			      * block: the source port */
 	uint16_t port_end;   /* last port (PROTO_PORT); block: the destination port */
@@ -79,8 +76,8 @@ struct ucf_elem {
 	uint64_t timeout_ms; /* media, block: 0 means the set's timeout */
 };
 
-/* The agent's and the datapath's dynamic elements (media, block, pair and
- * flow sets): apply adds the ones the model carries and never removes any. */
+/* The agent's and the datapath's dynamic elements (media, block and pair
+ * sets): apply adds the ones the model carries and never removes any. */
 bool ucf_set_key_dynamic(enum ucf_set_key key);
 
 struct ucf_set {
@@ -117,7 +114,7 @@ enum ucf_match_kind {
 	UCF_MATCH_ICMPV6_SET,     /* icmpv6 type @name */
 	UCF_MATCH_L4PROTO,        /* meta l4proto PROTO */
 	UCF_MATCH_PAIR_SET,       /* ip/ip6 saddr . ip/ip6 daddr @name (reverse: daddr . saddr) */
-	UCF_MATCH_FLOW_SET,       /* as BLOCK_SET, on a flow set */
+	UCF_MATCH_CT_MARK,        /* ct mark & mark == mark: all of mark's bits set */
 	UCF_MATCH_TH_RAW,         /* @th,OFF,LEN [& mask ==] value, or value-value_end:
 				   * bytes of the transport header and its payload */
 };
@@ -133,6 +130,7 @@ struct ucf_match {
 	uint8_t len;               /* TH_RAW: 1 or 4 bytes */
 	uint8_t mask;              /* TH_RAW, 1 byte: compared under this mask; 0: none */
 	uint32_t value, value_end; /* TH_RAW: equal to value, or (value_end > value) within */
+	uint32_t mark;             /* CT_MARK: the bits */
 };
 
 enum ucf_stmt_kind {
@@ -145,8 +143,9 @@ enum ucf_stmt_kind {
 	UCF_STMT_JUMP,        /* jump name */
 	UCF_STMT_GOTO,        /* goto name */
 	UCF_STMT_RETURN,
-	UCF_STMT_SET_ADD,     /* add @name { key }: the packet's pair or flow (see below) */
+	UCF_STMT_SET_ADD,     /* add @name { key }: the packet's pair (see below) */
 	UCF_STMT_SET_UPDATE,  /* update @name { key }: added or its timeout restarted */
+	UCF_STMT_CT_MARK_OR,  /* ct mark set ct mark | mark: sets bits, keeps the others */
 };
 
 struct ucf_stmt {
@@ -154,11 +153,11 @@ struct ucf_stmt {
 	char name[UCF_LOG_PREFIX_MAX]; /* counter, chain, log prefix, or set */
 	struct ucf_rate rate;          /* LOG */
 	uint16_t group;                /* LOG: to this NFLOG group only; 0: the kernel log */
-	/* SET_ADD/UPDATE: the key is ip/ip6 (family) saddr . daddr (a pair set), or
-	 * meta l4proto . saddr . th sport . daddr . th dport (flow); reverse swaps
-	 * the two ends. */
+	/* SET_ADD/UPDATE: the key is ip/ip6 (family) saddr . daddr (a pair set);
+	 * reverse swaps the two ends. */
 	uint8_t family;
-	bool flow, reverse;
+	bool reverse;
+	uint32_t mark; /* CT_MARK_OR: the bits */
 };
 
 struct ucf_rule {
@@ -202,16 +201,18 @@ struct ucf_ruleset {
  * enforcement.require_encryption is on (empty when off). */
 #define UCF_SET_CLEARTEXT "cleartext_svc"
 /* TLS-signalled calls (uc.media.tls_calls): the datapath keeps a pair
- * local . peer while TLS signalling between them flows, and every UDP flow
- * admitted as media (pair or static range) while it lasts. */
+ * local . peer while TLS signalling between them flows. */
 #define UCF_SET_TLS_PAIRS4 "tls_pairs4"
 #define UCF_SET_TLS_PAIRS6 "tls_pairs6"
-#define UCF_SET_MEDIA_FLOWS4 "media_flows4"
-#define UCF_SET_MEDIA_FLOWS6 "media_flows6"
-/* A media flow's element outlives the conntrack entry that carries the flow
- * (UDP stream timeout 120 s by default; every packet restarts both), so no
- * established media flow escapes the per-packet shape check. */
-#define UCF_MEDIA_FLOW_TIMEOUT_S 300
+/* The conntrack mark bit of a UDP flow admitted as media (TLS pair or
+ * shape-checked static range): set (OR, the other bits kept) on the flow's
+ * first packet, it makes every later packet of the flow, both ways, go
+ * through the shape check before conntrack's established accept. It lives
+ * exactly as long as the conntrack entry that carries the flow, so no
+ * established media flow escapes the check, and costs no set per packet.
+ * Dedicated to ucfence: the gateway's other users of ct mark must leave it
+ * alone (a `ct mark set VALUE` that clears it lets the flow pass unchecked). */
+#define UCF_CT_MARK_MEDIA 0x10000000u
 /* The block sets' element timeout. A blocked flow gets nothing through, so
  * its conntrack entry dies long before (TCP's retries give up within
  * minutes, an unreplied UDP entry in 30 s): the element only has to outlive

@@ -22,7 +22,9 @@ lab_addr remote eth0 $S/24
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=lab-uas \
 	-keyout "$LAB_DIR/uas.key" -out "$LAB_DIR/uas.crt" >/dev/null 2>&1 ||
 	{ echo "FAIL: tls media: openssl"; exit 1; }
-lab_exec remote $TLS uas $S 2443 "$LAB_DIR/uas.crt" "$LAB_DIR/uas.key" 30000 \
+# ip netns exec execs the server, so $! is the server itself (a backgrounded
+# lab_exec would be a subshell, and killing it would leave the server running).
+ip netns exec "$(lab_ns remote)" $TLS uas $S 2443 "$LAB_DIR/uas.crt" "$LAB_DIR/uas.key" 30000 \
 	>"$LAB_DIR/uas.out" 2>&1 &
 UAS=$!
 LAB_PIDS+=("$UAS")
@@ -128,8 +130,20 @@ for kind in dns junk; do
 	check "... counted as non-media-shape" counter_moved non-media-shape "$before"
 done
 # RTP first, then junk on the same flow (fixed source port): still dropped.
+# A table of the site's own, before ours, marks the flow too: the media bit
+# is added to its mark, not put in place of it (a chain after ours counts
+# the flow's packets that carry both: 0x10000005).
+lab_exec gw nft add table inet site_marks
+lab_exec gw nft add chain inet site_marks marks "{ type filter hook forward priority -20; }"
+lab_exec gw nft add rule inet site_marks marks udp dport 30000 ct mark set ct mark or 0x5
+lab_exec gw nft add chain inet site_marks seen "{ type filter hook forward priority 0; }"
+lab_exec gw nft add rule inet site_marks seen udp sport 32100 udp dport 30000 ct mark 0x10000005 counter
 lab_exec phone $TLS probe 10.20.0.10 $S 30000 rtp 32100
 check "static range: RTP from a fixed port answers" test $? -eq 0
+marks=$(lab_exec gw nft list chain inet site_marks seen)
+case $marks in *"counter packets "[1-9]*) echo "PASS: the flow's conntrack mark has the media bit and keeps the site's bits" ;;
+*) echo "FAIL: no packet of the admitted flow carried mark 0x10000005: $(oneline "$marks")" ;; esac
+lab_exec gw nft delete table inet site_marks
 lab_exec phone $TLS probe 10.20.0.10 $S 30000 junk 32100
 check "static range: junk on that established flow is dropped too" test $? -eq 1
 

@@ -17,7 +17,9 @@
  *                                      batches of 32, PPS 0: as fast as it goes;
  *                                      prints "sent N cpu_s S" (S: this process's
  *                                      CPU, forwarding in softirq included)
- *   labnet sink PORT SECONDS           counts UDP datagrams until SECONDS pass
+ *   labnet sink PORT SECONDS [answer]  counts UDP datagrams until SECONDS pass;
+ *                                      answer: sends the first one back, so
+ *                                      conntrack sees the flow answered
  *                                      or SIGTERM; prints the count
  *   labnet chatd PORT SECONDS          one long-lived TCP connection, the server
  *   labnet chat HOST PORT SRCPORT SECONDS   ... and the client (from SRCPORT):
@@ -328,7 +330,7 @@ static int rtp(const char *host, int port, int pps, double seconds)
 	return 0;
 }
 
-static int sink(int port, double seconds)
+static int sink(int port, double seconds, bool answer)
 {
 	int fd = listen_on(SOCK_DGRAM, port), rcv = 4 << 20;
 	long count = 0;
@@ -341,8 +343,16 @@ static int sink(int port, double seconds)
 	while (!stop && now() - start < seconds) {
 		if (poll(&p, 1, 200) <= 0)
 			continue;
-		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof(from);
+		ssize_t n;
+		while ((n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+				     &flen)) >= 0) {
+			if (answer && count == 0)
+				sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, flen);
 			count++;
+			flen = sizeof(from);
+		}
 	}
 	printf("%ld\n", count);
 	return 0;
@@ -613,8 +623,9 @@ int main(int argc, char **argv)
 		return stream(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
 	if (argc == 6 && strcmp(argv[1], "rtp") == 0)
 		return rtp(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
-	if (argc == 4 && strcmp(argv[1], "sink") == 0)
-		return sink(atoi(argv[2]), atof(argv[3]));
+	if ((argc == 4 || (argc == 5 && strcmp(argv[4], "answer") == 0)) &&
+	    strcmp(argv[1], "sink") == 0)
+		return sink(atoi(argv[2]), atof(argv[3]), argc == 5);
 	if (argc == 4 && strcmp(argv[1], "chatd") == 0)
 		return chatd(atoi(argv[2]), atof(argv[3]));
 	if (argc == 6 && strcmp(argv[1], "chat") == 0)
@@ -624,7 +635,7 @@ int main(int argc, char **argv)
 			       argc == 8 ? argv[6] : NULL, argc == 8 ? argv[7] : NULL);
 	fprintf(stderr, "usage: labnet serve NAME SPEC... | probe tcp|udp HOST PORT [MS [SRCPORT [SRCADDR]]]"
 			" | stream HOST PORT PPS SECONDS | rtp HOST PORT PPS SECONDS"
-			" | sink PORT SECONDS | chatd PORT SECONDS"
+			" | sink PORT SECONDS [answer] | chatd PORT SECONDS"
 			" | chat HOST PORT SRCPORT SECONDS"
 			" | invites SRCADDR DST SECONDS [TTL [IFNAME DSTMAC]]\n");
 	return 2;

@@ -216,14 +216,17 @@ static void test_table_layout(void **state)
 				     "\t\tmeta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 "
 				     "goto non_uc_protocol\n"
 				     "\t\tmeta l4proto tcp jump tls_signal\n"
-				     "\t\tmeta l4proto udp jump media_flows\n"
+				     "\t\tct mark & 0x10000000 == 0x10000000 meta l4proto udp goto "
+				     "media_flow comment \"admitted media flows: every packet media-shaped\"\n"
 				     "\t\tct state established,related accept"));
+	/* A media flow is marked in conntrack, the mark's other bits kept. */
+	assert_non_null(strstr(text, "\tchain media_admit {\n\t\tjump media_shape\n"
+				     "\t\tct mark set ct mark | 0x10000000 accept comment "
+				     "\"a media flow, shape-checked from now on\"\n\t}\n"));
 	/* Sets the datapath fills: bounded, dynamic. */
 	assert_non_null(strstr(text, "\tset tls_pairs4 {\n\t\ttype ipv4_addr . ipv4_addr\n"
 				     "\t\tsize 65536\n\t\tflags dynamic,timeout\n\t\ttimeout 120s\n\t}\n"));
-	assert_non_null(strstr(text, "\tset media_flows6 {\n\t\ttype inet_proto . ipv6_addr . "
-				     "inet_service . ipv6_addr . inet_service\n\t\tsize 65536\n"
-				     "\t\tflags dynamic,timeout\n\t\ttimeout 300s\n\t}\n"));
+	assert_null(strstr(text, "media_flows"));
 	assert_non_null(strstr(text, "\tset static_media {\n\t\ttype inet_proto . inet_service\n"
 				     "\t\tflags interval\n\t\telements = { udp . 16384-32767 }\n"));
 	/* The media shape as raw payload matches, the way nft lists them. */

@@ -131,7 +131,8 @@ static void test_concentrator_rules(void **state)
 		"meta l4proto . ip saddr . th sport . ip daddr . th dport @block4 goto non_uc_protocol\n"
 		"meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 goto non_uc_protocol\n"
 		"meta l4proto tcp jump tls_signal\n"
-		"meta l4proto udp jump media_flows\n"
+		"ct mark & 0x10000000 == 0x10000000 meta l4proto udp goto media_flow "
+		"comment \"admitted media flows: every packet media-shaped\"\n"
 		"ct state established,related accept comment \"replies and related ICMP errors of allowed flows\"\n"
 		"oifname \"eth0\" ip saddr @endpoints4 ip daddr @remote4 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
 		"oifname \"eth0\" ip6 saddr @endpoints6 ip6 daddr @remote6 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
@@ -172,21 +173,17 @@ static void test_concentrator_rules(void **state)
 			    "ct state established,related meta l4proto . th dport @tls_sig ip saddr @remote4 ip daddr @endpoints4 update @tls_pairs4 { ip daddr . ip saddr }\n"
 			    "ct state established,related meta l4proto . th dport @tls_sig ip6 saddr @endpoints6 ip6 daddr @remote6 update @tls_pairs6 { ip6 saddr . ip6 daddr }\n"
 			    "ct state established,related meta l4proto . th dport @tls_sig ip6 saddr @remote6 ip6 daddr @endpoints6 update @tls_pairs6 { ip6 daddr . ip6 saddr }\n");
-	assert_string_equal(chain_text(rs, "media_flows"),
-			    "meta l4proto . ip saddr . th sport . ip daddr . th dport @media_flows4 "
-			    "update @media_flows4 { meta l4proto . ip saddr . th sport . ip daddr . th dport } "
-			    "update @media_flows4 { meta l4proto . ip daddr . th dport . ip saddr . th sport } jump media_shape\n"
-			    "meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @media_flows6 "
-			    "update @media_flows6 { meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport } "
-			    "update @media_flows6 { meta l4proto . ip6 daddr . th dport . ip6 saddr . th sport } jump media_shape\n");
+	/* An admitted flow's conntrack entry carries the media bit (the other
+	 * bits of the mark kept); forward shape-checks its every packet. */
 	assert_string_equal(chain_text(rs, "media_admit"),
 			    "jump media_shape\n"
-			    "add @media_flows4 { meta l4proto . ip saddr . th sport . ip daddr . th dport } "
-			    "add @media_flows4 { meta l4proto . ip daddr . th dport . ip saddr . th sport } accept "
-			    "comment \"a media flow, shape-checked from now on\"\n"
-			    "add @media_flows6 { meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport } "
-			    "add @media_flows6 { meta l4proto . ip6 daddr . th dport . ip6 saddr . th sport } accept "
+			    "ct mark set ct mark | 0x10000000 accept "
 			    "comment \"a media flow, shape-checked from now on\"\n");
+	/* A marked flow's later packets: the shape, then accepted (admission,
+	 * already passed, is not repeated for packets not yet answered). */
+	assert_string_equal(chain_text(rs, "media_flow"), "jump media_shape\naccept\n");
+	for (size_t i = 0; i < rs->nchains; i++)
+		assert_string_not_equal(rs->chains[i].name, "media_flows");
 	/* RTP v2 (PT 0-34, 96-127, marker clear or set), RTCP 200-204, STUN, DTLS. */
 	assert_string_equal(chain_text(rs, "media_shape"),
 			    "@th,64,8 & 0xc0 == 0x80 @th,72,8 0x0-0x22 return\n"
@@ -204,8 +201,8 @@ static void test_concentrator_rules(void **state)
 	assert_int_equal(pairs->key, UCF_KEY_IPV6_PAIR);
 	assert_int_equal(pairs->timeout_ms, 120000);
 	assert_int_equal(pairs->size, 65536);
-	assert_int_equal(ucf_ruleset_set(rs, UCF_SET_MEDIA_FLOWS4)->timeout_ms,
-			 UCF_MEDIA_FLOW_TIMEOUT_S * 1000);
+	assert_null(ucf_ruleset_set(rs, "media_flows4"));
+	assert_null(ucf_ruleset_set(rs, "media_flows6"));
 	assert_string_equal(chain_text(rs, "input"), "iifname @uc_ifs goto uc_input\n");
 	assert_string_equal(chain_text(rs, "uc_input"),
 			    "ct state established,related accept\n"
@@ -270,7 +267,8 @@ static void test_appliance_mode(void **state)
 		"meta l4proto . ip saddr . th sport . ip daddr . th dport @block4 goto non_uc_protocol\n"
 		"meta l4proto . ip6 saddr . th sport . ip6 daddr . th dport @block6 goto non_uc_protocol\n"
 		"meta l4proto tcp jump tls_signal\n"
-		"meta l4proto udp jump media_flows\n"
+		"ct mark & 0x10000000 == 0x10000000 meta l4proto udp goto media_flow "
+		"comment \"admitted media flows: every packet media-shaped\"\n"
 		"ct state established,related accept";
 	assert_true(strncmp(chain_text(rs, "forward"), first, sizeof(first) - 1) == 0);
 	/* Phones behind the appliance speak as A: its TLS with S keeps pairs too. */
@@ -368,6 +366,8 @@ static void check_integrity(const struct ucf_ruleset *rs)
 {
 	bool reached[64] = { false };
 	assert_true(rs->nchains < 64);
+	/* One dedicated bit of the conntrack mark. */
+	assert_true(UCF_CT_MARK_MEDIA != 0 && (UCF_CT_MARK_MEDIA & (UCF_CT_MARK_MEDIA - 1)) == 0);
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct ucf_rule *r = &rs->rules[i];
 		assert_true(r->chain < rs->nchains);
@@ -378,6 +378,11 @@ static void check_integrity(const struct ucf_ruleset *rs)
 			    mt->kind == UCF_MATCH_SADDR || mt->kind == UCF_MATCH_DADDR ||
 			    mt->kind == UCF_MATCH_TH_RAW)
 				continue;
+			if (mt->kind == UCF_MATCH_CT_MARK) {
+				/* Only ever the media bit: other users own the rest. */
+				assert_int_equal(mt->mark, UCF_CT_MARK_MEDIA);
+				continue;
+			}
 			if (!ucf_ruleset_set(rs, mt->name))
 				fail_msg("rule %zu names missing set %s", i, mt->name);
 		}
@@ -388,6 +393,8 @@ static void check_integrity(const struct ucf_ruleset *rs)
 			if ((st->kind == UCF_STMT_SET_ADD || st->kind == UCF_STMT_SET_UPDATE) &&
 			    !ucf_ruleset_set(rs, st->name))
 				fail_msg("rule %zu writes to missing set %s", i, st->name);
+			if (st->kind == UCF_STMT_CT_MARK_OR)
+				assert_int_equal(st->mark, UCF_CT_MARK_MEDIA);
 			if (st->kind == UCF_STMT_COUNTER) {
 				bool found = false;
 				for (size_t c = 0; c < UCF_REASON_COUNT; c++)
@@ -560,7 +567,8 @@ static void test_tls_and_shape_toggles(void **state)
 	f.cfg.uc.media.tls_calls = false;
 	struct ucf_ruleset *rs = build(&f);
 	assert_null(strstr(chain_text(rs, "forward"), "tls_signal"));
-	assert_non_null(strstr(chain_text(rs, "forward"), "meta l4proto udp jump media_flows\n"));
+	assert_non_null(strstr(chain_text(rs, "forward"),
+			       "ct mark & 0x10000000 == 0x10000000 meta l4proto udp goto media_flow "));
 	assert_null(strstr(chain_text(rs, "uc_service"), "tls_pairs"));
 	assert_string_equal(chain_text(rs, "tls_signal"), "");
 	assert_string_equal(elems(rs, "tls_sig"), "");
@@ -569,7 +577,10 @@ static void test_tls_and_shape_toggles(void **state)
 
 	f.cfg.uc.media.shape_check = false;
 	rs = build(&f);
-	assert_null(strstr(chain_text(rs, "forward"), "media_flows"));
+	assert_null(strstr(chain_text(rs, "forward"), "ct mark"));
+	assert_null(strstr(chain_text(rs, "forward"), "media_shape"));
+	assert_string_equal(chain_text(rs, "media_admit"), "");
+	assert_string_equal(chain_text(rs, "media_flow"), "");
 	assert_string_equal(elems(rs, "uc_svc"), "tcp . 5060-5061, udp . 5060, udp . 16384-32767");
 	assert_string_equal(elems(rs, "static_media"), "");
 	assert_string_equal(chain_text(rs, "media_shape"), "");
