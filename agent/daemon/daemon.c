@@ -240,7 +240,7 @@ static void on_refusal_window(void *arg, const struct ucf_drop_window *w)
 		size_t cap = d->later_refusals_cap ? d->later_refusals_cap * 2 : 16;
 		struct ucf_drop_window *grown = realloc(d->later_refusals, cap * sizeof(*grown));
 		if (!grown) {
-			alert_refusal(d, w); /* late rather than never */
+			alert_refusal(d, w); /* now rather than never */
 			return;
 		}
 		d->later_refusals = grown;
