@@ -66,7 +66,7 @@ once() {
 	done
 	sleep 0.3
 	s=$(count "$1" "$2"); w=$(count "$1" "$2" "$HOOKLOG")
-	[ "$s" -eq 1 ] && [ "$w" -eq 1 ] || { echo "  spool $s, webhook $w"; return 1; }
+	if [ "$s" -ne 1 ] || [ "$w" -ne 1 ]; then echo "  spool $s, webhook $w"; return 1; fi
 }
 severity() { # KIND TEXT: the severity of that alert
 	alerts | python3 -c '
@@ -87,7 +87,6 @@ for l in sys.stdin:
 
 site "sip, rtp, cucm-http" '10.50.0.0/24, "fd00:50::/64"' drop
 check "agent starts" lab_agent_start --no-table-owner
-STATE=$LAB_DIR/state
 check "a first start raises no enforcement-restored (nothing was weakened)" \
 	test "$(count enforcement-restored "")" -eq 0
 
