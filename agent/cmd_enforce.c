@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "commands.h"
 #include "enforcer.h"
@@ -26,8 +28,8 @@ static const struct cmd APPLY = { "apply", "ucfence apply [-c FILE]",
 	"(protocol 117). If the kernel rejects the ruleset, the table stays as it was.\n" };
 static const struct cmd FLUSH = { "flush", "ucfence flush",
 	"Removes table inet ucfence and every route with protocol 117; nothing else.\n"
-	"The config is not read (-c is accepted and ignored), so flush works even\n"
-	"when the config is broken.\n" };
+	"The config is read only to raise the enforcement-weakened alert (spool,\n"
+	"webhook): flush works even when the config is broken (then no alert).\n" };
 
 /* Parses the shared options; returns -1 to go on, else the exit status. */
 static int parse(const struct cmd *c, int argc, char **argv, struct ucf_cli *cli)
@@ -108,6 +110,46 @@ int cmd_plan(int argc, char **argv)
 	return 0;
 }
 
+/* The audit trail of a one-shot command: the alert through a feed of its
+ * own; while the agent holds the feed it cannot (-EBUSY), and says so. */
+static int audit(const char *cmd, const struct ucf_config *cfg,
+		 enum ucf_enforcement_change change, const char *what, const char *by)
+{
+	struct ucf_alert *a = NULL;
+	struct ucf_log diag;
+	char key[32], err[1024];
+	ucf_log_init(&diag, "ucfence", stderr);
+	ucf_audit_event_key(key, sizeof(key));
+	int rc = ucf_alert_enforcement(&a, cfg->site.name, time(NULL), change, what, by, key, err,
+				       sizeof(err));
+	if (rc == 0)
+		rc = ucf_audit_publish(cfg, a, &diag, 3000, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "ucfence %s: %s alert not raised: %s\n", cmd,
+			change == UCF_ENF_RESTORED ? "enforcement-restored" : "enforcement-weakened",
+			rc == -EBUSY ? "the running agent holds the alert feed" : err);
+	ucf_alert_free(a);
+	return rc;
+}
+
+/* After a flush, `apply` brings enforcement back: enforcement-restored. */
+static void audit_apply(const struct ucf_config *cfg)
+{
+	char was[512], what[1024], err[512];
+	if (cfg->enforcement.action == UCF_ACTION_MONITOR)
+		return; /* monitor mode enforces nothing: not restored */
+	int rc = ucf_audit_take(cfg->state_dir, was, sizeof(was), err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "ucfence apply: %s\n", err);
+	if (rc <= 0)
+		return;
+	snprintf(what, sizeof(what), "ucfence apply by uid %u: table inet ucfence enforced again "
+		 "(after: %s)", (unsigned)getuid(), was);
+	if (audit("apply", cfg, UCF_ENF_RESTORED, what, "ucfence apply") < 0 &&
+	    ucf_audit_mark(cfg->state_dir, was, err, sizeof(err)) < 0) /* for the next one */
+		fprintf(stderr, "ucfence apply: %s\n", err);
+}
+
 static double since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -150,6 +192,8 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (rc < 0)
 		fprintf(stderr, "ucfence apply: %s\n", err);
+	else
+		audit_apply(cfg);
 	ucf_enforcer_close(enf);
 	ucf_ruleset_free(rs);
 	ucf_config_free(cfg);
@@ -166,6 +210,13 @@ int cmd_flush(int argc, char **argv)
 	int rc = parse(&FLUSH, argc, argv, &cli);
 	if (rc >= 0)
 		return rc;
+	/* the config only for the alert: a broken one does not stop the flush */
+	struct ucf_catalog *cat = NULL;
+	struct ucf_config *cfg = NULL;
+	if (ucf_cli_load(&cli, &cat, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ucfence flush: no enforcement-weakened alert: %s\n", err);
+		cfg = NULL;
+	}
 	rc = ucf_enforcer_open(&enf, err, sizeof(err));
 	if (rc == 0)
 		rc = ucf_enforcer_flush(enf, &existed, err, sizeof(err));
@@ -179,6 +230,17 @@ int cmd_flush(int argc, char **argv)
 		fprintf(stderr, "ucfence flush: %s\n", rerr);
 	else
 		printf("routes (protocol %d): %zu removed\n", UCF_RTPROT, removed);
+	if (cfg && (existed || removed)) {
+		char what[256], merr[512];
+		snprintf(what, sizeof(what), "ucfence flush by uid %u removed %s%zu route%s",
+			 (unsigned)getuid(), existed ? "table inet ucfence and " : "",
+			 removed, removed == 1 ? "" : "s");
+		audit("flush", cfg, UCF_ENF_STOPPED, what, "ucfence flush");
+		if (ucf_audit_mark(cfg->state_dir, "ucfence flush", merr, sizeof(merr)) < 0)
+			fprintf(stderr, "ucfence flush: %s\n", merr);
+	}
+	ucf_config_free(cfg);
+	ucf_catalog_free(cat);
 	ucf_enforcer_close(enf);
 	return rc < 0 || rrc < 0 ? 1 : 0;
 }

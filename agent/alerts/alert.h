@@ -39,6 +39,8 @@ enum ucf_severity { UCF_SEV_INFO, UCF_SEV_WARNING, UCF_SEV_CRITICAL };
 #define UCF_KIND_MONITORING_RECOVERED "monitoring-recovered"
 #define UCF_KIND_WATCHER_ACCESS_DENIED "watcher-access-denied"
 #define UCF_KIND_DATA_ERASED "data-erased"
+#define UCF_KIND_ENFORCEMENT_WEAKENED "enforcement-weakened"
+#define UCF_KIND_ENFORCEMENT_RESTORED "enforcement-restored"
 
 struct ucf_alert {
 	char id[UCF_ALERT_ID_LEN];
@@ -73,8 +75,10 @@ int ucf_severity_parse(const char *name, enum ucf_severity *out);
 
 /* ---- constructors for the agent's own findings ---------------------------- */
 
-/* Non-target traffic on a UC port, aggregated per source, interface and
- * reason over a window (one alert per window, with the count). */
+/* Non-target traffic on a UC port, per source, interface and reason per
+ * window: the window's first packet is alerted at once (packets 1), the
+ * packets after it in one follow-up alert at its close (followup, packets
+ * the further ones); the two have distinct ids. */
 struct ucf_violation {
 	const char *source;     /* source address, e.g. "10.20.0.99" (required) */
 	const char *source_mac; /* "aa:bb:cc:dd:ee:ff" or NULL */
@@ -82,7 +86,8 @@ struct ucf_violation {
 	const char *reason;     /* the drop reason, e.g. "not-uc-service" (required) */
 	const char *protocol;   /* "udp", "tcp", ... or NULL */
 	uint16_t port;          /* destination port, 0 for none */
-	uint64_t packets;       /* packets in the window */
+	uint64_t packets;       /* 1 for the first; the further packets in a follow-up */
+	bool followup;          /* the window's follow-up, not its first packet */
 	int64_t window_start, window_end;
 	bool dropped;           /* false in monitor mode: counted, not dropped */
 };
@@ -146,6 +151,19 @@ int ucf_alert_access_denied(struct ucf_alert **out, const char *site, int64_t no
 int ucf_alert_data_erased(struct ucf_alert **out, const char *site, int64_t now,
 			  const char *action, const char *what, json_t *counts, char *err,
 			  size_t errlen);
+
+/* Enforcement weakened or restored, for the audit trail: what says what
+ * changed and by which command or signal ("reload (SIGHUP) removed
+ * services: sccp"), by names the actor alone ("reload (SIGHUP)"), key makes
+ * the event's id (e.g. its time in microseconds: one alert per event). */
+enum ucf_enforcement_change {
+	UCF_ENF_STOPPED,  /* enforcement stops entirely: weakened, critical */
+	UCF_ENF_WEAKENED, /* in part (learning stops, a service removed): warning */
+	UCF_ENF_RESTORED, /* back in force: restored, info */
+};
+int ucf_alert_enforcement(struct ucf_alert **out, const char *site, int64_t now,
+			  enum ucf_enforcement_change change, const char *what, const char *by,
+			  const char *key, char *err, size_t errlen);
 
 /* ---- privacy -------------------------------------------------------------- */
 

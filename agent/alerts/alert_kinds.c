@@ -23,19 +23,19 @@ static int window_alert(struct ucf_alert **out, const char *site, int64_t now, c
 	char key[512], summary[512], from[UCF_TIME_LEN], to[UCF_TIME_LEN], port[16] = "";
 	ucf_time_format(v->window_start, from);
 	ucf_time_format(v->window_end, to);
-	snprintf(key, sizeof(key), "%s|%s|%s|%lld", v->source, v->interface, v->reason,
-		 (long long)v->window_start);
+	snprintf(key, sizeof(key), "%s|%s|%s|%lld%s", v->source, v->interface, v->reason,
+		 (long long)v->window_start, v->followup ? "|followup" : "");
 	if (v->port)
 		snprintf(port, sizeof(port), "/%u", v->port);
-	snprintf(summary, sizeof(summary), "%s: %llu %s%s from %s%s%s%s on %s (%s)%s", what,
-		 (unsigned long long)v->packets, unit,
+	snprintf(summary, sizeof(summary), "%s: %llu %s%s%s from %s%s%s%s on %s (%s)%s", what,
+		 (unsigned long long)v->packets, v->followup ? "more " : "", unit,
 		 v->packets == 1 ? "" : "s", v->source, v->protocol ? " " : "",
 		 v->protocol ? v->protocol : "", port, v->interface, v->reason, trailer);
-	json_t *d = json_pack("{s:s, s:s*, s:s, s:s, s:s*, s:i, s:I, s:s, s:s, s:b}", "source",
-			      v->source, "source_mac", v->source_mac, "interface", v->interface,
-			      "reason", v->reason, "protocol", v->protocol, "port", (int)v->port,
-			      "packets", (json_int_t)v->packets, "window_start", from,
-			      "window_end", to, "dropped", v->dropped);
+	json_t *d = json_pack("{s:s, s:s*, s:s, s:s, s:s*, s:i, s:I, s:s, s:s, s:b, s:b}",
+			      "source", v->source, "source_mac", v->source_mac, "interface",
+			      v->interface, "reason", v->reason, "protocol", v->protocol, "port",
+			      (int)v->port, "packets", (json_int_t)v->packets, "window_start", from,
+			      "window_end", to, "dropped", v->dropped, "followup", v->followup);
 	return ucf_alert_new(out, site, kind, UCF_SEV_WARNING, now, key, summary, d, err, errlen);
 }
 
@@ -200,4 +200,23 @@ int ucf_alert_data_erased(struct ucf_alert **out, const char *site, int64_t now,
 			      records, "removed", counts);
 	return ucf_alert_new(out, site, UCF_KIND_DATA_ERASED, UCF_SEV_INFO, now, key, summary, d,
 			     err, errlen);
+}
+
+int ucf_alert_enforcement(struct ucf_alert **out, const char *site, int64_t now,
+			  enum ucf_enforcement_change change, const char *what, const char *by,
+			  const char *key, char *err, size_t errlen)
+{
+	bool restored = change == UCF_ENF_RESTORED;
+	const char *kind = restored ? UCF_KIND_ENFORCEMENT_RESTORED : UCF_KIND_ENFORCEMENT_WEAKENED;
+	if (!what || !by || !key)
+		return bad(err, errlen, kind);
+	static const char *const scope[] = { "stopped", "partial", "restored" };
+	char summary[768];
+	snprintf(summary, sizeof(summary), "Enforcement %s: %s", restored ? "restored" : "weakened",
+		 what);
+	json_t *d = json_pack("{s:s, s:s, s:s}", "change", what, "by", by, "scope", scope[change]);
+	return ucf_alert_new(out, site, kind,
+			     restored ? UCF_SEV_INFO
+				      : change == UCF_ENF_STOPPED ? UCF_SEV_CRITICAL : UCF_SEV_WARNING,
+			     now, key, summary, d, err, errlen);
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "audit.h"
 #include "capture.h"
 #include "classify.h"
 #include "control.h"
@@ -109,6 +110,9 @@ struct daemon {
 
 	struct queued_risk *later; /* seen while classifying: alerted after the pinholes */
 	size_t nlater, later_cap;
+	struct ucf_drop_window *later_refusals; /* first refusals seen while classifying */
+	size_t nlater_refusals, later_refusals_cap;
+	int stop_signo; /* what stopped the agent */
 
 	struct ucf_http *http;
 	struct ucf_feed *feed;
@@ -182,6 +186,7 @@ static struct ucf_violation violation_of(const struct ucf_drop_window *w, char s
 		.protocol = w->l4proto == 6 ? "tcp" : w->l4proto == 17 ? "udp" : NULL,
 		.port = w->dport,
 		.packets = w->packets,
+		.followup = w->followup,
 		.window_start = (int64_t)(w->first_us / 1000000u),
 		.window_end = (int64_t)(w->last_us / 1000000u),
 	};
@@ -216,14 +221,35 @@ static void on_logged(void *arg, const struct ucf_logged_packet *p)
 			   now_us());
 }
 
-static void on_refusal_window(void *arg, const struct ucf_drop_window *w)
+static void alert_refusal(struct daemon *d, const struct ucf_drop_window *w)
 {
-	struct daemon *d = arg;
 	char src[64], err[256];
 	struct ucf_alert *a = NULL;
 	struct ucf_violation v = violation_of(w, src);
 	ucf_alert_forged_signalling(&a, d->cfg->site.name, time(NULL), &v, err, sizeof(err));
 	publish(d, a, err);
+}
+
+/* A window's first refusal comes from the packet path: like a risk, it is
+ * alerted once the burst's pinholes are in (at most one per frame). */
+static void on_refusal_window(void *arg, const struct ucf_drop_window *w)
+{
+	struct daemon *d = arg;
+	if (!d->current_if) {
+		alert_refusal(d, w);
+		return;
+	}
+	if (d->nlater_refusals == d->later_refusals_cap) {
+		size_t cap = d->later_refusals_cap ? d->later_refusals_cap * 2 : 16;
+		struct ucf_drop_window *grown = realloc(d->later_refusals, cap * sizeof(*grown));
+		if (!grown) {
+			alert_refusal(d, w); /* now rather than never */
+			return;
+		}
+		d->later_refusals = grown;
+		d->later_refusals_cap = cap;
+	}
+	d->later_refusals[d->nlater_refusals++] = *w;
 }
 
 /* Signalling the trust boundary refused: one alert per source, interface
@@ -308,6 +334,111 @@ static void alert_queued_risks(struct daemon *d)
 	for (size_t i = 0; i < d->nlater; i++)
 		alert_risk(d, &d->later[i].risk, d->later[i].ifname);
 	d->nlater = 0;
+	for (size_t i = 0; i < d->nlater_refusals; i++)
+		alert_refusal(d, &d->later_refusals[i]);
+	d->nlater_refusals = 0;
+}
+
+/* ---- the audit trail ------------------------------------------------------ */
+
+/* One alert per weakening or restoration of enforcement, logged too (the
+ * journal keeps it should the feed be down). */
+static void audit(struct daemon *d, enum ucf_enforcement_change change, const char *what,
+		  const char *by)
+{
+	char key[32], err[256];
+	struct ucf_alert *a = NULL;
+	if (change == UCF_ENF_RESTORED)
+		ucf_log_info(d->opts.log, "enforcement restored: %s", what);
+	else
+		ucf_log_warnx(d->opts.log, "enforcement weakened: %s", what);
+	ucf_audit_event_key(key, sizeof(key));
+	ucf_alert_enforcement(&a, d->cfg->site.name, time(NULL), change, what, by, key, err,
+			      sizeof(err));
+	publish(d, a, err);
+}
+
+static void audit_mark(struct daemon *d, const char *what)
+{
+	char err[256];
+	if (ucf_audit_mark(d->cfg->state_dir, what, err, sizeof(err)) < 0)
+		ucf_log_warnx(d->opts.log, "audit mark: %s", err);
+}
+
+/* A start or reload that enforces (drop or reject): an outstanding
+ * weakening is over. */
+static void audit_restored(struct daemon *d, const char *by)
+{
+	char was[512], what[768], err[256];
+	int rc = ucf_audit_take(d->cfg->state_dir, was, sizeof(was), err, sizeof(err));
+	if (rc < 0)
+		ucf_log_warnx(d->opts.log, "audit mark: %s", err);
+	if (rc <= 0)
+		return;
+	snprintf(what, sizeof(what), "%s: table inet ucfence enforced again (after: %s)", by, was);
+	audit(d, UCF_ENF_RESTORED, what, by);
+}
+
+/* What a reload takes away: enforcement.action to monitor (enforcement
+ * stops), back from monitor (restored), and services, endpoints and
+ * servers removed (each removal lets more through or stops learning). */
+static void audit_reload(struct daemon *d, const struct ucf_config *old,
+			 const struct ucf_config *cfg)
+{
+	static const char by[] = "reload (SIGHUP)";
+	char what[1536];
+	bool was_mon = old->enforcement.action == UCF_ACTION_MONITOR,
+	     is_mon = cfg->enforcement.action == UCF_ACTION_MONITOR;
+	if (!was_mon && is_mon) {
+		snprintf(what, sizeof(what), "%s switched enforcement.action from %s to monitor: "
+			 "drops are counted, not enforced", by,
+			 ucf_action_name(old->enforcement.action));
+		audit(d, UCF_ENF_STOPPED, what, by);
+		audit_mark(d, "enforcement.action monitor");
+	} else if (was_mon && !is_mon) {
+		audit_restored(d, "reload (SIGHUP)");
+	}
+	size_t used = (size_t)snprintf(what, sizeof(what), "%s removed", by);
+	size_t base = used;
+	const char *sep = " ";
+	for (size_t i = 0; i < old->uc.services.count; i++) {
+		bool kept = false;
+		for (size_t j = 0; !kept && j < cfg->uc.services.count; j++)
+			kept = strcmp(old->uc.services.items[i], cfg->uc.services.items[j]) == 0;
+		if (kept || used >= sizeof(what))
+			continue;
+		used += (size_t)snprintf(what + used, sizeof(what) - used, "%s%s%s", sep,
+					 sep[0] == ' ' ? "services: " : "", old->uc.services.items[i]);
+		sep = ", ";
+	}
+	const struct { const char *name; const struct ucf_prefix_list *a, *b; } lists[] = {
+		{ "uc.endpoints", &old->uc.endpoints, &cfg->uc.endpoints },
+		{ "uc.servers", &old->uc.servers, &cfg->uc.servers },
+	};
+	for (size_t l = 0; l < 2; l++) {
+		bool first = true;
+		for (size_t i = 0; i < lists[l].a->count; i++) {
+			const struct ucf_prefix *p = &lists[l].a->items[i];
+			bool kept = false;
+			for (size_t j = 0; !kept && j < lists[l].b->count; j++) {
+				const struct ucf_prefix *q = &lists[l].b->items[j];
+				kept = p->family == q->family && p->len == q->len &&
+				       memcmp(p->addr, q->addr, 16) == 0;
+			}
+			if (kept || used >= sizeof(what))
+				continue;
+			char text[64];
+			ucf_prefix_format(p, text, sizeof(text));
+			used += (size_t)snprintf(what + used, sizeof(what) - used, "%s%s%s",
+						 used == base ? " " : first ? "; " : ", ",
+						 first ? lists[l].name : "", "");
+			used += (size_t)snprintf(what + used, sizeof(what) - used, "%s%s",
+						 first ? ": " : "", text);
+			first = false;
+		}
+	}
+	if (used > base)
+		audit(d, UCF_ENF_WEAKENED, what, by);
 }
 
 /* ---- pinholes ------------------------------------------------------------- */
@@ -1043,9 +1174,11 @@ static void reload(struct daemon *d)
 	ucf_violations_set_window(d->violations, window_us);
 	ucf_violations_set_window(d->refusals, window_us);
 	apply_alerts(d, cfg, changed, refused, sizeof(refused));
-	ucf_config_free(d->cfg);
+	struct ucf_config *old = d->cfg;
+	d->cfg = cfg; /* the audit alerts name the new site */
+	audit_reload(d, old, cfg);
+	ucf_config_free(old);
 	ucf_catalog_free(d->cat);
-	d->cfg = cfg;
 	d->cat = cat;
 	d->loaded = time(NULL);
 	if (reopen && open_captures(d, err, sizeof(err)) < 0)
@@ -1107,6 +1240,7 @@ static void on_signal(void *arg, int fd, uint32_t events)
 			sd_notify(0, "READY=1");
 		} else {
 			d->stop = true;
+			d->stop_signo = (int)si.ssi_signo;
 		}
 	}
 }
@@ -1185,6 +1319,13 @@ static int start(struct daemon *d, char *err, size_t errlen)
 		ucf_log_warnx(d->opts.log,
 			      "meraki: %s (enforcing and alerting without the watcher until a reload)",
 			      ferr);
+	if (d->cfg->enforcement.action == UCF_ACTION_MONITOR) {
+		audit(d, UCF_ENF_STOPPED, "ucfence run started with enforcement.action monitor: drops "
+		      "are counted, not enforced", "ucfence run");
+		audit_mark(d, "enforcement.action monitor");
+	} else {
+		audit_restored(d, "ucfence run started");
+	}
 	uint64_t watchdog_us = 0;
 	d->watchdog = sd_watchdog_enabled(0, &watchdog_us) > 0;
 	if (d->watchdog && watchdog_us < 2u * TICK_MS * 1000u)
@@ -1195,7 +1336,30 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
-static void finish(struct daemon *d)
+/* The stop in the audit trail: with --flush-on-exit enforcement ends
+ * (critical), else the ruleset stays but learning and alerting stop. */
+static void audit_stop(struct daemon *d)
+{
+	char what[256], by[64];
+	const char *sig = d->stop_signo == SIGINT ? "SIGINT" : "SIGTERM";
+	snprintf(by, sizeof(by), "ucfence run (%s)", sig);
+	if (d->opts.flush_on_exit) {
+		snprintf(what, sizeof(what), "ucfence run --flush-on-exit removed table inet ucfence "
+			 "and its routes on %s", sig);
+		audit(d, UCF_ENF_STOPPED, what, by);
+		audit_mark(d, "ucfence run --flush-on-exit");
+	} else {
+		snprintf(what, sizeof(what), "agent stopped by %s: the ruleset stays in force, media "
+			 "learning and alerting stop", sig);
+		audit(d, UCF_ENF_WEAKENED, what, by);
+		audit_mark(d, "the agent stopped");
+	}
+}
+
+/* The webhook is sent on the reactor: a moment for the last alerts. */
+#define STOP_WEBHOOK_WAIT_MS 3000
+
+static void finish(struct daemon *d, bool started)
 {
 	char err[256];
 	alert_queued_risks(d);
@@ -1203,6 +1367,8 @@ static void finish(struct daemon *d)
 		ucf_violations_flush(d->violations); /* report the windows still open */
 	if (d->refusals)
 		ucf_violations_flush(d->refusals);
+	if (started && d->stop)
+		audit_stop(d);
 	if (d->opts.flush_on_exit && d->enf) {
 		size_t removed;
 		bool existed;
@@ -1213,10 +1379,16 @@ static void finish(struct daemon *d)
 	if (d->r)
 		ucf_timer_cancel(d->r, &d->tick);
 	ucf_control_close(d->control);
-	stop_watch(d);
+	d->control = NULL;
 	close_captures(d);
-	ucf_tamper_close(d->tamper);
+	ucf_tamper_close(d->tamper); /* before the wait: a flushed table is not restored */
+	d->tamper = NULL;
 	ucf_nflog_close(d->nflog);
+	d->nflog = NULL;
+	uint64_t until = mono_ms() + STOP_WEBHOOK_WAIT_MS;
+	while (d->feed && ucf_feed_busy(d->feed) && mono_ms() < until)
+		ucf_reactor_dispatch(d->r, 100);
+	stop_watch(d);
 	ucf_violations_free(d->violations);
 	ucf_violations_free(d->refusals);
 	ucf_classifier_free(d->cls);
@@ -1224,6 +1396,7 @@ static void finish(struct daemon *d)
 	ucf_enforcer_close(d->enf); /* the table stays (fail closed) unless flushed */
 	ucf_pinholes_free(d->pinholes);
 	free(d->later);
+	free(d->later_refusals);
 	if (d->sigfd >= 0) {
 		if (d->r)
 			ucf_reactor_watch(d->r, d->sigfd, 0, NULL, NULL);
@@ -1255,7 +1428,8 @@ int ucf_daemon_run(const struct ucf_daemon_opts *opts, char *err, size_t errlen)
 	d->opts = *opts;
 	d->sigfd = -1;
 	int rc = start(d, err, errlen);
-	if (rc == 0) {
+	bool started = rc == 0;
+	if (started) {
 		ucf_log_info(d->opts.log, "enforcing %s (%s mode), table ownership %s",
 			     d->cfg->site.name, ucf_mode_name(d->cfg->site.mode),
 			     ucf_enforcer_ownership(d->enf));
@@ -1272,7 +1446,7 @@ int ucf_daemon_run(const struct ucf_daemon_opts *opts, char *err, size_t errlen)
 		}
 		sd_notify(0, "STOPPING=1");
 	}
-	finish(d);
+	finish(d, started);
 	free(d);
 	return rc;
 }

@@ -1,4 +1,5 @@
-/* violations.c — per-window aggregation: open windows in a dense array
+/* violations.c — per-window aggregation: a window's first packet is
+ * reported as it opens, the rest when it closes. Open windows in a dense array
  * (swap-remove), found through a hash of their key, so a packet costs one
  * chain walk however many windows are open; the number of distinct sources
  * is counted, not scanned. Windows close in ucf_violations_tick (the agent's
@@ -133,6 +134,10 @@ static void emit_and_remove(struct ucf_violations *v, uint32_t i)
 {
 	struct ucf_drop_window done;
 	remove_at(v, i, &done);
+	if (done.packets < 2)
+		return; /* the first was reported as the window opened: nothing more */
+	done.followup = true;
+	done.packets--;
 	v->fn(v->arg, &done);
 }
 
@@ -189,6 +194,8 @@ void ucf_violations_add(struct ucf_violations *v, const char *reason, const char
 	uint32_t b = entry_hash(e) & v->mask;
 	v->hnext[i] = v->buckets[b];
 	v->buckets[b] = i;
+	struct ucf_drop_window first = *e; /* a copy: the callback may not see the slot move */
+	v->fn(v->arg, &first);
 }
 
 void ucf_violations_tick(struct ucf_violations *v, uint64_t now_us)

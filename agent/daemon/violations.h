@@ -1,6 +1,9 @@
 /* violations.h — folds dropped (or, in monitor mode, counted) non-target
- * packets into one report per source, interface and reason per window, so a
- * flood becomes one alert with a count. Memory is bounded: past the cap,
+ * packets per source, interface and reason per window: the first packet of
+ * a window is reported at once (the admin hears of it within the second),
+ * the packets after it in one follow-up report with their count when the
+ * window closes (none if there were none), so a flood gives at most two
+ * reports per window. Memory is bounded: past the cap,
  * packets of new sources are folded into one "other sources" report per
  * reason and interface. Pure logic: time comes from the caller. */
 #ifndef UCF_VIOLATIONS_H
@@ -16,7 +19,9 @@ struct ucf_drop_window {
 	uint8_t family;   /* AF_INET/AF_INET6; 0 for the overflow report */
 	uint8_t src[16];
 	bool other_sources; /* the cap was reached: many sources folded together */
-	uint64_t packets;
+	bool followup;    /* false: the window's first packet, reported at once;
+			   * true: the packets after it, reported at its close */
+	uint64_t packets; /* 1 in a first report; the further packets in a follow-up */
 	uint64_t first_us, last_us;
 	uint8_t l4proto;  /* of the first packet, as an example */
 	uint16_t dport;
@@ -31,13 +36,14 @@ int ucf_violations_new(uint64_t window_us, uint32_t cap, ucf_drop_window_fn fn, 
 void ucf_violations_free(struct ucf_violations *v); /* no reports */
 
 /* One packet. The window of a (source, interface, reason) opens with its
- * first packet and is reported when it closes. */
+ * first packet, which is reported from within this call; the rest are
+ * reported when it closes. */
 void ucf_violations_add(struct ucf_violations *v, const char *reason, const char *ifname,
 			uint8_t family, const uint8_t *src, uint8_t l4proto, uint16_t dport,
 			uint64_t now_us);
-/* Reports every window that has closed by now_us. */
+/* Reports the follow-up of every window that has closed by now_us. */
 void ucf_violations_tick(struct ucf_violations *v, uint64_t now_us);
-/* Reports every open window now (shutdown). */
+/* Closes every open window now, reporting their follow-ups (shutdown). */
 void ucf_violations_flush(struct ucf_violations *v);
 /* Erasure on request: drops the open windows whose source is match's
  * (match(arg, family, src) true), unreported. Returns how many went. */

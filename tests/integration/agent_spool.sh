@@ -59,7 +59,9 @@ check "... and trims it to at most 24 MiB ($((size >> 20)) MiB)" test "$size" -l
 check "... keeping the newest alert, dropping the oldest" python3 -c '
 import json, sys
 ids = [json.loads(l)["id"] for l in open(sys.argv[1])]
-assert ids[-1] == "%032x" % (int(sys.argv[2]) - 1) and "%032x" % 0 not in ids, ids[:1] + ids[-1:]' "$SPOOL" "$N"
+# alerts of the agent itself (enforcement-restored at its start) may follow
+mine = [i for i in ids if i.startswith("0" * 24)]
+assert mine[-1] == "%032x" % (int(sys.argv[2]) - 1) and "%032x" % 0 not in ids, ids[:1] + ids[-1:]' "$SPOOL" "$N"
 stop_agent
 lab_exec gw "$UCFENCE" flush >/dev/null 2>&1
 lab_agent_log_clean agent_spool

@@ -29,13 +29,15 @@ SRV=10.50.0.10
 
 # ---- the inventory (mirrors README.md, "Personal data ucfence keeps") ---------
 # Files ucfence may write in state_dir.
-INVENTORY_FILES="alerts.jsonl feed.lock webhook-queue.jsonl webhook-dead.jsonl meraki-state.json"
+INVENTORY_FILES="alerts.jsonl feed.lock webhook-queue.jsonl webhook-dead.jsonl meraki-state.json
+enforcement-weakened.json"
 # Alert fields (details flattened to dotted paths, array elements as []).
 INVENTORY_FIELDS="id time site severity kind summary details
 details.source details.source_mac details.interface details.reason details.protocol
 details.port details.packets details.window_start details.window_end details.dropped
 details.endpoint details.transport details.day details.detail
-details.change details.restored details.restore_ms
+details.change details.restored details.restore_ms details.followup details.by details.scope
+details.action details.target details.records details.removed
 details.state details.since details.failed_cycles details.error details.network details.why
 details.capture_id details.name details.network.id details.network.name details.device.serial
 details.device.name details.admin.id details.admin.name details.ports details.interface

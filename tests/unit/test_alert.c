@@ -79,6 +79,44 @@ static void test_invalid_alerts_refused(void **state)
 	assert_null(a);
 }
 
+static void test_enforcement_alerts(void **state)
+{
+	(void)state;
+	struct ucf_alert *a, *b;
+	assert_int_equal(ucf_alert_enforcement(&a, "b1", 1700000000, UCF_ENF_STOPPED,
+					       "ucfence flush by uid 0 removed table inet ucfence",
+					       "ucfence flush", "1700000000123456", err, sizeof(err)), 0);
+	assert_string_equal(a->kind, "enforcement-weakened");
+	assert_int_equal(a->severity, UCF_SEV_CRITICAL);
+	assert_string_equal(a->summary, "Enforcement weakened: ucfence flush by uid 0 removed "
+					"table inet ucfence");
+	assert_string_equal(json_string_value(json_object_get(a->details, "by")), "ucfence flush");
+	assert_string_equal(json_string_value(json_object_get(a->details, "scope")), "stopped");
+	/* another event: another id; the same event: the same id */
+	assert_int_equal(ucf_alert_enforcement(&b, "b1", 1700000000, UCF_ENF_STOPPED,
+					       "ucfence flush by uid 0 removed table inet ucfence",
+					       "ucfence flush", "1700000000123999", err, sizeof(err)), 0);
+	assert_string_not_equal(a->id, b->id);
+	ucf_alert_free(b);
+	ucf_alert_free(a);
+	assert_int_equal(ucf_alert_enforcement(&a, "b1", 1700000000, UCF_ENF_WEAKENED,
+					       "reload (SIGHUP) removed services: sccp",
+					       "reload (SIGHUP)", "k", err, sizeof(err)), 0);
+	assert_string_equal(a->kind, "enforcement-weakened");
+	assert_int_equal(a->severity, UCF_SEV_WARNING);
+	ucf_alert_free(a);
+	assert_int_equal(ucf_alert_enforcement(&a, "b1", 1700000000, UCF_ENF_RESTORED,
+					       "agent started: the ruleset is enforced again",
+					       "ucfence run", "k", err, sizeof(err)), 0);
+	assert_string_equal(a->kind, "enforcement-restored");
+	assert_int_equal(a->severity, UCF_SEV_INFO);
+	assert_string_equal(a->summary, "Enforcement restored: agent started: the ruleset is "
+					"enforced again");
+	ucf_alert_free(a);
+	assert_int_equal(ucf_alert_enforcement(&a, "b1", 0, UCF_ENF_WEAKENED, NULL, "x", "k", err,
+					       sizeof(err)), -EINVAL);
+}
+
 static void test_agent_constructors(void **state)
 {
 	(void)state;
@@ -136,6 +174,21 @@ static void test_agent_constructors(void **state)
 	assert_string_equal(a->summary, "Cleartext signalling (monitor mode, encryption is required): "
 					"4 packets from 10.20.0.99 udp/5060 on eth1 (cleartext-signalling)");
 	ucf_alert_free(a);
+	/* a window's first packet at once, the rest in a follow-up: two ids */
+	v.reason = "non-target-uc";
+	v.packets = 1, v.dropped = true, v.followup = false;
+	assert_int_equal(ucf_alert_non_target(&a, "b1", 1700000121, &v, err, sizeof(err)), 0);
+	assert_non_null(strstr(a->summary, ": 1 packet from 10.20.0.99"));
+	assert_true(json_is_false(json_object_get(a->details, "followup")));
+	v.packets = 41, v.followup = true;
+	assert_int_equal(ucf_alert_non_target(&b, "b1", 1700000131, &v, err, sizeof(err)), 0);
+	assert_string_not_equal(a->id, b->id);
+	assert_non_null(strstr(b->summary, ": 41 more packets from 10.20.0.99"));
+	assert_true(json_is_true(json_object_get(b->details, "followup")));
+	assert_int_equal(json_integer_value(json_object_get(b->details, "packets")), 41);
+	ucf_alert_free(a);
+	ucf_alert_free(b);
+	v.followup = false;
 	v.reason = NULL;
 	assert_int_equal(ucf_alert_non_target(&a, "b1", 0, &v, err, sizeof(err)), -EINVAL);
 	assert_int_equal(ucf_alert_forged_signalling(&a, "b1", 0, &v, err, sizeof(err)), -EINVAL);
@@ -274,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_invalid_alerts_refused),
 		cmocka_unit_test(test_agent_constructors),
+		cmocka_unit_test(test_enforcement_alerts),
 		cmocka_unit_test(test_redaction),
 		cmocka_unit_test(test_time),
 	};

@@ -1,5 +1,6 @@
-/* Unit tests for violation aggregation: one report per source, interface
- * and reason per window; floods folded; memory capped. */
+/* Unit tests for violation aggregation: per source, interface and reason
+ * per window, the first packet reported at once and the rest in one
+ * follow-up at the window's close; floods folded; memory capped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,33 +39,96 @@ static uint8_t *ip4(const char *s)
 	return b;
 }
 
-static void test_flood_is_one_report(void **state)
+static void test_flood_is_two_reports(void **state)
 {
 	(void)state;
 	struct reports r = { 0 };
 	struct ucf_violations *v;
 	assert_int_equal(ucf_violations_new(60 * S, 16, collect, &r, &v), 0);
-	for (int i = 0; i < 10000; i++)
+	for (int i = 0; i < 10000; i++) {
 		ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 6, 80,
 				   1 * S + (uint64_t)i * 1000);
-	assert_int_equal(r.n, 0); /* the window is still open */
+		if (i == 0) { /* the first packet is reported at once */
+			assert_int_equal(r.n, 1);
+			assert_false(r.v[0].followup);
+			assert_int_equal(r.v[0].packets, 1);
+		}
+	}
+	assert_int_equal(r.n, 1); /* the rest wait for the window's close */
 	assert_int_equal(ucf_violations_open(v), 1);
 	ucf_violations_tick(v, 60 * S); /* opened at 1 s: closes at 61 s */
-	assert_int_equal(r.n, 0);
-	ucf_violations_tick(v, 61 * S);
 	assert_int_equal(r.n, 1);
-	assert_string_equal(r.v[0].reason, "non-target-uc");
-	assert_string_equal(r.v[0].ifname, "eth1");
-	assert_int_equal(r.v[0].packets, 10000);
-	assert_int_equal(r.v[0].first_us, 1 * S);
-	assert_int_equal(r.v[0].dport, 80);
-	assert_memory_equal(r.v[0].src, ip4("10.20.0.99"), 16);
-	assert_false(r.v[0].other_sources);
-	/* the next packet opens a new window */
+	ucf_violations_tick(v, 61 * S);
+	assert_int_equal(r.n, 2);
+	assert_true(r.v[1].followup);
+	assert_string_equal(r.v[1].reason, "non-target-uc");
+	assert_string_equal(r.v[1].ifname, "eth1");
+	assert_int_equal(r.v[1].packets, 9999); /* the packets after the first */
+	assert_int_equal(r.v[1].first_us, 1 * S);
+	assert_int_equal(r.v[1].dport, 80);
+	assert_memory_equal(r.v[1].src, ip4("10.20.0.99"), 16);
+	assert_false(r.v[1].other_sources);
+	assert_int_equal(ucf_violations_open(v), 0);
+	/* the next packet opens a new window: reported at once */
 	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 6, 80, 62 * S);
+	assert_int_equal(r.n, 3);
+	assert_false(r.v[2].followup);
+	assert_int_equal(r.v[2].first_us, 62 * S);
+	ucf_violations_free(v);
+}
+
+/* A single packet: its report at once, no follow-up at the close. */
+static void test_single_has_no_followup(void **state)
+{
+	(void)state;
+	struct reports r = { 0 };
+	struct ucf_violations *v;
+	assert_int_equal(ucf_violations_new(10 * S, 16, collect, &r, &v), 0);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 17, 53, S);
+	assert_int_equal(r.n, 1);
+	assert_false(r.v[0].followup);
+	assert_int_equal(r.v[0].packets, 1);
+	assert_int_equal(r.v[0].first_us, S);
+	assert_int_equal(r.v[0].l4proto, 17);
+	ucf_violations_tick(v, 11 * S);
+	assert_int_equal(ucf_violations_open(v), 0);
+	assert_int_equal(r.n, 1);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 17, 53, 12 * S);
 	ucf_violations_flush(v);
 	assert_int_equal(r.n, 2);
-	assert_int_equal(r.v[1].packets, 1);
+	assert_false(r.v[1].followup);
+	ucf_violations_free(v);
+}
+
+/* A flood lasting several windows: at most two reports per window, every
+ * packet counted once. */
+static void test_flood_at_most_two_per_window(void **state)
+{
+	(void)state;
+	struct reports r = { 0 };
+	struct ucf_violations *v;
+	assert_int_equal(ucf_violations_new(10 * S, 16, collect, &r, &v), 0);
+	uint64_t t = S;
+	for (int i = 0; i < 35000; i++, t += 1000) { /* 35 s at 1,000 packets/s */
+		ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 6, 80, t);
+		if (i % 1000 == 0)
+			ucf_violations_tick(v, t);
+	}
+	ucf_violations_flush(v);
+	assert_true(r.n <= 8); /* four windows */
+	uint64_t total = 0;
+	int firsts = 0;
+	for (int i = 0; i < r.n; i++) {
+		total += r.v[i].packets;
+		firsts += !r.v[i].followup;
+		if (r.v[i].followup) /* after its window's first */
+			assert_false(r.v[i - 1].followup);
+		else
+			assert_int_equal(r.v[i].packets, 1);
+	}
+	assert_int_equal(firsts, 4);
+	assert_int_equal(r.n, 8); /* each window had more packets: a follow-up each */
+	assert_int_equal(total, 35000);
 	ucf_violations_free(v);
 }
 
@@ -82,12 +146,14 @@ static void test_keys_are_separate(void **state)
 	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET6, v6, 17, 53, S);
 	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 17, 53, 2 * S);
 	assert_int_equal(ucf_violations_open(v), 5);
+	assert_int_equal(r.n, 5); /* each key's first, at once */
 	ucf_violations_tick(v, 11 * S);
-	assert_int_equal(r.n, 5);
-	int twos = 0;
-	for (int i = 0; i < 5; i++)
-		twos += r.v[i].packets == 2;
-	assert_int_equal(twos, 1);
+	assert_int_equal(r.n, 6); /* one follow-up: the key with a second packet */
+	assert_true(r.v[5].followup);
+	assert_int_equal(r.v[5].packets, 1);
+	assert_string_equal(r.v[5].ifname, "eth1");
+	assert_string_equal(r.v[5].reason, "non-target-uc");
+	assert_memory_equal(r.v[5].src, ip4("10.20.0.99"), 16);
 	ucf_violations_free(v);
 }
 
@@ -103,14 +169,16 @@ static void test_cap_folds_new_sources(void **state)
 		ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4(addr), 6, 445, S);
 	}
 	assert_int_equal(ucf_violations_open(v), 5); /* 4 sources + 1 folded report */
+	assert_int_equal(r.n, 5); /* their firsts */
 	ucf_violations_flush(v);
-	assert_int_equal(r.n, 5);
+	assert_int_equal(r.n, 6); /* and the folded report's follow-up */
 	uint64_t folded = 0, total = 0;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		total += r.v[i].packets;
 		if (r.v[i].other_sources)
-			folded = r.v[i].packets;
+			folded += r.v[i].packets;
 	}
+	assert_true(r.v[5].other_sources && r.v[5].followup);
 	assert_int_equal(folded, 96);
 	assert_int_equal(total, 100);
 	ucf_violations_free(v);
@@ -120,10 +188,12 @@ static uint64_t packets_total;
 
 static void count_packets(void *arg, const struct ucf_drop_window *v)
 {
-	(*(int *)arg)++;
 	packets_total += v->packets;
 	assert_false(v->other_sources);
-	assert_int_equal(v->packets, 3); /* each source's three packets, in one window */
+	if (!v->followup)
+		return;
+	(*(int *)arg)++; /* closed windows */
+	assert_int_equal(v->packets, 2); /* each source's other two packets, in one window */
 }
 
 /* Thousands of sources interleaved, windows closing while others open (the
@@ -173,18 +243,21 @@ static void test_set_window(void **state)
 	ucf_violations_set_window(v, 10 * S);
 	assert_int_equal(ucf_violations_window(v), 10 * S);
 	ucf_violations_tick(v, 10 * S);
-	assert_int_equal(r.n, 0);
+	assert_int_equal(r.n, 1); /* the first only */
 	ucf_violations_tick(v, 11 * S); /* opened at 1 s: now closes at 11 s, not 61 s */
-	assert_int_equal(r.n, 1);
-	assert_int_equal(r.v[0].packets, 2);
+	assert_int_equal(r.n, 2);
+	assert_true(r.v[1].followup);
+	assert_int_equal(r.v[1].packets, 1);
 	/* longer: a window opened before closes by the new length too */
 	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 6, 80, 20 * S);
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 6, 80, 21 * S);
+	assert_int_equal(r.n, 3);
 	ucf_violations_set_window(v, 100 * S);
 	ucf_violations_tick(v, 30 * S);
-	assert_int_equal(r.n, 1);
+	assert_int_equal(r.n, 3);
 	ucf_violations_tick(v, 120 * S);
-	assert_int_equal(r.n, 2);
-	assert_int_equal(r.v[1].packets, 1);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.v[3].packets, 1);
 	ucf_violations_free(v);
 }
 
@@ -206,16 +279,19 @@ static void test_forget(void **state)
 	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.98"), 17, 53, S);
 	ucf_violations_add(v, "non-target-appliance", "eth1", AF_INET, ip4("10.20.0.99"), 17, 53, S);
 	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.100"), 17, 53, S);
+	assert_int_equal(r.n, 4); /* each window's first packet, at once */
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 17, 53, S);
 	assert_int_equal(ucf_violations_forget(v, is_99, NULL), 2);
 	assert_int_equal(ucf_violations_open(v), 2);
-	assert_int_equal(r.n, 0); /* not reported */
 	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.98"), 17, 53, 2 * S);
 	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.100"), 17, 53, 2 * S);
 	assert_int_equal(ucf_violations_open(v), 2);
 	ucf_violations_flush(v);
-	assert_int_equal(r.n, 2);
-	for (int i = 0; i < 2; i++) {
-		assert_int_equal(r.v[i].packets, 2);
+	/* the forgotten windows' follow-up (a second packet) is never reported */
+	assert_int_equal(r.n, 6);
+	for (int i = 4; i < 6; i++) {
+		assert_int_equal(r.v[i].packets, 1);
+		assert_true(r.v[i].followup);
 		assert_false(is_99(NULL, r.v[i].family, r.v[i].src));
 	}
 	ucf_violations_free(v);
@@ -224,7 +300,9 @@ static void test_forget(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_flood_is_one_report),
+		cmocka_unit_test(test_flood_is_two_reports),
+		cmocka_unit_test(test_single_has_no_followup),
+		cmocka_unit_test(test_flood_at_most_two_per_window),
 		cmocka_unit_test(test_keys_are_separate),
 		cmocka_unit_test(test_cap_folds_new_sources),
 		cmocka_unit_test(test_many_sources),
