@@ -184,7 +184,7 @@ check "no SIP URI, user part, number, display name, Call-ID, SDES key, admin e-m
 
 extra=
 for f in "$STATE"/*; do
-	[[ " $INVENTORY_FILES " == *" ${f##*/} "* ]] || extra+="${f##*/} "
+	[[ " $(echo $INVENTORY_FILES) " == *" ${f##*/} "* ]] || extra+="${f##*/} "
 done
 check "state_dir holds only files the inventory lists (others: ${extra:-none}; present: $(ls "$STATE" | tr '\n' ' '))" \
 	test -z "$extra"
