@@ -181,8 +181,8 @@ int ucf_webhook_prune_files(const char *state_dir, int64_t cutoff, size_t *expir
 {
 	char q[4200], d[4200];
 	size_t nq = 0, nd = 0;
-	snprintf(q, sizeof(q), "%s/webhook-queue.jsonl", state_dir);
-	snprintf(d, sizeof(d), "%s/webhook-dead.jsonl", state_dir);
+	snprintf(q, sizeof(q), "%s/" UCF_WEBHOOK_QUEUE_FILE, state_dir);
+	snprintf(d, sizeof(d), "%s/" UCF_WEBHOOK_DEAD_FILE, state_dir);
 	int rc = prune_file(q, cutoff, &nq, err, errlen);
 	if (rc == 0)
 		rc = prune_file(d, cutoff, &nd, err, errlen);
