@@ -71,7 +71,7 @@ static void help(void)
 
 static void summary(struct ucf_feed *feed, const struct ucf_meraki_cycle *c, bool json)
 {
-	struct ucf_webhook_stats ws;
+	struct ucf_sendq_stats ws;
 	ucf_feed_webhook_stats(feed, &ws);
 	FILE *out = json ? stderr : stdout;
 	fprintf(out, "watch: %u API call%s, %u new alert%s, %u recorded, %u source%s failed; "

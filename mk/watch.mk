@@ -3,7 +3,7 @@ WATCH_PKGS := libsystemd libcrypto libpsl
 PKG_LIBS   += $(shell pkg-config --libs $(WATCH_PKGS) 2>/dev/null)
 AGENT_SRCS += agent/base/timefmt.c agent/base/statefile.c agent/alerts/alert.c agent/alerts/alert_kinds.c agent/alerts/redact.c \
               agent/base/reactor.c agent/watch/http.c agent/watch/linkhdr.c agent/watch/urlpolicy.c agent/watch/apikey.c \
-              agent/alerts/spool.c agent/alerts/alertlog.c agent/alerts/webhook.c agent/alerts/erase.c agent/alerts/feed.c agent/alerts/audit.c \
+              agent/alerts/spool.c agent/alerts/alertlog.c agent/alerts/sendq.c agent/alerts/webhook.c agent/alerts/alertmanager.c agent/alerts/erase.c agent/alerts/feed.c agent/alerts/audit.c \
               agent/watch/meraki_parse.c agent/watch/meraki_alerts.c agent/watch/meraki_merge.c \
               agent/watch/meraki_fetch.c agent/watch/meraki.c agent/cmd_watch.c agent/cmd_alerts.c
 DEB_DEPS   += libsystemd-dev libssl-dev libpsl-dev python3 openssl

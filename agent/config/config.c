@@ -773,9 +773,108 @@ static int alerts_webhook(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return rc;
 }
 
+#define AM(ctx) (&((struct loader *)(ctx))->cfg->alerts.alertmanager)
+#define MAX_AM_PEERS 16
+
+static int am_url_item(struct ucf_yaml *y, yaml_node_t *item, void *ctx)
+{
+	struct ucf_string_list *list = &AM(ctx)->urls;
+	char *u = NULL;
+	int rc = url(y, item, "urls", &u);
+	if (rc == 0 && list->count >= MAX_AM_PEERS)
+		rc = ucf_yaml_fail(y, item, "too many Alertmanager urls (at most %d)", MAX_AM_PEERS);
+	for (size_t i = 0; rc == 0 && i < list->count; i++)
+		if (strcmp(list->items[i], u) == 0)
+			rc = ucf_yaml_fail(y, item, "Alertmanager url '%s' is listed twice", u);
+	char **grown = NULL;
+	if (rc == 0 && !(grown = ucf_grow_array(list->items, NULL, list->count + 1,
+						sizeof(*grown), 0)))
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(u);
+		return rc;
+	}
+	list->items = grown;
+	list->items[list->count++] = u;
+	return 0;
+}
+
+static int am_urls(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	int rc = ucf_yaml_each(y, v, "urls", am_url_item, ctx);
+	if (rc == 0 && AM(ctx)->urls.count == 0)
+		return ucf_yaml_fail(y, v, "'urls' must list at least one Alertmanager");
+	return rc;
+}
+
+static int am_resolve_after(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "resolve_after", 60, 30 * 86400, &AM(ctx)->resolve_after_s);
+}
+
+static int am_ca_file(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return absolute_path(y, v, "ca_file", &AM(ctx)->ca_file);
+}
+
+static int am_bearer(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return absolute_path(y, v, "bearer_token_file", &AM(ctx)->bearer_token_file);
+}
+
+static int am_basic_user(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	int rc = ucf_yaml_strdup(y, v, "username", &AM(ctx)->basic_user);
+	if (rc == 0 && strchr(AM(ctx)->basic_user, ':'))
+		return ucf_yaml_fail(y, v, "'username' must not contain ':' (basic auth)");
+	return rc;
+}
+
+static int am_basic_password(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return absolute_path(y, v, "password_file", &AM(ctx)->basic_password_file);
+}
+
+static const struct ucf_yaml_key basic_auth_keys[] = {
+	{ "username", am_basic_user, "a 'username'" },
+	{ "password_file", am_basic_password, "a 'password_file'" },
+};
+
+static int am_basic_auth(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	const struct ucf_yaml_key *missing;
+	int rc = ucf_yaml_walk_map(y, v, "basic_auth", basic_auth_keys, NKEYS(basic_auth_keys),
+				   ctx, &missing);
+	if (rc == 0 && missing)
+		return ucf_yaml_fail(y, v, "basic_auth needs %s", missing->required);
+	return rc;
+}
+
+static const struct ucf_yaml_key alertmanager_keys[] = {
+	{ "urls", am_urls, "'urls'" },
+	{ "resolve_after", am_resolve_after, NULL },
+	{ "ca_file", am_ca_file, NULL },
+	{ "bearer_token_file", am_bearer, NULL },
+	{ "basic_auth", am_basic_auth, NULL },
+};
+
+static int alerts_alertmanager(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	const struct ucf_yaml_key *missing;
+	int rc = ucf_yaml_walk_map(y, v, "alertmanager", alertmanager_keys,
+				   NKEYS(alertmanager_keys), ctx, &missing);
+	if (rc == 0 && missing)
+		return ucf_yaml_fail(y, v, "alertmanager needs %s", missing->required);
+	if (rc == 0 && AM(ctx)->bearer_token_file && AM(ctx)->basic_user)
+		return ucf_yaml_fail(y, v, "alertmanager: use bearer_token_file or basic_auth, "
+				     "not both");
+	return rc;
+}
+
 static const struct ucf_yaml_key alerts_keys[] = {
 	{ "spool", alerts_spool, NULL },   { "retention", alerts_retention, NULL },
 	{ "syslog", alerts_syslog, NULL }, { "webhook", alerts_webhook, NULL },
+	{ "alertmanager", alerts_alertmanager, NULL },
 };
 
 static int section_alerts(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -1100,6 +1199,7 @@ static int set_defaults(struct ucf_config *c)
 	c->meraki.correlation_window_s = 300;
 	c->alerts.retention_s = 30 * 86400;
 	c->alerts.syslog = true;
+	c->alerts.alertmanager.resolve_after_s = 3600;
 	c->limits.flows = 262144;
 	c->limits.media = 65536;
 	/* A voice gateway in E (an E1's 30 channels, a conference unit) with
@@ -1218,6 +1318,11 @@ void ucf_config_free(struct ucf_config *c)
 	free(c->meraki.ca_file);
 	free(c->alerts.spool);
 	free(c->alerts.webhook_url);
+	free_strings(&c->alerts.alertmanager.urls);
+	free(c->alerts.alertmanager.ca_file);
+	free(c->alerts.alertmanager.bearer_token_file);
+	free(c->alerts.alertmanager.basic_user);
+	free(c->alerts.alertmanager.basic_password_file);
 	free(c->metrics.textfile);
 	free(c->state_dir);
 	free(c);
@@ -1270,6 +1375,9 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	s.uc.endpoints.items = s.uc.servers.items = s.appliance.remote_subnets.items = NULL;
 	s.uc.services = s.meraki.network_ids = s.meraki.serials = (struct ucf_string_list){ 0 };
 	s.uc.services_pos = NULL;
+	s.alerts.alertmanager.urls = (struct ucf_string_list){ 0 };
+	s.alerts.alertmanager.ca_file = s.alerts.alertmanager.bearer_token_file = NULL;
+	s.alerts.alertmanager.basic_user = s.alerts.alertmanager.basic_password_file = NULL;
 	*c = s;
 	if (copy_str(&c->source, in->source) < 0 || copy_str(&c->site.name, in->site.name) < 0 ||
 	    copy_str(&c->meraki.base_url, in->meraki.base_url) < 0 ||
@@ -1278,6 +1386,13 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	    copy_str(&c->meraki.ca_file, in->meraki.ca_file) < 0 ||
 	    copy_str(&c->alerts.spool, in->alerts.spool) < 0 ||
 	    copy_str(&c->alerts.webhook_url, in->alerts.webhook_url) < 0 ||
+	    copy_strings(&c->alerts.alertmanager.urls, &in->alerts.alertmanager.urls) < 0 ||
+	    copy_str(&c->alerts.alertmanager.ca_file, in->alerts.alertmanager.ca_file) < 0 ||
+	    copy_str(&c->alerts.alertmanager.bearer_token_file,
+		     in->alerts.alertmanager.bearer_token_file) < 0 ||
+	    copy_str(&c->alerts.alertmanager.basic_user, in->alerts.alertmanager.basic_user) < 0 ||
+	    copy_str(&c->alerts.alertmanager.basic_password_file,
+		     in->alerts.alertmanager.basic_password_file) < 0 ||
 	    copy_str(&c->metrics.textfile, in->metrics.textfile) < 0 ||
 	    copy_str(&c->state_dir, in->state_dir) < 0 ||
 	    copy_mem(&c->interfaces.uc, in->interfaces.uc, in->interfaces.uc_count,
@@ -1362,6 +1477,16 @@ static const struct key keys[] = {
 	SCALAR("alerts.syslog", UCF_SECTION_ALERTS, alerts.syslog),
 	OF("alerts.webhook.url", UCF_SECTION_ALERTS, K_STR, alerts.webhook_url),
 	SCALAR("alerts.webhook.format", UCF_SECTION_ALERTS, alerts.webhook_format),
+	OF("alerts.alertmanager.urls", UCF_SECTION_ALERTS, K_STRINGS, alerts.alertmanager.urls),
+	SCALAR("alerts.alertmanager.resolve_after", UCF_SECTION_ALERTS,
+	       alerts.alertmanager.resolve_after_s),
+	OF("alerts.alertmanager.ca_file", UCF_SECTION_ALERTS, K_STR, alerts.alertmanager.ca_file),
+	OF("alerts.alertmanager.bearer_token_file", UCF_SECTION_ALERTS, K_STR,
+	   alerts.alertmanager.bearer_token_file),
+	OF("alerts.alertmanager.basic_auth.username", UCF_SECTION_ALERTS, K_STR,
+	   alerts.alertmanager.basic_user),
+	OF("alerts.alertmanager.basic_auth.password_file", UCF_SECTION_ALERTS, K_STR,
+	   alerts.alertmanager.basic_password_file),
 	SCALAR("limits.flows", UCF_SECTION_LIMITS, limits.flows),
 	SCALAR("limits.media", UCF_SECTION_LIMITS, limits.media),
 	SCALAR("limits.media_per_host", UCF_SECTION_LIMITS, limits.media_per_host),

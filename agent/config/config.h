@@ -101,6 +101,16 @@ struct ucf_config {
 		bool syslog;
 		char *webhook_url; /* NULL: no webhook */
 		enum ucf_webhook_format webhook_format;
+		/* Alertmanager's v2 API: every peer of one cluster (peers share
+		 * notifications, not alerts), each base URL as written */
+		struct {
+			struct ucf_string_list urls; /* empty: no Alertmanager */
+			uint64_t resolve_after_s;    /* endsAt = posted + this */
+			char *ca_file;               /* NULL: the system CAs */
+			char *bearer_token_file;     /* NULL: no bearer token */
+			char *basic_user;            /* NULL: no basic auth */
+			char *basic_password_file;   /* set when basic_user is */
+		} alertmanager;
 	} alerts;
 	struct {
 		uint32_t flows;       /* classifier flow table cap */

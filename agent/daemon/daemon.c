@@ -856,7 +856,7 @@ static int status_fill(struct daemon *d, struct ucf_status *s)
 	s->limits.media_per_host = d->cfg->limits.media_per_host;
 	s->limits.calls_per_host = d->cfg->limits.calls_per_host;
 	s->enforcement.violation_window_s = ucf_violations_window(d->violations) / 1000000u;
-	struct ucf_webhook_stats ws = { 0 };
+	struct ucf_sendq_stats ws = { 0 };
 	if (d->feed)
 		ucf_feed_webhook_stats(d->feed, &ws);
 	s->webhook.configured = d->feed && d->cfg->alerts.webhook_url;
