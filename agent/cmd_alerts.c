@@ -86,9 +86,7 @@ static int erase_here(const struct ucf_config *cfg, const struct ucf_erase_targe
 	if (rc == 0 && t) /* a purge keeps the watcher's memory of old findings */
 		rc = ucf_meraki_erase_file(cfg->state_dir, t, &meraki, err, errlen);
 	if (f) {
-		*counts = json_pack("{s:I, s:I, s:I}", "spool", (json_int_t)fe.spool,
-				    UCF_WEBHOOK_QUEUE_FILE, (json_int_t)fe.webhook_queue,
-				    UCF_WEBHOOK_DEAD_FILE, (json_int_t)fe.webhook_dead);
+		*counts = ucf_feed_erased_json(&fe);
 		if (*counts && t)
 			json_object_set_new(*counts, UCF_MERAKI_STATE_FILE,
 					    json_integer((json_int_t)meraki));

@@ -333,6 +333,15 @@ int ucf_feed_erase(struct ucf_feed *f, const struct ucf_erase_target *t,
 	return rc;
 }
 
+json_t *ucf_feed_erased_json(const struct ucf_feed_erased *e)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "spool", (json_int_t)e->spool,
+			 UCF_WEBHOOK_QUEUE_FILE, (json_int_t)e->webhook_queue,
+			 UCF_WEBHOOK_DEAD_FILE, (json_int_t)e->webhook_dead, UCF_AM_QUEUE_FILES,
+			 (json_int_t)e->alertmanager_queue, UCF_AM_DEAD_FILES,
+			 (json_int_t)e->alertmanager_dead);
+}
+
 bool ucf_feed_seen(const struct ucf_feed *f, const char *id)
 {
 	return json_object_get(f->seen, id) != NULL;

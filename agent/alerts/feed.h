@@ -87,6 +87,9 @@ struct ucf_feed_erased {
  * alerted again. On error the files done so far stay done. */
 int ucf_feed_erase(struct ucf_feed *f, const struct ucf_erase_target *t,
 		   struct ucf_feed_erased *out, char *err, size_t errlen);
+/* The counts by file name ("spool", "webhook-queue.jsonl", ...,
+ * UCF_AM_QUEUE_FILES), for the erasure's report and audit alert. */
+json_t *ucf_feed_erased_json(const struct ucf_feed_erased *e);
 
 /* Whether a POST (webhook or Alertmanager) is in flight; the webhook's
  * counters (all zero when no webhook is configured). ucf_feed_kick retries

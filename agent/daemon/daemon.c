@@ -865,6 +865,16 @@ static int status_fill(struct daemon *d, struct ucf_status *s)
 	s->webhook.failures = ws.failures;
 	s->webhook.dead = ws.dead;
 	snprintf(s->webhook.last_error, sizeof(s->webhook.last_error), "%s", ws.last_error);
+	const struct ucf_alertmanager *am = d->feed ? ucf_feed_alertmanager(d->feed) : NULL;
+	s->alertmanager.peers = (uint32_t)ucf_alertmanager_peer_count(am);
+	for (size_t i = 0; i < s->alertmanager.peers; i++) {
+		struct ucf_sendq_stats peer;
+		ucf_alertmanager_peer(am, i, &peer);
+		s->alertmanager.queued += peer.queued;
+		s->alertmanager.delivered += peer.delivered;
+		s->alertmanager.failures += peer.failures;
+		s->alertmanager.dead += peer.dead;
+	}
 	return 0;
 }
 
@@ -926,9 +936,7 @@ static int erase_request(struct daemon *d, const char *arg, char **reply)
 		rc = d->meraki ? ucf_meraki_erase(d->meraki, tp, &meraki, err, sizeof(err))
 			       : ucf_meraki_erase_file(d->cfg->state_dir, tp, &meraki, err,
 						       sizeof(err));
-	json_t *counts = json_pack("{s:I, s:I, s:I}", "spool", (json_int_t)fe.spool,
-				   UCF_WEBHOOK_QUEUE_FILE, (json_int_t)fe.webhook_queue,
-				   UCF_WEBHOOK_DEAD_FILE, (json_int_t)fe.webhook_dead);
+	json_t *counts = ucf_feed_erased_json(&fe);
 	if (counts && tp) {
 		uint32_t windows = ucf_violations_forget(d->violations, forget_match, tp) +
 				   ucf_violations_forget(d->refusals, forget_match, tp);

@@ -105,6 +105,11 @@ static const struct field fields[] = {
 	F("webhook.failures", K_U64, webhook.failures),
 	F("webhook.dead", K_U64, webhook.dead),
 	TEXT("webhook.last_error", webhook.last_error),
+	F("alertmanager.peers", K_U32, alertmanager.peers),
+	F("alertmanager.queued", K_U64, alertmanager.queued),
+	F("alertmanager.delivered", K_U64, alertmanager.delivered),
+	F("alertmanager.failures", K_U64, alertmanager.failures),
+	F("alertmanager.dead", K_U64, alertmanager.dead),
 };
 
 #define TIME_FMT "%Y-%m-%dT%H:%M:%SZ"

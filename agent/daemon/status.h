@@ -99,6 +99,11 @@ struct ucf_status {
 		uint64_t queued, delivered, failures, dead;
 		char last_error[256]; /* the last failure, "" if none */
 	} webhook;
+	/* the Alertmanager peers' queues, summed (all zero without peers) */
+	struct {
+		uint32_t peers;
+		uint64_t queued, delivered, failures, dead;
+	} alertmanager;
 };
 
 /* Frees what s owns and zeroes it (s may be all zero). */

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A webhook receiver for ucfence's tests: plain HTTP on loopback (the
+"""A webhook receiver for ucfence's tests (also what stands for an
+Alertmanager peer, or sits behind one): plain HTTP on loopback (the
 config allows http only to a loopback host). Logs every POST as a JSON line
 {"t", "status", "idempotency_key", "alert_id", "body"} to --log and answers
 --fail-status (503) to the first --fail-first POSTs, then 200. Binds port 0 and writes the
@@ -30,7 +31,7 @@ class Handler(BaseHTTPRequestHandler):
             status = srv.args.fail_status if srv.count <= srv.args.fail_first else 200
             try:
                 alert_id = json.loads(body).get("id")
-            except ValueError:
+            except (ValueError, AttributeError):  # not JSON, or not an object (Alertmanager's array)
                 alert_id = None
             with open(srv.args.log, "a") as f:
                 f.write(json.dumps({"t": time.time(), "status": status,

@@ -98,6 +98,11 @@ static int status_fixture(struct ucf_status *s)
 	s->webhook.failures = n++;
 	s->webhook.dead = n++;
 	snprintf(s->webhook.last_error, sizeof(s->webhook.last_error), "HTTP 503");
+	s->alertmanager.peers = (uint32_t)n++;
+	s->alertmanager.queued = n++;
+	s->alertmanager.delivered = n++;
+	s->alertmanager.failures = n++;
+	s->alertmanager.dead = n++;
 	return 0;
 }
 

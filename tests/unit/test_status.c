@@ -94,6 +94,11 @@ static void assert_status_equal(const struct ucf_status *a, const struct ucf_sta
 	assert_int_equal(a->webhook.failures, b->webhook.failures);
 	assert_int_equal(a->webhook.dead, b->webhook.dead);
 	assert_string_equal(a->webhook.last_error, b->webhook.last_error);
+	assert_int_equal(a->alertmanager.peers, b->alertmanager.peers);
+	assert_int_equal(a->alertmanager.queued, b->alertmanager.queued);
+	assert_int_equal(a->alertmanager.delivered, b->alertmanager.delivered);
+	assert_int_equal(a->alertmanager.failures, b->alertmanager.failures);
+	assert_int_equal(a->alertmanager.dead, b->alertmanager.dead);
 }
 
 /* to_json, as text over the socket, from_json: the same record. */
