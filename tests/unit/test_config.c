@@ -426,6 +426,19 @@ static const struct bad_case bad[] = {
 	{ 9, "meraki: {organization_id: '12 34'}", "9:27: invalid identifier '12 34'" },
 	{ 9, "alerts: {webhook: {format: teams}}", "9:28: invalid format 'teams' (use generic or slack)" },
 	{ 9, "alerts: {webhook: {format: slack}}", "9:19: webhook needs a 'url'" },
+	/* alerts.alertmanager */
+	{ 9, "alerts: {alertmanager: {resolve_after: 1h}}", "9:24: alertmanager needs 'urls'" },
+	{ 9, "alerts: {alertmanager: {urls: []}}", "9:31: 'urls' must list at least one Alertmanager" },
+	{ 9, "alerts: {alertmanager: {urls: http://127.0.0.1:9093}}", "9:31: 'urls' must be a list, not a single value" },
+	{ 9, "alerts: {alertmanager: {urls: ['http://am1.example:9093']}}", "9:32: 'urls' must use https (plain http only to a loopback host)" },
+	{ 9, "alerts: {alertmanager: {urls: ['https://u:p@am1.example']}}", "9:32: 'urls' must not carry credentials" },
+	{ 9, "alerts: {alertmanager: {urls: ['https://am1.example', 'https://am1.example']}}", "9:55: Alertmanager url 'https://am1.example' is listed twice" },
+	{ 9, "alerts: {alertmanager: {urls: ['https://am1.example'], resolve_after: 10s}}", "9:71: resolve_after '10s' is out of range (60s to 2592000s)" },
+	{ 9, "alerts: {alertmanager: {urls: ['https://am1.example'], ca_file: ca.pem}}", "9:65: 'ca_file' must be an absolute path" },
+	{ 9, "alerts: {alertmanager: {urls: ['https://am1.example'], basic_auth: {username: u}}}", "9:68: basic_auth needs a 'password_file'" },
+	{ 9, "alerts: {alertmanager: {urls: ['https://am1.example'], basic_auth: {username: 'a:b', password_file: /p}}}", "9:79: 'username' must not contain ':' (basic auth)" },
+	{ 9, "alerts: {alertmanager: {urls: ['https://am1.example'], bearer_token_file: /t, basic_auth: {username: u, password_file: /p}}}", "9:24: alertmanager: use bearer_token_file or basic_auth, not both" },
+	{ 9, "alerts: {alertmanager: {url: ['https://am1.example']}}", "9:25: unknown key 'url' in alertmanager (did you mean 'urls'?)" },
 	{ 9, "state_dir: var/lib/ucfence", "9:12: 'state_dir' must be an absolute path" },
 	{ 9, "enforcement: {require_encryption: yes}", "9:35: 'require_encryption' must be true or false, not 'yes'" },
 	/* the base lists sip and rtp: with encryption required no call could be set up */
@@ -602,6 +615,56 @@ static void test_diff_lists_and_names(void **state)
 	ucf_config_free(e);
 }
 
+static void test_alertmanager(void **state)
+{
+	(void)state;
+	struct ucf_config *a = load_variant(0, NULL);
+	assert_int_equal(a->alerts.alertmanager.urls.count, 0);
+	assert_int_equal(a->alerts.alertmanager.resolve_after_s, 3600); /* the default */
+	struct ucf_config *b = load_variant(9, "alerts:\n"
+					       "  alertmanager:\n"
+					       "    urls: [\"https://am1.example:9093\", \"http://127.0.0.1:9093/\"]\n"
+					       "    resolve_after: 30m\n"
+					       "    ca_file: /etc/ucfence/am-ca.pem\n"
+					       "    basic_auth: {username: ucfence, password_file: /etc/ucfence/am-pw}");
+	assert_int_equal(b->alerts.alertmanager.urls.count, 2);
+	assert_string_equal(b->alerts.alertmanager.urls.items[0], "https://am1.example:9093");
+	assert_string_equal(b->alerts.alertmanager.urls.items[1], "http://127.0.0.1:9093/");
+	assert_int_equal(b->alerts.alertmanager.resolve_after_s, 1800);
+	assert_string_equal(b->alerts.alertmanager.ca_file, "/etc/ucfence/am-ca.pem");
+	assert_string_equal(b->alerts.alertmanager.basic_user, "ucfence");
+	assert_string_equal(b->alerts.alertmanager.basic_password_file, "/etc/ucfence/am-pw");
+	assert_null(b->alerts.alertmanager.bearer_token_file);
+	/* every setting is named in a reload's difference */
+	const char *keys[8];
+	assert_int_equal(ucf_config_diff(a, b, keys, 8), 5);
+	assert_string_equal(keys[0], "alerts.alertmanager.urls");
+	assert_string_equal(keys[1], "alerts.alertmanager.resolve_after");
+	assert_string_equal(keys[2], "alerts.alertmanager.ca_file");
+	assert_string_equal(keys[3], "alerts.alertmanager.basic_auth.username");
+	assert_string_equal(keys[4], "alerts.alertmanager.basic_auth.password_file");
+	assert_int_equal(ucf_config_sections_changed(a, b), UCF_SECTION_ALERTS);
+	struct ucf_config *c = load_variant(9, "alerts: {alertmanager: {urls: [\"http://127.0.0.1:9093/\", "
+					       "\"https://am1.example:9093\"], resolve_after: 30m, "
+					       "ca_file: /etc/ucfence/am-ca.pem, bearer_token_file: /etc/t}}");
+	/* another order is another list; a token instead of basic auth */
+	assert_int_equal(ucf_config_diff(b, c, keys, 8), 4);
+	assert_string_equal(keys[0], "alerts.alertmanager.urls");
+	assert_string_equal(keys[1], "alerts.alertmanager.bearer_token_file");
+	/* a deep copy */
+	struct ucf_config *d = NULL;
+	assert_int_equal(ucf_config_dup(b, &d), 0);
+	assert_int_equal(ucf_config_diff(b, d, NULL, 0), 0);
+	assert_ptr_not_equal(b->alerts.alertmanager.urls.items, d->alerts.alertmanager.urls.items);
+	ucf_config_free(b); /* the copy lives on without it (ASan) */
+	assert_string_equal(d->alerts.alertmanager.urls.items[1], "http://127.0.0.1:9093/");
+	assert_string_equal(d->alerts.alertmanager.basic_user, "ucfence");
+	assert_string_equal(d->alerts.alertmanager.ca_file, "/etc/ucfence/am-ca.pem");
+	ucf_config_free(a);
+	ucf_config_free(c);
+	ucf_config_free(d);
+}
+
 static void test_dup_is_deep(void **state)
 {
 	(void)state;
@@ -639,7 +702,7 @@ static void test_dup_is_deep(void **state)
 int main(void)
 {
 	enum { NBAD = sizeof(bad) / sizeof(bad[0]) };
-	enum { NFIXED = 13 };
+	enum { NFIXED = 14 };
 	static struct CMUnitTest tests[NBAD + NFIXED] = {
 		cmocka_unit_test(test_example_loads), cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_appliance_mode_ipv6), cmocka_unit_test(test_meraki_sources),
@@ -648,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_tls_media),
 		cmocka_unit_test(test_diff_same), cmocka_unit_test(test_diff_names_each_setting),
 		cmocka_unit_test(test_diff_lists_and_names), cmocka_unit_test(test_dup_is_deep),
+		cmocka_unit_test(test_alertmanager),
 	};
 	_Static_assert(NBAD >= 30, "the foundation asks for at least 30 bad configs");
 	for (size_t i = 0; i < NBAD; i++)
