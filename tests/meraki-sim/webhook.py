@@ -2,10 +2,13 @@
 """A webhook receiver for ucfence's tests (also what stands for an
 Alertmanager peer, or sits behind one): plain HTTP on loopback (the
 config allows http only to a loopback host). Logs every POST as a JSON line
-{"t", "status", "idempotency_key", "alert_id", "body"} to --log and answers
+{"t", "status", "idempotency_key", "alert_id", "authorization",
+"authorization_sha256", "body"} to --log (the Authorization header's value
+only as a SHA-256, so a test can check it without writing it down) and answers
 --fail-status (503) to the first --fail-first POSTs, then 200. Binds port 0 and writes the
 port to --port-file (or reuses --port, to come back on the same address)."""
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -38,6 +41,8 @@ class Handler(BaseHTTPRequestHandler):
                                     "idempotency_key": self.headers.get("Idempotency-Key"),
                                     "content_type": self.headers.get("Content-Type"),
                                     "authorization": self.headers.get("Authorization") is not None,
+                                    "authorization_sha256": hashlib.sha256(
+                                        self.headers.get("Authorization", "").encode()).hexdigest(),
                                     "alert_id": alert_id, "body": body}) + "\n")
         data = b'{"ok": true}' if status == 200 else b'{"error": "busy"}'
         self.send_response(status)
