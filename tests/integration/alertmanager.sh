@@ -106,8 +106,25 @@ sorted_ids() { q spool "$1"; }
 # same_set A B: two newline lists hold the same ids
 same_set() { [ "$(sort <<<"$1")" = "$(sort <<<"$2")" ]; }
 
-# ---- the receiver and two Alertmanager peers -----------------------------------
 cd "$tmp"
+# ---- the README's routing example is a valid alertmanager.yml that routes ----------
+python3 - "$here/README.md" "$tmp/slack-url" >route.yml <<'PY'
+import sys
+s = open(sys.argv[1]).read()
+i = s.index("A routing example for the fleet")
+start = s.index("```yaml\n", i) + 8
+print(s[start:s.index("```", start)].replace("/etc/alertmanager/slack-security-url", sys.argv[2]))
+PY
+echo https://hooks.slack.example/services/x >slack-url
+amtool check-config route.yml >amtool.out 2>&1
+ok "the README's routing example passes amtool check-config" $?
+route() { amtool config routes test --config.file=route.yml "$@" 2>/dev/null; }
+ok "... critical captures go to security and the site's team, others by site" \
+	$([ "$(route alertname=packet-capture severity=critical site=branch-017)" = security-critical,region-north ] &&
+	  [ "$(route alertname=packet-capture severity=warning site=hq)" = hq-it ] &&
+	  [ "$(route alertname=cleartext-sip severity=warning site=branch-117)" = noc ] && echo 0 || echo 1)
+
+# ---- the receiver and two Alertmanager peers -----------------------------------
 python3 "$sim/webhook.py" --port-file recv.port --log recv.log 2>recv.err & pids+=($!)
 python3 "$sim/webhook.py" --port-file standin.port --log standin.log 2>standin.err & pids+=($!)
 wait_file recv.port && wait_file standin.port
