@@ -1118,8 +1118,12 @@ static void apply_alerts(struct daemon *d, struct ucf_config *cfg, unsigned chan
 			KEEP(d->cfg, cfg, alerts);
 		} else {
 			const char *url = cfg->alerts.webhook_url ? cfg->alerts.webhook_url : "none";
-			ucf_log_info(d->opts.log, "alert feed reconfigured (spool %s, webhook %.*s)",
-				     cfg->alerts.spool, url_origin_len(url), url);
+			size_t peers = cfg->alerts.alertmanager.urls.count;
+			ucf_log_info(d->opts.log,
+				     "alert feed reconfigured (spool %s, webhook %.*s, %zu Alertmanager "
+				     "peer%s)",
+				     cfg->alerts.spool, url_origin_len(url), url, peers,
+				     peers == 1 ? "" : "s");
 		}
 	} else {
 		ucf_log_info(d->opts.log, "alert feed unchanged");
