@@ -207,8 +207,26 @@ int ucf_alertmanager_open(struct ucf_alertmanager **out, const struct ucf_config
 	return 0;
 }
 
-int ucf_alertmanager_reconfigure(struct ucf_alertmanager *am, const struct ucf_config *cfg,
-				 char *err, size_t errlen)
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether a peer's destination differs between the two configs (its URL
+ * aside): then it is retargeted, else its backoff stays as it is. */
+static bool options_changed(const struct ucf_config *old, const struct ucf_config *cfg)
+{
+	return old->alerts.alertmanager.resolve_after_s != cfg->alerts.alertmanager.resolve_after_s ||
+	       !same_str(old->alerts.alertmanager.ca_file, cfg->alerts.alertmanager.ca_file) ||
+	       !same_str(old->alerts.alertmanager.bearer_token_file,
+			 cfg->alerts.alertmanager.bearer_token_file) ||
+	       !same_str(old->alerts.alertmanager.basic_user, cfg->alerts.alertmanager.basic_user) ||
+	       !same_str(old->alerts.alertmanager.basic_password_file,
+			 cfg->alerts.alertmanager.basic_password_file);
+}
+
+int ucf_alertmanager_reconfigure(struct ucf_alertmanager *am, const struct ucf_config *old,
+				 const struct ucf_config *cfg, char *err, size_t errlen)
 {
 	const struct ucf_string_list *urls = &cfg->alerts.alertmanager.urls;
 	struct peer *next = calloc(urls->count ? urls->count : 1, sizeof(*next));
@@ -219,9 +237,9 @@ int ucf_alertmanager_reconfigure(struct ucf_alertmanager *am, const struct ucf_c
 	size_t n = 0;
 	/* first everything that can fail: the new peers' queues */
 	for (; rc == 0 && n < urls->count; n++) {
-		struct peer *old = find(am->peers, am->count, urls->items[n]);
-		if (old) {
-			next[n] = *old;
+		struct peer *kept = find(am->peers, am->count, urls->items[n]);
+		if (kept) {
+			next[n] = *kept;
 		} else {
 			fresh[n] = true;
 			rc = peer_open(am, &next[n], urls->items[n], cfg, err, errlen);
@@ -235,14 +253,15 @@ int ucf_alertmanager_reconfigure(struct ucf_alertmanager *am, const struct ucf_c
 		free(fresh);
 		return rc;
 	}
-	/* then the kept ones take the new options (a copy of strings: only
-	 * ENOMEM, and then that peer keeps its old ones, logged) */
+	/* then the kept ones take the new options if they changed (a copy of
+	 * strings: only ENOMEM, and then that peer keeps its old ones, logged) */
+	bool retarget = options_changed(old, cfg);
 	for (size_t i = 0; i < n; i++) {
 		char queue[UCF_AM_FILE_LEN], dead[UCF_AM_FILE_LEN], why[256];
 		struct ucf_sendq_dest d = peer_dest(&next[i], cfg, queue, dead);
 		if (fresh[i])
 			ucf_sendq_kick(next[i].q); /* what an earlier run left queued */
-		else if (ucf_sendq_retarget(next[i].q, &d, why, sizeof(why)) < 0)
+		else if (retarget && ucf_sendq_retarget(next[i].q, &d, why, sizeof(why)) < 0)
 			ucf_log_warnx(am->log, "%s: %s", next[i].name, why);
 	}
 	for (size_t i = 0; i < am->count; i++) /* removed: files stay on disk */

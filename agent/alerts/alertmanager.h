@@ -47,13 +47,14 @@ int ucf_alertmanager_open(struct ucf_alertmanager **out, const struct ucf_config
 			  struct ucf_reactor *r, struct ucf_http *h, const struct ucf_log *log,
 			  char *err, size_t errlen);
 void ucf_alertmanager_close(struct ucf_alertmanager *am);
-/* A reload: peers that stay keep their queues and backoff (retargeted when
- * resolve_after, ca_file or credentials changed); new peers get a queue
- * (what an earlier run left on disk is sent); a peer removed leaves its
- * files on disk (pruned and erased all the same). On error nothing changes.
- * cfg must configure at least one URL (close the set otherwise). */
-int ucf_alertmanager_reconfigure(struct ucf_alertmanager *am, const struct ucf_config *cfg,
-				 char *err, size_t errlen);
+/* A reload from old to cfg: peers that stay keep their queues and backoff
+ * (retargeted, starting over, only when resolve_after, ca_file or
+ * credentials changed); new peers get a queue (what an earlier run left on
+ * disk is sent); a peer removed leaves its files on disk (pruned and erased
+ * all the same). On error nothing changes. cfg must configure at least one
+ * URL (close the set otherwise). */
+int ucf_alertmanager_reconfigure(struct ucf_alertmanager *am, const struct ucf_config *old,
+				 const struct ucf_config *cfg, char *err, size_t errlen);
 
 /* Durably queues a for every peer that does not hold it queued yet. */
 int ucf_alertmanager_enqueue(struct ucf_alertmanager *am, const struct ucf_alert *a, char *err,

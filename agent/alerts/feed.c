@@ -270,7 +270,7 @@ int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char 
 	 * (the peers' changes are all-or-nothing; the webhook's retarget fails
 	 * only for memory, and then nothing else has changed but the peers) */
 	if (rc == 0 && want_am && f->am)
-		rc = ucf_alertmanager_reconfigure(f->am, copy, err, errlen);
+		rc = ucf_alertmanager_reconfigure(f->am, old, copy, err, errlen);
 	if (rc == 0 && copy->alerts.webhook_url && f->webhook &&
 	    (!same(copy->alerts.webhook_url, old->alerts.webhook_url) ||
 	     copy->alerts.webhook_format != old->alerts.webhook_format))

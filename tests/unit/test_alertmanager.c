@@ -320,8 +320,15 @@ static void test_queue_per_peer(void **state)
 	 * to PEER1 alone */
 	struct ucf_config one;
 	base_cfg(&one, 1);
+	settle(r, f);
 	assert_int_equal(ucf_feed_reconfigure(f, &one, err, sizeof(err)), 0);
 	assert_int_equal(ucf_alertmanager_peer_count(ucf_feed_alertmanager(f)), 1);
+	/* PEER1 stays as it was: its backoff runs on, nothing is sent now */
+	assert_false(ucf_feed_busy(f));
+	/* a new resolve_after is PEER1's new destination: sent with it at once */
+	one.alerts.alertmanager.resolve_after_s = 7200;
+	assert_int_equal(ucf_feed_reconfigure(f, &one, err, sizeof(err)), 0);
+	assert_true(ucf_feed_busy(f));
 	struct ucf_alert *b = capture_alert("k3", ucf_time_now(), NULL);
 	assert_int_equal(ucf_feed_publish(f, b, err, sizeof(err)), 1);
 	settle(r, f);
