@@ -15,7 +15,9 @@
 #   (c) a second watcher (another process and state dir, same site, same
 #       findings) posts the same labels: the cluster notifies each alert
 #       exactly once (the receiver counts), and both watchers raised the same
-#       alert ids.
+#       alert ids;
+#   (d) with both peers down, `alerts --purge` empties their queues.
+# The README's routing example is checked with amtool first.
 # No network namespaces: everything is on loopback, on ports the kernel
 # picked. Everything started here is killed on exit, also on failure.
 set -u
@@ -332,7 +334,36 @@ empty_queues() { for w in A B; do for u in "$PEER1" "$PEER2" "$STANDIN"; do
 	queue_empty $w "$u" || return 1; done; done; }
 until_ok 30 empty_queues
 ok "(c) every queue of both watchers is empty" $?
-for w in A B; do
+
+# ---- (d) erasure reaches the peers' queues ----------------------------------------------
+# Both peers down, one more finding: it waits in both queues; with the
+# watcher stopped, a purge (no agent runs: the command takes the feed's lock
+# itself) empties them; the purge's own audit alert is what is queued after.
+kill -TERM "$pid_B" "${am_pid[1]}" "${am_pid[2]}"
+wait "$pid_B" "${am_pid[1]}" "${am_pid[2]}" 2>/dev/null
+scenario c1 c2 c3 c4 c5 c6 c7 c8
+until_ok 40 has A 8
+must "watcher A raised a finding while both peers are down" $?
+C8=$(comm -13 <(echo "$ALL") <(sorted_ids "$(spool A)"))
+queued_c8() { q queue A/state "$PEER1" | grep -qx "$C8" && q queue A/state "$PEER2" | grep -qx "$C8"; }
+until_ok 10 queued_c8
+ok "(d) it waits in both peers' queues" $?
+kill -TERM "$pid_A"; wait "$pid_A" 2>/dev/null
+"$bin" alerts --purge --control "$tmp/no-agent.sock" -c A/site.yaml >purge.out 2>purge.err
+ok "(d) alerts --purge counts the peers' queued alerts ($(grep alertmanager purge.out | tr -s ' ' | tr '\n' ';'))" \
+	$(grep -Eq '^  alertmanager-\*-queue\.jsonl +2$' purge.out && echo 0 || echo 1)
+only_audit() { # the queue holds nothing but the purge's data-erased alert
+	python3 - "$1" <<'PY'
+import hashlib, json, sys
+state, url = sys.argv[1].split(" ", 1)
+key = hashlib.sha256(b"alertmanager-peer\0" + url.encode() + b"\0\0").hexdigest()[:16]
+kinds = [json.loads(l)["kind"] for l in open("%s/alertmanager-%s-queue.jsonl" % (state, key))]
+sys.exit(0 if kinds == ["data-erased"] else 1)
+PY
+}
+only_audit "A/state $PEER1" && only_audit "A/state $PEER2"
+ok "(d) after it both queues hold only the purge's audit alert" $?
+for w in A B; do # both have exited: a leak report would be there too
 	grep -q "AddressSanitizer\|runtime error" $w/watch.err
 	ok "watcher $w: no sanitizer errors" $([ $? = 1 ] && echo 0 || echo 1)
 done
