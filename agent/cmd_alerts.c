@@ -42,9 +42,11 @@ static void help(void)
 	       "      --json          one alert object per line\n"
 	       "      --since DUR     only alerts raised in the last DUR (90s, 5m, 2h, 30d)\n"
 	       "      --forget ADDR   erase every record naming this IPv4/IPv6 address or MAC\n"
-	       "                      (spool, webhook queue and dead letters, the watcher's\n"
-	       "                      state, the agent's memory); prints the counts\n"
-	       "      --purge         erase all alert data (spool, webhook queue, dead letters)\n"
+	       "                      (spool, webhook and Alertmanager queues and dead\n"
+	       "                      letters, the watcher's state, the agent's memory);\n"
+	       "                      prints the counts\n"
+	       "      --purge         erase all alert data (spool, webhook and Alertmanager\n"
+	       "                      queues, dead letters)\n"
 	       "      --control PATH  the agent's control socket (default %s)\n",
 	       UCF_DEFAULT_CONTROL);
 	ucf_cli_print_common_help();
