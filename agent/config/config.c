@@ -25,6 +25,8 @@ struct loader {
 	yaml_node_t *root, *mode, *address, *static_range, *services, *learn, *tls_calls;
 	yaml_node_t *meraki_enabled, *appliance_if, *wan_if, *require_encryption;
 	yaml_node_t **endpoints, **servers, **remotes, **uc_ifs, **data_ifs;
+	yaml_node_t **appl_lists[5]; /* cloud, connectivity_checks, vpn_peers, resolvers,
+				      * time_servers */
 };
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -532,8 +534,54 @@ static int appliance_remote(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return prefix_list(y, v, "remote_subnets", &l->cfg->appliance.remote_subnets, &l->remotes);
 }
 
+static int appliance_cloud(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "cloud", &l->cfg->appliance.cloud, &l->appl_lists[0]);
+}
+
+static int appliance_checks(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "connectivity_checks", &l->cfg->appliance.connectivity_checks,
+			   &l->appl_lists[1]);
+}
+
+static int appliance_vpn_peers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "vpn_peers", &l->cfg->appliance.vpn_peers, &l->appl_lists[2]);
+}
+
+static int appliance_resolvers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "resolvers", &l->cfg->appliance.resolvers, &l->appl_lists[3]);
+}
+
+static int appliance_time_servers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "time_servers", &l->cfg->appliance.time_servers,
+			   &l->appl_lists[4]);
+}
+
+static int appliance_vpn_peer_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return duration(y, v, "vpn_peer_timeout", 60, 7 * 86400,
+			&l->cfg->appliance.vpn_peer_timeout_s);
+}
+
 static const struct ucf_yaml_key appliance_keys[] = {
-	{ "address", appliance_address, NULL }, { "remote_subnets", appliance_remote, NULL },
+	{ "address", appliance_address, NULL },
+	{ "remote_subnets", appliance_remote, NULL },
+	{ "cloud", appliance_cloud, NULL },
+	{ "connectivity_checks", appliance_checks, NULL },
+	{ "vpn_peers", appliance_vpn_peers, NULL },
+	{ "resolvers", appliance_resolvers, NULL },
+	{ "time_servers", appliance_time_servers, NULL },
+	{ "vpn_peer_timeout", appliance_vpn_peer_timeout, NULL },
 };
 
 static int section_appliance(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -1088,6 +1136,10 @@ static int set_defaults(struct ucf_config *c)
 {
 	c->uc.media.learn = true;
 	c->uc.media.timeout_s = 120;
+	/* A few hours: an appliance whose uplink address changes (DHCP) is
+	 * relearned within the hour; a peer gone from the Dashboard closes
+	 * after a morning, and the watcher down for as long keeps them. */
+	c->appliance.vpn_peer_timeout_s = 4 * 3600;
 	c->enforcement.action = UCF_ACTION_DROP;
 	c->enforcement.log_rate = (struct ucf_rate){ 10, UCF_PER_SECOND };
 	c->enforcement.violation_window_s = 60;
@@ -1155,6 +1207,8 @@ static int load(struct ucf_yaml *y, const char *name, const struct ucf_catalog *
 	free(l.endpoints);
 	free(l.servers);
 	free(l.remotes);
+	for (size_t i = 0; i < sizeof(l.appl_lists) / sizeof(l.appl_lists[0]); i++)
+		free(l.appl_lists[i]);
 	free(l.uc_ifs);
 	free(l.data_ifs);
 	if (rc < 0) {
@@ -1210,6 +1264,11 @@ void ucf_config_free(struct ucf_config *c)
 	free_strings(&c->uc.services);
 	free(c->uc.services_pos);
 	free(c->appliance.remote_subnets.items);
+	free(c->appliance.cloud.items);
+	free(c->appliance.connectivity_checks.items);
+	free(c->appliance.vpn_peers.items);
+	free(c->appliance.resolvers.items);
+	free(c->appliance.time_servers.items);
 	free(c->meraki.base_url);
 	free(c->meraki.api_key_file);
 	free(c->meraki.organization_id);
@@ -1268,6 +1327,9 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	s.alerts.webhook_url = s.metrics.textfile = s.state_dir = NULL;
 	s.interfaces.uc = s.interfaces.data = NULL;
 	s.uc.endpoints.items = s.uc.servers.items = s.appliance.remote_subnets.items = NULL;
+	s.appliance.cloud.items = s.appliance.connectivity_checks.items = NULL;
+	s.appliance.vpn_peers.items = s.appliance.resolvers.items = NULL;
+	s.appliance.time_servers.items = NULL;
 	s.uc.services = s.meraki.network_ids = s.meraki.serials = (struct ucf_string_list){ 0 };
 	s.uc.services_pos = NULL;
 	*c = s;
@@ -1290,6 +1352,16 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 		     sizeof(struct ucf_prefix)) < 0 ||
 	    copy_mem(&c->appliance.remote_subnets.items, in->appliance.remote_subnets.items,
 		     in->appliance.remote_subnets.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.cloud.items, in->appliance.cloud.items,
+		     in->appliance.cloud.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.connectivity_checks.items, in->appliance.connectivity_checks.items,
+		     in->appliance.connectivity_checks.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.vpn_peers.items, in->appliance.vpn_peers.items,
+		     in->appliance.vpn_peers.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.resolvers.items, in->appliance.resolvers.items,
+		     in->appliance.resolvers.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.time_servers.items, in->appliance.time_servers.items,
+		     in->appliance.time_servers.count, sizeof(struct ucf_prefix)) < 0 ||
 	    copy_strings(&c->uc.services, &in->uc.services) < 0 ||
 	    (in->uc.services_pos &&
 	     copy_mem(&c->uc.services_pos, in->uc.services_pos, in->uc.services.count,
@@ -1337,6 +1409,13 @@ static const struct key keys[] = {
 	SCALAR("uc.media.shape_check", UCF_SECTION_UC, uc.media.shape_check),
 	SCALAR("appliance.address", UCF_SECTION_APPLIANCE, appliance.address),
 	OF("appliance.remote_subnets", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.remote_subnets),
+	OF("appliance.cloud", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.cloud),
+	OF("appliance.connectivity_checks", UCF_SECTION_APPLIANCE, K_PREFIXES,
+	   appliance.connectivity_checks),
+	OF("appliance.vpn_peers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.vpn_peers),
+	OF("appliance.resolvers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.resolvers),
+	OF("appliance.time_servers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.time_servers),
+	SCALAR("appliance.vpn_peer_timeout", UCF_SECTION_APPLIANCE, appliance.vpn_peer_timeout_s),
 	SCALAR("enforcement.action", UCF_SECTION_ENFORCEMENT, enforcement.action),
 	SCALAR("enforcement.log_rate", UCF_SECTION_ENFORCEMENT, enforcement.log_rate),
 	SCALAR("enforcement.violation_window", UCF_SECTION_ENFORCEMENT,

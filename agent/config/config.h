@@ -72,6 +72,17 @@ struct ucf_config {
 	struct {
 		struct ucf_prefix address;             /* A; always set (required in both modes) */
 		struct ucf_prefix_list remote_subnets; /* R; required in concentrator mode */
+		/* Where the appliance's own traffic may go (policy.h); an empty list
+		 * keeps the catalog's (cloud, connectivity_checks) or, for resolvers
+		 * and time_servers, lets DNS and NTP go anywhere. */
+		struct ucf_prefix_list cloud;               /* replaces the catalog's meraki-cloud */
+		struct ucf_prefix_list connectivity_checks; /* replaces connectivity-checks */
+		struct ucf_prefix_list vpn_peers;           /* AutoVPN peers the site names */
+		struct ucf_prefix_list resolvers;           /* the uplink's DNS servers */
+		struct ucf_prefix_list time_servers;        /* NTP servers */
+		/* A learned AutoVPN peer (Dashboard) stays this long after the last
+		 * successful fetch that listed it. */
+		uint64_t vpn_peer_timeout_s;
 	} appliance;
 	struct {
 		enum ucf_action action;

@@ -253,6 +253,10 @@ static struct key_info key_info(enum ucf_set_key key)
 	case UCF_KEY_IPV6_PAIR:
 		return (struct key_info){ TYPE_IP6ADDR << TYPE_BITS | TYPE_IP6ADDR, 16 + 16,
 					  NFT_SET_TIMEOUT | NFT_SET_EVAL, true, 0 };
+	case UCF_KEY_IPV4_TIMED:
+		return (struct key_info){ TYPE_IPADDR, 4, NFT_SET_TIMEOUT, false, BYTEORDER_BIG };
+	case UCF_KEY_IPV6_TIMED:
+		return (struct key_info){ TYPE_IP6ADDR, 16, NFT_SET_TIMEOUT, false, BYTEORDER_BIG };
 	}
 	return (struct key_info){ 0 };
 }
@@ -389,7 +393,8 @@ static size_t expand(const struct ucf_set *set, size_t i, struct nlelem out[3])
 {
 	const struct ucf_elem *e = &set->elems[i];
 	size_t n = 0, alen = set->key == UCF_KEY_IPV4 || set->key == UCF_KEY_IPV4_MEDIA ||
-				     set->key == UCF_KEY_IPV4_BLOCK || set->key == UCF_KEY_IPV4_PAIR ? 4 : 16;
+				     set->key == UCF_KEY_IPV4_BLOCK || set->key == UCF_KEY_IPV4_PAIR ||
+				     set->key == UCF_KEY_IPV4_TIMED ? 4 : 16;
 	memset(out, 0, 3 * sizeof(*out));
 	switch (set->key) {
 	case UCF_KEY_IFNAME:
@@ -432,6 +437,13 @@ static size_t expand(const struct ucf_set *set, size_t i, struct nlelem out[3])
 		memcpy(out[0].key + alen, e->key_end, alen);
 		put_port(out[0].key + 2 * alen, e->port);
 		out[0].klen = (uint32_t)(2 * alen + 4);
+		out[0].timeout_ms = e->timeout_ms;
+		n = 1;
+		break;
+	case UCF_KEY_IPV4_TIMED:
+	case UCF_KEY_IPV6_TIMED:
+		memcpy(out[0].key, e->key, alen);
+		out[0].klen = (uint32_t)alen;
 		out[0].timeout_ms = e->timeout_ms;
 		n = 1;
 		break;

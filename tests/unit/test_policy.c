@@ -70,6 +70,27 @@ static const char *chain_text(const struct ucf_ruleset *rs, const char *name)
 	return out;
 }
 
+#define A_OWN                                                                                      \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @meraki_cloud4 meta l4proto . th dport "    \
+	"@cloud_svc accept comment \"the appliance to the Meraki cloud\"\n"                          \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @conncheck4 meta l4proto . th dport "       \
+	"@check_svc accept comment \"the appliance's connectivity checks\"\n"                        \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @conncheck4 meta l4proto 1 @th,0,8 0x8 "    \
+	"accept comment \"the appliance's connectivity checks\"\n"                                   \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @vpn_static4 meta l4proto . th dport "      \
+	"@vpn_svc accept comment \"the appliance to its AutoVPN peers\"\n"                           \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @vpn_peers4 meta l4proto . th dport "       \
+	"@vpn_svc accept comment \"the appliance to its AutoVPN peers\"\n"                           \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @resolvers4 meta l4proto . th dport "       \
+	"@resolver_svc accept comment \"the appliance's DNS\"\n"
+#define A_IN                                                                                       \
+	"iifname \"eth0\" ip saddr @meraki_cloud4 ip daddr 10.40.0.2 meta l4proto . th dport "    \
+	"@cloud_svc accept comment \"the Meraki cloud and AutoVPN peers reaching the appliance\"\n"  \
+	"iifname \"eth0\" ip saddr @vpn_static4 ip daddr 10.40.0.2 meta l4proto . th dport "      \
+	"@vpn_svc accept comment \"the Meraki cloud and AutoVPN peers reaching the appliance\"\n"    \
+	"iifname \"eth0\" ip saddr @vpn_peers4 ip daddr 10.40.0.2 meta l4proto . th dport "       \
+	"@vpn_svc accept comment \"the Meraki cloud and AutoVPN peers reaching the appliance\"\n"
+
 static void test_concentrator_sets(void **state)
 {
 	(void)state;
@@ -93,7 +114,26 @@ static void test_concentrator_sets(void **state)
 	assert_string_equal(elems(rs, "tls_sig"), "tcp . 5061");
 	assert_string_equal(elems(rs, "tls_media"), "udp . 1024-65535");
 	assert_string_equal(elems(rs, "gateway_svc"), "tcp . 53, udp . 53, udp . 67-68");
-	assert_string_equal(elems(rs, "appliance_svc"), "tcp . 53, tcp . 443, udp . 53, udp . 7351");
+	/* The appliance's services, each class to its destinations. */
+	assert_null(ucf_ruleset_set(rs, "appliance_svc"));
+	assert_string_equal(elems(rs, "cloud_svc"), "tcp . 443, udp . 7351");
+	assert_string_equal(elems(rs, "meraki_cloud4"), "209.206.48.0/20");
+	assert_string_equal(elems(rs, "meraki_cloud6"), "");
+	assert_string_equal(elems(rs, "resolver_svc"), "tcp . 53, udp . 53");
+	assert_string_equal(elems(rs, "resolvers4"), "192.0.2.53");
+	assert_string_equal(elems(rs, "vpn_svc"), "udp . 32768-61000");
+	assert_string_equal(elems(rs, "vpn_static4"), "");
+	assert_string_equal(elems(rs, "check_svc"), "tcp . 80"); /* icmp/echo is a rule */
+	assert_string_equal(elems(rs, "conncheck4"), "8.8.8.8");
+	assert_string_equal(elems(rs, "time_svc"), "");
+	assert_string_equal(elems(rs, "any_svc"), "");
+	const struct ucf_set *vp = ucf_ruleset_set(rs, UCF_SET_VPN_PEERS4);
+	assert_non_null(vp);
+	assert_int_equal(vp->key, UCF_KEY_IPV4_TIMED);
+	assert_int_equal(vp->timeout_ms, 4 * 3600 * 1000);
+	assert_int_equal(vp->size, UCF_VPN_PEERS_MAX);
+	assert_int_equal(ucf_ruleset_set(rs, UCF_SET_VPN_PEERS6)->key, UCF_KEY_IPV6_TIMED);
+	assert_true(ucf_set_key_dynamic(UCF_KEY_IPV4_TIMED) && ucf_set_key_dynamic(UCF_KEY_IPV6_TIMED));
 	assert_string_equal(elems(rs, "nd_types"),
 			    "nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, "
 			    "mld-listener-report, mld2-listener-report");
@@ -145,8 +185,7 @@ static void test_concentrator_rules(void **state)
 	assert_string_equal(chain_text(rs, "from_appliance"),
 			    "ip saddr @remote4 ip daddr @endpoints4 jump uc_service\n"
 			    "ip6 saddr @remote6 ip6 daddr @endpoints6 jump uc_service\n"
-			    "oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-			    "comment \"the appliance's own cloud and VPN traffic\"\n"
+			    A_OWN
 			    "goto non_target_appliance\n");
 	assert_string_equal(chain_text(rs, "to_appliance"),
 			    "ip saddr @endpoints4 ip daddr @remote4 jump uc_service\n"
@@ -279,14 +318,12 @@ static void test_appliance_mode(void **state)
 			       "@servers4 ip daddr 10.40.0.2 update @tls_pairs4 { ip daddr . ip saddr }\n"));
 	assert_string_equal(
 		chain_text(rs, "from_appliance"),
-		"oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"the appliance's own cloud and VPN traffic\"\n"
+		A_OWN
 		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4 jump uc_service comment \"UC from the appliance to S\"\n"
 		"goto non_target_appliance\n");
 	assert_string_equal(
 		chain_text(rs, "to_appliance"),
-		"iifname \"eth0\" ip daddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"cloud and VPN peers reaching the appliance\"\n"
+		A_IN
 		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2 jump uc_service comment \"UC from S to the appliance\"\n"
 		"goto non_target_appliance\n");
 	ucf_ruleset_free(rs);
@@ -809,8 +846,7 @@ static void test_require_encryption_concentrator(void **state)
 			    "ip6 saddr @remote6 ip6 daddr @endpoints6" CLEAR
 			    "ip saddr @remote4 ip daddr @endpoints4 jump uc_service\n"
 			    "ip6 saddr @remote6 ip6 daddr @endpoints6 jump uc_service\n"
-			    "oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-			    "comment \"the appliance's own cloud and VPN traffic\"\n"
+			    A_OWN
 			    "goto non_target_appliance\n");
 	assert_string_equal(chain_text(rs, "uc_forward"),
 			    "ip saddr @endpoints4 ip daddr @remote4" CLEAR
@@ -868,15 +904,13 @@ static void test_require_encryption_appliance(void **state)
 	struct ucf_ruleset *rs = build(&f);
 	assert_string_equal(
 		chain_text(rs, "from_appliance"),
-		"oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"the appliance's own cloud and VPN traffic\"\n"
+		A_OWN
 		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4" CLEAR
 		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4 jump uc_service comment \"UC from the appliance to S\"\n"
 		"goto non_target_appliance\n");
 	assert_string_equal(
 		chain_text(rs, "to_appliance"),
-		"iifname \"eth0\" ip daddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"cloud and VPN peers reaching the appliance\"\n"
+		A_IN
 		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2" CLEAR
 		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2 jump uc_service comment \"UC from S to the appliance\"\n"
 		"goto non_target_appliance\n");
