@@ -569,7 +569,7 @@ static int appliance_time_servers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 static int appliance_vpn_peer_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	struct loader *l = ctx;
-	return duration(y, v, "vpn_peer_timeout", 60, 7 * 86400,
+	return duration(y, v, "vpn_peer_timeout", 10, 7 * 86400,
 			&l->cfg->appliance.vpn_peer_timeout_s);
 }
 
@@ -714,6 +714,16 @@ static int meraki_budget(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return rc;
 }
 
+static int meraki_vpn_peers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_bool(y, v, "vpn_peers", &MERAKI(ctx)->vpn_peers);
+}
+
+static int meraki_vpn_peers_interval(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "vpn_peers_interval", 10, 86400, &MERAKI(ctx)->vpn_peers_interval_s);
+}
+
 static int meraki_connect_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	return duration(y, v, "connect_timeout", 1, 120, &MERAKI(ctx)->connect_timeout_s);
@@ -754,6 +764,8 @@ static const struct ucf_yaml_key meraki_keys[] = {
 	{ "request_timeout", meraki_request_timeout, NULL },
 	{ "per_page", meraki_per_page, NULL },
 	{ "correlation_window", meraki_window, NULL },
+	{ "vpn_peers", meraki_vpn_peers, NULL },
+	{ "vpn_peers_interval", meraki_vpn_peers_interval, NULL },
 };
 
 static int section_meraki(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -1150,6 +1162,12 @@ static int set_defaults(struct ucf_config *c)
 	c->meraki.request_timeout_s = 30;
 	c->meraki.per_page = 100;
 	c->meraki.correlation_window_s = 300;
+	/* The organization's appliances' uplink addresses change rarely (a
+	 * DHCP lease, an ISP change): hourly costs a call or two of the
+	 * organization's budget per site and hour, and a peer missed by a few
+	 * failed fetches is still in the sets (appliance.vpn_peer_timeout). */
+	c->meraki.vpn_peers = true;
+	c->meraki.vpn_peers_interval_s = 3600;
 	c->alerts.retention_s = 30 * 86400;
 	c->alerts.syslog = true;
 	c->limits.flows = 262144;
@@ -1436,6 +1454,8 @@ static const struct key keys[] = {
 	SCALAR("meraki.request_timeout", UCF_SECTION_MERAKI, meraki.request_timeout_s),
 	SCALAR("meraki.per_page", UCF_SECTION_MERAKI, meraki.per_page),
 	SCALAR("meraki.correlation_window", UCF_SECTION_MERAKI, meraki.correlation_window_s),
+	SCALAR("meraki.vpn_peers", UCF_SECTION_MERAKI, meraki.vpn_peers),
+	SCALAR("meraki.vpn_peers_interval", UCF_SECTION_MERAKI, meraki.vpn_peers_interval_s),
 	OF("alerts.spool", UCF_SECTION_ALERTS, K_STR, alerts.spool),
 	SCALAR("alerts.retention", UCF_SECTION_ALERTS, alerts.retention_s),
 	SCALAR("alerts.syslog", UCF_SECTION_ALERTS, alerts.syslog),

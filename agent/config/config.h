@@ -105,6 +105,10 @@ struct ucf_config {
 		uint64_t request_timeout_s;   /* the whole request, body included */
 		uint32_t per_page;            /* perPage asked for (capped per operation) */
 		uint64_t correlation_window_s; /* two sources within this are one activity */
+		/* Learn the AutoVPN peers (the organization's appliances' public
+		 * uplink addresses, third-party VPN peers) every vpn_peers_interval_s. */
+		bool vpn_peers;
+		uint64_t vpn_peers_interval_s;
 	} meraki;
 	struct {
 		char *spool;

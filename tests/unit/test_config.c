@@ -378,8 +378,10 @@ static const struct bad_case bad[] = {
 	  "8:79: 'time_servers' must be a list, not a single value" },
 	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], connectivity_checks: [x]}",
 	  "8:87: invalid address or prefix 'x'" },
-	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], vpn_peer_timeout: 30s}",
-	  "8:83: vpn_peer_timeout '30s' is out of range (60s to 604800s)" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], vpn_peer_timeout: 5s}",
+	  "8:83: vpn_peer_timeout '5s' is out of range (10s to 604800s)" },
+	{ 9, "meraki: {vpn_peers: sometimes}", "9:21: 'vpn_peers' must be true or false, not 'sometimes'" },
+	{ 9, "meraki: {vpn_peers_interval: 2d}", "9:30: vpn_peers_interval '2d' is out of range (10s to 86400s)" },
 	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], vpn_peer: [1.2.3.4]}",
 	  "8:65: unknown key 'vpn_peer' in appliance (did you mean 'vpn_peers'?)" },
 	/* ports, durations, rates */
