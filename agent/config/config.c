@@ -25,6 +25,8 @@ struct loader {
 	yaml_node_t *root, *mode, *address, *static_range, *services, *learn, *tls_calls;
 	yaml_node_t *meraki_enabled, *appliance_if, *wan_if, *require_encryption;
 	yaml_node_t **endpoints, **servers, **remotes, **uc_ifs, **data_ifs;
+	yaml_node_t **appl_lists[6]; /* cloud, connectivity_checks, vpn_peers, resolvers,
+				      * time_servers, open.addresses */
 };
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -532,8 +534,178 @@ static int appliance_remote(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return prefix_list(y, v, "remote_subnets", &l->cfg->appliance.remote_subnets, &l->remotes);
 }
 
+static int appliance_cloud(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "cloud", &l->cfg->appliance.cloud, &l->appl_lists[0]);
+}
+
+static int appliance_checks(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "connectivity_checks", &l->cfg->appliance.connectivity_checks,
+			   &l->appl_lists[1]);
+}
+
+static int appliance_vpn_peers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "vpn_peers", &l->cfg->appliance.vpn_peers, &l->appl_lists[2]);
+}
+
+static int appliance_resolvers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "resolvers", &l->cfg->appliance.resolvers, &l->appl_lists[3]);
+}
+
+static int appliance_time_servers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "time_servers", &l->cfg->appliance.time_servers,
+			   &l->appl_lists[4]);
+}
+
+static int appliance_vpn_peer_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return duration(y, v, "vpn_peer_timeout", 10, 7 * 86400,
+			&l->cfg->appliance.vpn_peer_timeout_s);
+}
+
+#define MAX_OPEN_PORTS 16
+#define MAX_OPEN_HOSTS 32
+
+static int open_port(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	struct ucf_service_port port;
+	const char *text;
+	char why[160];
+	memset(&port, 0, sizeof(port)); /* the padding too: the reload diff compares bytes */
+	int rc = ucf_yaml_scalar(y, v, "ports", &text);
+	if (rc < 0)
+		return rc;
+	if (strncmp(text, "tcp/", 4) == 0)
+		port.l4proto = IPPROTO_TCP;
+	else if (strncmp(text, "udp/", 4) == 0)
+		port.l4proto = IPPROTO_UDP;
+	else
+		return ucf_yaml_fail(y, v, "invalid port '%s' (expected tcp/PORTS or udp/PORTS)", text);
+	if (ucf_parse_port_range(text + 4, &port.ports, why, sizeof(why)) < 0)
+		return ucf_yaml_fail(y, v, "%s", why);
+	if (l->cfg->appliance.open.port_count >= MAX_OPEN_PORTS)
+		return ucf_yaml_fail(y, v, "too many ports (at most %d)", MAX_OPEN_PORTS);
+	struct ucf_service_port *grown = ucf_grow_array(
+		l->cfg->appliance.open.ports, NULL, l->cfg->appliance.open.port_count + 1,
+		sizeof(port), 0);
+	if (!grown)
+		return -ENOMEM;
+	l->cfg->appliance.open.ports = grown;
+	grown[l->cfg->appliance.open.port_count++] = port;
+	return 0;
+}
+
+static int open_ports(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	l->cfg->appliance.open.port_count = 0; /* the default goes */
+	int rc = ucf_yaml_each(y, v, "ports", open_port, ctx);
+	if (rc == 0 && l->cfg->appliance.open.port_count == 0)
+		return ucf_yaml_fail(y, v, "'ports' must list at least one port");
+	return rc;
+}
+
+static int open_addresses(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "addresses", &l->cfg->appliance.open.addresses, &l->appl_lists[5]);
+}
+
+/* A DNS name: letters, digits and '-' in dot-separated labels of 1-63,
+ * at most 253 in all, not all digits and dots (an address goes in
+ * addresses). */
+static bool valid_host(const char *h)
+{
+	size_t len = strlen(h), label = 0;
+	bool alpha = false;
+	if (len == 0 || len > 253 || h[0] == '.' || h[0] == '-')
+		return false;
+	for (const char *c = h; *c; c++) {
+		if (*c == '.') {
+			if (label == 0 || c[-1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			  (*c >= '0' && *c <= '9') || *c == '-';
+		if (!ok || ++label > 63)
+			return false;
+		alpha |= !(*c >= '0' && *c <= '9');
+	}
+	return alpha && h[len - 1] != '-';
+}
+
+static int open_host(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct ucf_string_list *list = &((struct loader *)ctx)->cfg->appliance.open.hosts;
+	const char *text;
+	int rc = ucf_yaml_scalar(y, v, "hosts", &text);
+	if (rc < 0)
+		return rc;
+	if (!valid_host(text))
+		return ucf_yaml_fail(y, v, "invalid host name '%s' (an address goes in 'addresses')",
+				     text);
+	if (list->count >= MAX_OPEN_HOSTS)
+		return ucf_yaml_fail(y, v, "too many host names (at most %d)", MAX_OPEN_HOSTS);
+	char **grown = ucf_grow_array(list->items, NULL, list->count + 1, sizeof(*grown), 0);
+	if (!grown)
+		return -ENOMEM;
+	list->items = grown;
+	if (!(list->items[list->count] = strdup(text)))
+		return -ENOMEM;
+	list->count++;
+	return 0;
+}
+
+static int open_hosts(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_each(y, v, "hosts", open_host, ctx);
+}
+
+static const struct ucf_yaml_key open_keys[] = {
+	{ "ports", open_ports, NULL },
+	{ "addresses", open_addresses, NULL },
+	{ "hosts", open_hosts, NULL },
+};
+
+static int appliance_open(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	static const struct ucf_service_port web[] = { { IPPROTO_TCP, { 80, 80 } },
+						       { IPPROTO_TCP, { 443, 443 } } };
+	/* Meraki names tcp/80 and 443 for these features: the default ports */
+	if (!(l->cfg->appliance.open.ports = malloc(sizeof(web))))
+		return -ENOMEM;
+	memcpy(l->cfg->appliance.open.ports, web, sizeof(web));
+	l->cfg->appliance.open.port_count = 2;
+	int rc = ucf_yaml_walk_map(y, v, "appliance.open", open_keys, NKEYS(open_keys), ctx, NULL);
+	if (rc == 0 && !l->cfg->appliance.open.addresses.count && !l->cfg->appliance.open.hosts.count)
+		return ucf_yaml_fail(y, v, "appliance.open needs 'addresses' or 'hosts'");
+	return rc;
+}
+
 static const struct ucf_yaml_key appliance_keys[] = {
-	{ "address", appliance_address, NULL }, { "remote_subnets", appliance_remote, NULL },
+	{ "address", appliance_address, NULL },
+	{ "open", appliance_open, NULL },
+	{ "remote_subnets", appliance_remote, NULL },
+	{ "cloud", appliance_cloud, NULL },
+	{ "connectivity_checks", appliance_checks, NULL },
+	{ "vpn_peers", appliance_vpn_peers, NULL },
+	{ "resolvers", appliance_resolvers, NULL },
+	{ "time_servers", appliance_time_servers, NULL },
+	{ "vpn_peer_timeout", appliance_vpn_peer_timeout, NULL },
 };
 
 static int section_appliance(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -666,6 +838,16 @@ static int meraki_budget(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return rc;
 }
 
+static int meraki_vpn_peers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_bool(y, v, "vpn_peers", &MERAKI(ctx)->vpn_peers);
+}
+
+static int meraki_vpn_peers_interval(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "vpn_peers_interval", 10, 86400, &MERAKI(ctx)->vpn_peers_interval_s);
+}
+
 static int meraki_connect_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	return duration(y, v, "connect_timeout", 1, 120, &MERAKI(ctx)->connect_timeout_s);
@@ -706,6 +888,8 @@ static const struct ucf_yaml_key meraki_keys[] = {
 	{ "request_timeout", meraki_request_timeout, NULL },
 	{ "per_page", meraki_per_page, NULL },
 	{ "correlation_window", meraki_window, NULL },
+	{ "vpn_peers", meraki_vpn_peers, NULL },
+	{ "vpn_peers_interval", meraki_vpn_peers_interval, NULL },
 };
 
 static int section_meraki(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -1187,6 +1371,10 @@ static int set_defaults(struct ucf_config *c)
 {
 	c->uc.media.learn = true;
 	c->uc.media.timeout_s = 120;
+	/* A few hours: an appliance whose uplink address changes (DHCP) is
+	 * relearned within the hour; a peer gone from the Dashboard closes
+	 * after a morning, and the watcher down for as long keeps them. */
+	c->appliance.vpn_peer_timeout_s = 4 * 3600;
 	c->enforcement.action = UCF_ACTION_DROP;
 	c->enforcement.log_rate = (struct ucf_rate){ 10, UCF_PER_SECOND };
 	c->enforcement.violation_window_s = 60;
@@ -1197,6 +1385,12 @@ static int set_defaults(struct ucf_config *c)
 	c->meraki.request_timeout_s = 30;
 	c->meraki.per_page = 100;
 	c->meraki.correlation_window_s = 300;
+	/* The organization's appliances' uplink addresses change rarely (a
+	 * DHCP lease, an ISP change): hourly costs a call or two of the
+	 * organization's budget per site and hour, and a peer missed by a few
+	 * failed fetches is still in the sets (appliance.vpn_peer_timeout). */
+	c->meraki.vpn_peers = true;
+	c->meraki.vpn_peers_interval_s = 3600;
 	c->alerts.retention_s = 30 * 86400;
 	c->alerts.syslog = true;
 	c->alerts.alertmanager.resolve_after_s = 3600;
@@ -1255,6 +1449,8 @@ static int load(struct ucf_yaml *y, const char *name, const struct ucf_catalog *
 	free(l.endpoints);
 	free(l.servers);
 	free(l.remotes);
+	for (size_t i = 0; i < sizeof(l.appl_lists) / sizeof(l.appl_lists[0]); i++)
+		free(l.appl_lists[i]);
 	free(l.uc_ifs);
 	free(l.data_ifs);
 	if (rc < 0) {
@@ -1310,6 +1506,14 @@ void ucf_config_free(struct ucf_config *c)
 	free_strings(&c->uc.services);
 	free(c->uc.services_pos);
 	free(c->appliance.remote_subnets.items);
+	free(c->appliance.cloud.items);
+	free(c->appliance.connectivity_checks.items);
+	free(c->appliance.vpn_peers.items);
+	free(c->appliance.resolvers.items);
+	free(c->appliance.time_servers.items);
+	free(c->appliance.open.ports);
+	free(c->appliance.open.addresses.items);
+	free_strings(&c->appliance.open.hosts);
 	free(c->meraki.base_url);
 	free(c->meraki.api_key_file);
 	free(c->meraki.organization_id);
@@ -1373,6 +1577,12 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	s.alerts.webhook_url = s.metrics.textfile = s.state_dir = NULL;
 	s.interfaces.uc = s.interfaces.data = NULL;
 	s.uc.endpoints.items = s.uc.servers.items = s.appliance.remote_subnets.items = NULL;
+	s.appliance.cloud.items = s.appliance.connectivity_checks.items = NULL;
+	s.appliance.vpn_peers.items = s.appliance.resolvers.items = NULL;
+	s.appliance.time_servers.items = NULL;
+	s.appliance.open.ports = NULL;
+	s.appliance.open.addresses.items = NULL;
+	s.appliance.open.hosts = (struct ucf_string_list){ 0 };
 	s.uc.services = s.meraki.network_ids = s.meraki.serials = (struct ucf_string_list){ 0 };
 	s.uc.services_pos = NULL;
 	s.alerts.alertmanager.urls = (struct ucf_string_list){ 0 };
@@ -1405,6 +1615,21 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 		     sizeof(struct ucf_prefix)) < 0 ||
 	    copy_mem(&c->appliance.remote_subnets.items, in->appliance.remote_subnets.items,
 		     in->appliance.remote_subnets.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.cloud.items, in->appliance.cloud.items,
+		     in->appliance.cloud.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.connectivity_checks.items, in->appliance.connectivity_checks.items,
+		     in->appliance.connectivity_checks.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.vpn_peers.items, in->appliance.vpn_peers.items,
+		     in->appliance.vpn_peers.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.resolvers.items, in->appliance.resolvers.items,
+		     in->appliance.resolvers.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.time_servers.items, in->appliance.time_servers.items,
+		     in->appliance.time_servers.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.open.ports, in->appliance.open.ports,
+		     in->appliance.open.port_count, sizeof(struct ucf_service_port)) < 0 ||
+	    copy_mem(&c->appliance.open.addresses.items, in->appliance.open.addresses.items,
+		     in->appliance.open.addresses.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_strings(&c->appliance.open.hosts, &in->appliance.open.hosts) < 0 ||
 	    copy_strings(&c->uc.services, &in->uc.services) < 0 ||
 	    (in->uc.services_pos &&
 	     copy_mem(&c->uc.services_pos, in->uc.services_pos, in->uc.services.count,
@@ -1418,7 +1643,7 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	return 0;
 }
 
-enum key_kind { K_SCALAR, K_STR, K_NAME, K_PREFIXES, K_STRINGS, K_IFNAMES };
+enum key_kind { K_SCALAR, K_STR, K_NAME, K_PREFIXES, K_STRINGS, K_IFNAMES, K_PORTS };
 
 struct key {
 	const char *name;
@@ -1452,6 +1677,17 @@ static const struct key keys[] = {
 	SCALAR("uc.media.shape_check", UCF_SECTION_UC, uc.media.shape_check),
 	SCALAR("appliance.address", UCF_SECTION_APPLIANCE, appliance.address),
 	OF("appliance.remote_subnets", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.remote_subnets),
+	OF("appliance.cloud", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.cloud),
+	OF("appliance.connectivity_checks", UCF_SECTION_APPLIANCE, K_PREFIXES,
+	   appliance.connectivity_checks),
+	OF("appliance.vpn_peers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.vpn_peers),
+	OF("appliance.resolvers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.resolvers),
+	OF("appliance.time_servers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.time_servers),
+	SCALAR("appliance.vpn_peer_timeout", UCF_SECTION_APPLIANCE, appliance.vpn_peer_timeout_s),
+	{ "appliance.open.ports", UCF_SECTION_APPLIANCE, K_PORTS, F(appliance.open.ports),
+	  F(appliance.open.port_count) },
+	OF("appliance.open.addresses", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.open.addresses),
+	OF("appliance.open.hosts", UCF_SECTION_APPLIANCE, K_STRINGS, appliance.open.hosts),
 	SCALAR("enforcement.action", UCF_SECTION_ENFORCEMENT, enforcement.action),
 	SCALAR("enforcement.log_rate", UCF_SECTION_ENFORCEMENT, enforcement.log_rate),
 	SCALAR("enforcement.violation_window", UCF_SECTION_ENFORCEMENT,
@@ -1472,6 +1708,8 @@ static const struct key keys[] = {
 	SCALAR("meraki.request_timeout", UCF_SECTION_MERAKI, meraki.request_timeout_s),
 	SCALAR("meraki.per_page", UCF_SECTION_MERAKI, meraki.per_page),
 	SCALAR("meraki.correlation_window", UCF_SECTION_MERAKI, meraki.correlation_window_s),
+	SCALAR("meraki.vpn_peers", UCF_SECTION_MERAKI, meraki.vpn_peers),
+	SCALAR("meraki.vpn_peers_interval", UCF_SECTION_MERAKI, meraki.vpn_peers_interval_s),
 	OF("alerts.spool", UCF_SECTION_ALERTS, K_STR, alerts.spool),
 	SCALAR("alerts.retention", UCF_SECTION_ALERTS, alerts.retention_s),
 	SCALAR("alerts.syslog", UCF_SECTION_ALERTS, alerts.syslog),
@@ -1527,6 +1765,13 @@ static bool same_key(const struct key *k, const struct ucf_config *a, const stru
 			if (!same_str(x->items[i], y->items[i]))
 				return false;
 		return true;
+	}
+	case K_PORTS: {
+		const struct ucf_service_port *x = *(struct ucf_service_port *const *)pa,
+					      *y = *(struct ucf_service_port *const *)pb;
+		size_t nx = *(const size_t *)((const char *)a + k->size),
+		       ny = *(const size_t *)((const char *)b + k->size);
+		return nx == ny && (nx == 0 || memcmp(x, y, nx * sizeof(*x)) == 0);
 	}
 	case K_IFNAMES: {
 		const struct ucf_ifname *x = *(struct ucf_ifname *const *)pa,

@@ -35,12 +35,14 @@
 #include "pinholes.h"
 #include "policy.h"
 #include "reactor.h"
+#include "resolve.h"
 #include "route.h"
 #include "status.h"
 #include "tamper.h"
 #include "trust.h"
 #include "verdicts.h"
 #include "violations.h"
+#include "vpnpeers.h"
 
 #define MAX_CAPTURES 32
 #define FRAMES_PER_WAKEUP 256
@@ -119,6 +121,10 @@ struct daemon {
 	struct ucf_meraki *meraki;
 	unsigned alerts_raised, alerts_failed;
 
+	struct ucf_vpnpeers peers; /* learned AutoVPN peers (last known good) */
+	struct ucf_resolver *resolver; /* appliance.open's host names */
+	uint64_t peers_synced_ms;  /* CLOCK_MONOTONIC of the last re-arm */
+
 	struct ucf_control *control;
 	time_t last_metrics;
 	bool watchdog; /* systemd's WatchdogSec= is set: ping it every tick */
@@ -172,6 +178,29 @@ static void format_addr(uint8_t family, const uint8_t *addr, char *buf, size_t l
 	ucf_prefix_format(&p, buf, len);
 }
 
+/* A window's destinations as "addr:port" texts (dest holds them). */
+struct dest_texts {
+	char text[UCF_DROP_DESTS_MAX][64];
+	const char *list[UCF_DROP_DESTS_MAX];
+};
+
+static size_t dest_texts(const struct ucf_drop_window *w, struct dest_texts *t)
+{
+	for (uint8_t i = 0; i < w->ndests; i++) {
+		char a[INET6_ADDRSTRLEN + 8];
+		const struct ucf_drop_dest *d = &w->dests[i];
+		format_addr(d->family, d->addr, a, sizeof(a));
+		if (!d->port)
+			snprintf(t->text[i], sizeof(t->text[i]), "%s", a);
+		else if (d->family == AF_INET6)
+			snprintf(t->text[i], sizeof(t->text[i]), "[%s]:%u", a, d->port);
+		else
+			snprintf(t->text[i], sizeof(t->text[i]), "%s:%u", a, d->port);
+		t->list[i] = t->text[i];
+	}
+	return w->ndests;
+}
+
 /* A closed window of drops or refusals as an alert's input; src holds the
  * source's text. */
 static struct ucf_violation violation_of(const struct ucf_drop_window *w, char src[64])
@@ -198,7 +227,14 @@ static void on_drop_window(void *arg, const struct ucf_drop_window *w)
 	char src[64], err[256];
 	struct ucf_alert *a = NULL;
 	struct ucf_violation v = violation_of(w, src);
+	struct dest_texts dt;
 	v.dropped = d->cfg->enforcement.action != UCF_ACTION_MONITOR;
+	/* The appliance's own traffic is refused by where it goes: say where. */
+	if (strcmp(w->reason, ucf_reason_name(UCF_REASON_NON_TARGET_APPLIANCE)) == 0) {
+		v.ndestinations = dest_texts(w, &dt);
+		v.destinations = dt.list;
+		v.destinations_other = w->dests_other;
+	}
 	if (strcmp(w->reason, ucf_reason_name(UCF_REASON_CLEARTEXT_SIGNALLING)) == 0)
 		ucf_alert_cleartext_signalling_refused(&a, d->cfg->site.name, time(NULL), &v, err,
 						       sizeof(err));
@@ -217,8 +253,10 @@ static void on_logged(void *arg, const struct ucf_logged_packet *p)
 	uint32_t ifindex = p->indev ? p->indev : p->outdev;
 	if (!ifindex || !if_indextoname(ifindex, ifname))
 		snprintf(ifname, sizeof(ifname), "?");
-	ucf_violations_add(d->violations, reason, ifname, p->family, p->src, p->l4proto, p->dport,
-			   now_us());
+	struct ucf_drop_dest dst = { .family = p->family, .l4proto = p->l4proto, .port = p->dport };
+	memcpy(dst.addr, p->dst, sizeof(dst.addr));
+	ucf_violations_add_to(d->violations, reason, ifname, p->family, p->src, &dst, p->l4proto,
+			      p->dport, now_us());
 }
 
 static void alert_refusal(struct daemon *d, const struct ucf_drop_window *w)
@@ -599,6 +637,94 @@ static void collect_block(void *arg, const struct ucf_block *b)
 	c->items[c->n++] = *b;
 }
 
+/* The learned AutoVPN peers into vpn_peers4/6 (replacing what is there):
+ * the current ones re-armed to the full timeout, the others with what is
+ * left of theirs. A failure is logged; the elements already in the kernel
+ * keep running out on their own. */
+static void peers_sync(struct daemon *d, const struct ucf_config *cfg)
+{
+	char err[512];
+	int64_t now = time(NULL);
+	ucf_vpnpeers_prune(&d->peers, cfg, now);
+	size_t n = d->peers.count;
+	struct ucf_prefix *addrs = calloc(n + 1, sizeof(*addrs));
+	uint64_t *tmo = calloc(n + 1, sizeof(*tmo));
+	d->peers_synced_ms = mono_ms();
+	if (!addrs || !tmo) {
+		ucf_log_warnx(d->opts.log, "vpn peers: out of memory");
+	} else {
+		n = ucf_vpnpeers_elements(&d->peers, cfg, now, addrs, tmo);
+		if (ucf_enforcer_timed_addrs(d->enf, UCF_SET_VPN_PEERS, addrs, tmo, n, err,
+					     sizeof(err)) < 0)
+			ucf_log_warnx(d->opts.log, "vpn peers: %s", err);
+	}
+	free(addrs);
+	free(tmo);
+}
+
+/* appliance.open's resolved addresses into appliance_open4/6, each re-armed
+ * to UCF_OPEN_TIMEOUT_S (a round every UCF_OPEN_REFRESH_S re-arms them). */
+static void open_sync(struct daemon *d)
+{
+	struct ucf_prefix addrs[UCF_RESOLVE_PER_HOST * 32];
+	uint64_t tmo[UCF_RESOLVE_PER_HOST * 32];
+	char err[512];
+	if (!d->resolver)
+		return;
+	size_t n = ucf_resolver_addrs(d->resolver, addrs, sizeof(addrs) / sizeof(addrs[0]));
+	for (size_t i = 0; i < n; i++)
+		tmo[i] = UCF_OPEN_TIMEOUT_S * 1000ull;
+	if (ucf_enforcer_timed_addrs(d->enf, UCF_SET_APPLIANCE_OPEN, addrs, tmo, n, err,
+				     sizeof(err)) < 0)
+		ucf_log_warnx(d->opts.log, "appliance.open: %s", err);
+}
+
+static void open_tick(struct daemon *d)
+{
+	char note[512];
+	if (ucf_resolver_tick(d->resolver, d->cfg, mono_ms(), UCF_OPEN_REFRESH_S * 1000ull, note,
+			      sizeof(note))) {
+		if (note[0])
+			ucf_log_warnx(d->opts.log, "appliance.open: %s", note);
+		open_sync(d);
+	}
+}
+
+/* A new resolver when the names changed (start, reload). */
+static int open_hosts_set(struct daemon *d, const struct ucf_config *cfg)
+{
+	const struct ucf_string_list *h = &cfg->appliance.open.hosts;
+	struct ucf_resolver *r = NULL;
+	if (h->count && ucf_resolver_new(&r, h) < 0)
+		return -ENOMEM;
+	ucf_resolver_free(d->resolver);
+	d->resolver = r;
+	return 0;
+}
+
+static bool same_strings(const struct ucf_string_list *a, const struct ucf_string_list *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Re-arms the learned peers every quarter of their timeout (within 5 s to
+ * 10 min): a watcher that fails or is down never lets them run out. */
+static void peers_tick(struct daemon *d)
+{
+	uint64_t every = d->cfg->appliance.vpn_peer_timeout_s * 1000u / 4;
+	if (every < 5000)
+		every = 5000;
+	if (every > 600000)
+		every = 600000;
+	if (d->peers.count && mono_ms() - d->peers_synced_ms >= every)
+		peers_sync(d, d->cfg);
+}
+
 /* Builds the policy for cfg with the learned media and installs it and the
  * routes. Nothing changes unless the kernel accepts the whole ruleset. */
 static int enforce(struct daemon *d, const struct ucf_config *cfg,
@@ -618,6 +744,11 @@ static int enforce(struct daemon *d, const struct ucf_config *cfg,
 	}
 	if (rc == 0)
 		rc = ucf_enforcer_apply(d->enf, rs, NULL, err, errlen);
+	/* a replaced table lost the learned peers: put them back at once */
+	if (rc == 0) {
+		peers_sync(d, cfg);
+		open_sync(d);
+	}
 	struct ucf_route_stats routes = { 0 };
 	if (rc == 0)
 		rc = ucf_routes_sync(rs->routes, rs->nroutes, &routes, err, errlen);
@@ -646,10 +777,15 @@ static int verdict_policy(struct daemon *d, const struct ucf_config *cfg,
 	struct ucf_service_port *ports = calloc(nports, sizeof(*ports));
 	int rc = e && peers && ports ? 0 : -ENOMEM;
 	if (rc == 0) {
-		memcpy(e, cfg->uc.endpoints.items, ne * sizeof(*e));
-		memcpy(peers, cfg->uc.endpoints.items, ne * sizeof(*e));
-		memcpy(peers + ne, cfg->uc.servers.items, ns * sizeof(*e));
-		memcpy(peers + ne + ns, cfg->appliance.remote_subnets.items, nr * sizeof(*e));
+		/* an empty list may have no array at all (R in appliance mode) */
+		if (ne) {
+			memcpy(e, cfg->uc.endpoints.items, ne * sizeof(*e));
+			memcpy(peers, cfg->uc.endpoints.items, ne * sizeof(*e));
+		}
+		if (ns)
+			memcpy(peers + ne, cfg->uc.servers.items, ns * sizeof(*e));
+		if (nr)
+			memcpy(peers + ne + ns, cfg->appliance.remote_subnets.items, nr * sizeof(*e));
 		size_t np = ne + ns + nr;
 		if (cfg->site.mode == UCF_MODE_APPLIANCE) /* the phones behind the MX */
 			e[ne++] = cfg->appliance.address;
@@ -681,6 +817,31 @@ static void on_meraki_event(void *ctx, enum ucf_meraki_event kind, const char *t
 	else if (kind == UCF_MERAKI_WARNING)
 		ucf_log_warnx(d->opts.log, "meraki: %s", text);
 	(void)a;
+}
+
+/* A successful fetch of the AutoVPN peers: the new last known good. */
+static void on_meraki_peers(void *ctx, const char *const *addrs, size_t n, size_t dropped)
+{
+	struct daemon *d = ctx;
+	char why[160], err[512];
+	uint64_t refused = d->peers.refused, over = d->peers.over_cap;
+	if (ucf_vpnpeers_learn(&d->peers, d->cfg, addrs, n, time(NULL), why, sizeof(why)) < 0) {
+		ucf_log_warnx(d->opts.log, "vpn peers: out of memory; the previous ones stay");
+		return;
+	}
+	refused = d->peers.refused - refused;
+	over = d->peers.over_cap - over + dropped;
+	ucf_log_info(d->opts.log, "vpn peers: %zu listed by the Dashboard, %zu in force%s%s",
+		     n, d->peers.count, refused ? "; refused: " : "", refused ? why : "");
+	if (refused > 1)
+		ucf_log_info(d->opts.log, "vpn peers: %llu addresses refused in all",
+			     (unsigned long long)refused);
+	if (over)
+		ucf_log_warnx(d->opts.log, "vpn peers: %llu addresses beyond the cap of %d ignored",
+			      (unsigned long long)over, UCF_VPN_PEERS_MAX);
+	if (ucf_vpnpeers_save(&d->peers, d->cfg->state_dir, err, sizeof(err)) < 0)
+		ucf_log_warnx(d->opts.log, "vpn peers: %s", err);
+	peers_sync(d, d->cfg);
 }
 
 static void stop_watch(struct daemon *d)
@@ -720,7 +881,8 @@ static int start_feed(struct daemon *d, const struct ucf_config *cfg, char *err,
  * the new one is ready: a failure leaves the running watcher as it was. */
 static int start_watcher(struct daemon *d, const struct ucf_config *cfg, char *err, size_t errlen)
 {
-	static const struct ucf_meraki_hooks hooks_template = { on_meraki_event, NULL, NULL };
+	static const struct ucf_meraki_hooks hooks_template = { on_meraki_event, NULL,
+								on_meraki_peers, NULL };
 	struct ucf_meraki_hooks hooks = hooks_template;
 	struct ucf_meraki *m = NULL;
 	hooks.ctx = d;
@@ -1172,6 +1334,9 @@ static void reload(struct daemon *d)
 	if (reopen)
 		close_captures(d);
 	apply_limits(d, cfg, refused, sizeof(refused));
+	if (!same_strings(&d->cfg->appliance.open.hosts, &cfg->appliance.open.hosts) &&
+	    open_hosts_set(d, cfg) < 0)
+		refuse(refused, sizeof(refused), "out of memory for appliance.open's host names");
 	ucf_pinholes_set_refresh(d->pinholes, refresh_period(cfg));
 	/* a server or service taken out of the site stops teaching at once */
 	struct ucf_classifier_opts copts;
@@ -1233,6 +1398,8 @@ static void on_tick(void *arg)
 	ucf_pinholes_tick(d->pinholes, mono_us());
 	commit_pinholes(d);
 	commit_blocks(d);
+	peers_tick(d);
+	open_tick(d);
 	write_metrics(d);
 	if (d->watchdog)
 		sd_notify(0, "WATCHDOG=1");
@@ -1301,6 +1468,19 @@ static int start(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot give up table ownership: %s", strerror(-rc));
 		return rc;
 	}
+	if (open_hosts_set(d, d->cfg) < 0) {
+		snprintf(err, errlen, "out of memory for appliance.open's host names");
+		return -ENOMEM;
+	}
+	/* The last known good AutoVPN peers, until the watcher's next fetch. */
+	size_t dropped = 0;
+	char perr[512];
+	if (ucf_vpnpeers_load(&d->peers, d->cfg, d->cfg->state_dir, time(NULL), &dropped, perr,
+			      sizeof(perr)) < 0)
+		ucf_log_warnx(d->opts.log, "vpn peers: %s (starting without learned peers)", perr);
+	else if (d->peers.count || dropped)
+		ucf_log_info(d->opts.log, "vpn peers: %zu reloaded from the state, %zu dropped",
+			     d->peers.count, dropped);
 	if ((rc = enforce(d, d->cfg, d->cat, err, errlen)) < 0)
 		return rc;
 	ucf_classifier_opts_from_config(&copts, d->cfg, d->cat);
@@ -1407,6 +1587,8 @@ static void finish(struct daemon *d, bool started)
 	ucf_verdicts_free(d->verdicts);
 	ucf_enforcer_close(d->enf); /* the table stays (fail closed) unless flushed */
 	ucf_pinholes_free(d->pinholes);
+	ucf_vpnpeers_clear(&d->peers);
+	ucf_resolver_free(d->resolver);
 	free(d->later);
 	free(d->later_refusals);
 	if (d->sigfd >= 0) {
