@@ -306,7 +306,7 @@ int ucf_nft_text(const struct ucf_ruleset *rs, FILE *out)
 	char line[1024];
 
 	fprintf(out, "table inet %s {\n", UCF_TABLE);
-	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
+	for (size_t i = 0; i < UCF_COUNTER_COUNT; i++)
 		fprintf(out, "\tcounter %s {\n\t}\n\n", rs->counters[i]);
 	for (size_t i = 0; i < rs->nsets; i++) {
 		const struct ucf_set *set = &rs->sets[i];

@@ -46,6 +46,13 @@ enum ucf_reason {
 /* The counter name, e.g. "non-target-uc". */
 const char *ucf_reason_name(enum ucf_reason reason);
 
+/* The named counter that is not a refusal, after the reasons' in
+ * ruleset.counters: the appliance's bytes to the Meraki cloud ranges (A ->
+ * @meraki_cloud4/6 out of wan), read by the capture upload signal. */
+#define UCF_COUNTER_UPLOAD "appliance-upload"
+#define UCF_COUNTER_UPLOAD_INDEX UCF_REASON_COUNT
+#define UCF_COUNTER_COUNT (UCF_REASON_COUNT + 1)
+
 enum ucf_set_key {
 	UCF_KEY_IFNAME,      /* ifname */
 	UCF_KEY_IPV4,        /* ipv4_addr, interval */
@@ -184,7 +191,7 @@ struct ucf_ruleset {
 	size_t nchains;
 	struct ucf_rule *rules;
 	size_t nrules, rules_cap;
-	const char *counters[UCF_REASON_COUNT];
+	const char *counters[UCF_COUNTER_COUNT]; /* by reason, then UCF_COUNTER_UPLOAD */
 	struct ucf_route *routes;
 	size_t nroutes;
 	char **warnings; /* things the policy could not express, for the operator */

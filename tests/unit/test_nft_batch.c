@@ -95,7 +95,7 @@ static void test_structure(void **state)
 	assert_string_equal(nftnl_table_get_str(t, NFTNL_TABLE_NAME), "ucfence");
 	assert_int_equal(nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS), NFT_TABLE_F_OWNER | 0x4);
 	nftnl_table_free(t);
-	for (size_t c = 0; c < UCF_REASON_COUNT; c++)
+	for (size_t c = 0; c < UCF_COUNTER_COUNT; c++)
 		assert_int_equal(nft_type(ms.m[i++]), NFT_MSG_NEWOBJ);
 	for (size_t s = 0; s < rs->nsets; s++) {
 		struct nftnl_set *ns = nftnl_set_alloc();
@@ -373,19 +373,23 @@ static void test_describe(void **state)
 	ucf_batch_describe(b, seq, 0, buf, sizeof(buf));
 	assert_string_equal(buf, "elements of set endpoints4");
 
-	/* The first rules: the block rules, then conntrack's, in chain forward. */
-	const struct nlmsghdr *rule[3] = { NULL };
+	/* The first rules: the block rules, the upload counter, then conntrack's,
+	 * in chain forward. */
+	const struct nlmsghdr *rule[4] = { NULL };
 	size_t nr = 0;
-	for (size_t i = 0; i < ms.n && nr < 3; i++)
+	for (size_t i = 0; i < ms.n && nr < 4; i++)
 		if (nft_type(ms.m[i]) == NFT_MSG_NEWRULE)
 			rule[nr++] = ms.m[i];
 	ucf_batch_describe(b, rule[0]->nlmsg_seq, 0, buf, sizeof(buf));
 	assert_string_equal(buf, "rule 1 of chain forward (meta l4proto . ip saddr . th sport . ip daddr "
 				 ". th dport @block4 goto non_uc_protocol)");
 	ucf_batch_describe(b, rule[2]->nlmsg_seq, 0, buf, sizeof(buf));
-	assert_string_equal(buf, "rule 3 of chain forward (ct state established,related accept "
+	assert_non_null(strstr(buf, "rule 3 of chain forward (oifname \"eth0\" ip saddr 10.40.0.2 "));
+	assert_non_null(strstr(buf, "counter name \"appliance-upload\""));
+	ucf_batch_describe(b, rule[3]->nlmsg_seq, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "rule 4 of chain forward (ct state established,related accept "
 				 "comment \"replies and related ICMP errors of allowed flows\")");
-	ucf_batch_describe(b, rule[2]->nlmsg_seq, list_offset(rule[2], NFTA_RULE_EXPRESSIONS, 1), buf,
+	ucf_batch_describe(b, rule[3]->nlmsg_seq, list_offset(rule[3], NFTA_RULE_EXPRESSIONS, 1), buf,
 			   sizeof(buf));
 	assert_non_null(strstr(buf, "), expression 2 (bitwise)"));
 	ucf_batch_free(b);
@@ -704,9 +708,9 @@ static void live_from(const struct ucf_ruleset *rs, struct ucf_live *live, uint3
 		c->prio = rs->chains[i].priority;
 		c->policy = 1; /* NF_ACCEPT */
 	}
-	live->ncounters = UCF_REASON_COUNT;
-	live->counters = calloc(UCF_REASON_COUNT, UCF_NAME_MAX);
-	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
+	live->ncounters = UCF_COUNTER_COUNT;
+	live->counters = calloc(UCF_COUNTER_COUNT, UCF_NAME_MAX);
+	for (size_t i = 0; i < UCF_COUNTER_COUNT; i++)
 		strcpy(live->counters[i], rs->counters[i]);
 	ucf_batch_free(b);
 }
