@@ -354,6 +354,7 @@ static void test_capture_suspected(void **state)
 	f.appliance = NULL;
 	assert_int_equal(ucf_alert_capture_suspected(&b, "b1", 0, &f, err, sizeof(err)), -EINVAL);
 	f.appliance = "198.51.100.2";
+	f.started = 1700000000;
 
 	/* carried by a watcher's capture alert */
 	assert_int_equal(ucf_alert_new(&c, "b1", UCF_KIND_PACKET_CAPTURE, UCF_SEV_CRITICAL,
