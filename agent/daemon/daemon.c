@@ -39,6 +39,7 @@
 #include "status.h"
 #include "tamper.h"
 #include "trust.h"
+#include "upload.h"
 #include "verdicts.h"
 #include "violations.h"
 
@@ -118,6 +119,14 @@ struct daemon {
 	struct ucf_feed *feed;
 	struct ucf_meraki *meraki;
 	unsigned alerts_raised, alerts_failed;
+
+	/* the capture upload signal: the appliance-upload counter read every
+	 * appliance.upload_signal.interval */
+	struct ucf_upload *upload;
+	uint64_t upload_next_ms; /* CLOCK_MONOTONIC: the next reading */
+	bool upload_read;        /* the last reading worked */
+	uint64_t upload_bytes;   /* its value */
+	char upload_error[256];  /* the last failure, logged once */
 
 	struct ucf_control *control;
 	time_t last_metrics;
@@ -683,6 +692,123 @@ static void on_meraki_event(void *ctx, enum ucf_meraki_event kind, const char *t
 	(void)a;
 }
 
+/* ---- the capture upload signal -------------------------------------------- */
+
+static void upload_opts(const struct daemon *d, const struct ucf_config *cfg,
+			struct ucf_upload_opts *o)
+{
+	const struct ucf_upload_signal *u = &cfg->appliance.upload_signal;
+	*o = (struct ucf_upload_opts){
+		.floor_Bps = u->floor_bps / 8,
+		.multiple = u->multiple,
+		.sustain_us = u->sustain_s * 1000000u,
+		.settle_us = u->settle_s * 1000000u,
+		.learning_us = u->learning_s * 1000000u,
+		/* with a watcher, an episode waits for its finding (one alert) */
+		.hold_us = d->meraki ? cfg->meraki.correlation_window_s * 1000000u : 0,
+	};
+}
+
+/* An episode as alerts carry it: the detector's monotonic times made wall
+ * clock, rates in bits/s. */
+static void upload_figures(const struct daemon *d, const struct ucf_upload_episode *ep,
+			   char appliance[64], struct ucf_upload_figures *f)
+{
+	const struct ucf_upload_signal *u = &d->cfg->appliance.upload_signal;
+	uint64_t mono = mono_us();
+	int64_t wall = (int64_t)(now_us() / 1000000u);
+	uint64_t end = ep->end_us ? ep->end_us : mono;
+	double span_s = end > ep->start_us ? (double)(end - ep->start_us) / 1e6 : 1;
+	ucf_prefix_format(&d->cfg->appliance.address, appliance, 64);
+	*f = (struct ucf_upload_figures){
+		.appliance = appliance,
+		.interface = d->cfg->interfaces.wan,
+		.started = wall - (int64_t)((mono - ep->start_us) / 1000000u),
+		.ended = ep->end_us ? wall - (int64_t)((mono - ep->end_us) / 1000000u) : 0,
+		.bytes = ep->bytes,
+		.mean_bps = (uint64_t)((double)ep->bytes * 8 / span_s),
+		.peak_bps = ep->peak_Bps * 8,
+		.threshold_bps = ep->threshold_Bps * 8,
+		.baseline_bps = ep->baseline_Bps * 8,
+		.floor_bps = u->floor_bps,
+		.multiple = u->multiple,
+		.sustain_s = u->sustain_s,
+	};
+}
+
+/* Reads the counter when due and raises what the detector says. */
+static void upload_tick(struct daemon *d)
+{
+	const struct ucf_upload_signal *u = &d->cfg->appliance.upload_signal;
+	uint64_t now = mono_ms();
+	if (!d->upload || now < d->upload_next_ms)
+		return;
+	d->upload_next_ms = now + u->interval_s * 1000u;
+	struct ucf_counter c;
+	char err[256];
+	if (ucf_enforcer_counter(d->enf, UCF_COUNTER_UPLOAD, &c, err, sizeof(err)) < 0) {
+		if (strcmp(err, d->upload_error) != 0)
+			ucf_log_warnx(d->opts.log, "upload signal: %s", err);
+		snprintf(d->upload_error, sizeof(d->upload_error), "%s", err);
+		d->upload_read = false;
+		ucf_upload_gap(d->upload);
+		return;
+	}
+	d->upload_error[0] = '\0';
+	d->upload_read = true;
+	d->upload_bytes = c.bytes;
+	ucf_upload_sample(d->upload, mono_us(), c.bytes);
+	struct ucf_upload_episode ep;
+	if (!ucf_upload_due(d->upload, mono_us(), &ep))
+		return;
+	char a[64], aerr[256];
+	struct ucf_upload_figures f;
+	upload_figures(d, &ep, a, &f);
+	if (!u->enabled) {
+		ucf_log_info(d->opts.log, "upload signal: episode %llu (peak %llu bit/s) not alerted: "
+			     "appliance.upload_signal.enabled is false",
+			     (unsigned long long)ep.seq, (unsigned long long)f.peak_bps);
+		return;
+	}
+	struct ucf_alert *al = NULL;
+	ucf_alert_capture_suspected(&al, d->cfg->site.name, (int64_t)(now_us() / 1000000u), &f,
+				    aerr, sizeof(aerr));
+	publish(d, al, aerr);
+}
+
+static bool capture_kind(const char *kind)
+{
+	static const char *const kinds[] = { UCF_KIND_PACKET_CAPTURE, UCF_KIND_CAPTURE_SCHEDULE,
+					     UCF_KIND_CAPTURE_API_REQUEST,
+					     UCF_KIND_CAPTURE_CONFIG_CHANGE, UCF_KIND_CAPTURE_EVENT };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A watcher alert about a capture at this site: if the upload signal has
+ * an episode at that time, the alert carries it (and the held
+ * capture-suspected goes with it: one alert for what both saw). */
+static void on_meraki_alert(void *ctx, struct ucf_alert *a)
+{
+	struct daemon *d = ctx;
+	struct ucf_upload_episode ep;
+	bool took;
+	if (!d->upload || !capture_kind(a->kind) ||
+	    !ucf_upload_finding(d->upload, mono_us(), &ep, &took))
+		return;
+	char addr[64], err[256];
+	struct ucf_upload_figures f;
+	upload_figures(d, &ep, addr, &f);
+	if (ucf_alert_add_upload(a, &f, err, sizeof(err)) < 0)
+		ucf_log_warnx(d->opts.log, "upload signal: %s", err);
+	else
+		ucf_log_info(d->opts.log, "upload signal: episode %llu carried by %s alert %s%s",
+			     (unsigned long long)ep.seq, a->kind, a->id,
+			     took ? " (no separate capture-suspected)" : "");
+}
+
 static void stop_watch(struct daemon *d)
 {
 	ucf_meraki_free(d->meraki);
@@ -720,8 +846,7 @@ static int start_feed(struct daemon *d, const struct ucf_config *cfg, char *err,
  * the new one is ready: a failure leaves the running watcher as it was. */
 static int start_watcher(struct daemon *d, const struct ucf_config *cfg, char *err, size_t errlen)
 {
-	static const struct ucf_meraki_hooks hooks_template = { on_meraki_event, NULL, NULL };
-	struct ucf_meraki_hooks hooks = hooks_template;
+	struct ucf_meraki_hooks hooks = { .event = on_meraki_event, .annotate = on_meraki_alert };
 	struct ucf_meraki *m = NULL;
 	hooks.ctx = d;
 	if (!cfg->meraki.enabled) {
@@ -856,6 +981,19 @@ static int status_fill(struct daemon *d, struct ucf_status *s)
 	s->limits.media_per_host = d->cfg->limits.media_per_host;
 	s->limits.calls_per_host = d->cfg->limits.calls_per_host;
 	s->enforcement.violation_window_s = ucf_violations_window(d->violations) / 1000000u;
+	struct ucf_upload_stats us = { 0 };
+	if (d->upload)
+		ucf_upload_get_stats(d->upload, &us);
+	s->upload.enabled = d->cfg->appliance.upload_signal.enabled;
+	s->upload.counter_read = d->upload_read;
+	s->upload.counter_bytes = d->upload_bytes;
+	s->upload.rate_bps = us.rate_Bps * 8;
+	s->upload.baseline_bps = us.baseline_Bps * 8;
+	s->upload.threshold_bps = us.threshold_Bps * 8;
+	s->upload.in_episode = us.in_episode;
+	s->upload.episodes = us.episodes;
+	s->upload.alerts = us.raised;
+	s->upload.correlated = us.correlated;
 	struct ucf_webhook_stats ws = { 0 };
 	if (d->feed)
 		ucf_feed_webhook_stats(d->feed, &ws);
@@ -1174,6 +1312,11 @@ static void reload(struct daemon *d)
 	ucf_violations_set_window(d->violations, window_us);
 	ucf_violations_set_window(d->refusals, window_us);
 	apply_alerts(d, cfg, changed, refused, sizeof(refused));
+	struct ucf_upload_opts uo;
+	upload_opts(d, cfg, &uo);
+	ucf_upload_set_opts(d->upload, &uo); /* the config loader checked them */
+	if (cfg->appliance.upload_signal.interval_s != d->cfg->appliance.upload_signal.interval_s)
+		d->upload_next_ms = 0;
 	struct ucf_config *old = d->cfg;
 	d->cfg = cfg; /* the audit alerts name the new site */
 	audit_reload(d, old, cfg);
@@ -1221,6 +1364,7 @@ static void on_tick(void *arg)
 	ucf_pinholes_tick(d->pinholes, mono_us());
 	commit_pinholes(d);
 	commit_blocks(d);
+	upload_tick(d);
 	write_metrics(d);
 	if (d->watchdog)
 		sd_notify(0, "WATCHDOG=1");
@@ -1319,6 +1463,12 @@ static int start(struct daemon *d, char *err, size_t errlen)
 		ucf_log_warnx(d->opts.log,
 			      "meraki: %s (enforcing and alerting without the watcher until a reload)",
 			      ferr);
+	struct ucf_upload_opts uo;
+	upload_opts(d, d->cfg, &uo);
+	if ((rc = ucf_upload_new(&uo, &d->upload)) < 0) {
+		snprintf(err, errlen, "upload signal: %s", strerror(-rc));
+		return rc;
+	}
 	if (d->cfg->enforcement.action == UCF_ACTION_MONITOR) {
 		audit(d, UCF_ENF_STOPPED, "ucfence run started with enforcement.action monitor: drops "
 		      "are counted, not enforced", "ucfence run");
@@ -1395,6 +1545,7 @@ static void finish(struct daemon *d, bool started)
 	ucf_verdicts_free(d->verdicts);
 	ucf_enforcer_close(d->enf); /* the table stays (fail closed) unless flushed */
 	ucf_pinholes_free(d->pinholes);
+	ucf_upload_free(d->upload);
 	free(d->later);
 	free(d->later_refusals);
 	if (d->sigfd >= 0) {

@@ -55,6 +55,10 @@ struct ucf_meraki_hooks {
 		      const struct ucf_alert *a);
 	void (*cycle)(void *ctx, const struct ucf_meraki_cycle *c);
 	void *ctx;
+	/* Each alert of a capture activity, just before it is published: the
+	 * caller may add to it (the agent adds the capture upload signal's
+	 * episode, so one alert says what both saw). May be NULL. */
+	void (*annotate)(void *ctx, struct ucf_alert *a);
 };
 
 /* Loads the API key (refusing a key file more open than 0640) and the state.
