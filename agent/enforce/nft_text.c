@@ -234,6 +234,7 @@ static void match_format(struct sbuf *s, const struct ucf_match *m)
 		/* As nft 1.0 lists it. */
 		put(s, "ct mark & 0x%08x == 0x%08x", m->mark, m->mark);
 		break;
+	case UCF_MATCH_LENGTH_GT: put(s, "%s length > %u", ip_kw(m->family), m->value); break;
 	case UCF_MATCH_ICMPV6_SET: put(s, "icmpv6 type @%s", m->name); break;
 	case UCF_MATCH_L4PROTO: put(s, "meta l4proto %s", proto_name(m->proto, tmp, sizeof(tmp))); break;
 	}

@@ -730,13 +730,19 @@ static void media_service_rules(struct build *b, const struct ucf_config *cfg,
 
 /* The capture upload signal's measurement: every packet A sends to the
  * Meraki cloud, so before conntrack's accept (a capture streams over an
- * established connection). It only counts; the verdict comes after. */
+ * established connection), but for pure acknowledgements (at most
+ * UCF_UPLOAD_MIN_LEN bytes). It only counts; the verdict comes after. */
 static void upload_rule(struct build *b, const struct ucf_config *cfg)
 {
 	const struct ucf_prefix *A = &cfg->appliance.address;
 	struct ucf_rule *r = add_rule(b, CH_FORWARD, "the appliance's upload to the Meraki cloud");
 	match_name(r, UCF_MATCH_OIF, 0, cfg->interfaces.wan);
 	match_addr(r, UCF_MATCH_SADDR, A);
+	struct ucf_match *m = add_match(r, UCF_MATCH_LENGTH_GT);
+	if (m) {
+		m->family = A->family;
+		m->value = A->family == AF_INET ? UCF_UPLOAD_MIN_LEN : UCF_UPLOAD_MIN_LEN - 40;
+	}
 	stmt(r, UCF_STMT_COUNTER, UCF_COUNTER_UPLOAD);
 }
 

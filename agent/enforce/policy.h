@@ -52,6 +52,11 @@ const char *ucf_reason_name(enum ucf_reason reason);
 #define UCF_COUNTER_UPLOAD "appliance-upload"
 #define UCF_COUNTER_UPLOAD_INDEX UCF_REASON_COUNT
 #define UCF_COUNTER_COUNT (UCF_REASON_COUNT + 1)
+/* It counts packets longer than this (IP header included): pure TCP
+ * acknowledgements (52 bytes with timestamps, at most 112 with SACK blocks
+ * over IPv6) are not uploads, and the appliance sends many while it
+ * downloads (a firmware image). */
+#define UCF_UPLOAD_MIN_LEN 128
 
 enum ucf_set_key {
 	UCF_KEY_IFNAME,      /* ifname */
@@ -124,6 +129,8 @@ enum ucf_match_kind {
 	UCF_MATCH_CT_MARK,        /* ct mark & mark == mark: all of mark's bits set */
 	UCF_MATCH_TH_RAW,         /* @th,OFF,LEN [& mask ==] value, or value-value_end:
 				   * bytes of the transport header and its payload */
+	UCF_MATCH_LENGTH_GT,      /* ip length > value (the whole packet), or ip6 length >
+				   * value (the payload after the fixed header) */
 };
 
 struct ucf_match {

@@ -675,6 +675,51 @@ static void test_media_shape_exprs(void **state)
 	ucf_ruleset_free(rs);
 }
 
+/* The upload counter's rule: the length test as nft 1.0.6 sends `ip length
+ * > 128` and `ip6 length > 88` (payload, cmp gt on the big-endian field),
+ * then the named counter. */
+static void test_upload_counter_exprs(void **state)
+{
+	(void)state;
+	static const char *const addrs[2] = { "10.40.0.2", "2001:db8::2" };
+	static const char *const want[2] = {
+		"  [ payload load 2b @ network header + 2 => reg 1 ]\n"
+		"  [ cmp gt reg 1 0x00008000 ]\n"
+		"  [ objref type 1 name appliance-upload",
+		"  [ payload load 2b @ network header + 4 => reg 1 ]\n"
+		"  [ cmp gt reg 1 0x00005800 ]\n"
+		"  [ objref type 1 name appliance-upload",
+	};
+	for (size_t a = 0; a < 2; a++) {
+		struct fixture f;
+		struct ucf_ruleset *rs;
+		char why[1024];
+		fx_init(&f, UCF_MODE_APPLIANCE);
+		f.cfg.appliance.address = fx_prefix(addrs[a]);
+		assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, why, sizeof(why)), 0);
+		struct ucf_batch *b = apply_batch(rs, 0);
+		struct msgs ms;
+		split(b, &ms);
+		size_t found = 0, rule = 0;
+		for (size_t i = 0; i < ms.n; i++) {
+			if (nft_type(ms.m[i]) != NFT_MSG_NEWRULE)
+				continue;
+			char text[1024];
+			ucf_nft_rule_format(&rs->rules[rule++], text, sizeof(text));
+			if (!strstr(text, "counter name \"appliance-upload\""))
+				continue;
+			const char *got = rule_exprs(ms.m[i]);
+			if (!strstr(got, want[a]))
+				fail_msg("rule %s:\n%s\nwanted:\n%s", text, got, want[a]);
+			found++;
+		}
+		assert_int_equal(found, 1);
+		ucf_batch_free(b);
+		ucf_ruleset_free(rs);
+		fx_free(&f);
+	}
+}
+
 /* The live state the kernel would report after applying rs: sets, chains,
  * counters, and the elements read back from our own element messages. */
 static void live_from(const struct ucf_ruleset *rs, struct ucf_live *live, uint32_t flags)
@@ -1138,6 +1183,7 @@ int main(void)
 		cmocka_unit_test(test_update_keeps_dynamic), cmocka_unit_test(test_text_and_batch_agree),
 		cmocka_unit_test(test_require_encryption_batch),
 		cmocka_unit_test(test_media_shape_exprs),
+		cmocka_unit_test(test_upload_counter_exprs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,7 @@
 
 /* The capture upload signal's counting rule for A = 10.40.0.2 (eth0 is wan). */
 #define UPLOAD_RULE4                                                                            \
-	"oifname \"eth0\" ip saddr 10.40.0.2 counter name \"appliance-upload\" "                 \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip length > 128 counter name \"appliance-upload\" "                 \
 	"comment \"the appliance's upload to the Meraki cloud\"\n"
 
 static char err[1024];
@@ -293,6 +293,11 @@ static void test_upload_counter_rule(void **state)
 				assert_int_equal(r->match[1].kind, UCF_MATCH_SADDR);
 				assert_int_equal(r->match[1].family, f.cfg.appliance.address.family);
 				assert_memory_equal(r->match[1].addr, f.cfg.appliance.address.addr, 16);
+				/* pure acknowledgements are not counted */
+				const struct ucf_match *len = &r->match[r->nmatch - 1];
+				assert_int_equal(len->kind, UCF_MATCH_LENGTH_GT);
+				assert_int_equal(len->family, f.cfg.appliance.address.family);
+				assert_int_equal(len->value, a == 0 ? 128 : 88);
 			}
 			assert_int_equal(found, 1);
 			assert_true(up_at && ct_at && up_at < ct_at);
@@ -427,7 +432,7 @@ static void check_integrity(const struct ucf_ruleset *rs)
 			if (mt->kind == UCF_MATCH_CT_ESTABLISHED || mt->kind == UCF_MATCH_IIF ||
 			    mt->kind == UCF_MATCH_OIF || mt->kind == UCF_MATCH_L4PROTO ||
 			    mt->kind == UCF_MATCH_SADDR || mt->kind == UCF_MATCH_DADDR ||
-			    mt->kind == UCF_MATCH_TH_RAW)
+			    mt->kind == UCF_MATCH_TH_RAW || mt->kind == UCF_MATCH_LENGTH_GT)
 				continue;
 			if (mt->kind == UCF_MATCH_CT_MARK) {
 				/* Only ever the media bit: other users own the rest. */
