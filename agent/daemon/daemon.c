@@ -655,10 +655,15 @@ static int verdict_policy(struct daemon *d, const struct ucf_config *cfg,
 	struct ucf_service_port *ports = calloc(nports, sizeof(*ports));
 	int rc = e && peers && ports ? 0 : -ENOMEM;
 	if (rc == 0) {
-		memcpy(e, cfg->uc.endpoints.items, ne * sizeof(*e));
-		memcpy(peers, cfg->uc.endpoints.items, ne * sizeof(*e));
-		memcpy(peers + ne, cfg->uc.servers.items, ns * sizeof(*e));
-		memcpy(peers + ne + ns, cfg->appliance.remote_subnets.items, nr * sizeof(*e));
+		/* an empty list has no array (appliance mode: no remote subnets) */
+		if (ne) {
+			memcpy(e, cfg->uc.endpoints.items, ne * sizeof(*e));
+			memcpy(peers, cfg->uc.endpoints.items, ne * sizeof(*e));
+		}
+		if (ns)
+			memcpy(peers + ne, cfg->uc.servers.items, ns * sizeof(*e));
+		if (nr)
+			memcpy(peers + ne + ns, cfg->appliance.remote_subnets.items, nr * sizeof(*e));
 		size_t np = ne + ns + nr;
 		if (cfg->site.mode == UCF_MODE_APPLIANCE) /* the phones behind the MX */
 			e[ne++] = cfg->appliance.address;
