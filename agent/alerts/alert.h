@@ -91,6 +91,13 @@ struct ucf_violation {
 	bool followup;          /* the window's follow-up, not its first packet */
 	int64_t window_start, window_end;
 	bool dropped;           /* false in monitor mode: counted, not dropped */
+	/* Where the packets were going ("203.0.113.9:443", "[2001:db8::9]:443"):
+	 * the first few distinct destinations of the window, and the packets
+	 * to others. Alerted as "destinations" (and "destinations_other")
+	 * when ndestinations > 0. */
+	const char *const *destinations;
+	size_t ndestinations;
+	uint64_t destinations_other;
 };
 int ucf_alert_non_target(struct ucf_alert **out, const char *site, int64_t now,
 			 const struct ucf_violation *v, char *err, size_t errlen);

@@ -21,22 +21,34 @@ static int window_alert(struct ucf_alert **out, const char *site, int64_t now, c
 {
 	if (!v || !v->source || !v->interface || !v->reason)
 		return bad(err, errlen, kind);
-	char key[512], summary[512], from[UCF_TIME_LEN], to[UCF_TIME_LEN], port[16] = "";
+	char key[512], summary[640], from[UCF_TIME_LEN], to[UCF_TIME_LEN], port[16] = "";
+	char dest[96] = "";
 	ucf_time_format(v->window_start, from);
 	ucf_time_format(v->window_end, to);
 	snprintf(key, sizeof(key), "%s|%s|%s|%lld%s", v->source, v->interface, v->reason,
 		 (long long)v->window_start, v->followup ? "|followup" : "");
 	if (v->port)
 		snprintf(port, sizeof(port), "/%u", v->port);
-	snprintf(summary, sizeof(summary), "%s: %llu %s%s%s from %s%s%s%s on %s (%s)%s", what,
+	if (v->ndestinations && v->destinations[0])
+		snprintf(dest, sizeof(dest), " to %.64s%s", v->destinations[0],
+			 v->ndestinations > 1 || v->destinations_other ? " and others" : "");
+	snprintf(summary, sizeof(summary), "%s: %llu %s%s%s from %s%s%s%s%s on %s (%s)%s", what,
 		 (unsigned long long)v->packets, v->followup ? "more " : "", unit,
 		 v->packets == 1 ? "" : "s", v->source, v->protocol ? " " : "",
-		 v->protocol ? v->protocol : "", port, v->interface, v->reason, trailer);
+		 v->protocol ? v->protocol : "", port, dest, v->interface, v->reason, trailer);
 	json_t *d = json_pack("{s:s, s:s*, s:s, s:s, s:s*, s:i, s:I, s:s, s:s, s:b, s:b}",
 			      "source", v->source, "source_mac", v->source_mac, "interface",
 			      v->interface, "reason", v->reason, "protocol", v->protocol, "port",
 			      (int)v->port, "packets", (json_int_t)v->packets, "window_start", from,
 			      "window_end", to, "dropped", v->dropped, "followup", v->followup);
+	if (d && v->ndestinations) {
+		json_t *list = json_array();
+		for (size_t i = 0; list && i < v->ndestinations; i++)
+			if (v->destinations[i])
+				json_array_append_new(list, json_string(v->destinations[i]));
+		json_object_set_new(d, "destinations", list ? list : json_null());
+		json_object_set_new(d, "destinations_other", json_integer((json_int_t)v->destinations_other));
+	}
 	return ucf_alert_new(out, site, kind, UCF_SEV_WARNING, now, key, summary, d, err, errlen);
 }
 

@@ -26,6 +26,8 @@ struct loader {
 	yaml_node_t *meraki_enabled, *appliance_if, *wan_if, *require_encryption;
 	yaml_node_t *upload_interval, *upload_sustain, *upload_settle;
 	yaml_node_t **endpoints, **servers, **remotes, **uc_ifs, **data_ifs;
+	yaml_node_t **appl_lists[5]; /* cloud, connectivity_checks, vpn_peers, resolvers,
+				      * time_servers */
 };
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -533,6 +535,45 @@ static int appliance_remote(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return prefix_list(y, v, "remote_subnets", &l->cfg->appliance.remote_subnets, &l->remotes);
 }
 
+static int appliance_cloud(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "cloud", &l->cfg->appliance.cloud, &l->appl_lists[0]);
+}
+
+static int appliance_checks(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "connectivity_checks", &l->cfg->appliance.connectivity_checks,
+			   &l->appl_lists[1]);
+}
+
+static int appliance_vpn_peers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "vpn_peers", &l->cfg->appliance.vpn_peers, &l->appl_lists[2]);
+}
+
+static int appliance_resolvers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "resolvers", &l->cfg->appliance.resolvers, &l->appl_lists[3]);
+}
+
+static int appliance_time_servers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "time_servers", &l->cfg->appliance.time_servers,
+			   &l->appl_lists[4]);
+}
+
+static int appliance_vpn_peer_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return duration(y, v, "vpn_peer_timeout", 10, 7 * 86400,
+			&l->cfg->appliance.vpn_peer_timeout_s);
+}
+
 #define UPLOAD(l) (&((struct loader *)(l))->cfg->appliance.upload_signal)
 
 static int upload_enabled(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -617,7 +658,14 @@ static int appliance_upload(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 }
 
 static const struct ucf_yaml_key appliance_keys[] = {
-	{ "address", appliance_address, NULL }, { "remote_subnets", appliance_remote, NULL },
+	{ "address", appliance_address, NULL },
+	{ "remote_subnets", appliance_remote, NULL },
+	{ "cloud", appliance_cloud, NULL },
+	{ "connectivity_checks", appliance_checks, NULL },
+	{ "vpn_peers", appliance_vpn_peers, NULL },
+	{ "resolvers", appliance_resolvers, NULL },
+	{ "time_servers", appliance_time_servers, NULL },
+	{ "vpn_peer_timeout", appliance_vpn_peer_timeout, NULL },
 	{ "upload_signal", appliance_upload, NULL },
 };
 
@@ -751,6 +799,16 @@ static int meraki_budget(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return rc;
 }
 
+static int meraki_vpn_peers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_bool(y, v, "vpn_peers", &MERAKI(ctx)->vpn_peers);
+}
+
+static int meraki_vpn_peers_interval(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "vpn_peers_interval", 10, 86400, &MERAKI(ctx)->vpn_peers_interval_s);
+}
+
 static int meraki_connect_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	return duration(y, v, "connect_timeout", 1, 120, &MERAKI(ctx)->connect_timeout_s);
@@ -791,6 +849,8 @@ static const struct ucf_yaml_key meraki_keys[] = {
 	{ "request_timeout", meraki_request_timeout, NULL },
 	{ "per_page", meraki_per_page, NULL },
 	{ "correlation_window", meraki_window, NULL },
+	{ "vpn_peers", meraki_vpn_peers, NULL },
+	{ "vpn_peers_interval", meraki_vpn_peers_interval, NULL },
 };
 
 static int section_meraki(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -1173,6 +1233,10 @@ static int set_defaults(struct ucf_config *c)
 {
 	c->uc.media.learn = true;
 	c->uc.media.timeout_s = 120;
+	/* A few hours: an appliance whose uplink address changes (DHCP) is
+	 * relearned within the hour; a peer gone from the Dashboard closes
+	 * after a morning, and the watcher down for as long keeps them. */
+	c->appliance.vpn_peer_timeout_s = 4 * 3600;
 	c->enforcement.action = UCF_ACTION_DROP;
 	c->enforcement.log_rate = (struct ucf_rate){ 10, UCF_PER_SECOND };
 	c->enforcement.violation_window_s = 60;
@@ -1183,6 +1247,12 @@ static int set_defaults(struct ucf_config *c)
 	c->meraki.request_timeout_s = 30;
 	c->meraki.per_page = 100;
 	c->meraki.correlation_window_s = 300;
+	/* The organization's appliances' uplink addresses change rarely (a
+	 * DHCP lease, an ISP change): hourly costs a call or two of the
+	 * organization's budget per site and hour, and a peer missed by a few
+	 * failed fetches is still in the sets (appliance.vpn_peer_timeout). */
+	c->meraki.vpn_peers = true;
+	c->meraki.vpn_peers_interval_s = 3600;
 	/* The MX's own cloud traffic is a few kbit/s; a capture streamed to the
 	 * cloud is hundreds of kbit/s or more (docs/meraki-watch.md). */
 	c->appliance.upload_signal.enabled = true;
@@ -1249,6 +1319,8 @@ static int load(struct ucf_yaml *y, const char *name, const struct ucf_catalog *
 	free(l.endpoints);
 	free(l.servers);
 	free(l.remotes);
+	for (size_t i = 0; i < sizeof(l.appl_lists) / sizeof(l.appl_lists[0]); i++)
+		free(l.appl_lists[i]);
 	free(l.uc_ifs);
 	free(l.data_ifs);
 	if (rc < 0) {
@@ -1304,6 +1376,11 @@ void ucf_config_free(struct ucf_config *c)
 	free_strings(&c->uc.services);
 	free(c->uc.services_pos);
 	free(c->appliance.remote_subnets.items);
+	free(c->appliance.cloud.items);
+	free(c->appliance.connectivity_checks.items);
+	free(c->appliance.vpn_peers.items);
+	free(c->appliance.resolvers.items);
+	free(c->appliance.time_servers.items);
 	free(c->meraki.base_url);
 	free(c->meraki.api_key_file);
 	free(c->meraki.organization_id);
@@ -1362,6 +1439,9 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	s.alerts.webhook_url = s.metrics.textfile = s.state_dir = NULL;
 	s.interfaces.uc = s.interfaces.data = NULL;
 	s.uc.endpoints.items = s.uc.servers.items = s.appliance.remote_subnets.items = NULL;
+	s.appliance.cloud.items = s.appliance.connectivity_checks.items = NULL;
+	s.appliance.vpn_peers.items = s.appliance.resolvers.items = NULL;
+	s.appliance.time_servers.items = NULL;
 	s.uc.services = s.meraki.network_ids = s.meraki.serials = (struct ucf_string_list){ 0 };
 	s.uc.services_pos = NULL;
 	*c = s;
@@ -1384,6 +1464,16 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 		     sizeof(struct ucf_prefix)) < 0 ||
 	    copy_mem(&c->appliance.remote_subnets.items, in->appliance.remote_subnets.items,
 		     in->appliance.remote_subnets.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.cloud.items, in->appliance.cloud.items,
+		     in->appliance.cloud.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.connectivity_checks.items, in->appliance.connectivity_checks.items,
+		     in->appliance.connectivity_checks.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.vpn_peers.items, in->appliance.vpn_peers.items,
+		     in->appliance.vpn_peers.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.resolvers.items, in->appliance.resolvers.items,
+		     in->appliance.resolvers.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.time_servers.items, in->appliance.time_servers.items,
+		     in->appliance.time_servers.count, sizeof(struct ucf_prefix)) < 0 ||
 	    copy_strings(&c->uc.services, &in->uc.services) < 0 ||
 	    (in->uc.services_pos &&
 	     copy_mem(&c->uc.services_pos, in->uc.services_pos, in->uc.services.count,
@@ -1431,6 +1521,13 @@ static const struct key keys[] = {
 	SCALAR("uc.media.shape_check", UCF_SECTION_UC, uc.media.shape_check),
 	SCALAR("appliance.address", UCF_SECTION_APPLIANCE, appliance.address),
 	OF("appliance.remote_subnets", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.remote_subnets),
+	OF("appliance.cloud", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.cloud),
+	OF("appliance.connectivity_checks", UCF_SECTION_APPLIANCE, K_PREFIXES,
+	   appliance.connectivity_checks),
+	OF("appliance.vpn_peers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.vpn_peers),
+	OF("appliance.resolvers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.resolvers),
+	OF("appliance.time_servers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.time_servers),
+	SCALAR("appliance.vpn_peer_timeout", UCF_SECTION_APPLIANCE, appliance.vpn_peer_timeout_s),
 	SCALAR("appliance.upload_signal.enabled", UCF_SECTION_APPLIANCE,
 	       appliance.upload_signal.enabled),
 	SCALAR("appliance.upload_signal.interval", UCF_SECTION_APPLIANCE,
@@ -1465,6 +1562,8 @@ static const struct key keys[] = {
 	SCALAR("meraki.request_timeout", UCF_SECTION_MERAKI, meraki.request_timeout_s),
 	SCALAR("meraki.per_page", UCF_SECTION_MERAKI, meraki.per_page),
 	SCALAR("meraki.correlation_window", UCF_SECTION_MERAKI, meraki.correlation_window_s),
+	SCALAR("meraki.vpn_peers", UCF_SECTION_MERAKI, meraki.vpn_peers),
+	SCALAR("meraki.vpn_peers_interval", UCF_SECTION_MERAKI, meraki.vpn_peers_interval_s),
 	OF("alerts.spool", UCF_SECTION_ALERTS, K_STR, alerts.spool),
 	SCALAR("alerts.retention", UCF_SECTION_ALERTS, alerts.retention_s),
 	SCALAR("alerts.syslog", UCF_SECTION_ALERTS, alerts.syslog),

@@ -86,6 +86,17 @@ struct ucf_config {
 	struct {
 		struct ucf_prefix address;             /* A; always set (required in both modes) */
 		struct ucf_prefix_list remote_subnets; /* R; required in concentrator mode */
+		/* Where the appliance's own traffic may go (policy.h); an empty list
+		 * keeps the catalog's (cloud, connectivity_checks) or, for resolvers
+		 * and time_servers, lets DNS and NTP go anywhere. */
+		struct ucf_prefix_list cloud;               /* replaces the catalog's meraki-cloud */
+		struct ucf_prefix_list connectivity_checks; /* replaces connectivity-checks */
+		struct ucf_prefix_list vpn_peers;           /* AutoVPN peers the site names */
+		struct ucf_prefix_list resolvers;           /* the uplink's DNS servers */
+		struct ucf_prefix_list time_servers;        /* NTP servers */
+		/* A learned AutoVPN peer (Dashboard) stays this long after the last
+		 * successful fetch that listed it. */
+		uint64_t vpn_peer_timeout_s;
 		struct ucf_upload_signal upload_signal;
 	} appliance;
 	struct {
@@ -109,6 +120,10 @@ struct ucf_config {
 		uint64_t request_timeout_s;   /* the whole request, body included */
 		uint32_t per_page;            /* perPage asked for (capped per operation) */
 		uint64_t correlation_window_s; /* two sources within this are one activity */
+		/* Learn the AutoVPN peers (the organization's appliances' public
+		 * uplink addresses, third-party VPN peers) every vpn_peers_interval_s. */
+		bool vpn_peers;
+		uint64_t vpn_peers_interval_s;
 	} meraki;
 	struct {
 		char *spool;

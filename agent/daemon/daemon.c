@@ -42,6 +42,7 @@
 #include "upload.h"
 #include "verdicts.h"
 #include "violations.h"
+#include "vpnpeers.h"
 
 #define MAX_CAPTURES 32
 #define FRAMES_PER_WAKEUP 256
@@ -127,6 +128,8 @@ struct daemon {
 	bool upload_read;        /* the last reading worked */
 	uint64_t upload_bytes;   /* its value */
 	char upload_error[256];  /* the last failure, logged once */
+	struct ucf_vpnpeers peers; /* learned AutoVPN peers (last known good) */
+	uint64_t peers_synced_ms;  /* CLOCK_MONOTONIC of the last re-arm */
 
 	struct ucf_control *control;
 	time_t last_metrics;
@@ -181,6 +184,29 @@ static void format_addr(uint8_t family, const uint8_t *addr, char *buf, size_t l
 	ucf_prefix_format(&p, buf, len);
 }
 
+/* A window's destinations as "addr:port" texts (dest holds them). */
+struct dest_texts {
+	char text[UCF_DROP_DESTS_MAX][64];
+	const char *list[UCF_DROP_DESTS_MAX];
+};
+
+static size_t dest_texts(const struct ucf_drop_window *w, struct dest_texts *t)
+{
+	for (uint8_t i = 0; i < w->ndests; i++) {
+		char a[INET6_ADDRSTRLEN + 8];
+		const struct ucf_drop_dest *d = &w->dests[i];
+		format_addr(d->family, d->addr, a, sizeof(a));
+		if (!d->port)
+			snprintf(t->text[i], sizeof(t->text[i]), "%s", a);
+		else if (d->family == AF_INET6)
+			snprintf(t->text[i], sizeof(t->text[i]), "[%s]:%u", a, d->port);
+		else
+			snprintf(t->text[i], sizeof(t->text[i]), "%s:%u", a, d->port);
+		t->list[i] = t->text[i];
+	}
+	return w->ndests;
+}
+
 /* A closed window of drops or refusals as an alert's input; src holds the
  * source's text. */
 static struct ucf_violation violation_of(const struct ucf_drop_window *w, char src[64])
@@ -207,7 +233,14 @@ static void on_drop_window(void *arg, const struct ucf_drop_window *w)
 	char src[64], err[256];
 	struct ucf_alert *a = NULL;
 	struct ucf_violation v = violation_of(w, src);
+	struct dest_texts dt;
 	v.dropped = d->cfg->enforcement.action != UCF_ACTION_MONITOR;
+	/* The appliance's own traffic is refused by where it goes: say where. */
+	if (strcmp(w->reason, ucf_reason_name(UCF_REASON_NON_TARGET_APPLIANCE)) == 0) {
+		v.ndestinations = dest_texts(w, &dt);
+		v.destinations = dt.list;
+		v.destinations_other = w->dests_other;
+	}
 	if (strcmp(w->reason, ucf_reason_name(UCF_REASON_CLEARTEXT_SIGNALLING)) == 0)
 		ucf_alert_cleartext_signalling_refused(&a, d->cfg->site.name, time(NULL), &v, err,
 						       sizeof(err));
@@ -226,8 +259,10 @@ static void on_logged(void *arg, const struct ucf_logged_packet *p)
 	uint32_t ifindex = p->indev ? p->indev : p->outdev;
 	if (!ifindex || !if_indextoname(ifindex, ifname))
 		snprintf(ifname, sizeof(ifname), "?");
-	ucf_violations_add(d->violations, reason, ifname, p->family, p->src, p->l4proto, p->dport,
-			   now_us());
+	struct ucf_drop_dest dst = { .family = p->family, .l4proto = p->l4proto, .port = p->dport };
+	memcpy(dst.addr, p->dst, sizeof(dst.addr));
+	ucf_violations_add_to(d->violations, reason, ifname, p->family, p->src, &dst, p->l4proto,
+			      p->dport, now_us());
 }
 
 static void alert_refusal(struct daemon *d, const struct ucf_drop_window *w)
@@ -608,6 +643,43 @@ static void collect_block(void *arg, const struct ucf_block *b)
 	c->items[c->n++] = *b;
 }
 
+/* The learned AutoVPN peers into vpn_peers4/6 (replacing what is there):
+ * the current ones re-armed to the full timeout, the others with what is
+ * left of theirs. A failure is logged; the elements already in the kernel
+ * keep running out on their own. */
+static void peers_sync(struct daemon *d, const struct ucf_config *cfg)
+{
+	char err[512];
+	int64_t now = time(NULL);
+	ucf_vpnpeers_prune(&d->peers, cfg, now);
+	size_t n = d->peers.count;
+	struct ucf_prefix *addrs = calloc(n + 1, sizeof(*addrs));
+	uint64_t *tmo = calloc(n + 1, sizeof(*tmo));
+	d->peers_synced_ms = mono_ms();
+	if (!addrs || !tmo) {
+		ucf_log_warnx(d->opts.log, "vpn peers: out of memory");
+	} else {
+		n = ucf_vpnpeers_elements(&d->peers, cfg, now, addrs, tmo);
+		if (ucf_enforcer_vpn_peers(d->enf, addrs, tmo, n, err, sizeof(err)) < 0)
+			ucf_log_warnx(d->opts.log, "vpn peers: %s", err);
+	}
+	free(addrs);
+	free(tmo);
+}
+
+/* Re-arms the learned peers every quarter of their timeout (within 5 s to
+ * 10 min): a watcher that fails or is down never lets them run out. */
+static void peers_tick(struct daemon *d)
+{
+	uint64_t every = d->cfg->appliance.vpn_peer_timeout_s * 1000u / 4;
+	if (every < 5000)
+		every = 5000;
+	if (every > 600000)
+		every = 600000;
+	if (d->peers.count && mono_ms() - d->peers_synced_ms >= every)
+		peers_sync(d, d->cfg);
+}
+
 /* Builds the policy for cfg with the learned media and installs it and the
  * routes. Nothing changes unless the kernel accepts the whole ruleset. */
 static int enforce(struct daemon *d, const struct ucf_config *cfg,
@@ -627,6 +699,9 @@ static int enforce(struct daemon *d, const struct ucf_config *cfg,
 	}
 	if (rc == 0)
 		rc = ucf_enforcer_apply(d->enf, rs, NULL, err, errlen);
+	/* a replaced table lost the learned peers: put them back at once */
+	if (rc == 0)
+		peers_sync(d, cfg);
 	struct ucf_route_stats routes = { 0 };
 	if (rc == 0)
 		rc = ucf_routes_sync(rs->routes, rs->nroutes, &routes, err, errlen);
@@ -814,6 +889,31 @@ static void on_meraki_alert(void *ctx, struct ucf_alert *a)
 			     took ? " (no separate capture-suspected)" : "");
 }
 
+/* A successful fetch of the AutoVPN peers: the new last known good. */
+static void on_meraki_peers(void *ctx, const char *const *addrs, size_t n, size_t dropped)
+{
+	struct daemon *d = ctx;
+	char why[160], err[512];
+	uint64_t refused = d->peers.refused, over = d->peers.over_cap;
+	if (ucf_vpnpeers_learn(&d->peers, d->cfg, addrs, n, time(NULL), why, sizeof(why)) < 0) {
+		ucf_log_warnx(d->opts.log, "vpn peers: out of memory; the previous ones stay");
+		return;
+	}
+	refused = d->peers.refused - refused;
+	over = d->peers.over_cap - over + dropped;
+	ucf_log_info(d->opts.log, "vpn peers: %zu listed by the Dashboard, %zu in force%s%s",
+		     n, d->peers.count, refused ? "; refused: " : "", refused ? why : "");
+	if (refused > 1)
+		ucf_log_info(d->opts.log, "vpn peers: %llu addresses refused in all",
+			     (unsigned long long)refused);
+	if (over)
+		ucf_log_warnx(d->opts.log, "vpn peers: %llu addresses beyond the cap of %d ignored",
+			      (unsigned long long)over, UCF_VPN_PEERS_MAX);
+	if (ucf_vpnpeers_save(&d->peers, d->cfg->state_dir, err, sizeof(err)) < 0)
+		ucf_log_warnx(d->opts.log, "vpn peers: %s", err);
+	peers_sync(d, d->cfg);
+}
+
 static void stop_watch(struct daemon *d)
 {
 	ucf_meraki_free(d->meraki);
@@ -851,7 +951,9 @@ static int start_feed(struct daemon *d, const struct ucf_config *cfg, char *err,
  * the new one is ready: a failure leaves the running watcher as it was. */
 static int start_watcher(struct daemon *d, const struct ucf_config *cfg, char *err, size_t errlen)
 {
-	struct ucf_meraki_hooks hooks = { .event = on_meraki_event, .annotate = on_meraki_alert };
+	struct ucf_meraki_hooks hooks = { .event = on_meraki_event,
+					  .peers = on_meraki_peers,
+					  .annotate = on_meraki_alert };
 	struct ucf_meraki *m = NULL;
 	hooks.ctx = d;
 	if (!cfg->meraki.enabled) {
@@ -1370,6 +1472,7 @@ static void on_tick(void *arg)
 	commit_pinholes(d);
 	commit_blocks(d);
 	upload_tick(d);
+	peers_tick(d);
 	write_metrics(d);
 	if (d->watchdog)
 		sd_notify(0, "WATCHDOG=1");
@@ -1438,6 +1541,15 @@ static int start(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot give up table ownership: %s", strerror(-rc));
 		return rc;
 	}
+	/* The last known good AutoVPN peers, until the watcher's next fetch. */
+	size_t dropped = 0;
+	char perr[512];
+	if (ucf_vpnpeers_load(&d->peers, d->cfg, d->cfg->state_dir, time(NULL), &dropped, perr,
+			      sizeof(perr)) < 0)
+		ucf_log_warnx(d->opts.log, "vpn peers: %s (starting without learned peers)", perr);
+	else if (d->peers.count || dropped)
+		ucf_log_info(d->opts.log, "vpn peers: %zu reloaded from the state, %zu dropped",
+			     d->peers.count, dropped);
 	if ((rc = enforce(d, d->cfg, d->cat, err, errlen)) < 0)
 		return rc;
 	ucf_classifier_opts_from_config(&copts, d->cfg, d->cat);
@@ -1551,6 +1663,7 @@ static void finish(struct daemon *d, bool started)
 	ucf_enforcer_close(d->enf); /* the table stays (fail closed) unless flushed */
 	ucf_pinholes_free(d->pinholes);
 	ucf_upload_free(d->upload);
+	ucf_vpnpeers_clear(&d->peers);
 	free(d->later);
 	free(d->later_refusals);
 	if (d->sigfd >= 0) {

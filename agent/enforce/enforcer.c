@@ -503,6 +503,41 @@ int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_pinhole *add, si
 	return transact(e, "media update", build_media, &m, false, NULL, err, errlen);
 }
 
+struct peers_ctx {
+	const struct ucf_prefix *peers;
+	const uint64_t *timeout_ms;
+	size_t n;
+};
+
+static int build_peers(struct ucf_enforcer *e, struct ucf_batch *b, const struct table_state *t,
+		       void *ctx)
+{
+	const struct peers_ctx *c = ctx;
+	(void)e;
+	(void)t;
+	return ucf_batch_vpn_peers(b, c->peers, c->timeout_ms, c->n);
+}
+
+int ucf_enforcer_vpn_peers(struct ucf_enforcer *e, const struct ucf_prefix *peers,
+			   const uint64_t *timeout_ms, size_t n, char *err, size_t errlen)
+{
+	struct peers_ctx c = { peers, timeout_ms, n };
+	for (size_t i = 0; i < n; i++) {
+		bool v4 = peers[i].family == AF_INET;
+		if ((!v4 && peers[i].family != AF_INET6) || peers[i].len != (v4 ? 32 : 128) ||
+		    timeout_ms[i] == 0) {
+			snprintf(err, errlen, "vpn peers: element %zu: not one address with a timeout", i);
+			return -EINVAL;
+		}
+	}
+	if (n > UCF_VPN_PEERS_MAX) {
+		snprintf(err, errlen, "vpn peers: %zu addresses, at most %d", n, UCF_VPN_PEERS_MAX);
+		return -E2BIG;
+	}
+	/* No generation check, as for media: flush and adds in one batch. */
+	return transact(e, "vpn peers update", build_peers, &c, false, NULL, err, errlen);
+}
+
 struct block_ctx {
 	const struct ucf_block *add;
 	size_t n;

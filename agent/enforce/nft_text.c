@@ -44,6 +44,8 @@ static const char *key_type(enum ucf_set_key key)
 	case UCF_KEY_ICMPV6_TYPE: return "icmpv6_type";
 	case UCF_KEY_IPV4_PAIR: return "ipv4_addr . ipv4_addr";
 	case UCF_KEY_IPV6_PAIR: return "ipv6_addr . ipv6_addr";
+	case UCF_KEY_IPV4_TIMED: return "ipv4_addr";
+	case UCF_KEY_IPV6_TIMED: return "ipv6_addr";
 	}
 	return "?";
 }
@@ -149,6 +151,13 @@ static void elem_format(struct sbuf *s, const struct ucf_set *set, const struct 
 		put(s, " . ");
 		put_addr(s, family, e->key_end);
 		put(s, " . %u", e->port);
+		put_timeout(s, e->timeout_ms);
+		break;
+	case UCF_KEY_IPV6_TIMED:
+		family = AF_INET6;
+		/* fall through */
+	case UCF_KEY_IPV4_TIMED:
+		put_addr(s, family, e->key);
 		put_timeout(s, e->timeout_ms);
 		break;
 	case UCF_KEY_IPV6_PAIR:

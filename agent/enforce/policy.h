@@ -22,7 +22,7 @@
 #define UCF_TABLE "ucfence"
 #define UCF_NAME_MAX 32     /* NFT_{SET,CHAIN,OBJ}_MAXNAMELEN */
 #define UCF_LOG_PREFIX_MAX 64
-#define UCF_RULE_MATCH_MAX 4
+#define UCF_RULE_MATCH_MAX 5
 #define UCF_RULE_STMT_MAX 3
 /* The NFLOG group refusals are logged to, for the agent (nflog.h): 0x7563,
  * "uc". Only there: a kernel log statement would copy MAC and IP addresses
@@ -72,6 +72,8 @@ enum ucf_set_key {
 	UCF_KEY_IPV4_PAIR,   /* ipv4_addr . ipv4_addr, timeout, filled by the datapath
 			      * (local . remote: a host with live TLS signalling and its peer) */
 	UCF_KEY_IPV6_PAIR,   /* ipv6_addr . ipv6_addr, the same */
+	UCF_KEY_IPV4_TIMED,  /* ipv4_addr, timeout, filled by the agent (learned peers) */
+	UCF_KEY_IPV6_TIMED,  /* ipv6_addr, timeout */
 };
 
 /* One element; which fields count depends on the set's key. Addresses are
@@ -218,6 +220,19 @@ struct ucf_ruleset {
  * local . peer while TLS signalling between them flows. */
 #define UCF_SET_TLS_PAIRS4 "tls_pairs4"
 #define UCF_SET_TLS_PAIRS6 "tls_pairs6"
+/* The Meraki cloud (interval sets: the catalog's meraki-cloud list, or
+ * appliance.cloud): where the appliance's cloud services may go. */
+#define UCF_SET_MERAKI_CLOUD "meraki_cloud"
+#define UCF_SET_MERAKI_CLOUD4 "meraki_cloud4"
+#define UCF_SET_MERAKI_CLOUD6 "meraki_cloud6"
+/* AutoVPN peers: the site's (appliance.vpn_peers, interval) and the ones
+ * learned from the Dashboard (timeout sets the agent fills and refreshes). */
+#define UCF_SET_VPN_STATIC "vpn_static"
+#define UCF_SET_VPN_PEERS "vpn_peers"
+#define UCF_SET_VPN_PEERS4 "vpn_peers4"
+#define UCF_SET_VPN_PEERS6 "vpn_peers6"
+/* The most learned peers a set holds (the agent caps what it adds). */
+#define UCF_VPN_PEERS_MAX 4096
 /* The conntrack mark bit of a UDP flow admitted as media (TLS pair or
  * shape-checked static range): set (OR, the other bits kept) on the flow's
  * first packet, it makes every later packet of the flow, both ways, go

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The capture upload signal in the lab (appliance mode): the agent reads the
-# kernel's appliance-upload counter (A -> the Meraki cloud ranges out of wan)
-# every second. Steady telemetry from the MX to the cloud address and a large
+# kernel's appliance-upload counter (A -> the Meraki cloud ranges out of wan;
+# the lab's cloud address is appliance.cloud) every second. Steady telemetry from the MX to the cloud address and a large
 # download to the MX (its acknowledgements go the other way) raise no
 # capture-suspected; a capture stream of several Mbit/s from the MX to the
 # cloud on udp/7351 raises exactly one, within 60 s, and one only for the
@@ -35,6 +35,7 @@ uc:
   media: { learn: true, static_range: none }
 appliance:
   address: 10.40.0.2
+  cloud: [$CLOUD]
   upload_signal: { interval: 1s, floor: 256kbit/s, multiple: 10, sustain: 4s, settle: 4s, learning: 1m }
 enforcement: { action: drop, log_rate: 100/second, violation_window: 10s }
 meraki: { enabled: false }

@@ -186,8 +186,27 @@ static void test_agent_constructors(void **state)
 	assert_non_null(strstr(b->summary, ": 41 more packets from 10.20.0.99"));
 	assert_true(json_is_true(json_object_get(b->details, "followup")));
 	assert_int_equal(json_integer_value(json_object_get(b->details, "packets")), 41);
+	assert_null(json_object_get(b->details, "destinations")); /* none given: no field */
 	ucf_alert_free(a);
 	ucf_alert_free(b);
+	/* the appliance's traffic refused by destination: where it was going */
+	static const char *const dests[] = { "198.51.100.80:443", "[2001:db8::80]:443" };
+	v.reason = "non-target-appliance", v.source = "10.40.0.2", v.interface = "appl0";
+	v.destinations = dests, v.ndestinations = 2, v.destinations_other = 7;
+	assert_int_equal(ucf_alert_non_target(&a, "b1", 1700000131, &v, err, sizeof(err)), 0);
+	assert_non_null(strstr(a->summary, "41 more packets from 10.40.0.2 udp/5060 to "
+					   "198.51.100.80:443 and others on appl0"));
+	json_t *dl = json_object_get(a->details, "destinations");
+	assert_int_equal(json_array_size(dl), 2);
+	assert_string_equal(json_string_value(json_array_get(dl, 1)), "[2001:db8::80]:443");
+	assert_int_equal(json_integer_value(json_object_get(a->details, "destinations_other")), 7);
+	ucf_alert_free(a);
+	v.ndestinations = 1, v.destinations_other = 0;
+	assert_int_equal(ucf_alert_non_target(&a, "b1", 1700000131, &v, err, sizeof(err)), 0);
+	assert_non_null(strstr(a->summary, "to 198.51.100.80:443 on appl0"));
+	ucf_alert_free(a);
+	v.destinations = NULL, v.ndestinations = 0;
+	v.source = "10.20.0.99", v.interface = "eth1";
 	v.followup = false;
 	v.reason = NULL;
 	assert_int_equal(ucf_alert_non_target(&a, "b1", 0, &v, err, sizeof(err)), -EINVAL);

@@ -365,6 +365,25 @@ static const struct bad_case bad[] = {
 	{ 5, "  servers: ['2001:db8::1/64']", "5:13: prefix '2001:db8::1/64' has host bits set (did you mean 2001:db8::/64?)" },
 	{ 8, "appliance: {address: 10.40.0.0/24, remote_subnets: [10.50.0.0/16]}", "8:22: '10.40.0.0/24' is a prefix; an address is expected here" },
 	{ 4, "  endpoints: []", "4:14: 'endpoints' must list at least one address or prefix" },
+	/* where the appliance's own traffic may go */
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], cloud: [209.206.48.1/20]}",
+	  "8:73: prefix '209.206.48.1/20' has host bits set (did you mean 209.206.48.0/20?)" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], cloud: []}",
+	  "8:72: 'cloud' must list at least one address or prefix" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], vpn_peers: [peer.example]}",
+	  "8:77: invalid address or prefix 'peer.example'" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], resolvers: [1.1.1.1/33]}",
+	  "8:77: invalid prefix length in '1.1.1.1/33' (0-32)" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], time_servers: 1.1.1.1}",
+	  "8:79: 'time_servers' must be a list, not a single value" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], connectivity_checks: [x]}",
+	  "8:87: invalid address or prefix 'x'" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], vpn_peer_timeout: 5s}",
+	  "8:83: vpn_peer_timeout '5s' is out of range (10s to 604800s)" },
+	{ 9, "meraki: {vpn_peers: sometimes}", "9:21: 'vpn_peers' must be true or false, not 'sometimes'" },
+	{ 9, "meraki: {vpn_peers_interval: 2d}", "9:30: vpn_peers_interval '2d' is out of range (10s to 86400s)" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], vpn_peer: [1.2.3.4]}",
+	  "8:65: unknown key 'vpn_peer' in appliance (did you mean 'vpn_peers'?)" },
 	/* ports, durations, rates */
 	{ 7, "  media: {static_range: 32767-16384}", "7:25: static_range: port range '32767-16384' is reversed (first must not exceed last)" },
 	{ 7, "  media: {static_range: 0-100}", "7:25: static_range: port out of range in '0-100' (1-65535)" },
@@ -661,6 +680,42 @@ static void test_diff_lists_and_names(void **state)
 	ucf_config_free(e);
 }
 
+/* The appliance's destination lists: read, copied, compared (a reload
+ * applies them), with their default. */
+static void test_appliance_destinations(void **state)
+{
+	(void)state;
+	struct ucf_config *a = load_variant(0, NULL);
+	assert_int_equal(a->appliance.cloud.count, 0);
+	assert_int_equal(a->appliance.vpn_peer_timeout_s, 4 * 3600);
+	struct ucf_config *b = load_variant(
+		8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], "
+		   "cloud: [192.0.2.0/24], connectivity_checks: [192.0.2.8], "
+		   "vpn_peers: [198.51.100.7, \"2001:db8::7\"], resolvers: [192.0.2.53], "
+		   "time_servers: [192.0.2.123], vpn_peer_timeout: 10m}");
+	assert_int_equal(b->appliance.cloud.count, 1);
+	assert_int_equal(b->appliance.vpn_peers.count, 2);
+	assert_int_equal(b->appliance.vpn_peer_timeout_s, 600);
+	const char *keys[8];
+	assert_int_equal(ucf_config_diff(a, b, keys, 8), 6);
+	assert_string_equal(keys[0], "appliance.cloud");
+	assert_string_equal(keys[1], "appliance.connectivity_checks");
+	assert_string_equal(keys[2], "appliance.vpn_peers");
+	assert_string_equal(keys[3], "appliance.resolvers");
+	assert_string_equal(keys[4], "appliance.time_servers");
+	assert_string_equal(keys[5], "appliance.vpn_peer_timeout");
+	assert_int_equal(ucf_config_sections_changed(a, b), UCF_SECTION_APPLIANCE);
+	struct ucf_config *c = NULL;
+	assert_int_equal(ucf_config_dup(b, &c), 0);
+	assert_ptr_not_equal(c->appliance.vpn_peers.items, b->appliance.vpn_peers.items);
+	ucf_config_free(b); /* the copy lives on without it (ASan) */
+	assert_int_equal(ucf_config_diff(c, c, NULL, 0), 0);
+	assert_int_equal(c->appliance.vpn_peers.items[1].family, AF_INET6);
+	assert_int_equal(c->appliance.time_servers.count, 1);
+	ucf_config_free(a);
+	ucf_config_free(c);
+}
+
 static void test_dup_is_deep(void **state)
 {
 	(void)state;
@@ -708,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_tls_media),
 		cmocka_unit_test(test_diff_same), cmocka_unit_test(test_diff_names_each_setting),
 		cmocka_unit_test(test_diff_lists_and_names), cmocka_unit_test(test_dup_is_deep),
+		cmocka_unit_test(test_appliance_destinations),
 	};
 	_Static_assert(NBAD >= 30, "the foundation asks for at least 30 bad configs");
 	for (size_t i = 0; i < NBAD; i++)

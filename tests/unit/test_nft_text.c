@@ -218,7 +218,7 @@ static void test_table_layout(void **state)
 				     "\t\tmeta l4proto tcp jump tls_signal\n"
 				     "\t\tct mark & 0x10000000 == 0x10000000 meta l4proto udp goto "
 				     "media_flow comment \"admitted media flows: every packet media-shaped\"\n"
-				     "\t\toifname \"eth0\" ip saddr 10.40.0.2 ip length > 128 counter name \"appliance-upload\" "
+				     "\t\toifname \"eth0\" ip saddr 10.40.0.2 ip daddr @meraki_cloud4 ip length > 128 counter name \"appliance-upload\" "
 				     "comment \"the appliance's upload to the Meraki cloud\"\n"
 				     "\t\tct state established,related accept"));
 	assert_non_null(strstr(text, "\tcounter appliance-upload {\n\t}\n"));

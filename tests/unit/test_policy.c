@@ -17,7 +17,7 @@
 
 /* The capture upload signal's counting rule for A = 10.40.0.2 (eth0 is wan). */
 #define UPLOAD_RULE4                                                                            \
-	"oifname \"eth0\" ip saddr 10.40.0.2 ip length > 128 counter name \"appliance-upload\" "                 \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @meraki_cloud4 ip length > 128 counter name \"appliance-upload\" "                 \
 	"comment \"the appliance's upload to the Meraki cloud\"\n"
 
 static char err[1024];
@@ -75,6 +75,27 @@ static const char *chain_text(const struct ucf_ruleset *rs, const char *name)
 	return out;
 }
 
+#define A_OWN                                                                                      \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @meraki_cloud4 meta l4proto . th dport "    \
+	"@cloud_svc accept comment \"the appliance to the Meraki cloud\"\n"                          \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @conncheck4 meta l4proto . th dport "       \
+	"@check_svc accept comment \"the appliance's connectivity checks\"\n"                        \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @conncheck4 meta l4proto 1 @th,0,8 0x8 "    \
+	"accept comment \"the appliance's connectivity checks\"\n"                                   \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @vpn_static4 meta l4proto . th dport "      \
+	"@vpn_svc accept comment \"the appliance to its AutoVPN peers\"\n"                           \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @vpn_peers4 meta l4proto . th dport "       \
+	"@vpn_svc accept comment \"the appliance to its AutoVPN peers\"\n"                           \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @resolvers4 meta l4proto . th dport "       \
+	"@resolver_svc accept comment \"the appliance's DNS\"\n"
+#define A_IN                                                                                       \
+	"iifname \"eth0\" ip saddr @meraki_cloud4 ip daddr 10.40.0.2 meta l4proto . th dport "    \
+	"@cloud_svc accept comment \"the Meraki cloud and AutoVPN peers reaching the appliance\"\n"  \
+	"iifname \"eth0\" ip saddr @vpn_static4 ip daddr 10.40.0.2 meta l4proto . th dport "      \
+	"@vpn_svc accept comment \"the Meraki cloud and AutoVPN peers reaching the appliance\"\n"    \
+	"iifname \"eth0\" ip saddr @vpn_peers4 ip daddr 10.40.0.2 meta l4proto . th dport "       \
+	"@vpn_svc accept comment \"the Meraki cloud and AutoVPN peers reaching the appliance\"\n"
+
 static void test_concentrator_sets(void **state)
 {
 	(void)state;
@@ -98,7 +119,26 @@ static void test_concentrator_sets(void **state)
 	assert_string_equal(elems(rs, "tls_sig"), "tcp . 5061");
 	assert_string_equal(elems(rs, "tls_media"), "udp . 1024-65535");
 	assert_string_equal(elems(rs, "gateway_svc"), "tcp . 53, udp . 53, udp . 67-68");
-	assert_string_equal(elems(rs, "appliance_svc"), "tcp . 53, tcp . 443, udp . 53, udp . 7351");
+	/* The appliance's services, each class to its destinations. */
+	assert_null(ucf_ruleset_set(rs, "appliance_svc"));
+	assert_string_equal(elems(rs, "cloud_svc"), "tcp . 443, udp . 7351");
+	assert_string_equal(elems(rs, "meraki_cloud4"), "209.206.48.0/20");
+	assert_string_equal(elems(rs, "meraki_cloud6"), "");
+	assert_string_equal(elems(rs, "resolver_svc"), "tcp . 53, udp . 53");
+	assert_string_equal(elems(rs, "resolvers4"), "192.0.2.53");
+	assert_string_equal(elems(rs, "vpn_svc"), "udp . 32768-61000");
+	assert_string_equal(elems(rs, "vpn_static4"), "");
+	assert_string_equal(elems(rs, "check_svc"), "tcp . 80"); /* icmp/echo is a rule */
+	assert_string_equal(elems(rs, "conncheck4"), "8.8.8.8");
+	assert_string_equal(elems(rs, "time_svc"), "");
+	assert_string_equal(elems(rs, "any_svc"), "");
+	const struct ucf_set *vp = ucf_ruleset_set(rs, UCF_SET_VPN_PEERS4);
+	assert_non_null(vp);
+	assert_int_equal(vp->key, UCF_KEY_IPV4_TIMED);
+	assert_int_equal(vp->timeout_ms, 4 * 3600 * 1000);
+	assert_int_equal(vp->size, UCF_VPN_PEERS_MAX);
+	assert_int_equal(ucf_ruleset_set(rs, UCF_SET_VPN_PEERS6)->key, UCF_KEY_IPV6_TIMED);
+	assert_true(ucf_set_key_dynamic(UCF_KEY_IPV4_TIMED) && ucf_set_key_dynamic(UCF_KEY_IPV6_TIMED));
 	assert_string_equal(elems(rs, "nd_types"),
 			    "nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, "
 			    "mld-listener-report, mld2-listener-report");
@@ -151,8 +191,7 @@ static void test_concentrator_rules(void **state)
 	assert_string_equal(chain_text(rs, "from_appliance"),
 			    "ip saddr @remote4 ip daddr @endpoints4 jump uc_service\n"
 			    "ip6 saddr @remote6 ip6 daddr @endpoints6 jump uc_service\n"
-			    "oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-			    "comment \"the appliance's own cloud and VPN traffic\"\n"
+			    A_OWN
 			    "goto non_target_appliance\n");
 	assert_string_equal(chain_text(rs, "to_appliance"),
 			    "ip saddr @endpoints4 ip daddr @remote4 jump uc_service\n"
@@ -293,6 +332,10 @@ static void test_upload_counter_rule(void **state)
 				assert_int_equal(r->match[1].kind, UCF_MATCH_SADDR);
 				assert_int_equal(r->match[1].family, f.cfg.appliance.address.family);
 				assert_memory_equal(r->match[1].addr, f.cfg.appliance.address.addr, 16);
+				/* to the Meraki cloud ranges, in A's family */
+				assert_int_equal(r->match[2].kind, UCF_MATCH_DADDR_SET);
+				assert_string_equal(r->match[2].name, a == 0 ? "meraki_cloud4"
+									     : "meraki_cloud6");
 				/* pure acknowledgements are not counted */
 				const struct ucf_match *len = &r->match[r->nmatch - 1];
 				assert_int_equal(len->kind, UCF_MATCH_LENGTH_GT);
@@ -335,14 +378,12 @@ static void test_appliance_mode(void **state)
 			       "@servers4 ip daddr 10.40.0.2 update @tls_pairs4 { ip daddr . ip saddr }\n"));
 	assert_string_equal(
 		chain_text(rs, "from_appliance"),
-		"oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"the appliance's own cloud and VPN traffic\"\n"
+		A_OWN
 		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4 jump uc_service comment \"UC from the appliance to S\"\n"
 		"goto non_target_appliance\n");
 	assert_string_equal(
 		chain_text(rs, "to_appliance"),
-		"iifname \"eth0\" ip daddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"cloud and VPN peers reaching the appliance\"\n"
+		A_IN
 		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2 jump uc_service comment \"UC from S to the appliance\"\n"
 		"goto non_target_appliance\n");
 	ucf_ruleset_free(rs);
@@ -865,8 +906,7 @@ static void test_require_encryption_concentrator(void **state)
 			    "ip6 saddr @remote6 ip6 daddr @endpoints6" CLEAR
 			    "ip saddr @remote4 ip daddr @endpoints4 jump uc_service\n"
 			    "ip6 saddr @remote6 ip6 daddr @endpoints6 jump uc_service\n"
-			    "oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-			    "comment \"the appliance's own cloud and VPN traffic\"\n"
+			    A_OWN
 			    "goto non_target_appliance\n");
 	assert_string_equal(chain_text(rs, "uc_forward"),
 			    "ip saddr @endpoints4 ip daddr @remote4" CLEAR
@@ -924,15 +964,13 @@ static void test_require_encryption_appliance(void **state)
 	struct ucf_ruleset *rs = build(&f);
 	assert_string_equal(
 		chain_text(rs, "from_appliance"),
-		"oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"the appliance's own cloud and VPN traffic\"\n"
+		A_OWN
 		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4" CLEAR
 		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4 jump uc_service comment \"UC from the appliance to S\"\n"
 		"goto non_target_appliance\n");
 	assert_string_equal(
 		chain_text(rs, "to_appliance"),
-		"iifname \"eth0\" ip daddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"cloud and VPN peers reaching the appliance\"\n"
+		A_IN
 		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2" CLEAR
 		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2 jump uc_service comment \"UC from S to the appliance\"\n"
 		"goto non_target_appliance\n");
