@@ -73,6 +73,13 @@ check "the baseline learned it (baseline $baseline bit/s)" test "$baseline" -gt 
 check "telemetry raises no capture-suspected" test "$(suspected)" = 0
 check "the kernel counter is read" test "$(status_field counter_read)" = True
 
+# Only the cloud counts: 2 s of a stream from A to S (UC, not the cloud).
+before=$(lab_counter appliance-upload)
+lab_exec mx "$LABNET" rtp 198.51.100.10 5060 1000 2 >/dev/null
+after=$(lab_counter appliance-upload)
+check "A's stream to another destination is not counted ($((after - before)) packets)" \
+	test $((after - before)) -lt 10
+
 # 2. A large download to the MX (40 MB at 40 Mbit/s, 8 s, longer than the
 # sustain): its acknowledgements flow from A to the cloud, about 2% of the
 # bytes (some 700 kbit/s, above the floor), but are no upload.
