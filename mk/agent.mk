@@ -5,4 +5,4 @@ DEB_DEPS     += libnetfilter-log-dev
 INTEG_TESTS  += tests/integration/agent.sh tests/integration/agent_spool.sh tests/integration/agent_tamper_own.sh \
                 tests/integration/agent_cloexec.sh tests/integration/agent_require_encryption.sh \
                 tests/integration/agent_reload.sh tests/integration/agent_audit.sh \
-                tests/integration/agent_upload_signal.sh
+                tests/integration/agent_upload_signal.sh tests/integration/agent_upload_correlation.sh
