@@ -38,6 +38,7 @@
 #include "route.h"
 #include "status.h"
 #include "tamper.h"
+#include "timefmt.h"
 #include "trust.h"
 #include "upload.h"
 #include "verdicts.h"
@@ -816,6 +817,8 @@ static void upload_figures(const struct daemon *d, const struct ucf_upload_episo
 	};
 }
 
+static void raise_upload(struct daemon *d, const struct ucf_upload_episode *ep);
+
 /* Reads the counter when due and raises what the detector says. */
 static void upload_tick(struct daemon *d)
 {
@@ -839,8 +842,22 @@ static void upload_tick(struct daemon *d)
 	d->upload_bytes = c.bytes;
 	ucf_upload_sample(d->upload, mono_us(), c.bytes);
 	struct ucf_upload_episode ep;
-	if (!ucf_upload_due(d->upload, mono_us(), &ep))
-		return;
+	if (ucf_upload_due(d->upload, mono_us(), &ep))
+		raise_upload(d, &ep);
+}
+
+/* A held capture-suspected is raised as the agent stops, not lost. */
+static void upload_flush(struct daemon *d)
+{
+	struct ucf_upload_episode ep;
+	if (d->upload && d->cfg && ucf_upload_flush(d->upload, &ep))
+		raise_upload(d, &ep);
+}
+
+static void raise_upload(struct daemon *d, const struct ucf_upload_episode *epp)
+{
+	const struct ucf_upload_signal *u = &d->cfg->appliance.upload_signal;
+	struct ucf_upload_episode ep = *epp;
 	char a[64], aerr[256];
 	struct ucf_upload_figures f;
 	upload_figures(d, &ep, a, &f);
@@ -867,16 +884,36 @@ static bool capture_kind(const char *kind)
 	return false;
 }
 
+/* When the activity of a watcher alert happened, on the monotonic clock:
+ * the capture's start, the request's or change's time; now when it names
+ * none (or a time to come). */
+static uint64_t activity_mono_us(const struct ucf_alert *a)
+{
+	static const char *const keys[] = { "started_at", "at", "updated_at", "created_at" };
+	uint64_t mono = mono_us();
+	int64_t wall = (int64_t)(now_us() / 1000000u), t;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *text = json_string_value(json_object_get(a->details, keys[i]));
+		if (!text || ucf_time_parse(text, &t) < 0)
+			continue;
+		if (t >= wall)
+			return mono;
+		uint64_t ago = (uint64_t)(wall - t) * 1000000u;
+		return ago < mono ? mono - ago : 0;
+	}
+	return mono;
+}
+
 /* A watcher alert about a capture at this site: if the upload signal has
- * an episode at that time, the alert carries it (and the held
- * capture-suspected goes with it: one alert for what both saw). */
+ * an episode at the time of its activity, the alert carries it (and the
+ * held capture-suspected goes with it: one alert for what both saw). */
 static void on_meraki_alert(void *ctx, struct ucf_alert *a)
 {
 	struct daemon *d = ctx;
 	struct ucf_upload_episode ep;
 	bool took;
 	if (!d->upload || !capture_kind(a->kind) ||
-	    !ucf_upload_finding(d->upload, mono_us(), &ep, &took))
+	    !ucf_upload_finding(d->upload, activity_mono_us(a), &ep, &took))
 		return;
 	char addr[64], err[256];
 	struct ucf_upload_figures f;
@@ -1630,6 +1667,7 @@ static void finish(struct daemon *d, bool started)
 {
 	char err[256];
 	alert_queued_risks(d);
+	upload_flush(d);
 	if (d->violations)
 		ucf_violations_flush(d->violations); /* report the windows still open */
 	if (d->refusals)

@@ -184,13 +184,16 @@ bool ucf_upload_due(struct ucf_upload *u, uint64_t now_us, struct ucf_upload_epi
 	return true;
 }
 
-bool ucf_upload_finding(struct ucf_upload *u, uint64_t now_us, struct ucf_upload_episode *ep,
+bool ucf_upload_finding(struct ucf_upload *u, uint64_t at_us, struct ucf_upload_episode *ep,
 			bool *took_alert)
 {
-	u->have_finding = true;
-	u->finding_us = now_us;
 	*took_alert = false;
-	if (!u->ep.seq || (!u->open && now_us - u->ep.end_us > u->o.hold_us))
+	if (!u->have_finding || at_us > u->finding_us) {
+		u->have_finding = true;
+		u->finding_us = at_us;
+	}
+	if (!u->ep.seq || at_us + u->o.hold_us < u->ep.start_us ||
+	    (!u->open && at_us > u->ep.end_us + u->o.hold_us))
 		return false;
 	*ep = u->ep;
 	if (u->pending) {
@@ -199,6 +202,11 @@ bool ucf_upload_finding(struct ucf_upload *u, uint64_t now_us, struct ucf_upload
 		*took_alert = true;
 	}
 	return true;
+}
+
+bool ucf_upload_flush(struct ucf_upload *u, struct ucf_upload_episode *ep)
+{
+	return ucf_upload_due(u, UINT64_MAX, ep);
 }
 
 void ucf_upload_get_stats(const struct ucf_upload *u, struct ucf_upload_stats *s)

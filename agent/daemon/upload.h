@@ -78,12 +78,20 @@ void ucf_upload_gap(struct ucf_upload *u);
  * without hold, or when the hold ran out without a finding); ep is filled. */
 bool ucf_upload_due(struct ucf_upload *u, uint64_t now_us, struct ucf_upload_episode *ep);
 
-/* A watcher capture finding of the site at now. true when it falls on an
- * episode (open, held, or ended less than hold ago): ep is filled and
- * *took_alert says whether the held alert went with it (no capture-suspected
- * will be raised for that episode) or had been raised already. */
-bool ucf_upload_finding(struct ucf_upload *u, uint64_t now_us, struct ucf_upload_episode *ep,
+/* A watcher capture finding of the site about an activity at at_us (when
+ * the capture started, the request was made...; the time it arrived when
+ * the finding names none). true when it falls on the current or last
+ * episode: from hold before its start to hold after its end (or while it
+ * is open). ep is filled and *took_alert says whether the held alert went
+ * with it (no capture-suspected will be raised for that episode) or had
+ * been raised already. An older finding (the watcher's history, a capture
+ * hours ago) leaves the episode alone. A finding also counts for an episode
+ * that begins up to hold after at_us. */
+bool ucf_upload_finding(struct ucf_upload *u, uint64_t at_us, struct ucf_upload_episode *ep,
 			bool *took_alert);
+/* Raises the held alert now, whatever is left of the hold (the agent
+ * stops): true once, ep filled. */
+bool ucf_upload_flush(struct ucf_upload *u, struct ucf_upload_episode *ep);
 
 void ucf_upload_get_stats(const struct ucf_upload *u, struct ucf_upload_stats *s);
 

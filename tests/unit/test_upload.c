@@ -50,7 +50,7 @@ static struct ucf_upload_opts defaults(void)
 
 static struct feeder start(const struct ucf_upload_opts *o)
 {
-	struct feeder f = { .t = 1000 * S };
+	struct feeder f = { .t = 100000 * S };
 	assert_int_equal(ucf_upload_new(o, &f.u), 0);
 	ucf_upload_sample(f.u, f.t, 0); /* the first reading only starts */
 	return f;
@@ -309,6 +309,57 @@ static void test_correlation_finding_first(void **state)
 	ucf_upload_free(f.u);
 }
 
+/* A finding about an old activity (the watcher's history: a capture hours
+ * ago, reported now) neither takes the held alert nor silences a new
+ * episode; one that began up to hold before the episode does. */
+static void test_correlation_by_activity_time(void **state)
+{
+	(void)state;
+	struct ucf_upload_opts o = defaults();
+	o.hold_us = 300 * S;
+	struct feeder f = start(&o);
+	run(&f, 3600, 500);
+	struct ucf_upload_episode ep;
+	bool took;
+	/* reported now, about a capture two hours ago: before any episode */
+	assert_false(ucf_upload_finding(f.u, f.t - 7200 * S, &ep, &took));
+	uint64_t began = f.t;
+	run(&f, 60, 400000);
+	struct ucf_upload_stats st;
+	ucf_upload_get_stats(f.u, &st);
+	assert_int_equal(st.episodes, 1);
+	assert_int_equal(st.correlated, 0); /* the old finding did not silence it */
+	/* reported now again, about the same old capture: the held alert stays */
+	assert_false(ucf_upload_finding(f.u, f.t - 7200 * S, &ep, &took));
+	assert_false(took);
+	/* about a capture that started 4 minutes before the upload rose */
+	assert_true(ucf_upload_finding(f.u, began - 240 * S, &ep, &took));
+	assert_true(took);
+	run(&f, 600, 400000);
+	assert_int_equal(f.alerts, 0);
+	ucf_upload_free(f.u);
+}
+
+/* The agent stops with an alert held: it is raised then, once. */
+static void test_flush_held_alert(void **state)
+{
+	(void)state;
+	struct ucf_upload_opts o = defaults();
+	o.hold_us = 300 * S;
+	struct feeder f = start(&o);
+	run(&f, 600, 500);
+	struct ucf_upload_episode ep;
+	assert_false(ucf_upload_flush(f.u, &ep)); /* nothing held */
+	run(&f, 60, 400000);
+	assert_int_equal(f.alerts, 0);
+	assert_true(ucf_upload_flush(f.u, &ep));
+	assert_int_equal(ep.seq, 1);
+	assert_false(ucf_upload_flush(f.u, &ep));
+	run(&f, 600, 400000);
+	assert_int_equal(f.alerts, 0); /* not again when the hold would have run out */
+	ucf_upload_free(f.u);
+}
+
 static void test_bad_options(void **state)
 {
 	(void)state;
@@ -335,6 +386,8 @@ int main(void)
 		cmocka_unit_test(test_correlation_finding_takes_held_alert),
 		cmocka_unit_test(test_correlation_hold_runs_out),
 		cmocka_unit_test(test_correlation_finding_first),
+		cmocka_unit_test(test_correlation_by_activity_time),
+		cmocka_unit_test(test_flush_held_alert),
 		cmocka_unit_test(test_bad_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
