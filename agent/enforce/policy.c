@@ -5,7 +5,8 @@
  *                           cuts established flows too); [TLS calls: TCP →
  *                           tls_signal; TLS calls or shape check: UDP with
  *                           the media ct mark bit → media_flow (shape,
- *                           accept)];
+ *                           accept)]; A → @meraki_cloud out of wan, not a
+ *                           bare ACK → counter appliance-upload (no verdict);
  *                           ct established,related → accept; [concentrator:
  *                           E<->S∪R by wan → uc-bypass-vpn]; iif/oif appliance
  *                           → from_/to_appliance; iif/oif uc → uc_forward
