@@ -26,8 +26,8 @@ struct loader {
 	yaml_node_t *meraki_enabled, *appliance_if, *wan_if, *require_encryption;
 	yaml_node_t *upload_interval, *upload_sustain, *upload_settle;
 	yaml_node_t **endpoints, **servers, **remotes, **uc_ifs, **data_ifs;
-	yaml_node_t **appl_lists[5]; /* cloud, connectivity_checks, vpn_peers, resolvers,
-				      * time_servers */
+	yaml_node_t **appl_lists[6]; /* cloud, connectivity_checks, vpn_peers, resolvers,
+				      * time_servers, open.addresses */
 };
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -657,8 +657,132 @@ static int appliance_upload(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return rc;
 }
 
+#define MAX_OPEN_PORTS 16
+#define MAX_OPEN_HOSTS 32
+
+static int open_port(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	struct ucf_service_port port;
+	const char *text;
+	char why[160];
+	memset(&port, 0, sizeof(port)); /* the padding too: the reload diff compares bytes */
+	int rc = ucf_yaml_scalar(y, v, "ports", &text);
+	if (rc < 0)
+		return rc;
+	if (strncmp(text, "tcp/", 4) == 0)
+		port.l4proto = IPPROTO_TCP;
+	else if (strncmp(text, "udp/", 4) == 0)
+		port.l4proto = IPPROTO_UDP;
+	else
+		return ucf_yaml_fail(y, v, "invalid port '%s' (expected tcp/PORTS or udp/PORTS)", text);
+	if (ucf_parse_port_range(text + 4, &port.ports, why, sizeof(why)) < 0)
+		return ucf_yaml_fail(y, v, "%s", why);
+	if (l->cfg->appliance.open.port_count >= MAX_OPEN_PORTS)
+		return ucf_yaml_fail(y, v, "too many ports (at most %d)", MAX_OPEN_PORTS);
+	struct ucf_service_port *grown = ucf_grow_array(
+		l->cfg->appliance.open.ports, NULL, l->cfg->appliance.open.port_count + 1,
+		sizeof(port), 0);
+	if (!grown)
+		return -ENOMEM;
+	l->cfg->appliance.open.ports = grown;
+	grown[l->cfg->appliance.open.port_count++] = port;
+	return 0;
+}
+
+static int open_ports(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	l->cfg->appliance.open.port_count = 0; /* the default goes */
+	int rc = ucf_yaml_each(y, v, "ports", open_port, ctx);
+	if (rc == 0 && l->cfg->appliance.open.port_count == 0)
+		return ucf_yaml_fail(y, v, "'ports' must list at least one port");
+	return rc;
+}
+
+static int open_addresses(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "addresses", &l->cfg->appliance.open.addresses, &l->appl_lists[5]);
+}
+
+/* A DNS name: letters, digits and '-' in dot-separated labels of 1-63,
+ * at most 253 in all, not all digits and dots (an address goes in
+ * addresses). */
+static bool valid_host(const char *h)
+{
+	size_t len = strlen(h), label = 0;
+	bool alpha = false;
+	if (len == 0 || len > 253 || h[0] == '.' || h[0] == '-')
+		return false;
+	for (const char *c = h; *c; c++) {
+		if (*c == '.') {
+			if (label == 0 || c[-1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			  (*c >= '0' && *c <= '9') || *c == '-';
+		if (!ok || ++label > 63)
+			return false;
+		alpha |= !(*c >= '0' && *c <= '9');
+	}
+	return alpha && h[len - 1] != '-';
+}
+
+static int open_host(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct ucf_string_list *list = &((struct loader *)ctx)->cfg->appliance.open.hosts;
+	const char *text;
+	int rc = ucf_yaml_scalar(y, v, "hosts", &text);
+	if (rc < 0)
+		return rc;
+	if (!valid_host(text))
+		return ucf_yaml_fail(y, v, "invalid host name '%s' (an address goes in 'addresses')",
+				     text);
+	if (list->count >= MAX_OPEN_HOSTS)
+		return ucf_yaml_fail(y, v, "too many host names (at most %d)", MAX_OPEN_HOSTS);
+	char **grown = ucf_grow_array(list->items, NULL, list->count + 1, sizeof(*grown), 0);
+	if (!grown)
+		return -ENOMEM;
+	list->items = grown;
+	if (!(list->items[list->count] = strdup(text)))
+		return -ENOMEM;
+	list->count++;
+	return 0;
+}
+
+static int open_hosts(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_each(y, v, "hosts", open_host, ctx);
+}
+
+static const struct ucf_yaml_key open_keys[] = {
+	{ "ports", open_ports, NULL },
+	{ "addresses", open_addresses, NULL },
+	{ "hosts", open_hosts, NULL },
+};
+
+static int appliance_open(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	static const struct ucf_service_port web[] = { { IPPROTO_TCP, { 80, 80 } },
+						       { IPPROTO_TCP, { 443, 443 } } };
+	/* Meraki names tcp/80 and 443 for these features: the default ports */
+	if (!(l->cfg->appliance.open.ports = malloc(sizeof(web))))
+		return -ENOMEM;
+	memcpy(l->cfg->appliance.open.ports, web, sizeof(web));
+	l->cfg->appliance.open.port_count = 2;
+	int rc = ucf_yaml_walk_map(y, v, "appliance.open", open_keys, NKEYS(open_keys), ctx, NULL);
+	if (rc == 0 && !l->cfg->appliance.open.addresses.count && !l->cfg->appliance.open.hosts.count)
+		return ucf_yaml_fail(y, v, "appliance.open needs 'addresses' or 'hosts'");
+	return rc;
+}
+
 static const struct ucf_yaml_key appliance_keys[] = {
 	{ "address", appliance_address, NULL },
+	{ "open", appliance_open, NULL },
 	{ "remote_subnets", appliance_remote, NULL },
 	{ "cloud", appliance_cloud, NULL },
 	{ "connectivity_checks", appliance_checks, NULL },
@@ -1381,6 +1505,9 @@ void ucf_config_free(struct ucf_config *c)
 	free(c->appliance.vpn_peers.items);
 	free(c->appliance.resolvers.items);
 	free(c->appliance.time_servers.items);
+	free(c->appliance.open.ports);
+	free(c->appliance.open.addresses.items);
+	free_strings(&c->appliance.open.hosts);
 	free(c->meraki.base_url);
 	free(c->meraki.api_key_file);
 	free(c->meraki.organization_id);
@@ -1442,6 +1569,9 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	s.appliance.cloud.items = s.appliance.connectivity_checks.items = NULL;
 	s.appliance.vpn_peers.items = s.appliance.resolvers.items = NULL;
 	s.appliance.time_servers.items = NULL;
+	s.appliance.open.ports = NULL;
+	s.appliance.open.addresses.items = NULL;
+	s.appliance.open.hosts = (struct ucf_string_list){ 0 };
 	s.uc.services = s.meraki.network_ids = s.meraki.serials = (struct ucf_string_list){ 0 };
 	s.uc.services_pos = NULL;
 	*c = s;
@@ -1474,6 +1604,11 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 		     in->appliance.resolvers.count, sizeof(struct ucf_prefix)) < 0 ||
 	    copy_mem(&c->appliance.time_servers.items, in->appliance.time_servers.items,
 		     in->appliance.time_servers.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.open.ports, in->appliance.open.ports,
+		     in->appliance.open.port_count, sizeof(struct ucf_service_port)) < 0 ||
+	    copy_mem(&c->appliance.open.addresses.items, in->appliance.open.addresses.items,
+		     in->appliance.open.addresses.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_strings(&c->appliance.open.hosts, &in->appliance.open.hosts) < 0 ||
 	    copy_strings(&c->uc.services, &in->uc.services) < 0 ||
 	    (in->uc.services_pos &&
 	     copy_mem(&c->uc.services_pos, in->uc.services_pos, in->uc.services.count,
@@ -1487,7 +1622,7 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	return 0;
 }
 
-enum key_kind { K_SCALAR, K_STR, K_NAME, K_PREFIXES, K_STRINGS, K_IFNAMES };
+enum key_kind { K_SCALAR, K_STR, K_NAME, K_PREFIXES, K_STRINGS, K_IFNAMES, K_PORTS };
 
 struct key {
 	const char *name;
@@ -1528,6 +1663,10 @@ static const struct key keys[] = {
 	OF("appliance.resolvers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.resolvers),
 	OF("appliance.time_servers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.time_servers),
 	SCALAR("appliance.vpn_peer_timeout", UCF_SECTION_APPLIANCE, appliance.vpn_peer_timeout_s),
+	{ "appliance.open.ports", UCF_SECTION_APPLIANCE, K_PORTS, F(appliance.open.ports),
+	  F(appliance.open.port_count) },
+	OF("appliance.open.addresses", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.open.addresses),
+	OF("appliance.open.hosts", UCF_SECTION_APPLIANCE, K_STRINGS, appliance.open.hosts),
 	SCALAR("appliance.upload_signal.enabled", UCF_SECTION_APPLIANCE,
 	       appliance.upload_signal.enabled),
 	SCALAR("appliance.upload_signal.interval", UCF_SECTION_APPLIANCE,
@@ -1609,6 +1748,13 @@ static bool same_key(const struct key *k, const struct ucf_config *a, const stru
 			if (!same_str(x->items[i], y->items[i]))
 				return false;
 		return true;
+	}
+	case K_PORTS: {
+		const struct ucf_service_port *x = *(struct ucf_service_port *const *)pa,
+					      *y = *(struct ucf_service_port *const *)pb;
+		size_t nx = *(const size_t *)((const char *)a + k->size),
+		       ny = *(const size_t *)((const char *)b + k->size);
+		return nx == ny && (nx == 0 || memcmp(x, y, nx * sizeof(*x)) == 0);
 	}
 	case K_IFNAMES: {
 		const struct ucf_ifname *x = *(struct ucf_ifname *const *)pa,

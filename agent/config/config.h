@@ -97,6 +97,16 @@ struct ucf_config {
 		/* A learned AutoVPN peer (Dashboard) stays this long after the last
 		 * successful fetch that listed it. */
 		uint64_t vpn_peer_timeout_s;
+		/* appliance.open: destinations the site opens for the MX features
+		 * Meraki lists with destination "Any" (AMP lookups, content
+		 * filtering, splash pages): on these ports, to these addresses and
+		 * to what these host names resolve to (the agent resolves them). */
+		struct {
+			struct ucf_service_port *ports; /* default tcp/80, tcp/443 */
+			size_t port_count;
+			struct ucf_prefix_list addresses;
+			struct ucf_string_list hosts;
+		} open;
 		struct ucf_upload_signal upload_signal;
 	} appliance;
 	struct {

@@ -35,6 +35,7 @@
 #include "pinholes.h"
 #include "policy.h"
 #include "reactor.h"
+#include "resolve.h"
 #include "route.h"
 #include "status.h"
 #include "tamper.h"
@@ -130,6 +131,7 @@ struct daemon {
 	uint64_t upload_bytes;   /* its value */
 	char upload_error[256];  /* the last failure, logged once */
 	struct ucf_vpnpeers peers; /* learned AutoVPN peers (last known good) */
+	struct ucf_resolver *resolver; /* appliance.open's host names */
 	uint64_t peers_synced_ms;  /* CLOCK_MONOTONIC of the last re-arm */
 
 	struct ucf_control *control;
@@ -661,11 +663,62 @@ static void peers_sync(struct daemon *d, const struct ucf_config *cfg)
 		ucf_log_warnx(d->opts.log, "vpn peers: out of memory");
 	} else {
 		n = ucf_vpnpeers_elements(&d->peers, cfg, now, addrs, tmo);
-		if (ucf_enforcer_vpn_peers(d->enf, addrs, tmo, n, err, sizeof(err)) < 0)
+		if (ucf_enforcer_timed_addrs(d->enf, UCF_SET_VPN_PEERS, addrs, tmo, n, err,
+					     sizeof(err)) < 0)
 			ucf_log_warnx(d->opts.log, "vpn peers: %s", err);
 	}
 	free(addrs);
 	free(tmo);
+}
+
+/* appliance.open's resolved addresses into appliance_open4/6, each re-armed
+ * to UCF_OPEN_TIMEOUT_S (a round every UCF_OPEN_REFRESH_S re-arms them). */
+static void open_sync(struct daemon *d)
+{
+	struct ucf_prefix addrs[UCF_RESOLVE_PER_HOST * 32];
+	uint64_t tmo[UCF_RESOLVE_PER_HOST * 32];
+	char err[512];
+	if (!d->resolver)
+		return;
+	size_t n = ucf_resolver_addrs(d->resolver, addrs, sizeof(addrs) / sizeof(addrs[0]));
+	for (size_t i = 0; i < n; i++)
+		tmo[i] = UCF_OPEN_TIMEOUT_S * 1000ull;
+	if (ucf_enforcer_timed_addrs(d->enf, UCF_SET_APPLIANCE_OPEN, addrs, tmo, n, err,
+				     sizeof(err)) < 0)
+		ucf_log_warnx(d->opts.log, "appliance.open: %s", err);
+}
+
+static void open_tick(struct daemon *d)
+{
+	char note[512];
+	if (ucf_resolver_tick(d->resolver, d->cfg, mono_ms(), UCF_OPEN_REFRESH_S * 1000ull, note,
+			      sizeof(note))) {
+		if (note[0])
+			ucf_log_warnx(d->opts.log, "appliance.open: %s", note);
+		open_sync(d);
+	}
+}
+
+/* A new resolver when the names changed (start, reload). */
+static int open_hosts_set(struct daemon *d, const struct ucf_config *cfg)
+{
+	const struct ucf_string_list *h = &cfg->appliance.open.hosts;
+	struct ucf_resolver *r = NULL;
+	if (h->count && ucf_resolver_new(&r, h) < 0)
+		return -ENOMEM;
+	ucf_resolver_free(d->resolver);
+	d->resolver = r;
+	return 0;
+}
+
+static bool same_strings(const struct ucf_string_list *a, const struct ucf_string_list *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return false;
+	return true;
 }
 
 /* Re-arms the learned peers every quarter of their timeout (within 5 s to
@@ -701,8 +754,10 @@ static int enforce(struct daemon *d, const struct ucf_config *cfg,
 	if (rc == 0)
 		rc = ucf_enforcer_apply(d->enf, rs, NULL, err, errlen);
 	/* a replaced table lost the learned peers: put them back at once */
-	if (rc == 0)
+	if (rc == 0) {
 		peers_sync(d, cfg);
+		open_sync(d);
+	}
 	struct ucf_route_stats routes = { 0 };
 	if (rc == 0)
 		rc = ucf_routes_sync(rs->routes, rs->nroutes, &routes, err, errlen);
@@ -731,7 +786,7 @@ static int verdict_policy(struct daemon *d, const struct ucf_config *cfg,
 	struct ucf_service_port *ports = calloc(nports, sizeof(*ports));
 	int rc = e && peers && ports ? 0 : -ENOMEM;
 	if (rc == 0) {
-		/* an empty list has no array (appliance mode: no remote subnets) */
+		/* an empty list may have no array at all (R in appliance mode) */
 		if (ne) {
 			memcpy(e, cfg->uc.endpoints.items, ne * sizeof(*e));
 			memcpy(peers, cfg->uc.endpoints.items, ne * sizeof(*e));
@@ -1442,6 +1497,9 @@ static void reload(struct daemon *d)
 	if (reopen)
 		close_captures(d);
 	apply_limits(d, cfg, refused, sizeof(refused));
+	if (!same_strings(&d->cfg->appliance.open.hosts, &cfg->appliance.open.hosts) &&
+	    open_hosts_set(d, cfg) < 0)
+		refuse(refused, sizeof(refused), "out of memory for appliance.open's host names");
 	ucf_pinholes_set_refresh(d->pinholes, refresh_period(cfg));
 	/* a server or service taken out of the site stops teaching at once */
 	struct ucf_classifier_opts copts;
@@ -1510,6 +1568,7 @@ static void on_tick(void *arg)
 	commit_blocks(d);
 	upload_tick(d);
 	peers_tick(d);
+	open_tick(d);
 	write_metrics(d);
 	if (d->watchdog)
 		sd_notify(0, "WATCHDOG=1");
@@ -1577,6 +1636,10 @@ static int start(struct daemon *d, char *err, size_t errlen)
 	if (d->opts.no_table_owner && (rc = ucf_enforcer_set_ownership(d->enf, false)) < 0) {
 		snprintf(err, errlen, "cannot give up table ownership: %s", strerror(-rc));
 		return rc;
+	}
+	if (open_hosts_set(d, d->cfg) < 0) {
+		snprintf(err, errlen, "out of memory for appliance.open's host names");
+		return -ENOMEM;
 	}
 	/* The last known good AutoVPN peers, until the watcher's next fetch. */
 	size_t dropped = 0;
@@ -1702,6 +1765,7 @@ static void finish(struct daemon *d, bool started)
 	ucf_pinholes_free(d->pinholes);
 	ucf_upload_free(d->upload);
 	ucf_vpnpeers_clear(&d->peers);
+	ucf_resolver_free(d->resolver);
 	free(d->later);
 	free(d->later_refusals);
 	if (d->sigfd >= 0) {

@@ -504,6 +504,7 @@ int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_pinhole *add, si
 }
 
 struct peers_ctx {
+	const char *base;
 	const struct ucf_prefix *peers;
 	const uint64_t *timeout_ms;
 	size_t n;
@@ -515,27 +516,28 @@ static int build_peers(struct ucf_enforcer *e, struct ucf_batch *b, const struct
 	const struct peers_ctx *c = ctx;
 	(void)e;
 	(void)t;
-	return ucf_batch_vpn_peers(b, c->peers, c->timeout_ms, c->n);
+	return ucf_batch_timed_addrs(b, c->base, c->peers, c->timeout_ms, c->n);
 }
 
-int ucf_enforcer_vpn_peers(struct ucf_enforcer *e, const struct ucf_prefix *peers,
-			   const uint64_t *timeout_ms, size_t n, char *err, size_t errlen)
+int ucf_enforcer_timed_addrs(struct ucf_enforcer *e, const char *base,
+			     const struct ucf_prefix *peers, const uint64_t *timeout_ms, size_t n,
+			     char *err, size_t errlen)
 {
-	struct peers_ctx c = { peers, timeout_ms, n };
+	struct peers_ctx c = { base, peers, timeout_ms, n };
 	for (size_t i = 0; i < n; i++) {
 		bool v4 = peers[i].family == AF_INET;
 		if ((!v4 && peers[i].family != AF_INET6) || peers[i].len != (v4 ? 32 : 128) ||
 		    timeout_ms[i] == 0) {
-			snprintf(err, errlen, "vpn peers: element %zu: not one address with a timeout", i);
+			snprintf(err, errlen, "%s: element %zu: not one address with a timeout", base, i);
 			return -EINVAL;
 		}
 	}
 	if (n > UCF_VPN_PEERS_MAX) {
-		snprintf(err, errlen, "vpn peers: %zu addresses, at most %d", n, UCF_VPN_PEERS_MAX);
+		snprintf(err, errlen, "%s: %zu addresses, at most %d", base, n, UCF_VPN_PEERS_MAX);
 		return -E2BIG;
 	}
 	/* No generation check, as for media: flush and adds in one batch. */
-	return transact(e, "vpn peers update", build_peers, &c, false, NULL, err, errlen);
+	return transact(e, "timed set update", build_peers, &c, false, NULL, err, errlen);
 }
 
 struct block_ctx {

@@ -76,12 +76,13 @@ int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_pinhole *add, si
 int ucf_enforcer_block(struct ucf_enforcer *e, const struct ucf_block *add, size_t n, char *err,
 		       size_t errlen);
 
-/* In one transaction on the live table: replaces the learned AutoVPN peers
- * (vpn_peers4/6) by peers[] (single addresses), each timing out after its
- * timeout_ms[] (> 0). -EINVAL for another element, -E2BIG beyond
- * UCF_VPN_PEERS_MAX. */
-int ucf_enforcer_vpn_peers(struct ucf_enforcer *e, const struct ucf_prefix *peers,
-			   const uint64_t *timeout_ms, size_t n, char *err, size_t errlen);
+/* In one transaction on the live table: replaces the elements of the timed
+ * address sets BASE4/6 (UCF_SET_VPN_PEERS, UCF_SET_APPLIANCE_OPEN) by
+ * peers[] (single addresses), each timing out after its timeout_ms[] (> 0).
+ * -EINVAL for another element, -E2BIG beyond UCF_VPN_PEERS_MAX. */
+int ucf_enforcer_timed_addrs(struct ucf_enforcer *e, const char *base,
+			     const struct ucf_prefix *peers, const uint64_t *timeout_ms, size_t n,
+			     char *err, size_t errlen);
 
 struct ucf_counter {
 	uint64_t packets, bytes;

@@ -610,13 +610,12 @@ int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_pinhole *m, 
 	return 0;
 }
 
-int ucf_batch_vpn_peers(struct ucf_batch *b, const struct ucf_prefix *peers,
-			const uint64_t *timeout_ms, size_t n)
+int ucf_batch_timed_addrs(struct ucf_batch *b, const char *base, const struct ucf_prefix *peers,
+			  const uint64_t *timeout_ms, size_t n)
 {
-	static const struct ucf_set peer_set[2] = {
-		{ .name = UCF_SET_VPN_PEERS4, .key = UCF_KEY_IPV4_TIMED },
-		{ .name = UCF_SET_VPN_PEERS6, .key = UCF_KEY_IPV6_TIMED }
-	};
+	struct ucf_set peer_set[2] = { { .key = UCF_KEY_IPV4_TIMED }, { .key = UCF_KEY_IPV6_TIMED } };
+	snprintf(peer_set[0].name, sizeof(peer_set[0].name), "%.30s4", base);
+	snprintf(peer_set[1].name, sizeof(peer_set[1].name), "%.30s6", base);
 	for (int f = 0; f < 2; f++) {
 		/* An element list without elements flushes the set. */
 		struct nlmsghdr *nlh = msg_start(b, M_TIMED, NFT_MSG_DELSETELEM, 0, MSG_ROOM);

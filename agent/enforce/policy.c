@@ -555,17 +555,31 @@ static void add_appliance_sets(struct build *b, const struct ucf_config *cfg,
 		add_prefix_sets(b, appl_classes[c].set, (const struct ucf_prefix_list *const[]){ use },
 				1);
 	}
+	/* appliance.open: the ports, the site's addresses, and the resolved
+	 * host names (the agent fills those). */
+	struct ucf_set *os = add_set(b, "open_svc", UCF_KEY_PROTO_PORT);
+	for (size_t i = 0; os && i < cfg->appliance.open.port_count; i++)
+		svc_push(b, os, cfg->appliance.open.ports[i].l4proto, cfg->appliance.open.ports[i].ports);
+	if (os)
+		merge_port_ranges(os);
+	add_prefix_sets(b, UCF_SET_OPEN_STATIC,
+			(const struct ucf_prefix_list *const[]){ &cfg->appliance.open.addresses }, 1);
 	/* AutoVPN peers learned from the Dashboard (the agent fills them; each
 	 * element times out unless a fetch refreshes it). */
 	static const struct {
 		const char *name;
 		enum ucf_set_key key;
-	} learned[] = { { UCF_SET_VPN_PEERS4, UCF_KEY_IPV4_TIMED },
-			{ UCF_SET_VPN_PEERS6, UCF_KEY_IPV6_TIMED } };
-	for (size_t i = 0; i < 2; i++) {
+		uint64_t timeout_s;
+	} learned[] = { { UCF_SET_VPN_PEERS4, UCF_KEY_IPV4_TIMED, 0 },
+			{ UCF_SET_VPN_PEERS6, UCF_KEY_IPV6_TIMED, 0 },
+			{ UCF_SET_APPLIANCE_OPEN "4", UCF_KEY_IPV4_TIMED, UCF_OPEN_TIMEOUT_S },
+			{ UCF_SET_APPLIANCE_OPEN "6", UCF_KEY_IPV6_TIMED, UCF_OPEN_TIMEOUT_S } };
+	for (size_t i = 0; i < sizeof(learned) / sizeof(learned[0]); i++) {
 		struct ucf_set *s = add_set(b, learned[i].name, learned[i].key);
 		if (s) {
-			s->timeout_ms = cfg->appliance.vpn_peer_timeout_s * 1000ull;
+			s->timeout_ms = (learned[i].timeout_s ? learned[i].timeout_s
+							      : cfg->appliance.vpn_peer_timeout_s) *
+					1000ull;
 			s->size = UCF_VPN_PEERS_MAX;
 		}
 	}
@@ -997,6 +1011,16 @@ static void appliance_own_rules(struct build *b, const struct ucf_config *cfg,
 				match_raw(r, 0, 1, 0, v4 ? 8 : 128, 0); /* echo request */
 				stmt(r, UCF_STMT_ACCEPT, NULL);
 			}
+		}
+	}
+	/* appliance.open: the features Meraki lists with destination "Any",
+	 * only to what the site names. */
+	if (cfg->appliance.open.port_count) {
+		static const char *const open_sets[] = { UCF_SET_OPEN_STATIC, UCF_SET_APPLIANCE_OPEN };
+		for (size_t k = 0; k < 2; k++) {
+			r = from_a(b, cfg, open_sets[k], "appliance.open: what the site opens");
+			match_name(r, UCF_MATCH_SVC_SET, 0, "open_svc");
+			stmt(r, UCF_STMT_ACCEPT, NULL);
 		}
 	}
 	if (cfg->site.mode != UCF_MODE_APPLIANCE)

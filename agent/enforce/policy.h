@@ -231,6 +231,16 @@ struct ucf_ruleset {
 #define UCF_SET_VPN_PEERS "vpn_peers"
 #define UCF_SET_VPN_PEERS4 "vpn_peers4"
 #define UCF_SET_VPN_PEERS6 "vpn_peers6"
+/* appliance.open: the ports (open_svc) to the site's addresses
+ * (open_static4/6, interval) and to what its host names resolve to
+ * (appliance_open4/6, timeout sets the agent fills). */
+#define UCF_SET_OPEN_STATIC "open_static"
+#define UCF_SET_APPLIANCE_OPEN "appliance_open"
+/* A resolved address stays this long after the last resolution that gave
+ * it (the agent resolves every UCF_OPEN_REFRESH_S and keeps the last good
+ * answer while resolution fails). */
+#define UCF_OPEN_TIMEOUT_S 3600
+#define UCF_OPEN_REFRESH_S 300
 /* The most learned peers a set holds (the agent caps what it adds). */
 #define UCF_VPN_PEERS_MAX 4096
 /* The conntrack mark bit of a UDP flow admitted as media (TLS pair or

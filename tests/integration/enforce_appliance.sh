@@ -68,6 +68,21 @@ check "appliance ping to its connectivity check host passes" lab_ping mx 198.51.
 check "appliance ping to another host is dropped" test "$(lab_ping mx 198.51.100.80 1; echo $?)" = 1
 check "and counted as non-target-appliance" test "$(lab_counter non-target-appliance)" -gt "$before"
 
+# appliance.open: the site opens tcp/443 to one address for an MX feature
+# Meraki lists with destination "Any"; nothing else there opens.
+OPEN=$LAB_DIR/site-open.yaml
+sed 's/^  time_servers: \(.*\)$/  time_servers: \1\n  open: { ports: [tcp\/443], addresses: [198.51.100.80] }/' "$DROP" >"$OPEN"
+out=$(ucf "$OPEN" apply 2>&1)
+check "apply with appliance.open ($(oneline "$out"))" test $? -eq 0
+lab_case "appliance.open: appliance->opened address on tcp/443 passes" pass - mx tcp 198.51.100.80 443
+lab_case "appliance.open: the same address on tcp/80 stays closed" block non-target-appliance \
+	mx tcp 198.51.100.80 80
+check "nft -c accepts plan's output with appliance.open" \
+	lab_exec scratch nft -c -f - <<<"$(ucf "$OPEN" plan 2>/dev/null)"
+out=$(ucf "$DROP" apply 2>&1)
+check "apply without it again ($(oneline "$out"))" test $? -eq 0
+lab_case "without appliance.open: closed again" block non-target-appliance mx tcp 198.51.100.80 443
+
 # enforcement.action: reject answers refusals, monitor only counts and logs.
 out=$(ucf "$(lab_config appliance reject)" apply 2>&1)
 rc=$?

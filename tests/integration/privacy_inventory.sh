@@ -30,11 +30,12 @@ SRV=10.50.0.10
 # ---- the inventory (mirrors README.md, "Personal data ucfence keeps") ---------
 # Files ucfence may write in state_dir.
 INVENTORY_FILES="alerts.jsonl feed.lock webhook-queue.jsonl webhook-dead.jsonl meraki-state.json
-enforcement-weakened.json"
+enforcement-weakened.json vpn-peers.json"
 # Alert fields (details flattened to dotted paths, array elements as []).
 INVENTORY_FIELDS="id time site severity kind summary details
 details.source details.source_mac details.interface details.reason details.protocol
 details.port details.packets details.window_start details.window_end details.dropped
+details.destinations details.destinations_other
 details.endpoint details.transport details.day details.detail
 details.change details.restored details.restore_ms details.followup details.by details.scope
 details.action details.target details.records details.removed

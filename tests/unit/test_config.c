@@ -380,6 +380,18 @@ static const struct bad_case bad[] = {
 	  "8:87: invalid address or prefix 'x'" },
 	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], vpn_peer_timeout: 5s}",
 	  "8:83: vpn_peer_timeout '5s' is out of range (10s to 604800s)" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], open: {ports: [sctp/1], hosts: [a.example]}}",
+	  "8:80: invalid port 'sctp/1' (expected tcp/PORTS or udp/PORTS)" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], open: {hosts: [\"bad_name.example\"]}}",
+	  "8:80: invalid host name 'bad_name.example' (an address goes in 'addresses')" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], open: {hosts: [198.51.100.9]}}",
+	  "8:80: invalid host name '198.51.100.9' (an address goes in 'addresses')" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], open: {ports: [tcp/443]}}",
+	  "8:71: appliance.open needs 'addresses' or 'hosts'" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], open: {ports: [], addresses: [192.0.2.1]}}",
+	  "8:79: 'ports' must list at least one port" },
+	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], open: {host: [a.example]}}",
+	  "8:72: unknown key 'host' in appliance.open (did you mean 'hosts'?)" },
 	{ 9, "meraki: {vpn_peers: sometimes}", "9:21: 'vpn_peers' must be true or false, not 'sometimes'" },
 	{ 9, "meraki: {vpn_peers_interval: 2d}", "9:30: vpn_peers_interval '2d' is out of range (10s to 86400s)" },
 	{ 8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], vpn_peer: [1.2.3.4]}",
@@ -713,6 +725,24 @@ static void test_appliance_destinations(void **state)
 	assert_int_equal(c->appliance.vpn_peers.items[1].family, AF_INET6);
 	assert_int_equal(c->appliance.time_servers.count, 1);
 	ucf_config_free(a);
+	ucf_config_free(c);
+	/* appliance.open: the default ports, copied and compared */
+	a = load_variant(8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], "
+			    "open: {addresses: [192.0.2.0/28], hosts: [amp.example.net, X-1.example]}}");
+	assert_int_equal(a->appliance.open.port_count, 2);
+	assert_int_equal(a->appliance.open.ports[1].ports.first, 443);
+	assert_int_equal(a->appliance.open.hosts.count, 2);
+	b = load_variant(8, "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], "
+			    "open: {ports: [tcp/443], addresses: [192.0.2.0/28], "
+			    "hosts: [amp.example.net, X-1.example]}}");
+	assert_int_equal(ucf_config_diff(a, b, keys, 8), 1);
+	assert_string_equal(keys[0], "appliance.open.ports");
+	assert_int_equal(ucf_config_dup(b, &c), 0);
+	assert_int_equal(ucf_config_diff(b, c, NULL, 0), 0);
+	assert_ptr_not_equal(c->appliance.open.ports, b->appliance.open.ports);
+	assert_string_equal(c->appliance.open.hosts.items[1], "X-1.example");
+	ucf_config_free(a);
+	ucf_config_free(b);
 	ucf_config_free(c);
 }
 

@@ -1000,9 +1000,60 @@ static void test_missing_appliance_address(void **state)
 	fx_free(&f);
 }
 
+/* The appliance's destinations from the site: appliance.cloud replaces the
+ * catalog's list; appliance.open opens its ports to its addresses and to
+ * the resolved names; DNS without resolvers goes anywhere, warned. */
+static void test_appliance_site_destinations(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_APPLIANCE);
+	struct ucf_prefix cloud[2] = { fx_prefix("198.51.100.73"), fx_prefix("2001:db8:73::/48") };
+	struct ucf_prefix open_addr[1] = { fx_prefix("203.0.113.0/28") };
+	struct ucf_service_port open_ports[1] = { { IPPROTO_TCP, { 443, 443 } } };
+	f.cfg.appliance.cloud = (struct ucf_prefix_list){ cloud, 2 };
+	f.cfg.appliance.open.ports = open_ports;
+	f.cfg.appliance.open.port_count = 1;
+	f.cfg.appliance.open.addresses = (struct ucf_prefix_list){ open_addr, 1 };
+	struct ucf_ruleset *rs = build(&f);
+	assert_string_equal(elems(rs, "meraki_cloud4"), "198.51.100.73");
+	assert_string_equal(elems(rs, "meraki_cloud6"), "2001:db8:73::/48");
+	assert_string_equal(elems(rs, "open_svc"), "tcp . 443");
+	assert_string_equal(elems(rs, "open_static4"), "203.0.113.0/28");
+	assert_int_equal(ucf_ruleset_set(rs, "appliance_open4")->key, UCF_KEY_IPV4_TIMED);
+	assert_int_equal(ucf_ruleset_set(rs, "appliance_open4")->timeout_ms,
+			 UCF_OPEN_TIMEOUT_S * 1000);
+	assert_non_null(strstr(chain_text(rs, "from_appliance"),
+			       "oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @open_static4 meta l4proto . "
+			       "th dport @open_svc accept comment \"appliance.open: what the site opens\"\n"
+			       "oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @appliance_open4 meta "
+			       "l4proto . th dport @open_svc accept comment \"appliance.open: what the "
+			       "site opens\"\n"));
+	assert_int_equal(rs->nwarnings, 0);
+	ucf_ruleset_free(rs);
+	/* no resolvers: DNS from A to any address, and a warning */
+	f.cfg.appliance.resolvers.count = 0;
+	f.cfg.appliance.open.port_count = 0;
+	rs = build(&f);
+	assert_non_null(strstr(chain_text(rs, "from_appliance"),
+			       "oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport "
+			       "@resolver_svc accept comment \"the appliance's DNS\"\n"));
+	assert_null(strstr(chain_text(rs, "from_appliance"), "@open_svc"));
+	assert_int_equal(rs->nwarnings, 1);
+	assert_non_null(strstr(rs->warnings[0], "appliance.resolvers is not set"));
+	ucf_ruleset_free(rs);
+	/* a catalog appliance service naming a destination the policy does not know */
+	f.dest_names[4] = (char *)"elsewhere";
+	f.services[5].destinations = &f.dest_names[4];
+	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "service 'meraki-cloud' names destination 'elsewhere'"));
+	fx_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_appliance_site_destinations),
 		cmocka_unit_test(test_concentrator_sets),
 		cmocka_unit_test(test_concentrator_rules),
 		cmocka_unit_test(test_concentrator_routes),
