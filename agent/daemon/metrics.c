@@ -100,13 +100,13 @@ static void render(FILE *f, const struct ucf_status *s)
 	metric(f, "ucfence_appliance_upload_bytes_total", "counter",
 	       "Bytes the appliance sent to the Meraki cloud ranges (the kernel's counter; it "
 	       "restarts when the table is replaced).", s->upload.counter_bytes);
-	metric(f, "ucfence_appliance_upload_rate_bps", "gauge",
+	metric(f, "ucfence_appliance_upload_bits_per_second", "gauge",
 	       "The appliance's upload to the Meraki cloud at the last reading, bits/s.",
 	       s->upload.rate_bps);
-	metric(f, "ucfence_appliance_upload_baseline_bps", "gauge",
+	metric(f, "ucfence_appliance_upload_baseline_bits_per_second", "gauge",
 	       "Its learned baseline (outside capture-suspected episodes), bits/s.",
 	       s->upload.baseline_bps);
-	metric(f, "ucfence_appliance_upload_threshold_bps", "gauge",
+	metric(f, "ucfence_appliance_upload_threshold_bits_per_second", "gauge",
 	       "Above this for the sustain time is a capture-suspected episode, bits/s.",
 	       s->upload.threshold_bps);
 	metric(f, "ucfence_appliance_upload_episode", "gauge",
