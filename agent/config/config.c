@@ -24,6 +24,7 @@ struct loader {
 	const struct ucf_catalog *cat;
 	yaml_node_t *root, *mode, *address, *static_range, *services, *learn, *tls_calls;
 	yaml_node_t *meraki_enabled, *appliance_if, *wan_if, *require_encryption;
+	yaml_node_t *upload_interval, *upload_sustain, *upload_settle;
 	yaml_node_t **endpoints, **servers, **remotes, **uc_ifs, **data_ifs;
 	yaml_node_t **appl_lists[6]; /* cloud, connectivity_checks, vpn_peers, resolvers,
 				      * time_servers, open.addresses */
@@ -573,6 +574,89 @@ static int appliance_vpn_peer_timeout(struct ucf_yaml *y, yaml_node_t *v, void *
 			&l->cfg->appliance.vpn_peer_timeout_s);
 }
 
+#define UPLOAD(l) (&((struct loader *)(l))->cfg->appliance.upload_signal)
+
+static int upload_enabled(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_bool(y, v, "enabled", &UPLOAD(ctx)->enabled);
+}
+
+static int upload_interval(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	((struct loader *)ctx)->upload_interval = v;
+	return duration(y, v, "interval", 1, 60, &UPLOAD(ctx)->interval_s);
+}
+
+static int upload_floor(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	const char *text;
+	char why[160];
+	uint64_t bps;
+	int rc = ucf_yaml_scalar(y, v, "floor", &text);
+	if (rc < 0)
+		return rc;
+	if (ucf_parse_bitrate(text, &bps, why, sizeof(why)) < 0)
+		return ucf_yaml_fail(y, v, "floor: %s", why);
+	if (bps < 8000 || bps > 10000000000ULL)
+		return ucf_yaml_fail(y, v, "floor '%s' is out of range (8kbit/s to 10Gbit/s)", text);
+	UPLOAD(ctx)->floor_bps = bps;
+	return 0;
+}
+
+static int upload_multiple(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint64_t n;
+	int rc = ucf_yaml_uint(y, v, "multiple", 2, 1000, &n);
+	if (rc == 0)
+		UPLOAD(ctx)->multiple = (uint32_t)n;
+	return rc;
+}
+
+static int upload_sustain(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	((struct loader *)ctx)->upload_sustain = v;
+	return duration(y, v, "sustain", 1, 3600, &UPLOAD(ctx)->sustain_s);
+}
+
+static int upload_settle(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	((struct loader *)ctx)->upload_settle = v;
+	return duration(y, v, "settle", 1, 3600, &UPLOAD(ctx)->settle_s);
+}
+
+static int upload_learning(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "learning", 60, 7 * 86400, &UPLOAD(ctx)->learning_s);
+}
+
+static const struct ucf_yaml_key upload_keys[] = {
+	{ "enabled", upload_enabled, NULL },   { "interval", upload_interval, NULL },
+	{ "floor", upload_floor, NULL },       { "multiple", upload_multiple, NULL },
+	{ "sustain", upload_sustain, NULL },   { "settle", upload_settle, NULL },
+	{ "learning", upload_learning, NULL },
+};
+
+/* A rate is measured over an interval: sustain and settle shorter than one
+ * would be decided by a single reading. */
+static int appliance_upload(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	const struct ucf_upload_signal *u = UPLOAD(ctx);
+	int rc = ucf_yaml_walk_map(y, v, "upload_signal", upload_keys, NKEYS(upload_keys), ctx,
+				   NULL);
+	if (rc == 0 && u->sustain_s < u->interval_s)
+		return ucf_yaml_fail(y, l->upload_sustain ? l->upload_sustain : l->upload_interval,
+				     "upload_signal: sustain (%llus) is shorter than interval (%llus)",
+				     (unsigned long long)u->sustain_s,
+				     (unsigned long long)u->interval_s);
+	if (rc == 0 && u->settle_s < u->interval_s)
+		return ucf_yaml_fail(y, l->upload_settle ? l->upload_settle : l->upload_interval,
+				     "upload_signal: settle (%llus) is shorter than interval (%llus)",
+				     (unsigned long long)u->settle_s,
+				     (unsigned long long)u->interval_s);
+	return rc;
+}
+
 #define MAX_OPEN_PORTS 16
 #define MAX_OPEN_HOSTS 32
 
@@ -706,6 +790,7 @@ static const struct ucf_yaml_key appliance_keys[] = {
 	{ "resolvers", appliance_resolvers, NULL },
 	{ "time_servers", appliance_time_servers, NULL },
 	{ "vpn_peer_timeout", appliance_vpn_peer_timeout, NULL },
+	{ "upload_signal", appliance_upload, NULL },
 };
 
 static int section_appliance(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -1391,6 +1476,15 @@ static int set_defaults(struct ucf_config *c)
 	 * failed fetches is still in the sets (appliance.vpn_peer_timeout). */
 	c->meraki.vpn_peers = true;
 	c->meraki.vpn_peers_interval_s = 3600;
+	/* The MX's own cloud traffic is a few kbit/s; a capture streamed to the
+	 * cloud is hundreds of kbit/s or more (docs/meraki-watch.md). */
+	c->appliance.upload_signal.enabled = true;
+	c->appliance.upload_signal.interval_s = 5;
+	c->appliance.upload_signal.floor_bps = 256000;
+	c->appliance.upload_signal.multiple = 10;
+	c->appliance.upload_signal.sustain_s = 30;
+	c->appliance.upload_signal.settle_s = 60;
+	c->appliance.upload_signal.learning_s = 3600;
 	c->alerts.retention_s = 30 * 86400;
 	c->alerts.syslog = true;
 	c->alerts.alertmanager.resolve_after_s = 3600;
@@ -1688,6 +1782,20 @@ static const struct key keys[] = {
 	  F(appliance.open.port_count) },
 	OF("appliance.open.addresses", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.open.addresses),
 	OF("appliance.open.hosts", UCF_SECTION_APPLIANCE, K_STRINGS, appliance.open.hosts),
+	SCALAR("appliance.upload_signal.enabled", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.enabled),
+	SCALAR("appliance.upload_signal.interval", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.interval_s),
+	SCALAR("appliance.upload_signal.floor", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.floor_bps),
+	SCALAR("appliance.upload_signal.multiple", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.multiple),
+	SCALAR("appliance.upload_signal.sustain", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.sustain_s),
+	SCALAR("appliance.upload_signal.settle", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.settle_s),
+	SCALAR("appliance.upload_signal.learning", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.learning_s),
 	SCALAR("enforcement.action", UCF_SECTION_ENFORCEMENT, enforcement.action),
 	SCALAR("enforcement.log_rate", UCF_SECTION_ENFORCEMENT, enforcement.log_rate),
 	SCALAR("enforcement.violation_window", UCF_SECTION_ENFORCEMENT,

@@ -35,6 +35,20 @@ struct ucf_pos {
 	uint32_t line, column;
 };
 
+/* The capture upload signal (agent/daemon/upload.h): A's bytes to the Meraki
+ * cloud ranges, read from the kernel every interval_s; an episode is a rate
+ * above max(floor, multiple x the learned baseline) for sustain_s, ended by
+ * settle_s below it. */
+struct ucf_upload_signal {
+	bool enabled;
+	uint64_t interval_s;
+	uint64_t floor_bps; /* bits per second */
+	uint32_t multiple;
+	uint64_t sustain_s;
+	uint64_t settle_s;
+	uint64_t learning_s; /* the baseline's time constant */
+};
+
 struct ucf_config {
 	char *source; /* the file it was read from */
 	struct {
@@ -93,6 +107,7 @@ struct ucf_config {
 			struct ucf_prefix_list addresses;
 			struct ucf_string_list hosts;
 		} open;
+		struct ucf_upload_signal upload_signal;
 	} appliance;
 	struct {
 		enum ucf_action action;

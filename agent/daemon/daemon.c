@@ -39,7 +39,9 @@
 #include "route.h"
 #include "status.h"
 #include "tamper.h"
+#include "timefmt.h"
 #include "trust.h"
+#include "upload.h"
 #include "verdicts.h"
 #include "violations.h"
 #include "vpnpeers.h"
@@ -121,6 +123,13 @@ struct daemon {
 	struct ucf_meraki *meraki;
 	unsigned alerts_raised, alerts_failed;
 
+	/* the capture upload signal: the appliance-upload counter read every
+	 * appliance.upload_signal.interval */
+	struct ucf_upload *upload;
+	uint64_t upload_next_ms; /* CLOCK_MONOTONIC: the next reading */
+	bool upload_read;        /* the last reading worked */
+	uint64_t upload_bytes;   /* its value */
+	char upload_error[256];  /* the last failure, logged once */
 	struct ucf_vpnpeers peers; /* learned AutoVPN peers (last known good) */
 	struct ucf_resolver *resolver; /* appliance.open's host names */
 	uint64_t peers_synced_ms;  /* CLOCK_MONOTONIC of the last re-arm */
@@ -819,6 +828,159 @@ static void on_meraki_event(void *ctx, enum ucf_meraki_event kind, const char *t
 	(void)a;
 }
 
+/* ---- the capture upload signal -------------------------------------------- */
+
+static void upload_opts(const struct daemon *d, const struct ucf_config *cfg,
+			struct ucf_upload_opts *o)
+{
+	const struct ucf_upload_signal *u = &cfg->appliance.upload_signal;
+	*o = (struct ucf_upload_opts){
+		.floor_Bps = u->floor_bps / 8,
+		.multiple = u->multiple,
+		.sustain_us = u->sustain_s * 1000000u,
+		.settle_us = u->settle_s * 1000000u,
+		.learning_us = u->learning_s * 1000000u,
+		/* with a watcher, an episode waits for its finding (one alert) */
+		.hold_us = d->meraki ? cfg->meraki.correlation_window_s * 1000000u : 0,
+	};
+}
+
+/* An episode as alerts carry it: the detector's monotonic times made wall
+ * clock, rates in bits/s. */
+static void upload_figures(const struct daemon *d, const struct ucf_upload_episode *ep,
+			   char appliance[64], struct ucf_upload_figures *f)
+{
+	const struct ucf_upload_signal *u = &d->cfg->appliance.upload_signal;
+	uint64_t mono = mono_us();
+	int64_t wall = (int64_t)(now_us() / 1000000u);
+	uint64_t end = ep->end_us ? ep->end_us : mono;
+	double span_s = end > ep->start_us ? (double)(end - ep->start_us) / 1e6 : 1;
+	ucf_prefix_format(&d->cfg->appliance.address, appliance, 64);
+	*f = (struct ucf_upload_figures){
+		.appliance = appliance,
+		.interface = d->cfg->interfaces.wan,
+		.started = wall - (int64_t)((mono - ep->start_us) / 1000000u),
+		.ended = ep->end_us ? wall - (int64_t)((mono - ep->end_us) / 1000000u) : 0,
+		.bytes = ep->bytes,
+		.mean_bps = (uint64_t)((double)ep->bytes * 8 / span_s),
+		.peak_bps = ep->peak_Bps * 8,
+		.threshold_bps = ep->threshold_Bps * 8,
+		.baseline_bps = ep->baseline_Bps * 8,
+		.floor_bps = u->floor_bps,
+		.multiple = u->multiple,
+		.sustain_s = u->sustain_s,
+	};
+}
+
+static void raise_upload(struct daemon *d, const struct ucf_upload_episode *ep);
+
+/* Reads the counter when due and raises what the detector says. */
+static void upload_tick(struct daemon *d)
+{
+	const struct ucf_upload_signal *u = &d->cfg->appliance.upload_signal;
+	uint64_t now = mono_ms();
+	if (!d->upload || now < d->upload_next_ms)
+		return;
+	d->upload_next_ms = now + u->interval_s * 1000u;
+	struct ucf_counter c;
+	char err[256];
+	if (ucf_enforcer_counter(d->enf, UCF_COUNTER_UPLOAD, &c, err, sizeof(err)) < 0) {
+		if (strcmp(err, d->upload_error) != 0)
+			ucf_log_warnx(d->opts.log, "upload signal: %s", err);
+		snprintf(d->upload_error, sizeof(d->upload_error), "%s", err);
+		d->upload_read = false;
+		ucf_upload_gap(d->upload);
+		return;
+	}
+	d->upload_error[0] = '\0';
+	d->upload_read = true;
+	d->upload_bytes = c.bytes;
+	ucf_upload_sample(d->upload, mono_us(), c.bytes);
+	struct ucf_upload_episode ep;
+	if (ucf_upload_due(d->upload, mono_us(), &ep))
+		raise_upload(d, &ep);
+}
+
+/* A held capture-suspected is raised as the agent stops, not lost. */
+static void upload_flush(struct daemon *d)
+{
+	struct ucf_upload_episode ep;
+	if (d->upload && d->cfg && ucf_upload_flush(d->upload, &ep))
+		raise_upload(d, &ep);
+}
+
+static void raise_upload(struct daemon *d, const struct ucf_upload_episode *epp)
+{
+	const struct ucf_upload_signal *u = &d->cfg->appliance.upload_signal;
+	struct ucf_upload_episode ep = *epp;
+	char a[64], aerr[256];
+	struct ucf_upload_figures f;
+	upload_figures(d, &ep, a, &f);
+	if (!u->enabled) {
+		ucf_log_info(d->opts.log, "upload signal: episode %llu (peak %llu bit/s) not alerted: "
+			     "appliance.upload_signal.enabled is false",
+			     (unsigned long long)ep.seq, (unsigned long long)f.peak_bps);
+		return;
+	}
+	struct ucf_alert *al = NULL;
+	ucf_alert_capture_suspected(&al, d->cfg->site.name, (int64_t)(now_us() / 1000000u), &f,
+				    aerr, sizeof(aerr));
+	publish(d, al, aerr);
+}
+
+static bool capture_kind(const char *kind)
+{
+	static const char *const kinds[] = { UCF_KIND_PACKET_CAPTURE, UCF_KIND_CAPTURE_SCHEDULE,
+					     UCF_KIND_CAPTURE_API_REQUEST,
+					     UCF_KIND_CAPTURE_CONFIG_CHANGE, UCF_KIND_CAPTURE_EVENT };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return true;
+	return false;
+}
+
+/* When the activity of a watcher alert happened, on the monotonic clock:
+ * the capture's start, the request's or change's time; now when it names
+ * none (or a time to come). */
+static uint64_t activity_mono_us(const struct ucf_alert *a)
+{
+	static const char *const keys[] = { "started_at", "at", "updated_at", "created_at" };
+	uint64_t mono = mono_us();
+	int64_t wall = (int64_t)(now_us() / 1000000u), t;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *text = json_string_value(json_object_get(a->details, keys[i]));
+		if (!text || ucf_time_parse(text, &t) < 0)
+			continue;
+		if (t >= wall)
+			return mono;
+		uint64_t ago = (uint64_t)(wall - t) * 1000000u;
+		return ago < mono ? mono - ago : 0;
+	}
+	return mono;
+}
+
+/* A watcher alert about a capture at this site: if the upload signal has
+ * an episode at the time of its activity, the alert carries it (and the
+ * held capture-suspected goes with it: one alert for what both saw). */
+static void on_meraki_alert(void *ctx, struct ucf_alert *a)
+{
+	struct daemon *d = ctx;
+	struct ucf_upload_episode ep;
+	bool took;
+	if (!d->upload || !capture_kind(a->kind) ||
+	    !ucf_upload_finding(d->upload, activity_mono_us(a), &ep, &took))
+		return;
+	char addr[64], err[256];
+	struct ucf_upload_figures f;
+	upload_figures(d, &ep, addr, &f);
+	if (ucf_alert_add_upload(a, &f, err, sizeof(err)) < 0)
+		ucf_log_warnx(d->opts.log, "upload signal: %s", err);
+	else
+		ucf_log_info(d->opts.log, "upload signal: episode %llu carried by %s alert %s%s",
+			     (unsigned long long)ep.seq, a->kind, a->id,
+			     took ? " (no separate capture-suspected)" : "");
+}
+
 /* A successful fetch of the AutoVPN peers: the new last known good. */
 static void on_meraki_peers(void *ctx, const char *const *addrs, size_t n, size_t dropped)
 {
@@ -881,9 +1043,9 @@ static int start_feed(struct daemon *d, const struct ucf_config *cfg, char *err,
  * the new one is ready: a failure leaves the running watcher as it was. */
 static int start_watcher(struct daemon *d, const struct ucf_config *cfg, char *err, size_t errlen)
 {
-	static const struct ucf_meraki_hooks hooks_template = { on_meraki_event, NULL,
-								on_meraki_peers, NULL };
-	struct ucf_meraki_hooks hooks = hooks_template;
+	struct ucf_meraki_hooks hooks = { .event = on_meraki_event,
+					  .peers = on_meraki_peers,
+					  .annotate = on_meraki_alert };
 	struct ucf_meraki *m = NULL;
 	hooks.ctx = d;
 	if (!cfg->meraki.enabled) {
@@ -1018,6 +1180,19 @@ static int status_fill(struct daemon *d, struct ucf_status *s)
 	s->limits.media_per_host = d->cfg->limits.media_per_host;
 	s->limits.calls_per_host = d->cfg->limits.calls_per_host;
 	s->enforcement.violation_window_s = ucf_violations_window(d->violations) / 1000000u;
+	struct ucf_upload_stats us = { 0 };
+	if (d->upload)
+		ucf_upload_get_stats(d->upload, &us);
+	s->upload.enabled = d->cfg->appliance.upload_signal.enabled;
+	s->upload.counter_read = d->upload_read;
+	s->upload.counter_bytes = d->upload_bytes;
+	s->upload.rate_bps = us.rate_Bps * 8;
+	s->upload.baseline_bps = us.baseline_Bps * 8;
+	s->upload.threshold_bps = us.threshold_Bps * 8;
+	s->upload.in_episode = us.in_episode;
+	s->upload.episodes = us.episodes;
+	s->upload.alerts = us.raised;
+	s->upload.correlated = us.correlated;
 	struct ucf_sendq_stats ws = { 0 };
 	if (d->feed)
 		ucf_feed_webhook_stats(d->feed, &ws);
@@ -1351,6 +1526,11 @@ static void reload(struct daemon *d)
 	ucf_violations_set_window(d->violations, window_us);
 	ucf_violations_set_window(d->refusals, window_us);
 	apply_alerts(d, cfg, changed, refused, sizeof(refused));
+	struct ucf_upload_opts uo;
+	upload_opts(d, cfg, &uo);
+	ucf_upload_set_opts(d->upload, &uo); /* the config loader checked them */
+	if (cfg->appliance.upload_signal.interval_s != d->cfg->appliance.upload_signal.interval_s)
+		d->upload_next_ms = 0;
 	struct ucf_config *old = d->cfg;
 	d->cfg = cfg; /* the audit alerts name the new site */
 	audit_reload(d, old, cfg);
@@ -1398,6 +1578,7 @@ static void on_tick(void *arg)
 	ucf_pinholes_tick(d->pinholes, mono_us());
 	commit_pinholes(d);
 	commit_blocks(d);
+	upload_tick(d);
 	peers_tick(d);
 	open_tick(d);
 	write_metrics(d);
@@ -1511,6 +1692,12 @@ static int start(struct daemon *d, char *err, size_t errlen)
 		ucf_log_warnx(d->opts.log,
 			      "meraki: %s (enforcing and alerting without the watcher until a reload)",
 			      ferr);
+	struct ucf_upload_opts uo;
+	upload_opts(d, d->cfg, &uo);
+	if ((rc = ucf_upload_new(&uo, &d->upload)) < 0) {
+		snprintf(err, errlen, "upload signal: %s", strerror(-rc));
+		return rc;
+	}
 	if (d->cfg->enforcement.action == UCF_ACTION_MONITOR) {
 		audit(d, UCF_ENF_STOPPED, "ucfence run started with enforcement.action monitor: drops "
 		      "are counted, not enforced", "ucfence run");
@@ -1555,6 +1742,7 @@ static void finish(struct daemon *d, bool started)
 {
 	char err[256];
 	alert_queued_risks(d);
+	upload_flush(d);
 	if (d->violations)
 		ucf_violations_flush(d->violations); /* report the windows still open */
 	if (d->refusals)
@@ -1587,6 +1775,7 @@ static void finish(struct daemon *d, bool started)
 	ucf_verdicts_free(d->verdicts);
 	ucf_enforcer_close(d->enf); /* the table stays (fail closed) unless flushed */
 	ucf_pinholes_free(d->pinholes);
+	ucf_upload_free(d->upload);
 	ucf_vpnpeers_clear(&d->peers);
 	ucf_resolver_free(d->resolver);
 	free(d->later);

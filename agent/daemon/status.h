@@ -93,6 +93,16 @@ struct ucf_status {
 	struct {
 		uint64_t violation_window_s;
 	} enforcement;
+	/* the capture upload signal (upload.h): the appliance's upload to the
+	 * Meraki cloud, bits/s, as last measured */
+	struct {
+		bool enabled;        /* appliance.upload_signal.enabled: it alerts */
+		bool counter_read;   /* the kernel's counter was read at the last try */
+		uint64_t counter_bytes; /* its value */
+		uint64_t rate_bps, baseline_bps, threshold_bps;
+		bool in_episode;
+		uint64_t episodes, alerts, correlated;
+	} upload;
 	/* the webhook queue (all zero without a webhook) */
 	struct {
 		bool configured;

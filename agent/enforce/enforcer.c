@@ -623,3 +623,42 @@ int ucf_enforcer_counters(struct ucf_enforcer *e, struct ucf_counter out[UCF_REA
 			 strerror(-rc));
 	return rc;
 }
+
+static int one_obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ucf_counter *out = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	if (!o)
+		return -ENOMEM;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER) {
+		out->packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		out->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+	}
+	nftnl_obj_free(o);
+	return 0;
+}
+
+int ucf_enforcer_counter(struct ucf_enforcer *e, const char *name, struct ucf_counter *out,
+			 char *err, size_t errlen)
+{
+	char buf[512], nlerr[256];
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	if (!o) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memset(out, 0, sizeof(*out));
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, UCF_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_ACK,
+						     ucf_nl_seq(e->nl));
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	int rc = ucf_nl_request(e->nl, nlh, one_obj_cb, out, nlerr, sizeof(nlerr));
+	if (rc < 0)
+		snprintf(err, errlen, "reading counter %s of table inet %s: %s", name, UCF_TABLE,
+			 strerror(-rc));
+	return rc;
+}

@@ -92,5 +92,9 @@ struct ucf_counter {
  * table does not exist. */
 int ucf_enforcer_counters(struct ucf_enforcer *e, struct ucf_counter out[UCF_REASON_COUNT],
 			  char *err, size_t errlen);
+/* Reads one named counter of the table (e.g. UCF_COUNTER_UPLOAD) with one
+ * request. -ENOENT if the table or the counter does not exist. */
+int ucf_enforcer_counter(struct ucf_enforcer *e, const char *name, struct ucf_counter *out,
+			 char *err, size_t errlen);
 
 #endif

@@ -733,7 +733,7 @@ int ucf_batch_add_ruleset(struct ucf_batch *b, const struct ucf_ruleset *rs)
 {
 	int rc = 0;
 	b->rs = rs;
-	for (size_t i = 0; rc == 0 && i < UCF_REASON_COUNT; i++)
+	for (size_t i = 0; rc == 0 && i < UCF_COUNTER_COUNT; i++)
 		rc = counter_msg(b, i, rs->counters[i]);
 	for (size_t i = 0; rc == 0 && i < rs->nsets; i++) {
 		rc = set_msg(b, i, &rs->sets[i]);
@@ -828,7 +828,7 @@ bool ucf_batch_can_update(const struct ucf_ruleset *rs, const struct ucf_live *l
 	bool adopt = flags == (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) &&
 		     live->table_flags == NFT_TABLE_F_PERSIST;
 	if ((live->table_flags != flags && !adopt) || live->nsets != rs->nsets ||
-	    live->nchains != rs->nchains || live->ncounters != UCF_REASON_COUNT)
+	    live->nchains != rs->nchains || live->ncounters != UCF_COUNTER_COUNT)
 		return false;
 	for (size_t i = 0; i < rs->nsets; i++) {
 		const struct ucf_set *m = &rs->sets[i];
@@ -860,7 +860,7 @@ bool ucf_batch_can_update(const struct ucf_ruleset *rs, const struct ucf_live *l
 		if (!found)
 			return false;
 	}
-	for (size_t i = 0; i < UCF_REASON_COUNT; i++) {
+	for (size_t i = 0; i < UCF_COUNTER_COUNT; i++) {
 		bool found = false;
 		for (size_t j = 0; j < live->ncounters && !found; j++)
 			found = strcmp(live->counters[j], rs->counters[i]) == 0;

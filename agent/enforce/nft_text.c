@@ -243,6 +243,7 @@ static void match_format(struct sbuf *s, const struct ucf_match *m)
 		/* As nft 1.0 lists it. */
 		put(s, "ct mark & 0x%08x == 0x%08x", m->mark, m->mark);
 		break;
+	case UCF_MATCH_LENGTH_GT: put(s, "%s length > %u", ip_kw(m->family), m->value); break;
 	case UCF_MATCH_ICMPV6_SET: put(s, "icmpv6 type @%s", m->name); break;
 	case UCF_MATCH_L4PROTO: put(s, "meta l4proto %s", proto_name(m->proto, tmp, sizeof(tmp))); break;
 	}
@@ -315,7 +316,7 @@ int ucf_nft_text(const struct ucf_ruleset *rs, FILE *out)
 	char line[1024];
 
 	fprintf(out, "table inet %s {\n", UCF_TABLE);
-	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
+	for (size_t i = 0; i < UCF_COUNTER_COUNT; i++)
 		fprintf(out, "\tcounter %s {\n\t}\n\n", rs->counters[i]);
 	for (size_t i = 0; i < rs->nsets; i++) {
 		const struct ucf_set *set = &rs->sets[i];

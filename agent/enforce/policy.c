@@ -5,7 +5,8 @@
  *                           cuts established flows too); [TLS calls: TCP →
  *                           tls_signal; TLS calls or shape check: UDP with
  *                           the media ct mark bit → media_flow (shape,
- *                           accept)];
+ *                           accept)]; A → @meraki_cloud out of wan, not a
+ *                           bare ACK → counter appliance-upload (no verdict);
  *                           ct established,related → accept; [concentrator:
  *                           E<->S∪R by wan → uc-bypass-vpn]; iif/oif appliance
  *                           → from_/to_appliance; iif/oif uc → uc_forward
@@ -845,6 +846,25 @@ static void media_service_rules(struct build *b, const struct ucf_config *cfg,
 	}
 }
 
+/* The capture upload signal's measurement: every packet A sends to the
+ * Meraki cloud, so before conntrack's accept (a capture streams over an
+ * established connection), but for pure acknowledgements (at most
+ * UCF_UPLOAD_MIN_LEN bytes). It only counts; the verdict comes after. */
+static void upload_rule(struct build *b, const struct ucf_config *cfg)
+{
+	const struct ucf_prefix *A = &cfg->appliance.address;
+	struct ucf_rule *r = add_rule(b, CH_FORWARD, "the appliance's upload to the Meraki cloud");
+	match_name(r, UCF_MATCH_OIF, 0, cfg->interfaces.wan);
+	match_addr(r, UCF_MATCH_SADDR, A);
+	match_fset(r, UCF_MATCH_DADDR_SET, A->family, UCF_SET_MERAKI_CLOUD);
+	struct ucf_match *m = add_match(r, UCF_MATCH_LENGTH_GT);
+	if (m) {
+		m->family = A->family;
+		m->value = A->family == AF_INET ? UCF_UPLOAD_MIN_LEN : UCF_UPLOAD_MIN_LEN - 40;
+	}
+	stmt(r, UCF_STMT_COUNTER, UCF_COUNTER_UPLOAD);
+}
+
 static void forward_rules(struct build *b, const struct ucf_config *cfg,
 			  const struct ucf_catalog *cat)
 {
@@ -875,6 +895,7 @@ static void forward_rules(struct build *b, const struct ucf_config *cfg,
 		match_proto(r, IPPROTO_UDP);
 		to_chain(r, UCF_STMT_GOTO, CH_MEDIA_FLOW);
 	}
+	upload_rule(b, cfg);
 	r = add_rule(b, CH_FORWARD, "replies and related ICMP errors of allowed flows");
 	match_ct(r);
 	stmt(r, UCF_STMT_ACCEPT, NULL);
@@ -1146,6 +1167,7 @@ int ucf_policy_build(const struct ucf_config *cfg, const struct ucf_catalog *cat
 	}
 	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
 		b.rs->counters[i] = reason_names[i];
+	b.rs->counters[UCF_COUNTER_UPLOAD_INDEX] = UCF_COUNTER_UPLOAD;
 	if (cfg->appliance.address.family != AF_INET && cfg->appliance.address.family != AF_INET6)
 		fail(&b, -EINVAL, "appliance.address is not set");
 

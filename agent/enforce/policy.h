@@ -46,6 +46,18 @@ enum ucf_reason {
 /* The counter name, e.g. "non-target-uc". */
 const char *ucf_reason_name(enum ucf_reason reason);
 
+/* The named counter that is not a refusal, after the reasons' in
+ * ruleset.counters: the appliance's bytes to the Meraki cloud ranges (A ->
+ * @meraki_cloud4/6 out of wan), read by the capture upload signal. */
+#define UCF_COUNTER_UPLOAD "appliance-upload"
+#define UCF_COUNTER_UPLOAD_INDEX UCF_REASON_COUNT
+#define UCF_COUNTER_COUNT (UCF_REASON_COUNT + 1)
+/* It counts packets longer than this (IP header included): pure TCP
+ * acknowledgements (52 bytes with timestamps, at most 112 with SACK blocks
+ * over IPv6) are not uploads, and the appliance sends many while it
+ * downloads (a firmware image). */
+#define UCF_UPLOAD_MIN_LEN 128
+
 enum ucf_set_key {
 	UCF_KEY_IFNAME,      /* ifname */
 	UCF_KEY_IPV4,        /* ipv4_addr, interval */
@@ -119,6 +131,8 @@ enum ucf_match_kind {
 	UCF_MATCH_CT_MARK,        /* ct mark & mark == mark: all of mark's bits set */
 	UCF_MATCH_TH_RAW,         /* @th,OFF,LEN [& mask ==] value, or value-value_end:
 				   * bytes of the transport header and its payload */
+	UCF_MATCH_LENGTH_GT,      /* ip length > value (the whole packet), or ip6 length >
+				   * value (the payload after the fixed header) */
 };
 
 struct ucf_match {
@@ -186,7 +200,7 @@ struct ucf_ruleset {
 	size_t nchains;
 	struct ucf_rule *rules;
 	size_t nrules, rules_cap;
-	const char *counters[UCF_REASON_COUNT];
+	const char *counters[UCF_COUNTER_COUNT]; /* by reason, then UCF_COUNTER_UPLOAD */
 	struct ucf_route *routes;
 	size_t nroutes;
 	char **warnings; /* things the policy could not express, for the operator */

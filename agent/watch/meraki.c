@@ -537,9 +537,12 @@ static void finish_cycle(struct ucf_meraki *m)
 	bool saved_ok = true;
 	keep_ours(m, m->findings);
 	int rc = ucf_mmerge(m->state, &mm, m->findings, &alerts, on_note, m, err, sizeof(err));
-	for (size_t i = 0; rc == 0 && i < alerts.count; i++)
+	for (size_t i = 0; rc == 0 && i < alerts.count; i++) {
+		if (m->hooks.annotate)
+			m->hooks.annotate(m->hooks.ctx, alerts.items[i]);
 		if (!publish(m, alerts.items[i]))
 			rc = -EIO;
+	}
 	ucf_alert_list_free(&alerts);
 	bool ok = m->rep.failed_sources == 0;
 	if (rc == 0 && !account_access(m))

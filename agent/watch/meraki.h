@@ -65,6 +65,10 @@ struct ucf_meraki_hooks {
 	 * Not called when either failed: the caller keeps what it had. */
 	void (*peers)(void *ctx, const char *const *addrs, size_t n, size_t dropped);
 	void *ctx;
+	/* Each alert of a capture activity, just before it is published: the
+	 * caller may add to it (the agent adds the capture upload signal's
+	 * episode, so one alert says what both saw). May be NULL. */
+	void (*annotate)(void *ctx, struct ucf_alert *a);
 };
 
 /* Loads the API key (refusing a key file more open than 0640) and the state.

@@ -63,7 +63,11 @@ details.events[].network_id details.events[].device details.events[].device.seri
 details.events[].device.name details.events[].at
 details.operation_id details.action details.method details.path details.host details.source_ip
 details.user_agent details.response_code details.admin_id details.at details.label details.page
-details.type details.description details.category details.network_id details.organization_id"
+details.type details.description details.category details.network_id details.organization_id
+details.heuristic details.upload details.upload.appliance details.upload.interface
+details.upload.started details.upload.ended details.upload.bytes details.upload.mean_bps
+details.upload.peak_bps details.upload.threshold_bps details.upload.baseline_bps
+details.upload.floor_bps details.upload.multiple details.upload.sustain_s details.upload_observed"
 
 # ---- what the lab sends that must never come out --------------------------------
 TAG=$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')

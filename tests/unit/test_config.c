@@ -479,6 +479,65 @@ static const struct bad_case bad[] = {
 	{ 9, "metrics: {path: /x}", "9:11: unknown key 'path' in metrics" },
 };
 
+/* appliance.upload_signal: defaults, values, positioned errors, the diff. */
+static void test_upload_signal(void **state)
+{
+	(void)state;
+	struct ucf_config *c = NULL, *d = NULL;
+	assert_int_equal(load(variant(0, NULL), &c), 0);
+	const struct ucf_upload_signal *u = &c->appliance.upload_signal;
+	assert_true(u->enabled);
+	assert_int_equal(u->interval_s, 5);
+	assert_int_equal(u->floor_bps, 256000);
+	assert_int_equal(u->multiple, 10);
+	assert_int_equal(u->sustain_s, 30);
+	assert_int_equal(u->settle_s, 60);
+	assert_int_equal(u->learning_s, 3600);
+	static const char set[] =
+		"appliance:\n  address: 10.40.0.2\n  remote_subnets: [10.50.0.0/16]\n"
+		"  upload_signal: {enabled: false, interval: 1s, floor: 2Mbit/s, multiple: 20,"
+		" sustain: 3s, settle: 4s, learning: 10m}";
+	assert_int_equal(load(variant(8, set), &d), 0);
+	u = &d->appliance.upload_signal;
+	assert_false(u->enabled);
+	assert_int_equal(u->interval_s, 1);
+	assert_int_equal(u->floor_bps, 2000000);
+	assert_int_equal(u->multiple, 20);
+	assert_int_equal(u->sustain_s, 3);
+	assert_int_equal(u->settle_s, 4);
+	assert_int_equal(u->learning_s, 600);
+	const char *keys[16];
+	assert_int_equal(ucf_config_diff(c, d, keys, 16), 7);
+	assert_string_equal(keys[0], "appliance.upload_signal.enabled");
+	assert_string_equal(keys[2], "appliance.upload_signal.floor");
+	assert_string_equal(keys[6], "appliance.upload_signal.learning");
+	assert_int_equal(ucf_config_sections_changed(c, d), UCF_SECTION_APPLIANCE);
+	ucf_config_free(c);
+	ucf_config_free(d);
+
+#define UP(x) "appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16], upload_signal: " x "}"
+	expect_error(variant(8, UP("{floor: 2kbit/s}")),
+		     "8:88: floor '2kbit/s' is out of range (8kbit/s to 10Gbit/s)");
+	expect_error(variant(8, UP("{floor: 256kbps}")),
+		     "8:88: floor: invalid bit rate unit in '256kbps' (use bit/s, kbit/s, Mbit/s or "
+		     "Gbit/s)");
+	expect_error(variant(8, UP("{multiple: 1}")), "8:91: 'multiple' is out of range (2-1000)");
+	expect_error(variant(8, UP("{interval: 2m}")),
+		     "8:91: interval '2m' is out of range (1s to 60s)");
+	expect_error(variant(8, UP("{interval: 10s, sustain: 5s}")),
+		     "8:105: upload_signal: sustain (5s) is shorter than interval (10s)");
+	expect_error(variant(8, UP("{interval: 40s}")),
+		     "8:91: upload_signal: sustain (30s) is shorter than interval (40s)");
+	expect_error(variant(8, UP("{interval: 10s, sustain: 10s, settle: 5s}")),
+		     "8:118: upload_signal: settle (5s) is shorter than interval (10s)");
+	expect_error(variant(8, UP("{learning: 30s}")),
+		     "8:91: learning '30s' is out of range (60s to 604800s)");
+	expect_error(variant(8, UP("{enabled: yes}")),
+		     "8:90: 'enabled' must be true or false, not 'yes'");
+	expect_error(variant(8, UP("{rate: 1}")), "8:81: unknown key 'rate' in upload_signal");
+#undef UP
+}
+
 /* One cmocka test per bad config, named by its expected message. */
 static void test_bad_config(void **state)
 {
@@ -793,7 +852,8 @@ int main(void)
 		cmocka_unit_test(test_example_loads), cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_appliance_mode_ipv6), cmocka_unit_test(test_meraki_sources),
 		cmocka_unit_test(test_require_encryption),
-		cmocka_unit_test(test_whole_file_errors), cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_whole_file_errors),
+		cmocka_unit_test(test_upload_signal), cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_tls_media),
 		cmocka_unit_test(test_diff_same), cmocka_unit_test(test_diff_names_each_setting),
 		cmocka_unit_test(test_diff_lists_and_names), cmocka_unit_test(test_dup_is_deep),

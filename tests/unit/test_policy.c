@@ -15,6 +15,11 @@
 #include "nft_text.h"
 #include "policy.h"
 
+/* The capture upload signal's counting rule for A = 10.40.0.2 (eth0 is wan). */
+#define UPLOAD_RULE4                                                                            \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @meraki_cloud4 ip length > 128 counter name \"appliance-upload\" "                 \
+	"comment \"the appliance's upload to the Meraki cloud\"\n"
+
 static char err[1024];
 
 static struct ucf_ruleset *build(struct fixture *f)
@@ -173,6 +178,7 @@ static void test_concentrator_rules(void **state)
 		"meta l4proto tcp jump tls_signal\n"
 		"ct mark & 0x10000000 == 0x10000000 meta l4proto udp goto media_flow "
 		"comment \"admitted media flows: every packet media-shaped\"\n"
+		UPLOAD_RULE4
 		"ct state established,related accept comment \"replies and related ICMP errors of allowed flows\"\n"
 		"oifname \"eth0\" ip saddr @endpoints4 ip daddr @remote4 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
 		"oifname \"eth0\" ip6 saddr @endpoints6 ip6 daddr @remote6 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
@@ -291,6 +297,59 @@ static void test_concentrator_routes(void **state)
 	fx_free(&f);
 }
 
+/* The capture upload signal's counter: one rule in forward before
+ * conntrack's accept (a capture streams over an established connection),
+ * A out of wan to the Meraki cloud, counting only (no verdict), in A's
+ * family, in both modes. */
+static void test_upload_counter_rule(void **state)
+{
+	(void)state;
+	static const char *const addrs[] = { "10.40.0.2", "2001:db8::2" };
+	for (int mode = 0; mode < 2; mode++) {
+		for (size_t a = 0; a < 2; a++) {
+			struct fixture f;
+			fx_init(&f, mode ? UCF_MODE_APPLIANCE : UCF_MODE_CONCENTRATOR);
+			f.cfg.appliance.address = fx_prefix(addrs[a]);
+			if (mode == 0)
+				f.cfg.appliance.remote_subnets.count = 0; /* no route warnings needed */
+			struct ucf_ruleset *rs = build(&f);
+			assert_string_equal(rs->counters[UCF_COUNTER_UPLOAD_INDEX], UCF_COUNTER_UPLOAD);
+			size_t fwd = chain_index(rs, "forward"), found = 0, ct_at = 0, up_at = 0;
+			for (size_t i = 0; i < rs->nrules; i++) {
+				const struct ucf_rule *r = &rs->rules[i];
+				if (r->chain != fwd)
+					continue;
+				if (r->nmatch && r->match[0].kind == UCF_MATCH_CT_ESTABLISHED && !ct_at)
+					ct_at = i + 1;
+				if (r->nstmt != 1 || r->stmt[0].kind != UCF_STMT_COUNTER ||
+				    strcmp(r->stmt[0].name, UCF_COUNTER_UPLOAD) != 0)
+					continue;
+				found++;
+				up_at = i + 1;
+				assert_true(r->nmatch >= 2);
+				assert_int_equal(r->match[0].kind, UCF_MATCH_OIF);
+				assert_string_equal(r->match[0].name, f.cfg.interfaces.wan);
+				assert_int_equal(r->match[1].kind, UCF_MATCH_SADDR);
+				assert_int_equal(r->match[1].family, f.cfg.appliance.address.family);
+				assert_memory_equal(r->match[1].addr, f.cfg.appliance.address.addr, 16);
+				/* to the Meraki cloud ranges, in A's family */
+				assert_int_equal(r->match[2].kind, UCF_MATCH_DADDR_SET);
+				assert_string_equal(r->match[2].name, a == 0 ? "meraki_cloud4"
+									     : "meraki_cloud6");
+				/* pure acknowledgements are not counted */
+				const struct ucf_match *len = &r->match[r->nmatch - 1];
+				assert_int_equal(len->kind, UCF_MATCH_LENGTH_GT);
+				assert_int_equal(len->family, f.cfg.appliance.address.family);
+				assert_int_equal(len->value, a == 0 ? 128 : 88);
+			}
+			assert_int_equal(found, 1);
+			assert_true(up_at && ct_at && up_at < ct_at);
+			ucf_ruleset_free(rs);
+			fx_free(&f);
+		}
+	}
+}
+
 static void test_appliance_mode(void **state)
 {
 	(void)state;
@@ -308,6 +367,7 @@ static void test_appliance_mode(void **state)
 		"meta l4proto tcp jump tls_signal\n"
 		"ct mark & 0x10000000 == 0x10000000 meta l4proto udp goto media_flow "
 		"comment \"admitted media flows: every packet media-shaped\"\n"
+		UPLOAD_RULE4
 		"ct state established,related accept";
 	assert_true(strncmp(chain_text(rs, "forward"), first, sizeof(first) - 1) == 0);
 	/* Phones behind the appliance speak as A: its TLS with S keeps pairs too. */
@@ -413,7 +473,7 @@ static void check_integrity(const struct ucf_ruleset *rs)
 			if (mt->kind == UCF_MATCH_CT_ESTABLISHED || mt->kind == UCF_MATCH_IIF ||
 			    mt->kind == UCF_MATCH_OIF || mt->kind == UCF_MATCH_L4PROTO ||
 			    mt->kind == UCF_MATCH_SADDR || mt->kind == UCF_MATCH_DADDR ||
-			    mt->kind == UCF_MATCH_TH_RAW)
+			    mt->kind == UCF_MATCH_TH_RAW || mt->kind == UCF_MATCH_LENGTH_GT)
 				continue;
 			if (mt->kind == UCF_MATCH_CT_MARK) {
 				/* Only ever the media bit: other users own the rest. */
@@ -434,7 +494,7 @@ static void check_integrity(const struct ucf_ruleset *rs)
 				assert_int_equal(st->mark, UCF_CT_MARK_MEDIA);
 			if (st->kind == UCF_STMT_COUNTER) {
 				bool found = false;
-				for (size_t c = 0; c < UCF_REASON_COUNT; c++)
+				for (size_t c = 0; c < UCF_COUNTER_COUNT; c++)
 					found |= strcmp(rs->counters[c], st->name) == 0;
 				assert_true(found);
 			}
@@ -998,6 +1058,7 @@ int main(void)
 		cmocka_unit_test(test_concentrator_rules),
 		cmocka_unit_test(test_concentrator_routes),
 		cmocka_unit_test(test_appliance_mode),
+		cmocka_unit_test(test_upload_counter_rule),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_reason_names),
 		cmocka_unit_test(test_integrity_both_modes),
