@@ -673,14 +673,14 @@ static void peers_sync(struct daemon *d, const struct ucf_config *cfg)
 
 /* appliance.open's resolved addresses into appliance_open4/6, each re-armed
  * to UCF_OPEN_TIMEOUT_S (a round every UCF_OPEN_REFRESH_S re-arms them). */
-static void open_sync(struct daemon *d)
+static void open_sync(struct daemon *d, const struct ucf_config *cfg)
 {
 	struct ucf_prefix addrs[UCF_RESOLVE_PER_HOST * 32];
 	uint64_t tmo[UCF_RESOLVE_PER_HOST * 32];
 	char err[512];
 	if (!d->resolver)
 		return;
-	size_t n = ucf_resolver_addrs(d->resolver, addrs, sizeof(addrs) / sizeof(addrs[0]));
+	size_t n = ucf_resolver_addrs(d->resolver, cfg, addrs, sizeof(addrs) / sizeof(addrs[0]));
 	for (size_t i = 0; i < n; i++)
 		tmo[i] = UCF_OPEN_TIMEOUT_S * 1000ull;
 	if (ucf_enforcer_timed_addrs(d->enf, UCF_SET_APPLIANCE_OPEN, addrs, tmo, n, err,
@@ -695,7 +695,7 @@ static void open_tick(struct daemon *d)
 			      sizeof(note))) {
 		if (note[0])
 			ucf_log_warnx(d->opts.log, "appliance.open: %s", note);
-		open_sync(d);
+		open_sync(d, d->cfg);
 	}
 }
 
@@ -756,7 +756,7 @@ static int enforce(struct daemon *d, const struct ucf_config *cfg,
 	/* a replaced table lost the learned peers: put them back at once */
 	if (rc == 0) {
 		peers_sync(d, cfg);
-		open_sync(d);
+		open_sync(d, cfg);
 	}
 	struct ucf_route_stats routes = { 0 };
 	if (rc == 0)

@@ -182,12 +182,16 @@ bool ucf_resolver_tick(struct ucf_resolver *r, const struct ucf_config *cfg, uin
 	return true;
 }
 
-size_t ucf_resolver_addrs(const struct ucf_resolver *r, struct ucf_prefix *out, size_t max)
+size_t ucf_resolver_addrs(const struct ucf_resolver *r, const struct ucf_config *cfg,
+			  struct ucf_prefix *out, size_t max)
 {
 	size_t n = 0;
+	char why[160];
 	for (size_t i = 0; r && i < r->nhosts; i++)
 		for (size_t k = 0; k < r->hosts[i].n; k++) {
 			bool dup = false;
+			if (ucf_vpn_peer_check(cfg, &r->hosts[i].addrs[k], why, sizeof(why)) < 0)
+				continue;
 			for (size_t j = 0; j < n; j++)
 				dup |= memcmp(&out[j], &r->hosts[i].addrs[k], sizeof(out[j])) == 0;
 			if (!dup && n < max)

@@ -31,8 +31,10 @@ void ucf_resolver_free(struct ucf_resolver *r);
  * was refused, "" if nothing. */
 bool ucf_resolver_tick(struct ucf_resolver *r, const struct ucf_config *cfg, uint64_t now_ms,
 		       uint64_t refresh_ms, char *note, size_t notelen);
-/* The last good addresses of every name, at most max. */
-size_t ucf_resolver_addrs(const struct ucf_resolver *r, struct ucf_prefix *out, size_t max);
+/* The last good addresses of every name that cfg still allows (a reload
+ * can move E, S, R or A over them), at most max. */
+size_t ucf_resolver_addrs(const struct ucf_resolver *r, const struct ucf_config *cfg,
+			  struct ucf_prefix *out, size_t max);
 
 /* The addresses of one answer that may be opened (the pure part of a
  * round): up to max into out, each once; *refused counts the others. */

@@ -234,6 +234,8 @@ int ucf_vpnpeers_load(struct ucf_vpnpeers *p, const struct ucf_config *cfg, cons
 		return -EINVAL;
 	}
 	next.learned_at = json_integer_value(json_object_get(doc, "learned_at"));
+	if (next.learned_at < 0 || next.learned_at > now)
+		next.learned_at = next.learned_at < 0 ? 0 : now;
 	json_array_foreach (list, i, it) {
 		struct ucf_vpn_peer e = { 0 };
 		const char *a = json_string_value(json_object_get(it, "address"));
@@ -242,6 +244,8 @@ int ucf_vpnpeers_load(struct ucf_vpnpeers *p, const struct ucf_config *cfg, cons
 		e.current = json_is_true(json_object_get(it, "current"));
 		if (e.last_seen > now) /* a clock that went back: not younger than now */
 			e.last_seen = now;
+		if (e.last_seen < 0) /* before the epoch: the ageing must not overflow */
+			e.last_seen = 0;
 		if (!a || ucf_parse_address(a, &e.addr, why, sizeof(why)) < 0 ||
 		    ucf_vpn_peer_check(cfg, &e.addr, why, sizeof(why)) < 0 ||
 		    expired(&e, cfg, now) || find(&next, &e.addr) || next.count >= UCF_VPN_PEERS_MAX) {

@@ -1026,20 +1026,21 @@ static void appliance_own_rules(struct build *b, const struct ucf_config *cfg,
 	if (cfg->site.mode != UCF_MODE_APPLIANCE)
 		return;
 	/* What the cloud and AutoVPN peers open towards A (the tunnels are
-	 * outbound first; this admits a peer's or the cloud's own start). */
+	 * outbound first; this admits a peer's or the cloud's own start). Only
+	 * from the sets: "any" says where A may go, not who may reach it (its
+	 * replies pass by conntrack). */
 	static const struct {
 		enum appl_class c;
 		const char *set;
 	} inbound[] = { { AC_CLOUD, UCF_SET_MERAKI_CLOUD }, { AC_VPN, UCF_SET_VPN_STATIC },
-			{ AC_VPN, UCF_SET_VPN_PEERS }, { AC_ANY, NULL } };
+			{ AC_VPN, UCF_SET_VPN_PEERS } };
 	for (size_t i = 0; i < sizeof(inbound) / sizeof(inbound[0]); i++) {
 		const struct ucf_set *svc = ucf_ruleset_set(b->rs, appl_classes[inbound[i].c].svc);
 		if (!svc || !svc->count)
 			continue;
 		r = add_rule(b, CH_TO_APPLIANCE, "the Meraki cloud and AutoVPN peers reaching the appliance");
 		match_name(r, UCF_MATCH_IIF, 0, cfg->interfaces.wan);
-		if (inbound[i].set)
-			match_fset(r, UCF_MATCH_SADDR_SET, A->family, inbound[i].set);
+		match_fset(r, UCF_MATCH_SADDR_SET, A->family, inbound[i].set);
 		match_addr(r, UCF_MATCH_DADDR, A);
 		match_name(r, UCF_MATCH_SVC_SET, 0, appl_classes[inbound[i].c].svc);
 		stmt(r, UCF_STMT_ACCEPT, NULL);

@@ -12,10 +12,13 @@
 #include "grow.h"
 #include "meraki_fetch.h"
 #include "meraki_merge.h"
+#include "meraki_parse.h"
 #include "statefile.h"
 #include "timefmt.h"
 
 #define STATE_MODE 0600
+_Static_assert(UCF_MPARSE_PEERS_MAX == UCF_MERAKI_PEERS_MAX,
+	       "the parser caps a fetch's peers where the watcher does");
 #define EVENT_TYPES_TTL (24 * 3600) /* rediscover a network's event types daily */
 #define KEEP_S (2 * 86400)
 #define STATUS_WINDOW 86400          /* forget entries not seen for this long */

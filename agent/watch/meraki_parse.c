@@ -485,11 +485,14 @@ int ucf_mparse_page(enum ucf_msource src, const char *body, size_t len, json_t *
 	return 0;
 }
 
-static void peer_ip(const json_t *o, json_t *out, size_t *skip)
+/* room: how many more out may take (the cap counts what earlier pages
+ * appended too). */
+static void peer_ip(const json_t *o, json_t *out, size_t *room, size_t *skip)
 {
 	const char *ip = str(o, "publicIp");
-	if (ip && *ip && strlen(ip) <= 64)
-		json_array_append_new(out, json_string(ip));
+	if (ip && *ip && strlen(ip) <= 64 && *room > 0 &&
+	    json_array_append_new(out, json_string(ip)) == 0)
+		(*room)--;
 	else
 		(*skip)++;
 }
@@ -517,6 +520,9 @@ int ucf_mparse_peers(enum ucf_msource src, const char *body, size_t len, json_t 
 		return rc;
 	}
 	size_t i, skip = 0;
+	size_t room = json_array_size(out) < UCF_MPARSE_PEERS_MAX
+			      ? UCF_MPARSE_PEERS_MAX - json_array_size(out)
+			      : 0;
 	const json_t *it;
 	json_t *found = json_array();
 	json_array_foreach (items, i, it) {
@@ -525,7 +531,7 @@ int ucf_mparse_peers(enum ucf_msource src, const char *body, size_t len, json_t 
 			continue;
 		}
 		if (src == UCF_MS_VPN_PEERS) {
-			peer_ip(it, found, &skip);
+			peer_ip(it, found, &room, &skip);
 			continue;
 		}
 		const json_t *uplinks = json_object_get(it, "uplinks"), *u;
@@ -537,7 +543,7 @@ int ucf_mparse_peers(enum ucf_msource src, const char *body, size_t len, json_t 
 		json_array_foreach (uplinks, k, u) {
 			/* an uplink that is not connected has no public address */
 			if (json_is_object(u) && json_is_string(json_object_get(u, "publicIp")))
-				peer_ip(u, found, &skip);
+				peer_ip(u, found, &room, &skip);
 		}
 	}
 	json_array_extend(out, found);

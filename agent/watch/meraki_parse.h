@@ -61,16 +61,21 @@ bool ucf_mtext_concerns_capture(const char *text);
  * (may be NULL) gets the oldest timestamp on the page (events' occurredAt,
  * the others' ts; INT64_MAX if none): backward paging stops there. -EINVAL with a reason when the body
  * is not JSON or not the documented shape; out is then unchanged. */
+int ucf_mparse_page(enum ucf_msource src, const char *body, size_t len, json_t *out,
+		    size_t *skipped, int64_t *oldest, char *err, size_t errlen);
+
+/* The most addresses ucf_mparse_peers lets out hold (the watcher's
+ * UCF_MERAKI_PEERS_MAX): the pages of one fetch append to the same out. */
+#define UCF_MPARSE_PEERS_MAX 16384
+
 /* One page of uplinkStatuses ([{uplinks: [{publicIp}]}], bare or wrapped in
  * "items") or thirdPartyVPNPeers ({peers: [{publicIp}]}): appends each
  * publicIp string (at most 64 characters; checked as addresses by the
- * agent) to out. Entries without one are counted in *skipped. -EINVAL for
- * another shape. */
+ * agent) to out while it holds fewer than UCF_MPARSE_PEERS_MAX. Entries
+ * without one, and those beyond the cap, are counted in *skipped. -EINVAL
+ * for another shape. */
 int ucf_mparse_peers(enum ucf_msource src, const char *body, size_t len, json_t *out,
 		     size_t *skipped, char *err, size_t errlen);
-
-int ucf_mparse_page(enum ucf_msource src, const char *body, size_t len, json_t *out,
-		    size_t *skipped, int64_t *oldest, char *err, size_t errlen);
 
 /* /networks/{id}/events/eventTypes: *types gets an array of the type names
  * that concern packet capture (maybe empty). */

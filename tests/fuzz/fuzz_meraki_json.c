@@ -1,16 +1,23 @@
 /* libFuzzer target: the Dashboard API's JSON as the watcher handles it. The
  * first byte picks the source (captures, schedules, apiRequests,
- * configurationChanges, events, eventTypes); the rest is the response body.
+ * configurationChanges, events, eventTypes, uplinkStatuses,
+ * thirdPartyVPNPeers); the rest is the response body.
  * Whatever parses is merged against a fresh state and turned into alerts,
  * twice (the second pass must raise nothing new), and every alert must
- * survive its own JSON form. Seeds: the OpenAPI examples. */
+ * survive its own JSON form. The AutoVPN peer sources go where the agent
+ * takes them: what they list, learned, must be single global addresses
+ * outside the site, capped. Seeds: the OpenAPI examples. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include "alert.h"
 #include "meraki_merge.h"
 #include "meraki_parse.h"
+#include "policy.h"
+#include "vpnpeers.h"
 
 /* Every string is already free of what the privacy filter removes. */
 static void check_clean(const json_t *v)
@@ -45,6 +52,62 @@ static void check_alert(const struct ucf_alert *a)
 	json_decref(obj);
 }
 
+/* The agent's side of a peer fetch: nothing the API lists may open more
+ * than one global address outside the site (A 203.0.113.2, E
+ * 198.51.100.0/24: public, so that the site checks are reached). */
+static void check_peers(enum ucf_msource src, const char *body, size_t len)
+{
+	char err[512] = "";
+	size_t skipped = 0;
+	json_t *out = json_array();
+	if (ucf_mparse_peers(src, body, len, out, &skipped, err, sizeof(err)) < 0) {
+		if (!err[0] || json_array_size(out) != 0)
+			abort();
+		json_decref(out);
+		return;
+	}
+	size_t n = json_array_size(out);
+	if (n > UCF_MPARSE_PEERS_MAX)
+		abort();
+	const char **addrs = calloc(n + 1, sizeof(*addrs));
+	for (size_t i = 0; addrs && i < n; i++) {
+		addrs[i] = json_string_value(json_array_get(out, i));
+		if (!addrs[i] || strlen(addrs[i]) > 64)
+			abort();
+	}
+	struct ucf_prefix e = { .family = AF_INET, .len = 24, .addr = { 198, 51, 100, 0 } };
+	struct ucf_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.appliance.address = (struct ucf_prefix){ .family = AF_INET, .len = 32,
+						     .addr = { 203, 0, 113, 2 } };
+	cfg.uc.endpoints = (struct ucf_prefix_list){ &e, 1 };
+	cfg.appliance.vpn_peer_timeout_s = 3600;
+	struct ucf_vpnpeers p = { 0 };
+	if (addrs && ucf_vpnpeers_learn(&p, &cfg, addrs, n, 1700000000, err, sizeof(err)) == 0) {
+		if (p.count > UCF_VPN_PEERS_MAX)
+			abort();
+		for (size_t i = 0; i < p.count; i++) {
+			const struct ucf_prefix *a = &p.items[i].addr;
+			if ((a->family == AF_INET ? 32 : 128) != a->len ||
+			    (a->family != AF_INET && a->family != AF_INET6) ||
+			    ucf_vpn_peer_check(&cfg, a, err, sizeof(err)) != 0)
+				abort();
+			if (a->family == AF_INET && a->addr[0] == 198 && a->addr[1] == 51 &&
+			    a->addr[2] == 100)
+				abort(); /* inside E */
+			if (a->family == AF_INET &&
+			    (a->addr[0] == 0 || a->addr[0] == 10 || a->addr[0] == 127 ||
+			     a->addr[0] >= 224))
+				abort(); /* not global */
+			if (a->family == AF_INET6 && (a->addr[0] & 0xe0) != 0x20)
+				abort(); /* outside 2000::/3 (mapped, local, multicast) */
+		}
+	}
+	ucf_vpnpeers_clear(&p);
+	free(addrs);
+	json_decref(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -62,6 +125,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (!err[0]) {
 			abort(); /* every failure says why */
 		}
+		return 0;
+	}
+	if (src == UCF_MS_UPLINK_STATUSES || src == UCF_MS_VPN_PEERS) {
+		check_peers(src, body, len);
 		return 0;
 	}
 	json_t *findings = json_array();

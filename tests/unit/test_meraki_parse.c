@@ -407,6 +407,26 @@ static void test_peers(void **state)
 	assert_int_equal(ucf_mparse_peers(UCF_MS_CAPTURES, "[]", 2, out, NULL, err, sizeof(err)),
 			 -EINVAL);
 	assert_int_equal(json_array_size(out), 3);
+	json_decref(out);
+	/* hostile page counts and sizes: what out holds stays capped across
+	 * pages (the rest counted), never the whole of 50 pages of 16 MiB */
+	out = json_array();
+	for (size_t i = 0; i + 1 < UCF_MPARSE_PEERS_MAX; i++)
+		json_array_append_new(out, json_string("203.0.113.1"));
+	const char *more = "{\"peers\":[{\"publicIp\":\"198.51.100.1\"},"
+			   "{\"publicIp\":\"198.51.100.2\"},{\"publicIp\":\"198.51.100.3\"}]}";
+	assert_int_equal(ucf_mparse_peers(UCF_MS_VPN_PEERS, more, strlen(more), out, &skipped, err,
+					  sizeof(err)),
+			 0);
+	assert_int_equal(json_array_size(out), UCF_MPARSE_PEERS_MAX);
+	assert_string_equal(json_string_value(json_array_get(out, UCF_MPARSE_PEERS_MAX - 1)),
+			    "198.51.100.1");
+	assert_int_equal(skipped, 2);
+	assert_int_equal(ucf_mparse_peers(UCF_MS_VPN_PEERS, more, strlen(more), out, &skipped, err,
+					  sizeof(err)),
+			 0);
+	assert_int_equal(json_array_size(out), UCF_MPARSE_PEERS_MAX);
+	assert_int_equal(skipped, 3);
 	assert_string_equal(ucf_msource_name(UCF_MS_UPLINK_STATUSES), "uplinkStatuses");
 	assert_string_equal(ucf_msource_operation(UCF_MS_VPN_PEERS),
 			    "getOrganizationApplianceVpnThirdPartyVPNPeers");

@@ -1000,6 +1000,38 @@ static void test_missing_appliance_address(void **state)
 	fx_free(&f);
 }
 
+/* A service of the site's with destinations [any] lets the appliance go
+ * anywhere on its ports; it says nothing about who may reach the
+ * appliance: in appliance mode no inbound rule admits its ports from any
+ * source (replies pass by conntrack). */
+static void test_appliance_any_outbound_only(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_APPLIANCE);
+	struct ucf_service_port ports[1] = { { IPPROTO_TCP, { 8443, 8443 } } };
+	char *any[1] = { (char *)UCF_DEST_ANY };
+	struct ucf_service *s = fx_service(&f, "site-any", UCF_ROLE_APPLIANCE, false);
+	s->ports = ports;
+	s->port_count = 1;
+	s->destinations = any;
+	s->dest_count = 1;
+	struct ucf_ruleset *rs = build(&f);
+	assert_string_equal(elems(rs, "any_svc"), "tcp . 8443");
+	assert_non_null(strstr(chain_text(rs, "from_appliance"),
+			       "oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @any_svc "
+			       "accept comment \"appliance services with no destination limit\"\n"));
+	const char *in = chain_text(rs, "to_appliance");
+	if (strstr(in, "@any_svc"))
+		fail_msg("to_appliance admits any_svc from anywhere:\n%s", in);
+	assert_string_equal(in, A_IN
+			    "iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2 jump uc_service "
+			    "comment \"UC from S to the appliance\"\n"
+			    "goto non_target_appliance\n");
+	ucf_ruleset_free(rs);
+	fx_free(&f);
+}
+
 /* The appliance's destinations from the site: appliance.cloud replaces the
  * catalog's list; appliance.open opens its ports to its addresses and to
  * the resolved names; DNS without resolvers goes anywhere, warned. */
@@ -1054,6 +1086,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_appliance_site_destinations),
+		cmocka_unit_test(test_appliance_any_outbound_only),
 		cmocka_unit_test(test_concentrator_sets),
 		cmocka_unit_test(test_concentrator_rules),
 		cmocka_unit_test(test_concentrator_routes),

@@ -72,7 +72,7 @@ static void test_round(void **state)
 	struct ucf_string_list hosts = { names, 2 };
 	assert_int_equal(ucf_resolver_new(&r, &hosts), 0);
 	struct ucf_prefix out[8];
-	assert_int_equal(ucf_resolver_addrs(r, out, 8), 0);
+	assert_int_equal(ucf_resolver_addrs(r, &f.cfg, out, 8), 0);
 	/* the first tick starts a round; later ticks collect it */
 	assert_false(ucf_resolver_tick(r, &f.cfg, 1000, 300000, note, sizeof(note)));
 	bool done = false;
@@ -83,10 +83,18 @@ static void test_round(void **state)
 	}
 	assert_true(done);
 	assert_string_equal(note, "10.0.0.1: 1 address refused (not global, or the site's)");
-	assert_int_equal(ucf_resolver_addrs(r, out, 8), 1);
+	assert_int_equal(ucf_resolver_addrs(r, &f.cfg, out, 8), 1);
 	char t[64];
 	ucf_prefix_format(&out[0], t, sizeof(t));
 	assert_string_equal(t, "203.0.113.9");
+	/* a reload that makes the answer the site's own (here E) closes it
+	 * before the next round: the last good addresses are checked again */
+	struct ucf_prefix_list e_before = f.cfg.uc.endpoints;
+	struct ucf_prefix e_public = fx_prefix("203.0.113.0/24");
+	f.cfg.uc.endpoints = (struct ucf_prefix_list){ &e_public, 1 };
+	assert_int_equal(ucf_resolver_addrs(r, &f.cfg, out, 8), 0);
+	f.cfg.uc.endpoints = e_before;
+	assert_int_equal(ucf_resolver_addrs(r, &f.cfg, out, 8), 1);
 	/* not due again before the refresh */
 	assert_false(ucf_resolver_tick(r, &f.cfg, 2000, 300000, note, sizeof(note)));
 	assert_false(ucf_resolver_tick(r, &f.cfg, 2100, 300000, note, sizeof(note)));

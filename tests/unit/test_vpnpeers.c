@@ -223,6 +223,49 @@ static void test_state_file(void **state)
 	fx_free(&f);
 }
 
+/* A state file is hostile too: times at the ends of the integer range must
+ * not overflow the age arithmetic (which would keep an expired peer armed). */
+static void test_state_file_extreme_times(void **state)
+{
+	(void)state;
+	struct fixture f;
+	struct ucf_vpnpeers q = { 0 };
+	char dir[] = "/tmp/ucf-vpnpeers-XXXXXX", path[128];
+	size_t dropped = 0;
+	assert_non_null(mkdtemp(dir));
+	fx_init(&f, UCF_MODE_APPLIANCE);
+	f.cfg.appliance.vpn_peer_timeout_s = 100;
+	snprintf(path, sizeof(path), "%s/%s", dir, UCF_VPNPEERS_FILE);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("{\"version\":1,\"learned_at\":-9223372036854775808,\"peers\":["
+	      "{\"address\":\"203.0.113.20\",\"last_seen\":-9223372036854775808,\"current\":false},"
+	      "{\"address\":\"203.0.113.21\",\"last_seen\":9223372036854775807,\"current\":false},"
+	      "{\"address\":\"203.0.113.22\",\"last_seen\":-9223372036854775808,\"current\":true}]}",
+	      fp);
+	fclose(fp);
+	assert_int_equal(ucf_vpnpeers_load(&q, &f.cfg, dir, 1200, &dropped, err, sizeof(err)), 0);
+	/* the ancient non-current one has expired; the future one is now */
+	assert_null(peer(&q, "203.0.113.20"));
+	assert_non_null(peer(&q, "203.0.113.21"));
+	assert_int_equal(peer(&q, "203.0.113.21")->last_seen, 1200);
+	assert_int_equal(dropped, 1);
+	struct ucf_prefix addrs[3];
+	uint64_t tmo[3];
+	size_t n = ucf_vpnpeers_elements(&q, &f.cfg, 1200, addrs, tmo);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		assert_true(tmo[i] <= 100000);
+	/* a later learn ages the current one from its (clamped) time */
+	const char *none[] = { "203.0.113.30" };
+	assert_int_equal(ucf_vpnpeers_learn(&q, &f.cfg, none, 1, 1250, NULL, 0), 0);
+	assert_null(peer(&q, "203.0.113.22"));
+	unlink(path);
+	rmdir(dir);
+	ucf_vpnpeers_clear(&q);
+	fx_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_learn_and_age),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_state_file),
+		cmocka_unit_test(test_state_file_extreme_times),
 	};
 	return cmocka_run_group_tests_name("vpnpeers", tests, NULL, NULL);
 }
