@@ -67,8 +67,10 @@ void ucf_resolver_free(struct ucf_resolver *r)
 	if (!r)
 		return;
 	if (r->busy) {
-		gai_cancel(NULL);
-		/* a lookup already running cannot be cancelled: give it a moment */
+		/* gai_cancel(NULL) matches no request: each is cancelled by name. A
+		 * lookup already running cannot be: give it a moment. */
+		for (size_t i = 0; i < r->nhosts; i++)
+			gai_cancel(&r->reqs[i]);
 		struct timespec ts = { 1, 0 };
 		gai_suspend((const struct gaicb *const *)r->list, (int)r->nhosts, &ts);
 		for (size_t i = 0; i < r->nhosts; i++)
@@ -132,8 +134,17 @@ static void start_round(struct ucf_resolver *r, uint64_t now_ms)
 	r->last_ms = now_ms;
 	r->started_once = true;
 	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
-	if (r->nhosts && getaddrinfo_a(GAI_NOWAIT, r->list, (int)r->nhosts, &sev) == 0)
+	if (!r->nhosts)
+		return;
+	if (getaddrinfo_a(GAI_NOWAIT, r->list, (int)r->nhosts, &sev) == 0) {
 		r->busy = true;
+		return;
+	}
+	/* Out of resources part way: the requests queued before it are in a
+	 * glibc thread's hands, so the round is busy until they end. */
+	for (size_t i = 0; i < r->nhosts; i++)
+		if (gai_error(&r->reqs[i]) == EAI_INPROGRESS)
+			r->busy = true;
 }
 
 bool ucf_resolver_tick(struct ucf_resolver *r, const struct ucf_config *cfg, uint64_t now_ms,
