@@ -2,6 +2,7 @@
 #include "confwarn.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,9 +104,47 @@ static int tls_only_media(const struct ucf_config *cfg, const struct ucf_catalog
 	return add(w, cfg, pos, "uc.media", "%s", note);
 }
 
+/* A destination list of the appliance with a prefix wider than /8 (IPv4)
+ * or /16 (IPv6): the appliance's own traffic, which ucfence limits by
+ * destination, could go to a large part of the internet (0.0.0.0/0 typed
+ * for "the cloud" would undo the limit without any error). */
+static int broad_appliance_destinations(const struct ucf_config *cfg,
+					const struct ucf_catalog *cat, struct ucf_config_warnings *w)
+{
+	(void)cat;
+	const struct {
+		const char *path;
+		const struct ucf_prefix_list *list;
+	} lists[] = {
+		{ "appliance.cloud", &cfg->appliance.cloud },
+		{ "appliance.connectivity_checks", &cfg->appliance.connectivity_checks },
+		{ "appliance.vpn_peers", &cfg->appliance.vpn_peers },
+		{ "appliance.resolvers", &cfg->appliance.resolvers },
+		{ "appliance.time_servers", &cfg->appliance.time_servers },
+		{ "appliance.open.addresses", &cfg->appliance.open.addresses },
+	};
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+		for (size_t i = 0; i < lists[l].list->count; i++) {
+			const struct ucf_prefix *p = &lists[l].list->items[i];
+			unsigned widest = p->family == AF_INET ? 8 : 16;
+			if (p->len >= widest)
+				continue;
+			char text[64];
+			ucf_prefix_format(p, text, sizeof(text));
+			int rc = add(w, cfg, NULL, lists[l].path,
+				     "%s is wider than /%u: the appliance's traffic may go to a large "
+				     "part of the internet",
+				     text, widest);
+			if (rc < 0)
+				return rc;
+		}
+	return 0;
+}
+
 static const check_fn checks[] = {
 	cleartext_beside_secure,
 	tls_only_media,
+	broad_appliance_destinations,
 };
 
 int ucf_config_warnings(const struct ucf_config *cfg, const struct ucf_catalog *cat,

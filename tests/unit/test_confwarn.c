@@ -179,6 +179,48 @@ static void test_without_positions(void **state)
 	ucf_config_free(c);
 }
 
+/* An appliance destination list with a prefix wider than /8 (IPv4) or /16
+ * (IPv6) opens the appliance's traffic to a large part of the internet: a
+ * typo such as 0.0.0.0/0 must not pass unseen. */
+static void test_broad_appliance_destinations(void **state)
+{
+	(void)state;
+	const char *text = "site: {name: b1, mode: concentrator}\n"
+			   "interfaces: {uc: [eth1], data: [eth2], appliance: eth3, wan: eth0}\n"
+			   "uc: {endpoints: [10.20.0.0/24], servers: [10.50.0.0/24], services: [sip-tls]}\n"
+			   "appliance:\n"
+			   "  address: 10.40.0.2\n"
+			   "  remote_subnets: [10.50.0.0/16]\n"
+			   "  cloud: [209.206.48.0/20, 0.0.0.0/0]\n"
+			   "  vpn_peers: [\"2000::/3\", 198.51.100.7]\n"
+			   "  open: {addresses: [64.0.0.0/2]}\n";
+	struct ucf_config *c = NULL;
+	if (ucf_config_load_text("site.yaml", text, strlen(text), catalog, &c, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	struct ucf_config_warnings w = { 0 };
+	char line[1024];
+	assert_int_equal(ucf_config_warnings(c, catalog, &w, err, sizeof(err)), 0);
+	const char *want[] = {
+		"site.yaml: warning: appliance.cloud: 0.0.0.0/0 is wider than /8: the appliance's "
+		"traffic may go to a large part of the internet",
+		"site.yaml: warning: appliance.vpn_peers: 2000::/3 is wider than /16: the "
+		"appliance's traffic may go to a large part of the internet",
+		"site.yaml: warning: appliance.open.addresses: 64.0.0.0/2 is wider than /8: the "
+		"appliance's traffic may go to a large part of the internet",
+	};
+	size_t found = 0;
+	for (size_t i = 0; i < w.count; i++) {
+		ucf_config_warning_format(&w.items[i], line, sizeof(line));
+		for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+			found += strcmp(line, want[k]) == 0;
+		assert_null(strstr(line, "209.206.48.0/20"));
+		assert_null(strstr(line, "198.51.100.7"));
+	}
+	assert_int_equal(found, 3);
+	ucf_config_warnings_free(&w);
+	ucf_config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_other_pairs),
 		cmocka_unit_test(test_tls_only_media),
 		cmocka_unit_test(test_without_positions),
+		cmocka_unit_test(test_broad_appliance_destinations),
 	};
 	return cmocka_run_group_tests_name("confwarn", tests, setup, teardown);
 }
