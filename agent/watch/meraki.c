@@ -12,6 +12,7 @@
 #include "grow.h"
 #include "meraki_fetch.h"
 #include "meraki_merge.h"
+#include "meraki_sites.h"
 #include "statefile.h"
 #include "timefmt.h"
 
@@ -21,6 +22,14 @@
 #define STATUS_WINDOW 86400          /* forget entries not seen for this long */
 #define MAX_T0_AGE_API (31 * 86400 - 3600) /* apiRequests look back 31 days at most */
 #define MAX_T0_AGE (365 * 86400 - 3600)
+/* A collector's directory (network names, devices' networks) is read again
+ * this often, or sooner (not before DIRECTORY_RETRY) when a finding names a
+ * network it does not know: a new branch. */
+#define DIRECTORY_TTL (6 * 3600)
+#define DIRECTORY_RETRY 600
+/* A collector reads events only for the networks this cycle's news names,
+ * at most this many per cycle (the rest are alerted from the other sources). */
+#define MAX_EVENT_NETWORKS 10
 
 struct ucf_meraki {
 	struct ucf_config *cfg; /* its own copy: the caller's may go on a reload */
@@ -39,8 +48,10 @@ struct ucf_meraki {
 	struct ucf_mjob *jobs;
 	char (*job_nets)[72];
 	size_t njobs, cur, cap;
-	bool events_planned;
+	int phase; /* 0: the sources; 1: (collector) event types; 2: events planned */
 	json_t *findings;
+	json_t *dir_networks, *dir_devices; /* collector: this cycle's read of the directory */
+	json_t *event_nets;                 /* collector: networks whose events are read */
 	json_t *cursor_updates; /* cursor name -> start, for the jobs that completed */
 	json_t *answered;       /* cursor name -> true: read in full (maybe truncated) */
 	json_t *denied;         /* cursor name -> {source, network, reason}: 403 this cycle */
@@ -184,7 +195,7 @@ static int plan(struct ucf_meraki *m)
 	json_t *types = section(m, "event_types");
 	int rc = 0;
 	m->njobs = m->cur = 0;
-	m->events_planned = false;
+	m->phase = 0;
 	for (size_t i = 0; rc == 0 && i < nets->count; i++) {
 		json_t *e = json_object_get(types, nets->items[i]);
 		int64_t at = json_integer_value(json_object_get(e, "at"));
@@ -195,6 +206,18 @@ static int plan(struct ucf_meraki *m)
 							UCF_MS_API_REQUESTS, UCF_MS_CONFIG_CHANGES };
 	for (size_t i = 0; rc == 0 && i < 4; i++)
 		rc = add_job(m, org_sources[i], NULL);
+	if (rc == 0 && m->cfg->meraki.scope == UCF_SCOPE_ORGANIZATION) {
+		/* After the news: the directory only names it. */
+		json_t *dir = json_object_get(m->state, "directory");
+		int64_t at = json_integer_value(json_object_get(dir, "at"));
+		bool missing = json_is_true(json_object_get(dir, "missing"));
+		int64_t age = m->start - at;
+		if (!dir || age >= DIRECTORY_TTL || age < 0 || (missing && age >= DIRECTORY_RETRY)) {
+			rc = add_job(m, UCF_MS_NETWORKS, NULL);
+			if (rc == 0)
+				rc = add_job(m, UCF_MS_DEVICES, NULL);
+		}
+	}
 	return rc;
 }
 
@@ -205,12 +228,78 @@ static int plan_events(struct ucf_meraki *m)
 	const struct ucf_string_list *nets = &m->cfg->meraki.network_ids;
 	json_t *types = section(m, "event_types");
 	int rc = 0;
-	m->events_planned = true;
+	m->phase = 2;
+	if (m->cfg->meraki.scope == UCF_SCOPE_ORGANIZATION) {
+		size_t i;
+		json_t *n;
+		json_array_foreach (m->event_nets, i, n) {
+			const char *net = json_string_value(n);
+			json_t *t = json_object_get(json_object_get(types, net), "types");
+			if (rc == 0 && json_array_size(t) > 0)
+				rc = add_job(m, UCF_MS_EVENTS, net);
+		}
+		return rc;
+	}
 	for (size_t i = 0; rc == 0 && i < nets->count; i++) {
 		json_t *t = json_object_get(json_object_get(types, nets->items[i]), "types");
 		if (json_array_size(t) > 0)
 			rc = add_job(m, UCF_MS_EVENTS, nets->items[i]);
 	}
+	return rc;
+}
+
+/* Whether the merge will take f as news (what it remembers aside). */
+static bool unseen(struct ucf_meraki *m, const json_t *f)
+{
+	const char *src = ucf_mfinding_str(f, "source"), *key = ucf_mfinding_str(f, "key");
+	char k[256];
+	if (!src || !key)
+		return false;
+	if (strcmp(src, "captures") == 0)
+		return !json_object_get(section(m, "captures"), key);
+	if (strcmp(src, "schedules") == 0)
+		return !json_object_get(section(m, "schedules"), key);
+	snprintf(k, sizeof(k), "%s/%s", src, key);
+	return !json_object_get(section(m, "seen"), k);
+}
+
+/* A collector's events on demand: the networks this cycle's news names
+ * (new captures, configuration changes...), at most MAX_EVENT_NETWORKS;
+ * their event types first, where not known for a day. */
+static int plan_event_types(struct ucf_meraki *m)
+{
+	json_t *types = section(m, "event_types");
+	json_t *dir = json_object_get(m->state, "directory");
+	int rc = 0;
+	size_t i, skipped = 0;
+	json_t *f;
+	m->phase = 1;
+	json_array_clear(m->event_nets);
+	json_array_foreach (m->findings, i, f) {
+		const char *net = ucf_msite_network(dir, f);
+		if (!net || !unseen(m, f))
+			continue;
+		bool listed = false;
+		size_t j;
+		json_t *n;
+		json_array_foreach (m->event_nets, j, n)
+			listed |= strcmp(json_string_value(n), net) == 0;
+		if (listed)
+			continue;
+		if (json_array_size(m->event_nets) >= MAX_EVENT_NETWORKS) {
+			skipped++;
+			continue;
+		}
+		json_array_append_new(m->event_nets, json_string(net));
+		json_t *e = json_object_get(types, net);
+		int64_t at = json_integer_value(json_object_get(e, "at"));
+		if (rc == 0 && (!e || m->start - at >= EVENT_TYPES_TTL || m->start < at))
+			rc = add_job(m, UCF_MS_EVENT_TYPES, net);
+	}
+	if (skipped)
+		eventf(m, UCF_MERAKI_RECORDED, NULL, "events of %zu more network%s not read this "
+		       "cycle (at most %d per cycle)", skipped, skipped == 1 ? "" : "s",
+		       MAX_EVENT_NETWORKS);
 	return rc;
 }
 
@@ -265,6 +354,37 @@ static void keep_ours(struct ucf_meraki *m, json_t *findings)
 		       dropped == 1 ? "y" : "ies");
 }
 
+/* ---- a collector's sites --------------------------------------------------- */
+
+/* Takes this cycle's read of the directory when both parts came in full,
+ * then names each finding's site (meraki_sites.h). A network the directory
+ * does not know asks for an early re-read. */
+static void name_sites(struct ucf_meraki *m)
+{
+	if (json_object_get(m->cursor_updates, "networks") &&
+	    json_object_get(m->cursor_updates, "devices")) {
+		json_t *d = ucf_msite_directory(m->dir_networks, m->dir_devices, m->start);
+		if (d) {
+			json_object_set_new(m->state, "directory", d);
+			eventf(m, UCF_MERAKI_RECORDED, NULL, "directory: %zu networks, %zu devices",
+			       json_object_size(json_object_get(d, "networks")),
+			       json_object_size(json_object_get(d, "devices")));
+		}
+	}
+	json_t *dir = json_object_get(m->state, "directory");
+	size_t i, unknown_n = 0;
+	json_t *f;
+	json_array_foreach (m->findings, i, f) {
+		bool unknown;
+		const char *site = ucf_msite_of(m->cfg, dir, f, &unknown);
+		if (site)
+			json_object_set_new(f, "site", json_string(site));
+		unknown_n += unknown;
+	}
+	if (unknown_n && json_is_object(dir))
+		json_object_set_new(dir, "missing", json_true());
+}
+
 /* ---- the cycle ------------------------------------------------------------ */
 
 static void run_next(struct ucf_meraki *m);
@@ -281,7 +401,12 @@ static void on_job(void *ctx, struct ucf_mjob_result *res)
 	struct ucf_mjob *j = &m->jobs[m->cur];
 	const char *net = m->job_nets[m->cur][0] ? m->job_nets[m->cur] : NULL;
 	m->rep.calls += res->calls;
-	json_array_extend(m->findings, res->findings);
+	bool directory = j->source == UCF_MS_NETWORKS || j->source == UCF_MS_DEVICES;
+	if (!directory)
+		json_array_extend(m->findings, res->findings);
+	else if (res->outcome == UCF_MJOB_OK && !res->truncated)
+		json_array_extend(j->source == UCF_MS_NETWORKS ? m->dir_networks : m->dir_devices,
+				  res->findings);
 	if (res->truncated)
 		eventf(m, UCF_MERAKI_WARNING, NULL, "%s: stopped after %d pages; the rest waits for "
 		       "the next cycle", ucf_msource_name(j->source), UCF_MFETCH_MAX_PAGES);
@@ -314,14 +439,19 @@ static void on_job(void *ctx, struct ucf_mjob_result *res)
 		m->rep.auth_failed = res->outcome == UCF_MJOB_AUTH;
 		m->rep.failed_sources += (unsigned)(m->njobs - m->cur);
 		m->cur = m->njobs;
-		m->events_planned = true;
+		m->phase = 2;
 	}
 	run_next(m);
 }
 
 static void run_next(struct ucf_meraki *m)
 {
-	if (m->cur == m->njobs && !m->events_planned && plan_events(m) < 0) {
+	if (m->cur == m->njobs && m->phase == 0 &&
+	    m->cfg->meraki.scope == UCF_SCOPE_ORGANIZATION && plan_event_types(m) < 0) {
+		fail_note(m, "out of memory");
+		m->rep.failed_sources++;
+	}
+	if (m->cur == m->njobs && m->phase < 2 && plan_events(m) < 0) {
 		fail_note(m, "out of memory");
 		m->rep.failed_sources++;
 	}
@@ -356,15 +486,22 @@ static void begin_cycle(struct ucf_meraki *m)
 	json_decref(m->cursor_updates);
 	json_decref(m->answered);
 	json_decref(m->denied);
+	json_decref(m->dir_networks);
+	json_decref(m->dir_devices);
+	json_decref(m->event_nets);
+	m->dir_networks = json_array();
+	m->dir_devices = json_array();
+	m->event_nets = json_array();
 	m->findings = json_array();
 	m->cursor_updates = json_object();
 	m->answered = json_object();
 	m->denied = json_object();
-	if (!m->findings || !m->cursor_updates || !m->answered || !m->denied || plan(m) < 0) {
+	if (!m->findings || !m->cursor_updates || !m->answered || !m->denied || !m->dir_networks ||
+	    !m->dir_devices || !m->event_nets || plan(m) < 0) {
 		fail_note(m, "out of memory");
 		m->rep.failed_sources++;
 		m->njobs = m->cur = 0;
-		m->events_planned = true;
+		m->phase = 2;
 	}
 	run_next(m);
 }
@@ -498,7 +635,10 @@ static void finish_cycle(struct ucf_meraki *m)
 
 	struct ucf_alert_list alerts = { 0 };
 	bool saved_ok = true;
-	keep_ours(m, m->findings);
+	if (m->cfg->meraki.scope == UCF_SCOPE_ORGANIZATION)
+		name_sites(m);
+	else
+		keep_ours(m, m->findings);
 	int rc = ucf_mmerge(m->state, &mm, m->findings, &alerts, on_note, m, err, sizeof(err));
 	for (size_t i = 0; rc == 0 && i < alerts.count; i++)
 		if (!publish(m, alerts.items[i]))
@@ -634,6 +774,9 @@ void ucf_meraki_free(struct ucf_meraki *m)
 	json_decref(m->cursor_updates);
 	json_decref(m->answered);
 	json_decref(m->denied);
+	json_decref(m->dir_networks);
+	json_decref(m->dir_devices);
+	json_decref(m->event_nets);
 	free(m->jobs);
 	free(m->job_nets);
 	free(m->state_path);
