@@ -725,6 +725,11 @@ int ucf_meraki_new(struct ucf_meraki **out, const struct ucf_config *cfg, struct
 		   struct ucf_http *h, struct ucf_feed *feed, const struct ucf_meraki_hooks *hooks,
 		   char *err, size_t errlen)
 {
+	if (!cfg->meraki.enabled && cfg->meraki.scope == UCF_SCOPE_SERVED) {
+		snprintf(err, errlen, "%s: the organization's collector watches this site "
+			 "(meraki.scope served): no Dashboard watch here", cfg->source);
+		return -EINVAL;
+	}
 	if (!cfg->meraki.enabled) {
 		snprintf(err, errlen, "meraki is not enabled in %s (meraki.enabled)", cfg->source);
 		return -EINVAL;
