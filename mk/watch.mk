@@ -11,4 +11,4 @@ INTEG_TESTS += tests/integration/meraki.sh tests/integration/meraki_collector.sh
                tests/integration/watch_log.sh tests/integration/alerts_erase.sh
 FUZZ_TARGETS += meraki_json linkhdr
 UNIT_TESTS   += linkhdr urlpolicy alert erase feed apikey meraki_parse meraki_merge reactor
-BENCHES    += bench/meraki_calls.sh bench/meraki_budget.py
+BENCHES    += bench/meraki_calls.sh bench/meraki_budget.py bench/meraki_collector.sh

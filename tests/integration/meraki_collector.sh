@@ -86,11 +86,10 @@ lab_agent_start
 check "the site agent runs (scope served)" kill -0 "$LAB_AGENT"
 agent_from=$(date +%s.%N)
 
-ip netns exec "$(lab_ns gw)" "$UCFENCE" watch -c collector.yaml 2>collector.err & COLL=$!
+ip netns exec "$(lab_ns gw)" "$UCFENCE" watch -c collector.yaml >collector.out 2>collector.err & COLL=$!
 LAB_PIDS+=($COLL)
 # until every finding had three poll intervals to show
 while [ "$(date +%s)" -lt $((start + 60 + 3 * POLL)) ]; do sleep 1; done
-rss_kb=$(awk '/^VmHWM:/ {print $2}' /proc/$COLL/status)
 kill -0 "$LAB_AGENT" 2>/dev/null; agent_alive=$?
 agent_to=$(date +%s.%N)
 kill "$COLL"; wait "$COLL"; coll_rc=$?
@@ -138,7 +137,6 @@ assert org and not any("networkIds" in r["query"] or "serials" in r["query"] for
 nets = {r["path"].split("/")[4] for r in reqs if r["path"].endswith("/events")}
 assert 0 < len(nets) <= 36, len(nets)
 PY
-check "collector RSS (VmHWM ${rss_kb} kB) < 64 MB" test "${rss_kb:-999999}" -lt 65536
 py_check "the site agent (scope served) made no Dashboard call while it ran" fig.json <<'PY'
 import json, sys
 o = json.load(open(sys.argv[1]))["other_keys"]
