@@ -10,5 +10,5 @@ DEB_DEPS   += libsystemd-dev libssl-dev libpsl-dev python3 openssl
 INTEG_TESTS += tests/integration/meraki.sh tests/integration/meraki_collector.sh tests/integration/retention.sh tests/integration/meraki_sources.sh \
                tests/integration/watch_log.sh tests/integration/alerts_erase.sh
 FUZZ_TARGETS += meraki_json linkhdr
-UNIT_TESTS   += linkhdr urlpolicy alert erase feed apikey meraki_parse meraki_merge reactor
+UNIT_TESTS   += linkhdr urlpolicy alert erase feed apikey meraki_parse meraki_merge meraki_sites reactor
 BENCHES    += bench/meraki_calls.sh bench/meraki_budget.py bench/meraki_collector.sh
