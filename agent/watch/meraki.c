@@ -185,6 +185,15 @@ static int add_job(struct ucf_meraki *m, enum ucf_msource s, const char *net)
 	 * new, so a status change is seen. The horizon still decides news. */
 	if (s == UCF_MS_CAPTURES && j->t0 > m->start - STATUS_WINDOW)
 		j->t0 = m->start - STATUS_WINDOW;
+	/* A collector reads a network's events only when news names it: what
+	 * is older than the organization-wide horizon was read by the other
+	 * sources already (and alerted, or history), however long ago this
+	 * network's events were last read. */
+	if (s == UCF_MS_EVENTS && m->cfg->meraki.scope == UCF_SCOPE_ORGANIZATION) {
+		int64_t org = horizon(m, "configurationChanges", MAX_T0_AGE);
+		if (org > j->t0)
+			j->t0 = j->stop_before = org;
+	}
 	m->njobs++;
 	return 0;
 }
@@ -275,6 +284,18 @@ static int plan_event_types(struct ucf_meraki *m)
 	json_t *f;
 	m->phase = 1;
 	json_array_clear(m->event_nets);
+	/* What the collector keeps per network (event types, events cursors)
+	 * goes when unused for two days: bounded by the networks with news. */
+	const char *k;
+	void *tmp;
+	json_t *v, *cursors = section(m, "cursors");
+	json_object_foreach_safe (types, tmp, k, v)
+		if (m->start - json_integer_value(json_object_get(v, "at")) > 2 * EVENT_TYPES_TTL)
+			json_object_del(types, k);
+	json_object_foreach_safe (cursors, tmp, k, v)
+		if (strncmp(k, "events/", 7) == 0 &&
+		    m->start - json_integer_value(v) > 2 * EVENT_TYPES_TTL)
+			json_object_del(cursors, k);
 	json_array_foreach (m->findings, i, f) {
 		const char *net = ucf_msite_network(dir, f);
 		if (!net || !unseen(m, f))
