@@ -45,6 +45,7 @@ struct ucf_meraki {
 
 	/* the cycle in progress */
 	int64_t start;
+	uint64_t start_ms; /* monotonic */
 	struct ucf_mjob *jobs;
 	char (*job_nets)[72];
 	size_t njobs, cur, cap;
@@ -503,6 +504,7 @@ static void begin_cycle(struct ucf_meraki *m)
 	m->busy = true;
 	memset(&m->rep, 0, sizeof(m->rep));
 	m->start = ucf_time_now();
+	m->start_ms = ucf_mono_ms();
 	json_decref(m->findings);
 	json_decref(m->cursor_updates);
 	json_decref(m->answered);
@@ -694,7 +696,13 @@ static void finish_cycle(struct ucf_meraki *m)
 		/* Interval plus up to 10% jitter: an organization's sites drift
 		 * apart instead of polling in lockstep. */
 		uint64_t every = m->cfg->meraki.poll_interval_s * 1000u;
-		ucf_timer_arm(m->r, &m->poll_timer, every + ucf_random_below(every / 10 + 1),
+		/* The interval runs from the cycle's start, so the time the cycle
+		 * took (many pages, events on demand) does not add to detection
+		 * latency; never less than half an interval after the end, so a
+		 * cycle stretched by retries or Retry-After is not followed at once. */
+		uint64_t took = ucf_mono_ms() - m->start_ms;
+		uint64_t wait = every - (took < every / 2 ? took : every / 2);
+		ucf_timer_arm(m->r, &m->poll_timer, wait + ucf_random_below(every / 10 + 1),
 			      on_poll_timer, m);
 	}
 	if (m->hooks.cycle)
