@@ -63,11 +63,11 @@ python3 "$sim/figures.py" --created created.jsonl --spool state/alerts.jsonl --l
 	--key collector --since "$t0" --until "$t1" >fig.json || { cat collector.err; exit 1; }
 # after the first cycle (a day of history, the directory): the steady state
 python3 "$sim/figures.py" --created created.jsonl --spool state/alerts.jsonl --log api.log \
-	--key collector --since "$(echo "$t0 + 30" | bc)" --until "$t1" >steady.json || exit 1
+	--key collector --since "$(python3 -c "print($t0 + 30)")" --until "$t1" >steady.json || exit 1
 python3 - fig.json "$rss_kb" "$ut" "$st" "$tck" "$t0" "$t1" "$dur" <<'PY'
 import json, sys
 f = json.load(open(sys.argv[1]))
-st = json.load(open(sys.argv[1].replace("fig", "steady")))["requests"]
+steady = json.load(open(sys.argv[1].replace("fig", "steady")))["requests"]
 rss, ut, st, tck, t0, t1, dur = (int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]),
                                  int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7]),
                                  int(sys.argv[8]))
@@ -84,8 +84,8 @@ print("  requests: %d in %.0f s = %.3f/s; ratio to the organization's 10/s: %.3f
                                          met(r["per_s"] <= 0.5), r["throttled"]))
 print("    by operation: " + ", ".join("%s %d" % kv for kv in sorted(r["by_path"].items())))
 print("    after the first cycle (a day of history, the directory): %d in %.0f s = %.3f/s (%s)"
-      % (st["count"], st["span_s"], st["per_s"],
-         ", ".join("%s %d" % kv for kv in sorted(st["by_path"].items()))))
+      % (steady["count"], steady["span_s"], steady["per_s"],
+         ", ".join("%s %d" % kv for kv in sorted(steady["by_path"].items()))))
 print("  detection latency: median %.1f s, p95 %.1f s, max %.1f s over %d findings "
       "(goal p95 <= 90 s: %s)" % (l["median"], l["p95"], l["max"], l["n"], met(l["p95"] <= 90)))
 print("  collector peak RSS %.1f MB (goal < 64 MB: %s); CPU %.2f s in %.0f s (%.3f%% of a core)"
