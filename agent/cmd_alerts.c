@@ -42,9 +42,11 @@ static void help(void)
 	       "      --json          one alert object per line\n"
 	       "      --since DUR     only alerts raised in the last DUR (90s, 5m, 2h, 30d)\n"
 	       "      --forget ADDR   erase every record naming this IPv4/IPv6 address or MAC\n"
-	       "                      (spool, webhook queue and dead letters, the watcher's\n"
-	       "                      state, the agent's memory); prints the counts\n"
-	       "      --purge         erase all alert data (spool, webhook queue, dead letters)\n"
+	       "                      (spool, webhook and Alertmanager queues and dead\n"
+	       "                      letters, the watcher's state, the agent's memory);\n"
+	       "                      prints the counts\n"
+	       "      --purge         erase all alert data (spool, webhook and Alertmanager\n"
+	       "                      queues, dead letters)\n"
 	       "      --control PATH  the agent's control socket (default %s)\n",
 	       UCF_DEFAULT_CONTROL);
 	ucf_cli_print_common_help();
@@ -86,9 +88,7 @@ static int erase_here(const struct ucf_config *cfg, const struct ucf_erase_targe
 	if (rc == 0 && t) /* a purge keeps the watcher's memory of old findings */
 		rc = ucf_meraki_erase_file(cfg->state_dir, t, &meraki, err, errlen);
 	if (f) {
-		*counts = json_pack("{s:I, s:I, s:I}", "spool", (json_int_t)fe.spool,
-				    UCF_WEBHOOK_QUEUE_FILE, (json_int_t)fe.webhook_queue,
-				    UCF_WEBHOOK_DEAD_FILE, (json_int_t)fe.webhook_dead);
+		*counts = ucf_feed_erased_json(&fe);
 		if (*counts && t)
 			json_object_set_new(*counts, UCF_MERAKI_STATE_FILE,
 					    json_integer((json_int_t)meraki));

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "alertmanager.h"
 #include "confwarn.h"
 
 static json_t *prefixes_json(const struct ucf_prefix_list *list)
@@ -68,6 +69,47 @@ static json_t *warnings_json(const struct ucf_config_warnings *w)
 	return arr;
 }
 
+static const char *am_auth(const struct ucf_config *c)
+{
+	return c->alerts.alertmanager.bearer_token_file ? "bearer token"
+	       : c->alerts.alertmanager.basic_user      ? "basic auth"
+							: "none";
+}
+
+/* The Alertmanager peers by scheme and host only (a URL's path may matter
+ * to no one, but logs and summaries never carry more), or null. */
+static json_t *alertmanager_json(const struct ucf_config *c)
+{
+	const struct ucf_string_list *urls = &c->alerts.alertmanager.urls;
+	if (urls->count == 0)
+		return json_null();
+	json_t *peers = json_array();
+	for (size_t i = 0; i < urls->count; i++) {
+		char origin[256];
+		ucf_alertmanager_origin(urls->items[i], origin, sizeof(origin));
+		json_array_append_new(peers, json_string(origin));
+	}
+	return json_pack("{s:o, s:I, s:s, s:b}", "peers", peers, "resolve_after_s",
+			 (json_int_t)c->alerts.alertmanager.resolve_after_s, "auth", am_auth(c),
+			 "ca_file", c->alerts.alertmanager.ca_file != NULL);
+}
+
+static void print_alertmanager(const struct ucf_config *c)
+{
+	const struct ucf_string_list *urls = &c->alerts.alertmanager.urls;
+	if (urls->count == 0)
+		return;
+	printf("%-12s %zu peer%s:", "alertmanager", urls->count, urls->count == 1 ? "" : "s");
+	for (size_t i = 0; i < urls->count; i++) {
+		char origin[256];
+		ucf_alertmanager_origin(urls->items[i], origin, sizeof(origin));
+		printf("%s%s", i ? ", " : " ", origin);
+	}
+	printf("; resolve after %llus, auth %s%s\n",
+	       (unsigned long long)c->alerts.alertmanager.resolve_after_s, am_auth(c),
+	       c->alerts.alertmanager.ca_file ? ", own CA file" : "");
+}
+
 static json_t *summary_json(const struct ucf_config *c, const struct ucf_catalog *cat,
 			    const char *rules_dir)
 {
@@ -82,7 +124,7 @@ static json_t *summary_json(const struct ucf_config *c, const struct ucf_catalog
 	return json_pack(
 		"{s:b, s:s, s:{s:s, s:s}, s:{s:o, s:o, s:s, s:s}, "
 		"s:{s:o, s:o, s:o, s:{s:b, s:s?, s:I, s:b, s:b, s:s, s:I}}, s:{s:s, s:o}, s:{s:s, s:s, s:b}, "
-		"s:{s:b, s:s, s:I, s:b, s:s?, s:I, s:I}, s:{s:s, s:I, s:b, s:b}, s:{s:i, s:s}}",
+		"s:{s:b, s:s, s:I, s:b, s:s?, s:I, s:I}, s:{s:s, s:I, s:b, s:b, s:o}, s:{s:i, s:s}}",
 		"valid", 1, "config", c->source,
 		"site", "name", c->site.name, "mode", ucf_mode_name(c->site.mode),
 		"interfaces", "uc", ifnames_json(c->interfaces.uc, c->interfaces.uc_count),
@@ -108,6 +150,7 @@ static json_t *summary_json(const struct ucf_config *c, const struct ucf_catalog
 		"poll_interval_s", (json_int_t)c->meraki.poll_interval_s,
 		"alerts", "spool", c->alerts.spool, "retention_s", (json_int_t)c->alerts.retention_s,
 		"syslog", c->alerts.syslog, "webhook", c->alerts.webhook_url != NULL,
+		"alertmanager", alertmanager_json(c),
 		"catalog", "services", (int)cat->count, "rules_dir", rules_dir);
 }
 
@@ -153,6 +196,7 @@ static void print_summary(const struct ucf_config *c, const struct ucf_catalog *
 		print_meraki(c);
 		printf("%-12s %s%s%s\n", "alerts", c->alerts.spool, c->alerts.syslog ? ", syslog" : "",
 		       c->alerts.webhook_url ? ", webhook" : "");
+		print_alertmanager(c);
 		return;
 	}
 	printf("%-12s %s, %s mode\n", "site", c->site.name, ucf_mode_name(c->site.mode));
@@ -200,6 +244,7 @@ static void print_summary(const struct ucf_config *c, const struct ucf_catalog *
 	print_meraki(c);
 	printf("%-12s %s%s%s\n", "alerts", c->alerts.spool, c->alerts.syslog ? ", syslog" : "",
 	       c->alerts.webhook_url ? ", webhook" : "");
+	print_alertmanager(c);
 	printf("%-12s %zu services from %s\n", "catalog", cat->count, rules_dir);
 }
 

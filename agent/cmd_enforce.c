@@ -182,7 +182,7 @@ int cmd_apply(int argc, char **argv)
 		       UCF_TABLE,
 		       st.in_place ? "updated in place" : st.replaced ? "replaced" : "created",
 		       rs->nrules, rs->nchains,
-		       rs->nsets, st.elements, UCF_REASON_COUNT, st.messages, st.bytes, since(&t0),
+		       rs->nsets, st.elements, UCF_COUNTER_COUNT, st.messages, st.bytes, since(&t0),
 		       ucf_enforcer_ownership(enf));
 		/* Routes after the table: a rejected ruleset leaves routes as they were. */
 		rc = ucf_routes_sync(rs->routes, rs->nroutes, &rst, err, sizeof(err));

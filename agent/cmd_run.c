@@ -131,6 +131,14 @@ static void print_status(const struct ucf_status *s)
 	       (unsigned long long)s->fragments.reassembled,
 	       (unsigned long long)s->fragments.dropped, (unsigned long long)s->fragments.evicted,
 	       (unsigned long long)s->fragments.bytes, (unsigned long long)s->fragments.budget);
+	printf("upload       %s: %llu bit/s to the Meraki cloud, baseline %llu, threshold %llu%s; "
+	       "%llu episodes, %llu alerted, %llu with a watcher finding\n",
+	       !s->upload.counter_read ? "counter unread" : s->upload.enabled ? "on" : "off",
+	       (unsigned long long)s->upload.rate_bps, (unsigned long long)s->upload.baseline_bps,
+	       (unsigned long long)s->upload.threshold_bps,
+	       s->upload.in_episode ? " (in an episode)" : "",
+	       (unsigned long long)s->upload.episodes, (unsigned long long)s->upload.alerts,
+	       (unsigned long long)s->upload.correlated);
 	printf("alerts       %u raised\n", s->alerts.raised);
 	printf("config       %s, loaded %s, %u reloads (%u refused)%s%s\n", s->config.path, loaded,
 	       s->config.reloads, s->config.reload_failures,

@@ -71,7 +71,7 @@ static void help(void)
 
 static void summary(struct ucf_feed *feed, const struct ucf_meraki_cycle *c, bool json)
 {
-	struct ucf_webhook_stats ws;
+	struct ucf_sendq_stats ws;
 	ucf_feed_webhook_stats(feed, &ws);
 	FILE *out = json ? stderr : stdout;
 	fprintf(out, "watch: %u API call%s, %u new alert%s, %u recorded, %u source%s failed; "
@@ -81,6 +81,13 @@ static void summary(struct ucf_feed *feed, const struct ucf_meraki_cycle *c, boo
 	if (ws.last_error[0]) {
 		size_t n = strcspn(ws.last_error, "\r\n"); /* curl's messages may end in a newline */
 		fprintf(out, " (last failure: %.*s)", (int)n, ws.last_error);
+	}
+	/* each peer by scheme and host: its own queue, its own bookkeeping */
+	const struct ucf_alertmanager *am = ucf_feed_alertmanager(feed);
+	for (size_t i = 0; i < ucf_alertmanager_peer_count(am); i++) {
+		struct ucf_sendq_stats ps;
+		const char *name = ucf_alertmanager_peer(am, i, &ps);
+		fprintf(out, "; %s: %zu delivered, %zu queued", name, ps.delivered, ps.queued);
 	}
 	fputc('\n', out);
 }

@@ -41,6 +41,7 @@ enum ucf_severity { UCF_SEV_INFO, UCF_SEV_WARNING, UCF_SEV_CRITICAL };
 #define UCF_KIND_DATA_ERASED "data-erased"
 #define UCF_KIND_ENFORCEMENT_WEAKENED "enforcement-weakened"
 #define UCF_KIND_ENFORCEMENT_RESTORED "enforcement-restored"
+#define UCF_KIND_CAPTURE_SUSPECTED "capture-suspected"
 
 struct ucf_alert {
 	char id[UCF_ALERT_ID_LEN];
@@ -90,6 +91,13 @@ struct ucf_violation {
 	bool followup;          /* the window's follow-up, not its first packet */
 	int64_t window_start, window_end;
 	bool dropped;           /* false in monitor mode: counted, not dropped */
+	/* Where the packets were going ("203.0.113.9:443", "[2001:db8::9]:443"):
+	 * the first few distinct destinations of the window, and the packets
+	 * to others. Alerted as "destinations" (and "destinations_other")
+	 * when ndestinations > 0. */
+	const char *const *destinations;
+	size_t ndestinations;
+	uint64_t destinations_other;
 };
 int ucf_alert_non_target(struct ucf_alert **out, const char *site, int64_t now,
 			 const struct ucf_violation *v, char *err, size_t errlen);
@@ -164,6 +172,31 @@ enum ucf_enforcement_change {
 int ucf_alert_enforcement(struct ucf_alert **out, const char *site, int64_t now,
 			  enum ucf_enforcement_change change, const char *what, const char *by,
 			  const char *key, char *err, size_t errlen);
+
+/* One episode of the capture upload signal: the appliance's upload to the
+ * Meraki cloud far above its usual. Rates in bits per second. */
+struct ucf_upload_figures {
+	const char *appliance; /* A, e.g. "198.51.100.2" (required) */
+	const char *interface; /* where it leaves, interfaces.wan (required) */
+	int64_t started;       /* Unix seconds */
+	int64_t ended;         /* 0 while it lasts */
+	uint64_t bytes;        /* sent during it so far */
+	uint64_t mean_bps, peak_bps;
+	uint64_t threshold_bps; /* max(floor, multiple x baseline) when it began */
+	uint64_t baseline_bps;
+	uint64_t floor_bps;
+	uint32_t multiple;
+	uint64_t sustain_s;
+};
+/* capture-suspected (warning), a heuristic: the id is keyed on the
+ * episode's start, so one alert per episode. */
+int ucf_alert_capture_suspected(struct ucf_alert **out, const char *site, int64_t now,
+				const struct ucf_upload_figures *f, char *err, size_t errlen);
+/* The same episode carried by another alert (a watcher's capture finding
+ * of the site): details gain upload_observed true and upload (the
+ * figures), the summary a clause. The id stays. 0, -EINVAL or -ENOMEM. */
+int ucf_alert_add_upload(struct ucf_alert *a, const struct ucf_upload_figures *f, char *err,
+			 size_t errlen);
 
 /* ---- privacy -------------------------------------------------------------- */
 

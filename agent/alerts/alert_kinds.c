@@ -2,6 +2,7 @@
  * the kind, severity, id key, summary and details of one finding. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alert.h"
@@ -20,22 +21,34 @@ static int window_alert(struct ucf_alert **out, const char *site, int64_t now, c
 {
 	if (!v || !v->source || !v->interface || !v->reason)
 		return bad(err, errlen, kind);
-	char key[512], summary[512], from[UCF_TIME_LEN], to[UCF_TIME_LEN], port[16] = "";
+	char key[512], summary[640], from[UCF_TIME_LEN], to[UCF_TIME_LEN], port[16] = "";
+	char dest[96] = "";
 	ucf_time_format(v->window_start, from);
 	ucf_time_format(v->window_end, to);
 	snprintf(key, sizeof(key), "%s|%s|%s|%lld%s", v->source, v->interface, v->reason,
 		 (long long)v->window_start, v->followup ? "|followup" : "");
 	if (v->port)
 		snprintf(port, sizeof(port), "/%u", v->port);
-	snprintf(summary, sizeof(summary), "%s: %llu %s%s%s from %s%s%s%s on %s (%s)%s", what,
+	if (v->ndestinations && v->destinations[0])
+		snprintf(dest, sizeof(dest), " to %.64s%s", v->destinations[0],
+			 v->ndestinations > 1 || v->destinations_other ? " and others" : "");
+	snprintf(summary, sizeof(summary), "%s: %llu %s%s%s from %s%s%s%s%s on %s (%s)%s", what,
 		 (unsigned long long)v->packets, v->followup ? "more " : "", unit,
 		 v->packets == 1 ? "" : "s", v->source, v->protocol ? " " : "",
-		 v->protocol ? v->protocol : "", port, v->interface, v->reason, trailer);
+		 v->protocol ? v->protocol : "", port, dest, v->interface, v->reason, trailer);
 	json_t *d = json_pack("{s:s, s:s*, s:s, s:s, s:s*, s:i, s:I, s:s, s:s, s:b, s:b}",
 			      "source", v->source, "source_mac", v->source_mac, "interface",
 			      v->interface, "reason", v->reason, "protocol", v->protocol, "port",
 			      (int)v->port, "packets", (json_int_t)v->packets, "window_start", from,
 			      "window_end", to, "dropped", v->dropped, "followup", v->followup);
+	if (d && v->ndestinations) {
+		json_t *list = json_array();
+		for (size_t i = 0; list && i < v->ndestinations; i++)
+			if (v->destinations[i])
+				json_array_append_new(list, json_string(v->destinations[i]));
+		json_object_set_new(d, "destinations", list ? list : json_null());
+		json_object_set_new(d, "destinations_other", json_integer((json_int_t)v->destinations_other));
+	}
 	return ucf_alert_new(out, site, kind, UCF_SEV_WARNING, now, key, summary, d, err, errlen);
 }
 
@@ -129,6 +142,78 @@ int ucf_alert_ruleset_tampered(struct ucf_alert **out, const char *site, int64_t
 			      "restore_ms", (json_int_t)(restore_ms >= 0 ? restore_ms : -1));
 	return ucf_alert_new(out, site, UCF_KIND_RULESET_TAMPERED, UCF_SEV_CRITICAL, now, key,
 			     summary, d, err, errlen);
+}
+
+/* "4.2 Mbit/s", "256 kbit/s", "800 bit/s". */
+static void rate_text(uint64_t bps, char *buf, size_t len)
+{
+	if (bps >= 10000000)
+		snprintf(buf, len, "%.0f Mbit/s", (double)bps / 1e6);
+	else if (bps >= 1000000)
+		snprintf(buf, len, "%.1f Mbit/s", (double)bps / 1e6);
+	else if (bps >= 1000)
+		snprintf(buf, len, "%.0f kbit/s", (double)bps / 1e3);
+	else
+		snprintf(buf, len, "%llu bit/s", (unsigned long long)bps);
+}
+
+static json_t *upload_json(const struct ucf_upload_figures *f)
+{
+	char from[UCF_TIME_LEN], to[UCF_TIME_LEN];
+	ucf_time_format(f->started, from);
+	if (f->ended)
+		ucf_time_format(f->ended, to);
+	return json_pack("{s:s, s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I}",
+			 "appliance", f->appliance, "interface", f->interface, "started", from,
+			 "ended", f->ended ? to : NULL, "bytes", (json_int_t)f->bytes, "mean_bps",
+			 (json_int_t)f->mean_bps, "peak_bps", (json_int_t)f->peak_bps,
+			 "threshold_bps", (json_int_t)f->threshold_bps, "baseline_bps",
+			 (json_int_t)f->baseline_bps, "floor_bps", (json_int_t)f->floor_bps,
+			 "multiple", (int)f->multiple, "sustain_s", (json_int_t)f->sustain_s);
+}
+
+int ucf_alert_capture_suspected(struct ucf_alert **out, const char *site, int64_t now,
+				const struct ucf_upload_figures *f, char *err, size_t errlen)
+{
+	if (!f || !f->appliance || !f->interface)
+		return bad(err, errlen, UCF_KIND_CAPTURE_SUSPECTED);
+	char key[160], summary[640], since[UCF_TIME_LEN], mean[32], peak[32], thr[32], base[32];
+	ucf_time_format(f->started, since);
+	rate_text(f->mean_bps, mean, sizeof(mean));
+	rate_text(f->peak_bps, peak, sizeof(peak));
+	rate_text(f->threshold_bps, thr, sizeof(thr));
+	rate_text(f->baseline_bps, base, sizeof(base));
+	snprintf(key, sizeof(key), "%s|%lld", f->appliance, (long long)f->started);
+	snprintf(summary, sizeof(summary),
+		 "Packet capture suspected: the appliance %s has sent %s (peak %s) to the Meraki "
+		 "cloud since %s, above %s (its usual: %s); a Dashboard capture on the MX streams "
+		 "like this, and the API does not show one (a heuristic)",
+		 f->appliance, mean, peak, since, thr, base);
+	json_t *d = json_pack("{s:b, s:o}", "heuristic", 1, "upload", upload_json(f));
+	return ucf_alert_new(out, site, UCF_KIND_CAPTURE_SUSPECTED, UCF_SEV_WARNING, now, key,
+			     summary, d, err, errlen);
+}
+
+int ucf_alert_add_upload(struct ucf_alert *a, const struct ucf_upload_figures *f, char *err,
+			 size_t errlen)
+{
+	if (!a || !f || !f->appliance || !f->interface)
+		return bad(err, errlen, "upload figures");
+	char peak[32], since[UCF_TIME_LEN];
+	rate_text(f->peak_bps, peak, sizeof(peak));
+	ucf_time_format(f->started, since);
+	json_t *up = upload_json(f);
+	char *summary = NULL;
+	if (!up || asprintf(&summary, "%s; the appliance %s uploaded up to %s to the Meraki cloud "
+			    "from %s", a->summary, f->appliance, peak, since) < 0 ||
+	    json_object_set_new(a->details, "upload", up) < 0 ||
+	    json_object_set_new(a->details, "upload_observed", json_true()) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM; /* a set_new failure has freed up */
+	}
+	free(a->summary);
+	a->summary = summary;
+	return 0;
 }
 
 int ucf_alert_monitoring(struct ucf_alert **out, const char *site, int64_t now, bool degraded,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alertlog.h"
+#include "alertmanager.h"
 #include "spool.h"
 #include "statefile.h"
 #include "timefmt.h"
@@ -26,7 +27,8 @@ struct ucf_feed {
 	int lock_fd;
 	json_t *seen; /* id -> time, for every alert in the spool */
 	size_t spool_dropped; /* oldest alerts dropped past UCF_SPOOL_MAX */
-	struct ucf_webhook *webhook;
+	struct ucf_sendq *webhook;
+	struct ucf_alertmanager *am; /* NULL: no Alertmanager configured */
 	struct ucf_timer prune_timer;
 	ucf_feed_retain_fn retain;
 	void *retain_ctx;
@@ -67,15 +69,26 @@ static int prune_spool(struct ucf_feed *f, const char *spool, uint64_t retention
 
 static int prune_webhook(struct ucf_feed *f, int64_t cutoff, char *err, size_t errlen)
 {
-	size_t expired = 0;
-	int rc = f->webhook ? ucf_webhook_prune(f->webhook, cutoff, &expired, NULL, err, errlen)
-			    : ucf_webhook_prune_files(f->cfg->state_dir, cutoff, &expired, NULL, err,
-						      errlen);
+	size_t expired = 0, am_expired = 0;
+	char queue[4200], dead[4200];
+	snprintf(queue, sizeof(queue), "%s/" UCF_WEBHOOK_QUEUE_FILE, f->cfg->state_dir);
+	snprintf(dead, sizeof(dead), "%s/" UCF_WEBHOOK_DEAD_FILE, f->cfg->state_dir);
+	int rc = f->webhook ? ucf_sendq_prune(f->webhook, cutoff, &expired, NULL, err, errlen)
+			    : ucf_sendq_prune_files(queue, dead, cutoff, &expired, NULL, err, errlen);
 	if (expired > 0)
 		ucf_log_warnx(f->log,
 			      "webhook: %zu queued alert%s older than alerts.retention dropped "
 			      "undelivered",
 			      expired, expired == 1 ? "" : "s");
+	/* every peer's queue, and the files of peers no longer configured */
+	if (rc == 0)
+		rc = ucf_alertmanager_prune(f->am, f->cfg->state_dir, cutoff, &am_expired, err,
+					    errlen);
+	if (am_expired > 0)
+		ucf_log_warnx(f->log,
+			      "alertmanager: %zu queued alert%s older than alerts.retention dropped "
+			      "undelivered",
+			      am_expired, am_expired == 1 ? "" : "s");
 	return rc;
 }
 
@@ -179,17 +192,18 @@ int ucf_feed_open(struct ucf_feed **out, const struct ucf_config *cfg, struct uc
 		rc = ucf_feed_prune(f, err, errlen); /* also repairs a torn last line */
 	if (rc == 0)
 		rc = load_seen(f, err, errlen);
-	if (rc == 0 && cfg->alerts.webhook_url)
-		rc = ucf_webhook_open(&f->webhook, cfg->alerts.webhook_url,
-				      cfg->alerts.webhook_format, cfg->state_dir, r, h, log, err,
-				      errlen);
+	if (rc == 0 && cfg->alerts.webhook_url) {
+		struct ucf_sendq_dest d = ucf_webhook_dest(cfg);
+		rc = ucf_sendq_open(&f->webhook, &d, cfg->state_dir, r, h, log, err, errlen);
+	}
+	if (rc == 0)
+		rc = ucf_alertmanager_open(&f->am, cfg, r, h, log, err, errlen);
 	if (rc < 0) {
 		ucf_feed_close(f);
 		return rc;
 	}
 	ucf_timer_arm(r, &f->prune_timer, PRUNE_EVERY_MS, on_prune, f);
-	if (f->webhook)
-		ucf_webhook_kick(f->webhook); /* what a previous run left queued */
+	ucf_feed_kick(f); /* what a previous run left queued */
 	*out = f;
 	return 0;
 }
@@ -198,7 +212,8 @@ void ucf_feed_close(struct ucf_feed *f)
 {
 	if (!f)
 		return;
-	ucf_webhook_close(f->webhook);
+	ucf_sendq_close(f->webhook);
+	ucf_alertmanager_close(f->am);
 	if (f->r)
 		ucf_timer_cancel(f->r, &f->prune_timer);
 	if (f->lock_fd >= 0)
@@ -225,7 +240,8 @@ int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char 
 	}
 	struct ucf_config *copy = NULL;
 	json_t *seen = NULL;
-	struct ucf_webhook *opened = NULL;
+	struct ucf_sendq *opened = NULL;
+	struct ucf_alertmanager *am_opened = NULL;
 	const struct ucf_config *old = f->cfg;
 	bool new_spool = !same(cfg->alerts.spool, old->alerts.spool), changed = false;
 	int rc = ucf_config_dup(cfg, &copy);
@@ -244,17 +260,24 @@ int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char 
 		if (rc == 0)
 			rc = read_seen(copy->alerts.spool, seen, err, errlen);
 	}
+	struct ucf_sendq_dest wd = ucf_webhook_dest(copy);
 	if (rc == 0 && copy->alerts.webhook_url && !f->webhook)
-		rc = ucf_webhook_open(&opened, copy->alerts.webhook_url, copy->alerts.webhook_format,
-				      copy->state_dir, f->r, f->h, f->log, err, errlen);
-	/* last: the one step that changes the running feed before it can fail */
+		rc = ucf_sendq_open(&opened, &wd, copy->state_dir, f->r, f->h, f->log, err, errlen);
+	bool want_am = copy->alerts.alertmanager.urls.count > 0;
+	if (rc == 0 && want_am && !f->am)
+		rc = ucf_alertmanager_open(&am_opened, copy, f->r, f->h, f->log, err, errlen);
+	/* last: the steps that change the running feed before they can fail
+	 * (the peers' changes are all-or-nothing; the webhook's retarget fails
+	 * only for memory, and then nothing else has changed but the peers) */
+	if (rc == 0 && want_am && f->am)
+		rc = ucf_alertmanager_reconfigure(f->am, old, copy, err, errlen);
 	if (rc == 0 && copy->alerts.webhook_url && f->webhook &&
 	    (!same(copy->alerts.webhook_url, old->alerts.webhook_url) ||
 	     copy->alerts.webhook_format != old->alerts.webhook_format))
-		rc = ucf_webhook_retarget(f->webhook, copy->alerts.webhook_url,
-					  copy->alerts.webhook_format, err, errlen);
+		rc = ucf_sendq_retarget(f->webhook, &wd, err, errlen);
 	if (rc < 0) {
-		ucf_webhook_close(opened);
+		ucf_sendq_close(opened);
+		ucf_alertmanager_close(am_opened);
 		json_decref(seen);
 		ucf_config_free(copy);
 		return rc;
@@ -266,11 +289,19 @@ int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char 
 	}
 	if (opened) {
 		f->webhook = opened;
-		ucf_webhook_kick(opened); /* what an earlier webhook left queued */
+		ucf_sendq_kick(opened); /* what an earlier webhook left queued */
 	} else if (!copy->alerts.webhook_url && f->webhook) {
 		/* its queue stays on disk, for when a webhook is configured again */
-		ucf_webhook_close(f->webhook);
+		ucf_sendq_close(f->webhook);
 		f->webhook = NULL;
+	}
+	if (am_opened) {
+		f->am = am_opened;
+		ucf_alertmanager_kick(am_opened); /* what earlier peers left queued */
+	} else if (!want_am && f->am) {
+		/* the peers' queues stay on disk, pruned and erased all the same */
+		ucf_alertmanager_close(f->am);
+		f->am = NULL;
 	}
 	ucf_config_free(f->cfg);
 	f->cfg = copy;
@@ -291,13 +322,24 @@ int ucf_feed_erase(struct ucf_feed *f, const struct ucf_erase_target *t,
 	if (rc == 0 && out->spool > 0)
 		rc = load_seen(f, err, errlen);
 	if (rc == 0 && f->webhook)
-		rc = ucf_webhook_erase(f->webhook, t, &out->webhook_queue, err, errlen);
+		rc = ucf_sendq_erase(f->webhook, t, &out->webhook_queue, err, errlen);
 	else if (rc == 0) /* a webhook removed by a reload left its queue */
-		rc = ucf_erase_jsonl(queue, t, UCF_WEBHOOK_FILE_MODE, &out->webhook_queue, err,
-				     errlen);
+		rc = ucf_erase_jsonl(queue, t, UCF_SENDQ_FILE_MODE, &out->webhook_queue, err, errlen);
 	if (rc == 0)
-		rc = ucf_erase_jsonl(dead, t, UCF_WEBHOOK_FILE_MODE, &out->webhook_dead, err, errlen);
+		rc = ucf_erase_jsonl(dead, t, UCF_SENDQ_FILE_MODE, &out->webhook_dead, err, errlen);
+	if (rc == 0)
+		rc = ucf_alertmanager_erase(f->am, f->cfg->state_dir, t, &out->alertmanager_queue,
+					    &out->alertmanager_dead, err, errlen);
 	return rc;
+}
+
+json_t *ucf_feed_erased_json(const struct ucf_feed_erased *e)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "spool", (json_int_t)e->spool,
+			 UCF_WEBHOOK_QUEUE_FILE, (json_int_t)e->webhook_queue,
+			 UCF_WEBHOOK_DEAD_FILE, (json_int_t)e->webhook_dead, UCF_AM_QUEUE_FILES,
+			 (json_int_t)e->alertmanager_queue, UCF_AM_DEAD_FILES,
+			 (json_int_t)e->alertmanager_dead);
 }
 
 bool ucf_feed_seen(const struct ucf_feed *f, const char *id)
@@ -313,8 +355,10 @@ int ucf_feed_publish(struct ucf_feed *f, const struct ucf_alert *a, char *err, s
 	/* Queue before spooling: the spool line is the commit. A crash between
 	 * the two leaves the alert queued but not spooled; raised again after the
 	 * restart, it is then spooled and not queued twice. */
-	if (f->webhook && !ucf_webhook_queued(f->webhook, a->id))
-		rc = ucf_webhook_enqueue(f->webhook, a, err, errlen);
+	if (f->webhook && !ucf_sendq_queued(f->webhook, a->id))
+		rc = ucf_sendq_enqueue(f->webhook, a, err, errlen);
+	if (rc == 0 && f->am) /* each peer that does not hold it yet */
+		rc = ucf_alertmanager_enqueue(f->am, a, err, errlen);
 	if (rc == 0)
 		rc = ucf_spool_append(f->cfg->alerts.spool, a, err, errlen);
 	if (rc < 0)
@@ -338,19 +382,26 @@ size_t ucf_feed_spool_dropped(const struct ucf_feed *f)
 
 bool ucf_feed_busy(const struct ucf_feed *f)
 {
-	return f->webhook && ucf_webhook_busy(f->webhook);
+	return (f->webhook && ucf_sendq_busy(f->webhook)) || ucf_alertmanager_busy(f->am);
 }
 
 void ucf_feed_kick(struct ucf_feed *f)
 {
 	if (f->webhook)
-		ucf_webhook_kick(f->webhook);
+		ucf_sendq_kick(f->webhook);
+	if (f->am)
+		ucf_alertmanager_kick(f->am);
 }
 
-void ucf_feed_webhook_stats(const struct ucf_feed *f, struct ucf_webhook_stats *out)
+void ucf_feed_webhook_stats(const struct ucf_feed *f, struct ucf_sendq_stats *out)
 {
 	if (f->webhook)
-		ucf_webhook_stats(f->webhook, out);
+		ucf_sendq_stats(f->webhook, out);
 	else
 		memset(out, 0, sizeof(*out));
+}
+
+const struct ucf_alertmanager *ucf_feed_alertmanager(const struct ucf_feed *f)
+{
+	return f->am;
 }

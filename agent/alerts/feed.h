@@ -1,12 +1,13 @@
 /* feed.h — the alert feed: every alert, from any part of ucfence, goes
  * through ucf_feed_publish() to every sink: the JSON-lines spool (the record
  * and the de-duplication memory: an id already spooled is never raised
- * again), the system log, and the webhook queue when one is configured.
+ * again), the system log, the webhook queue when one is configured, and
+ * one queue per Alertmanager peer (alertmanager.h) when they are.
  *
  * One process owns a feed at a time (an flock on STATE_DIR/feed.lock). It
  * runs on the reactor: the webhook is sent asynchronously. alerts.retention
- * bounds every file the feed keeps (the spool, the webhook queue and its
- * dead letters) and, through a retainer, the other files kept with them
+ * bounds every file the feed keeps (the spool, the webhook's and each
+ * Alertmanager peer's queue and dead letters) and, through a retainer, the other files kept with them
  * (the watcher's state): one pass at open and every hour; the spool is
  * also pruned to its size cap at once when an append takes it past it. Its own troubles (a spool
  * it cannot prune, a webhook failing) are diagnostics, for the caller's
@@ -18,11 +19,13 @@
 #include <stddef.h>
 
 #include "alert.h"
+#include "alertmanager.h"
 #include "config.h"
 #include "erase.h"
 #include "http.h"
 #include "log.h"
 #include "reactor.h"
+#include "sendq.h"
 #include "webhook.h"
 
 struct ucf_feed;
@@ -36,9 +39,10 @@ void ucf_feed_close(struct ucf_feed *f);
  * the lock stays held throughout, the webhook queue and its backoff stay.
  * A new alerts.spool is created if need be, pruned, and becomes the memory
  * of what was raised; a shorter alerts.retention prunes at once; a new
- * webhook URL or format retargets the queue (ucf_webhook_retarget); a
+ * webhook URL or format retargets the queue (ucf_sendq_retarget); a
  * webhook removed leaves its queue on disk for when one is configured
- * again. -EINVAL when state_dir differs (the lock and the queue live there:
+ * again; Alertmanager peers are added, kept or removed the same way
+ * (ucf_alertmanager_reconfigure). -EINVAL when state_dir differs (the lock and the queue live there:
  * that needs a restart). On error nothing changes. */
 int ucf_feed_reconfigure(struct ucf_feed *f, const struct ucf_config *cfg, char *err,
 			 size_t errlen);
@@ -51,9 +55,11 @@ bool ucf_feed_seen(const struct ucf_feed *f, const char *id);
 /* The retention pass as of now: drops spool entries older than
  * alerts.retention, and the oldest past the spool's size cap
  * (UCF_SPOOL_MAX, logged), and forgets their ids; drops webhook queue
- * entries and dead letters older than it (ucf_webhook_prune; expired queue
+ * entries and dead letters older than it (ucf_sendq_prune; expired queue
  * entries logged once a pass, with their count), or prunes the files a
- * webhook left when none is configured; then runs the retainer. */
+ * webhook left when none is configured; the same for every Alertmanager
+ * peer's files, configured or not (ucf_alertmanager_prune); then runs the
+ * retainer. */
 int ucf_feed_prune(struct ucf_feed *f, char *err, size_t errlen);
 /* The same pass as of now (seconds since the epoch; tests give it). */
 int ucf_feed_prune_at(struct ucf_feed *f, int64_t now, char *err, size_t errlen);
@@ -69,21 +75,30 @@ size_t ucf_feed_spool_dropped(const struct ucf_feed *f);
 /* Erasure on request: what went from each file. */
 struct ucf_feed_erased {
 	size_t spool, webhook_queue, webhook_dead;
+	size_t alertmanager_queue, alertmanager_dead; /* every peer's files together */
 };
 /* Removes every record naming t (every record when t is NULL: a purge) from
  * the spool, the webhook queue (its memory too, when a webhook is
- * configured; its file otherwise) and the dead letters, each by an atomic
+ * configured; its file otherwise), the dead letters, and every
+ * Alertmanager peer's queue and dead letters likewise, each by an atomic
  * rewrite (ucf_erase_jsonl). The feed's lock is held throughout and its
  * owner runs on one thread, so no append can slip between the read and the
  * rename. The ids that went are forgotten: the same activity may be
  * alerted again. On error the files done so far stay done. */
 int ucf_feed_erase(struct ucf_feed *f, const struct ucf_erase_target *t,
 		   struct ucf_feed_erased *out, char *err, size_t errlen);
+/* The counts by file name ("spool", "webhook-queue.jsonl", ...,
+ * UCF_AM_QUEUE_FILES), for the erasure's report and audit alert. */
+json_t *ucf_feed_erased_json(const struct ucf_feed_erased *e);
 
-/* The webhook: whether a POST is in flight, and its counters (all zero when
- * no webhook is configured). ucf_feed_kick retries the queue now. */
+/* Whether a POST (webhook or Alertmanager) is in flight; the webhook's
+ * counters (all zero when no webhook is configured). ucf_feed_kick retries
+ * every queue now. */
 bool ucf_feed_busy(const struct ucf_feed *f);
 void ucf_feed_kick(struct ucf_feed *f);
-void ucf_feed_webhook_stats(const struct ucf_feed *f, struct ucf_webhook_stats *out);
+void ucf_feed_webhook_stats(const struct ucf_feed *f, struct ucf_sendq_stats *out);
+/* The Alertmanager peers (NULL when none is configured): their count and
+ * counters through alertmanager.h. */
+const struct ucf_alertmanager *ucf_feed_alertmanager(const struct ucf_feed *f);
 
 #endif

@@ -52,6 +52,33 @@ int ucf_parse_duration(const char *text, uint64_t *seconds, char *err, size_t er
 	return FAIL("invalid duration unit in '%s' (use s, m, h or d)", text);
 }
 
+int ucf_parse_bitrate(const char *text, uint64_t *bits_per_s, char *err, size_t errlen)
+{
+	static const struct { const char *unit; uint64_t factor; } units[] = {
+		{ "bit/s", 1 }, { "kbit/s", 1000 }, { "Mbit/s", 1000000 }, { "Gbit/s", 1000000000 },
+	};
+	const uint64_t max = 100000000000ULL;
+	const char *end;
+	uint64_t n;
+	int rc = parse_uint(text, max, &n, &end);
+	if (rc == -ERANGE)
+		return FAIL("bit rate '%s' is too large (at most 100Gbit/s)", text);
+	if (rc < 0)
+		return FAIL("invalid bit rate '%s' (expected a number and a unit: 256kbit/s, 2Mbit/s)",
+			    text);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) != 0)
+			continue;
+		if (n == 0)
+			return FAIL("bit rate '%s' must be greater than zero", text);
+		if (n > max / units[i].factor)
+			return FAIL("bit rate '%s' is too large (at most 100Gbit/s)", text);
+		*bits_per_s = n * units[i].factor;
+		return 0;
+	}
+	return FAIL("invalid bit rate unit in '%s' (use bit/s, kbit/s, Mbit/s or Gbit/s)", text);
+}
+
 static int parse_port(const char *text, const char *s, uint16_t *port, const char **end,
 		      char *err, size_t errlen)
 {

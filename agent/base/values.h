@@ -38,6 +38,9 @@ int ucf_parse_duration(const char *text, uint64_t *seconds, char *err, size_t er
 int ucf_parse_port_range(const char *text, struct ucf_port_range *range, char *err, size_t errlen);
 /* "10/second" (second|minute|hour|day), count >= 1. */
 int ucf_parse_rate(const char *text, struct ucf_rate *rate, char *err, size_t errlen);
+/* "256kbit/s", "2Mbit/s": a positive integer and bit/s, kbit/s, Mbit/s or
+ * Gbit/s (SI: k is 1000), in bits per second, at most 100Gbit/s. */
+int ucf_parse_bitrate(const char *text, uint64_t *bits_per_s, char *err, size_t errlen);
 /* "10.20.0.0/24", "2001:db8::/48", or a plain address. Host bits must be zero. */
 int ucf_parse_prefix(const char *text, struct ucf_prefix *prefix, char *err, size_t errlen);
 /* A plain IPv4 or IPv6 address (no "/len"). */

@@ -25,7 +25,8 @@ enum ucf_signalling {
 };
 
 struct ucf_service_port {
-	uint8_t l4proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t l4proto; /* IPPROTO_TCP or IPPROTO_UDP; IPPROTO_ICMP for `icmp/echo`
+			  * (echo request, either family; appliance-only services) */
 	struct ucf_port_range ports;
 };
 
@@ -46,11 +47,39 @@ struct ucf_service {
 	enum ucf_signalling signalling; /* `signalling: cleartext|tls` */
 	struct ucf_service_port *ports;
 	size_t port_count;
+	/* Where the appliance may send this service (role appliance): names of
+	 * the catalog's destination lists (`destinations:` at the top of a
+	 * catalog file) or the keywords of UCF_DEST_* below. Required with the
+	 * role appliance; the other roles ignore it. */
+	char **destinations;
+	size_t dest_count;
+};
+
+/* The destination keywords a service may name besides the catalog's lists. */
+#define UCF_DEST_VPN_PEERS "vpn-peers"       /* appliance.vpn_peers and learned peers */
+#define UCF_DEST_RESOLVERS "resolvers"       /* appliance.resolvers (any when unset) */
+#define UCF_DEST_TIME_SERVERS "time-servers" /* appliance.time_servers (any when unset) */
+#define UCF_DEST_ANY "any"                   /* no destination limit */
+/* The catalog's destination lists the policy knows (a site replaces them by
+ * appliance.cloud and appliance.connectivity_checks). */
+#define UCF_DEST_MERAKI_CLOUD "meraki-cloud"
+#define UCF_DEST_CHECKS "connectivity-checks"
+
+/* A named list of destination prefixes: `destinations: NAME: {reference,
+ * prefixes}`. */
+struct ucf_destination {
+	char *name;
+	char *reference; /* where the addresses come from, and when it was read */
+	char *origin;    /* "FILE:LINE" */
+	struct ucf_prefix *prefixes;
+	size_t count;
 };
 
 struct ucf_catalog {
 	struct ucf_service *services;
 	size_t count;
+	struct ucf_destination *destinations;
+	size_t dest_count;
 };
 
 /* Loads every *.yaml in shipped_dir (must exist), then in local_dir (may be
@@ -62,12 +91,20 @@ int ucf_catalog_load(const char *shipped_dir, const char *local_dir, struct ucf_
 int ucf_catalog_add_text(struct ucf_catalog *cat, const char *name, const char *text, size_t len,
 			 char *err, size_t errlen);
 struct ucf_catalog *ucf_catalog_new(void);
+/* 0, or -EINVAL with err naming the service and the destination it names
+ * that is neither a keyword nor a list of the catalog (ucf_catalog_load runs
+ * it; ucf_catalog_add_text does not, files may come in any order). */
+int ucf_catalog_check(const struct ucf_catalog *cat, char *err, size_t errlen);
+const struct ucf_destination *ucf_catalog_destination(const struct ucf_catalog *cat,
+						      const char *name);
+/* Does the service name this destination (list or keyword)? */
+bool ucf_service_has_destination(const struct ucf_service *s, const char *name);
 const struct ucf_service *ucf_catalog_find(const struct ucf_catalog *cat, const char *name);
 void ucf_catalog_free(struct ucf_catalog *cat);
 /* Is (l4proto, port) among the n service ports p? */
 bool ucf_service_ports_match(const struct ucf_service_port *p, size_t n, uint8_t l4proto,
 			     uint16_t port);
-/* "udp/5060" or "tcp/9350-9381", as the catalog writes a port. */
+/* "udp/5060", "tcp/9350-9381" or "icmp/echo", as the catalog writes a port. */
 void ucf_service_port_format(const struct ucf_service_port *p, char *buf, size_t buflen);
 /* "udp/5060, tcp/5060": all of a service's ports; "" for a media service.
  * Truncated to buflen. */

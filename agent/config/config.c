@@ -26,7 +26,10 @@ struct loader {
 	yaml_node_t *meraki_enabled, *appliance_if, *wan_if, *require_encryption;
 	yaml_node_t *meraki_scope, *meraki_networks, *meraki_serials, *meraki_sites, *site;
 	bool seen_interfaces, seen_uc, seen_appliance;
+	yaml_node_t *upload_interval, *upload_sustain, *upload_settle;
 	yaml_node_t **endpoints, **servers, **remotes, **uc_ifs, **data_ifs;
+	yaml_node_t **appl_lists[6]; /* cloud, connectivity_checks, vpn_peers, resolvers,
+				      * time_servers, open.addresses */
 };
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -538,8 +541,262 @@ static int appliance_remote(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return prefix_list(y, v, "remote_subnets", &l->cfg->appliance.remote_subnets, &l->remotes);
 }
 
+static int appliance_cloud(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "cloud", &l->cfg->appliance.cloud, &l->appl_lists[0]);
+}
+
+static int appliance_checks(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "connectivity_checks", &l->cfg->appliance.connectivity_checks,
+			   &l->appl_lists[1]);
+}
+
+static int appliance_vpn_peers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "vpn_peers", &l->cfg->appliance.vpn_peers, &l->appl_lists[2]);
+}
+
+static int appliance_resolvers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "resolvers", &l->cfg->appliance.resolvers, &l->appl_lists[3]);
+}
+
+static int appliance_time_servers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "time_servers", &l->cfg->appliance.time_servers,
+			   &l->appl_lists[4]);
+}
+
+static int appliance_vpn_peer_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return duration(y, v, "vpn_peer_timeout", 10, 7 * 86400,
+			&l->cfg->appliance.vpn_peer_timeout_s);
+}
+
+#define UPLOAD(l) (&((struct loader *)(l))->cfg->appliance.upload_signal)
+
+static int upload_enabled(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_bool(y, v, "enabled", &UPLOAD(ctx)->enabled);
+}
+
+static int upload_interval(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	((struct loader *)ctx)->upload_interval = v;
+	return duration(y, v, "interval", 1, 60, &UPLOAD(ctx)->interval_s);
+}
+
+static int upload_floor(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	const char *text;
+	char why[160];
+	uint64_t bps;
+	int rc = ucf_yaml_scalar(y, v, "floor", &text);
+	if (rc < 0)
+		return rc;
+	if (ucf_parse_bitrate(text, &bps, why, sizeof(why)) < 0)
+		return ucf_yaml_fail(y, v, "floor: %s", why);
+	if (bps < 8000 || bps > 10000000000ULL)
+		return ucf_yaml_fail(y, v, "floor '%s' is out of range (8kbit/s to 10Gbit/s)", text);
+	UPLOAD(ctx)->floor_bps = bps;
+	return 0;
+}
+
+static int upload_multiple(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	uint64_t n;
+	int rc = ucf_yaml_uint(y, v, "multiple", 2, 1000, &n);
+	if (rc == 0)
+		UPLOAD(ctx)->multiple = (uint32_t)n;
+	return rc;
+}
+
+static int upload_sustain(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	((struct loader *)ctx)->upload_sustain = v;
+	return duration(y, v, "sustain", 1, 3600, &UPLOAD(ctx)->sustain_s);
+}
+
+static int upload_settle(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	((struct loader *)ctx)->upload_settle = v;
+	return duration(y, v, "settle", 1, 3600, &UPLOAD(ctx)->settle_s);
+}
+
+static int upload_learning(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "learning", 60, 7 * 86400, &UPLOAD(ctx)->learning_s);
+}
+
+static const struct ucf_yaml_key upload_keys[] = {
+	{ "enabled", upload_enabled, NULL },   { "interval", upload_interval, NULL },
+	{ "floor", upload_floor, NULL },       { "multiple", upload_multiple, NULL },
+	{ "sustain", upload_sustain, NULL },   { "settle", upload_settle, NULL },
+	{ "learning", upload_learning, NULL },
+};
+
+/* A rate is measured over an interval: sustain and settle shorter than one
+ * would be decided by a single reading. */
+static int appliance_upload(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	const struct ucf_upload_signal *u = UPLOAD(ctx);
+	int rc = ucf_yaml_walk_map(y, v, "upload_signal", upload_keys, NKEYS(upload_keys), ctx,
+				   NULL);
+	if (rc == 0 && u->sustain_s < u->interval_s)
+		return ucf_yaml_fail(y, l->upload_sustain ? l->upload_sustain : l->upload_interval,
+				     "upload_signal: sustain (%llus) is shorter than interval (%llus)",
+				     (unsigned long long)u->sustain_s,
+				     (unsigned long long)u->interval_s);
+	if (rc == 0 && u->settle_s < u->interval_s)
+		return ucf_yaml_fail(y, l->upload_settle ? l->upload_settle : l->upload_interval,
+				     "upload_signal: settle (%llus) is shorter than interval (%llus)",
+				     (unsigned long long)u->settle_s,
+				     (unsigned long long)u->interval_s);
+	return rc;
+}
+
+#define MAX_OPEN_PORTS 16
+#define MAX_OPEN_HOSTS 32
+
+static int open_port(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	struct ucf_service_port port;
+	const char *text;
+	char why[160];
+	memset(&port, 0, sizeof(port)); /* the padding too: the reload diff compares bytes */
+	int rc = ucf_yaml_scalar(y, v, "ports", &text);
+	if (rc < 0)
+		return rc;
+	if (strncmp(text, "tcp/", 4) == 0)
+		port.l4proto = IPPROTO_TCP;
+	else if (strncmp(text, "udp/", 4) == 0)
+		port.l4proto = IPPROTO_UDP;
+	else
+		return ucf_yaml_fail(y, v, "invalid port '%s' (expected tcp/PORTS or udp/PORTS)", text);
+	if (ucf_parse_port_range(text + 4, &port.ports, why, sizeof(why)) < 0)
+		return ucf_yaml_fail(y, v, "%s", why);
+	if (l->cfg->appliance.open.port_count >= MAX_OPEN_PORTS)
+		return ucf_yaml_fail(y, v, "too many ports (at most %d)", MAX_OPEN_PORTS);
+	struct ucf_service_port *grown = ucf_grow_array(
+		l->cfg->appliance.open.ports, NULL, l->cfg->appliance.open.port_count + 1,
+		sizeof(port), 0);
+	if (!grown)
+		return -ENOMEM;
+	l->cfg->appliance.open.ports = grown;
+	grown[l->cfg->appliance.open.port_count++] = port;
+	return 0;
+}
+
+static int open_ports(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	l->cfg->appliance.open.port_count = 0; /* the default goes */
+	int rc = ucf_yaml_each(y, v, "ports", open_port, ctx);
+	if (rc == 0 && l->cfg->appliance.open.port_count == 0)
+		return ucf_yaml_fail(y, v, "'ports' must list at least one port");
+	return rc;
+}
+
+static int open_addresses(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	return prefix_list(y, v, "addresses", &l->cfg->appliance.open.addresses, &l->appl_lists[5]);
+}
+
+/* A DNS name: letters, digits and '-' in dot-separated labels of 1-63,
+ * at most 253 in all, not all digits and dots (an address goes in
+ * addresses). */
+static bool valid_host(const char *h)
+{
+	size_t len = strlen(h), label = 0;
+	bool alpha = false;
+	if (len == 0 || len > 253 || h[0] == '.' || h[0] == '-')
+		return false;
+	for (const char *c = h; *c; c++) {
+		if (*c == '.') {
+			if (label == 0 || c[-1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			  (*c >= '0' && *c <= '9') || *c == '-';
+		if (!ok || ++label > 63)
+			return false;
+		alpha |= !(*c >= '0' && *c <= '9');
+	}
+	return alpha && h[len - 1] != '-';
+}
+
+static int open_host(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct ucf_string_list *list = &((struct loader *)ctx)->cfg->appliance.open.hosts;
+	const char *text;
+	int rc = ucf_yaml_scalar(y, v, "hosts", &text);
+	if (rc < 0)
+		return rc;
+	if (!valid_host(text))
+		return ucf_yaml_fail(y, v, "invalid host name '%s' (an address goes in 'addresses')",
+				     text);
+	if (list->count >= MAX_OPEN_HOSTS)
+		return ucf_yaml_fail(y, v, "too many host names (at most %d)", MAX_OPEN_HOSTS);
+	char **grown = ucf_grow_array(list->items, NULL, list->count + 1, sizeof(*grown), 0);
+	if (!grown)
+		return -ENOMEM;
+	list->items = grown;
+	if (!(list->items[list->count] = strdup(text)))
+		return -ENOMEM;
+	list->count++;
+	return 0;
+}
+
+static int open_hosts(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_each(y, v, "hosts", open_host, ctx);
+}
+
+static const struct ucf_yaml_key open_keys[] = {
+	{ "ports", open_ports, NULL },
+	{ "addresses", open_addresses, NULL },
+	{ "hosts", open_hosts, NULL },
+};
+
+static int appliance_open(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	static const struct ucf_service_port web[] = { { IPPROTO_TCP, { 80, 80 } },
+						       { IPPROTO_TCP, { 443, 443 } } };
+	/* Meraki names tcp/80 and 443 for these features: the default ports */
+	if (!(l->cfg->appliance.open.ports = malloc(sizeof(web))))
+		return -ENOMEM;
+	memcpy(l->cfg->appliance.open.ports, web, sizeof(web));
+	l->cfg->appliance.open.port_count = 2;
+	int rc = ucf_yaml_walk_map(y, v, "appliance.open", open_keys, NKEYS(open_keys), ctx, NULL);
+	if (rc == 0 && !l->cfg->appliance.open.addresses.count && !l->cfg->appliance.open.hosts.count)
+		return ucf_yaml_fail(y, v, "appliance.open needs 'addresses' or 'hosts'");
+	return rc;
+}
+
 static const struct ucf_yaml_key appliance_keys[] = {
-	{ "address", appliance_address, NULL }, { "remote_subnets", appliance_remote, NULL },
+	{ "address", appliance_address, NULL },
+	{ "open", appliance_open, NULL },
+	{ "remote_subnets", appliance_remote, NULL },
+	{ "cloud", appliance_cloud, NULL },
+	{ "connectivity_checks", appliance_checks, NULL },
+	{ "vpn_peers", appliance_vpn_peers, NULL },
+	{ "resolvers", appliance_resolvers, NULL },
+	{ "time_servers", appliance_time_servers, NULL },
+	{ "vpn_peer_timeout", appliance_vpn_peer_timeout, NULL },
+	{ "upload_signal", appliance_upload, NULL },
 };
 
 static int section_appliance(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -743,6 +1000,16 @@ static int meraki_budget(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return rc;
 }
 
+static int meraki_vpn_peers(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return ucf_yaml_bool(y, v, "vpn_peers", &MERAKI(ctx)->vpn_peers);
+}
+
+static int meraki_vpn_peers_interval(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "vpn_peers_interval", 10, 86400, &MERAKI(ctx)->vpn_peers_interval_s);
+}
+
 static int meraki_connect_timeout(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	return duration(y, v, "connect_timeout", 1, 120, &MERAKI(ctx)->connect_timeout_s);
@@ -785,6 +1052,8 @@ static const struct ucf_yaml_key meraki_keys[] = {
 	{ "request_timeout", meraki_request_timeout, NULL },
 	{ "per_page", meraki_per_page, NULL },
 	{ "correlation_window", meraki_window, NULL },
+	{ "vpn_peers", meraki_vpn_peers, NULL },
+	{ "vpn_peers_interval", meraki_vpn_peers_interval, NULL },
 };
 
 static int section_meraki(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -867,9 +1136,108 @@ static int alerts_webhook(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 	return rc;
 }
 
+#define AM(ctx) (&((struct loader *)(ctx))->cfg->alerts.alertmanager)
+#define MAX_AM_PEERS 16
+
+static int am_url_item(struct ucf_yaml *y, yaml_node_t *item, void *ctx)
+{
+	struct ucf_string_list *list = &AM(ctx)->urls;
+	char *u = NULL;
+	int rc = url(y, item, "urls", &u);
+	if (rc == 0 && list->count >= MAX_AM_PEERS)
+		rc = ucf_yaml_fail(y, item, "too many Alertmanager urls (at most %d)", MAX_AM_PEERS);
+	for (size_t i = 0; rc == 0 && i < list->count; i++)
+		if (strcmp(list->items[i], u) == 0)
+			rc = ucf_yaml_fail(y, item, "Alertmanager url '%s' is listed twice", u);
+	char **grown = NULL;
+	if (rc == 0 && !(grown = ucf_grow_array(list->items, NULL, list->count + 1,
+						sizeof(*grown), 0)))
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(u);
+		return rc;
+	}
+	list->items = grown;
+	list->items[list->count++] = u;
+	return 0;
+}
+
+static int am_urls(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	int rc = ucf_yaml_each(y, v, "urls", am_url_item, ctx);
+	if (rc == 0 && AM(ctx)->urls.count == 0)
+		return ucf_yaml_fail(y, v, "'urls' must list at least one Alertmanager");
+	return rc;
+}
+
+static int am_resolve_after(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return duration(y, v, "resolve_after", 60, 30 * 86400, &AM(ctx)->resolve_after_s);
+}
+
+static int am_ca_file(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return absolute_path(y, v, "ca_file", &AM(ctx)->ca_file);
+}
+
+static int am_bearer(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return absolute_path(y, v, "bearer_token_file", &AM(ctx)->bearer_token_file);
+}
+
+static int am_basic_user(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	int rc = ucf_yaml_strdup(y, v, "username", &AM(ctx)->basic_user);
+	if (rc == 0 && strchr(AM(ctx)->basic_user, ':'))
+		return ucf_yaml_fail(y, v, "'username' must not contain ':' (basic auth)");
+	return rc;
+}
+
+static int am_basic_password(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	return absolute_path(y, v, "password_file", &AM(ctx)->basic_password_file);
+}
+
+static const struct ucf_yaml_key basic_auth_keys[] = {
+	{ "username", am_basic_user, "a 'username'" },
+	{ "password_file", am_basic_password, "a 'password_file'" },
+};
+
+static int am_basic_auth(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	const struct ucf_yaml_key *missing;
+	int rc = ucf_yaml_walk_map(y, v, "basic_auth", basic_auth_keys, NKEYS(basic_auth_keys),
+				   ctx, &missing);
+	if (rc == 0 && missing)
+		return ucf_yaml_fail(y, v, "basic_auth needs %s", missing->required);
+	return rc;
+}
+
+static const struct ucf_yaml_key alertmanager_keys[] = {
+	{ "urls", am_urls, "'urls'" },
+	{ "resolve_after", am_resolve_after, NULL },
+	{ "ca_file", am_ca_file, NULL },
+	{ "bearer_token_file", am_bearer, NULL },
+	{ "basic_auth", am_basic_auth, NULL },
+};
+
+static int alerts_alertmanager(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	const struct ucf_yaml_key *missing;
+	int rc = ucf_yaml_walk_map(y, v, "alertmanager", alertmanager_keys,
+				   NKEYS(alertmanager_keys), ctx, &missing);
+	if (rc == 0 && missing)
+		return ucf_yaml_fail(y, v, "alertmanager needs %s", missing->required);
+	if (rc == 0 && AM(ctx)->bearer_token_file && AM(ctx)->basic_user)
+		return ucf_yaml_fail(y, v, "alertmanager: use bearer_token_file or basic_auth, "
+				     "not both");
+	return rc;
+}
+
 static const struct ucf_yaml_key alerts_keys[] = {
 	{ "spool", alerts_spool, NULL },   { "retention", alerts_retention, NULL },
 	{ "syslog", alerts_syslog, NULL }, { "webhook", alerts_webhook, NULL },
+	{ "alertmanager", alerts_alertmanager, NULL },
 };
 
 static int section_alerts(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -1183,6 +1551,10 @@ static int set_defaults(struct ucf_config *c)
 {
 	c->uc.media.learn = true;
 	c->uc.media.timeout_s = 120;
+	/* A few hours: an appliance whose uplink address changes (DHCP) is
+	 * relearned within the hour; a peer gone from the Dashboard closes
+	 * after a morning, and the watcher down for as long keeps them. */
+	c->appliance.vpn_peer_timeout_s = 4 * 3600;
 	c->enforcement.action = UCF_ACTION_DROP;
 	c->enforcement.log_rate = (struct ucf_rate){ 10, UCF_PER_SECOND };
 	c->enforcement.violation_window_s = 60;
@@ -1193,8 +1565,24 @@ static int set_defaults(struct ucf_config *c)
 	c->meraki.request_timeout_s = 30;
 	c->meraki.per_page = 100;
 	c->meraki.correlation_window_s = 300;
+	/* The organization's appliances' uplink addresses change rarely (a
+	 * DHCP lease, an ISP change): hourly costs a call or two of the
+	 * organization's budget per site and hour, and a peer missed by a few
+	 * failed fetches is still in the sets (appliance.vpn_peer_timeout). */
+	c->meraki.vpn_peers = true;
+	c->meraki.vpn_peers_interval_s = 3600;
+	/* The MX's own cloud traffic is a few kbit/s; a capture streamed to the
+	 * cloud is hundreds of kbit/s or more (docs/meraki-watch.md). */
+	c->appliance.upload_signal.enabled = true;
+	c->appliance.upload_signal.interval_s = 5;
+	c->appliance.upload_signal.floor_bps = 256000;
+	c->appliance.upload_signal.multiple = 10;
+	c->appliance.upload_signal.sustain_s = 30;
+	c->appliance.upload_signal.settle_s = 60;
+	c->appliance.upload_signal.learning_s = 3600;
 	c->alerts.retention_s = 30 * 86400;
 	c->alerts.syslog = true;
+	c->alerts.alertmanager.resolve_after_s = 3600;
 	c->limits.flows = 262144;
 	c->limits.media = 65536;
 	/* A voice gateway in E (an E1's 30 channels, a conference unit) with
@@ -1268,6 +1656,8 @@ static int load(struct ucf_yaml *y, const char *name, const struct ucf_catalog *
 	free(l.endpoints);
 	free(l.servers);
 	free(l.remotes);
+	for (size_t i = 0; i < sizeof(l.appl_lists) / sizeof(l.appl_lists[0]); i++)
+		free(l.appl_lists[i]);
 	free(l.uc_ifs);
 	free(l.data_ifs);
 	if (rc < 0) {
@@ -1323,6 +1713,14 @@ void ucf_config_free(struct ucf_config *c)
 	free_strings(&c->uc.services);
 	free(c->uc.services_pos);
 	free(c->appliance.remote_subnets.items);
+	free(c->appliance.cloud.items);
+	free(c->appliance.connectivity_checks.items);
+	free(c->appliance.vpn_peers.items);
+	free(c->appliance.resolvers.items);
+	free(c->appliance.time_servers.items);
+	free(c->appliance.open.ports);
+	free(c->appliance.open.addresses.items);
+	free_strings(&c->appliance.open.hosts);
 	free(c->meraki.base_url);
 	free(c->meraki.api_key_file);
 	free(c->meraki.organization_id);
@@ -1333,6 +1731,11 @@ void ucf_config_free(struct ucf_config *c)
 	free(c->meraki.ca_file);
 	free(c->alerts.spool);
 	free(c->alerts.webhook_url);
+	free_strings(&c->alerts.alertmanager.urls);
+	free(c->alerts.alertmanager.ca_file);
+	free(c->alerts.alertmanager.bearer_token_file);
+	free(c->alerts.alertmanager.basic_user);
+	free(c->alerts.alertmanager.basic_password_file);
 	free(c->metrics.textfile);
 	free(c->state_dir);
 	free(c);
@@ -1383,9 +1786,18 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	s.alerts.webhook_url = s.metrics.textfile = s.state_dir = NULL;
 	s.interfaces.uc = s.interfaces.data = NULL;
 	s.uc.endpoints.items = s.uc.servers.items = s.appliance.remote_subnets.items = NULL;
+	s.appliance.cloud.items = s.appliance.connectivity_checks.items = NULL;
+	s.appliance.vpn_peers.items = s.appliance.resolvers.items = NULL;
+	s.appliance.time_servers.items = NULL;
+	s.appliance.open.ports = NULL;
+	s.appliance.open.addresses.items = NULL;
+	s.appliance.open.hosts = (struct ucf_string_list){ 0 };
 	s.uc.services = s.meraki.network_ids = s.meraki.serials = (struct ucf_string_list){ 0 };
 	s.meraki.site_networks = s.meraki.site_names = (struct ucf_string_list){ 0 };
 	s.uc.services_pos = NULL;
+	s.alerts.alertmanager.urls = (struct ucf_string_list){ 0 };
+	s.alerts.alertmanager.ca_file = s.alerts.alertmanager.bearer_token_file = NULL;
+	s.alerts.alertmanager.basic_user = s.alerts.alertmanager.basic_password_file = NULL;
 	*c = s;
 	if (copy_str(&c->source, in->source) < 0 || copy_str(&c->site.name, in->site.name) < 0 ||
 	    copy_str(&c->meraki.base_url, in->meraki.base_url) < 0 ||
@@ -1394,6 +1806,13 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	    copy_str(&c->meraki.ca_file, in->meraki.ca_file) < 0 ||
 	    copy_str(&c->alerts.spool, in->alerts.spool) < 0 ||
 	    copy_str(&c->alerts.webhook_url, in->alerts.webhook_url) < 0 ||
+	    copy_strings(&c->alerts.alertmanager.urls, &in->alerts.alertmanager.urls) < 0 ||
+	    copy_str(&c->alerts.alertmanager.ca_file, in->alerts.alertmanager.ca_file) < 0 ||
+	    copy_str(&c->alerts.alertmanager.bearer_token_file,
+		     in->alerts.alertmanager.bearer_token_file) < 0 ||
+	    copy_str(&c->alerts.alertmanager.basic_user, in->alerts.alertmanager.basic_user) < 0 ||
+	    copy_str(&c->alerts.alertmanager.basic_password_file,
+		     in->alerts.alertmanager.basic_password_file) < 0 ||
 	    copy_str(&c->metrics.textfile, in->metrics.textfile) < 0 ||
 	    copy_str(&c->state_dir, in->state_dir) < 0 ||
 	    copy_mem(&c->interfaces.uc, in->interfaces.uc, in->interfaces.uc_count,
@@ -1406,6 +1825,21 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 		     sizeof(struct ucf_prefix)) < 0 ||
 	    copy_mem(&c->appliance.remote_subnets.items, in->appliance.remote_subnets.items,
 		     in->appliance.remote_subnets.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.cloud.items, in->appliance.cloud.items,
+		     in->appliance.cloud.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.connectivity_checks.items, in->appliance.connectivity_checks.items,
+		     in->appliance.connectivity_checks.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.vpn_peers.items, in->appliance.vpn_peers.items,
+		     in->appliance.vpn_peers.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.resolvers.items, in->appliance.resolvers.items,
+		     in->appliance.resolvers.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.time_servers.items, in->appliance.time_servers.items,
+		     in->appliance.time_servers.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_mem(&c->appliance.open.ports, in->appliance.open.ports,
+		     in->appliance.open.port_count, sizeof(struct ucf_service_port)) < 0 ||
+	    copy_mem(&c->appliance.open.addresses.items, in->appliance.open.addresses.items,
+		     in->appliance.open.addresses.count, sizeof(struct ucf_prefix)) < 0 ||
+	    copy_strings(&c->appliance.open.hosts, &in->appliance.open.hosts) < 0 ||
 	    copy_strings(&c->uc.services, &in->uc.services) < 0 ||
 	    (in->uc.services_pos &&
 	     copy_mem(&c->uc.services_pos, in->uc.services_pos, in->uc.services.count,
@@ -1421,7 +1855,7 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	return 0;
 }
 
-enum key_kind { K_SCALAR, K_STR, K_NAME, K_PREFIXES, K_STRINGS, K_IFNAMES };
+enum key_kind { K_SCALAR, K_STR, K_NAME, K_PREFIXES, K_STRINGS, K_IFNAMES, K_PORTS };
 
 struct key {
 	const char *name;
@@ -1455,6 +1889,31 @@ static const struct key keys[] = {
 	SCALAR("uc.media.shape_check", UCF_SECTION_UC, uc.media.shape_check),
 	SCALAR("appliance.address", UCF_SECTION_APPLIANCE, appliance.address),
 	OF("appliance.remote_subnets", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.remote_subnets),
+	OF("appliance.cloud", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.cloud),
+	OF("appliance.connectivity_checks", UCF_SECTION_APPLIANCE, K_PREFIXES,
+	   appliance.connectivity_checks),
+	OF("appliance.vpn_peers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.vpn_peers),
+	OF("appliance.resolvers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.resolvers),
+	OF("appliance.time_servers", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.time_servers),
+	SCALAR("appliance.vpn_peer_timeout", UCF_SECTION_APPLIANCE, appliance.vpn_peer_timeout_s),
+	{ "appliance.open.ports", UCF_SECTION_APPLIANCE, K_PORTS, F(appliance.open.ports),
+	  F(appliance.open.port_count) },
+	OF("appliance.open.addresses", UCF_SECTION_APPLIANCE, K_PREFIXES, appliance.open.addresses),
+	OF("appliance.open.hosts", UCF_SECTION_APPLIANCE, K_STRINGS, appliance.open.hosts),
+	SCALAR("appliance.upload_signal.enabled", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.enabled),
+	SCALAR("appliance.upload_signal.interval", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.interval_s),
+	SCALAR("appliance.upload_signal.floor", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.floor_bps),
+	SCALAR("appliance.upload_signal.multiple", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.multiple),
+	SCALAR("appliance.upload_signal.sustain", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.sustain_s),
+	SCALAR("appliance.upload_signal.settle", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.settle_s),
+	SCALAR("appliance.upload_signal.learning", UCF_SECTION_APPLIANCE,
+	       appliance.upload_signal.learning_s),
 	SCALAR("enforcement.action", UCF_SECTION_ENFORCEMENT, enforcement.action),
 	SCALAR("enforcement.log_rate", UCF_SECTION_ENFORCEMENT, enforcement.log_rate),
 	SCALAR("enforcement.violation_window", UCF_SECTION_ENFORCEMENT,
@@ -1478,11 +1937,23 @@ static const struct key keys[] = {
 	SCALAR("meraki.request_timeout", UCF_SECTION_MERAKI, meraki.request_timeout_s),
 	SCALAR("meraki.per_page", UCF_SECTION_MERAKI, meraki.per_page),
 	SCALAR("meraki.correlation_window", UCF_SECTION_MERAKI, meraki.correlation_window_s),
+	SCALAR("meraki.vpn_peers", UCF_SECTION_MERAKI, meraki.vpn_peers),
+	SCALAR("meraki.vpn_peers_interval", UCF_SECTION_MERAKI, meraki.vpn_peers_interval_s),
 	OF("alerts.spool", UCF_SECTION_ALERTS, K_STR, alerts.spool),
 	SCALAR("alerts.retention", UCF_SECTION_ALERTS, alerts.retention_s),
 	SCALAR("alerts.syslog", UCF_SECTION_ALERTS, alerts.syslog),
 	OF("alerts.webhook.url", UCF_SECTION_ALERTS, K_STR, alerts.webhook_url),
 	SCALAR("alerts.webhook.format", UCF_SECTION_ALERTS, alerts.webhook_format),
+	OF("alerts.alertmanager.urls", UCF_SECTION_ALERTS, K_STRINGS, alerts.alertmanager.urls),
+	SCALAR("alerts.alertmanager.resolve_after", UCF_SECTION_ALERTS,
+	       alerts.alertmanager.resolve_after_s),
+	OF("alerts.alertmanager.ca_file", UCF_SECTION_ALERTS, K_STR, alerts.alertmanager.ca_file),
+	OF("alerts.alertmanager.bearer_token_file", UCF_SECTION_ALERTS, K_STR,
+	   alerts.alertmanager.bearer_token_file),
+	OF("alerts.alertmanager.basic_auth.username", UCF_SECTION_ALERTS, K_STR,
+	   alerts.alertmanager.basic_user),
+	OF("alerts.alertmanager.basic_auth.password_file", UCF_SECTION_ALERTS, K_STR,
+	   alerts.alertmanager.basic_password_file),
 	SCALAR("limits.flows", UCF_SECTION_LIMITS, limits.flows),
 	SCALAR("limits.media", UCF_SECTION_LIMITS, limits.media),
 	SCALAR("limits.media_per_host", UCF_SECTION_LIMITS, limits.media_per_host),
@@ -1523,6 +1994,13 @@ static bool same_key(const struct key *k, const struct ucf_config *a, const stru
 			if (!same_str(x->items[i], y->items[i]))
 				return false;
 		return true;
+	}
+	case K_PORTS: {
+		const struct ucf_service_port *x = *(struct ucf_service_port *const *)pa,
+					      *y = *(struct ucf_service_port *const *)pb;
+		size_t nx = *(const size_t *)((const char *)a + k->size),
+		       ny = *(const size_t *)((const char *)b + k->size);
+		return nx == ny && (nx == 0 || memcmp(x, y, nx * sizeof(*x)) == 0);
 	}
 	case K_IFNAMES: {
 		const struct ucf_ifname *x = *(struct ucf_ifname *const *)pa,

@@ -43,6 +43,20 @@ struct ucf_pos {
 	uint32_t line, column;
 };
 
+/* The capture upload signal (agent/daemon/upload.h): A's bytes to the Meraki
+ * cloud ranges, read from the kernel every interval_s; an episode is a rate
+ * above max(floor, multiple x the learned baseline) for sustain_s, ended by
+ * settle_s below it. */
+struct ucf_upload_signal {
+	bool enabled;
+	uint64_t interval_s;
+	uint64_t floor_bps; /* bits per second */
+	uint32_t multiple;
+	uint64_t sustain_s;
+	uint64_t settle_s;
+	uint64_t learning_s; /* the baseline's time constant */
+};
+
 struct ucf_config {
 	char *source; /* the file it was read from */
 	struct {
@@ -80,6 +94,28 @@ struct ucf_config {
 	struct {
 		struct ucf_prefix address;             /* A; always set (required in both modes) */
 		struct ucf_prefix_list remote_subnets; /* R; required in concentrator mode */
+		/* Where the appliance's own traffic may go (policy.h); an empty list
+		 * keeps the catalog's (cloud, connectivity_checks) or, for resolvers
+		 * and time_servers, lets DNS and NTP go anywhere. */
+		struct ucf_prefix_list cloud;               /* replaces the catalog's meraki-cloud */
+		struct ucf_prefix_list connectivity_checks; /* replaces connectivity-checks */
+		struct ucf_prefix_list vpn_peers;           /* AutoVPN peers the site names */
+		struct ucf_prefix_list resolvers;           /* the uplink's DNS servers */
+		struct ucf_prefix_list time_servers;        /* NTP servers */
+		/* A learned AutoVPN peer (Dashboard) stays this long after the last
+		 * successful fetch that listed it. */
+		uint64_t vpn_peer_timeout_s;
+		/* appliance.open: destinations the site opens for the MX features
+		 * Meraki lists with destination "Any" (AMP lookups, content
+		 * filtering, splash pages): on these ports, to these addresses and
+		 * to what these host names resolve to (the agent resolves them). */
+		struct {
+			struct ucf_service_port *ports; /* default tcp/80, tcp/443 */
+			size_t port_count;
+			struct ucf_prefix_list addresses;
+			struct ucf_string_list hosts;
+		} open;
+		struct ucf_upload_signal upload_signal;
 	} appliance;
 	struct {
 		enum ucf_action action;
@@ -105,6 +141,10 @@ struct ucf_config {
 		uint64_t request_timeout_s;   /* the whole request, body included */
 		uint32_t per_page;            /* perPage asked for (capped per operation) */
 		uint64_t correlation_window_s; /* two sources within this are one activity */
+		/* Learn the AutoVPN peers (the organization's appliances' public
+		 * uplink addresses, third-party VPN peers) every vpn_peers_interval_s. */
+		bool vpn_peers;
+		uint64_t vpn_peers_interval_s;
 	} meraki;
 	struct {
 		char *spool;
@@ -112,6 +152,16 @@ struct ucf_config {
 		bool syslog;
 		char *webhook_url; /* NULL: no webhook */
 		enum ucf_webhook_format webhook_format;
+		/* Alertmanager's v2 API: every peer of one cluster (peers share
+		 * notifications, not alerts), each base URL as written */
+		struct {
+			struct ucf_string_list urls; /* empty: no Alertmanager */
+			uint64_t resolve_after_s;    /* endsAt = posted + this */
+			char *ca_file;               /* NULL: the system CAs */
+			char *bearer_token_file;     /* NULL: no bearer token */
+			char *basic_user;            /* NULL: no basic auth */
+			char *basic_password_file;   /* set when basic_user is */
+		} alertmanager;
 	} alerts;
 	struct {
 		uint32_t flows;       /* classifier flow table cap */

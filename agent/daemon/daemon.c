@@ -35,12 +35,16 @@
 #include "pinholes.h"
 #include "policy.h"
 #include "reactor.h"
+#include "resolve.h"
 #include "route.h"
 #include "status.h"
 #include "tamper.h"
+#include "timefmt.h"
 #include "trust.h"
+#include "upload.h"
 #include "verdicts.h"
 #include "violations.h"
+#include "vpnpeers.h"
 
 #define MAX_CAPTURES 32
 #define FRAMES_PER_WAKEUP 256
@@ -119,6 +123,17 @@ struct daemon {
 	struct ucf_meraki *meraki;
 	unsigned alerts_raised, alerts_failed;
 
+	/* the capture upload signal: the appliance-upload counter read every
+	 * appliance.upload_signal.interval */
+	struct ucf_upload *upload;
+	uint64_t upload_next_ms; /* CLOCK_MONOTONIC: the next reading */
+	bool upload_read;        /* the last reading worked */
+	uint64_t upload_bytes;   /* its value */
+	char upload_error[256];  /* the last failure, logged once */
+	struct ucf_vpnpeers peers; /* learned AutoVPN peers (last known good) */
+	struct ucf_resolver *resolver; /* appliance.open's host names */
+	uint64_t peers_synced_ms;  /* CLOCK_MONOTONIC of the last re-arm */
+
 	struct ucf_control *control;
 	time_t last_metrics;
 	bool watchdog; /* systemd's WatchdogSec= is set: ping it every tick */
@@ -172,6 +187,29 @@ static void format_addr(uint8_t family, const uint8_t *addr, char *buf, size_t l
 	ucf_prefix_format(&p, buf, len);
 }
 
+/* A window's destinations as "addr:port" texts (dest holds them). */
+struct dest_texts {
+	char text[UCF_DROP_DESTS_MAX][64];
+	const char *list[UCF_DROP_DESTS_MAX];
+};
+
+static size_t dest_texts(const struct ucf_drop_window *w, struct dest_texts *t)
+{
+	for (uint8_t i = 0; i < w->ndests; i++) {
+		char a[INET6_ADDRSTRLEN + 8];
+		const struct ucf_drop_dest *d = &w->dests[i];
+		format_addr(d->family, d->addr, a, sizeof(a));
+		if (!d->port)
+			snprintf(t->text[i], sizeof(t->text[i]), "%s", a);
+		else if (d->family == AF_INET6)
+			snprintf(t->text[i], sizeof(t->text[i]), "[%s]:%u", a, d->port);
+		else
+			snprintf(t->text[i], sizeof(t->text[i]), "%s:%u", a, d->port);
+		t->list[i] = t->text[i];
+	}
+	return w->ndests;
+}
+
 /* A closed window of drops or refusals as an alert's input; src holds the
  * source's text. */
 static struct ucf_violation violation_of(const struct ucf_drop_window *w, char src[64])
@@ -198,7 +236,14 @@ static void on_drop_window(void *arg, const struct ucf_drop_window *w)
 	char src[64], err[256];
 	struct ucf_alert *a = NULL;
 	struct ucf_violation v = violation_of(w, src);
+	struct dest_texts dt;
 	v.dropped = d->cfg->enforcement.action != UCF_ACTION_MONITOR;
+	/* The appliance's own traffic is refused by where it goes: say where. */
+	if (strcmp(w->reason, ucf_reason_name(UCF_REASON_NON_TARGET_APPLIANCE)) == 0) {
+		v.ndestinations = dest_texts(w, &dt);
+		v.destinations = dt.list;
+		v.destinations_other = w->dests_other;
+	}
 	if (strcmp(w->reason, ucf_reason_name(UCF_REASON_CLEARTEXT_SIGNALLING)) == 0)
 		ucf_alert_cleartext_signalling_refused(&a, d->cfg->site.name, time(NULL), &v, err,
 						       sizeof(err));
@@ -217,8 +262,10 @@ static void on_logged(void *arg, const struct ucf_logged_packet *p)
 	uint32_t ifindex = p->indev ? p->indev : p->outdev;
 	if (!ifindex || !if_indextoname(ifindex, ifname))
 		snprintf(ifname, sizeof(ifname), "?");
-	ucf_violations_add(d->violations, reason, ifname, p->family, p->src, p->l4proto, p->dport,
-			   now_us());
+	struct ucf_drop_dest dst = { .family = p->family, .l4proto = p->l4proto, .port = p->dport };
+	memcpy(dst.addr, p->dst, sizeof(dst.addr));
+	ucf_violations_add_to(d->violations, reason, ifname, p->family, p->src, &dst, p->l4proto,
+			      p->dport, now_us());
 }
 
 static void alert_refusal(struct daemon *d, const struct ucf_drop_window *w)
@@ -599,6 +646,94 @@ static void collect_block(void *arg, const struct ucf_block *b)
 	c->items[c->n++] = *b;
 }
 
+/* The learned AutoVPN peers into vpn_peers4/6 (replacing what is there):
+ * the current ones re-armed to the full timeout, the others with what is
+ * left of theirs. A failure is logged; the elements already in the kernel
+ * keep running out on their own. */
+static void peers_sync(struct daemon *d, const struct ucf_config *cfg)
+{
+	char err[512];
+	int64_t now = time(NULL);
+	ucf_vpnpeers_prune(&d->peers, cfg, now);
+	size_t n = d->peers.count;
+	struct ucf_prefix *addrs = calloc(n + 1, sizeof(*addrs));
+	uint64_t *tmo = calloc(n + 1, sizeof(*tmo));
+	d->peers_synced_ms = mono_ms();
+	if (!addrs || !tmo) {
+		ucf_log_warnx(d->opts.log, "vpn peers: out of memory");
+	} else {
+		n = ucf_vpnpeers_elements(&d->peers, cfg, now, addrs, tmo);
+		if (ucf_enforcer_timed_addrs(d->enf, UCF_SET_VPN_PEERS, addrs, tmo, n, err,
+					     sizeof(err)) < 0)
+			ucf_log_warnx(d->opts.log, "vpn peers: %s", err);
+	}
+	free(addrs);
+	free(tmo);
+}
+
+/* appliance.open's resolved addresses into appliance_open4/6, each re-armed
+ * to UCF_OPEN_TIMEOUT_S (a round every UCF_OPEN_REFRESH_S re-arms them). */
+static void open_sync(struct daemon *d)
+{
+	struct ucf_prefix addrs[UCF_RESOLVE_PER_HOST * 32];
+	uint64_t tmo[UCF_RESOLVE_PER_HOST * 32];
+	char err[512];
+	if (!d->resolver)
+		return;
+	size_t n = ucf_resolver_addrs(d->resolver, addrs, sizeof(addrs) / sizeof(addrs[0]));
+	for (size_t i = 0; i < n; i++)
+		tmo[i] = UCF_OPEN_TIMEOUT_S * 1000ull;
+	if (ucf_enforcer_timed_addrs(d->enf, UCF_SET_APPLIANCE_OPEN, addrs, tmo, n, err,
+				     sizeof(err)) < 0)
+		ucf_log_warnx(d->opts.log, "appliance.open: %s", err);
+}
+
+static void open_tick(struct daemon *d)
+{
+	char note[512];
+	if (ucf_resolver_tick(d->resolver, d->cfg, mono_ms(), UCF_OPEN_REFRESH_S * 1000ull, note,
+			      sizeof(note))) {
+		if (note[0])
+			ucf_log_warnx(d->opts.log, "appliance.open: %s", note);
+		open_sync(d);
+	}
+}
+
+/* A new resolver when the names changed (start, reload). */
+static int open_hosts_set(struct daemon *d, const struct ucf_config *cfg)
+{
+	const struct ucf_string_list *h = &cfg->appliance.open.hosts;
+	struct ucf_resolver *r = NULL;
+	if (h->count && ucf_resolver_new(&r, h) < 0)
+		return -ENOMEM;
+	ucf_resolver_free(d->resolver);
+	d->resolver = r;
+	return 0;
+}
+
+static bool same_strings(const struct ucf_string_list *a, const struct ucf_string_list *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Re-arms the learned peers every quarter of their timeout (within 5 s to
+ * 10 min): a watcher that fails or is down never lets them run out. */
+static void peers_tick(struct daemon *d)
+{
+	uint64_t every = d->cfg->appliance.vpn_peer_timeout_s * 1000u / 4;
+	if (every < 5000)
+		every = 5000;
+	if (every > 600000)
+		every = 600000;
+	if (d->peers.count && mono_ms() - d->peers_synced_ms >= every)
+		peers_sync(d, d->cfg);
+}
+
 /* Builds the policy for cfg with the learned media and installs it and the
  * routes. Nothing changes unless the kernel accepts the whole ruleset. */
 static int enforce(struct daemon *d, const struct ucf_config *cfg,
@@ -618,6 +753,11 @@ static int enforce(struct daemon *d, const struct ucf_config *cfg,
 	}
 	if (rc == 0)
 		rc = ucf_enforcer_apply(d->enf, rs, NULL, err, errlen);
+	/* a replaced table lost the learned peers: put them back at once */
+	if (rc == 0) {
+		peers_sync(d, cfg);
+		open_sync(d);
+	}
 	struct ucf_route_stats routes = { 0 };
 	if (rc == 0)
 		rc = ucf_routes_sync(rs->routes, rs->nroutes, &routes, err, errlen);
@@ -646,10 +786,15 @@ static int verdict_policy(struct daemon *d, const struct ucf_config *cfg,
 	struct ucf_service_port *ports = calloc(nports, sizeof(*ports));
 	int rc = e && peers && ports ? 0 : -ENOMEM;
 	if (rc == 0) {
-		memcpy(e, cfg->uc.endpoints.items, ne * sizeof(*e));
-		memcpy(peers, cfg->uc.endpoints.items, ne * sizeof(*e));
-		memcpy(peers + ne, cfg->uc.servers.items, ns * sizeof(*e));
-		memcpy(peers + ne + ns, cfg->appliance.remote_subnets.items, nr * sizeof(*e));
+		/* an empty list may have no array at all (R in appliance mode) */
+		if (ne) {
+			memcpy(e, cfg->uc.endpoints.items, ne * sizeof(*e));
+			memcpy(peers, cfg->uc.endpoints.items, ne * sizeof(*e));
+		}
+		if (ns)
+			memcpy(peers + ne, cfg->uc.servers.items, ns * sizeof(*e));
+		if (nr)
+			memcpy(peers + ne + ns, cfg->appliance.remote_subnets.items, nr * sizeof(*e));
 		size_t np = ne + ns + nr;
 		if (cfg->site.mode == UCF_MODE_APPLIANCE) /* the phones behind the MX */
 			e[ne++] = cfg->appliance.address;
@@ -681,6 +826,184 @@ static void on_meraki_event(void *ctx, enum ucf_meraki_event kind, const char *t
 	else if (kind == UCF_MERAKI_WARNING)
 		ucf_log_warnx(d->opts.log, "meraki: %s", text);
 	(void)a;
+}
+
+/* ---- the capture upload signal -------------------------------------------- */
+
+static void upload_opts(const struct daemon *d, const struct ucf_config *cfg,
+			struct ucf_upload_opts *o)
+{
+	const struct ucf_upload_signal *u = &cfg->appliance.upload_signal;
+	*o = (struct ucf_upload_opts){
+		.floor_Bps = u->floor_bps / 8,
+		.multiple = u->multiple,
+		.sustain_us = u->sustain_s * 1000000u,
+		.settle_us = u->settle_s * 1000000u,
+		.learning_us = u->learning_s * 1000000u,
+		/* with a watcher, an episode waits for its finding (one alert) */
+		.hold_us = d->meraki ? cfg->meraki.correlation_window_s * 1000000u : 0,
+	};
+}
+
+/* An episode as alerts carry it: the detector's monotonic times made wall
+ * clock, rates in bits/s. */
+static void upload_figures(const struct daemon *d, const struct ucf_upload_episode *ep,
+			   char appliance[64], struct ucf_upload_figures *f)
+{
+	const struct ucf_upload_signal *u = &d->cfg->appliance.upload_signal;
+	uint64_t mono = mono_us();
+	int64_t wall = (int64_t)(now_us() / 1000000u);
+	uint64_t end = ep->end_us ? ep->end_us : mono;
+	double span_s = end > ep->start_us ? (double)(end - ep->start_us) / 1e6 : 1;
+	ucf_prefix_format(&d->cfg->appliance.address, appliance, 64);
+	*f = (struct ucf_upload_figures){
+		.appliance = appliance,
+		.interface = d->cfg->interfaces.wan,
+		.started = wall - (int64_t)((mono - ep->start_us) / 1000000u),
+		.ended = ep->end_us ? wall - (int64_t)((mono - ep->end_us) / 1000000u) : 0,
+		.bytes = ep->bytes,
+		.mean_bps = (uint64_t)((double)ep->bytes * 8 / span_s),
+		.peak_bps = ep->peak_Bps * 8,
+		.threshold_bps = ep->threshold_Bps * 8,
+		.baseline_bps = ep->baseline_Bps * 8,
+		.floor_bps = u->floor_bps,
+		.multiple = u->multiple,
+		.sustain_s = u->sustain_s,
+	};
+}
+
+static void raise_upload(struct daemon *d, const struct ucf_upload_episode *ep);
+
+/* Reads the counter when due and raises what the detector says. */
+static void upload_tick(struct daemon *d)
+{
+	const struct ucf_upload_signal *u = &d->cfg->appliance.upload_signal;
+	uint64_t now = mono_ms();
+	if (!d->upload || now < d->upload_next_ms)
+		return;
+	d->upload_next_ms = now + u->interval_s * 1000u;
+	struct ucf_counter c;
+	char err[256];
+	if (ucf_enforcer_counter(d->enf, UCF_COUNTER_UPLOAD, &c, err, sizeof(err)) < 0) {
+		if (strcmp(err, d->upload_error) != 0)
+			ucf_log_warnx(d->opts.log, "upload signal: %s", err);
+		snprintf(d->upload_error, sizeof(d->upload_error), "%s", err);
+		d->upload_read = false;
+		ucf_upload_gap(d->upload);
+		return;
+	}
+	d->upload_error[0] = '\0';
+	d->upload_read = true;
+	d->upload_bytes = c.bytes;
+	ucf_upload_sample(d->upload, mono_us(), c.bytes);
+	struct ucf_upload_episode ep;
+	if (ucf_upload_due(d->upload, mono_us(), &ep))
+		raise_upload(d, &ep);
+}
+
+/* A held capture-suspected is raised as the agent stops, not lost. */
+static void upload_flush(struct daemon *d)
+{
+	struct ucf_upload_episode ep;
+	if (d->upload && d->cfg && ucf_upload_flush(d->upload, &ep))
+		raise_upload(d, &ep);
+}
+
+static void raise_upload(struct daemon *d, const struct ucf_upload_episode *epp)
+{
+	const struct ucf_upload_signal *u = &d->cfg->appliance.upload_signal;
+	struct ucf_upload_episode ep = *epp;
+	char a[64], aerr[256];
+	struct ucf_upload_figures f;
+	upload_figures(d, &ep, a, &f);
+	if (!u->enabled) {
+		ucf_log_info(d->opts.log, "upload signal: episode %llu (peak %llu bit/s) not alerted: "
+			     "appliance.upload_signal.enabled is false",
+			     (unsigned long long)ep.seq, (unsigned long long)f.peak_bps);
+		return;
+	}
+	struct ucf_alert *al = NULL;
+	ucf_alert_capture_suspected(&al, d->cfg->site.name, (int64_t)(now_us() / 1000000u), &f,
+				    aerr, sizeof(aerr));
+	publish(d, al, aerr);
+}
+
+static bool capture_kind(const char *kind)
+{
+	static const char *const kinds[] = { UCF_KIND_PACKET_CAPTURE, UCF_KIND_CAPTURE_SCHEDULE,
+					     UCF_KIND_CAPTURE_API_REQUEST,
+					     UCF_KIND_CAPTURE_CONFIG_CHANGE, UCF_KIND_CAPTURE_EVENT };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return true;
+	return false;
+}
+
+/* When the activity of a watcher alert happened, on the monotonic clock:
+ * the capture's start, the request's or change's time; now when it names
+ * none (or a time to come). */
+static uint64_t activity_mono_us(const struct ucf_alert *a)
+{
+	static const char *const keys[] = { "started_at", "at", "updated_at", "created_at" };
+	uint64_t mono = mono_us();
+	int64_t wall = (int64_t)(now_us() / 1000000u), t;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *text = json_string_value(json_object_get(a->details, keys[i]));
+		if (!text || ucf_time_parse(text, &t) < 0)
+			continue;
+		if (t >= wall)
+			return mono;
+		uint64_t ago = (uint64_t)(wall - t) * 1000000u;
+		return ago < mono ? mono - ago : 0;
+	}
+	return mono;
+}
+
+/* A watcher alert about a capture at this site: if the upload signal has
+ * an episode at the time of its activity, the alert carries it (and the
+ * held capture-suspected goes with it: one alert for what both saw). */
+static void on_meraki_alert(void *ctx, struct ucf_alert *a)
+{
+	struct daemon *d = ctx;
+	struct ucf_upload_episode ep;
+	bool took;
+	if (!d->upload || !capture_kind(a->kind) ||
+	    !ucf_upload_finding(d->upload, activity_mono_us(a), &ep, &took))
+		return;
+	char addr[64], err[256];
+	struct ucf_upload_figures f;
+	upload_figures(d, &ep, addr, &f);
+	if (ucf_alert_add_upload(a, &f, err, sizeof(err)) < 0)
+		ucf_log_warnx(d->opts.log, "upload signal: %s", err);
+	else
+		ucf_log_info(d->opts.log, "upload signal: episode %llu carried by %s alert %s%s",
+			     (unsigned long long)ep.seq, a->kind, a->id,
+			     took ? " (no separate capture-suspected)" : "");
+}
+
+/* A successful fetch of the AutoVPN peers: the new last known good. */
+static void on_meraki_peers(void *ctx, const char *const *addrs, size_t n, size_t dropped)
+{
+	struct daemon *d = ctx;
+	char why[160], err[512];
+	uint64_t refused = d->peers.refused, over = d->peers.over_cap;
+	if (ucf_vpnpeers_learn(&d->peers, d->cfg, addrs, n, time(NULL), why, sizeof(why)) < 0) {
+		ucf_log_warnx(d->opts.log, "vpn peers: out of memory; the previous ones stay");
+		return;
+	}
+	refused = d->peers.refused - refused;
+	over = d->peers.over_cap - over + dropped;
+	ucf_log_info(d->opts.log, "vpn peers: %zu listed by the Dashboard, %zu in force%s%s",
+		     n, d->peers.count, refused ? "; refused: " : "", refused ? why : "");
+	if (refused > 1)
+		ucf_log_info(d->opts.log, "vpn peers: %llu addresses refused in all",
+			     (unsigned long long)refused);
+	if (over)
+		ucf_log_warnx(d->opts.log, "vpn peers: %llu addresses beyond the cap of %d ignored",
+			      (unsigned long long)over, UCF_VPN_PEERS_MAX);
+	if (ucf_vpnpeers_save(&d->peers, d->cfg->state_dir, err, sizeof(err)) < 0)
+		ucf_log_warnx(d->opts.log, "vpn peers: %s", err);
+	peers_sync(d, d->cfg);
 }
 
 static void stop_watch(struct daemon *d)
@@ -720,8 +1043,9 @@ static int start_feed(struct daemon *d, const struct ucf_config *cfg, char *err,
  * the new one is ready: a failure leaves the running watcher as it was. */
 static int start_watcher(struct daemon *d, const struct ucf_config *cfg, char *err, size_t errlen)
 {
-	static const struct ucf_meraki_hooks hooks_template = { on_meraki_event, NULL, NULL };
-	struct ucf_meraki_hooks hooks = hooks_template;
+	struct ucf_meraki_hooks hooks = { .event = on_meraki_event,
+					  .peers = on_meraki_peers,
+					  .annotate = on_meraki_alert };
 	struct ucf_meraki *m = NULL;
 	hooks.ctx = d;
 	if (!cfg->meraki.enabled) {
@@ -856,7 +1180,20 @@ static int status_fill(struct daemon *d, struct ucf_status *s)
 	s->limits.media_per_host = d->cfg->limits.media_per_host;
 	s->limits.calls_per_host = d->cfg->limits.calls_per_host;
 	s->enforcement.violation_window_s = ucf_violations_window(d->violations) / 1000000u;
-	struct ucf_webhook_stats ws = { 0 };
+	struct ucf_upload_stats us = { 0 };
+	if (d->upload)
+		ucf_upload_get_stats(d->upload, &us);
+	s->upload.enabled = d->cfg->appliance.upload_signal.enabled;
+	s->upload.counter_read = d->upload_read;
+	s->upload.counter_bytes = d->upload_bytes;
+	s->upload.rate_bps = us.rate_Bps * 8;
+	s->upload.baseline_bps = us.baseline_Bps * 8;
+	s->upload.threshold_bps = us.threshold_Bps * 8;
+	s->upload.in_episode = us.in_episode;
+	s->upload.episodes = us.episodes;
+	s->upload.alerts = us.raised;
+	s->upload.correlated = us.correlated;
+	struct ucf_sendq_stats ws = { 0 };
 	if (d->feed)
 		ucf_feed_webhook_stats(d->feed, &ws);
 	s->webhook.configured = d->feed && d->cfg->alerts.webhook_url;
@@ -865,6 +1202,16 @@ static int status_fill(struct daemon *d, struct ucf_status *s)
 	s->webhook.failures = ws.failures;
 	s->webhook.dead = ws.dead;
 	snprintf(s->webhook.last_error, sizeof(s->webhook.last_error), "%s", ws.last_error);
+	const struct ucf_alertmanager *am = d->feed ? ucf_feed_alertmanager(d->feed) : NULL;
+	s->alertmanager.peers = (uint32_t)ucf_alertmanager_peer_count(am);
+	for (size_t i = 0; i < s->alertmanager.peers; i++) {
+		struct ucf_sendq_stats peer;
+		ucf_alertmanager_peer(am, i, &peer);
+		s->alertmanager.queued += peer.queued;
+		s->alertmanager.delivered += peer.delivered;
+		s->alertmanager.failures += peer.failures;
+		s->alertmanager.dead += peer.dead;
+	}
 	return 0;
 }
 
@@ -926,9 +1273,7 @@ static int erase_request(struct daemon *d, const char *arg, char **reply)
 		rc = d->meraki ? ucf_meraki_erase(d->meraki, tp, &meraki, err, sizeof(err))
 			       : ucf_meraki_erase_file(d->cfg->state_dir, tp, &meraki, err,
 						       sizeof(err));
-	json_t *counts = json_pack("{s:I, s:I, s:I}", "spool", (json_int_t)fe.spool,
-				   UCF_WEBHOOK_QUEUE_FILE, (json_int_t)fe.webhook_queue,
-				   UCF_WEBHOOK_DEAD_FILE, (json_int_t)fe.webhook_dead);
+	json_t *counts = ucf_feed_erased_json(&fe);
 	if (counts && tp) {
 		uint32_t windows = ucf_violations_forget(d->violations, forget_match, tp) +
 				   ucf_violations_forget(d->refusals, forget_match, tp);
@@ -1110,8 +1455,12 @@ static void apply_alerts(struct daemon *d, struct ucf_config *cfg, unsigned chan
 			KEEP(d->cfg, cfg, alerts);
 		} else {
 			const char *url = cfg->alerts.webhook_url ? cfg->alerts.webhook_url : "none";
-			ucf_log_info(d->opts.log, "alert feed reconfigured (spool %s, webhook %.*s)",
-				     cfg->alerts.spool, url_origin_len(url), url);
+			size_t peers = cfg->alerts.alertmanager.urls.count;
+			ucf_log_info(d->opts.log,
+				     "alert feed reconfigured (spool %s, webhook %.*s, %zu Alertmanager "
+				     "peer%s)",
+				     cfg->alerts.spool, url_origin_len(url), url, peers,
+				     peers == 1 ? "" : "s");
 		}
 	} else {
 		ucf_log_info(d->opts.log, "alert feed unchanged");
@@ -1160,6 +1509,9 @@ static void reload(struct daemon *d)
 	if (reopen)
 		close_captures(d);
 	apply_limits(d, cfg, refused, sizeof(refused));
+	if (!same_strings(&d->cfg->appliance.open.hosts, &cfg->appliance.open.hosts) &&
+	    open_hosts_set(d, cfg) < 0)
+		refuse(refused, sizeof(refused), "out of memory for appliance.open's host names");
 	ucf_pinholes_set_refresh(d->pinholes, refresh_period(cfg));
 	/* a server or service taken out of the site stops teaching at once */
 	struct ucf_classifier_opts copts;
@@ -1174,6 +1526,11 @@ static void reload(struct daemon *d)
 	ucf_violations_set_window(d->violations, window_us);
 	ucf_violations_set_window(d->refusals, window_us);
 	apply_alerts(d, cfg, changed, refused, sizeof(refused));
+	struct ucf_upload_opts uo;
+	upload_opts(d, cfg, &uo);
+	ucf_upload_set_opts(d->upload, &uo); /* the config loader checked them */
+	if (cfg->appliance.upload_signal.interval_s != d->cfg->appliance.upload_signal.interval_s)
+		d->upload_next_ms = 0;
 	struct ucf_config *old = d->cfg;
 	d->cfg = cfg; /* the audit alerts name the new site */
 	audit_reload(d, old, cfg);
@@ -1221,6 +1578,9 @@ static void on_tick(void *arg)
 	ucf_pinholes_tick(d->pinholes, mono_us());
 	commit_pinholes(d);
 	commit_blocks(d);
+	upload_tick(d);
+	peers_tick(d);
+	open_tick(d);
 	write_metrics(d);
 	if (d->watchdog)
 		sd_notify(0, "WATCHDOG=1");
@@ -1289,6 +1649,19 @@ static int start(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot give up table ownership: %s", strerror(-rc));
 		return rc;
 	}
+	if (open_hosts_set(d, d->cfg) < 0) {
+		snprintf(err, errlen, "out of memory for appliance.open's host names");
+		return -ENOMEM;
+	}
+	/* The last known good AutoVPN peers, until the watcher's next fetch. */
+	size_t dropped = 0;
+	char perr[512];
+	if (ucf_vpnpeers_load(&d->peers, d->cfg, d->cfg->state_dir, time(NULL), &dropped, perr,
+			      sizeof(perr)) < 0)
+		ucf_log_warnx(d->opts.log, "vpn peers: %s (starting without learned peers)", perr);
+	else if (d->peers.count || dropped)
+		ucf_log_info(d->opts.log, "vpn peers: %zu reloaded from the state, %zu dropped",
+			     d->peers.count, dropped);
 	if ((rc = enforce(d, d->cfg, d->cat, err, errlen)) < 0)
 		return rc;
 	ucf_classifier_opts_from_config(&copts, d->cfg, d->cat);
@@ -1319,6 +1692,12 @@ static int start(struct daemon *d, char *err, size_t errlen)
 		ucf_log_warnx(d->opts.log,
 			      "meraki: %s (enforcing and alerting without the watcher until a reload)",
 			      ferr);
+	struct ucf_upload_opts uo;
+	upload_opts(d, d->cfg, &uo);
+	if ((rc = ucf_upload_new(&uo, &d->upload)) < 0) {
+		snprintf(err, errlen, "upload signal: %s", strerror(-rc));
+		return rc;
+	}
 	if (d->cfg->enforcement.action == UCF_ACTION_MONITOR) {
 		audit(d, UCF_ENF_STOPPED, "ucfence run started with enforcement.action monitor: drops "
 		      "are counted, not enforced", "ucfence run");
@@ -1363,6 +1742,7 @@ static void finish(struct daemon *d, bool started)
 {
 	char err[256];
 	alert_queued_risks(d);
+	upload_flush(d);
 	if (d->violations)
 		ucf_violations_flush(d->violations); /* report the windows still open */
 	if (d->refusals)
@@ -1395,6 +1775,9 @@ static void finish(struct daemon *d, bool started)
 	ucf_verdicts_free(d->verdicts);
 	ucf_enforcer_close(d->enf); /* the table stays (fail closed) unless flushed */
 	ucf_pinholes_free(d->pinholes);
+	ucf_upload_free(d->upload);
+	ucf_vpnpeers_clear(&d->peers);
+	ucf_resolver_free(d->resolver);
 	free(d->later);
 	free(d->later_refusals);
 	if (d->sigfd >= 0) {

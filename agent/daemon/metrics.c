@@ -97,6 +97,22 @@ static void render(FILE *f, const struct ucf_status *s)
 	       s->fragments.bytes);
 	metric(f, "ucfence_fragment_buffer_budget_bytes", "gauge",
 	       "The bound on bytes of reassembly buffers.", s->fragments.budget);
+	metric(f, "ucfence_appliance_upload_bytes_total", "counter",
+	       "Bytes the appliance sent to the Meraki cloud ranges (the kernel's counter; it "
+	       "restarts when the table is replaced).", s->upload.counter_bytes);
+	metric(f, "ucfence_appliance_upload_bits_per_second", "gauge",
+	       "The appliance's upload to the Meraki cloud at the last reading, bits/s.",
+	       s->upload.rate_bps);
+	metric(f, "ucfence_appliance_upload_baseline_bits_per_second", "gauge",
+	       "Its learned baseline (outside capture-suspected episodes), bits/s.",
+	       s->upload.baseline_bps);
+	metric(f, "ucfence_appliance_upload_threshold_bits_per_second", "gauge",
+	       "Above this for the sustain time is a capture-suspected episode, bits/s.",
+	       s->upload.threshold_bps);
+	metric(f, "ucfence_appliance_upload_episode", "gauge",
+	       "1 while the upload is in a capture-suspected episode.", s->upload.in_episode);
+	metric(f, "ucfence_appliance_upload_episodes_total", "counter",
+	       "Episodes of upload far above the baseline.", s->upload.episodes);
 	metric(f, "ucfence_alerts_total", "counter", "Alerts raised.", s->alerts.raised);
 	metric(f, "ucfence_tamper_restores_total", "counter",
 	       "Times the ruleset or routes were restored.", s->tamper.restores);

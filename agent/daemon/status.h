@@ -93,12 +93,27 @@ struct ucf_status {
 	struct {
 		uint64_t violation_window_s;
 	} enforcement;
+	/* the capture upload signal (upload.h): the appliance's upload to the
+	 * Meraki cloud, bits/s, as last measured */
+	struct {
+		bool enabled;        /* appliance.upload_signal.enabled: it alerts */
+		bool counter_read;   /* the kernel's counter was read at the last try */
+		uint64_t counter_bytes; /* its value */
+		uint64_t rate_bps, baseline_bps, threshold_bps;
+		bool in_episode;
+		uint64_t episodes, alerts, correlated;
+	} upload;
 	/* the webhook queue (all zero without a webhook) */
 	struct {
 		bool configured;
 		uint64_t queued, delivered, failures, dead;
 		char last_error[256]; /* the last failure, "" if none */
 	} webhook;
+	/* the Alertmanager peers' queues, summed (all zero without peers) */
+	struct {
+		uint32_t peers;
+		uint64_t queued, delivered, failures, dead;
+	} alertmanager;
 };
 
 /* Frees what s owns and zeroes it (s may be all zero). */

@@ -141,6 +141,21 @@ static void emit_and_remove(struct ucf_violations *v, uint32_t i)
 	v->fn(v->arg, &done);
 }
 
+/* A packet's destination into the window's list: kept when new and there
+ * is room, else counted. */
+static void note_dest(struct ucf_drop_window *e, const struct ucf_drop_dest *d)
+{
+	if (!d)
+		return;
+	for (uint8_t k = 0; k < e->ndests; k++)
+		if (memcmp(&e->dests[k], d, sizeof(*d)) == 0)
+			return;
+	if (e->ndests < UCF_DROP_DESTS_MAX)
+		e->dests[e->ndests++] = *d;
+	else
+		e->dests_other++;
+}
+
 static struct ucf_drop_window *find(struct ucf_violations *v, const char *reason,
 				    const char *ifname, uint8_t family, const uint8_t *src,
 				    bool other)
@@ -156,6 +171,22 @@ void ucf_violations_add(struct ucf_violations *v, const char *reason, const char
 			uint8_t family, const uint8_t *src, uint8_t l4proto, uint16_t dport,
 			uint64_t now_us)
 {
+	ucf_violations_add_to(v, reason, ifname, family, src, NULL, l4proto, dport, now_us);
+}
+
+void ucf_violations_add_to(struct ucf_violations *v, const char *reason, const char *ifname,
+			   uint8_t family, const uint8_t *src, const struct ucf_drop_dest *dst,
+			   uint8_t l4proto, uint16_t dport, uint64_t now_us)
+{
+	struct ucf_drop_dest d;
+	if (dst) { /* a canonical copy: padding and unused bytes zero, for compares */
+		memset(&d, 0, sizeof(d));
+		d.family = dst->family;
+		d.l4proto = dst->l4proto;
+		d.port = dst->port;
+		memcpy(d.addr, dst->addr, dst->family == AF_INET ? 4 : 16);
+		dst = &d;
+	}
 	uint8_t addr[16] = { 0 };
 	memcpy(addr, src, family == AF_INET ? 4 : 16);
 	struct ucf_drop_window *e = find(v, reason, ifname, family, addr, false);
@@ -170,8 +201,14 @@ void ucf_violations_add(struct ucf_violations *v, const char *reason, const char
 		other = !find(v, reason, ifname, family, addr, false) && v->sources >= v->cap;
 	}
 	if (e) {
+		/* the follow-up lists the later packets' destinations */
+		if (e->packets == 1) {
+			e->ndests = 0;
+			e->dests_other = 0;
+		}
 		e->packets++;
 		e->last_us = now_us;
+		note_dest(e, dst);
 		return;
 	}
 	if (v->count >= v->slots)
@@ -191,6 +228,7 @@ void ucf_violations_add(struct ucf_violations *v, const char *reason, const char
 	e->first_us = e->last_us = now_us;
 	e->l4proto = l4proto;
 	e->dport = dport;
+	note_dest(e, dst);
 	uint32_t b = entry_hash(e) & v->mask;
 	v->hnext[i] = v->buckets[b];
 	v->buckets[b] = i;

@@ -13,6 +13,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The destinations a window keeps (the first few distinct ones, in order):
+ * what a dropped flow was heading for, bounded per window. */
+#define UCF_DROP_DESTS_MAX 4
+
+struct ucf_drop_dest {
+	uint8_t family; /* AF_INET/AF_INET6 */
+	uint8_t l4proto;
+	uint8_t addr[16];
+	uint16_t port;  /* TCP/UDP destination port, 0 for none */
+};
+
 struct ucf_drop_window {
 	char reason[32];  /* e.g. "non-target-uc" */
 	char ifname[16];  /* where it came in (or would have gone out) */
@@ -25,6 +36,12 @@ struct ucf_drop_window {
 	uint64_t first_us, last_us;
 	uint8_t l4proto;  /* of the first packet, as an example */
 	uint16_t dport;
+	/* With ucf_violations_add_to: the distinct destinations of the
+	 * report's packets (the first one's in a first report), at most
+	 * UCF_DROP_DESTS_MAX; dests_other counts the packets to others. */
+	struct ucf_drop_dest dests[UCF_DROP_DESTS_MAX];
+	uint8_t ndests;
+	uint64_t dests_other;
 };
 
 typedef void (*ucf_drop_window_fn)(void *arg, const struct ucf_drop_window *v);
@@ -41,6 +58,11 @@ void ucf_violations_free(struct ucf_violations *v); /* no reports */
 void ucf_violations_add(struct ucf_violations *v, const char *reason, const char *ifname,
 			uint8_t family, const uint8_t *src, uint8_t l4proto, uint16_t dport,
 			uint64_t now_us);
+/* The same, keeping the packet's destination (dst NULL: none) in the
+ * window's report. */
+void ucf_violations_add_to(struct ucf_violations *v, const char *reason, const char *ifname,
+			   uint8_t family, const uint8_t *src, const struct ucf_drop_dest *dst,
+			   uint8_t l4proto, uint16_t dport, uint64_t now_us);
 /* Reports the follow-up of every window that has closed by now_us. */
 void ucf_violations_tick(struct ucf_violations *v, uint64_t now_us);
 /* Closes every open window now, reporting their follow-ups (shutdown). */

@@ -503,6 +503,43 @@ int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_pinhole *add, si
 	return transact(e, "media update", build_media, &m, false, NULL, err, errlen);
 }
 
+struct peers_ctx {
+	const char *base;
+	const struct ucf_prefix *peers;
+	const uint64_t *timeout_ms;
+	size_t n;
+};
+
+static int build_peers(struct ucf_enforcer *e, struct ucf_batch *b, const struct table_state *t,
+		       void *ctx)
+{
+	const struct peers_ctx *c = ctx;
+	(void)e;
+	(void)t;
+	return ucf_batch_timed_addrs(b, c->base, c->peers, c->timeout_ms, c->n);
+}
+
+int ucf_enforcer_timed_addrs(struct ucf_enforcer *e, const char *base,
+			     const struct ucf_prefix *peers, const uint64_t *timeout_ms, size_t n,
+			     char *err, size_t errlen)
+{
+	struct peers_ctx c = { base, peers, timeout_ms, n };
+	for (size_t i = 0; i < n; i++) {
+		bool v4 = peers[i].family == AF_INET;
+		if ((!v4 && peers[i].family != AF_INET6) || peers[i].len != (v4 ? 32 : 128) ||
+		    timeout_ms[i] == 0) {
+			snprintf(err, errlen, "%s: element %zu: not one address with a timeout", base, i);
+			return -EINVAL;
+		}
+	}
+	if (n > UCF_VPN_PEERS_MAX) {
+		snprintf(err, errlen, "%s: %zu addresses, at most %d", base, n, UCF_VPN_PEERS_MAX);
+		return -E2BIG;
+	}
+	/* No generation check, as for media: flush and adds in one batch. */
+	return transact(e, "timed set update", build_peers, &c, false, NULL, err, errlen);
+}
+
 struct block_ctx {
 	const struct ucf_block *add;
 	size_t n;
@@ -583,6 +620,45 @@ int ucf_enforcer_counters(struct ucf_enforcer *e, struct ucf_counter out[UCF_REA
 		rc = -ENOENT;
 	if (rc < 0)
 		snprintf(err, errlen, "reading counters of table inet %s: %s", UCF_TABLE,
+			 strerror(-rc));
+	return rc;
+}
+
+static int one_obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ucf_counter *out = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	if (!o)
+		return -ENOMEM;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER) {
+		out->packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		out->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+	}
+	nftnl_obj_free(o);
+	return 0;
+}
+
+int ucf_enforcer_counter(struct ucf_enforcer *e, const char *name, struct ucf_counter *out,
+			 char *err, size_t errlen)
+{
+	char buf[512], nlerr[256];
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	if (!o) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memset(out, 0, sizeof(*out));
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, UCF_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_ACK,
+						     ucf_nl_seq(e->nl));
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	int rc = ucf_nl_request(e->nl, nlh, one_obj_cb, out, nlerr, sizeof(nlerr));
+	if (rc < 0)
+		snprintf(err, errlen, "reading counter %s of table inet %s: %s", name, UCF_TABLE,
 			 strerror(-rc));
 	return rc;
 }

@@ -76,6 +76,14 @@ int ucf_enforcer_media(struct ucf_enforcer *e, const struct ucf_pinhole *add, si
 int ucf_enforcer_block(struct ucf_enforcer *e, const struct ucf_block *add, size_t n, char *err,
 		       size_t errlen);
 
+/* In one transaction on the live table: replaces the elements of the timed
+ * address sets BASE4/6 (UCF_SET_VPN_PEERS, UCF_SET_APPLIANCE_OPEN) by
+ * peers[] (single addresses), each timing out after its timeout_ms[] (> 0).
+ * -EINVAL for another element, -E2BIG beyond UCF_VPN_PEERS_MAX. */
+int ucf_enforcer_timed_addrs(struct ucf_enforcer *e, const char *base,
+			     const struct ucf_prefix *peers, const uint64_t *timeout_ms, size_t n,
+			     char *err, size_t errlen);
+
 struct ucf_counter {
 	uint64_t packets, bytes;
 };
@@ -84,5 +92,9 @@ struct ucf_counter {
  * table does not exist. */
 int ucf_enforcer_counters(struct ucf_enforcer *e, struct ucf_counter out[UCF_REASON_COUNT],
 			  char *err, size_t errlen);
+/* Reads one named counter of the table (e.g. UCF_COUNTER_UPLOAD) with one
+ * request. -ENOENT if the table or the counter does not exist. */
+int ucf_enforcer_counter(struct ucf_enforcer *e, const char *name, struct ucf_counter *out,
+			 char *err, size_t errlen);
 
 #endif

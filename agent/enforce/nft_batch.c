@@ -45,7 +45,7 @@ enum { BYTEORDER_HOST = 1, BYTEORDER_BIG = 2, NFT_EXPR_CONCAT = 13 };
 #define MSG_ROOM (16 * 1024) /* any object message but element lists */
 
 enum msg_kind { M_BEGIN, M_END, M_TABLE_ADD, M_TABLE_DEL, M_COUNTER, M_SET, M_ELEMS, M_CHAIN,
-		M_RULE, M_MEDIA_ADD, M_MEDIA_DEL, M_BLOCK_ADD, M_ELEMS_DEL, M_FLUSH };
+		M_RULE, M_MEDIA_ADD, M_MEDIA_DEL, M_BLOCK_ADD, M_ELEMS_DEL, M_FLUSH, M_TIMED };
 
 struct msg {
 	uint32_t seq;
@@ -253,6 +253,10 @@ static struct key_info key_info(enum ucf_set_key key)
 	case UCF_KEY_IPV6_PAIR:
 		return (struct key_info){ TYPE_IP6ADDR << TYPE_BITS | TYPE_IP6ADDR, 16 + 16,
 					  NFT_SET_TIMEOUT | NFT_SET_EVAL, true, 0 };
+	case UCF_KEY_IPV4_TIMED:
+		return (struct key_info){ TYPE_IPADDR, 4, NFT_SET_TIMEOUT, false, BYTEORDER_BIG };
+	case UCF_KEY_IPV6_TIMED:
+		return (struct key_info){ TYPE_IP6ADDR, 16, NFT_SET_TIMEOUT, false, BYTEORDER_BIG };
 	}
 	return (struct key_info){ 0 };
 }
@@ -389,7 +393,8 @@ static size_t expand(const struct ucf_set *set, size_t i, struct nlelem out[3])
 {
 	const struct ucf_elem *e = &set->elems[i];
 	size_t n = 0, alen = set->key == UCF_KEY_IPV4 || set->key == UCF_KEY_IPV4_MEDIA ||
-				     set->key == UCF_KEY_IPV4_BLOCK || set->key == UCF_KEY_IPV4_PAIR ? 4 : 16;
+				     set->key == UCF_KEY_IPV4_BLOCK || set->key == UCF_KEY_IPV4_PAIR ||
+				     set->key == UCF_KEY_IPV4_TIMED ? 4 : 16;
 	memset(out, 0, 3 * sizeof(*out));
 	switch (set->key) {
 	case UCF_KEY_IFNAME:
@@ -432,6 +437,13 @@ static size_t expand(const struct ucf_set *set, size_t i, struct nlelem out[3])
 		memcpy(out[0].key + alen, e->key_end, alen);
 		put_port(out[0].key + 2 * alen, e->port);
 		out[0].klen = (uint32_t)(2 * alen + 4);
+		out[0].timeout_ms = e->timeout_ms;
+		n = 1;
+		break;
+	case UCF_KEY_IPV4_TIMED:
+	case UCF_KEY_IPV6_TIMED:
+		memcpy(out[0].key, e->key, alen);
+		out[0].klen = (uint32_t)alen;
 		out[0].timeout_ms = e->timeout_ms;
 		n = 1;
 		break;
@@ -598,6 +610,44 @@ int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_pinhole *m, 
 	return 0;
 }
 
+int ucf_batch_timed_addrs(struct ucf_batch *b, const char *base, const struct ucf_prefix *peers,
+			  const uint64_t *timeout_ms, size_t n)
+{
+	struct ucf_set peer_set[2] = { { .key = UCF_KEY_IPV4_TIMED }, { .key = UCF_KEY_IPV6_TIMED } };
+	snprintf(peer_set[0].name, sizeof(peer_set[0].name), "%.30s4", base);
+	snprintf(peer_set[1].name, sizeof(peer_set[1].name), "%.30s6", base);
+	for (int f = 0; f < 2; f++) {
+		/* An element list without elements flushes the set. */
+		struct nlmsghdr *nlh = msg_start(b, M_TIMED, NFT_MSG_DELSETELEM, 0, MSG_ROOM);
+		if (!nlh)
+			return -ENOMEM;
+		snprintf(last_msg(b)->name, sizeof(last_msg(b)->name), "%.31s", peer_set[f].name);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, UCF_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, peer_set[f].name);
+		msg_done(b, nlh);
+		struct elem_writer w = { b, M_TIMED, NFT_MSG_NEWSETELEM, peer_set[f].name, 0,
+					 (size_t)f, NULL, NULL, NULL, NULL, NULL };
+		for (size_t i = 0; i < n; i++) {
+			if (peers[i].family != (f == 0 ? AF_INET : AF_INET6))
+				continue;
+			struct ucf_set one = peer_set[f];
+			struct ucf_elem e;
+			struct nlelem ne[3];
+			memset(&e, 0, sizeof(e));
+			memcpy(e.key, peers[i].addr, 16);
+			e.timeout_ms = timeout_ms[i];
+			one.elems = &e;
+			one.count = 1;
+			expand(&one, 0, ne);
+			ne[0].src = i;
+			if (ew_put(&w, &ne[0]) < 0)
+				return -ENOMEM;
+		}
+		ew_close(&w);
+	}
+	return 0;
+}
+
 static const struct ucf_set block_set[2] = {
 	{ .name = UCF_SET_BLOCK4, .key = UCF_KEY_IPV4_BLOCK },
 	{ .name = UCF_SET_BLOCK6, .key = UCF_KEY_IPV6_BLOCK }
@@ -683,7 +733,7 @@ int ucf_batch_add_ruleset(struct ucf_batch *b, const struct ucf_ruleset *rs)
 {
 	int rc = 0;
 	b->rs = rs;
-	for (size_t i = 0; rc == 0 && i < UCF_REASON_COUNT; i++)
+	for (size_t i = 0; rc == 0 && i < UCF_COUNTER_COUNT; i++)
 		rc = counter_msg(b, i, rs->counters[i]);
 	for (size_t i = 0; rc == 0 && i < rs->nsets; i++) {
 		rc = set_msg(b, i, &rs->sets[i]);
@@ -778,7 +828,7 @@ bool ucf_batch_can_update(const struct ucf_ruleset *rs, const struct ucf_live *l
 	bool adopt = flags == (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) &&
 		     live->table_flags == NFT_TABLE_F_PERSIST;
 	if ((live->table_flags != flags && !adopt) || live->nsets != rs->nsets ||
-	    live->nchains != rs->nchains || live->ncounters != UCF_REASON_COUNT)
+	    live->nchains != rs->nchains || live->ncounters != UCF_COUNTER_COUNT)
 		return false;
 	for (size_t i = 0; i < rs->nsets; i++) {
 		const struct ucf_set *m = &rs->sets[i];
@@ -810,7 +860,7 @@ bool ucf_batch_can_update(const struct ucf_ruleset *rs, const struct ucf_live *l
 		if (!found)
 			return false;
 	}
-	for (size_t i = 0; i < UCF_REASON_COUNT; i++) {
+	for (size_t i = 0; i < UCF_COUNTER_COUNT; i++) {
 		bool found = false;
 		for (size_t j = 0; j < live->ncounters && !found; j++)
 			found = strcmp(live->counters[j], rs->counters[i]) == 0;
@@ -1043,6 +1093,7 @@ void ucf_batch_describe(const struct ucf_batch *b, uint32_t seq, uint32_t offset
 	case M_SET: snprintf(buf, buflen, "set %s", rs->sets[m->index].name); return;
 	case M_CHAIN: snprintf(buf, buflen, "chain %s", rs->chains[m->index].name); return;
 	case M_FLUSH: snprintf(buf, buflen, "flushing chain %s", rs->chains[m->index].name); return;
+	case M_TIMED: snprintf(buf, buflen, "the learned elements of set %s", m->name); return;
 	case M_ELEMS_DEL:
 		k = offset ? nested_index(nlh, NFTA_SET_ELEM_LIST_ELEMENTS, offset) : -1;
 		if (k < 0) {

@@ -41,6 +41,11 @@ int ucf_batch_media(struct ucf_batch *b, bool add, const struct ucf_pinhole *m, 
  * no NLM_F_EXCL; the set's timeout); entries of another family are
  * skipped (check them with ucf_block_check). bl must outlive b. */
 int ucf_batch_block(struct ucf_batch *b, const struct ucf_block *bl, size_t n);
+/* Replaces the elements of the timed address sets BASE4 and BASE6 (the
+ * learned AutoVPN peers, the resolved open hosts): flushes both sets and
+ * adds each address (host prefixes) with its own timeout. */
+int ucf_batch_timed_addrs(struct ucf_batch *b, const char *base, const struct ucf_prefix *peers,
+			  const uint64_t *timeout_ms, size_t n);
 
 /* ---- in-place update ----------------------------------------------------
  * Linux builds some set backends' lookup data at commit time, after the new

@@ -303,6 +303,15 @@ static void match_expr(struct rule_ctx *c, const struct ucf_match *m)
 	case UCF_MATCH_L4PROTO:
 		dep_l4proto(c, m->proto);
 		break;
+	case UCF_MATCH_LENGTH_GT: {
+		/* total length (IPv4) or payload length (IPv6), big-endian as
+		 * in the header: cmp gt compares the bytes as they are */
+		uint8_t v[2] = { (uint8_t)(m->value >> 8), (uint8_t)m->value };
+		dep_nfproto(c, m->family);
+		e_payload(c, NFT_PAYLOAD_NETWORK_HEADER, m->family == AF_INET ? 2 : 4, 2, NFT_REG_1);
+		e_cmp(c, NFT_CMP_GT, v, 2);
+		break;
+	}
 	}
 }
 

@@ -44,6 +44,8 @@ static const char *key_type(enum ucf_set_key key)
 	case UCF_KEY_ICMPV6_TYPE: return "icmpv6_type";
 	case UCF_KEY_IPV4_PAIR: return "ipv4_addr . ipv4_addr";
 	case UCF_KEY_IPV6_PAIR: return "ipv6_addr . ipv6_addr";
+	case UCF_KEY_IPV4_TIMED: return "ipv4_addr";
+	case UCF_KEY_IPV6_TIMED: return "ipv6_addr";
 	}
 	return "?";
 }
@@ -151,6 +153,13 @@ static void elem_format(struct sbuf *s, const struct ucf_set *set, const struct 
 		put(s, " . %u", e->port);
 		put_timeout(s, e->timeout_ms);
 		break;
+	case UCF_KEY_IPV6_TIMED:
+		family = AF_INET6;
+		/* fall through */
+	case UCF_KEY_IPV4_TIMED:
+		put_addr(s, family, e->key);
+		put_timeout(s, e->timeout_ms);
+		break;
 	case UCF_KEY_IPV6_PAIR:
 		family = AF_INET6;
 		/* fall through */
@@ -234,6 +243,7 @@ static void match_format(struct sbuf *s, const struct ucf_match *m)
 		/* As nft 1.0 lists it. */
 		put(s, "ct mark & 0x%08x == 0x%08x", m->mark, m->mark);
 		break;
+	case UCF_MATCH_LENGTH_GT: put(s, "%s length > %u", ip_kw(m->family), m->value); break;
 	case UCF_MATCH_ICMPV6_SET: put(s, "icmpv6 type @%s", m->name); break;
 	case UCF_MATCH_L4PROTO: put(s, "meta l4proto %s", proto_name(m->proto, tmp, sizeof(tmp))); break;
 	}
@@ -306,7 +316,7 @@ int ucf_nft_text(const struct ucf_ruleset *rs, FILE *out)
 	char line[1024];
 
 	fprintf(out, "table inet %s {\n", UCF_TABLE);
-	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
+	for (size_t i = 0; i < UCF_COUNTER_COUNT; i++)
 		fprintf(out, "\tcounter %s {\n\t}\n\n", rs->counters[i]);
 	for (size_t i = 0; i < rs->nsets; i++) {
 		const struct ucf_set *set = &rs->sets[i];

@@ -5,7 +5,8 @@
  *                           cuts established flows too); [TLS calls: TCP →
  *                           tls_signal; TLS calls or shape check: UDP with
  *                           the media ct mark bit → media_flow (shape,
- *                           accept)];
+ *                           accept)]; A → @meraki_cloud out of wan, not a
+ *                           bare ACK → counter appliance-upload (no verdict);
  *                           ct established,related → accept; [concentrator:
  *                           E<->S∪R by wan → uc-bypass-vpn]; iif/oif appliance
  *                           → from_/to_appliance; iif/oif uc → uc_forward
@@ -462,6 +463,128 @@ static void add_tls_sets(struct build *b, const struct ucf_config *cfg,
 	}
 }
 
+/* The appliance's own traffic, by where it may go: each class has a
+ * service set (the catalog's appliance services naming that destination)
+ * and the destination sets its rules match. */
+enum appl_class { AC_CLOUD, AC_CHECKS, AC_VPN, AC_RESOLVERS, AC_TIME, AC_ANY, AC_COUNT };
+
+static const struct {
+	const char *dest; /* the catalog's destination name or keyword */
+	const char *svc;  /* proto . port set */
+	const char *set;  /* address set base name (4/6), NULL: any destination */
+} appl_classes[AC_COUNT] = {
+	[AC_CLOUD] = { UCF_DEST_MERAKI_CLOUD, "cloud_svc", UCF_SET_MERAKI_CLOUD },
+	[AC_CHECKS] = { UCF_DEST_CHECKS, "check_svc", "conncheck" },
+	[AC_VPN] = { UCF_DEST_VPN_PEERS, "vpn_svc", UCF_SET_VPN_STATIC },
+	[AC_RESOLVERS] = { UCF_DEST_RESOLVERS, "resolver_svc", "resolvers" },
+	[AC_TIME] = { UCF_DEST_TIME_SERVERS, "time_svc", "time_servers" },
+	[AC_ANY] = { UCF_DEST_ANY, "any_svc", NULL },
+};
+
+/* The appliance services of class c, and whether one of them pings
+ * (icmp/echo: not a port, a rule of its own). */
+static bool appl_class_echo(const struct ucf_catalog *cat, enum appl_class c)
+{
+	for (size_t i = 0; i < cat->count; i++) {
+		const struct ucf_service *svc = &cat->services[i];
+		if (!(svc->roles & UCF_ROLE_APPLIANCE) ||
+		    !ucf_service_has_destination(svc, appl_classes[c].dest))
+			continue;
+		for (size_t j = 0; j < svc->port_count; j++)
+			if (svc->ports[j].l4proto == IPPROTO_ICMP)
+				return true;
+	}
+	return false;
+}
+
+/* The site's list for a class; NULL for the classes without one. */
+static const struct ucf_prefix_list *appl_site_list(const struct ucf_config *cfg, enum appl_class c)
+{
+	switch (c) {
+	case AC_CLOUD: return &cfg->appliance.cloud;
+	case AC_CHECKS: return &cfg->appliance.connectivity_checks;
+	case AC_VPN: return &cfg->appliance.vpn_peers;
+	case AC_RESOLVERS: return &cfg->appliance.resolvers;
+	case AC_TIME: return &cfg->appliance.time_servers;
+	case AC_ANY: return NULL;
+	case AC_COUNT: break;
+	}
+	return NULL;
+}
+
+static void add_appliance_sets(struct build *b, const struct ucf_config *cfg,
+			       const struct ucf_catalog *cat)
+{
+	/* Every appliance service names destinations the policy knows. */
+	for (size_t i = 0; i < cat->count && !b->rc; i++) {
+		const struct ucf_service *svc = &cat->services[i];
+		if (!(svc->roles & UCF_ROLE_APPLIANCE))
+			continue;
+		for (size_t j = 0; j < svc->dest_count; j++) {
+			bool known = false;
+			for (size_t c = 0; c < AC_COUNT; c++)
+				known |= strcmp(svc->destinations[j], appl_classes[c].dest) == 0;
+			if (!known)
+				fail(b, -EINVAL,
+				     "%s: service '%s' names destination '%s'; the appliance's may be "
+				     UCF_DEST_MERAKI_CLOUD ", " UCF_DEST_CHECKS ", " UCF_DEST_VPN_PEERS
+				     ", " UCF_DEST_RESOLVERS ", " UCF_DEST_TIME_SERVERS " or " UCF_DEST_ANY,
+				     svc->origin, svc->name, svc->destinations[j]);
+		}
+	}
+	for (size_t c = 0; c < AC_COUNT; c++) {
+		struct ucf_set *s = add_set(b, appl_classes[c].svc, UCF_KEY_PROTO_PORT);
+		for (size_t i = 0; s && i < cat->count; i++) {
+			const struct ucf_service *svc = &cat->services[i];
+			if (!(svc->roles & UCF_ROLE_APPLIANCE) ||
+			    !ucf_service_has_destination(svc, appl_classes[c].dest))
+				continue;
+			for (size_t j = 0; j < svc->port_count; j++)
+				if (svc->ports[j].l4proto != IPPROTO_ICMP)
+					svc_push(b, s, svc->ports[j].l4proto, svc->ports[j].ports);
+		}
+		if (s)
+			merge_port_ranges(s);
+		if (!appl_classes[c].set)
+			continue;
+		/* The site's list replaces the catalog's. */
+		const struct ucf_prefix_list *site = appl_site_list(cfg, (enum appl_class)c);
+		const struct ucf_destination *d = ucf_catalog_destination(cat, appl_classes[c].dest);
+		struct ucf_prefix_list catalog = { d ? d->prefixes : NULL, d ? d->count : 0 };
+		const struct ucf_prefix_list *use = site && site->count ? site : &catalog;
+		add_prefix_sets(b, appl_classes[c].set, (const struct ucf_prefix_list *const[]){ use },
+				1);
+	}
+	/* appliance.open: the ports, the site's addresses, and the resolved
+	 * host names (the agent fills those). */
+	struct ucf_set *os = add_set(b, "open_svc", UCF_KEY_PROTO_PORT);
+	for (size_t i = 0; os && i < cfg->appliance.open.port_count; i++)
+		svc_push(b, os, cfg->appliance.open.ports[i].l4proto, cfg->appliance.open.ports[i].ports);
+	if (os)
+		merge_port_ranges(os);
+	add_prefix_sets(b, UCF_SET_OPEN_STATIC,
+			(const struct ucf_prefix_list *const[]){ &cfg->appliance.open.addresses }, 1);
+	/* AutoVPN peers learned from the Dashboard (the agent fills them; each
+	 * element times out unless a fetch refreshes it). */
+	static const struct {
+		const char *name;
+		enum ucf_set_key key;
+		uint64_t timeout_s;
+	} learned[] = { { UCF_SET_VPN_PEERS4, UCF_KEY_IPV4_TIMED, 0 },
+			{ UCF_SET_VPN_PEERS6, UCF_KEY_IPV6_TIMED, 0 },
+			{ UCF_SET_APPLIANCE_OPEN "4", UCF_KEY_IPV4_TIMED, UCF_OPEN_TIMEOUT_S },
+			{ UCF_SET_APPLIANCE_OPEN "6", UCF_KEY_IPV6_TIMED, UCF_OPEN_TIMEOUT_S } };
+	for (size_t i = 0; i < sizeof(learned) / sizeof(learned[0]); i++) {
+		struct ucf_set *s = add_set(b, learned[i].name, learned[i].key);
+		if (s) {
+			s->timeout_ms = (learned[i].timeout_s ? learned[i].timeout_s
+							      : cfg->appliance.vpn_peer_timeout_s) *
+					1000ull;
+			s->size = UCF_VPN_PEERS_MAX;
+		}
+	}
+}
+
 static void add_sets(struct build *b, const struct ucf_config *cfg, const struct ucf_catalog *cat)
 {
 	const struct ucf_prefix_list *E = &cfg->uc.endpoints, *S = &cfg->uc.servers,
@@ -494,18 +617,13 @@ static void add_sets(struct build *b, const struct ucf_config *cfg, const struct
 	if (s)
 		merge_port_ranges(s);
 
-	static const struct {
-		const char *name;
-		unsigned role;
-	} by_role[] = { { "gateway_svc", UCF_ROLE_GATEWAY }, { "appliance_svc", UCF_ROLE_APPLIANCE } };
-	for (size_t k = 0; k < 2; k++) {
-		s = add_set(b, by_role[k].name, UCF_KEY_PROTO_PORT);
-		for (size_t i = 0; s && i < cat->count; i++)
-			if (cat->services[i].roles & by_role[k].role)
-				svc_add_service(b, s, &cat->services[i], NULL);
-		if (s)
-			merge_port_ranges(s);
-	}
+	s = add_set(b, "gateway_svc", UCF_KEY_PROTO_PORT);
+	for (size_t i = 0; s && i < cat->count; i++)
+		if (cat->services[i].roles & UCF_ROLE_GATEWAY)
+			svc_add_service(b, s, &cat->services[i], NULL);
+	if (s)
+		merge_port_ranges(s);
+	add_appliance_sets(b, cfg, cat);
 
 	/* Every cleartext service of the catalog, listed in uc.services or not:
 	 * the refusal then names its reason even for a service the site does
@@ -728,6 +846,25 @@ static void media_service_rules(struct build *b, const struct ucf_config *cfg,
 	}
 }
 
+/* The capture upload signal's measurement: every packet A sends to the
+ * Meraki cloud, so before conntrack's accept (a capture streams over an
+ * established connection), but for pure acknowledgements (at most
+ * UCF_UPLOAD_MIN_LEN bytes). It only counts; the verdict comes after. */
+static void upload_rule(struct build *b, const struct ucf_config *cfg)
+{
+	const struct ucf_prefix *A = &cfg->appliance.address;
+	struct ucf_rule *r = add_rule(b, CH_FORWARD, "the appliance's upload to the Meraki cloud");
+	match_name(r, UCF_MATCH_OIF, 0, cfg->interfaces.wan);
+	match_addr(r, UCF_MATCH_SADDR, A);
+	match_fset(r, UCF_MATCH_DADDR_SET, A->family, UCF_SET_MERAKI_CLOUD);
+	struct ucf_match *m = add_match(r, UCF_MATCH_LENGTH_GT);
+	if (m) {
+		m->family = A->family;
+		m->value = A->family == AF_INET ? UCF_UPLOAD_MIN_LEN : UCF_UPLOAD_MIN_LEN - 40;
+	}
+	stmt(r, UCF_STMT_COUNTER, UCF_COUNTER_UPLOAD);
+}
+
 static void forward_rules(struct build *b, const struct ucf_config *cfg,
 			  const struct ucf_catalog *cat)
 {
@@ -758,6 +895,7 @@ static void forward_rules(struct build *b, const struct ucf_config *cfg,
 		match_proto(r, IPPROTO_UDP);
 		to_chain(r, UCF_STMT_GOTO, CH_MEDIA_FLOW);
 	}
+	upload_rule(b, cfg);
 	r = add_rule(b, CH_FORWARD, "replies and related ICMP errors of allowed flows");
 	match_ct(r);
 	stmt(r, UCF_STMT_ACCEPT, NULL);
@@ -814,8 +952,103 @@ static void forward_rules(struct build *b, const struct ucf_config *cfg,
 	media_rules(b, cfg, cat);
 }
 
+/* oif wan, saddr A [, daddr @set] → (the rest is the caller's). */
+static struct ucf_rule *from_a(struct build *b, const struct ucf_config *cfg, const char *set,
+			       const char *comment)
+{
+	const struct ucf_prefix *A = &cfg->appliance.address;
+	struct ucf_rule *r = add_rule(b, CH_FROM_APPLIANCE, comment);
+	match_name(r, UCF_MATCH_OIF, 0, cfg->interfaces.wan);
+	match_addr(r, UCF_MATCH_SADDR, A);
+	if (set)
+		match_fset(r, UCF_MATCH_DADDR_SET, A->family, set);
+	return r;
+}
+
+/* The appliance's own traffic to the internet: each class's services to
+ * its destinations only; and, in appliance mode, what may reach A. */
+static void appliance_own_rules(struct build *b, const struct ucf_config *cfg,
+				const struct ucf_catalog *cat)
+{
+	static const char *const comments[AC_COUNT] = {
+		[AC_CLOUD] = "the appliance to the Meraki cloud",
+		[AC_CHECKS] = "the appliance's connectivity checks",
+		[AC_VPN] = "the appliance to its AutoVPN peers",
+		[AC_RESOLVERS] = "the appliance's DNS",
+		[AC_TIME] = "the appliance's NTP",
+		[AC_ANY] = "appliance services with no destination limit",
+	};
+	const struct ucf_prefix *A = &cfg->appliance.address;
+	struct ucf_rule *r;
+	for (size_t c = 0; c < AC_COUNT && !b->rc; c++) {
+		const struct ucf_set *svc = ucf_ruleset_set(b->rs, appl_classes[c].svc);
+		bool echo = appl_class_echo(cat, (enum appl_class)c);
+		const char *set = appl_classes[c].set;
+		if ((!svc || !svc->count) && !echo)
+			continue;
+		/* DNS and NTP without the site's servers go anywhere (warned). */
+		const struct ucf_prefix_list *site = appl_site_list(cfg, (enum appl_class)c);
+		if ((c == AC_RESOLVERS || c == AC_TIME) && site && !site->count) {
+			warn(b, "appliance.%s is not set: %s from the appliance goes to any address "
+				"(a channel for every host behind it); list the servers to close it",
+			     c == AC_RESOLVERS ? "resolvers" : "time_servers",
+			     c == AC_RESOLVERS ? "DNS" : "NTP");
+			set = NULL;
+		}
+		const char *sets[2] = { set, c == AC_VPN ? UCF_SET_VPN_PEERS : NULL };
+		for (size_t k = 0; k < 2; k++) {
+			if (k == 1 && !sets[1])
+				break;
+			if (svc && svc->count) {
+				r = from_a(b, cfg, sets[k], comments[c]);
+				match_name(r, UCF_MATCH_SVC_SET, 0, appl_classes[c].svc);
+				stmt(r, UCF_STMT_ACCEPT, NULL);
+			}
+			if (echo) {
+				bool v4 = A->family == AF_INET;
+				r = from_a(b, cfg, sets[k], comments[c]);
+				match_proto(r, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+				match_raw(r, 0, 1, 0, v4 ? 8 : 128, 0); /* echo request */
+				stmt(r, UCF_STMT_ACCEPT, NULL);
+			}
+		}
+	}
+	/* appliance.open: the features Meraki lists with destination "Any",
+	 * only to what the site names. */
+	if (cfg->appliance.open.port_count) {
+		static const char *const open_sets[] = { UCF_SET_OPEN_STATIC, UCF_SET_APPLIANCE_OPEN };
+		for (size_t k = 0; k < 2; k++) {
+			r = from_a(b, cfg, open_sets[k], "appliance.open: what the site opens");
+			match_name(r, UCF_MATCH_SVC_SET, 0, "open_svc");
+			stmt(r, UCF_STMT_ACCEPT, NULL);
+		}
+	}
+	if (cfg->site.mode != UCF_MODE_APPLIANCE)
+		return;
+	/* What the cloud and AutoVPN peers open towards A (the tunnels are
+	 * outbound first; this admits a peer's or the cloud's own start). */
+	static const struct {
+		enum appl_class c;
+		const char *set;
+	} inbound[] = { { AC_CLOUD, UCF_SET_MERAKI_CLOUD }, { AC_VPN, UCF_SET_VPN_STATIC },
+			{ AC_VPN, UCF_SET_VPN_PEERS }, { AC_ANY, NULL } };
+	for (size_t i = 0; i < sizeof(inbound) / sizeof(inbound[0]); i++) {
+		const struct ucf_set *svc = ucf_ruleset_set(b->rs, appl_classes[inbound[i].c].svc);
+		if (!svc || !svc->count)
+			continue;
+		r = add_rule(b, CH_TO_APPLIANCE, "the Meraki cloud and AutoVPN peers reaching the appliance");
+		match_name(r, UCF_MATCH_IIF, 0, cfg->interfaces.wan);
+		if (inbound[i].set)
+			match_fset(r, UCF_MATCH_SADDR_SET, A->family, inbound[i].set);
+		match_addr(r, UCF_MATCH_DADDR, A);
+		match_name(r, UCF_MATCH_SVC_SET, 0, appl_classes[inbound[i].c].svc);
+		stmt(r, UCF_STMT_ACCEPT, NULL);
+	}
+}
+
 /* The appliance's own cloud/VPN traffic and target traffic through it. */
-static void appliance_rules(struct build *b, const struct ucf_config *cfg)
+static void appliance_rules(struct build *b, const struct ucf_config *cfg,
+			    const struct ucf_catalog *cat)
 {
 	const struct ucf_prefix *A = &cfg->appliance.address;
 	const char *wan = cfg->interfaces.wan;
@@ -824,20 +1057,12 @@ static void appliance_rules(struct build *b, const struct ucf_config *cfg)
 	if (cfg->site.mode == UCF_MODE_CONCENTRATOR) {
 		pair_cleartext(b, cfg, CH_FROM_APPLIANCE, "remote", "endpoints");
 		pair_to_service(b, CH_FROM_APPLIANCE, "remote", "endpoints");
-		r = add_rule(b, CH_FROM_APPLIANCE, "the appliance's own cloud and VPN traffic");
-		match_name(r, UCF_MATCH_OIF, 0, wan);
-		match_addr(r, UCF_MATCH_SADDR, A);
-		match_name(r, UCF_MATCH_SVC_SET, 0, "appliance_svc");
-		stmt(r, UCF_STMT_ACCEPT, NULL);
+		appliance_own_rules(b, cfg, cat);
 		pair_cleartext(b, cfg, CH_TO_APPLIANCE, "endpoints", "remote");
 		pair_to_service(b, CH_TO_APPLIANCE, "endpoints", "remote");
 	} else {
 		/* Phones sit behind the appliance: the only source there is A. */
-		r = add_rule(b, CH_FROM_APPLIANCE, "the appliance's own cloud and VPN traffic");
-		match_name(r, UCF_MATCH_OIF, 0, wan);
-		match_addr(r, UCF_MATCH_SADDR, A);
-		match_name(r, UCF_MATCH_SVC_SET, 0, "appliance_svc");
-		stmt(r, UCF_STMT_ACCEPT, NULL);
+		appliance_own_rules(b, cfg, cat);
 		if (cfg->enforcement.require_encryption) {
 			r = add_rule(b, CH_FROM_APPLIANCE, CLEARTEXT_COMMENT);
 			match_name(r, UCF_MATCH_OIF, 0, wan);
@@ -851,11 +1076,6 @@ static void appliance_rules(struct build *b, const struct ucf_config *cfg)
 		match_addr(r, UCF_MATCH_SADDR, A);
 		match_fset(r, UCF_MATCH_DADDR_SET, A->family, "servers");
 		to_chain(r, UCF_STMT_JUMP, CH_UC_SERVICE);
-		r = add_rule(b, CH_TO_APPLIANCE, "cloud and VPN peers reaching the appliance");
-		match_name(r, UCF_MATCH_IIF, 0, wan);
-		match_addr(r, UCF_MATCH_DADDR, A);
-		match_name(r, UCF_MATCH_SVC_SET, 0, "appliance_svc");
-		stmt(r, UCF_STMT_ACCEPT, NULL);
 		if (cfg->enforcement.require_encryption) {
 			r = add_rule(b, CH_TO_APPLIANCE, CLEARTEXT_COMMENT);
 			match_name(r, UCF_MATCH_IIF, 0, wan);
@@ -947,12 +1167,13 @@ int ucf_policy_build(const struct ucf_config *cfg, const struct ucf_catalog *cat
 	}
 	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
 		b.rs->counters[i] = reason_names[i];
+	b.rs->counters[UCF_COUNTER_UPLOAD_INDEX] = UCF_COUNTER_UPLOAD;
 	if (cfg->appliance.address.family != AF_INET && cfg->appliance.address.family != AF_INET6)
 		fail(&b, -EINVAL, "appliance.address is not set");
 
 	add_sets(&b, cfg, cat);
 	forward_rules(&b, cfg, cat);
-	appliance_rules(&b, cfg);
+	appliance_rules(&b, cfg, cat);
 	input_rules(&b);
 	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
 		reason_chain(&b, (enum ucf_reason)i, cfg);
@@ -1000,7 +1221,8 @@ bool ucf_set_key_dynamic(enum ucf_set_key key)
 {
 	return key == UCF_KEY_IPV4_MEDIA || key == UCF_KEY_IPV6_MEDIA ||
 	       key == UCF_KEY_IPV4_BLOCK || key == UCF_KEY_IPV6_BLOCK ||
-	       key == UCF_KEY_IPV4_PAIR || key == UCF_KEY_IPV6_PAIR;
+	       key == UCF_KEY_IPV4_PAIR || key == UCF_KEY_IPV6_PAIR ||
+	       key == UCF_KEY_IPV4_TIMED || key == UCF_KEY_IPV6_TIMED;
 }
 
 void ucf_pinhole_elem(const struct ucf_pinhole *m, struct ucf_elem *e)

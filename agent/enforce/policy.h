@@ -22,7 +22,7 @@
 #define UCF_TABLE "ucfence"
 #define UCF_NAME_MAX 32     /* NFT_{SET,CHAIN,OBJ}_MAXNAMELEN */
 #define UCF_LOG_PREFIX_MAX 64
-#define UCF_RULE_MATCH_MAX 4
+#define UCF_RULE_MATCH_MAX 5
 #define UCF_RULE_STMT_MAX 3
 /* The NFLOG group refusals are logged to, for the agent (nflog.h): 0x7563,
  * "uc". Only there: a kernel log statement would copy MAC and IP addresses
@@ -46,6 +46,18 @@ enum ucf_reason {
 /* The counter name, e.g. "non-target-uc". */
 const char *ucf_reason_name(enum ucf_reason reason);
 
+/* The named counter that is not a refusal, after the reasons' in
+ * ruleset.counters: the appliance's bytes to the Meraki cloud ranges (A ->
+ * @meraki_cloud4/6 out of wan), read by the capture upload signal. */
+#define UCF_COUNTER_UPLOAD "appliance-upload"
+#define UCF_COUNTER_UPLOAD_INDEX UCF_REASON_COUNT
+#define UCF_COUNTER_COUNT (UCF_REASON_COUNT + 1)
+/* It counts packets longer than this (IP header included): pure TCP
+ * acknowledgements (52 bytes with timestamps, at most 112 with SACK blocks
+ * over IPv6) are not uploads, and the appliance sends many while it
+ * downloads (a firmware image). */
+#define UCF_UPLOAD_MIN_LEN 128
+
 enum ucf_set_key {
 	UCF_KEY_IFNAME,      /* ifname */
 	UCF_KEY_IPV4,        /* ipv4_addr, interval */
@@ -60,6 +72,8 @@ enum ucf_set_key {
 	UCF_KEY_IPV4_PAIR,   /* ipv4_addr . ipv4_addr, timeout, filled by the datapath
 			      * (local . remote: a host with live TLS signalling and its peer) */
 	UCF_KEY_IPV6_PAIR,   /* ipv6_addr . ipv6_addr, the same */
+	UCF_KEY_IPV4_TIMED,  /* ipv4_addr, timeout, filled by the agent (learned peers) */
+	UCF_KEY_IPV6_TIMED,  /* ipv6_addr, timeout */
 };
 
 /* One element; which fields count depends on the set's key. Addresses are
@@ -117,6 +131,8 @@ enum ucf_match_kind {
 	UCF_MATCH_CT_MARK,        /* ct mark & mark == mark: all of mark's bits set */
 	UCF_MATCH_TH_RAW,         /* @th,OFF,LEN [& mask ==] value, or value-value_end:
 				   * bytes of the transport header and its payload */
+	UCF_MATCH_LENGTH_GT,      /* ip length > value (the whole packet), or ip6 length >
+				   * value (the payload after the fixed header) */
 };
 
 struct ucf_match {
@@ -184,7 +200,7 @@ struct ucf_ruleset {
 	size_t nchains;
 	struct ucf_rule *rules;
 	size_t nrules, rules_cap;
-	const char *counters[UCF_REASON_COUNT];
+	const char *counters[UCF_COUNTER_COUNT]; /* by reason, then UCF_COUNTER_UPLOAD */
 	struct ucf_route *routes;
 	size_t nroutes;
 	char **warnings; /* things the policy could not express, for the operator */
@@ -204,6 +220,29 @@ struct ucf_ruleset {
  * local . peer while TLS signalling between them flows. */
 #define UCF_SET_TLS_PAIRS4 "tls_pairs4"
 #define UCF_SET_TLS_PAIRS6 "tls_pairs6"
+/* The Meraki cloud (interval sets: the catalog's meraki-cloud list, or
+ * appliance.cloud): where the appliance's cloud services may go. */
+#define UCF_SET_MERAKI_CLOUD "meraki_cloud"
+#define UCF_SET_MERAKI_CLOUD4 "meraki_cloud4"
+#define UCF_SET_MERAKI_CLOUD6 "meraki_cloud6"
+/* AutoVPN peers: the site's (appliance.vpn_peers, interval) and the ones
+ * learned from the Dashboard (timeout sets the agent fills and refreshes). */
+#define UCF_SET_VPN_STATIC "vpn_static"
+#define UCF_SET_VPN_PEERS "vpn_peers"
+#define UCF_SET_VPN_PEERS4 "vpn_peers4"
+#define UCF_SET_VPN_PEERS6 "vpn_peers6"
+/* appliance.open: the ports (open_svc) to the site's addresses
+ * (open_static4/6, interval) and to what its host names resolve to
+ * (appliance_open4/6, timeout sets the agent fills). */
+#define UCF_SET_OPEN_STATIC "open_static"
+#define UCF_SET_APPLIANCE_OPEN "appliance_open"
+/* A resolved address stays this long after the last resolution that gave
+ * it (the agent resolves every UCF_OPEN_REFRESH_S and keeps the last good
+ * answer while resolution fails). */
+#define UCF_OPEN_TIMEOUT_S 3600
+#define UCF_OPEN_REFRESH_S 300
+/* The most learned peers a set holds (the agent caps what it adds). */
+#define UCF_VPN_PEERS_MAX 4096
 /* The conntrack mark bit of a UDP flow admitted as media (TLS pair or
  * shape-checked static range): set (OR, the other bits kept) on the flow's
  * first packet, it makes every later packet of the flow, both ways, go

@@ -56,6 +56,9 @@ struct ucf_meraki {
 	json_t *cursor_updates; /* cursor name -> start, for the jobs that completed */
 	json_t *answered;       /* cursor name -> true: read in full (maybe truncated) */
 	json_t *denied;         /* cursor name -> {source, network, reason}: 403 this cycle */
+	json_t *peers;          /* AutoVPN peer addresses (strings) fetched this cycle */
+	size_t peers_dropped;
+	unsigned peers_planned, peers_ok; /* counts of the two peer jobs */
 	struct ucf_meraki_cycle rep, last;
 };
 
@@ -216,12 +219,24 @@ static int plan(struct ucf_meraki *m)
 							UCF_MS_API_REQUESTS, UCF_MS_CONFIG_CHANGES };
 	for (size_t i = 0; rc == 0 && i < 4; i++)
 		rc = add_job(m, org_sources[i], NULL);
+	/* AutoVPN peers at their own, slower pace (meraki.vpn_peers_interval):
+	 * "vpn_peers_at" moves only when both sources answered in full, so a
+	 * failed fetch is retried the next cycle. */
+	int64_t at = json_integer_value(json_object_get(m->state, "vpn_peers_at"));
+	m->peers_planned = m->peers_ok = 0;
+	if (rc == 0 && m->cfg->meraki.vpn_peers &&
+	    (m->start - at >= (int64_t)m->cfg->meraki.vpn_peers_interval_s || m->start < at)) {
+		rc = add_job(m, UCF_MS_UPLINK_STATUSES, NULL);
+		if (rc == 0)
+			rc = add_job(m, UCF_MS_VPN_PEERS, NULL);
+		m->peers_planned = rc == 0 ? 2 : 0;
+	}
 	if (rc == 0 && m->cfg->meraki.scope == UCF_SCOPE_ORGANIZATION) {
 		/* After the news: the directory only names it. */
 		json_t *dir = json_object_get(m->state, "directory");
-		int64_t at = json_integer_value(json_object_get(dir, "at"));
+		int64_t dir_at = json_integer_value(json_object_get(dir, "at"));
 		bool missing = json_is_true(json_object_get(dir, "missing"));
-		int64_t age = m->start - at;
+		int64_t age = m->start - dir_at;
 		if (!dir || age >= DIRECTORY_TTL || age < 0 || (missing && age >= DIRECTORY_RETRY)) {
 			rc = add_job(m, UCF_MS_NETWORKS, NULL);
 			if (rc == 0)
@@ -423,18 +438,36 @@ static void on_job(void *ctx, struct ucf_mjob_result *res)
 	struct ucf_mjob *j = &m->jobs[m->cur];
 	const char *net = m->job_nets[m->cur][0] ? m->job_nets[m->cur] : NULL;
 	m->rep.calls += res->calls;
-	bool directory = j->source == UCF_MS_NETWORKS || j->source == UCF_MS_DEVICES;
-	if (!directory)
+	bool peers = j->source == UCF_MS_UPLINK_STATUSES || j->source == UCF_MS_VPN_PEERS;
+	if (peers) {
+		/* addresses, not findings: they never reach the merge */
+		size_t i;
+		json_t *a;
+		json_array_foreach (res->findings, i, a) {
+			if (json_array_size(m->peers) >= UCF_MERAKI_PEERS_MAX)
+				m->peers_dropped++;
+			else
+				json_array_append(m->peers, a);
+		}
+		if (res->outcome == UCF_MJOB_OK && !res->truncated)
+			m->peers_ok++;
+	} else if (j->source == UCF_MS_NETWORKS || j->source == UCF_MS_DEVICES) {
+		/* the directory names sites; it is not news */
+		if (res->outcome == UCF_MJOB_OK && !res->truncated)
+			json_array_extend(j->source == UCF_MS_NETWORKS ? m->dir_networks
+								     : m->dir_devices,
+					  res->findings);
+	} else {
 		json_array_extend(m->findings, res->findings);
-	else if (res->outcome == UCF_MJOB_OK && !res->truncated)
-		json_array_extend(j->source == UCF_MS_NETWORKS ? m->dir_networks : m->dir_devices,
-				  res->findings);
+	}
 	if (res->truncated)
 		eventf(m, UCF_MERAKI_WARNING, NULL, "%s: stopped after %d pages; the rest waits for "
 		       "the next cycle", ucf_msource_name(j->source), UCF_MFETCH_MAX_PAGES);
 	char name[128];
 	cursor_name(j->source, net, name, sizeof(name));
-	if (res->outcome == UCF_MJOB_OK) {
+	if (res->outcome == UCF_MJOB_OK && peers) {
+		/* no cursor: "vpn_peers_at" says when they were read */
+	} else if (res->outcome == UCF_MJOB_OK) {
 		json_object_set_new(m->answered, name, json_true());
 		if (!res->truncated)
 			json_object_set_new(m->cursor_updates, name, json_integer(m->start));
@@ -515,12 +548,15 @@ static void begin_cycle(struct ucf_meraki *m)
 	m->dir_networks = json_array();
 	m->dir_devices = json_array();
 	m->event_nets = json_array();
+	json_decref(m->peers);
+	m->peers = json_array();
+	m->peers_dropped = 0;
 	m->findings = json_array();
 	m->cursor_updates = json_object();
 	m->answered = json_object();
 	m->denied = json_object();
-	if (!m->findings || !m->cursor_updates || !m->answered || !m->denied || !m->dir_networks ||
-	    !m->dir_devices || !m->event_nets || plan(m) < 0) {
+	if (!m->findings || !m->cursor_updates || !m->answered || !m->denied || !m->peers ||
+	    !m->dir_networks || !m->dir_devices || !m->event_nets || plan(m) < 0) {
 		fail_note(m, "out of memory");
 		m->rep.failed_sources++;
 		m->njobs = m->cur = 0;
@@ -642,7 +678,8 @@ static void finish_cycle(struct ucf_meraki *m)
 	};
 	/* Horizons as the jobs were planned (before this cycle's cursors). */
 	static const int64_t ages[UCF_MS_COUNT] = { MAX_T0_AGE, MAX_T0_AGE, MAX_T0_AGE_API,
-						    MAX_T0_AGE, MAX_T0_AGE, MAX_T0_AGE };
+						    MAX_T0_AGE, MAX_T0_AGE, MAX_T0_AGE,
+						    MAX_T0_AGE, MAX_T0_AGE };
 	for (int s = 0; s < UCF_MS_COUNT; s++)
 		mm.horizon[s] = horizon(m, ucf_msource_name((enum ucf_msource)s), ages[s]);
 	/* Events have one cursor per network: the earliest of this cycle's is
@@ -663,9 +700,12 @@ static void finish_cycle(struct ucf_meraki *m)
 	else
 		keep_ours(m, m->findings);
 	int rc = ucf_mmerge(m->state, &mm, m->findings, &alerts, on_note, m, err, sizeof(err));
-	for (size_t i = 0; rc == 0 && i < alerts.count; i++)
+	for (size_t i = 0; rc == 0 && i < alerts.count; i++) {
+		if (m->hooks.annotate)
+			m->hooks.annotate(m->hooks.ctx, alerts.items[i]);
 		if (!publish(m, alerts.items[i]))
 			rc = -EIO;
+	}
 	ucf_alert_list_free(&alerts);
 	bool ok = m->rep.failed_sources == 0;
 	if (rc == 0 && !account_access(m))
@@ -673,6 +713,19 @@ static void finish_cycle(struct ucf_meraki *m)
 	/* A refused source is alerted on its own; the API is not failing. */
 	if (rc == 0 && !account_health(m, m->rep.failed_sources == m->rep.denied_sources))
 		rc = -EIO;
+	if (m->peers_planned && m->peers_ok == m->peers_planned) {
+		size_t n = json_array_size(m->peers);
+		const char **addrs = calloc(n + 1, sizeof(*addrs));
+		for (size_t i = 0; addrs && i < n; i++)
+			addrs[i] = json_string_value(json_array_get(m->peers, i));
+		if (addrs && m->hooks.peers)
+			m->hooks.peers(m->hooks.ctx, addrs, n, m->peers_dropped);
+		if (addrs)
+			json_object_set_new(m->state, "vpn_peers_at", json_integer(m->start));
+		else
+			eventf(m, UCF_MERAKI_WARNING, NULL, "out of memory for the AutoVPN peers");
+		free(addrs);
+	}
 	if (rc == 0) {
 		const char *k;
 		json_t *v;
@@ -811,6 +864,7 @@ void ucf_meraki_free(struct ucf_meraki *m)
 	json_decref(m->dir_networks);
 	json_decref(m->dir_devices);
 	json_decref(m->event_nets);
+	json_decref(m->peers);
 	free(m->jobs);
 	free(m->job_nets);
 	free(m->state_path);

@@ -50,11 +50,25 @@ struct ucf_meraki_cycle {
 	char error[512];      /* the first failure; "" when ok */
 };
 
+/* The most AutoVPN peer addresses one fetch hands over (the rest are
+ * counted): an organization has far fewer appliances, and the API is
+ * hostile input. */
+#define UCF_MERAKI_PEERS_MAX 16384
+
 struct ucf_meraki_hooks {
 	void (*event)(void *ctx, enum ucf_meraki_event kind, const char *text,
 		      const struct ucf_alert *a);
 	void (*cycle)(void *ctx, const struct ucf_meraki_cycle *c);
+	/* meraki.vpn_peers: both peer sources answered in full (every
+	 * meraki.vpn_peers_interval): the public addresses they list (texts as
+	 * the API gave them, unchecked; dropped: beyond UCF_MERAKI_PEERS_MAX).
+	 * Not called when either failed: the caller keeps what it had. */
+	void (*peers)(void *ctx, const char *const *addrs, size_t n, size_t dropped);
 	void *ctx;
+	/* Each alert of a capture activity, just before it is published: the
+	 * caller may add to it (the agent adds the capture upload signal's
+	 * episode, so one alert says what both saw). May be NULL. */
+	void (*annotate)(void *ctx, struct ucf_alert *a);
 };
 
 /* Loads the API key (refusing a key file more open than 0640) and the state.

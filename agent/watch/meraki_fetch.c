@@ -143,6 +143,14 @@ char *ucf_mfetch_url(const struct ucf_config *cfg, const struct ucf_mjob *job)
 	case UCF_MS_EVENT_TYPES:
 		add(&b, "/networks/%s/events/eventTypes", net ? net : "");
 		break;
+	case UCF_MS_UPLINK_STATUSES:
+		/* every appliance of the organization: each is an AutoVPN peer */
+		add(&b, "/organizations/%s/appliance/uplink/statuses", org);
+		per_page(&b, cfg, 1000);
+		break;
+	case UCF_MS_VPN_PEERS:
+		add(&b, "/organizations/%s/appliance/vpn/thirdPartyVPNPeers", org);
+		break;
 	case UCF_MS_NETWORKS:
 		/* the directory: the most the API gives a page (devices' maximum) */
 		add(&b, "/organizations/%s/networks", org);
@@ -274,6 +282,9 @@ static void on_page(struct ucf_mfetch *f, const struct ucf_http_response *resp)
 			json_decref(f->res.types);
 			f->res.types = types;
 		}
+	} else if (f->job.source == UCF_MS_UPLINK_STATUSES || f->job.source == UCF_MS_VPN_PEERS) {
+		rc = ucf_mparse_peers(f->job.source, resp->body, resp->body_len, f->res.findings,
+				      &skipped, err, sizeof(err));
 	} else {
 		rc = ucf_mparse_page(f->job.source, resp->body, resp->body_len, f->res.findings,
 				     &skipped, &oldest, err, sizeof(err));

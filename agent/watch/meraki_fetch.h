@@ -47,7 +47,8 @@ enum ucf_mjob_outcome {
 
 struct ucf_mjob_result {
 	enum ucf_mjob_outcome outcome;
-	json_t *findings;    /* what the pages held (also on failure: pages before it) */
+	json_t *findings;    /* what the pages held (also on failure: pages before it);
+			      * uplinkStatuses, thirdPartyVPNPeers: address strings */
 	json_t *types;       /* eventTypes: the capture-related types */
 	unsigned calls, pages;
 	size_t skipped;

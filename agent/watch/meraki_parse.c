@@ -16,6 +16,7 @@
 
 static const char *const source_names[UCF_MS_COUNT] = {
 	"captures", "schedules", "apiRequests", "configurationChanges", "events", "eventTypes",
+	"uplinkStatuses", "thirdPartyVPNPeers",
 	"networks", "devices",
 };
 
@@ -61,6 +62,8 @@ const char *ucf_msource_operation(enum ucf_msource s)
 		"getOrganizationConfigurationChanges",
 		"getNetworkEvents",
 		"getNetworkEventsEventTypes",
+		"getOrganizationApplianceUplinkStatuses",
+		"getOrganizationApplianceVpnThirdPartyVPNPeers",
 		"getOrganizationNetworks",
 		"getOrganizationDevices",
 	};
@@ -478,13 +481,15 @@ static json_t *load(const char *body, size_t len, char *err, size_t errlen)
 int ucf_mparse_page(enum ucf_msource src, const char *body, size_t len, json_t *out,
 		    size_t *skipped, int64_t *oldest, char *err, size_t errlen)
 {
+	/* event types and the peers' sources have parsers of their own */
 	static const char *const wrapper[UCF_MS_COUNT] = { "items", "items", "items", "items",
-							   "events", NULL, "items", "items" };
+							   "events", NULL, NULL, NULL, "items",
+							   "items" };
 	json_t *(*const item_fn[UCF_MS_COUNT])(const json_t *) = {
 		capture_item, schedule_item, api_request_item, config_change_item, event_item, NULL,
-		network_item, device_item,
+		NULL, NULL, network_item, device_item,
 	};
-	if ((unsigned)src >= UCF_MS_COUNT || src == UCF_MS_EVENT_TYPES) {
+	if ((unsigned)src >= UCF_MS_COUNT || !item_fn[src]) {
 		snprintf(err, errlen, "not a page source");
 		return -EINVAL;
 	}
@@ -529,6 +534,69 @@ int ucf_mparse_page(enum ucf_msource src, const char *body, size_t len, json_t *
 		*skipped = skip;
 	if (oldest)
 		*oldest = old;
+	return 0;
+}
+
+static void peer_ip(const json_t *o, json_t *out, size_t *skip)
+{
+	const char *ip = str(o, "publicIp");
+	if (ip && *ip && strlen(ip) <= 64)
+		json_array_append_new(out, json_string(ip));
+	else
+		(*skip)++;
+}
+
+int ucf_mparse_peers(enum ucf_msource src, const char *body, size_t len, json_t *out,
+		     size_t *skipped, char *err, size_t errlen)
+{
+	if (src != UCF_MS_UPLINK_STATUSES && src != UCF_MS_VPN_PEERS) {
+		snprintf(err, errlen, "not a peer source");
+		return -EINVAL;
+	}
+	json_t *doc = load(body, len, err, errlen);
+	if (!doc)
+		return -EINVAL;
+	const json_t *items = json_is_array(doc) ? doc
+			      : json_object_get(doc, src == UCF_MS_VPN_PEERS ? "peers" : "items");
+	if (!json_is_array(items)) {
+		int rc = api_error(doc, err, errlen);
+		if (rc == 0) {
+			snprintf(err, errlen, "%s: expected %s", source_names[src],
+				 src == UCF_MS_VPN_PEERS ? "a 'peers' array" : "an array");
+			rc = -EINVAL;
+		}
+		json_decref(doc);
+		return rc;
+	}
+	size_t i, skip = 0;
+	const json_t *it;
+	json_t *found = json_array();
+	json_array_foreach (items, i, it) {
+		if (!json_is_object(it)) {
+			skip++;
+			continue;
+		}
+		if (src == UCF_MS_VPN_PEERS) {
+			peer_ip(it, found, &skip);
+			continue;
+		}
+		const json_t *uplinks = json_object_get(it, "uplinks"), *u;
+		size_t k;
+		if (!json_is_array(uplinks)) {
+			skip++;
+			continue;
+		}
+		json_array_foreach (uplinks, k, u) {
+			/* an uplink that is not connected has no public address */
+			if (json_is_object(u) && json_is_string(json_object_get(u, "publicIp")))
+				peer_ip(u, found, &skip);
+		}
+	}
+	json_array_extend(out, found);
+	json_decref(found);
+	json_decref(doc);
+	if (skipped)
+		*skipped = skip;
 	return 0;
 }
 

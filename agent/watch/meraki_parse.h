@@ -24,6 +24,9 @@ enum ucf_msource {
 	UCF_MS_CONFIG_CHANGES,
 	UCF_MS_EVENTS,
 	UCF_MS_EVENT_TYPES,
+	/* AutoVPN peers, not captures: their addresses go to the agent */
+	UCF_MS_UPLINK_STATUSES, /* the organization's appliances' uplinks (publicIp) */
+	UCF_MS_VPN_PEERS,       /* the organization's third-party VPN peers (publicIp) */
 	/* a collector's directory: network names, and each device's network */
 	UCF_MS_NETWORKS,
 	UCF_MS_DEVICES,
@@ -31,7 +34,8 @@ enum ucf_msource {
 };
 
 /* "captures", "schedules", "apiRequests", "configurationChanges", "events",
- * "eventTypes", "networks", "devices"; -1 from ucf_msource_parse for anything else. */
+ * "eventTypes", "uplinkStatuses", "thirdPartyVPNPeers", "networks", "devices"; -1
+ * from ucf_msource_parse for anything else. */
 const char *ucf_msource_name(enum ucf_msource s);
 int ucf_msource_parse(const char *name);
 
@@ -62,6 +66,14 @@ bool ucf_mtext_concerns_capture(const char *text);
  * (may be NULL) gets the oldest timestamp on the page (events' occurredAt,
  * the others' ts; INT64_MAX if none): backward paging stops there. -EINVAL with a reason when the body
  * is not JSON or not the documented shape; out is then unchanged. */
+/* One page of uplinkStatuses ([{uplinks: [{publicIp}]}], bare or wrapped in
+ * "items") or thirdPartyVPNPeers ({peers: [{publicIp}]}): appends each
+ * publicIp string (at most 64 characters; checked as addresses by the
+ * agent) to out. Entries without one are counted in *skipped. -EINVAL for
+ * another shape. */
+int ucf_mparse_peers(enum ucf_msource src, const char *body, size_t len, json_t *out,
+		     size_t *skipped, char *err, size_t errlen);
+
 int ucf_mparse_page(enum ucf_msource src, const char *body, size_t len, json_t *out,
 		    size_t *skipped, int64_t *oldest, char *err, size_t errlen);
 

@@ -11,7 +11,8 @@ static const char catalog_text[] =
 	"services:\n"
 	"  sip: {description: d, reference: r, roles: [uc], ports: [udp/5060, tcp/5060]}\n"
 	"  rtp: {description: d, reference: r, roles: [uc], media: true}\n"
-	"  dns: {description: d, reference: r, roles: [gateway, appliance], ports: [udp/53]}\n";
+	"  dns: {description: d, reference: r, roles: [gateway, appliance], ports: [udp/53],\n"
+	"        destinations: [resolvers]}\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

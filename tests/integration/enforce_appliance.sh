@@ -20,8 +20,16 @@ CASES=(
 	"appliance->Meraki cloud tunnel|pass|-|mx|udp|198.51.100.73|7351"
 	"appliance->dashboard HTTPS|pass|-|mx|tcp|198.51.100.73|443"
 	"appliance->AutoVPN registry|pass|-|mx|udp|198.51.100.73|9350"
+	"phone behind MX->non-Meraki HTTPS (NATed to A)|block|non-target-appliance|phone|tcp|198.51.100.80|443"
+	"appliance->non-Meraki HTTPS|block|non-target-appliance|mx|tcp|198.51.100.80|443"
+	"appliance->Meraki cloud port, non-Meraki address|block|non-target-appliance|mx|udp|198.51.100.80|7351"
+	"appliance->configured AutoVPN peer|pass|-|mx|udp|203.0.113.20|40000"
+	"appliance->AutoVPN port, not a peer|block|non-target-appliance|mx|udp|198.51.100.80|40000"
+	"appliance->connectivity check host HTTP|pass|-|mx|tcp|198.51.100.88|80"
 	"S->appliance SIP (server-initiated)|pass|-|inet|udp|10.40.0.2|5060|198.51.100.10"
-	"VPN peer->appliance AutoVPN|pass|-|inet|udp|10.40.0.2|9350"
+	"Meraki cloud->appliance registry port|pass|-|inet|udp|10.40.0.2|9350|198.51.100.73"
+	"configured VPN peer->appliance AutoVPN|pass|-|inet|udp|10.40.0.2|40000|203.0.113.20"
+	"not a VPN peer->appliance AutoVPN|block|non-target-appliance|inet|udp|10.40.0.2|40000|198.51.100.80"
 	"internet host (not S)->appliance SIP|block|non-target-appliance|inet|udp|10.40.0.2|5060"
 	"data->appliance web|block|non-target-appliance|data|tcp|10.40.0.2|80"
 	"appliance->data web|block|non-target-appliance|mx|tcp|10.30.0.10|80"
@@ -37,6 +45,7 @@ CASES=(
 )
 
 lab_matrix baseline "${CASES[@]}"
+check "baseline: appliance ping to any host passes" lab_ping mx 198.51.100.80 2
 
 DROP=$(lab_config appliance drop)
 plan=$(ucf "$DROP" plan)
@@ -51,6 +60,28 @@ check "apply succeeds ($(oneline "$out"))" test $rc -eq 0
 check "apply installs no route" test -z "$(lab_exec gw ip route show proto 117)"
 lab_matrix enforced "${CASES[@]}"
 lab_same_as_plan "$plan"
+
+# The MX's connectivity checks: pings to its test hosts pass, pings anywhere
+# else are refused.
+before=$(lab_counter non-target-appliance)
+check "appliance ping to its connectivity check host passes" lab_ping mx 198.51.100.88 2
+check "appliance ping to another host is dropped" test "$(lab_ping mx 198.51.100.80 1; echo $?)" = 1
+check "and counted as non-target-appliance" test "$(lab_counter non-target-appliance)" -gt "$before"
+
+# appliance.open: the site opens tcp/443 to one address for an MX feature
+# Meraki lists with destination "Any"; nothing else there opens.
+OPEN=$LAB_DIR/site-open.yaml
+sed 's/^  time_servers: \(.*\)$/  time_servers: \1\n  open: { ports: [tcp\/443], addresses: [198.51.100.80] }/' "$DROP" >"$OPEN"
+out=$(ucf "$OPEN" apply 2>&1)
+check "apply with appliance.open ($(oneline "$out"))" test $? -eq 0
+lab_case "appliance.open: appliance->opened address on tcp/443 passes" pass - mx tcp 198.51.100.80 443
+lab_case "appliance.open: the same address on tcp/80 stays closed" block non-target-appliance \
+	mx tcp 198.51.100.80 80
+check "nft -c accepts plan's output with appliance.open" \
+	lab_exec scratch nft -c -f - <<<"$(ucf "$OPEN" plan 2>/dev/null)"
+out=$(ucf "$DROP" apply 2>&1)
+check "apply without it again ($(oneline "$out"))" test $? -eq 0
+lab_case "without appliance.open: closed again" block non-target-appliance mx tcp 198.51.100.80 443
 
 # enforcement.action: reject answers refusals, monitor only counts and logs.
 out=$(ucf "$(lab_config appliance reject)" apply 2>&1)

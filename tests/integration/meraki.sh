@@ -36,12 +36,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # ---- a test CA and a server certificate for 127.0.0.1 and localhost ---------
 cd "$tmp"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
-	-subj "/CN=ucfence test CA" 2>/dev/null &&
-openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "/CN=127.0.0.1" 2>/dev/null &&
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >ext.cnf &&
-openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 \
-	-extfile ext.cnf 2>/dev/null
+. "$sim/testca.sh"
+test_ca "$tmp"
 ok "test CA and server certificate" $?
 
 key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')

@@ -11,7 +11,9 @@
 #     SIP port: non-target-on-uc-port);
 #   - the Meraki scenario `first` (captures, one named with a phone number
 #     and filtering on a SIP URI, an admin e-mail, a client MAC);
-#   - a webhook that refuses the first alert with 422 (a dead letter).
+#   - a webhook that refuses the first alert with 422 (a dead letter);
+#   - two Alertmanager peers: one that refuses the first alert with 400 (a
+#     dead letter), one where nothing listens (its queue keeps everything).
 # Then every output is read: the spool, every file of state_dir, the
 # webhook queue and dead letters, what the webhook received, `status
 # --json`, the Prometheus textfile and the agent's stderr log (-v). The test
@@ -28,13 +30,14 @@ PHONE=10.20.0.10
 SRV=10.50.0.10
 
 # ---- the inventory (mirrors README.md, "Personal data ucfence keeps") ---------
-# Files ucfence may write in state_dir.
+# Files ucfence may write in state_dir (patterns).
 INVENTORY_FILES="alerts.jsonl feed.lock webhook-queue.jsonl webhook-dead.jsonl meraki-state.json
-enforcement-weakened.json"
+enforcement-weakened.json alertmanager-*-queue.jsonl alertmanager-*-dead.jsonl vpn-peers.json"
 # Alert fields (details flattened to dotted paths, array elements as []).
 INVENTORY_FIELDS="id time site severity kind summary details
 details.source details.source_mac details.interface details.reason details.protocol
 details.port details.packets details.window_start details.window_end details.dropped
+details.destinations details.destinations_other
 details.endpoint details.transport details.day details.detail
 details.change details.restored details.restore_ms details.followup details.by details.scope
 details.action details.target details.records details.removed
@@ -60,7 +63,11 @@ details.events[].network_id details.events[].device details.events[].device.seri
 details.events[].device.name details.events[].at
 details.operation_id details.action details.method details.path details.host details.source_ip
 details.user_agent details.response_code details.admin_id details.at details.label details.page
-details.type details.description details.category details.network_id details.organization_id"
+details.type details.description details.category details.network_id details.organization_id
+details.heuristic details.upload details.upload.appliance details.upload.interface
+details.upload.started details.upload.ended details.upload.bytes details.upload.mean_bps
+details.upload.peak_bps details.upload.threshold_bps details.upload.baseline_bps
+details.upload.floor_bps details.upload.multiple details.upload.sustain_s details.upload_observed"
 
 # ---- what the lab sends that must never come out --------------------------------
 TAG=$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -108,14 +115,20 @@ LAB_PIDS+=($!)
 in_gw python3 "$SIM/webhook.py" --port-file "$M/hook.port" --log "$M/hook.log" \
 	--fail-status 422 --fail-first 1 2>"$M/hook.err" &
 LAB_PIDS+=($!)
-wait_file "$M/api.port" && wait_file "$M/hook.port"
-must "simulated Dashboard and webhook receiver listening" test $? = 0
+in_gw python3 "$SIM/webhook.py" --port-file "$M/am.port" --log "$M/am.log" \
+	--fail-status 400 --fail-first 1 2>"$M/am.err" &
+LAB_PIDS+=($!)
+wait_file "$M/api.port" && wait_file "$M/hook.port" && wait_file "$M/am.port"
+must "simulated Dashboard, webhook receiver and Alertmanager stand-in listening" test $? = 0
 
 lab_agent_config "sip, rtp"
 # lab_agent_config's alerts line replaced: the webhook, the journal off
 sed -i '/^alerts:/d' "$LAB_DIR/site.yaml"
 cat >>"$LAB_DIR/site.yaml" <<EOF
-alerts: { syslog: false, webhook: { url: "http://127.0.0.1:$(cat "$M/hook.port")/hook", format: generic } }
+alerts:
+  syslog: false
+  webhook: { url: "http://127.0.0.1:$(cat "$M/hook.port")/hook", format: generic }
+  alertmanager: { urls: ["http://127.0.0.1:$(cat "$M/am.port")", "http://127.0.0.1:9"] }
 metrics: { textfile: $PROM }
 meraki:
   enabled: true
@@ -151,12 +164,16 @@ for _ in $(seq 300); do
 	k=$(kinds)
 	missing=
 	for w in $want; do [[ " $k" == *" $w "* ]] || missing+="$w "; done
-	[ -z "$missing" ] && [ -s "$PROM" ] && [ "$(grep -c . "$M/hook.log" 2>/dev/null)" -ge 3 ] && break
+	[ -z "$missing" ] && [ -s "$PROM" ] && [ "$(grep -c . "$M/hook.log" 2>/dev/null)" -ge 3 ] &&
+		[ "$(grep -c . "$M/am.log" 2>/dev/null)" -ge 3 ] && break
 	sleep 0.1
 done
 check "every kind the lab provokes was alerted (missing: ${missing:-none})" test -z "$missing"
 check "the webhook refused one alert (a dead letter) and got others" \
 	test -s "$STATE/webhook-dead.jsonl" -a "$(grep -c . "$M/hook.log" 2>/dev/null)" -ge 3
+am_files=$(ls "$STATE"/alertmanager-*-queue.jsonl "$STATE"/alertmanager-*-dead.jsonl 2>/dev/null)
+check "the Alertmanager peers' files: a dead letter and a queue kept while its peer is down ($(oneline "$am_files"))" \
+	bash -c "cat $STATE/alertmanager-*-dead.jsonl | grep -q . && cat $STATE/alertmanager-*-queue.jsonl | grep -q . && test \$(grep -c . '$M/am.log') -ge 3"
 lab_agent_status >"$LAB_DIR/status.json" 2>&1
 check "status --json answers ($(head -c 200 "$LAB_DIR/status.json" | tr '\n' ' '))" \
 	jq -e .site "$LAB_DIR/status.json"
@@ -171,7 +188,7 @@ check "the spool names endpoints of risk alerts (listed)" grep -q "\"endpoint\":
 check "the spool names a Dashboard admin and an API caller's IP and user agent (listed)" \
 	bash -c "grep -q 'Alice Admin' '$spool' && grep -q '198.51.100.7' '$spool' && grep -q 'python-requests' '$spool'"
 
-OUTPUTS=("$STATE"/* "$PROM" "$LAB_DIR/status.json" "$LAB_DIR/agent.log" "$M/hook.log")
+OUTPUTS=("$STATE"/* "$PROM" "$LAB_DIR/status.json" "$LAB_DIR/agent.log" "$M/hook.log" "$M/am.log")
 leaks=
 for f in "${OUTPUTS[@]}"; do
 	[ -f "$f" ] || continue
@@ -184,14 +201,20 @@ check "no SIP URI, user part, number, display name, Call-ID, SDES key, admin e-m
 
 extra=
 for f in "$STATE"/*; do
-	[[ " $(echo $INVENTORY_FILES) " == *" ${f##*/} "* ]] || extra+="${f##*/} "
+	listed=
+	for pat in $INVENTORY_FILES; do
+		# shellcheck disable=SC2053 # a pattern, on purpose
+		[[ ${f##*/} == $pat ]] && listed=1
+	done
+	[ -n "$listed" ] || extra+="${f##*/} "
 done
 check "state_dir holds only files the inventory lists (others: ${extra:-none}; present: $(ls "$STATE" | tr '\n' ' '))" \
 	test -z "$extra"
 
-# Every field of every alert (spool, webhook queue and dead letters, what
-# the webhook received) is one the inventory lists.
-fields=$(python3 - "$spool" "$STATE/webhook-queue.jsonl" "$STATE/webhook-dead.jsonl" "$M/hook.log" <<'PY'
+# Every field of every alert (spool, webhook and Alertmanager queues and
+# dead letters, what the webhook received) is one the inventory lists.
+fields=$(python3 - "$spool" "$STATE/webhook-queue.jsonl" "$STATE/webhook-dead.jsonl" "$M/hook.log" \
+	"$STATE"/alertmanager-*-queue.jsonl "$STATE"/alertmanager-*-dead.jsonl <<'PY'
 import json, sys
 paths = set()
 def walk(v, p):  # the paths of values: objects only through their members

@@ -3,8 +3,9 @@
 # entries 40 days old and 1 day old (retention 30d); `ucfence alerts` shows
 # none of the old ones before any prune, and the start-up pass of a command
 # that opens the feed (`watch --once`, the same pass `run` makes at start)
-# leaves none in the spool, the webhook queue, the dead letters or the
-# watcher's state. No network: the Dashboard URL is a closed loopback port.
+# leaves none in the spool, the webhook queue, the dead letters, an
+# Alertmanager peer's queue and dead letters (a configured peer's, and those
+# a peer no longer configured left) or the watcher's state. No network: the Dashboard URL is a closed loopback port.
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${UCFENCE:-$here/ucfence}
@@ -37,12 +38,19 @@ alerts:
   retention: 30d
   syslog: false
   webhook: {url: "http://127.0.0.1:$port/hook", format: generic}
+  alertmanager: {urls: ["http://127.0.0.1:$port"]}
 state_dir: $tmp/state
 YAML
 
-python3 - "$tmp/state" <<'PY'
-import json, sys, time, os
+python3 - "$tmp/state" "$port" <<'PY'
+import hashlib, json, sys, time, os
 d = sys.argv[1]
+def peer(url):  # an Alertmanager peer's files (alertmanager.h)
+    h = hashlib.sha256(b"alertmanager-peer\0" + url.encode() + b"\0\0").hexdigest()[:16]
+    return "alertmanager-%s-queue.jsonl" % h, "alertmanager-%s-dead.jsonl" % h
+configured, gone = peer("http://127.0.0.1:" + sys.argv[2]), peer("http://127.0.0.1:1")
+with open(os.path.join(d, "am-files"), "w") as fh:
+    fh.write(" ".join(configured + gone))
 now = int(time.time())
 old, fresh = now - 40 * 86400, now - 86400
 def alert(tag, t):
@@ -50,7 +58,8 @@ def alert(tag, t):
             "site": "branch-017", "severity": "warning", "kind": "packet-capture",
             "summary": "capture by admin " + tag, "details": {"admin": {"id": "100", "name": "Alice"}}}
 for name, (o, f) in {"alerts.jsonl": ("a", "b"), "webhook-queue.jsonl": ("c", "d"),
-                     "webhook-dead.jsonl": ("e", "f")}.items():
+                     "webhook-dead.jsonl": ("e", "f"), configured[0]: ("1", "2"),
+                     configured[1]: ("3", "4"), gone[0]: ("5", "6"), gone[1]: ("7", "8")}.items():
     with open(os.path.join(d, name), "w") as fh:
         fh.write(json.dumps(alert(o, old)) + "\n" + json.dumps(alert(f, fresh)) + "\n")
     os.chmod(os.path.join(d, name), 0o600)
@@ -75,11 +84,12 @@ grep -q '"id": *"aaaa' "$tmp/state/alerts.jsonl"; ok "ucfence alerts (a reader) 
 # the start-up pass: the Dashboard is unreachable, the pass happens first
 timeout -k 5 60 "$bin" watch --once -c "$tmp/cfg.yaml" >"$tmp/watch.out" 2>"$tmp/watch.err"
 echo "    watch --once exited $?"
-for f in alerts.jsonl webhook-queue.jsonl webhook-dead.jsonl; do
+am_files=$(cat "$tmp/state/am-files"); rm "$tmp/state/am-files"
+for f in alerts.jsonl webhook-queue.jsonl webhook-dead.jsonl $am_files; do
 	python3 - "$tmp/state/$f" <<'PY'
 import json, sys
 ids = [json.loads(l)["id"][0] for l in open(sys.argv[1])]
-sys.exit(0 if ids and all(i in "bdf" for i in ids) and not any(i in "ace" for i in ids) else 1)
+sys.exit(0 if ids and all(i in "bdf2468" for i in ids) and not any(i in "ace1357" for i in ids) else 1)
 PY
 	ok "start-up pass: $f holds no entry past alerts.retention" $?
 done
@@ -96,5 +106,7 @@ PY
 ok "start-up pass: the watcher's state holds no entry past alerts.retention" $?
 grep -q "webhook: 1 queued alert older than alerts.retention dropped undelivered" "$tmp/watch.err"
 ok "the expired webhook alert is logged once" $?
-[ "$(grep -c 'older than alerts.retention' "$tmp/watch.err")" = 1 ]
+grep -q "alertmanager: 2 queued alerts older than alerts.retention dropped undelivered" "$tmp/watch.err"
+ok "the expired Alertmanager alerts (both peers' queues) are logged once" $?
+[ "$(grep -c 'older than alerts.retention' "$tmp/watch.err")" = 2 ]
 ok "logged once only" $?

@@ -151,6 +151,35 @@ lab_probe() {
 	lab_exec "$node" "$LABNET" probe "$1" "$2" "$3" "${4:-700}" "${6:-0}" ${5:+"$5"}
 }
 
+# lab_ping NODE HOST [SECONDS]: one ICMP echo from NODE; 0 when answered
+# (python's raw socket: the image has no ping).
+lab_ping() {
+	lab_exec "$1" python3 - "$2" "${3:-1}" <<-'EOF'
+		import socket, struct, sys, time
+		host, wait = sys.argv[1], float(sys.argv[2])
+		s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+		def csum(b):
+		    n = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+		    n = (n >> 16) + (n & 0xFFFF)
+		    return ~(n + (n >> 16)) & 0xFFFF
+		ident = 0x5543
+		body = struct.pack("!BBHHH", 8, 0, 0, ident, 1) + b"ucfence-lab"
+		body = body[:2] + struct.pack("!H", csum(body + b"\0")) + body[4:]
+		s.sendto(body, (host, 0))
+		end = time.time() + wait
+		while time.time() < end:
+		    s.settimeout(max(0.01, end - time.time()))
+		    try:
+		        data, addr = s.recvfrom(2048)
+		    except socket.timeout:
+		        break
+		    ihl = (data[0] & 15) * 4
+		    if addr[0] == host and data[ihl] == 0 and struct.unpack("!H", data[ihl + 4:ihl + 6])[0] == ident:
+		        sys.exit(0)
+		sys.exit(1)
+	EOF
+}
+
 lab_counter() {
 	local n
 	n=$(lab_exec gw nft list counter inet ucfence "$1" 2>/dev/null |
@@ -171,7 +200,10 @@ lab_up() {
 	lab_link gw wan0 inet eth0
 	lab_addr gw wan0 192.0.2.1/24 fd00:99::1/64
 	lab_addr inet eth0 192.0.2.2/24 fd00:99::2/64
+	# .73 stands for the Meraki cloud (appliance.cloud), .88 for a
+	# connectivity check host, 203.0.113.20/.21 for AutoVPN peers.
 	lab_addr inet lo 198.51.100.80/32 198.51.100.10/32 198.51.100.73/32 \
+		198.51.100.88/32 203.0.113.20/32 203.0.113.21/32 \
 		2001:db8:80::80/128 2001:db8:80::10/128
 	lab_route gw default via 192.0.2.2
 	lab_route gw -6 default via fd00:99::2
@@ -233,7 +265,7 @@ lab_up() {
 				}
 			}
 		EOF
-		lab_serve mx mx udp:5060 tcp:80 udp:9350
+		lab_serve mx mx udp:5060 tcp:80 udp:9350 udp:40000
 		lab_serve phone phone tcp:80
 	fi
 	# A UC device on the gateway's own uc port (both modes have one).
@@ -246,7 +278,7 @@ lab_up() {
 		lab_serve lan lan tcp:80
 	fi
 	lab_serve data data tcp:80
-	lab_serve inet inet tcp:80 tcp:443 udp:5060 tcp:5061 udp:7351 udp:9350 udp:20000
+	lab_serve inet inet tcp:80 tcp:443 udp:5060 tcp:5061 udp:7351 udp:9350 udp:20000 udp:40000
 	lab_serve gw gw udp:53 tcp:22
 	# The site firewall's own table: ucfence must never touch it.
 	lab_exec gw nft -f - <<-EOF
@@ -284,7 +316,14 @@ lab_config() {
 			  servers: [10.50.0.0/24, 198.51.100.10, "fd00:50::/64"]
 			  services: [sip, sip-tls, sccp, rtp, tftp, stun]
 			  media: { learn: true, static_range: 16384-32767, timeout: 120s, tls_calls: false, shape_check: false }
-			appliance: { address: 10.40.0.2, remote_subnets: [10.50.0.0/16, "fd00:50::/48"] }
+			appliance:
+			  address: 10.40.0.2
+			  remote_subnets: [10.50.0.0/16, "fd00:50::/48"]
+			  cloud: [198.51.100.73]
+			  connectivity_checks: [198.51.100.88]
+			  vpn_peers: [203.0.113.20]
+			  resolvers: [192.0.2.2]
+			  time_servers: [192.0.2.2]
 			enforcement: { action: $action, log_rate: 10/second }
 			meraki: { enabled: false }
 			state_dir: $LAB_DIR
@@ -298,7 +337,13 @@ lab_config() {
 			  servers: [198.51.100.10, "2001:db8:80::10"]
 			  services: [sip, sip-tls, sccp, rtp, tftp, stun]
 			  media: { learn: true, static_range: 16384-32767, timeout: 120s, tls_calls: false, shape_check: false }
-			appliance: { address: 10.40.0.2 }
+			appliance:
+			  address: 10.40.0.2
+			  cloud: [198.51.100.73]
+			  connectivity_checks: [198.51.100.88]
+			  vpn_peers: [203.0.113.20]
+			  resolvers: [192.0.2.2]
+			  time_servers: [192.0.2.2]
 			enforcement: { action: $action, log_rate: 10/second }
 			meraki: { enabled: false }
 			state_dir: $LAB_DIR

@@ -3,14 +3,19 @@
 
 A real HTTPS server on loopback serving the packet-capture operations of the
 Dashboard API v1 (captures, schedules, apiRequests, configurationChanges,
-network events and event types) from a scenario file the test rewrites
-between polls. It binds port 0 and writes the port it got to --port-file.
+network events and event types) and the AutoVPN peers (appliance uplink
+statuses, third-party VPN peers) from a scenario file the test rewrites
+between polls. It binds --port (0: any) and writes the port it got to
+--port-file.
 
 Scenario (JSON, re-read whenever it changes; fault counters reset then):
   {"api_key_file": PATH,              # the key it accepts (Bearer)
    "captures": [...], "schedules": [...], "apiRequests": [...],
    "configurationChanges": [...], "events": {"N_1": [...]},
    "eventTypes": {"N_1": [...]},
+   "uplinkStatuses": [{"serial", "networkId", "uplinks": [{"interface", "status",
+                       "publicIp"}]}],   # paged forwards by position (perPage)
+   "thirdPartyVPNPeers": [{"name", "publicIp", "privateSubnets"}],
    "duplicate_across_pages": bool,    # page k also repeats the last item of page k-1
    "ignore_filters": bool,            # t0, networkIds[], operationIds[]... are ignored
    "ignore_t0": bool,                 # only t0 is ignored (the client must stop paging itself)
@@ -467,6 +472,26 @@ class Handler(BaseHTTPRequestHandler):
             times = [e.get("occurredAt") for e in chunk]
             return 200, {"message": None, "pageStartAt": min(times) if times else None,
                          "pageEndAt": max(times) if times else None, "events": chunk}, link, page
+        if len(parts) == 5 and parts[0] == "organizations" and parts[2:] == ["appliance", "uplink", "statuses"]:
+            # paged forwards by position (startingAfter = the last serial of a page)
+            items = sc.get("uplinkStatuses", [])
+            per = int(q.get("perPage", ["1000"])[0])
+            after = q.get("startingAfter", [None])[0]
+            start = 0
+            if after is not None:
+                serials_ = [i.get("serial") for i in items]
+                start = serials_.index(after) + 1 if after in serials_ else len(items)
+            chunk = items[start:start + per]
+            page = start // max(per, 1) + 1
+            link = None
+            if start + per < len(items) and chunk:
+                first = "https://%s%s" % (self.headers.get("Host"), self.path.split("?")[0])
+                nq = {k: v for k, v in q.items() if k != "startingAfter"}
+                nq["startingAfter"] = [chunk[-1].get("serial")]
+                link = "<%s?%s>; rel=next" % (first, urllib.parse.urlencode(nq, doseq=True))
+            return 200, chunk, link, page
+        if len(parts) == 5 and parts[0] == "organizations" and parts[2:] == ["appliance", "vpn", "thirdPartyVPNPeers"]:
+            return 200, {"peers": sc.get("thirdPartyVPNPeers", [])}, None, 1
         return 404, {"errors": ["Not found"]}, None, 1
 
 
@@ -481,8 +506,10 @@ def main():
     ap.add_argument("--foreign", action="store_true")
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--created", help="organization: write the generated findings here")
+    ap.add_argument("--port", type=int, default=0, help="0: any free port")
     args = ap.parse_args()
-    srv = ThreadingHTTPServer((args.bind, 0), Handler)
+    ThreadingHTTPServer.allow_reuse_address = True  # a restart on the same port
+    srv = ThreadingHTTPServer((args.bind, args.port), Handler)
     srv.daemon_threads = True
     srv.sim = Sim(args)
     srv.args = args

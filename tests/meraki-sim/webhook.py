@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""A webhook receiver for ucfence's tests: plain HTTP on loopback (the
+"""A webhook receiver for ucfence's tests (also what stands for an
+Alertmanager peer, or sits behind one): plain HTTP on loopback (the
 config allows http only to a loopback host). Logs every POST as a JSON line
-{"t", "status", "idempotency_key", "alert_id", "body"} to --log and answers
+{"t", "status", "idempotency_key", "alert_id", "authorization",
+"authorization_sha256", "body"} to --log (the Authorization header's value
+only as a SHA-256, so a test can check it without writing it down) and answers
 --fail-status (503) to the first --fail-first POSTs, then 200. Binds port 0 and writes the
 port to --port-file (or reuses --port, to come back on the same address)."""
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -30,13 +34,15 @@ class Handler(BaseHTTPRequestHandler):
             status = srv.args.fail_status if srv.count <= srv.args.fail_first else 200
             try:
                 alert_id = json.loads(body).get("id")
-            except ValueError:
+            except (ValueError, AttributeError):  # not JSON, or not an object (Alertmanager's array)
                 alert_id = None
             with open(srv.args.log, "a") as f:
                 f.write(json.dumps({"t": time.time(), "status": status,
                                     "idempotency_key": self.headers.get("Idempotency-Key"),
                                     "content_type": self.headers.get("Content-Type"),
                                     "authorization": self.headers.get("Authorization") is not None,
+                                    "authorization_sha256": hashlib.sha256(
+                                        self.headers.get("Authorization", "").encode()).hexdigest(),
                                     "alert_id": alert_id, "body": body}) + "\n")
         data = b'{"ok": true}' if status == 200 else b'{"error": "busy"}'
         self.send_response(status)

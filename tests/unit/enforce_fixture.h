@@ -16,11 +16,14 @@
 struct fixture {
 	struct ucf_config cfg;
 	struct ucf_catalog cat;
-	struct ucf_service services[8];
-	struct ucf_service_port ports[16];
+	struct ucf_service services[12];
+	struct ucf_service_port ports[24];
+	struct ucf_destination destinations[2];
+	char *dest_names[8];
 	struct ucf_ifname uc[2];
 	char *service_names[8];
 	struct ucf_prefix *E, *S, *R; /* heap: tests may grow them */
+	struct ucf_prefix cloud[1], checks[1], resolvers[1];
 };
 
 static inline struct ucf_prefix fx_prefix(const char *text)
@@ -61,7 +64,9 @@ static inline struct ucf_service *fx_service(struct fixture *f, const char *name
 	return s;
 }
 
-/* The example site: E 10.20.0.0/24 + fd00:20::/64, S 10.50.0.0/24,
+/* The example site (appliance services: dns to resolver 192.0.2.53,
+ * meraki-cloud to 209.206.48.0/20, autovpn-peers to the peers, connectivity
+ * checks to 8.8.8.8): E 10.20.0.0/24 + fd00:20::/64, S 10.50.0.0/24,
  * R 10.50.0.0/16 + fd00:50::/48, A 10.40.0.2, uc eth1, appliance eth3,
  * wan eth0; services sip (cleartext), sip-tls, rtp (static 16384-32767, shape-checked;
  * TLS calls' media by pair sets on 1024-65535). */
@@ -91,6 +96,35 @@ static inline void fx_init(struct fixture *f, enum ucf_mode mode)
 	s->ports = &f->ports[6];
 	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_UDP, { 7351, 7351 } };
 	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_TCP, { 443, 443 } };
+	/* Where the appliance's services go: the cloud, its peers, its
+	 * resolvers, its connectivity checks (ports from 16 on). */
+	f->dest_names[0] = (char *)UCF_DEST_RESOLVERS;
+	f->dest_names[1] = (char *)UCF_DEST_MERAKI_CLOUD;
+	f->dest_names[2] = (char *)UCF_DEST_VPN_PEERS;
+	f->dest_names[3] = (char *)UCF_DEST_CHECKS;
+	f->services[3].destinations = &f->dest_names[0];
+	f->services[3].dest_count = 1;
+	s->destinations = &f->dest_names[1];
+	s->dest_count = 1;
+	s = fx_service(f, "autovpn-peers", UCF_ROLE_APPLIANCE, false);
+	s->ports = &f->ports[16];
+	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_UDP, { 32768, 61000 } };
+	s->destinations = &f->dest_names[2];
+	s->dest_count = 1;
+	s = fx_service(f, "connectivity-checks", UCF_ROLE_APPLIANCE, false);
+	s->ports = &f->ports[17];
+	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_ICMP, { 0, 0 } };
+	s->ports[s->port_count++] = (struct ucf_service_port){ IPPROTO_TCP, { 80, 80 } };
+	s->destinations = &f->dest_names[3];
+	s->dest_count = 1;
+	f->cloud[0] = fx_prefix("209.206.48.0/20");
+	f->checks[0] = fx_prefix("8.8.8.8");
+	f->destinations[0] = (struct ucf_destination){ .name = (char *)UCF_DEST_MERAKI_CLOUD,
+						       .prefixes = f->cloud, .count = 1 };
+	f->destinations[1] = (struct ucf_destination){ .name = (char *)UCF_DEST_CHECKS,
+						       .prefixes = f->checks, .count = 1 };
+	f->cat.destinations = f->destinations;
+	f->cat.dest_count = 2;
 
 	struct ucf_config *c = &f->cfg;
 	c->source = (char *)"fixture.yaml";
@@ -123,6 +157,9 @@ static inline void fx_init(struct fixture *f, enum ucf_mode mode)
 	c->uc.media.shape_check = true;
 	c->limits.media = 65536;
 	c->appliance.address = fx_prefix("10.40.0.2");
+	f->resolvers[0] = fx_prefix("192.0.2.53");
+	c->appliance.resolvers = (struct ucf_prefix_list){ f->resolvers, 1 };
+	c->appliance.vpn_peer_timeout_s = 4 * 3600;
 	c->enforcement.action = UCF_ACTION_DROP;
 	c->enforcement.log_rate = (struct ucf_rate){ 10, UCF_PER_SECOND };
 }

@@ -92,12 +92,27 @@ static int status_fixture(struct ucf_status *s)
 	s->limits.media_per_host = (uint32_t)n++;
 	s->limits.calls_per_host = (uint32_t)n++;
 	s->enforcement.violation_window_s = n++;
+	s->upload.enabled = true;
+	s->upload.counter_read = true;
+	s->upload.counter_bytes = n++;
+	s->upload.rate_bps = n++;
+	s->upload.baseline_bps = n++;
+	s->upload.threshold_bps = n++;
+	s->upload.in_episode = true;
+	s->upload.episodes = n++;
+	s->upload.alerts = n++;
+	s->upload.correlated = n++;
 	s->webhook.configured = true;
 	s->webhook.queued = n++;
 	s->webhook.delivered = n++;
 	s->webhook.failures = n++;
 	s->webhook.dead = n++;
 	snprintf(s->webhook.last_error, sizeof(s->webhook.last_error), "HTTP 503");
+	s->alertmanager.peers = (uint32_t)n++;
+	s->alertmanager.queued = n++;
+	s->alertmanager.delivered = n++;
+	s->alertmanager.failures = n++;
+	s->alertmanager.dead = n++;
 	return 0;
 }
 

@@ -186,8 +186,27 @@ static void test_agent_constructors(void **state)
 	assert_non_null(strstr(b->summary, ": 41 more packets from 10.20.0.99"));
 	assert_true(json_is_true(json_object_get(b->details, "followup")));
 	assert_int_equal(json_integer_value(json_object_get(b->details, "packets")), 41);
+	assert_null(json_object_get(b->details, "destinations")); /* none given: no field */
 	ucf_alert_free(a);
 	ucf_alert_free(b);
+	/* the appliance's traffic refused by destination: where it was going */
+	static const char *const dests[] = { "198.51.100.80:443", "[2001:db8::80]:443" };
+	v.reason = "non-target-appliance", v.source = "10.40.0.2", v.interface = "appl0";
+	v.destinations = dests, v.ndestinations = 2, v.destinations_other = 7;
+	assert_int_equal(ucf_alert_non_target(&a, "b1", 1700000131, &v, err, sizeof(err)), 0);
+	assert_non_null(strstr(a->summary, "41 more packets from 10.40.0.2 udp/5060 to "
+					   "198.51.100.80:443 and others on appl0"));
+	json_t *dl = json_object_get(a->details, "destinations");
+	assert_int_equal(json_array_size(dl), 2);
+	assert_string_equal(json_string_value(json_array_get(dl, 1)), "[2001:db8::80]:443");
+	assert_int_equal(json_integer_value(json_object_get(a->details, "destinations_other")), 7);
+	ucf_alert_free(a);
+	v.ndestinations = 1, v.destinations_other = 0;
+	assert_int_equal(ucf_alert_non_target(&a, "b1", 1700000131, &v, err, sizeof(err)), 0);
+	assert_non_null(strstr(a->summary, "to 198.51.100.80:443 on appl0"));
+	ucf_alert_free(a);
+	v.destinations = NULL, v.ndestinations = 0;
+	v.source = "10.20.0.99", v.interface = "eth1";
 	v.followup = false;
 	v.reason = NULL;
 	assert_int_equal(ucf_alert_non_target(&a, "b1", 0, &v, err, sizeof(err)), -EINVAL);
@@ -320,6 +339,61 @@ static void test_time(void **state)
 		assert_true(ucf_random_below(7) < 7);
 }
 
+/* capture-suspected: one per episode (id keyed on its start), its figures in
+ * details; the same figures carried by a watcher's alert keep that alert's id. */
+static void test_capture_suspected(void **state)
+{
+	(void)state;
+	struct ucf_alert *a, *b, *c;
+	struct ucf_upload_figures f = { .appliance = "198.51.100.2", .interface = "eth0",
+					.started = 1700000000, .bytes = 15000000,
+					.mean_bps = 4000000, .peak_bps = 5200000,
+					.threshold_bps = 256000, .baseline_bps = 3000,
+					.floor_bps = 256000, .multiple = 10, .sustain_s = 30 };
+	assert_int_equal(ucf_alert_capture_suspected(&a, "b1", 1700000030, &f, err, sizeof(err)), 0);
+	assert_string_equal(a->kind, UCF_KIND_CAPTURE_SUSPECTED);
+	assert_int_equal(a->severity, UCF_SEV_WARNING);
+	assert_non_null(strstr(a->summary, "198.51.100.2 has sent 4.0 Mbit/s (peak 5.2 Mbit/s)"));
+	assert_non_null(strstr(a->summary, "above 256 kbit/s (its usual: 3 kbit/s)"));
+	assert_non_null(strstr(a->summary, "a heuristic"));
+	json_t *up = json_object_get(a->details, "upload");
+	assert_int_equal(json_integer_value(json_object_get(up, "peak_bps")), 5200000);
+	assert_int_equal(json_integer_value(json_object_get(up, "bytes")), 15000000);
+	assert_string_equal(json_string_value(json_object_get(up, "started")), "2023-11-14T22:13:20Z");
+	assert_true(json_is_null(json_object_get(up, "ended")));
+	assert_true(json_is_true(json_object_get(a->details, "heuristic")));
+	/* the same episode later: the same id; another episode: another */
+	assert_int_equal(ucf_alert_capture_suspected(&b, "b1", 1700000090, &f, err, sizeof(err)), 0);
+	assert_string_equal(a->id, b->id);
+	ucf_alert_free(b);
+	f.started += 3600;
+	assert_int_equal(ucf_alert_capture_suspected(&b, "b1", 1700003630, &f, err, sizeof(err)), 0);
+	assert_string_not_equal(a->id, b->id);
+	ucf_alert_free(b);
+	f.appliance = NULL;
+	assert_int_equal(ucf_alert_capture_suspected(&b, "b1", 0, &f, err, sizeof(err)), -EINVAL);
+	f.appliance = "198.51.100.2";
+	f.started = 1700000000;
+
+	/* carried by a watcher's capture alert */
+	assert_int_equal(ucf_alert_new(&c, "b1", UCF_KIND_PACKET_CAPTURE, UCF_SEV_CRITICAL,
+				       1700000100, "cap|1", "Packet capture on branch-mx", NULL, err,
+				       sizeof(err)), 0);
+	char id[UCF_ALERT_ID_LEN];
+	memcpy(id, c->id, sizeof(id));
+	f.ended = 1700000600;
+	assert_int_equal(ucf_alert_add_upload(c, &f, err, sizeof(err)), 0);
+	assert_string_equal(c->id, id);
+	assert_true(json_is_true(json_object_get(c->details, "upload_observed")));
+	up = json_object_get(c->details, "upload");
+	assert_string_equal(json_string_value(json_object_get(up, "ended")), "2023-11-14T22:23:20Z");
+	assert_string_equal(c->summary, "Packet capture on branch-mx; the appliance 198.51.100.2 "
+					"uploaded up to 5.2 Mbit/s to the Meraki cloud from "
+					"2023-11-14T22:13:20Z");
+	ucf_alert_free(c);
+	ucf_alert_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_enforcement_alerts),
 		cmocka_unit_test(test_redaction),
 		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_capture_suspected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,7 @@ static void test_shipped_catalog(void **state)
 	assert_true(has_port(ucf_catalog_find(cat, "meraki-cloud"), IPPROTO_UDP, 7351, 7351));
 	assert_true(has_port(ucf_catalog_find(cat, "meraki-cloud"), IPPROTO_TCP, 443, 443));
 	assert_true(has_port(ucf_catalog_find(cat, "autovpn"), IPPROTO_UDP, 9350, 9381));
+	assert_true(has_port(ucf_catalog_find(cat, "autovpn-peers"), IPPROTO_UDP, 32768, 61000));
 	assert_true(has_port(ucf_catalog_find(cat, "dhcp"), IPPROTO_UDP, 67, 68));
 	assert_true(ucf_catalog_find(cat, "rtp")->media);
 	assert_int_equal(ucf_catalog_find(cat, "rtp")->port_count, 0);
@@ -201,7 +202,12 @@ static const struct bad_entry bad[] = {
 	{ "    description: d\n    reference: r\n    ports: [udp/1]\n", "x.yaml:3:5: service 'x' needs at least one role" },
 	{ "    description: d\n    reference: r\n    roles: [uc]\n", "x.yaml:3:5: service 'x' needs ports" },
 	{ "    description: d\n    reference: r\n    roles: [phone]\n    ports: [udp/1]\n", "x.yaml:5:13: unknown role 'phone' (use uc, gateway or appliance)" },
-	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [sctp/5060]\n", "x.yaml:6:13: invalid port 'sctp/5060' (expected udp/PORTS or tcp/PORTS)" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [sctp/5060]\n", "x.yaml:6:13: invalid port 'sctp/5060' (expected udp/PORTS, tcp/PORTS or icmp/echo)" },
+	{ "    description: d\n    reference: r\n    roles: [appliance]\n    ports: [udp/1]\n", "x.yaml:3:5: service 'x' has the role appliance and needs 'destinations' (a destination list, vpn-peers, resolvers, time-servers or any)" },
+	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [icmp/echo]\n", "x.yaml:3:5: service 'x': icmp/echo is for services with exactly the role appliance" },
+	{ "    description: d\n    reference: r\n    roles: [appliance]\n    ports: [icmp/ping]\n", "x.yaml:6:13: invalid port 'icmp/ping' (expected udp/PORTS, tcp/PORTS or icmp/echo)" },
+	{ "    description: d\n    reference: r\n    roles: [appliance]\n    ports: [udp/1]\n    destinations: [Cloud]\n", "x.yaml:7:20: invalid destination 'Cloud' (a destination list's name or one of vpn-peers, resolvers, time-servers, any)" },
+	{ "    description: d\n    reference: r\n    roles: [appliance]\n    ports: [udp/1]\n    destinations: [any, any]\n", "x.yaml:7:25: destination 'any' is named twice" },
 	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [udp/0]\n", "x.yaml:6:13: port out of range in '0' (1-65535)" },
 	{ "    description: d\n    reference: r\n    roles: [uc]\n    ports: [udp/9-1]\n", "x.yaml:6:13: port range '9-1' is reversed (first must not exceed last)" },
 	{ "    description: d\n    reference: r\n    roles: [uc]\n    media: true\n    ports: [udp/1]\n", "x.yaml:3:5: media service 'x' takes its ports from uc.media; remove 'ports'" },
@@ -237,7 +243,7 @@ static void test_bad_documents(void **state)
 	struct ucf_catalog *cat = ucf_catalog_new();
 	const char *t1 = "servics: {}\n";
 	assert_int_equal(ucf_catalog_add_text(cat, "x.yaml", t1, strlen(t1), err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "x.yaml:1:1: a catalog file has exactly one key, 'services'");
+	assert_string_equal(err, "x.yaml:1:1: a catalog file has the keys 'services' and, optionally, 'destinations', each once");
 	const char *t2 = "services:\n  Bad_Name: {}\n";
 	assert_int_equal(ucf_catalog_add_text(cat, "x.yaml", t2, strlen(t2), err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "x.yaml:2:3: invalid service name 'Bad_Name' (lower-case letters, digits and '-', at most 32)");
@@ -253,14 +259,112 @@ static void test_ports_format(void **state)
 	struct ucf_catalog *cat = NULL;
 	char buf[64];
 	assert_int_equal(ucf_catalog_load("rules", NULL, &cat, err, sizeof(err)), 0);
-	ucf_service_ports_format(ucf_catalog_find(cat, "autovpn"), buf, sizeof(buf));
-	assert_string_equal(buf, "udp/9350-9381, udp/32768-61000");
+	ucf_service_ports_format(ucf_catalog_find(cat, "meraki-cloud"), buf, sizeof(buf));
+	assert_string_equal(buf, "udp/7351, tcp/80, tcp/443");
+	ucf_service_ports_format(ucf_catalog_find(cat, "connectivity-checks"), buf, sizeof(buf));
+	assert_string_equal(buf, "icmp/echo, tcp/80");
 	ucf_service_ports_format(ucf_catalog_find(cat, "cucm-https"), buf, sizeof(buf));
 	assert_string_equal(buf, "tcp/6971, tcp/6972");
 	ucf_service_ports_format(ucf_catalog_find(cat, "rtp"), buf, sizeof(buf));
 	assert_string_equal(buf, "");
-	ucf_service_ports_format(ucf_catalog_find(cat, "autovpn"), buf, 12); /* truncated */
+	ucf_service_ports_format(ucf_catalog_find(cat, "meraki-cloud"), buf, 12); /* truncated */
 	assert_true(strlen(buf) < 12);
+	ucf_catalog_free(cat);
+}
+
+static bool has_prefix(const struct ucf_destination *d, const char *text)
+{
+	struct ucf_prefix p;
+	char why[128];
+	if (ucf_parse_prefix(text, &p, why, sizeof(why)) < 0)
+		return false;
+	for (size_t i = 0; i < d->count; i++)
+		if (memcmp(&d->prefixes[i], &p, sizeof(p)) == 0)
+			return true;
+	return false;
+}
+
+/* Every appliance service names where it goes; the Meraki cloud and the
+ * connectivity checks are catalog data with their source. */
+static void test_shipped_destinations(void **state)
+{
+	(void)state;
+	struct ucf_catalog *cat = NULL;
+	assert_int_equal(ucf_catalog_load("rules", NULL, &cat, err, sizeof(err)), 0);
+	const struct ucf_destination *cloud = ucf_catalog_destination(cat, UCF_DEST_MERAKI_CLOUD);
+	assert_non_null(cloud);
+	assert_non_null(strstr(cloud->reference, "Upstream Firewall Rules for Cloud Connectivity"));
+	static const char *const ranges[] = { "64.62.142.12/32", "209.206.48.0/20",
+					      "216.157.128.0/20", "158.115.128.0/19" };
+	for (size_t i = 0; i < 4; i++)
+		assert_true(has_prefix(cloud, ranges[i]));
+	assert_int_equal(cloud->count, 4);
+	const struct ucf_destination *checks = ucf_catalog_destination(cat, UCF_DEST_CHECKS);
+	assert_non_null(checks);
+	assert_true(has_prefix(checks, "8.8.8.8/32"));
+	assert_true(has_prefix(checks, "209.206.55.10/32"));
+	for (size_t i = 0; i < cat->count; i++)
+		if (cat->services[i].roles & UCF_ROLE_APPLIANCE)
+			assert_true(cat->services[i].dest_count > 0);
+	assert_true(ucf_service_has_destination(ucf_catalog_find(cat, "meraki-cloud"),
+						UCF_DEST_MERAKI_CLOUD));
+	assert_true(ucf_service_has_destination(ucf_catalog_find(cat, "autovpn"),
+						UCF_DEST_MERAKI_CLOUD));
+	assert_true(ucf_service_has_destination(ucf_catalog_find(cat, "autovpn-peers"),
+						UCF_DEST_VPN_PEERS));
+	assert_true(ucf_service_has_destination(ucf_catalog_find(cat, "dns"), UCF_DEST_RESOLVERS));
+	assert_true(ucf_service_has_destination(ucf_catalog_find(cat, "ntp"), UCF_DEST_TIME_SERVERS));
+	assert_true(has_port(ucf_catalog_find(cat, "connectivity-checks"), IPPROTO_ICMP, 0, 0));
+	ucf_catalog_free(cat);
+}
+
+static void test_bad_destinations(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "destinations:\n  c:\n    reference: r\n    prefixes: [10.0.0.300/8]\n"
+		  "services: {}\n", "x.yaml:4:16: invalid address or prefix '10.0.0.300/8'" },
+		{ "destinations:\n  c:\n    prefixes: [192.0.2.0/24]\nservices: {}\n",
+		  "x.yaml:3:5: destination 'c' needs a reference (the vendor page and when it was read)" },
+		{ "destinations:\n  c:\n    reference: r\nservices: {}\n",
+		  "x.yaml:3:5: destination 'c' needs 'prefixes'" },
+		{ "destinations:\n  any:\n    reference: r\n    prefixes: [192.0.2.0/24]\n"
+		  "services: {}\n",
+		  "x.yaml:2:3: invalid destination name 'any' (lower-case letters, digits and '-', at "
+		  "most 32, not a keyword)" },
+		{ "destinations:\n  c:\n    reference: r\n    prefixes: [192.0.2.0/24]\n  c:\n"
+		  "    reference: r\n    prefixes: [192.0.2.0/24]\nservices: {}\n",
+		  "x.yaml:5:3: destination 'c' is already defined at x.yaml:2" },
+		{ "destinations: {}\n", "x.yaml:1:1: a catalog file needs the key 'services'" },
+		{ "services: {}\nservices: {}\n",
+		  "x.yaml:2:1: a catalog file has the keys 'services' and, optionally, 'destinations', "
+		  "each once" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ucf_catalog *cat = ucf_catalog_new();
+		assert_int_equal(ucf_catalog_add_text(cat, "x.yaml", cases[i].text,
+						      strlen(cases[i].text), err, sizeof(err)),
+				 -EINVAL);
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
+			fail_msg("case %zu: '%s' != '%s'", i, err, cases[i].want);
+		ucf_catalog_free(cat);
+	}
+	/* A service naming a list no file defines fails the check. */
+	struct ucf_catalog *cat = ucf_catalog_new();
+	const char *t = "services:\n  x:\n    description: d\n    reference: r\n"
+			"    roles: [appliance]\n    ports: [udp/1]\n    destinations: [nowhere]\n";
+	assert_int_equal(ucf_catalog_add_text(cat, "x.yaml", t, strlen(t), err, sizeof(err)), 0);
+	assert_int_equal(ucf_catalog_check(cat, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "x.yaml:2: service 'x' names destination 'nowhere', which no "
+				 "catalog file defines");
+	/* defined in a later file: fine */
+	const char *t2 = "destinations:\n  nowhere:\n    reference: r\n    prefixes: [192.0.2.1]\n"
+			 "services: {}\n";
+	assert_int_equal(ucf_catalog_add_text(cat, "y.yaml", t2, strlen(t2), err, sizeof(err)), 0);
+	assert_int_equal(ucf_catalog_check(cat, err, sizeof(err)), 0);
+	assert_int_equal(ucf_catalog_destination(cat, "nowhere")->count, 1);
 	ucf_catalog_free(cat);
 }
 
@@ -281,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_local_additions),
 		cmocka_unit_test(test_bad_entries),     cmocka_unit_test(test_bad_documents),
 		cmocka_unit_test(test_ports_format),	cmocka_unit_test(test_roles_format),
+		cmocka_unit_test(test_shipped_destinations), cmocka_unit_test(test_bad_destinations),
 	};
 	return cmocka_run_group_tests_name("catalog", tests, NULL, NULL);
 }

@@ -84,6 +84,8 @@ static void test_apply_reapply_counters_flush(void **state)
 	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_CONCENTRATOR);
 	assert_int_equal(ucf_enforcer_open(&e, err, sizeof(err)), 0);
 	assert_int_equal(ucf_enforcer_counters(e, c, err, sizeof(err)), -ENOENT);
+	struct ucf_counter up = { 1, 1 };
+	assert_int_equal(ucf_enforcer_counter(e, UCF_COUNTER_UPLOAD, &up, err, sizeof(err)), -ENOENT);
 
 	assert_int_equal(ucf_enforcer_apply(e, rs, &st, err, sizeof(err)), 0);
 	assert_false(st.replaced);
@@ -93,6 +95,11 @@ static void test_apply_reapply_counters_flush(void **state)
 	assert_int_equal(ucf_enforcer_counters(e, c, err, sizeof(err)), 0);
 	for (int i = 0; i < UCF_REASON_COUNT; i++)
 		assert_int_equal(c[i].packets, 0);
+	assert_int_equal(ucf_enforcer_counter(e, UCF_COUNTER_UPLOAD, &up, err, sizeof(err)), 0);
+	assert_int_equal(up.packets, 0);
+	assert_int_equal(up.bytes, 0);
+	assert_int_equal(ucf_enforcer_counter(e, "no-such-counter", &up, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "reading counter no-such-counter of table inet ucfence"));
 
 	assert_int_equal(ucf_enforcer_apply(e, rs, &st, err, sizeof(err)), 0);
 	assert_true(st.replaced);
@@ -101,6 +108,30 @@ static void test_apply_reapply_counters_flush(void **state)
 	assert_string_equal(sh("nft list tables"), "");
 	assert_int_equal(ucf_enforcer_flush(e, &existed, err, sizeof(err)), 0);
 	assert_false(existed);
+	ucf_enforcer_close(e);
+	ucf_ruleset_free(rs);
+}
+
+/* One counter read by name gives what the kernel holds (a table without
+ * an owner, so nft may set a counter's values). */
+static void test_counter_by_name(void **state)
+{
+	(void)state;
+	struct ucf_enforcer *e;
+	struct ucf_apply_stats st;
+	struct ucf_counter up;
+	struct ucf_ruleset *rs = fx_ruleset(UCF_MODE_APPLIANCE);
+	assert_int_equal(ucf_enforcer_open(&e, err, sizeof(err)), 0);
+	assert_int_equal(ucf_enforcer_set_ownership(e, false), 0);
+	assert_int_equal(ucf_enforcer_apply(e, rs, &st, err, sizeof(err)), 0);
+	sh("nft add counter inet ucfence probe-counter packets 7 bytes 4242");
+	assert_int_equal(ucf_enforcer_counter(e, "probe-counter", &up, err, sizeof(err)), 0);
+	assert_int_equal(up.packets, 7);
+	assert_int_equal(up.bytes, 4242);
+	sh("nft delete counter inet ucfence probe-counter");
+	assert_int_equal(ucf_enforcer_counter(e, "probe-counter", &up, err, sizeof(err)), -ENOENT);
+	bool existed;
+	assert_int_equal(ucf_enforcer_flush(e, &existed, err, sizeof(err)), 0);
 	ucf_enforcer_close(e);
 	ucf_ruleset_free(rs);
 }
@@ -500,6 +531,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_probes_ownership),
 		cmocka_unit_test(test_apply_reapply_counters_flush),
+		cmocka_unit_test(test_counter_by_name),
 		cmocka_unit_test(test_media_updates),
 		cmocka_unit_test(test_block_updates),
 		cmocka_unit_test(test_ownership),

@@ -351,7 +351,7 @@ static void test_webhook_queue_is_durable_and_ordered(void **state)
 	/* the first POST fails (connection refused); nothing leaves the queue */
 	while (ucf_feed_busy(f))
 		assert_true(ucf_reactor_dispatch(r, 5000) >= 0);
-	struct ucf_webhook_stats ws;
+	struct ucf_sendq_stats ws;
 	ucf_feed_webhook_stats(f, &ws);
 	assert_int_equal(ws.queued, 3);
 	assert_int_equal(ws.delivered, 0);
@@ -425,7 +425,7 @@ static void test_feed_erase(void **state)
 	assert_true(ucf_feed_seen(f, a[1]->id));
 	assert_false(ucf_feed_seen(f, a[2]->id));
 	assert_int_equal(count(0, NULL), 1);
-	struct ucf_webhook_stats ws;
+	struct ucf_sendq_stats ws;
 	ucf_feed_webhook_stats(f, &ws);
 	assert_int_equal(ws.queued, 1);
 	char ids[4][UCF_ALERT_ID_LEN];
@@ -537,7 +537,7 @@ static void test_retention_bounds_every_alert_file(void **state)
 	assert_int_equal(ftruncate(fileno(logf), 0), 0);
 	/* at now+3400 the first two are past the retention (cutoff now-200) */
 	assert_int_equal(ucf_feed_prune_at(f, now + 3400, err, sizeof(err)), 0);
-	struct ucf_webhook_stats ws;
+	struct ucf_sendq_stats ws;
 	ucf_feed_webhook_stats(f, &ws);
 	assert_int_equal(ws.queued, 1);
 	assert_int_equal(ws.expired, 2);
@@ -579,7 +579,7 @@ static void test_reconfigure_keeps_lock_and_queue(void **state)
 	cfg.alerts.webhook_url = "http://127.0.0.1:9/hook";
 	struct ucf_reactor *r;
 	struct ucf_http *h;
-	struct ucf_webhook_stats ws;
+	struct ucf_sendq_stats ws;
 	assert_int_equal(ucf_reactor_new(&r, err, sizeof(err)), 0);
 	assert_int_equal(ucf_http_new(&h, r, err, sizeof(err)), 0);
 	struct ucf_feed *f = open_feed(r, h), *g = NULL;
@@ -673,8 +673,8 @@ static void test_payloads(void **state)
 {
 	(void)state;
 	struct ucf_alert *a = alert_at("p", 1518307200);
-	char *generic = ucf_webhook_payload(a, UCF_WEBHOOK_GENERIC);
-	char *slack = ucf_webhook_payload(a, UCF_WEBHOOK_SLACK);
+	char *generic = ucf_webhook_payload(a, UCF_WEBHOOK_GENERIC, 0);
+	char *slack = ucf_webhook_payload(a, UCF_WEBHOOK_SLACK, 0);
 	json_t *g = json_loads(generic, 0, NULL), *s = json_loads(slack, 0, NULL);
 	assert_string_equal(json_string_value(json_object_get(g, "id")), a->id);
 	assert_int_equal(json_object_size(s), 1);

@@ -369,6 +369,50 @@ static void test_names(void **state)
 	assert_false(ucf_mtext_concerns_capture(NULL));
 }
 
+/* The AutoVPN peer sources hand over publicIp strings only; anything else
+ * is skipped and counted, another shape refused. */
+static void test_peers(void **state)
+{
+	(void)state;
+	size_t skipped = 0;
+	json_t *out = json_array();
+	const char *uplinks =
+		"[{\"serial\":\"Q2-1\",\"networkId\":\"N_1\",\"uplinks\":["
+		"{\"interface\":\"wan1\",\"status\":\"active\",\"publicIp\":\"203.0.113.21\"},"
+		"{\"interface\":\"wan2\",\"status\":\"not connected\"},"
+		"{\"interface\":\"wan3\",\"publicIp\":17}]},"
+		"{\"serial\":\"Q2-2\",\"uplinks\":{}}, 5,"
+		"{\"serial\":\"Q2-3\",\"uplinks\":[{\"publicIp\":\"2001:db8::21\"}]}]";
+	assert_int_equal(ucf_mparse_peers(UCF_MS_UPLINK_STATUSES, uplinks, strlen(uplinks), out,
+					  &skipped, err, sizeof(err)),
+			 0);
+	assert_int_equal(json_array_size(out), 2);
+	assert_string_equal(json_string_value(json_array_get(out, 0)), "203.0.113.21");
+	assert_string_equal(json_string_value(json_array_get(out, 1)), "2001:db8::21");
+	assert_int_equal(skipped, 2); /* the device without an uplink list, the non-object */
+	const char *third = "{\"peers\":[{\"name\":\"dc\",\"publicIp\":\"198.51.100.9\","
+			    "\"privateSubnets\":[\"10.9.0.0/16\"]},{\"name\":\"byname\","
+			    "\"publicHostname\":\"vpn.example\"}]}";
+	assert_int_equal(ucf_mparse_peers(UCF_MS_VPN_PEERS, third, strlen(third), out, &skipped, err,
+					  sizeof(err)),
+			 0);
+	assert_int_equal(json_array_size(out), 3);
+	assert_string_equal(json_string_value(json_array_get(out, 2)), "198.51.100.9");
+	assert_int_equal(skipped, 1);
+	const char *shape = "{\"items\":3}";
+	assert_int_equal(ucf_mparse_peers(UCF_MS_VPN_PEERS, shape, strlen(shape), out, &skipped, err,
+					  sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "thirdPartyVPNPeers: expected a 'peers' array");
+	assert_int_equal(ucf_mparse_peers(UCF_MS_CAPTURES, "[]", 2, out, NULL, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(json_array_size(out), 3);
+	assert_string_equal(ucf_msource_name(UCF_MS_UPLINK_STATUSES), "uplinkStatuses");
+	assert_string_equal(ucf_msource_operation(UCF_MS_VPN_PEERS),
+			    "getOrganizationApplianceVpnThirdPartyVPNPeers");
+	json_decref(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_api_request_operations), cmocka_unit_test(test_schedule_serials),
 		cmocka_unit_test(test_events),            cmocka_unit_test(test_event_types),
 		cmocka_unit_test(test_bad_bodies),        cmocka_unit_test(test_names),
+		cmocka_unit_test(test_peers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,6 +123,12 @@ static void test_render_from_status(void **state)
 	assert_sample(text, "ucfence_frames_total", s.flows.frames);
 	assert_sample(text, "ucfence_malformed_frames_total", s.flows.malformed);
 	assert_sample(text, "ucfence_alerts_total", s.alerts.raised);
+	assert_sample(text, "ucfence_appliance_upload_bytes_total", s.upload.counter_bytes);
+	assert_sample(text, "ucfence_appliance_upload_bits_per_second", s.upload.rate_bps);
+	assert_sample(text, "ucfence_appliance_upload_baseline_bits_per_second", s.upload.baseline_bps);
+	assert_sample(text, "ucfence_appliance_upload_threshold_bits_per_second", s.upload.threshold_bps);
+	assert_sample(text, "ucfence_appliance_upload_episode", 1);
+	assert_sample(text, "ucfence_appliance_upload_episodes_total", s.upload.episodes);
 	assert_sample(text, "ucfence_tamper_restores_total", s.tamper.restores);
 	assert_sample(text, "ucfence_config_reload_failures_total", s.config.reload_failures);
 	assert_sample(text, "ucfence_uptime_seconds", (unsigned long long)s.uptime_s);

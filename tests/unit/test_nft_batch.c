@@ -95,7 +95,7 @@ static void test_structure(void **state)
 	assert_string_equal(nftnl_table_get_str(t, NFTNL_TABLE_NAME), "ucfence");
 	assert_int_equal(nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS), NFT_TABLE_F_OWNER | 0x4);
 	nftnl_table_free(t);
-	for (size_t c = 0; c < UCF_REASON_COUNT; c++)
+	for (size_t c = 0; c < UCF_COUNTER_COUNT; c++)
 		assert_int_equal(nft_type(ms.m[i++]), NFT_MSG_NEWOBJ);
 	for (size_t s = 0; s < rs->nsets; s++) {
 		struct nftnl_set *ns = nftnl_set_alloc();
@@ -373,19 +373,23 @@ static void test_describe(void **state)
 	ucf_batch_describe(b, seq, 0, buf, sizeof(buf));
 	assert_string_equal(buf, "elements of set endpoints4");
 
-	/* The first rules: the block rules, then conntrack's, in chain forward. */
-	const struct nlmsghdr *rule[3] = { NULL };
+	/* The first rules: the block rules, the upload counter, then conntrack's,
+	 * in chain forward. */
+	const struct nlmsghdr *rule[4] = { NULL };
 	size_t nr = 0;
-	for (size_t i = 0; i < ms.n && nr < 3; i++)
+	for (size_t i = 0; i < ms.n && nr < 4; i++)
 		if (nft_type(ms.m[i]) == NFT_MSG_NEWRULE)
 			rule[nr++] = ms.m[i];
 	ucf_batch_describe(b, rule[0]->nlmsg_seq, 0, buf, sizeof(buf));
 	assert_string_equal(buf, "rule 1 of chain forward (meta l4proto . ip saddr . th sport . ip daddr "
 				 ". th dport @block4 goto non_uc_protocol)");
 	ucf_batch_describe(b, rule[2]->nlmsg_seq, 0, buf, sizeof(buf));
-	assert_string_equal(buf, "rule 3 of chain forward (ct state established,related accept "
+	assert_non_null(strstr(buf, "rule 3 of chain forward (oifname \"eth0\" ip saddr 10.40.0.2 "));
+	assert_non_null(strstr(buf, "counter name \"appliance-upload\""));
+	ucf_batch_describe(b, rule[3]->nlmsg_seq, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "rule 4 of chain forward (ct state established,related accept "
 				 "comment \"replies and related ICMP errors of allowed flows\")");
-	ucf_batch_describe(b, rule[2]->nlmsg_seq, list_offset(rule[2], NFTA_RULE_EXPRESSIONS, 1), buf,
+	ucf_batch_describe(b, rule[3]->nlmsg_seq, list_offset(rule[3], NFTA_RULE_EXPRESSIONS, 1), buf,
 			   sizeof(buf));
 	assert_non_null(strstr(buf, "), expression 2 (bitwise)"));
 	ucf_batch_free(b);
@@ -671,6 +675,51 @@ static void test_media_shape_exprs(void **state)
 	ucf_ruleset_free(rs);
 }
 
+/* The upload counter's rule: the length test as nft 1.0.6 sends `ip length
+ * > 128` and `ip6 length > 88` (payload, cmp gt on the big-endian field),
+ * then the named counter. */
+static void test_upload_counter_exprs(void **state)
+{
+	(void)state;
+	static const char *const addrs[2] = { "10.40.0.2", "2001:db8::2" };
+	static const char *const want[2] = {
+		"  [ payload load 2b @ network header + 2 => reg 1 ]\n"
+		"  [ cmp gt reg 1 0x00008000 ]\n"
+		"  [ objref type 1 name appliance-upload",
+		"  [ payload load 2b @ network header + 4 => reg 1 ]\n"
+		"  [ cmp gt reg 1 0x00005800 ]\n"
+		"  [ objref type 1 name appliance-upload",
+	};
+	for (size_t a = 0; a < 2; a++) {
+		struct fixture f;
+		struct ucf_ruleset *rs;
+		char why[1024];
+		fx_init(&f, UCF_MODE_APPLIANCE);
+		f.cfg.appliance.address = fx_prefix(addrs[a]);
+		assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, why, sizeof(why)), 0);
+		struct ucf_batch *b = apply_batch(rs, 0);
+		struct msgs ms;
+		split(b, &ms);
+		size_t found = 0, rule = 0;
+		for (size_t i = 0; i < ms.n; i++) {
+			if (nft_type(ms.m[i]) != NFT_MSG_NEWRULE)
+				continue;
+			char text[1024];
+			ucf_nft_rule_format(&rs->rules[rule++], text, sizeof(text));
+			if (!strstr(text, "counter name \"appliance-upload\""))
+				continue;
+			const char *got = rule_exprs(ms.m[i]);
+			if (!strstr(got, want[a]))
+				fail_msg("rule %s:\n%s\nwanted:\n%s", text, got, want[a]);
+			found++;
+		}
+		assert_int_equal(found, 1);
+		ucf_batch_free(b);
+		ucf_ruleset_free(rs);
+		fx_free(&f);
+	}
+}
+
 /* The live state the kernel would report after applying rs: sets, chains,
  * counters, and the elements read back from our own element messages. */
 static void live_from(const struct ucf_ruleset *rs, struct ucf_live *live, uint32_t flags)
@@ -704,9 +753,9 @@ static void live_from(const struct ucf_ruleset *rs, struct ucf_live *live, uint3
 		c->prio = rs->chains[i].priority;
 		c->policy = 1; /* NF_ACCEPT */
 	}
-	live->ncounters = UCF_REASON_COUNT;
-	live->counters = calloc(UCF_REASON_COUNT, UCF_NAME_MAX);
-	for (size_t i = 0; i < UCF_REASON_COUNT; i++)
+	live->ncounters = UCF_COUNTER_COUNT;
+	live->counters = calloc(UCF_COUNTER_COUNT, UCF_NAME_MAX);
+	for (size_t i = 0; i < UCF_COUNTER_COUNT; i++)
 		strcpy(live->counters[i], rs->counters[i]);
 	ucf_batch_free(b);
 }
@@ -1134,6 +1183,7 @@ int main(void)
 		cmocka_unit_test(test_update_keeps_dynamic), cmocka_unit_test(test_text_and_batch_agree),
 		cmocka_unit_test(test_require_encryption_batch),
 		cmocka_unit_test(test_media_shape_exprs),
+		cmocka_unit_test(test_upload_counter_exprs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -218,7 +218,10 @@ static void test_table_layout(void **state)
 				     "\t\tmeta l4proto tcp jump tls_signal\n"
 				     "\t\tct mark & 0x10000000 == 0x10000000 meta l4proto udp goto "
 				     "media_flow comment \"admitted media flows: every packet media-shaped\"\n"
+				     "\t\toifname \"eth0\" ip saddr 10.40.0.2 ip daddr @meraki_cloud4 ip length > 128 counter name \"appliance-upload\" "
+				     "comment \"the appliance's upload to the Meraki cloud\"\n"
 				     "\t\tct state established,related accept"));
+	assert_non_null(strstr(text, "\tcounter appliance-upload {\n\t}\n"));
 	/* A media flow is marked in conntrack, the mark's other bits kept. */
 	assert_non_null(strstr(text, "\tchain media_admit {\n\t\tjump media_shape\n"
 				     "\t\tct mark set ct mark | 0x10000000 accept comment "

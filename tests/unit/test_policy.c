@@ -15,6 +15,11 @@
 #include "nft_text.h"
 #include "policy.h"
 
+/* The capture upload signal's counting rule for A = 10.40.0.2 (eth0 is wan). */
+#define UPLOAD_RULE4                                                                            \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @meraki_cloud4 ip length > 128 counter name \"appliance-upload\" "                 \
+	"comment \"the appliance's upload to the Meraki cloud\"\n"
+
 static char err[1024];
 
 static struct ucf_ruleset *build(struct fixture *f)
@@ -70,6 +75,27 @@ static const char *chain_text(const struct ucf_ruleset *rs, const char *name)
 	return out;
 }
 
+#define A_OWN                                                                                      \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @meraki_cloud4 meta l4proto . th dport "    \
+	"@cloud_svc accept comment \"the appliance to the Meraki cloud\"\n"                          \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @conncheck4 meta l4proto . th dport "       \
+	"@check_svc accept comment \"the appliance's connectivity checks\"\n"                        \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @conncheck4 meta l4proto 1 @th,0,8 0x8 "    \
+	"accept comment \"the appliance's connectivity checks\"\n"                                   \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @vpn_static4 meta l4proto . th dport "      \
+	"@vpn_svc accept comment \"the appliance to its AutoVPN peers\"\n"                           \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @vpn_peers4 meta l4proto . th dport "       \
+	"@vpn_svc accept comment \"the appliance to its AutoVPN peers\"\n"                           \
+	"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @resolvers4 meta l4proto . th dport "       \
+	"@resolver_svc accept comment \"the appliance's DNS\"\n"
+#define A_IN                                                                                       \
+	"iifname \"eth0\" ip saddr @meraki_cloud4 ip daddr 10.40.0.2 meta l4proto . th dport "    \
+	"@cloud_svc accept comment \"the Meraki cloud and AutoVPN peers reaching the appliance\"\n"  \
+	"iifname \"eth0\" ip saddr @vpn_static4 ip daddr 10.40.0.2 meta l4proto . th dport "      \
+	"@vpn_svc accept comment \"the Meraki cloud and AutoVPN peers reaching the appliance\"\n"    \
+	"iifname \"eth0\" ip saddr @vpn_peers4 ip daddr 10.40.0.2 meta l4proto . th dport "       \
+	"@vpn_svc accept comment \"the Meraki cloud and AutoVPN peers reaching the appliance\"\n"
+
 static void test_concentrator_sets(void **state)
 {
 	(void)state;
@@ -93,7 +119,26 @@ static void test_concentrator_sets(void **state)
 	assert_string_equal(elems(rs, "tls_sig"), "tcp . 5061");
 	assert_string_equal(elems(rs, "tls_media"), "udp . 1024-65535");
 	assert_string_equal(elems(rs, "gateway_svc"), "tcp . 53, udp . 53, udp . 67-68");
-	assert_string_equal(elems(rs, "appliance_svc"), "tcp . 53, tcp . 443, udp . 53, udp . 7351");
+	/* The appliance's services, each class to its destinations. */
+	assert_null(ucf_ruleset_set(rs, "appliance_svc"));
+	assert_string_equal(elems(rs, "cloud_svc"), "tcp . 443, udp . 7351");
+	assert_string_equal(elems(rs, "meraki_cloud4"), "209.206.48.0/20");
+	assert_string_equal(elems(rs, "meraki_cloud6"), "");
+	assert_string_equal(elems(rs, "resolver_svc"), "tcp . 53, udp . 53");
+	assert_string_equal(elems(rs, "resolvers4"), "192.0.2.53");
+	assert_string_equal(elems(rs, "vpn_svc"), "udp . 32768-61000");
+	assert_string_equal(elems(rs, "vpn_static4"), "");
+	assert_string_equal(elems(rs, "check_svc"), "tcp . 80"); /* icmp/echo is a rule */
+	assert_string_equal(elems(rs, "conncheck4"), "8.8.8.8");
+	assert_string_equal(elems(rs, "time_svc"), "");
+	assert_string_equal(elems(rs, "any_svc"), "");
+	const struct ucf_set *vp = ucf_ruleset_set(rs, UCF_SET_VPN_PEERS4);
+	assert_non_null(vp);
+	assert_int_equal(vp->key, UCF_KEY_IPV4_TIMED);
+	assert_int_equal(vp->timeout_ms, 4 * 3600 * 1000);
+	assert_int_equal(vp->size, UCF_VPN_PEERS_MAX);
+	assert_int_equal(ucf_ruleset_set(rs, UCF_SET_VPN_PEERS6)->key, UCF_KEY_IPV6_TIMED);
+	assert_true(ucf_set_key_dynamic(UCF_KEY_IPV4_TIMED) && ucf_set_key_dynamic(UCF_KEY_IPV6_TIMED));
 	assert_string_equal(elems(rs, "nd_types"),
 			    "nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, "
 			    "mld-listener-report, mld2-listener-report");
@@ -133,6 +178,7 @@ static void test_concentrator_rules(void **state)
 		"meta l4proto tcp jump tls_signal\n"
 		"ct mark & 0x10000000 == 0x10000000 meta l4proto udp goto media_flow "
 		"comment \"admitted media flows: every packet media-shaped\"\n"
+		UPLOAD_RULE4
 		"ct state established,related accept comment \"replies and related ICMP errors of allowed flows\"\n"
 		"oifname \"eth0\" ip saddr @endpoints4 ip daddr @remote4 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
 		"oifname \"eth0\" ip6 saddr @endpoints6 ip6 daddr @remote6 goto uc_bypass_vpn comment \"E to S+R must use the VPN\"\n"
@@ -145,8 +191,7 @@ static void test_concentrator_rules(void **state)
 	assert_string_equal(chain_text(rs, "from_appliance"),
 			    "ip saddr @remote4 ip daddr @endpoints4 jump uc_service\n"
 			    "ip6 saddr @remote6 ip6 daddr @endpoints6 jump uc_service\n"
-			    "oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-			    "comment \"the appliance's own cloud and VPN traffic\"\n"
+			    A_OWN
 			    "goto non_target_appliance\n");
 	assert_string_equal(chain_text(rs, "to_appliance"),
 			    "ip saddr @endpoints4 ip daddr @remote4 jump uc_service\n"
@@ -252,6 +297,59 @@ static void test_concentrator_routes(void **state)
 	fx_free(&f);
 }
 
+/* The capture upload signal's counter: one rule in forward before
+ * conntrack's accept (a capture streams over an established connection),
+ * A out of wan to the Meraki cloud, counting only (no verdict), in A's
+ * family, in both modes. */
+static void test_upload_counter_rule(void **state)
+{
+	(void)state;
+	static const char *const addrs[] = { "10.40.0.2", "2001:db8::2" };
+	for (int mode = 0; mode < 2; mode++) {
+		for (size_t a = 0; a < 2; a++) {
+			struct fixture f;
+			fx_init(&f, mode ? UCF_MODE_APPLIANCE : UCF_MODE_CONCENTRATOR);
+			f.cfg.appliance.address = fx_prefix(addrs[a]);
+			if (mode == 0)
+				f.cfg.appliance.remote_subnets.count = 0; /* no route warnings needed */
+			struct ucf_ruleset *rs = build(&f);
+			assert_string_equal(rs->counters[UCF_COUNTER_UPLOAD_INDEX], UCF_COUNTER_UPLOAD);
+			size_t fwd = chain_index(rs, "forward"), found = 0, ct_at = 0, up_at = 0;
+			for (size_t i = 0; i < rs->nrules; i++) {
+				const struct ucf_rule *r = &rs->rules[i];
+				if (r->chain != fwd)
+					continue;
+				if (r->nmatch && r->match[0].kind == UCF_MATCH_CT_ESTABLISHED && !ct_at)
+					ct_at = i + 1;
+				if (r->nstmt != 1 || r->stmt[0].kind != UCF_STMT_COUNTER ||
+				    strcmp(r->stmt[0].name, UCF_COUNTER_UPLOAD) != 0)
+					continue;
+				found++;
+				up_at = i + 1;
+				assert_true(r->nmatch >= 2);
+				assert_int_equal(r->match[0].kind, UCF_MATCH_OIF);
+				assert_string_equal(r->match[0].name, f.cfg.interfaces.wan);
+				assert_int_equal(r->match[1].kind, UCF_MATCH_SADDR);
+				assert_int_equal(r->match[1].family, f.cfg.appliance.address.family);
+				assert_memory_equal(r->match[1].addr, f.cfg.appliance.address.addr, 16);
+				/* to the Meraki cloud ranges, in A's family */
+				assert_int_equal(r->match[2].kind, UCF_MATCH_DADDR_SET);
+				assert_string_equal(r->match[2].name, a == 0 ? "meraki_cloud4"
+									     : "meraki_cloud6");
+				/* pure acknowledgements are not counted */
+				const struct ucf_match *len = &r->match[r->nmatch - 1];
+				assert_int_equal(len->kind, UCF_MATCH_LENGTH_GT);
+				assert_int_equal(len->family, f.cfg.appliance.address.family);
+				assert_int_equal(len->value, a == 0 ? 128 : 88);
+			}
+			assert_int_equal(found, 1);
+			assert_true(up_at && ct_at && up_at < ct_at);
+			ucf_ruleset_free(rs);
+			fx_free(&f);
+		}
+	}
+}
+
 static void test_appliance_mode(void **state)
 {
 	(void)state;
@@ -269,6 +367,7 @@ static void test_appliance_mode(void **state)
 		"meta l4proto tcp jump tls_signal\n"
 		"ct mark & 0x10000000 == 0x10000000 meta l4proto udp goto media_flow "
 		"comment \"admitted media flows: every packet media-shaped\"\n"
+		UPLOAD_RULE4
 		"ct state established,related accept";
 	assert_true(strncmp(chain_text(rs, "forward"), first, sizeof(first) - 1) == 0);
 	/* Phones behind the appliance speak as A: its TLS with S keeps pairs too. */
@@ -279,14 +378,12 @@ static void test_appliance_mode(void **state)
 			       "@servers4 ip daddr 10.40.0.2 update @tls_pairs4 { ip daddr . ip saddr }\n"));
 	assert_string_equal(
 		chain_text(rs, "from_appliance"),
-		"oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"the appliance's own cloud and VPN traffic\"\n"
+		A_OWN
 		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4 jump uc_service comment \"UC from the appliance to S\"\n"
 		"goto non_target_appliance\n");
 	assert_string_equal(
 		chain_text(rs, "to_appliance"),
-		"iifname \"eth0\" ip daddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"cloud and VPN peers reaching the appliance\"\n"
+		A_IN
 		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2 jump uc_service comment \"UC from S to the appliance\"\n"
 		"goto non_target_appliance\n");
 	ucf_ruleset_free(rs);
@@ -376,7 +473,7 @@ static void check_integrity(const struct ucf_ruleset *rs)
 			if (mt->kind == UCF_MATCH_CT_ESTABLISHED || mt->kind == UCF_MATCH_IIF ||
 			    mt->kind == UCF_MATCH_OIF || mt->kind == UCF_MATCH_L4PROTO ||
 			    mt->kind == UCF_MATCH_SADDR || mt->kind == UCF_MATCH_DADDR ||
-			    mt->kind == UCF_MATCH_TH_RAW)
+			    mt->kind == UCF_MATCH_TH_RAW || mt->kind == UCF_MATCH_LENGTH_GT)
 				continue;
 			if (mt->kind == UCF_MATCH_CT_MARK) {
 				/* Only ever the media bit: other users own the rest. */
@@ -397,7 +494,7 @@ static void check_integrity(const struct ucf_ruleset *rs)
 				assert_int_equal(st->mark, UCF_CT_MARK_MEDIA);
 			if (st->kind == UCF_STMT_COUNTER) {
 				bool found = false;
-				for (size_t c = 0; c < UCF_REASON_COUNT; c++)
+				for (size_t c = 0; c < UCF_COUNTER_COUNT; c++)
 					found |= strcmp(rs->counters[c], st->name) == 0;
 				assert_true(found);
 			}
@@ -809,8 +906,7 @@ static void test_require_encryption_concentrator(void **state)
 			    "ip6 saddr @remote6 ip6 daddr @endpoints6" CLEAR
 			    "ip saddr @remote4 ip daddr @endpoints4 jump uc_service\n"
 			    "ip6 saddr @remote6 ip6 daddr @endpoints6 jump uc_service\n"
-			    "oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-			    "comment \"the appliance's own cloud and VPN traffic\"\n"
+			    A_OWN
 			    "goto non_target_appliance\n");
 	assert_string_equal(chain_text(rs, "uc_forward"),
 			    "ip saddr @endpoints4 ip daddr @remote4" CLEAR
@@ -868,15 +964,13 @@ static void test_require_encryption_appliance(void **state)
 	struct ucf_ruleset *rs = build(&f);
 	assert_string_equal(
 		chain_text(rs, "from_appliance"),
-		"oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"the appliance's own cloud and VPN traffic\"\n"
+		A_OWN
 		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4" CLEAR
 		"oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @servers4 jump uc_service comment \"UC from the appliance to S\"\n"
 		"goto non_target_appliance\n");
 	assert_string_equal(
 		chain_text(rs, "to_appliance"),
-		"iifname \"eth0\" ip daddr 10.40.0.2 meta l4proto . th dport @appliance_svc accept "
-		"comment \"cloud and VPN peers reaching the appliance\"\n"
+		A_IN
 		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2" CLEAR
 		"iifname \"eth0\" ip saddr @servers4 ip daddr 10.40.0.2 jump uc_service comment \"UC from S to the appliance\"\n"
 		"goto non_target_appliance\n");
@@ -906,13 +1000,65 @@ static void test_missing_appliance_address(void **state)
 	fx_free(&f);
 }
 
+/* The appliance's destinations from the site: appliance.cloud replaces the
+ * catalog's list; appliance.open opens its ports to its addresses and to
+ * the resolved names; DNS without resolvers goes anywhere, warned. */
+static void test_appliance_site_destinations(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fx_init(&f, UCF_MODE_APPLIANCE);
+	struct ucf_prefix cloud[2] = { fx_prefix("198.51.100.73"), fx_prefix("2001:db8:73::/48") };
+	struct ucf_prefix open_addr[1] = { fx_prefix("203.0.113.0/28") };
+	struct ucf_service_port open_ports[1] = { { IPPROTO_TCP, { 443, 443 } } };
+	f.cfg.appliance.cloud = (struct ucf_prefix_list){ cloud, 2 };
+	f.cfg.appliance.open.ports = open_ports;
+	f.cfg.appliance.open.port_count = 1;
+	f.cfg.appliance.open.addresses = (struct ucf_prefix_list){ open_addr, 1 };
+	struct ucf_ruleset *rs = build(&f);
+	assert_string_equal(elems(rs, "meraki_cloud4"), "198.51.100.73");
+	assert_string_equal(elems(rs, "meraki_cloud6"), "2001:db8:73::/48");
+	assert_string_equal(elems(rs, "open_svc"), "tcp . 443");
+	assert_string_equal(elems(rs, "open_static4"), "203.0.113.0/28");
+	assert_int_equal(ucf_ruleset_set(rs, "appliance_open4")->key, UCF_KEY_IPV4_TIMED);
+	assert_int_equal(ucf_ruleset_set(rs, "appliance_open4")->timeout_ms,
+			 UCF_OPEN_TIMEOUT_S * 1000);
+	assert_non_null(strstr(chain_text(rs, "from_appliance"),
+			       "oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @open_static4 meta l4proto . "
+			       "th dport @open_svc accept comment \"appliance.open: what the site opens\"\n"
+			       "oifname \"eth0\" ip saddr 10.40.0.2 ip daddr @appliance_open4 meta "
+			       "l4proto . th dport @open_svc accept comment \"appliance.open: what the "
+			       "site opens\"\n"));
+	assert_int_equal(rs->nwarnings, 0);
+	ucf_ruleset_free(rs);
+	/* no resolvers: DNS from A to any address, and a warning */
+	f.cfg.appliance.resolvers.count = 0;
+	f.cfg.appliance.open.port_count = 0;
+	rs = build(&f);
+	assert_non_null(strstr(chain_text(rs, "from_appliance"),
+			       "oifname \"eth0\" ip saddr 10.40.0.2 meta l4proto . th dport "
+			       "@resolver_svc accept comment \"the appliance's DNS\"\n"));
+	assert_null(strstr(chain_text(rs, "from_appliance"), "@open_svc"));
+	assert_int_equal(rs->nwarnings, 1);
+	assert_non_null(strstr(rs->warnings[0], "appliance.resolvers is not set"));
+	ucf_ruleset_free(rs);
+	/* a catalog appliance service naming a destination the policy does not know */
+	f.dest_names[4] = (char *)"elsewhere";
+	f.services[5].destinations = &f.dest_names[4];
+	assert_int_equal(ucf_policy_build(&f.cfg, &f.cat, &rs, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "service 'meraki-cloud' names destination 'elsewhere'"));
+	fx_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_appliance_site_destinations),
 		cmocka_unit_test(test_concentrator_sets),
 		cmocka_unit_test(test_concentrator_rules),
 		cmocka_unit_test(test_concentrator_routes),
 		cmocka_unit_test(test_appliance_mode),
+		cmocka_unit_test(test_upload_counter_rule),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_reason_names),
 		cmocka_unit_test(test_integrity_both_modes),

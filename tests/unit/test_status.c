@@ -88,12 +88,27 @@ static void assert_status_equal(const struct ucf_status *a, const struct ucf_sta
 	assert_int_equal(a->limits.media_per_host, b->limits.media_per_host);
 	assert_int_equal(a->limits.calls_per_host, b->limits.calls_per_host);
 	assert_int_equal(a->enforcement.violation_window_s, b->enforcement.violation_window_s);
+	assert_int_equal(a->upload.enabled, b->upload.enabled);
+	assert_int_equal(a->upload.counter_read, b->upload.counter_read);
+	assert_int_equal(a->upload.counter_bytes, b->upload.counter_bytes);
+	assert_int_equal(a->upload.rate_bps, b->upload.rate_bps);
+	assert_int_equal(a->upload.baseline_bps, b->upload.baseline_bps);
+	assert_int_equal(a->upload.threshold_bps, b->upload.threshold_bps);
+	assert_int_equal(a->upload.in_episode, b->upload.in_episode);
+	assert_int_equal(a->upload.episodes, b->upload.episodes);
+	assert_int_equal(a->upload.alerts, b->upload.alerts);
+	assert_int_equal(a->upload.correlated, b->upload.correlated);
 	assert_int_equal(a->webhook.configured, b->webhook.configured);
 	assert_int_equal(a->webhook.queued, b->webhook.queued);
 	assert_int_equal(a->webhook.delivered, b->webhook.delivered);
 	assert_int_equal(a->webhook.failures, b->webhook.failures);
 	assert_int_equal(a->webhook.dead, b->webhook.dead);
 	assert_string_equal(a->webhook.last_error, b->webhook.last_error);
+	assert_int_equal(a->alertmanager.peers, b->alertmanager.peers);
+	assert_int_equal(a->alertmanager.queued, b->alertmanager.queued);
+	assert_int_equal(a->alertmanager.delivered, b->alertmanager.delivered);
+	assert_int_equal(a->alertmanager.failures, b->alertmanager.failures);
+	assert_int_equal(a->alertmanager.dead, b->alertmanager.dead);
 }
 
 /* to_json, as text over the socket, from_json: the same record. */

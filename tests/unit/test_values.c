@@ -109,6 +109,29 @@ static void test_rates(void **state)
 	assert_string_equal(err, "invalid rate '10' (expected COUNT/UNIT, e.g. 10/second)");
 }
 
+static void test_bitrates(void **state)
+{
+	(void)state;
+	uint64_t b;
+	assert_int_equal(ucf_parse_bitrate("256kbit/s", &b, err, sizeof(err)), 0);
+	assert_int_equal(b, 256000);
+	assert_int_equal(ucf_parse_bitrate("2Mbit/s", &b, err, sizeof(err)), 0);
+	assert_int_equal(b, 2000000);
+	assert_int_equal(ucf_parse_bitrate("800bit/s", &b, err, sizeof(err)), 0);
+	assert_int_equal(b, 800);
+	assert_int_equal(ucf_parse_bitrate("100Gbit/s", &b, err, sizeof(err)), 0);
+	assert_int_equal(ucf_parse_bitrate("101Gbit/s", &b, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bit rate '101Gbit/s' is too large (at most 100Gbit/s)");
+	assert_int_equal(ucf_parse_bitrate("0kbit/s", &b, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bit rate '0kbit/s' must be greater than zero");
+	assert_int_equal(ucf_parse_bitrate("256kbps", &b, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "invalid bit rate unit in '256kbps' (use bit/s, kbit/s, Mbit/s or "
+				 "Gbit/s)");
+	assert_int_equal(ucf_parse_bitrate("fast", &b, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "invalid bit rate 'fast' (expected a number and a unit: 256kbit/s, "
+				 "2Mbit/s)");
+}
+
 static void prefix_ok(const char *text, int family, unsigned len, const char *formatted)
 {
 	struct ucf_prefix p;
@@ -216,7 +239,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations), cmocka_unit_test(test_port_ranges),
-		cmocka_unit_test(test_rates),     cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_rates),     cmocka_unit_test(test_bitrates),
+		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_addresses), cmocka_unit_test(test_ifnames),
 		cmocka_unit_test(test_overlap),
 	};

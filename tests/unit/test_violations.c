@@ -297,6 +297,47 @@ static void test_forget(void **state)
 	ucf_violations_free(v);
 }
 
+/* Destinations: the first packet's in the first report; the later
+ * packets' distinct ones (at most UCF_DROP_DESTS_MAX) in the follow-up,
+ * the rest counted. */
+static void test_destinations(void **state)
+{
+	(void)state;
+	struct reports r = { 0 };
+	struct ucf_violations *v;
+	assert_int_equal(ucf_violations_new(60 * S, 16, collect, &r, &v), 0);
+	struct ucf_drop_dest d = { .family = AF_INET, .l4proto = 6, .port = 443 };
+	memcpy(d.addr, ip4("198.51.100.80"), 4);
+	memset(d.addr + 4, 0xaa, 12); /* junk past an IPv4 address is not a new destination */
+	ucf_violations_add_to(v, "non-target-appliance", "appl0", AF_INET, ip4("10.40.0.2"), &d, 6,
+			      443, 1 * S);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0].ndests, 1);
+	assert_memory_equal(r.v[0].dests[0].addr, ip4("198.51.100.80"), 16);
+	assert_int_equal(r.v[0].dests[0].port, 443);
+	/* later packets: the same destination twice, then six others */
+	for (int i = 0; i < 8; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "198.51.100.%d", i < 2 ? 80 : 90 + i);
+		memset(d.addr, 0, 16);
+		memcpy(d.addr, ip4(a), 4);
+		ucf_violations_add_to(v, "non-target-appliance", "appl0", AF_INET, ip4("10.40.0.2"),
+				      &d, 6, 443, 2 * S + (uint64_t)i);
+	}
+	ucf_violations_tick(v, 61 * S);
+	assert_int_equal(r.n, 2);
+	assert_true(r.v[1].followup);
+	assert_int_equal(r.v[1].packets, 8);
+	assert_int_equal(r.v[1].ndests, UCF_DROP_DESTS_MAX);
+	assert_memory_equal(r.v[1].dests[0].addr, ip4("198.51.100.80"), 4);
+	assert_memory_equal(r.v[1].dests[1].addr, ip4("198.51.100.92"), 4);
+	assert_int_equal(r.v[1].dests_other, 3); /* .95, .96, .97 */
+	/* without a destination: none listed */
+	ucf_violations_add(v, "non-target-uc", "eth1", AF_INET, ip4("10.20.0.99"), 6, 80, 70 * S);
+	assert_int_equal(r.v[2].ndests, 0);
+	ucf_violations_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_many_sources),
 		cmocka_unit_test(test_set_window),
 		cmocka_unit_test(test_forget),
+		cmocka_unit_test(test_destinations),
 	};
 	return cmocka_run_group_tests_name("violations", tests, NULL, NULL);
 }
