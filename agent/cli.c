@@ -61,6 +61,23 @@ int ucf_cli_load(const struct ucf_cli *cli, struct ucf_catalog **cat, struct ucf
 	return rc;
 }
 
+int ucf_cli_load_site(const struct ucf_cli *cli, struct ucf_catalog **cat,
+		      struct ucf_config **cfg, char *err, size_t errlen)
+{
+	int rc = ucf_cli_load(cli, cat, cfg, err, errlen);
+	if (rc == 0 && (*cfg)->collector_only) {
+		snprintf(err, errlen, "%s: an organization collector's config (meraki.scope "
+			 "organization without interfaces, uc and appliance) enforces nothing: run "
+			 "it with `ucfence watch -c %s`", (*cfg)->source, (*cfg)->source);
+		ucf_config_free(*cfg);
+		ucf_catalog_free(*cat);
+		*cfg = NULL;
+		*cat = NULL;
+		return -EINVAL;
+	}
+	return rc;
+}
+
 void ucf_cli_print_common_help(void)
 {
 	printf("  -c, --config FILE   site config (default %s)\n"

@@ -34,6 +34,11 @@ const char *ucf_cli_rules_dir(const struct ucf_cli *cli, char *buf, size_t bufle
 /* Loads the catalog, then the config. On error fills err and returns -errno. */
 int ucf_cli_load(const struct ucf_cli *cli, struct ucf_catalog **cat, struct ucf_config **cfg,
 		 char *err, size_t errlen);
+/* The same for a command that enforces (run, apply, classify): a
+ * collector's config, which has nothing to enforce, is refused (-EINVAL,
+ * naming `ucfence watch`). */
+int ucf_cli_load_site(const struct ucf_cli *cli, struct ucf_catalog **cat,
+		      struct ucf_config **cfg, char *err, size_t errlen);
 /* For commands that take no operands: 0 when getopt consumed every argument,
  * else prints which one is unexpected and returns 2 (the usage exit code). */
 int ucf_cli_operands(const char *cmd, int argc, char **argv);

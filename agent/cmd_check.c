@@ -124,7 +124,7 @@ static json_t *summary_json(const struct ucf_config *c, const struct ucf_catalog
 	return json_pack(
 		"{s:b, s:s, s:{s:s, s:s}, s:{s:o, s:o, s:s, s:s}, "
 		"s:{s:o, s:o, s:o, s:{s:b, s:s?, s:I, s:b, s:b, s:s, s:I}}, s:{s:s, s:o}, s:{s:s, s:s, s:b}, "
-		"s:{s:b, s:s?, s:I, s:I}, s:{s:s, s:I, s:b, s:b, s:o}, s:{s:i, s:s}}",
+		"s:{s:b, s:s, s:I, s:b, s:s?, s:I, s:I}, s:{s:s, s:I, s:b, s:b, s:o}, s:{s:i, s:s}}",
 		"valid", 1, "config", c->source,
 		"site", "name", c->site.name, "mode", ucf_mode_name(c->site.mode),
 		"interfaces", "uc", ifnames_json(c->interfaces.uc, c->interfaces.uc_count),
@@ -143,8 +143,9 @@ static json_t *summary_json(const struct ucf_config *c, const struct ucf_catalog
 		prefixes_json(&c->appliance.remote_subnets),
 		"enforcement", "action", ucf_action_name(c->enforcement.action), "log_rate", rate,
 		"require_encryption", c->enforcement.require_encryption,
-		"meraki", "enabled", c->meraki.enabled,
-		"organization_id", c->meraki.organization_id,
+		"meraki", "enabled", c->meraki.enabled, "scope", ucf_scope_name(c->meraki.scope),
+		"sites", (json_int_t)c->meraki.site_networks.count, "collector_only",
+		c->collector_only, "organization_id", c->meraki.organization_id,
 		"networks", (json_int_t)c->meraki.network_ids.count,
 		"poll_interval_s", (json_int_t)c->meraki.poll_interval_s,
 		"alerts", "spool", c->alerts.spool, "retention_s", (json_int_t)c->alerts.retention_s,
@@ -164,11 +165,40 @@ static void print_list(const char *label, const struct ucf_prefix_list *list, co
 	printf("%s\n", list->count > 4 ? ", ...)" : list->count ? ")" : "");
 }
 
+/* Who watches the Dashboard for this site, honestly: a site served by its
+ * organization's collector makes no Dashboard call of its own. */
+static void print_meraki(const struct ucf_config *c)
+{
+	if (c->meraki.scope == UCF_SCOPE_SERVED)
+		printf("%-12s Dashboard watch: off here (scope served: the organization's "
+		       "collector watches this site; this agent makes no Dashboard call)\n", "meraki");
+	else if (c->meraki.enabled && c->meraki.scope == UCF_SCOPE_ORGANIZATION)
+		printf("%-12s organization collector for %s: every network, %zu mapped in sites "
+		       "(the others by their Dashboard name), every %llus\n", "meraki",
+		       c->meraki.organization_id, c->meraki.site_networks.count,
+		       (unsigned long long)c->meraki.poll_interval_s);
+	else if (c->meraki.enabled)
+		printf("%-12s organization %s, %zu network(s), %zu serial(s), every %llus\n",
+		       "meraki", c->meraki.organization_id, c->meraki.network_ids.count,
+		       c->meraki.serials.count, (unsigned long long)c->meraki.poll_interval_s);
+	else
+		printf("%-12s disabled\n", "meraki");
+}
+
 static void print_summary(const struct ucf_config *c, const struct ucf_catalog *cat,
 			  const char *rules_dir)
 {
 	char addr[64];
 	printf("%s: valid\n", c->source);
+	if (c->collector_only) {
+		printf("%-12s %s, organization collector (nothing enforced here: run it with "
+		       "`ucfence watch`)\n", "site", c->site.name);
+		print_meraki(c);
+		printf("%-12s %s%s%s\n", "alerts", c->alerts.spool, c->alerts.syslog ? ", syslog" : "",
+		       c->alerts.webhook_url ? ", webhook" : "");
+		print_alertmanager(c);
+		return;
+	}
 	printf("%-12s %s, %s mode\n", "site", c->site.name, ucf_mode_name(c->site.mode));
 	printf("%-12s uc:", "interfaces");
 	for (size_t i = 0; i < c->interfaces.uc_count; i++)
@@ -211,12 +241,7 @@ static void print_summary(const struct ucf_config *c, const struct ucf_catalog *
 	printf("%-12s %s, log %u/%s%s\n", "enforcement", ucf_action_name(c->enforcement.action),
 	       c->enforcement.log_rate.count, ucf_rate_unit_name(c->enforcement.log_rate.unit),
 	       c->enforcement.require_encryption ? ", encryption required" : "");
-	if (c->meraki.enabled)
-		printf("%-12s organization %s, %zu network(s), %zu serial(s), every %llus\n",
-		       "meraki", c->meraki.organization_id, c->meraki.network_ids.count,
-		       c->meraki.serials.count, (unsigned long long)c->meraki.poll_interval_s);
-	else
-		printf("%-12s disabled\n", "meraki");
+	print_meraki(c);
 	printf("%-12s %s%s%s\n", "alerts", c->alerts.spool, c->alerts.syslog ? ", syslog" : "",
 	       c->alerts.webhook_url ? ", webhook" : "");
 	print_alertmanager(c);

@@ -277,7 +277,7 @@ int cmd_classify(int argc, char **argv)
 	struct ucf_config *cfg = NULL;
 	struct ucf_classifier_opts co;
 	if (have_config) {
-		if (ucf_cli_load(&cli, &cat, &cfg, err, sizeof(err)) < 0) {
+		if (ucf_cli_load_site(&cli, &cat, &cfg, err, sizeof(err)) < 0) {
 			fprintf(stderr, "ucfence classify: %s\n", err);
 			return 1;
 		}

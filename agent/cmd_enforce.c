@@ -61,7 +61,7 @@ static int load_policy(const struct cmd *c, const struct ucf_cli *cli, struct uc
 {
 	struct ucf_catalog *cat = NULL;
 	char err[1024];
-	int rc = ucf_cli_load(cli, &cat, cfg, err, sizeof(err));
+	int rc = ucf_cli_load_site(cli, &cat, cfg, err, sizeof(err));
 	if (rc == 0) {
 		rc = ucf_policy_build(*cfg, cat, rs, err, sizeof(err));
 		if (rc < 0) {
@@ -213,7 +213,7 @@ int cmd_flush(int argc, char **argv)
 	/* the config only for the alert: a broken one does not stop the flush */
 	struct ucf_catalog *cat = NULL;
 	struct ucf_config *cfg = NULL;
-	if (ucf_cli_load(&cli, &cat, &cfg, err, sizeof(err)) < 0) {
+	if (ucf_cli_load_site(&cli, &cat, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ucfence flush: no enforcement-weakened alert: %s\n", err);
 		cfg = NULL;
 	}

@@ -24,6 +24,8 @@ struct loader {
 	const struct ucf_catalog *cat;
 	yaml_node_t *root, *mode, *address, *static_range, *services, *learn, *tls_calls;
 	yaml_node_t *meraki_enabled, *appliance_if, *wan_if, *require_encryption;
+	yaml_node_t *meraki_scope, *meraki_networks, *meraki_serials, *meraki_sites, *site;
+	bool seen_interfaces, seen_uc, seen_appliance;
 	yaml_node_t *upload_interval, *upload_sustain, *upload_settle;
 	yaml_node_t **endpoints, **servers, **remotes, **uc_ifs, **data_ifs;
 	yaml_node_t **appl_lists[6]; /* cloud, connectivity_checks, vpn_peers, resolvers,
@@ -295,12 +297,14 @@ static int site_mode(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 
 static const struct ucf_yaml_key site_keys[] = {
 	{ "name", site_name, "a 'name'" },
-	{ "mode", site_mode, "a 'mode' (concentrator or appliance)" },
+	/* required unless the config is a collector's (load_document) */
+	{ "mode", site_mode, NULL },
 };
 
 static int section_site(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	const struct ucf_yaml_key *missing;
+	((struct loader *)ctx)->site = v;
 	int rc = ucf_yaml_walk_map(y, v, "site", site_keys, NKEYS(site_keys), ctx, &missing);
 	if (rc == 0 && missing)
 		return ucf_yaml_fail(y, v, "site needs %s", missing->required);
@@ -381,6 +385,7 @@ static int check_interface_roles(struct ucf_yaml *y, struct loader *l, yaml_node
 
 static int section_interfaces(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
+	((struct loader *)ctx)->seen_interfaces = true;
 	int rc = ucf_yaml_walk_map(y, v, "interfaces", interface_keys, NKEYS(interface_keys), ctx,
 				   NULL);
 	return rc < 0 ? rc : check_interface_roles(y, ctx, v);
@@ -506,6 +511,7 @@ static const struct ucf_yaml_key uc_keys[] = {
 
 static int section_uc(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
+	((struct loader *)ctx)->seen_uc = true;
 	const struct ucf_yaml_key *missing;
 	int rc = ucf_yaml_walk_map(y, v, "uc", uc_keys, NKEYS(uc_keys), ctx, &missing);
 	if (rc == 0 && missing)
@@ -795,6 +801,7 @@ static const struct ucf_yaml_key appliance_keys[] = {
 
 static int section_appliance(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
+	((struct loader *)ctx)->seen_appliance = true;
 	return ucf_yaml_walk_map(y, v, "appliance", appliance_keys, NKEYS(appliance_keys), ctx,
 				 NULL);
 }
@@ -883,12 +890,82 @@ static int meraki_org(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 
 static int meraki_networks(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
+	((struct loader *)ctx)->meraki_networks = v;
 	return ucf_yaml_each(y, v, "network_ids", id_item, &MERAKI(ctx)->network_ids);
 }
 
 static int meraki_serials(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
+	((struct loader *)ctx)->meraki_serials = v;
 	return ucf_yaml_each(y, v, "serials", id_item, &MERAKI(ctx)->serials);
+}
+
+static int meraki_scope(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	static const char *const scopes[] = { "site", "organization", "served" };
+	int scope;
+	int rc = choice(y, v, "scope", scopes, NKEYS(scopes), &scope);
+	if (rc == 0) {
+		MERAKI(ctx)->scope = (enum ucf_meraki_scope)scope;
+		((struct loader *)ctx)->meraki_scope = v;
+	}
+	return rc;
+}
+
+/* sites: {networkId: siteName}: the site each network's alerts name. */
+static int meraki_sites(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
+{
+	struct loader *l = ctx;
+	struct ucf_string_list *nets = &MERAKI(ctx)->site_networks, *names = &MERAKI(ctx)->site_names;
+	int rc = ucf_yaml_want_map(y, v, "sites");
+	l->meraki_sites = v;
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; rc == 0 && p < v->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(&y->doc, p->key);
+		yaml_node_t *val = yaml_document_get_node(&y->doc, p->value);
+		const char *name;
+		if (nets->count >= UCF_MAX_SITES)
+			return ucf_yaml_fail(y, k, "too many sites (at most %d)", UCF_MAX_SITES);
+		struct ucf_string_list one = { 0 };
+		if ((rc = id_item(y, k, &one)) < 0)
+			return rc;
+		const char *net = one.items[0];
+		for (size_t i = 0; i < nets->count; i++) {
+			if (strcmp(nets->items[i], net) == 0) {
+				rc = ucf_yaml_fail(y, k, "network '%s' is mapped twice in sites", net);
+				break;
+			}
+		}
+		if (rc == 0 && (rc = ucf_yaml_scalar(y, val, "site name", &name)) == 0) {
+			size_t len = strlen(name);
+			if (len == 0 || len > 63 ||
+			    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					 "0123456789._-") != len)
+				rc = ucf_yaml_fail(y, val, "invalid site name '%s' for network %s (letters, "
+						   "digits, '.', '_', '-'; at most 63)", name, net);
+		}
+		char **gn = rc == 0 ? ucf_grow_array(nets->items, NULL, nets->count + 1,
+						       sizeof(*gn), 0) : NULL;
+		if (gn)
+			nets->items = gn;
+		char **gs = gn ? ucf_grow_array(names->items, NULL, names->count + 1, sizeof(*gs), 0)
+			       : NULL;
+		if (gs)
+			names->items = gs;
+		char *copy = gs ? strdup(name) : NULL;
+		if (rc == 0 && !copy)
+			rc = -ENOMEM;
+		if (rc < 0) {
+			free(one.items[0]);
+			free(one.items);
+			free(copy);
+			return rc;
+		}
+		nets->items[nets->count++] = one.items[0];
+		names->items[names->count++] = copy;
+		free(one.items);
+	}
+	return rc;
 }
 
 static int meraki_poll(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
@@ -959,6 +1036,8 @@ static int meraki_window(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 
 static const struct ucf_yaml_key meraki_keys[] = {
 	{ "enabled", meraki_enabled, NULL },
+	{ "scope", meraki_scope, NULL },
+	{ "sites", meraki_sites, NULL },
 	{ "base_url", meraki_base_url, NULL },
 	/* organization_id and an API key source are required only when enabled */
 	{ "api_key_file", meraki_key_file, NULL },
@@ -981,8 +1060,23 @@ static int section_meraki(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 {
 	struct loader *l = ctx;
 	int rc = ucf_yaml_walk_map(y, v, "meraki", meraki_keys, NKEYS(meraki_keys), l, NULL);
-	if (rc < 0 || !l->cfg->meraki.enabled)
+	if (rc < 0)
 		return rc;
+	const struct ucf_config *c = l->cfg;
+	if (l->meraki_sites && c->meraki.scope != UCF_SCOPE_ORGANIZATION)
+		return ucf_yaml_fail(y, l->meraki_sites, "sites applies to scope 'organization' only "
+				     "(a collector's map of networks to sites)");
+	if (c->meraki.scope == UCF_SCOPE_ORGANIZATION && (l->meraki_networks || l->meraki_serials))
+		return ucf_yaml_fail(y, l->meraki_networks ? l->meraki_networks : l->meraki_serials,
+				     "%s does not apply to scope 'organization': the collector watches "
+				     "every network of the organization (map them to sites with 'sites')",
+				     l->meraki_networks ? "network_ids" : "serials");
+	if (c->meraki.scope == UCF_SCOPE_SERVED && c->meraki.enabled)
+		return ucf_yaml_fail(y, l->meraki_enabled ? l->meraki_enabled : l->meraki_scope,
+				     "scope 'served' means the organization's collector watches this "
+				     "site: its own watcher stays off (set enabled: false)");
+	if (!c->meraki.enabled)
+		return 0;
 	/* required only when enabled: their parsers set these (the config starts empty) */
 	if (!l->cfg->meraki.organization_id)
 		return ucf_yaml_fail(y, l->meraki_enabled,
@@ -1231,8 +1325,9 @@ static int section_state_dir(struct ucf_yaml *y, yaml_node_t *v, void *ctx)
 
 static const struct ucf_yaml_key top_keys[] = {
 	{ "site", section_site, "section 'site'" },
-	{ "interfaces", section_interfaces, "section 'interfaces'" },
-	{ "uc", section_uc, "section 'uc'" },
+	/* interfaces and uc: required unless the config is a collector's (load_document) */
+	{ "interfaces", section_interfaces, NULL },
+	{ "uc", section_uc, NULL },
 	{ "appliance", section_appliance, NULL },
 	{ "enforcement", section_enforcement, NULL },
 	{ "meraki", section_meraki, NULL },
@@ -1525,6 +1620,24 @@ static int load_document(struct ucf_yaml *y, struct loader *l)
 				   &missing);
 	if (rc == 0 && missing)
 		rc = ucf_yaml_fail(y, root, "missing %s", missing->required);
+	/* A collector's config may be the site name, meraki and alerts alone:
+	 * it enforces nothing. Any enforcement part makes it a site's config,
+	 * which needs all of it. */
+	struct ucf_config *c = l->cfg;
+	c->collector_only = c->meraki.enabled && c->meraki.scope == UCF_SCOPE_ORGANIZATION &&
+			    !l->seen_interfaces && !l->seen_uc && !l->seen_appliance;
+	if (rc < 0 || c->collector_only)
+		return rc < 0 ? rc : finish_defaults(c);
+	if (!l->mode)
+		rc = ucf_yaml_fail(y, l->site, "site needs a 'mode' (concentrator or appliance)%s",
+				   c->meraki.scope == UCF_SCOPE_ORGANIZATION
+					   ? " (a collector's config without interfaces, uc and "
+					     "appliance needs none)"
+					   : "");
+	else if (!l->seen_interfaces)
+		rc = ucf_yaml_fail(y, root, "missing section 'interfaces'");
+	else if (!l->seen_uc)
+		rc = ucf_yaml_fail(y, root, "missing section 'uc'");
 	if (rc == 0)
 		rc = check_cross_fields(y, l);
 	if (rc == 0)
@@ -1613,6 +1726,8 @@ void ucf_config_free(struct ucf_config *c)
 	free(c->meraki.organization_id);
 	free_strings(&c->meraki.network_ids);
 	free_strings(&c->meraki.serials);
+	free_strings(&c->meraki.site_networks);
+	free_strings(&c->meraki.site_names);
 	free(c->meraki.ca_file);
 	free(c->alerts.spool);
 	free(c->alerts.webhook_url);
@@ -1678,6 +1793,7 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	s.appliance.open.addresses.items = NULL;
 	s.appliance.open.hosts = (struct ucf_string_list){ 0 };
 	s.uc.services = s.meraki.network_ids = s.meraki.serials = (struct ucf_string_list){ 0 };
+	s.meraki.site_networks = s.meraki.site_names = (struct ucf_string_list){ 0 };
 	s.uc.services_pos = NULL;
 	s.alerts.alertmanager.urls = (struct ucf_string_list){ 0 };
 	s.alerts.alertmanager.ca_file = s.alerts.alertmanager.bearer_token_file = NULL;
@@ -1729,7 +1845,9 @@ int ucf_config_dup(const struct ucf_config *in, struct ucf_config **out)
 	     copy_mem(&c->uc.services_pos, in->uc.services_pos, in->uc.services.count,
 		      sizeof(*in->uc.services_pos)) < 0) ||
 	    copy_strings(&c->meraki.network_ids, &in->meraki.network_ids) < 0 ||
-	    copy_strings(&c->meraki.serials, &in->meraki.serials) < 0) {
+	    copy_strings(&c->meraki.serials, &in->meraki.serials) < 0 ||
+	    copy_strings(&c->meraki.site_networks, &in->meraki.site_networks) < 0 ||
+	    copy_strings(&c->meraki.site_names, &in->meraki.site_names) < 0) {
 		ucf_config_free(c);
 		return -ENOMEM;
 	}
@@ -1803,6 +1921,9 @@ static const struct key keys[] = {
 	SCALAR("enforcement.require_encryption", UCF_SECTION_ENFORCEMENT,
 	       enforcement.require_encryption),
 	SCALAR("meraki.enabled", UCF_SECTION_MERAKI, meraki.enabled),
+	SCALAR("meraki.scope", UCF_SECTION_MERAKI, meraki.scope),
+	OF("meraki.sites", UCF_SECTION_MERAKI, K_STRINGS, meraki.site_networks),
+	OF("meraki.sites", UCF_SECTION_MERAKI, K_STRINGS, meraki.site_names),
 	OF("meraki.base_url", UCF_SECTION_MERAKI, K_STR, meraki.base_url),
 	OF("meraki.api_key_file", UCF_SECTION_MERAKI, K_STR, meraki.api_key_file),
 	OF("meraki.organization_id", UCF_SECTION_MERAKI, K_STR, meraki.organization_id),
@@ -1926,6 +2047,12 @@ unsigned ucf_config_sections_changed(const struct ucf_config *a, const struct uc
 const char *ucf_mode_name(enum ucf_mode mode)
 {
 	return mode == UCF_MODE_APPLIANCE ? "appliance" : "concentrator";
+}
+
+const char *ucf_scope_name(enum ucf_meraki_scope scope)
+{
+	static const char *const names[] = { "site", "organization", "served" };
+	return names[scope];
 }
 
 const char *ucf_action_name(enum ucf_action action)

@@ -15,6 +15,14 @@
 enum ucf_mode { UCF_MODE_CONCENTRATOR, UCF_MODE_APPLIANCE };
 enum ucf_action { UCF_ACTION_DROP, UCF_ACTION_REJECT, UCF_ACTION_MONITOR };
 enum ucf_webhook_format { UCF_WEBHOOK_GENERIC, UCF_WEBHOOK_SLACK };
+/* Who watches the Dashboard for a site: its own watcher (site), this
+ * instance for every network of the organization (organization: a
+ * collector), or the organization's collector elsewhere (served: this
+ * agent makes no Dashboard call). */
+enum ucf_meraki_scope { UCF_SCOPE_SITE, UCF_SCOPE_ORGANIZATION, UCF_SCOPE_SERVED };
+
+/* A collector's network -> site map (meraki.sites) holds at most this many. */
+#define UCF_MAX_SITES 20000
 
 struct ucf_ifname {
 	char name[UCF_IFNAME_MAX];
@@ -117,6 +125,9 @@ struct ucf_config {
 	} enforcement;
 	struct {
 		bool enabled;
+		enum ucf_meraki_scope scope;
+		/* scope organization: meraki.sites, network id i -> site name i */
+		struct ucf_string_list site_networks, site_names;
 		char *base_url;
 		char *api_key_file; /* NULL: the key comes from MERAKI_DASHBOARD_API_KEY */
 		char *organization_id;
@@ -163,6 +174,9 @@ struct ucf_config {
 		char *textfile; /* Prometheus textfile written by `run`, or NULL */
 	} metrics;
 	char *state_dir;
+	/* A collector's config: meraki.scope organization and no enforcement
+	 * part (interfaces, uc, appliance absent); `watch` runs it, `run` refuses. */
+	bool collector_only;
 };
 
 /* Reads and validates a config. On error returns -EINVAL (or -errno for I/O)
@@ -212,5 +226,6 @@ unsigned ucf_config_sections_changed(const struct ucf_config *a, const struct uc
 
 const char *ucf_mode_name(enum ucf_mode mode);
 const char *ucf_action_name(enum ucf_action action);
+const char *ucf_scope_name(enum ucf_meraki_scope scope);
 
 #endif

@@ -1482,7 +1482,7 @@ static void reload(struct daemon *d)
 	struct ucf_config *cfg = NULL;
 	char err[512], refused[1024] = "";
 	d->reloads++;
-	int rc = ucf_cli_load(&d->opts.cli, &cat, &cfg, err, sizeof(err));
+	int rc = ucf_cli_load_site(&d->opts.cli, &cat, &cfg, err, sizeof(err));
 	if (rc == 0 && (rc = keep_fixed(d->cfg, cfg, refused, sizeof(refused))) < 0)
 		snprintf(err, sizeof(err), "out of memory");
 	if (rc == 0)
@@ -1610,7 +1610,7 @@ static void on_signal(void *arg, int fd, uint32_t events)
 static int start(struct daemon *d, char *err, size_t errlen)
 {
 	struct ucf_classifier_opts copts;
-	int rc = ucf_cli_load(&d->opts.cli, &d->cat, &d->cfg, err, errlen);
+	int rc = ucf_cli_load_site(&d->opts.cli, &d->cat, &d->cfg, err, errlen);
 	if (rc < 0)
 		return rc;
 	d->started = d->loaded = time(NULL);

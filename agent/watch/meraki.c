@@ -13,6 +13,7 @@
 #include "meraki_fetch.h"
 #include "meraki_merge.h"
 #include "meraki_parse.h"
+#include "meraki_sites.h"
 #include "statefile.h"
 #include "timefmt.h"
 
@@ -24,6 +25,14 @@ _Static_assert(UCF_MPARSE_PEERS_MAX == UCF_MERAKI_PEERS_MAX,
 #define STATUS_WINDOW 86400          /* forget entries not seen for this long */
 #define MAX_T0_AGE_API (31 * 86400 - 3600) /* apiRequests look back 31 days at most */
 #define MAX_T0_AGE (365 * 86400 - 3600)
+/* A collector's directory (network names, devices' networks) is read again
+ * this often, or sooner (not before DIRECTORY_RETRY) when a finding names a
+ * network it does not know: a new branch. */
+#define DIRECTORY_TTL (6 * 3600)
+#define DIRECTORY_RETRY 600
+/* A collector reads events only for the networks this cycle's news names,
+ * at most this many per cycle (the rest are alerted from the other sources). */
+#define MAX_EVENT_NETWORKS 10
 
 struct ucf_meraki {
 	struct ucf_config *cfg; /* its own copy: the caller's may go on a reload */
@@ -39,11 +48,14 @@ struct ucf_meraki {
 
 	/* the cycle in progress */
 	int64_t start;
+	uint64_t start_ms; /* monotonic */
 	struct ucf_mjob *jobs;
 	char (*job_nets)[72];
 	size_t njobs, cur, cap;
-	bool events_planned;
+	int phase; /* 0: the sources; 1: (collector) event types; 2: events planned */
 	json_t *findings;
+	json_t *dir_networks, *dir_devices; /* collector: this cycle's read of the directory */
+	json_t *event_nets;                 /* collector: networks whose events are read */
 	json_t *cursor_updates; /* cursor name -> start, for the jobs that completed */
 	json_t *answered;       /* cursor name -> true: read in full (maybe truncated) */
 	json_t *denied;         /* cursor name -> {source, network, reason}: 403 this cycle */
@@ -180,6 +192,15 @@ static int add_job(struct ucf_meraki *m, enum ucf_msource s, const char *net)
 	 * new, so a status change is seen. The horizon still decides news. */
 	if (s == UCF_MS_CAPTURES && j->t0 > m->start - STATUS_WINDOW)
 		j->t0 = m->start - STATUS_WINDOW;
+	/* A collector reads a network's events only when news names it: what
+	 * is older than the organization-wide horizon was read by the other
+	 * sources already (and alerted, or history), however long ago this
+	 * network's events were last read. */
+	if (s == UCF_MS_EVENTS && m->cfg->meraki.scope == UCF_SCOPE_ORGANIZATION) {
+		int64_t org = horizon(m, "configurationChanges", MAX_T0_AGE);
+		if (org > j->t0)
+			j->t0 = j->stop_before = org;
+	}
 	m->njobs++;
 	return 0;
 }
@@ -190,7 +211,7 @@ static int plan(struct ucf_meraki *m)
 	json_t *types = section(m, "event_types");
 	int rc = 0;
 	m->njobs = m->cur = 0;
-	m->events_planned = false;
+	m->phase = 0;
 	for (size_t i = 0; rc == 0 && i < nets->count; i++) {
 		json_t *e = json_object_get(types, nets->items[i]);
 		int64_t at = json_integer_value(json_object_get(e, "at"));
@@ -213,6 +234,18 @@ static int plan(struct ucf_meraki *m)
 			rc = add_job(m, UCF_MS_VPN_PEERS, NULL);
 		m->peers_planned = rc == 0 ? 2 : 0;
 	}
+	if (rc == 0 && m->cfg->meraki.scope == UCF_SCOPE_ORGANIZATION) {
+		/* After the news: the directory only names it. */
+		json_t *dir = json_object_get(m->state, "directory");
+		int64_t dir_at = json_integer_value(json_object_get(dir, "at"));
+		bool missing = json_is_true(json_object_get(dir, "missing"));
+		int64_t age = m->start - dir_at;
+		if (!dir || age >= DIRECTORY_TTL || age < 0 || (missing && age >= DIRECTORY_RETRY)) {
+			rc = add_job(m, UCF_MS_NETWORKS, NULL);
+			if (rc == 0)
+				rc = add_job(m, UCF_MS_DEVICES, NULL);
+		}
+	}
 	return rc;
 }
 
@@ -223,12 +256,90 @@ static int plan_events(struct ucf_meraki *m)
 	const struct ucf_string_list *nets = &m->cfg->meraki.network_ids;
 	json_t *types = section(m, "event_types");
 	int rc = 0;
-	m->events_planned = true;
+	m->phase = 2;
+	if (m->cfg->meraki.scope == UCF_SCOPE_ORGANIZATION) {
+		size_t i;
+		json_t *n;
+		json_array_foreach (m->event_nets, i, n) {
+			const char *net = json_string_value(n);
+			json_t *t = json_object_get(json_object_get(types, net), "types");
+			if (rc == 0 && json_array_size(t) > 0)
+				rc = add_job(m, UCF_MS_EVENTS, net);
+		}
+		return rc;
+	}
 	for (size_t i = 0; rc == 0 && i < nets->count; i++) {
 		json_t *t = json_object_get(json_object_get(types, nets->items[i]), "types");
 		if (json_array_size(t) > 0)
 			rc = add_job(m, UCF_MS_EVENTS, nets->items[i]);
 	}
+	return rc;
+}
+
+/* Whether the merge will take f as news (what it remembers aside). */
+static bool unseen(struct ucf_meraki *m, const json_t *f)
+{
+	const char *src = ucf_mfinding_str(f, "source"), *key = ucf_mfinding_str(f, "key");
+	char k[256];
+	if (!src || !key)
+		return false;
+	if (strcmp(src, "captures") == 0)
+		return !json_object_get(section(m, "captures"), key);
+	if (strcmp(src, "schedules") == 0)
+		return !json_object_get(section(m, "schedules"), key);
+	snprintf(k, sizeof(k), "%s/%s", src, key);
+	return !json_object_get(section(m, "seen"), k);
+}
+
+/* A collector's events on demand: the networks this cycle's news names
+ * (new captures, configuration changes...), at most MAX_EVENT_NETWORKS;
+ * their event types first, where not known for a day. */
+static int plan_event_types(struct ucf_meraki *m)
+{
+	json_t *types = section(m, "event_types");
+	json_t *dir = json_object_get(m->state, "directory");
+	int rc = 0;
+	size_t i, skipped = 0;
+	json_t *f;
+	m->phase = 1;
+	json_array_clear(m->event_nets);
+	/* What the collector keeps per network (event types, events cursors)
+	 * goes when unused for two days: bounded by the networks with news. */
+	const char *k;
+	void *tmp;
+	json_t *v, *cursors = section(m, "cursors");
+	json_object_foreach_safe (types, tmp, k, v)
+		if (m->start - json_integer_value(json_object_get(v, "at")) > 2 * EVENT_TYPES_TTL)
+			json_object_del(types, k);
+	json_object_foreach_safe (cursors, tmp, k, v)
+		if (strncmp(k, "events/", 7) == 0 &&
+		    m->start - json_integer_value(v) > 2 * EVENT_TYPES_TTL)
+			json_object_del(cursors, k);
+	json_array_foreach (m->findings, i, f) {
+		const char *net = ucf_msite_network(dir, f);
+		if (!net || !unseen(m, f))
+			continue;
+		bool listed = false;
+		size_t j;
+		json_t *n;
+		json_array_foreach (m->event_nets, j, n)
+			listed |= strcmp(json_string_value(n), net) == 0;
+		if (listed)
+			continue;
+		if (json_array_size(m->event_nets) >= MAX_EVENT_NETWORKS) {
+			skipped++;
+			continue;
+		}
+		json_array_append_new(m->event_nets, json_string(net));
+		json_t *e = json_object_get(types, net);
+		int64_t at = json_integer_value(json_object_get(e, "at"));
+		if (rc == 0 && (!e || m->start - at >= EVENT_TYPES_TTL || m->start < at))
+			rc = add_job(m, UCF_MS_EVENT_TYPES, net);
+	}
+	if (skipped)
+		eventf(m, UCF_MERAKI_RECORDED, NULL, "events of %zu more network%s not read this "
+		       "cycle (at most %d per cycle)", skipped, skipped == 1 ? "" : "s",
+		       MAX_EVENT_NETWORKS);
 	return rc;
 }
 
@@ -283,6 +394,37 @@ static void keep_ours(struct ucf_meraki *m, json_t *findings)
 		       dropped == 1 ? "y" : "ies");
 }
 
+/* ---- a collector's sites --------------------------------------------------- */
+
+/* Takes this cycle's read of the directory when both parts came in full,
+ * then names each finding's site (meraki_sites.h). A network the directory
+ * does not know asks for an early re-read. */
+static void name_sites(struct ucf_meraki *m)
+{
+	if (json_object_get(m->cursor_updates, "networks") &&
+	    json_object_get(m->cursor_updates, "devices")) {
+		json_t *d = ucf_msite_directory(m->dir_networks, m->dir_devices, m->start);
+		if (d) {
+			json_object_set_new(m->state, "directory", d);
+			eventf(m, UCF_MERAKI_RECORDED, NULL, "directory: %zu networks, %zu devices",
+			       json_object_size(json_object_get(d, "networks")),
+			       json_object_size(json_object_get(d, "devices")));
+		}
+	}
+	json_t *dir = json_object_get(m->state, "directory");
+	size_t i, unknown_n = 0;
+	json_t *f;
+	json_array_foreach (m->findings, i, f) {
+		bool unknown;
+		const char *site = ucf_msite_of(m->cfg, dir, f, &unknown);
+		if (site)
+			json_object_set_new(f, "site", json_string(site));
+		unknown_n += unknown;
+	}
+	if (unknown_n && json_is_object(dir))
+		json_object_set_new(dir, "missing", json_true());
+}
+
 /* ---- the cycle ------------------------------------------------------------ */
 
 static void run_next(struct ucf_meraki *m);
@@ -312,6 +454,12 @@ static void on_job(void *ctx, struct ucf_mjob_result *res)
 		}
 		if (res->outcome == UCF_MJOB_OK && !res->truncated)
 			m->peers_ok++;
+	} else if (j->source == UCF_MS_NETWORKS || j->source == UCF_MS_DEVICES) {
+		/* the directory names sites; it is not news */
+		if (res->outcome == UCF_MJOB_OK && !res->truncated)
+			json_array_extend(j->source == UCF_MS_NETWORKS ? m->dir_networks
+								     : m->dir_devices,
+					  res->findings);
 	} else {
 		json_array_extend(m->findings, res->findings);
 	}
@@ -349,14 +497,19 @@ static void on_job(void *ctx, struct ucf_mjob_result *res)
 		m->rep.auth_failed = res->outcome == UCF_MJOB_AUTH;
 		m->rep.failed_sources += (unsigned)(m->njobs - m->cur);
 		m->cur = m->njobs;
-		m->events_planned = true;
+		m->phase = 2;
 	}
 	run_next(m);
 }
 
 static void run_next(struct ucf_meraki *m)
 {
-	if (m->cur == m->njobs && !m->events_planned && plan_events(m) < 0) {
+	if (m->cur == m->njobs && m->phase == 0 &&
+	    m->cfg->meraki.scope == UCF_SCOPE_ORGANIZATION && plan_event_types(m) < 0) {
+		fail_note(m, "out of memory");
+		m->rep.failed_sources++;
+	}
+	if (m->cur == m->njobs && m->phase < 2 && plan_events(m) < 0) {
 		fail_note(m, "out of memory");
 		m->rep.failed_sources++;
 	}
@@ -387,10 +540,17 @@ static void begin_cycle(struct ucf_meraki *m)
 	m->busy = true;
 	memset(&m->rep, 0, sizeof(m->rep));
 	m->start = ucf_time_now();
+	m->start_ms = ucf_mono_ms();
 	json_decref(m->findings);
 	json_decref(m->cursor_updates);
 	json_decref(m->answered);
 	json_decref(m->denied);
+	json_decref(m->dir_networks);
+	json_decref(m->dir_devices);
+	json_decref(m->event_nets);
+	m->dir_networks = json_array();
+	m->dir_devices = json_array();
+	m->event_nets = json_array();
 	json_decref(m->peers);
 	m->peers = json_array();
 	m->peers_dropped = 0;
@@ -399,11 +559,11 @@ static void begin_cycle(struct ucf_meraki *m)
 	m->answered = json_object();
 	m->denied = json_object();
 	if (!m->findings || !m->cursor_updates || !m->answered || !m->denied || !m->peers ||
-	    plan(m) < 0) {
+	    !m->dir_networks || !m->dir_devices || !m->event_nets || plan(m) < 0) {
 		fail_note(m, "out of memory");
 		m->rep.failed_sources++;
 		m->njobs = m->cur = 0;
-		m->events_planned = true;
+		m->phase = 2;
 	}
 	run_next(m);
 }
@@ -538,7 +698,10 @@ static void finish_cycle(struct ucf_meraki *m)
 
 	struct ucf_alert_list alerts = { 0 };
 	bool saved_ok = true;
-	keep_ours(m, m->findings);
+	if (m->cfg->meraki.scope == UCF_SCOPE_ORGANIZATION)
+		name_sites(m);
+	else
+		keep_ours(m, m->findings);
 	int rc = ucf_mmerge(m->state, &mm, m->findings, &alerts, on_note, m, err, sizeof(err));
 	for (size_t i = 0; rc == 0 && i < alerts.count; i++) {
 		if (m->hooks.annotate)
@@ -589,7 +752,13 @@ static void finish_cycle(struct ucf_meraki *m)
 		/* Interval plus up to 10% jitter: an organization's sites drift
 		 * apart instead of polling in lockstep. */
 		uint64_t every = m->cfg->meraki.poll_interval_s * 1000u;
-		ucf_timer_arm(m->r, &m->poll_timer, every + ucf_random_below(every / 10 + 1),
+		/* The interval runs from the cycle's start, so the time the cycle
+		 * took (many pages, events on demand) does not add to detection
+		 * latency; never less than half an interval after the end, so a
+		 * cycle stretched by retries or Retry-After is not followed at once. */
+		uint64_t took = ucf_mono_ms() - m->start_ms;
+		uint64_t wait = every - (took < every / 2 ? took : every / 2);
+		ucf_timer_arm(m->r, &m->poll_timer, wait + ucf_random_below(every / 10 + 1),
 			      on_poll_timer, m);
 	}
 	if (m->hooks.cycle)
@@ -641,6 +810,11 @@ int ucf_meraki_new(struct ucf_meraki **out, const struct ucf_config *cfg, struct
 		   struct ucf_http *h, struct ucf_feed *feed, const struct ucf_meraki_hooks *hooks,
 		   char *err, size_t errlen)
 {
+	if (!cfg->meraki.enabled && cfg->meraki.scope == UCF_SCOPE_SERVED) {
+		snprintf(err, errlen, "%s: the organization's collector watches this site "
+			 "(meraki.scope served): no Dashboard watch here", cfg->source);
+		return -EINVAL;
+	}
 	if (!cfg->meraki.enabled) {
 		snprintf(err, errlen, "meraki is not enabled in %s (meraki.enabled)", cfg->source);
 		return -EINVAL;
@@ -690,6 +864,9 @@ void ucf_meraki_free(struct ucf_meraki *m)
 	json_decref(m->cursor_updates);
 	json_decref(m->answered);
 	json_decref(m->denied);
+	json_decref(m->dir_networks);
+	json_decref(m->dir_devices);
+	json_decref(m->event_nets);
 	json_decref(m->peers);
 	free(m->jobs);
 	free(m->job_nets);

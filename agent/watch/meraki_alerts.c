@@ -189,5 +189,9 @@ int ucf_malert_build(const struct ucf_mmerge *m, const json_t *lead, const json_
 		snprintf(err, errlen, "cannot alert on a finding from %s", ucf_msource_name(src));
 		return -EINVAL;
 	}
-	return ucf_alert_new(out, m->site, kind, sev, m->now, key, summary, d, err, errlen);
+	/* A collector names the site of the finding's network (meraki_sites.h);
+	 * the same finding gets the same id from every collector of the org. */
+	const char *site = ucf_mfinding_str(lead, "site");
+	return ucf_alert_new(out, site && *site ? site : m->site, kind, sev, m->now, key, summary, d,
+			     err, errlen);
 }

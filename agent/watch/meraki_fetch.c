@@ -151,6 +151,15 @@ char *ucf_mfetch_url(const struct ucf_config *cfg, const struct ucf_mjob *job)
 	case UCF_MS_VPN_PEERS:
 		add(&b, "/organizations/%s/appliance/vpn/thirdPartyVPNPeers", org);
 		break;
+	case UCF_MS_NETWORKS:
+		/* the directory: the most the API gives a page (devices' maximum) */
+		add(&b, "/organizations/%s/networks", org);
+		add(&b, "?perPage=1000");
+		break;
+	case UCF_MS_DEVICES:
+		add(&b, "/organizations/%s/devices", org);
+		add(&b, "?perPage=1000");
+		break;
 	default:
 		b.failed = true;
 	}

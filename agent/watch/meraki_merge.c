@@ -276,7 +276,9 @@ static int on_secondaries(struct run *r, const json_t *findings, json_t *pending
 	const json_t *f;
 	json_array_foreach (findings, i, f) {
 		int src = ucf_msource_parse(ucf_mfinding_str(f, "source"));
-		if (src == UCF_MS_CAPTURES || src == UCF_MS_SCHEDULES || src < 0)
+		/* the directory (networks, devices) names sites; it is not news */
+		if (src == UCF_MS_CAPTURES || src == UCF_MS_SCHEDULES || src < 0 ||
+		    src >= UCF_MS_EVENT_TYPES)
 			continue;
 		if (!in_list(candidates, f))
 			json_array_append(candidates, (json_t *)f);

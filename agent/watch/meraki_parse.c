@@ -17,6 +17,7 @@
 static const char *const source_names[UCF_MS_COUNT] = {
 	"captures", "schedules", "apiRequests", "configurationChanges", "events", "eventTypes",
 	"uplinkStatuses", "thirdPartyVPNPeers",
+	"networks", "devices",
 };
 
 const struct ucf_capture_operation ucf_capture_operations[UCF_CAPTURE_OPERATION_COUNT] = {
@@ -63,6 +64,8 @@ const char *ucf_msource_operation(enum ucf_msource s)
 		"getNetworkEventsEventTypes",
 		"getOrganizationApplianceUplinkStatuses",
 		"getOrganizationApplianceVpnThirdPartyVPNPeers",
+		"getOrganizationNetworks",
+		"getOrganizationDevices",
 	};
 	return (unsigned)s < UCF_MS_COUNT ? ops[s] : "unknown";
 }
@@ -405,6 +408,52 @@ static json_t *event_item(const json_t *it)
 	return f;
 }
 
+/* ---- the directory -------------------------------------------------------- */
+
+static bool id_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n > 0 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					     "0123456789-_") == n;
+}
+
+/* A network's name is the site name a collector alerts with when no
+ * meraki.sites entry names it: a person typed it, so it is redacted, cut
+ * and stripped of control characters. */
+static json_t *network_item(const json_t *it)
+{
+	const char *id = str(it, "id"), *name = str(it, "name");
+	if (!id_ok(id))
+		return NULL;
+	char clean[64] = "";
+	char *r = name ? ucf_redact(name, UCF_REDACT_URIS | UCF_REDACT_NUMBERS) : NULL;
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)(r ? r : ""); *p && n < 63; p++)
+		clean[n++] = *p < 0x20 || *p == 0x7f ? ' ' : (char)*p;
+	clean[n] = '\0';
+	free(r);
+	json_t *v = json_string(clean);
+	for (int cut = 0; !v && cut < 3 && n > 0; cut++) { /* a UTF-8 sequence cut in two */
+		clean[--n] = '\0';
+		v = json_string(clean);
+	}
+	json_t *f = json_pack("{s:s, s:s}", "source", source_names[UCF_MS_NETWORKS], "key", id);
+	if (f && v && clean[strspn(clean, " ")])
+		json_object_set_new(f, "name", v);
+	else
+		json_decref(v);
+	return f;
+}
+
+static json_t *device_item(const json_t *it)
+{
+	const char *serial = str(it, "serial"), *net = str(it, "networkId");
+	if (!id_ok(serial) || !id_ok(net))
+		return NULL;
+	return json_pack("{s:s, s:s, s:s}", "source", source_names[UCF_MS_DEVICES], "key", serial,
+			 "network_id", net);
+}
+
 /* ---- pages ---------------------------------------------------------------- */
 
 static int api_error(const json_t *doc, char *err, size_t errlen)
@@ -432,12 +481,15 @@ static json_t *load(const char *body, size_t len, char *err, size_t errlen)
 int ucf_mparse_page(enum ucf_msource src, const char *body, size_t len, json_t *out,
 		    size_t *skipped, int64_t *oldest, char *err, size_t errlen)
 {
+	/* event types and the peers' sources have parsers of their own */
 	static const char *const wrapper[UCF_MS_COUNT] = { "items", "items", "items", "items",
-							   "events", NULL };
+							   "events", NULL, NULL, NULL, "items",
+							   "items" };
 	json_t *(*const item_fn[UCF_MS_COUNT])(const json_t *) = {
 		capture_item, schedule_item, api_request_item, config_change_item, event_item, NULL,
+		NULL, NULL, network_item, device_item,
 	};
-	if ((unsigned)src >= UCF_MS_EVENT_TYPES) {
+	if ((unsigned)src >= UCF_MS_COUNT || !item_fn[src]) {
 		snprintf(err, errlen, "not a page source");
 		return -EINVAL;
 	}

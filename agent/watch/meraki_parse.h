@@ -27,12 +27,15 @@ enum ucf_msource {
 	/* AutoVPN peers, not captures: their addresses go to the agent */
 	UCF_MS_UPLINK_STATUSES, /* the organization's appliances' uplinks (publicIp) */
 	UCF_MS_VPN_PEERS,       /* the organization's third-party VPN peers (publicIp) */
+	/* a collector's directory: network names, and each device's network */
+	UCF_MS_NETWORKS,
+	UCF_MS_DEVICES,
 	UCF_MS_COUNT
 };
 
 /* "captures", "schedules", "apiRequests", "configurationChanges", "events",
- * "eventTypes", "uplinkStatuses", "thirdPartyVPNPeers"; -1 from
- * ucf_msource_parse for anything else. */
+ * "eventTypes", "uplinkStatuses", "thirdPartyVPNPeers", "networks", "devices"; -1
+ * from ucf_msource_parse for anything else. */
 const char *ucf_msource_name(enum ucf_msource s);
 int ucf_msource_parse(const char *name);
 
@@ -57,7 +60,9 @@ const char *ucf_msource_operation(enum ucf_msource s);
 bool ucf_mtext_concerns_capture(const char *text);
 
 /* Parses one page of src (not UCF_MS_EVENT_TYPES) and appends its findings
- * to out (an array). *skipped (may be NULL) counts items ignored. *oldest
+ * to out (an array). The directory's pages give {"source": "networks",
+ * "key": id, "name": NAME (redacted, at most 63 bytes, no control
+ * characters)} and {"source": "devices", "key": serial, "network_id": id}. *skipped (may be NULL) counts items ignored. *oldest
  * (may be NULL) gets the oldest timestamp on the page (events' occurredAt,
  * the others' ts; INT64_MAX if none): backward paging stops there. -EINVAL with a reason when the body
  * is not JSON or not the documented shape; out is then unchanged. */

@@ -26,6 +26,25 @@ Scenario (JSON, re-read whenever it changes; fault counters reset then):
 Items carry the API's own fields; schedules may carry "_network" (the
 network they belong to, for networkIds[] filtering).
 
+An organization of many networks (for the collector's tests and bench):
+  "organization": {"networks": 1000, "devices_per_network": 3, "seed": 1,
+                   "start": UNIX, "duration": S, "captures": N, "schedules": N,
+                   "noise_changes_per_min": R, "history_changes": N,
+                   "capture_keep": 10, "events": true}
+generates (seeded) networks N_0001... named "Branch 0001"..., devices
+Q2XX-NNNN-000D, and N captures and N schedules at random times in
+[start, start + duration) on random networks, each capture with its API
+request (createOrganizationDevicesPacketCaptureCapture, the same admin)
+and, one in two, a configuration change and a network event about it; plus
+configuration changes about other things (noise) on random networks. An
+item exists once its time has come. The capture list keeps the newest
+capture_keep, as the cloud does. --created writes every generated finding
+with its creation time (JSON lines) at start, for latency figures.
+"api_keys": {"NAME": PATH} accepts several keys; the log names the key
+("key": NAME). "rate_limit": R answers 429 with Retry-After once the
+organization's requests pass R per second (a token bucket of R, the
+Dashboard's 10 per second per organization).
+
 Paging is the real API's: captures and apiRequests page forwards from the
 oldest entry since t0 (rel=next, startingAfter); configurationChanges and
 network events list the newest entries first and page backwards in time
@@ -65,6 +84,9 @@ class Sim:
         self.scenario = {}
         self.fault_used = []
         self.key = None
+        self.keys = {}
+        self.org = None
+        self.bucket = None
 
     def load(self):
         try:
@@ -83,6 +105,31 @@ class Sim:
         if kf:
             with open(kf) as f:
                 self.key = f.read().strip()
+        self.keys = {}
+        for name, path in self.scenario.get("api_keys", {}).items():
+            with open(path) as f:
+                self.keys[f.read().strip()] = name
+        if self.scenario.get("organization") and self.org is None:
+            self.org = Org(self.scenario["organization"])
+            if self.args.created:
+                with open(self.args.created + ".tmp", "w") as f:
+                    for c in self.org.created:
+                        f.write(json.dumps(c) + "\n")
+                os.rename(self.args.created + ".tmp", self.args.created)
+
+    def throttle(self):
+        """The organization's rate limit: seconds to wait, or 0."""
+        rate = self.scenario.get("rate_limit")
+        if not rate:
+            return 0
+        now = time.monotonic()
+        tokens, last = self.bucket or (rate, now)
+        tokens = min(rate, tokens + (now - last) * rate)
+        if tokens < 1:
+            self.bucket = (tokens, now)
+            return 1
+        self.bucket = (tokens - 1, now)
+        return 0
 
     def fault_for(self, path, page):
         for i, f in enumerate(self.scenario.get("faults", [])):
@@ -95,6 +142,95 @@ class Sim:
             self.fault_used[i] += 1
             return f
         return None
+
+
+def iso(t):
+    import datetime
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat(
+        timespec="microseconds").replace("+00:00", "Z")
+
+
+class Org:
+    """A generated organization: networks, devices and findings over time."""
+
+    def __init__(self, o):
+        import random
+        rnd = random.Random(o.get("seed", 1))
+        n, per = o.get("networks", 1000), o.get("devices_per_network", 3)
+        start, dur = o.get("start", time.time()), o.get("duration", 300)
+        self.keep = o.get("capture_keep", 10)
+        self.networks = [{"id": "N_%04d" % i, "name": "Branch %04d" % i,
+                          "organizationId": "549236", "productTypes": ["appliance", "switch"]}
+                         for i in range(1, n + 1)]
+        self.devices = [{"serial": "Q2XX-%04d-%04d" % (i, d), "networkId": "N_%04d" % i,
+                         "name": "dev-%04d-%d" % (i, d), "model": "MX67" if d == 1 else "MS120"}
+                        for i in range(1, n + 1) for d in range(1, per + 1)]
+        admins = [{"id": str(1000 + a), "name": "Admin %d" % a} for a in range(20)]
+        self.captures, self.schedules, self.api, self.changes = [], [], [], []
+        self.events, self.created = {}, []
+        for k in range(o.get("captures", 0)):
+            t = start + rnd.random() * dur
+            i = rnd.randrange(1, n + 1)
+            net, dev, adm = self.networks[i - 1], "Q2XX-%04d-0001" % i, rnd.choice(admins)
+            cid = "cap-%05d" % k
+            self.captures.append({"_t": t, "captureId": cid, "network": {"id": net["id"], "name": net["name"]},
+                                  "device": {"serial": dev, "name": "dev-%04d-1" % i}, "admin": adm,
+                                  "name": "capture %d" % k, "startTs": iso(t), "ports": "3",
+                                  "status": "capturing", "destination": "upload_to_cloud",
+                                  "process": "manual", "duration": 60, "interface": "wired"})
+            self.api.append({"_t": t + 0.001, "adminId": adm["id"], "operationId":
+                             "createOrganizationDevicesPacketCaptureCapture", "method": "POST",
+                             "host": "api.meraki.com", "path": "/api/v1/organizations/549236/devices/packetCapture/captures",
+                             "queryString": "", "userAgent": "python-meraki/1.50", "ts": iso(t + 0.001),
+                             "responseCode": 201, "sourceIp": "198.51.100.%d" % (k % 250 + 1)})
+            if k % 2 == 0:
+                self.changes.append({"_t": t + 0.002, "ts": iso(t + 0.002), "adminName": adm["name"],
+                                     "adminId": adm["id"], "networkId": net["id"], "networkName": net["name"],
+                                     "page": "Packet capture", "label": "Packet capture started",
+                                     "oldValue": "", "newValue": cid})
+                self.events.setdefault(net["id"], []).append(
+                    {"_t": t + 0.003, "occurredAt": iso(t + 0.003), "networkId": net["id"],
+                     "type": "packet_capture_started", "description": "Packet capture started",
+                     "category": "Packet capture", "deviceSerial": dev, "deviceName": "dev-%04d-1" % i})
+            self.created.append({"kind": "capture", "id": cid, "t": t, "network": net["id"],
+                                 "network_name": net["name"]})
+        for k in range(o.get("schedules", 0)):
+            t = start + rnd.random() * dur
+            i = rnd.randrange(1, n + 1)
+            adm = rnd.choice(admins)
+            sid = "sch-%05d" % k
+            self.schedules.append({"_t": t, "scheduleId": sid, "name": "weekly %d" % k, "admin": adm,
+                                   "notes": "", "duration": 60, "createdAt": iso(t), "updatedAt": iso(t),
+                                   "devices": [{"device": {"serial": "Q2XX-%04d-0002" % i,
+                                                           "switchports": "1-3", "interface": "wired"}}],
+                                   "enabled": True, "_network": "N_%04d" % i,
+                                   "schedule": {"frequency": "week", "nextCaptureTs": iso(t + 86400)}})
+            self.created.append({"kind": "schedule", "id": sid, "t": t, "network": "N_%04d" % i,
+                                 "network_name": "Branch %04d" % i})
+        noise = int(o.get("noise_changes_per_min", 0) * dur / 60)
+        for k in range(noise + o.get("history_changes", 0)):
+            t = start + rnd.random() * dur if k < noise else start - rnd.random() * 86400
+            i = rnd.randrange(1, n + 1)
+            adm = rnd.choice(admins)
+            self.changes.append({"_t": t, "ts": iso(t), "adminName": adm["name"], "adminId": adm["id"],
+                                 "networkId": "N_%04d" % i, "networkName": "Branch %04d" % i,
+                                 "page": "Addressing & VLANs", "label": "VLAN %d subnet" % (k % 4000),
+                                 "oldValue": "10.0.0.0/24", "newValue": "10.0.1.0/24"})
+        self.created.sort(key=lambda c: c["t"])
+
+    @staticmethod
+    def now(items):
+        t = time.time()
+        return [{k: v for k, v in i.items() if k != "_t"} for i in items if i["_t"] <= t]
+
+    def visible_captures(self):
+        live = sorted(self.now(self.captures), key=lambda c: c["startTs"])
+        return live[-self.keep:] if self.keep else live
+
+    def event_types(self):
+        return [{"category": "Packet capture", "type": "packet_capture_started",
+                 "description": "Packet capture started"},
+                {"category": "DHCP", "type": "dhcp_lease", "description": "DHCP lease"}]
 
 
 def log(args, entry):
@@ -133,6 +269,8 @@ class Handler(BaseHTTPRequestHandler):
         if h is None:
             return "none"
         sim = self.server.sim
+        if sim.keys and h.startswith("Bearer ") and h[len("Bearer "):] in sim.keys:
+            return "valid"
         return "valid" if sim.key and h == "Bearer " + sim.key else "invalid"
 
     def send(self, status, body, headers=None, fault=None, request_id=None):
@@ -223,6 +361,9 @@ class Handler(BaseHTTPRequestHandler):
         entry = {"t": time.time(), "server": args.name, "method": "GET", "path": u.path,
                  "query": u.query, "auth": auth, "ua": self.headers.get("User-Agent"),
                  "request_id": rid}
+        if sim.keys:
+            h = self.headers.get("Authorization") or ""
+            entry["key"] = sim.keys.get(h[len("Bearer "):] if h.startswith("Bearer ") else None)
         if args.foreign:
             entry["status"] = 401
             log(args, entry)
@@ -231,6 +372,13 @@ class Handler(BaseHTTPRequestHandler):
             entry["status"] = 401
             log(args, entry)
             return self.send(401, {"errors": ["Invalid API key"]}, request_id=rid)
+        with LOCK:
+            wait = sim.throttle()
+        if wait:
+            entry["status"] = 429
+            log(args, entry)
+            return self.send(429, {"errors": ["API rate limit exceeded for organization"]},
+                             {"Retry-After": str(wait)}, request_id=rid)
         try:
             status, body, link, page = self.route(u.path, q)
         except Exception as e:  # a simulator bug must show, not hang the client
@@ -258,7 +406,16 @@ class Handler(BaseHTTPRequestHandler):
             pass  # the client gave up (timeout): that is the point of a delay
 
     def route(self, path, q):
-        sc = self.server.sim.scenario
+        sc = dict(self.server.sim.scenario)
+        org = self.server.sim.org
+        if org:
+            sc["captures"] = sc.get("captures", []) + org.visible_captures()
+            sc["schedules"] = sc.get("schedules", []) + org.now(org.schedules)
+            sc["apiRequests"] = sc.get("apiRequests", []) + org.now(org.api)
+            sc["configurationChanges"] = sc.get("configurationChanges", []) + org.now(org.changes)
+            if self.server.sim.scenario["organization"].get("events", True):
+                sc["events"] = {k: org.now(v) for k, v in org.events.items()}
+                sc["eventTypes"] = {"*": org.event_types()}
         parts = path.strip("/").split("/")
         if parts[:2] != ["api", "v1"]:
             return 404, {"errors": ["Not found"]}, None, 1
@@ -301,7 +458,12 @@ class Handler(BaseHTTPRequestHandler):
             chunk, link, page = self.page_back(since(sc.get("configurationChanges", []), "ts"), q, "ts")
             return 200, chunk, link, page
         if len(parts) == 4 and parts[0] == "networks" and parts[2:] == ["events", "eventTypes"]:
-            return 200, sc.get("eventTypes", {}).get(parts[1], []), None, 1
+            types = sc.get("eventTypes", {})
+            return 200, types.get(parts[1], types.get("*", [])), None, 1
+        if len(parts) == 3 and parts[0] == "organizations" and parts[2] in ("networks", "devices"):
+            items = (org.networks if parts[2] == "networks" else org.devices) if org else []
+            chunk, link, page = self.page_of(items, q)
+            return 200, chunk, link, page
         if len(parts) == 3 and parts[0] == "networks" and parts[2] == "events":
             types = None if sc.get("ignore_filters") else q.get("includedEventTypes[]")
             items = [e for e in sc.get("events", {}).get(parts[1], [])
@@ -343,6 +505,7 @@ def main():
     ap.add_argument("--name", default="api")
     ap.add_argument("--foreign", action="store_true")
     ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--created", help="organization: write the generated findings here")
     ap.add_argument("--port", type=int, default=0, help="0: any free port")
     args = ap.parse_args()
     ThreadingHTTPServer.allow_reuse_address = True  # a restart on the same port
@@ -350,6 +513,8 @@ def main():
     srv.daemon_threads = True
     srv.sim = Sim(args)
     srv.args = args
+    with LOCK:
+        srv.sim.load()  # an organization's findings (and --created) from the start
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)

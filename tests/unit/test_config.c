@@ -327,6 +327,81 @@ static void test_meraki_sources(void **state)
 	ucf_config_free(c);
 }
 
+/* A collector: scope organization, its sites map, and a config without any
+ * enforcement part; positioned errors for what does not fit. */
+#define COLLECTOR_HEAD "site: {name: org-collector}\n"
+#define COLLECTOR_MERAKI "meraki: {enabled: true, scope: organization, organization_id: '42', " \
+			 "api_key_file: /etc/ucfence/key"
+static void test_collector_config(void **state)
+{
+	(void)state;
+	struct ucf_config *c = NULL;
+	assert_int_equal(load(COLLECTOR_HEAD COLLECTOR_MERAKI ", sites: {N_1: branch-001, "
+			      "L_22: branch-002}}\nstate_dir: /var/lib/ucf\n", &c), 0);
+	assert_true(c->collector_only);
+	assert_int_equal(c->meraki.scope, UCF_SCOPE_ORGANIZATION);
+	assert_int_equal(c->meraki.site_networks.count, 2);
+	assert_string_equal(c->meraki.site_networks.items[1], "L_22");
+	assert_string_equal(c->meraki.site_names.items[1], "branch-002");
+	assert_string_equal(c->alerts.spool, "/var/lib/ucf/alerts.jsonl");
+	assert_string_equal(ucf_scope_name(c->meraki.scope), "organization");
+	struct ucf_config *d = NULL;
+	assert_int_equal(ucf_config_dup(c, &d), 0); /* deep: freed apart */
+	assert_string_equal(d->meraki.site_names.items[0], "branch-001");
+	assert_ptr_not_equal(d->meraki.site_names.items[0], c->meraki.site_names.items[0]);
+	struct ucf_config *e = NULL;
+	assert_int_equal(load(COLLECTOR_HEAD COLLECTOR_MERAKI ", sites: {N_1: branch-009, "
+			      "L_22: branch-002}}\nstate_dir: /var/lib/ucf\n", &e), 0);
+	const char *keys[4];
+	assert_int_equal(ucf_config_diff(c, e, keys, 4), 1);
+	assert_string_equal(keys[0], "meraki.sites");
+	ucf_config_free(c);
+	ucf_config_free(d);
+	ucf_config_free(e);
+	/* a collector inside a site's full config is a site that also collects */
+	assert_int_equal(load(variant(9, "meraki: {enabled: true, scope: organization, "
+				  "organization_id: '42', api_key_file: /k}"), &c), 0);
+	assert_false(c->collector_only);
+	ucf_config_free(c);
+	/* a site served by the collector */
+	assert_int_equal(load(variant(9, "meraki: {enabled: false, scope: served}"), &c), 0);
+	assert_int_equal(c->meraki.scope, UCF_SCOPE_SERVED);
+	assert_false(c->collector_only);
+	ucf_config_free(c);
+
+	expect_error(COLLECTOR_HEAD COLLECTOR_MERAKI ", sites: {N_1: a, N_1: b}}\n",
+		     "2:117: network 'N_1' is mapped twice in sites");
+	expect_error(COLLECTOR_HEAD COLLECTOR_MERAKI ", sites: {N_1: 'a b'}}\n",
+		     "2:114: invalid site name 'a b' for network N_1 (letters, digits, '.', '_', "
+		     "'-'; at most 63)");
+	expect_error(COLLECTOR_HEAD COLLECTOR_MERAKI ", sites: {'N 1': a}}\n",
+		     "2:109: invalid identifier 'N 1'");
+	expect_error(COLLECTOR_HEAD COLLECTOR_MERAKI ", sites: [N_1]}\n",
+		     "2:108: 'sites' must be a mapping, not a list");
+	expect_error(COLLECTOR_HEAD COLLECTOR_MERAKI ", network_ids: [N_1]}\n",
+		     "2:114: network_ids does not apply to scope 'organization': the collector "
+		     "watches every network of the organization (map them to sites with 'sites')");
+	expect_error(COLLECTOR_HEAD "meraki: {enabled: true, scope: region}\n",
+		     "2:32: invalid scope 'region' (use site, organization or served)");
+	expect_error(variant(9, "meraki: {enabled: false, sites: {N_1: a}}"),
+		     "9:33: sites applies to scope 'organization' only (a collector's map of "
+		     "networks to sites)");
+	expect_error(variant(9, "meraki: {enabled: true, scope: served}"),
+		     "9:19: scope 'served' means the organization's collector watches this site: "
+		     "its own watcher stays off (set enabled: false)");
+	/* without the collector's scope, the enforcement parts are required */
+	expect_error(COLLECTOR_HEAD "meraki: {enabled: false, scope: organization}\n",
+		     "1:7: site needs a 'mode' (concentrator or appliance) (a collector's config "
+		     "without interfaces, uc and appliance needs none)");
+	expect_error("site: {name: b1, mode: appliance}\n" COLLECTOR_MERAKI "}\n"
+		     "interfaces: {uc: [eth1], appliance: eth3, wan: eth0}\n",
+		     "1:1: missing section 'uc'");
+	/* the collector's own checks still apply */
+	expect_error(COLLECTOR_HEAD "meraki: {enabled: true, scope: organization, "
+		     "api_key_file: /k}\n",
+		     "2:19: meraki is enabled but has no organization_id");
+}
+
 struct bad_case {
 	int line;
 	const char *text;
@@ -855,7 +930,7 @@ int main(void)
 		cmocka_unit_test(test_whole_file_errors),
 		cmocka_unit_test(test_upload_signal), cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_tls_media),
-		cmocka_unit_test(test_diff_same), cmocka_unit_test(test_diff_names_each_setting),
+		cmocka_unit_test(test_collector_config), cmocka_unit_test(test_diff_same), cmocka_unit_test(test_diff_names_each_setting),
 		cmocka_unit_test(test_diff_lists_and_names), cmocka_unit_test(test_dup_is_deep),
 		cmocka_unit_test(test_alertmanager),
 		cmocka_unit_test(test_appliance_destinations),
