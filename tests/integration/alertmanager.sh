@@ -2,7 +2,8 @@
 # Alertmanager as the fleet's router, against a real Alertmanager (Debian's
 # prometheus-alertmanager): two peers clustered over loopback gossip, each
 # with its own storage, a webhook receiver of the test's own behind them
-# (tests/meraki-sim/webhook.py), and ucfence watchers polling the simulated
+# (tests/meraki-sim/webhook.py), and two ucfence organization collectors
+# (meraki.scope organization, `ucfence watch`) polling the simulated
 # Dashboard (tests/meraki-sim/sim.py, real HTTPS on loopback) with
 # alerts.alertmanager naming both peers and a stand-in third peer that
 # records what it is sent (the bearer token, as a hash).
@@ -12,8 +13,8 @@
 #       own queue, in order, while the other peers get them at once; the
 #       peer restarted gets exactly them (its received counter), none twice,
 #       and the queue empties; the receiver still has each notification once;
-#   (c) a second watcher (another process and state dir, same site, same
-#       findings) posts the same labels: the cluster notifies each alert
+#   (c) a second collector of the same organization (another process and
+#       state dir, polling independently) posts the same labels: the cluster notifies each alert
 #       exactly once (the receiver counts), and both watchers raised the same
 #       alert ids;
 #   (d) with both peers down, `alerts --purge` empties their queues.
@@ -207,23 +208,19 @@ must "the Dashboard simulator listens" $?
 PEER1=http://127.0.0.1:${web[1]}
 PEER2=http://127.0.0.1:${web[2]}/
 STANDIN=http://127.0.0.1:$(cat standin.port)
-# config NAME: a watcher's site config, its own state dir
+# config NAME: an organization collector's config, its own state dir (the
+# fleet's shape: collectors of one organization behind one Alertmanager cluster)
 config() {
 	mkdir -p "$tmp/$1"
 	cat >"$tmp/$1/site.yaml" <<YAML
-site: {name: branch-017, mode: concentrator}
-interfaces: {uc: [eth1], data: [eth2], appliance: eth3, wan: eth0}
-uc:
-  endpoints: [10.20.0.0/24]
-  servers: [10.50.0.0/24]
-  services: [sip, rtp]
-appliance: {address: 10.40.0.2, remote_subnets: [10.50.0.0/16]}
+site: {name: org-collector}
 meraki:
   enabled: true
+  scope: organization
   base_url: https://127.0.0.1:$(cat api.port)/api/v1
   api_key_file: $tmp/key
   organization_id: "549236"
-  network_ids: [N_1]
+  sites: {N_1: branch-017}
   poll_interval: 10s
   lookback: 24h
   ca_file: $tmp/ca.pem
@@ -315,14 +312,14 @@ ok "(b) the receiver still has each notification once ($(q notified recv.log))" 
 ok "(b) watcher A's log names peers by scheme and host only, never the token" \
 	$(! grep -q "/api/v2\|$TOKEN" A/watch.err && grep -q "alertmanager http://127.0.0.1:${web[2]}: alert .* not delivered" A/watch.err && echo 0 || echo 1)
 
-# ---- (c) two watchers, same site, same findings -------------------------------------
+# ---- (c) two collectors of one organization, same findings -------------------------------------
 config B
 scenario c1 c2 c3 c4 c5 c6 c7
 watch_start B
 until_ok 60 has A 7 && until_ok 20 has B 7
-must "both watchers raised all 7 findings" $?
+must "both collectors raised all 7 findings" $?
 ALL=$(sorted_ids "$(spool A)")
-ok "(c) the two watchers raised the same alert ids (the same labels)" \
+ok "(c) the two collectors raised the same alert ids (the same labels)" \
 	$([ "$ALL" = "$(sorted_ids "$(spool B)")" ] && echo 0 || echo 1)
 until_ok 60 held_all "${web[1]}" "$ALL" && until_ok 30 held_all "${web[2]}" "$ALL"
 ok "(c) both peers hold all 7" $?
