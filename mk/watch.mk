@@ -11,5 +11,5 @@ INTEG_TESTS += tests/integration/meraki.sh tests/integration/meraki_collector.sh
                tests/integration/alertmanager.sh \
                tests/integration/watch_log.sh tests/integration/alerts_erase.sh
 FUZZ_TARGETS += meraki_json linkhdr
-UNIT_TESTS   += linkhdr urlpolicy alert erase feed alertmanager apikey meraki_parse meraki_merge meraki_sites reactor
+UNIT_TESTS   += linkhdr urlpolicy alert erase feed alertmanager sendq apikey meraki_parse meraki_merge meraki_sites reactor
 BENCHES    += bench/meraki_calls.sh bench/meraki_budget.py bench/meraki_collector.sh

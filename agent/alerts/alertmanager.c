@@ -404,7 +404,8 @@ static int erase_file(const char *path, bool is_queue, void *ctx, char *err, siz
 {
 	struct erase_ctx *c = ctx;
 	size_t n = 0;
-	int rc = ucf_erase_jsonl(path, c->t, UCF_SENDQ_FILE_MODE, &n, err, errlen);
+	int rc = is_queue ? ucf_sendq_erase_file(path, c->t, &n, err, errlen)
+			  : ucf_erase_jsonl(path, c->t, UCF_SENDQ_FILE_MODE, &n, err, errlen);
 	*(is_queue ? &c->queued : &c->dead) += n;
 	return rc;
 }

@@ -324,7 +324,7 @@ int ucf_feed_erase(struct ucf_feed *f, const struct ucf_erase_target *t,
 	if (rc == 0 && f->webhook)
 		rc = ucf_sendq_erase(f->webhook, t, &out->webhook_queue, err, errlen);
 	else if (rc == 0) /* a webhook removed by a reload left its queue */
-		rc = ucf_erase_jsonl(queue, t, UCF_SENDQ_FILE_MODE, &out->webhook_queue, err, errlen);
+		rc = ucf_sendq_erase_file(queue, t, &out->webhook_queue, err, errlen);
 	if (rc == 0)
 		rc = ucf_erase_jsonl(dead, t, UCF_SENDQ_FILE_MODE, &out->webhook_dead, err, errlen);
 	if (rc == 0)

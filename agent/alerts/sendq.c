@@ -15,6 +15,7 @@
 
 #define QUEUE_MODE UCF_SENDQ_FILE_MODE
 #define MAX_BACKOFF_MS (300u * 1000u)
+#define MARK_KEY "delivered"
 
 /* Where and how to send: owned copies of a struct ucf_sendq_dest's strings. */
 struct dest {
@@ -26,7 +27,10 @@ struct dest {
 struct ucf_sendq {
 	struct dest d;
 	char *queue_path, *dead_path;
-	json_t *queue; /* array of alert objects, oldest first */
+	/* The alert lines of the queue file, oldest first: [0, head) delivered
+	 * (each with its mark line after it in the file), [head, size) queued. */
+	json_t *queue;
+	size_t head;
 	struct ucf_reactor *r;
 	struct ucf_http *h;
 	const struct ucf_log *log;
@@ -70,9 +74,104 @@ static int dest_copy(struct dest *out, const struct ucf_sendq_dest *in, char *er
 	return 0;
 }
 
+/* The id a mark line {"delivered":"<id>"} names, or NULL for any other
+ * line (an alert has many members, a mark this one alone). */
+static const char *mark_id(const json_t *obj)
+{
+	return json_object_size(obj) == 1 ? json_string_value(json_object_get(obj, MARK_KEY))
+					   : NULL;
+}
+
+struct load_ctx {
+	json_t *all;  /* every alert line, in order */
+	size_t start; /* [0, start) delivered */
+	size_t marks;
+};
+
+/* A mark only ever names the head it was appended for (pop_head): one that
+ * does not (its alert erased from the file) is ignored. Matching only the
+ * head keeps a load linear, and a mismatch can only send an alert again,
+ * never skip one. */
 static int load_one(json_t *obj, void *ctx)
 {
-	return json_array_append(ctx, obj) < 0 ? -ENOMEM : 0;
+	struct load_ctx *l = ctx;
+	const char *id = mark_id(obj);
+	if (!id)
+		return json_array_append(l->all, obj) < 0 ? -ENOMEM : 0;
+	l->marks++;
+	const char *qid = json_string_value(json_object_get(json_array_get(l->all, l->start), "id"));
+	if (qid && strcmp(qid, id) == 0)
+		l->start++;
+	return 0;
+}
+
+/* The elements [from, size) of a, as a new array (NULL on ENOMEM). */
+static json_t *slice(const json_t *a, size_t from)
+{
+	json_t *out = json_array();
+	for (size_t i = from; out && i < json_array_size(a); i++)
+		if (json_array_append(out, json_array_get(a, i)) < 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	return out;
+}
+
+/* Reads a queue file as its queue would: *out the alerts not delivered, in
+ * order; *marks the mark lines, *bad the lines that are not JSON objects
+ * (both say a rewrite would change the file). -ENOENT if absent. */
+static int load_file(const char *path, json_t **out, size_t *marks, size_t *bad, char *err,
+		     size_t errlen)
+{
+	struct load_ctx l = { .all = json_array() };
+	*out = NULL;
+	*marks = *bad = 0;
+	if (!l.all) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = ucf_jsonl_repair(path, err, errlen);
+	if (rc == 0)
+		rc = ucf_jsonl_each(path, load_one, &l, bad, err, errlen);
+	if (rc == 0 && !(*out = slice(l.all, l.start))) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+	}
+	json_decref(l.all);
+	*marks = l.marks;
+	return rc;
+}
+
+static size_t live(const struct ucf_sendq *w)
+{
+	return json_array_size(w->queue) - w->head;
+}
+
+/* The i-th queued alert (0: the head, the one sent). */
+static json_t *entry(const struct ucf_sendq *w, size_t i)
+{
+	return json_array_get(w->queue, w->head + i);
+}
+
+/* Rewrites the file (atomic) with the queued alerts alone: the delivered
+ * lines and their marks go. */
+static int compact(struct ucf_sendq *w, char *err, size_t errlen)
+{
+	json_t *kept = slice(w->queue, w->head);
+	if (!kept) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = ucf_jsonl_rewrite(w->queue_path, kept, QUEUE_MODE, err, errlen);
+	if (rc < 0) {
+		json_decref(kept);
+		return rc;
+	}
+	json_decref(w->queue);
+	w->queue = kept;
+	w->head = 0;
+	w->stats.rewrites++;
+	return 0;
 }
 
 int ucf_sendq_open(struct ucf_sendq **out, const struct ucf_sendq_dest *d, const char *state_dir,
@@ -80,8 +179,7 @@ int ucf_sendq_open(struct ucf_sendq **out, const struct ucf_sendq_dest *d, const
 		   size_t errlen)
 {
 	struct ucf_sendq *w = calloc(1, sizeof(*w));
-	if (!w || !(w->queue = json_array()) ||
-	    asprintf(&w->queue_path, "%s/%s", state_dir, d->queue_file) < 0 ||
+	if (!w || asprintf(&w->queue_path, "%s/%s", state_dir, d->queue_file) < 0 ||
 	    asprintf(&w->dead_path, "%s/%s", state_dir, d->dead_file) < 0) {
 		snprintf(err, errlen, "out of memory");
 		ucf_sendq_close(w);
@@ -95,14 +193,23 @@ int ucf_sendq_open(struct ucf_sendq **out, const struct ucf_sendq_dest *d, const
 	w->r = r;
 	w->h = h;
 	w->log = log;
-	rc = ucf_jsonl_repair(w->queue_path, err, errlen);
-	if (rc == 0)
-		rc = ucf_jsonl_each(w->queue_path, load_one, w->queue, NULL, err, errlen);
-	if (rc < 0 && rc != -ENOENT) {
+	size_t marks, bad;
+	rc = load_file(w->queue_path, &w->queue, &marks, &bad, err, errlen);
+	if (rc == -ENOENT && !(w->queue = json_array())) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+	} else if (rc == -ENOENT) {
+		rc = 0;
+	}
+	if (rc < 0) {
 		ucf_sendq_close(w);
 		return rc;
 	}
-	w->stats.queued = json_array_size(w->queue);
+	/* what a previous run delivered leaves the file now, once */
+	char why[512];
+	if (marks > 0 && compact(w, why, sizeof(why)) < 0)
+		ucf_log_warnx(w->log, "%s queue: %s", w->d.name, why);
+	w->stats.queued = live(w);
 	*out = w;
 	return 0;
 }
@@ -144,10 +251,8 @@ const char *ucf_sendq_name(const struct ucf_sendq *w)
 
 bool ucf_sendq_queued(const struct ucf_sendq *w, const char *id)
 {
-	size_t i;
-	json_t *obj;
-	json_array_foreach (w->queue, i, obj) {
-		const char *qid = json_string_value(json_object_get(obj, "id"));
+	for (size_t i = w->head; i < json_array_size(w->queue); i++) {
+		const char *qid = json_string_value(json_object_get(json_array_get(w->queue, i), "id"));
 		if (qid && strcmp(qid, id) == 0)
 			return true;
 	}
@@ -168,7 +273,7 @@ int ucf_sendq_enqueue(struct ucf_sendq *w, const struct ucf_alert *a, char *err,
 	json_decref(obj);
 	if (rc < 0)
 		return rc;
-	w->stats.queued = json_array_size(w->queue);
+	w->stats.queued = live(w);
 	if (!w->retry.armed)
 		send_head(w);
 	return 0;
@@ -190,13 +295,25 @@ void ucf_sendq_stats(const struct ucf_sendq *w, struct ucf_sendq_stats *out)
 	*out = w->stats;
 }
 
-/* Drops the head from memory and from disk (atomic rewrite). */
+/* Marks the head delivered: a mark line appended (fsynced), and the file
+ * compacted once the delivered part is at least what stays queued (so each
+ * rewrite is paid for by as many deliveries as it writes alerts: linear). */
 static void pop_head(struct ucf_sendq *w)
 {
-	char err[512];
-	json_array_remove(w->queue, 0);
-	w->stats.queued = json_array_size(w->queue);
-	if (ucf_jsonl_rewrite(w->queue_path, w->queue, QUEUE_MODE, err, sizeof(err)) < 0)
+	char err[512] = "";
+	const char *id = json_string_value(json_object_get(entry(w, 0), "id"));
+	json_t *mark = id ? json_pack("{s:s}", MARK_KEY, id) : NULL;
+	int rc = mark ? ucf_jsonl_append(w->queue_path, mark, QUEUE_MODE, err, sizeof(err)) : -1;
+	json_decref(mark);
+	if (rc == 0) {
+		w->head++;
+	} else { /* no mark (no id, or the append failed): rewritten without it */
+		if (err[0])
+			ucf_log_warnx(w->log, "%s queue: %s", w->d.name, err);
+		json_array_remove(w->queue, w->head);
+	}
+	w->stats.queued = live(w);
+	if ((rc < 0 || w->head >= live(w)) && compact(w, err, sizeof(err)) < 0)
 		ucf_log_warnx(w->log, "%s queue: %s", w->d.name, err);
 }
 
@@ -208,11 +325,57 @@ static int prune_file(const char *path, int64_t cutoff, size_t *removed, char *e
 	return ucf_alertfile_prune(path, QUEUE_MODE, cutoff, SIZE_MAX, removed, NULL, err, errlen);
 }
 
+static bool expired_entry(const json_t *obj, int64_t cutoff);
+
+/* Drops from a closed queue's file (read as its queue would, marks applied)
+ * the alerts for which drop is true (t NULL: every one) and what was
+ * delivered; the rest, in order, rewritten atomically. */
+static int filter_queue_file(const char *path, bool (*drop)(const json_t *, const void *),
+			     const void *arg, size_t *removed, char *err, size_t errlen)
+{
+	json_t *q;
+	size_t marks, bad, n = 0;
+	*removed = 0;
+	int rc = load_file(path, &q, &marks, &bad, err, errlen);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	for (size_t i = json_array_size(q); i-- > 0;)
+		if (drop(json_array_get(q, i), arg)) {
+			json_array_remove(q, i);
+			n++;
+		}
+	if (n > 0 || marks > 0 || bad > 0)
+		rc = ucf_jsonl_rewrite(path, q, QUEUE_MODE, err, errlen);
+	json_decref(q);
+	if (rc == 0)
+		*removed = n + bad;
+	return rc;
+}
+
+static bool drop_expired(const json_t *obj, const void *arg)
+{
+	return expired_entry(obj, *(const int64_t *)arg);
+}
+
+static bool drop_named(const json_t *obj, const void *arg)
+{
+	return !arg || ucf_erase_json_names(obj, arg);
+}
+
+int ucf_sendq_erase_file(const char *queue_path, const struct ucf_erase_target *t,
+			 size_t *removed, char *err, size_t errlen)
+{
+	return filter_queue_file(queue_path, drop_named, t, removed, err, errlen);
+}
+
 int ucf_sendq_prune_files(const char *queue_path, const char *dead_path, int64_t cutoff,
 			  size_t *expired, size_t *dead, char *err, size_t errlen)
 {
 	size_t nq = 0, nd = 0;
-	int rc = queue_path ? prune_file(queue_path, cutoff, &nq, err, errlen) : 0;
+	int rc = queue_path ? filter_queue_file(queue_path, drop_expired, &cutoff, &nq, err, errlen)
+			    : 0;
 	if (rc == 0 && dead_path)
 		rc = prune_file(dead_path, cutoff, &nd, err, errlen);
 	if (expired)
@@ -239,19 +402,19 @@ int ucf_sendq_prune(struct ucf_sendq *w, int64_t cutoff, size_t *expired, size_t
 		      char *err, size_t errlen)
 {
 	size_t gone = 0, nd = 0;
-	/* the head in flight stays: on_done removes index 0 */
-	for (size_t i = json_array_size(w->queue); i-- > (w->call ? 1u : 0u);) {
+	/* the head in flight stays: on_done pops the head */
+	for (size_t i = json_array_size(w->queue); i-- > w->head + (w->call ? 1u : 0u);) {
 		if (expired_entry(json_array_get(w->queue, i), cutoff)) {
 			json_array_remove(w->queue, i);
 			gone++;
 		}
 	}
+	w->stats.queued = live(w);
+	w->stats.expired += gone;
 	int rc = 0;
-	if (gone > 0) {
-		w->stats.queued = json_array_size(w->queue);
-		w->stats.expired += gone;
-		rc = ucf_jsonl_rewrite(w->queue_path, w->queue, QUEUE_MODE, err, errlen);
-	}
+	/* delivered lines still in the file may be past retention too */
+	if (gone > 0 || w->head > 0)
+		rc = compact(w, err, errlen);
 	if (rc == 0)
 		rc = prune_file(w->dead_path, cutoff, &nd, err, errlen);
 	if (expired)
@@ -271,14 +434,17 @@ int ucf_sendq_erase(struct ucf_sendq *w, const struct ucf_erase_target *t, size_
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	json_array_foreach (w->queue, i, obj)
+	for (i = w->head; i < json_array_size(w->queue); i++) {
+		obj = json_array_get(w->queue, i);
 		if (t && !ucf_erase_json_names(obj, t) && json_array_append(kept, obj) < 0) {
 			json_decref(kept);
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
-	size_t n = json_array_size(w->queue) - json_array_size(kept);
-	if (n == 0) {
+	}
+	size_t n = live(w) - json_array_size(kept);
+	/* delivered lines still in the file may name t too: rewritten as well */
+	if (n == 0 && w->head == 0) {
 		json_decref(kept);
 		return 0;
 	}
@@ -290,14 +456,16 @@ int ucf_sendq_erase(struct ucf_sendq *w, const struct ucf_erase_target *t, size_
 	/* The answer to a POST in flight pops the head: if the head went, that
 	 * answer would pop another alert. */
 	bool head_gone = w->call && (json_array_size(kept) == 0 ||
-				     json_array_get(kept, 0) != json_array_get(w->queue, 0));
+				     json_array_get(kept, 0) != entry(w, 0));
 	if (head_gone) {
 		ucf_http_cancel(w->h, w->call);
 		w->call = NULL;
 	}
 	json_decref(w->queue);
 	w->queue = kept;
+	w->head = 0;
 	w->stats.queued = json_array_size(kept);
+	w->stats.rewrites++;
 	*removed = n;
 	if (head_gone && !w->retry.armed)
 		send_head(w);
@@ -329,7 +497,7 @@ static uint64_t schedule_retry(struct ucf_sendq *w, long retry_after_s)
 
 static const char *head_id(const struct ucf_sendq *w)
 {
-	const char *id = json_string_value(json_object_get(json_array_get(w->queue, 0), "id"));
+	const char *id = json_string_value(json_object_get(entry(w, 0), "id"));
 	return id ? id : "?";
 }
 
@@ -369,7 +537,7 @@ static void on_done(void *ctx, const struct ucf_http_response *resp)
 	}
 	if (s == 400 || s == 413 || s == 422) {
 		char err[512];
-		json_t *head = json_array_get(w->queue, 0);
+		json_t *head = entry(w, 0);
 		if (ucf_jsonl_append(w->dead_path, head, QUEUE_MODE, err, sizeof(err)) < 0)
 			ucf_log_warnx(w->log, "%s dead-letter file: %s", w->d.name, err);
 		ucf_log_warnx(w->log, "%s refused alert %s with HTTP %ld; kept in %s", w->d.name,
@@ -437,11 +605,11 @@ static int auth_line(const struct dest *d, char **line, char *err, size_t errlen
 
 static void send_head(struct ucf_sendq *w)
 {
-	if (w->call || json_array_size(w->queue) == 0)
+	if (w->call || live(w) == 0)
 		return;
 	char why[256];
 	struct ucf_alert *a;
-	json_t *head = json_array_get(w->queue, 0);
+	json_t *head = entry(w, 0);
 	if (ucf_alert_from_json(head, &a, why, sizeof(why)) < 0) {
 		ucf_log_warnx(w->log, "%s queue: dropping an entry that is not an alert: %s",
 			      w->d.name, why);

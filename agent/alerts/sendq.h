@@ -3,9 +3,8 @@
  * own files, so one destination that is down never delays the others).
  *
  * Enqueue appends to STATE_DIR/<queue_file> and fsyncs before anything is
- * sent; the head is sent first and removed (atomic rewrite) only after a
- * 2xx, so delivery is in order, none twice by ucfence, and survives
- * restarts. Each POST carries `Idempotency-Key: <alert id>`; the body is the
+ * sent; the head is sent first and removed only after a 2xx, so delivery is
+ * in order, none twice by ucfence, and survives restarts. Each POST carries `Idempotency-Key: <alert id>`; the body is the
  * destination's formatter's. Failures (transport, 408, 425, 429, 5xx and
  * other statuses) are retried with exponential backoff and jitter (1 s
  * doubling to 5 min; 429 and 503 wait Retry-After). A payload the receiver
@@ -17,7 +16,22 @@
  * then at 2, 4, 8... consecutive ones, so a receiver that keeps failing
  * cannot flood the log; the delivery after failures is logged, each
  * delivery only at debug. Credentials are read from their files at each
- * POST (a rotated token needs no reload) and never logged. */
+ * POST (a rotated token needs no reload) and never logged.
+ *
+ * Removal is linear, not a rewrite per delivery (that made draining a
+ * backlog of N alerts write O(N^2) bytes): a delivered (or dead-lettered)
+ * head gets a mark line {"delivered":"<its id>"} appended to the queue file
+ * and fsynced. Reading the file back (open, and the file functions below)
+ * replays it: a mark removes the head it follows, in order. The file is
+ * compacted (one atomic rewrite of what stays queued, marks and delivered
+ * lines gone) when the delivered part is at least what stays queued (so
+ * also whenever the queue empties), at open if a previous run left marks,
+ * and by every erasure and retention pass, so erased and expired alerts
+ * leave the file whether delivered or not. Each rewrite is paid for by as
+ * many deliveries as it writes alerts: a drain writes the file a few times
+ * its size in all. A crash between a 2xx and the fsync of its mark sends
+ * that one alert again after the restart, with the same Idempotency-Key
+ * (at least once across a crash; exactly once otherwise, restarts too). */
 #ifndef UCF_SENDQ_H
 #define UCF_SENDQ_H
 
@@ -56,6 +70,7 @@ struct ucf_sendq;
 struct ucf_sendq_stats {
 	size_t delivered, queued, dead, failures;
 	size_t expired; /* dropped undelivered: older than alerts.retention */
+	size_t rewrites; /* atomic rewrites of the queue file (compactions, erasure, retention) */
 	char last_error[256]; /* the last failure, "" if none */
 };
 
@@ -92,15 +107,23 @@ const char *ucf_sendq_name(const struct ucf_sendq *q);
 int ucf_sendq_prune(struct ucf_sendq *q, int64_t cutoff, size_t *expired, size_t *dead,
 		    char *err, size_t errlen);
 /* The same for files a queue left when none is open (its destination
- * removed from the config: the queue waits on disk for the next one).
- * Either path may be NULL. */
+ * removed from the config: the queue waits on disk for the next one), read
+ * as a queue reads them (its delivered lines go too). Either path may be
+ * NULL. */
 int ucf_sendq_prune_files(const char *queue_path, const char *dead_path, int64_t cutoff,
 			  size_t *expired, size_t *dead, char *err, size_t errlen);
 /* Erasure on request: drops the queued alerts naming t (every one when t is
  * NULL) from memory and from the queue file (atomic rewrite); a POST in
  * flight for one of them is cancelled. *removed: how many went. The dead
- * letters are the caller's (ucf_erase_jsonl on the dead file). */
+ * letters are the caller's (ucf_erase_jsonl on the dead file). Delivered
+ * lines still in the file go too (the file is compacted). */
 int ucf_sendq_erase(struct ucf_sendq *q, const struct ucf_erase_target *t, size_t *removed,
 		    char *err, size_t errlen);
+/* The same for the queue file a closed queue left (not ucf_erase_jsonl: the
+ * file holds delivered lines and marks only a queue reads right). *removed:
+ * queued alerts removed, and lines that were not JSON objects. No file is 0
+ * removed. */
+int ucf_sendq_erase_file(const char *queue_path, const struct ucf_erase_target *t,
+			 size_t *removed, char *err, size_t errlen);
 
 #endif

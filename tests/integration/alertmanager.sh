@@ -93,8 +93,15 @@ elif cmd == "notified":
 elif cmd == "queue":
     key = hashlib.sha256(b"alertmanager-peer\0" + sys.argv[3].encode() + b"\0\0").hexdigest()[:16]
     try:
+        queue, start = [], 0  # read as the queue does (sendq.h): a mark removes its head
         for l in open("%s/alertmanager-%s-queue.jsonl" % (sys.argv[2], key)):
-            print(json.loads(l)["id"])
+            o = json.loads(l)
+            if list(o) == ["delivered"]:
+                start += start < len(queue) and queue[start]["id"] == o["delivered"]
+            else:
+                queue.append(o)
+        for o in queue[start:]:
+            print(o["id"])
     except FileNotFoundError:
         sys.exit("no queue file for " + sys.argv[3])
 elif cmd == "spool":
@@ -354,7 +361,14 @@ only_audit() { # the queue holds nothing but the purge's data-erased alert
 import hashlib, json, sys
 state, url = sys.argv[1].split(" ", 1)
 key = hashlib.sha256(b"alertmanager-peer\0" + url.encode() + b"\0\0").hexdigest()[:16]
-kinds = [json.loads(l)["kind"] for l in open("%s/alertmanager-%s-queue.jsonl" % (state, key))]
+queue, start = [], 0  # read as the queue does (sendq.h): a mark removes its head
+for l in open("%s/alertmanager-%s-queue.jsonl" % (state, key)):
+    o = json.loads(l)
+    if list(o) == ["delivered"]:
+        start += start < len(queue) and queue[start]["id"] == o["delivered"]
+    else:
+        queue.append(o)
+kinds = [o["kind"] for o in queue[start:]]
 sys.exit(0 if kinds == ["data-erased"] else 1)
 PY
 }

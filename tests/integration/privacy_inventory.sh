@@ -34,7 +34,7 @@ SRV=10.50.0.10
 INVENTORY_FILES="alerts.jsonl feed.lock webhook-queue.jsonl webhook-dead.jsonl meraki-state.json
 enforcement-weakened.json alertmanager-*-queue.jsonl alertmanager-*-dead.jsonl vpn-peers.json"
 # Alert fields (details flattened to dotted paths, array elements as []).
-INVENTORY_FIELDS="id time site severity kind summary details
+INVENTORY_FIELDS="id time site severity kind summary details delivered
 details.source details.source_mac details.interface details.reason details.protocol
 details.port details.packets details.window_start details.window_end details.dropped
 details.destinations details.destinations_other
