@@ -98,8 +98,13 @@ void ucf_vpnpeers_prune(struct ucf_vpnpeers *p, const struct ucf_config *cfg, in
 	p->count = out;
 }
 
+/* Past the cap a peer is counted, not kept. */
 static int add(struct ucf_vpnpeers *p, const struct ucf_vpn_peer *e)
 {
+	if (p->count >= UCF_VPN_PEERS_MAX) {
+		p->over_cap++;
+		return 0;
+	}
 	if (UCF_GROW(p->items, p->cap, p->count + 1, 16) < 0)
 		return -ENOMEM;
 	p->items[p->count++] = *e;
@@ -131,10 +136,6 @@ int ucf_vpnpeers_learn(struct ucf_vpnpeers *p, const struct ucf_config *cfg,
 		}
 		if (find(&next, &e.addr))
 			continue;
-		if (next.count >= UCF_VPN_PEERS_MAX) {
-			next.over_cap++;
-			continue;
-		}
 		if (add(&next, &e) < 0) {
 			free(next.items);
 			return -ENOMEM;
@@ -146,10 +147,6 @@ int ucf_vpnpeers_learn(struct ucf_vpnpeers *p, const struct ucf_config *cfg,
 		e.current = false;
 		if (find(&next, &e.addr) || expired(&e, cfg, now))
 			continue;
-		if (next.count >= UCF_VPN_PEERS_MAX) {
-			next.over_cap++;
-			continue;
-		}
 		if (add(&next, &e) < 0) {
 			free(next.items);
 			return -ENOMEM;
@@ -246,9 +243,11 @@ int ucf_vpnpeers_load(struct ucf_vpnpeers *p, const struct ucf_config *cfg, cons
 			e.last_seen = now;
 		if (e.last_seen < 0) /* before the epoch: the ageing must not overflow */
 			e.last_seen = 0;
-		if (!a || ucf_parse_address(a, &e.addr, why, sizeof(why)) < 0 ||
+		/* the cap first: a huge file costs no duplicate search once full */
+		if (next.count >= UCF_VPN_PEERS_MAX || !a ||
+		    ucf_parse_address(a, &e.addr, why, sizeof(why)) < 0 ||
 		    ucf_vpn_peer_check(cfg, &e.addr, why, sizeof(why)) < 0 ||
-		    expired(&e, cfg, now) || find(&next, &e.addr) || next.count >= UCF_VPN_PEERS_MAX) {
+		    expired(&e, cfg, now) || find(&next, &e.addr)) {
 			(*dropped)++;
 			continue;
 		}
