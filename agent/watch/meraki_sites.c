@@ -45,7 +45,13 @@ const char *ucf_msite_of(const struct ucf_config *cfg, const json_t *directory,
 	const json_t *networks = json_object_get(directory, "networks");
 	const json_t *entry = json_object_get(networks, net);
 	const char *name = json_string_value(entry);
-	if (name && *name)
+	/* Whoever administers a network names it on the Dashboard: a name
+	 * that spells a site meraki.sites gives another network, or the
+	 * collector's own site.name, would alert as that site. */
+	bool taken = name && cfg->site.name && strcmp(name, cfg->site.name) == 0;
+	for (size_t i = 0; name && !taken && i < cfg->meraki.site_names.count; i++)
+		taken = strcmp(cfg->meraki.site_names.items[i], name) == 0;
+	if (name && *name && !taken)
 		return name;
 	if (!entry && unknown)
 		*unknown = true;

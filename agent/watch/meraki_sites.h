@@ -3,7 +3,8 @@
  * network, else the network's name in the directory the collector reads
  * from the Dashboard (GET /organizations/{org}/networks, and
  * /organizations/{org}/devices for schedules, which name devices only),
- * else the network id. The directory is a JSON object kept in the
+ * else the network id (also when the Dashboard name spells a meraki.sites
+ * name or the collector's site.name: another site's). The directory is a JSON object kept in the
  * watcher's state:
  *   {"at": UNIX, "networks": {id: name}, "devices": {serial: networkId}} */
 #ifndef UCF_MERAKI_SITES_H

@@ -166,6 +166,34 @@ static void test_site_of(void **state)
 	ucf_config_free(c);
 }
 
+/* A Dashboard name is typed by whoever administers the network: one that
+ * spells a site meraki.sites names for another network, or the collector's
+ * own site.name, would alert that network's findings as that site. Such a
+ * network is alerted under its id. */
+static void test_name_imitating_a_site(void **state)
+{
+	(void)state;
+	struct ucf_config *c = collector("{N_1: branch-001}");
+	json_t *nets = page(UCF_MS_NETWORKS, "[{\"id\": \"N_1\", \"name\": \"Branch 1\"},"
+					     " {\"id\": \"N_5\", \"name\": \"branch-001\"},"
+					     " {\"id\": \"N_6\", \"name\": \"org-collector\"}]");
+	json_t *d = ucf_msite_directory(nets, NULL, T0);
+	json_decref(nets);
+	bool unknown = true;
+	json_t *f = json_pack("{s:s, s:s, s:s}", "source", "captures", "key", "c1", "network_id", "N_5");
+	assert_string_equal(ucf_msite_of(c, d, f, &unknown), "N_5");
+	assert_false(unknown);
+	json_object_set_new(f, "network_id", json_string("N_6"));
+	assert_string_equal(ucf_msite_of(c, d, f, &unknown), "N_6");
+	assert_false(unknown);
+	/* the network meraki.sites names keeps its site */
+	json_object_set_new(f, "network_id", json_string("N_1"));
+	assert_string_equal(ucf_msite_of(c, d, f, &unknown), "branch-001");
+	json_decref(f);
+	json_decref(d);
+	ucf_config_free(c);
+}
+
 /* Two collectors (different site.name, separate states) alert one capture
  * with one id: the id is keyed by the finding's site, not the collector's. */
 static void test_same_id_from_two_collectors(void **state)
@@ -235,6 +263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_site_of),
+		cmocka_unit_test(test_name_imitating_a_site),
 		cmocka_unit_test(test_same_id_from_two_collectors),
 		cmocka_unit_test(test_org_wide_urls),
 	};
