@@ -8,6 +8,10 @@
 /* Readings closer than this are folded into the next: a rate over a few
  * milliseconds says nothing and would only be noise. */
 #define MIN_SPAN_US 100000u
+/* Far above any link (8 Pbit/s): a faster growth is no reading but a bogus
+ * or re-created counter. Under it a rate times the largest multiple (1000)
+ * stays well inside uint64_t. */
+#define MAX_RATE_BPS 1e15
 
 struct ucf_upload {
 	struct ucf_upload_opts o;
@@ -113,9 +117,14 @@ static void begin_episode(struct ucf_upload *u, uint64_t now_us, uint64_t thr)
 
 void ucf_upload_sample(struct ucf_upload *u, uint64_t now_us, uint64_t counter_bytes)
 {
-	if (u->have_last && counter_bytes < u->last_bytes)
+	double fast = u->have_last && now_us >= u->last_us + MIN_SPAN_US && counter_bytes >= u->last_bytes
+			      ? (double)(counter_bytes - u->last_bytes) * 1e6 /
+					(double)(now_us - u->last_us)
+			      : 0;
+	bool bogus = fast > MAX_RATE_BPS;
+	if (u->have_last && (counter_bytes < u->last_bytes || bogus))
 		u->st.resets++; /* re-created: this reading starts afresh */
-	if (!u->have_last || counter_bytes < u->last_bytes || now_us < u->last_us) {
+	if (!u->have_last || counter_bytes < u->last_bytes || now_us < u->last_us || bogus) {
 		u->have_last = true;
 		u->last_us = now_us;
 		u->last_bytes = counter_bytes;

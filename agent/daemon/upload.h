@@ -5,7 +5,8 @@
  *
  * Rate: the counter's growth between two readings over their distance. A
  * counter that went down was re-created (the table replaced): that reading
- * only restarts the measurement, so no negative or huge rate comes of it.
+ * only restarts the measurement, so no negative or huge rate comes of it; so
+ * does one that grew faster than any link (over 8 Pbit/s).
  *
  * Baseline: an exponentially weighted mean of the rate with time constant
  * `learning`, fed only by readings at or under the threshold, never by an

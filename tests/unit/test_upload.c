@@ -232,6 +232,36 @@ static void test_counter_reset(void **state)
 	ucf_upload_free(f.u);
 }
 
+/* A counter that grew by more than any link carries (a bogus reading, a
+ * counter re-created at a huge value) only restarts the measurement: its
+ * rate would not fit the rate's integer (undefined behaviour) nor, times
+ * the multiple, the threshold's. */
+static void test_impossible_growth(void **state)
+{
+	(void)state;
+	struct ucf_upload_opts o = defaults();
+	o.multiple = 1000;
+	struct feeder f = start(&o);
+	run(&f, 600, 1000);
+	f.t += S / 10;
+	f.counter = UINT64_MAX - 1;
+	ucf_upload_sample(f.u, f.t, f.counter);
+	struct ucf_upload_stats st;
+	ucf_upload_get_stats(f.u, &st);
+	assert_int_equal(st.resets, 1);
+	assert_int_equal(st.rate_Bps, 1000);
+	assert_int_equal(st.baseline_Bps, 1000);
+	/* from there the rate is measured again */
+	f.counter = 0;
+	ucf_upload_sample(f.u, f.t + S, f.counter);
+	f.t += S;
+	run(&f, 60, 1000);
+	ucf_upload_get_stats(f.u, &st);
+	assert_int_equal(st.rate_Bps, 1000);
+	assert_int_equal(f.alerts, 0);
+	ucf_upload_free(f.u);
+}
+
 static void test_correlation_finding_takes_held_alert(void **state)
 {
 	(void)state;
@@ -383,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_one_alert_per_episode),
 		cmocka_unit_test(test_no_learning_from_episode),
 		cmocka_unit_test(test_counter_reset),
+		cmocka_unit_test(test_impossible_growth),
 		cmocka_unit_test(test_correlation_finding_takes_held_alert),
 		cmocka_unit_test(test_correlation_hold_runs_out),
 		cmocka_unit_test(test_correlation_finding_first),
