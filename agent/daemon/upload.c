@@ -73,7 +73,9 @@ int ucf_upload_set_opts(struct ucf_upload *u, const struct ucf_upload_opts *o)
 
 static uint64_t threshold(const struct ucf_upload *u)
 {
-	double m = u->learned ? u->baseline * u->o.multiple : 0;
+	/* the baseline's cap (learn) holds over a reload lowering the floor too */
+	double cap = (double)u->o.floor_Bps * u->o.multiple;
+	double m = u->learned ? (u->baseline < cap ? u->baseline : cap) * u->o.multiple : 0;
 	return m > (double)u->o.floor_Bps ? (uint64_t)m : u->o.floor_Bps;
 }
 
@@ -81,6 +83,11 @@ static uint64_t threshold(const struct ucf_upload *u)
  * reading grows with the time it covers. */
 static void learn(struct ucf_upload *u, uint64_t rate, uint64_t span_us)
 {
+	/* Steady uploading under the threshold raises the baseline (the boiling
+	 * frog): capped, so the threshold never passes floor x multiple^2. */
+	double cap = (double)u->o.floor_Bps * u->o.multiple;
+	if ((double)rate > cap)
+		rate = (uint64_t)cap;
 	if (!u->learned) {
 		u->baseline = (double)rate;
 		u->learned = true;

@@ -10,7 +10,9 @@
  *
  * Baseline: an exponentially weighted mean of the rate with time constant
  * `learning`, fed only by readings at or under the threshold, never by an
- * episode's (nor by a run above the threshold that is not yet one).
+ * episode's (nor by a run above the threshold that is not yet one), and
+ * capped at floor x multiple: uploading steadily just under the threshold
+ * raises it (the boiling frog), never past floor x multiple^2.
  *
  * Episode: the rate above threshold = max(floor, multiple x baseline) at
  * every reading for `sustain`; it ends after `settle` at or under it. One

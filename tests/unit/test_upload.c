@@ -262,6 +262,30 @@ static void test_impossible_growth(void **state)
 	ucf_upload_free(f.u);
 }
 
+/* The boiling frog: uploading steadily just under the threshold teaches
+ * the baseline, and the threshold follows it up. That is what a baseline
+ * is; it is bounded: the baseline learns at most floor x multiple, so the
+ * threshold never passes floor x multiple^2 (25.6 Mbit/s by default) and a
+ * capture above that is seen after any amount of patient uploading. */
+static void test_baseline_bounded(void **state)
+{
+	(void)state;
+	struct ucf_upload_opts o = defaults();
+	struct feeder f = start(&o);
+	struct ucf_upload_stats st;
+	for (int i = 0; i < 24 * 360; i++) { /* a day, the rate raised every 10 s */
+		ucf_upload_get_stats(f.u, &st);
+		run(&f, 10, st.threshold_Bps / 100 * 95);
+	}
+	assert_int_equal(f.alerts, 0);
+	ucf_upload_get_stats(f.u, &st);
+	assert_true(st.baseline_Bps <= o.floor_Bps * o.multiple);
+	assert_true(st.threshold_Bps <= o.floor_Bps * o.multiple * o.multiple);
+	run(&f, 120, o.floor_Bps * o.multiple * o.multiple + 100000);
+	assert_int_equal(f.alerts, 1);
+	ucf_upload_free(f.u);
+}
+
 static void test_correlation_finding_takes_held_alert(void **state)
 {
 	(void)state;
@@ -414,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_no_learning_from_episode),
 		cmocka_unit_test(test_counter_reset),
 		cmocka_unit_test(test_impossible_growth),
+		cmocka_unit_test(test_baseline_bounded),
 		cmocka_unit_test(test_correlation_finding_takes_held_alert),
 		cmocka_unit_test(test_correlation_hold_runs_out),
 		cmocka_unit_test(test_correlation_finding_first),
