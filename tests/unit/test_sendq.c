@@ -479,6 +479,52 @@ static void test_prune_mid_drain(void **state)
 	rig_free(&g);
 }
 
+/* A queue file left by a crash or edited by hand: a mark for an alert that
+ * is not the head (ignored: that alert is sent, never skipped), a mark
+ * whose id is no string (not a mark: a line that is not an alert, dropped
+ * unsent), a torn last line (cut). The rest goes once each, in order. */
+static void test_hostile_file(void **state)
+{
+	(void)state;
+	struct rig g;
+	rig_new(&g, 5, ucf_time_now());
+	ucf_sendq_close(g.q);
+	json_t *lines[5];
+	for (size_t i = 0; i < 5; i++)
+		lines[i] = ucf_alert_to_json(g.a[i]);
+	FILE *f = fopen(qpath, "w");
+	assert_non_null(f);
+	char *t;
+	for (size_t i = 0; i < 5; i++) {
+		t = json_dumps(lines[i], JSON_COMPACT);
+		fprintf(f, "%s\n", t);
+		free(t);
+		if (i == 0) /* the head, delivered */
+			fprintf(f, "{\"delivered\":\"%s\"}\n", g.a[0]->id);
+		if (i == 1) /* not the head (a[1] is): ignored */
+			fprintf(f, "{\"delivered\":\"%s\"}\n", g.a[3]->id);
+		if (i == 2)
+			fprintf(f, "{\"delivered\":5}\n");
+		json_decref(lines[i]);
+	}
+	fprintf(f, "{\"delivered\":\"%.10s", g.a[4]->id); /* torn */
+	fclose(f);
+	struct receiver rv;
+	receiver_start(&rv, "a", -1);
+	rig_open(&g, rv.url);
+	struct ucf_sendq_stats st;
+	ucf_sendq_stats(g.q, &st);
+	assert_int_equal(st.queued, 5); /* a[1..4] and the line that is no alert */
+	drain(&g, NULL);
+	receiver_stop(&rv);
+	ucf_sendq_stats(g.q, &st);
+	assert_int_equal(st.queued, 0);
+	assert_int_equal(st.delivered, 4);
+	bool want[5] = { false, true, true, true, true };
+	assert_delivered(&g, &rv, 1, want);
+	rig_free(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +532,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_mid_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_erase_mid_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_mid_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
