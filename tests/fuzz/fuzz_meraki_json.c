@@ -6,7 +6,9 @@
  * twice (the second pass must raise nothing new), and every alert must
  * survive its own JSON form. The AutoVPN peer sources go where the agent
  * takes them: what they list, learned, must be single global addresses
- * outside the site, capped. Seeds: the OpenAPI examples. */
+ * outside the site, capped. A collector's directory pages (networks,
+ * devices) must give a bounded directory whose names are one short clean
+ * line each. Seeds: the OpenAPI examples. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "alert.h"
 #include "meraki_merge.h"
 #include "meraki_parse.h"
+#include "meraki_sites.h"
 #include "policy.h"
 #include "vpnpeers.h"
 
@@ -108,6 +111,29 @@ static void check_peers(enum ucf_msource src, const char *body, size_t len)
 	json_decref(out);
 }
 
+/* A directory page as a collector keeps it: bounded, and each network's
+ * name, which becomes an alert's site, one short line of clean text. */
+static void check_directory(enum ucf_msource src, const json_t *findings)
+{
+	json_t *d = src == UCF_MS_NETWORKS ? ucf_msite_directory(findings, NULL, 1700000000)
+					   : ucf_msite_directory(NULL, findings, 1700000000);
+	if (!d || json_object_size(json_object_get(d, "networks")) > UCF_MAX_SITES ||
+	    json_object_size(json_object_get(d, "devices")) > 4 * (size_t)UCF_MAX_SITES)
+		abort();
+	const char *id;
+	const json_t *v;
+	json_object_foreach (json_object_get(d, "networks"), id, v) {
+		const char *name = json_string_value(v);
+		if (!name || strlen(name) > 63 || strlen(id) > 64)
+			abort();
+		for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+			if (*p < 0x20 || *p == 0x7f)
+				abort();
+		check_clean(v);
+	}
+	json_decref(d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -141,6 +167,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(findings);
 		return 0;
 	}
+	if (src == UCF_MS_NETWORKS || src == UCF_MS_DEVICES)
+		check_directory(src, findings);
 	json_t *state = ucf_mstate_new("549236");
 	struct ucf_mmerge m = { .site = "fuzz-site", .org = "549236", .now = 1700000000,
 				.window = 300, .keep = 172800,
