@@ -417,6 +417,23 @@ static bool id_ok(const char *s)
 					     "0123456789-_") == n;
 }
 
+/* The length of the UTF-8 control at p to blank in a name, else 0: C1
+ * (U+0080-009F, NEL a newline), the line and paragraph separators
+ * (U+2028-2029), the bidirectional marks, embeddings, overrides and
+ * isolates (U+200E-200F, U+202A-202E, U+2066-2069) that make one name read
+ * as another. */
+static size_t unicode_control(const unsigned char *p)
+{
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+		return 2;
+	if (p[0] == 0xe2 && p[1] == 0x80 &&
+	    (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xa8 && p[2] <= 0xae)))
+		return 3;
+	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+		return 3;
+	return 0;
+}
+
 /* A network's name is the site name a collector alerts with when no
  * meraki.sites entry names it: a person typed it, so it is redacted, cut
  * and stripped of control characters. */
@@ -428,8 +445,11 @@ static json_t *network_item(const json_t *it)
 	char clean[64] = "";
 	char *r = name ? ucf_redact(name, UCF_REDACT_URIS | UCF_REDACT_NUMBERS) : NULL;
 	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)(r ? r : ""); *p && n < 63; p++)
-		clean[n++] = *p < 0x20 || *p == 0x7f ? ' ' : (char)*p;
+	for (const unsigned char *p = (const unsigned char *)(r ? r : ""); *p && n < 63; p++) {
+		size_t ctl = unicode_control(p);
+		clean[n++] = *p < 0x20 || *p == 0x7f || ctl ? ' ' : (char)*p;
+		p += ctl ? ctl - 1 : 0;
+	}
 	clean[n] = '\0';
 	free(r);
 	json_t *v = json_string(clean);

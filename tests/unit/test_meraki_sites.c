@@ -122,6 +122,21 @@ static void test_directory(void **state)
 	json_decref(many);
 }
 
+/* Unicode's controls too: C1 (NEL is a newline), the line and paragraph
+ * separators, and the bidirectional overrides that make a name read as
+ * another (U+202E turns "Paris" around) are blanked like ASCII's. */
+static void test_unicode_controls(void **state)
+{
+	(void)state;
+	json_t *nets = page(UCF_MS_NETWORKS,
+			    "[{\"id\": \"N_1\", \"name\": \"a\\u0085b\\u2028c\\u2029d\\u202ee"
+			    "\\u2066f\\u200fg\\u00e9h\"}]");
+	const char *name = ucf_mfinding_str(json_array_get(nets, 0), "name");
+	assert_non_null(name);
+	assert_string_equal(name, "a b c d e f g\xc3\xa9h");
+	json_decref(nets);
+}
+
 static void test_site_of(void **state)
 {
 	(void)state;
@@ -262,6 +277,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_unicode_controls),
 		cmocka_unit_test(test_site_of),
 		cmocka_unit_test(test_name_imitating_a_site),
 		cmocka_unit_test(test_same_id_from_two_collectors),
