@@ -127,8 +127,9 @@ static void check_directory(enum ucf_msource src, const json_t *findings)
 		if (!name || strlen(name) > 63 || strlen(id) > 64)
 			abort();
 		for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-			if (*p < 0x20 || *p == 0x7f)
-				abort();
+			if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) ||
+			    (p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0xae))
+				abort(); /* ASCII's and Unicode's controls (C1, the RTL override) */
 		check_clean(v);
 	}
 	json_decref(d);
