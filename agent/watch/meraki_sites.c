@@ -5,21 +5,34 @@
 
 #include "meraki_parse.h"
 
+/* A network id as the directory keeps them (meraki_parse.c): what a page
+ * or the state file names otherwise (a line break, 500 bytes) is no
+ * network, neither a site nor a call's target. */
+static const char *id_or_null(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n > 0 && n <= 64 &&
+			       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					 "0123456789-_") == n
+		       ? s
+		       : NULL;
+}
+
 const char *ucf_msite_network(const json_t *directory, const json_t *finding)
 {
 	const char *net = ucf_mfinding_str(finding, "network_id");
-	if (net)
+	if (id_or_null(net))
 		return net;
 	const json_t *devices = json_object_get(directory, "devices");
 	const json_t *serials = json_object_get(finding, "serials");
 	const char *one = ucf_mfinding_str(finding, "serial");
-	if (one && (net = json_string_value(json_object_get(devices, one))))
+	if (one && (net = id_or_null(json_string_value(json_object_get(devices, one)))))
 		return net;
 	size_t i;
 	const json_t *s;
 	json_array_foreach (serials, i, s) {
 		const char *serial = json_string_value(s);
-		if (serial && (net = json_string_value(json_object_get(devices, serial))))
+		if (serial && (net = id_or_null(json_string_value(json_object_get(devices, serial)))))
 			return net;
 	}
 	return NULL;

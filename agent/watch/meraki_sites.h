@@ -16,7 +16,8 @@
 #include "config.h"
 
 /* The finding's network: its network_id, else (a schedule) the network of
- * the first of its devices the directory knows. NULL if none. */
+ * the first of its devices the directory knows. NULL if none; a string
+ * that is no network id (letters, digits, '-', '_', at most 64) is none. */
 const char *ucf_msite_network(const json_t *directory, const json_t *finding);
 
 /* The site name for a finding (valid while cfg, directory and finding

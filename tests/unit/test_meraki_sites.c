@@ -209,6 +209,31 @@ static void test_name_imitating_a_site(void **state)
 	ucf_config_free(c);
 }
 
+/* The network id a capture, change or event names is not checked where it
+ * is parsed (it is only compared there): one that is no id (a line break,
+ * 500 bytes) is no network, and never the site an alert names. */
+static void test_network_id_not_an_id(void **state)
+{
+	(void)state;
+	struct ucf_config *c = collector(NULL);
+	json_t *d = directory();
+	char longid[600];
+	memset(longid, 'N', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	const char *bad[] = { "N_1\nsite: branch-009", "N 1", longid, "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bool unknown = true;
+		json_t *f = json_pack("{s:s, s:s, s:s}", "source", "captures", "key", "c1",
+				      "network_id", bad[i]);
+		assert_null(ucf_msite_network(d, f));
+		assert_null(ucf_msite_of(c, d, f, &unknown));
+		assert_false(unknown);
+		json_decref(f);
+	}
+	json_decref(d);
+	ucf_config_free(c);
+}
+
 /* Two collectors (different site.name, separate states) alert one capture
  * with one id: the id is keyed by the finding's site, not the collector's. */
 static void test_same_id_from_two_collectors(void **state)
@@ -280,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_unicode_controls),
 		cmocka_unit_test(test_site_of),
 		cmocka_unit_test(test_name_imitating_a_site),
+		cmocka_unit_test(test_network_id_not_an_id),
 		cmocka_unit_test(test_same_id_from_two_collectors),
 		cmocka_unit_test(test_org_wide_urls),
 	};
