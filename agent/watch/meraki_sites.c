@@ -18,6 +18,10 @@ static const char *id_or_null(const char *s)
 		       : NULL;
 }
 
+#define CONTROLS                                                                          \
+	"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15" \
+	"\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f"
+
 const char *ucf_msite_network(const json_t *directory, const json_t *finding)
 {
 	const char *net = ucf_mfinding_str(finding, "network_id");
@@ -61,6 +65,10 @@ const char *ucf_msite_of(const struct ucf_config *cfg, const json_t *directory,
 	/* Whoever administers a network names it on the Dashboard: a name
 	 * that spells a site meraki.sites gives another network, or the
 	 * collector's own site.name, would alert as that site. */
+	/* The directory comes back from the state file: a name the parser
+	 * would not have kept (a control character, over 63 bytes) is none. */
+	if (name && (strlen(name) > 63 || strpbrk(name, CONTROLS)))
+		name = NULL;
 	bool taken = name && cfg->site.name && strcmp(name, cfg->site.name) == 0;
 	for (size_t i = 0; name && !taken && i < cfg->meraki.site_names.count; i++)
 		taken = strcmp(cfg->meraki.site_names.items[i], name) == 0;

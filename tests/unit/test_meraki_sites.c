@@ -234,6 +234,31 @@ static void test_network_id_not_an_id(void **state)
 	ucf_config_free(c);
 }
 
+/* The directory comes back from meraki-state.json, which may have been
+ * edited or written by another version: a name there that the parser
+ * would not have kept (a line break, too long) is not used. */
+static void test_directory_from_state(void **state)
+{
+	(void)state;
+	struct ucf_config *c = collector(NULL);
+	char longname[200];
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	json_t *d = json_pack("{s:I, s:{s:s, s:s, s:s}, s:{}}", "at", (json_int_t)T0, "networks",
+			      "N_1", "Paris\nsite=lyon", "N_2", longname, "N_3", "Lyon", "devices");
+	bool unknown = true;
+	json_t *f = json_pack("{s:s, s:s, s:s}", "source", "captures", "key", "c1", "network_id", "N_1");
+	assert_string_equal(ucf_msite_of(c, d, f, &unknown), "N_1");
+	assert_false(unknown);
+	json_object_set_new(f, "network_id", json_string("N_2"));
+	assert_string_equal(ucf_msite_of(c, d, f, &unknown), "N_2");
+	json_object_set_new(f, "network_id", json_string("N_3"));
+	assert_string_equal(ucf_msite_of(c, d, f, &unknown), "Lyon");
+	json_decref(f);
+	json_decref(d);
+	ucf_config_free(c);
+}
+
 /* Two collectors (different site.name, separate states) alert one capture
  * with one id: the id is keyed by the finding's site, not the collector's. */
 static void test_same_id_from_two_collectors(void **state)
@@ -306,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_site_of),
 		cmocka_unit_test(test_name_imitating_a_site),
 		cmocka_unit_test(test_network_id_not_an_id),
+		cmocka_unit_test(test_directory_from_state),
 		cmocka_unit_test(test_same_id_from_two_collectors),
 		cmocka_unit_test(test_org_wide_urls),
 	};
