@@ -7,7 +7,7 @@ AGENT_SRCS += agent/base/timefmt.c agent/base/statefile.c agent/alerts/alert.c a
               agent/watch/meraki_parse.c agent/watch/meraki_alerts.c agent/watch/meraki_merge.c \
               agent/watch/meraki_fetch.c agent/watch/meraki_sites.c agent/watch/meraki.c agent/cmd_watch.c agent/cmd_alerts.c
 DEB_DEPS   += libsystemd-dev libssl-dev libpsl-dev python3 openssl prometheus-alertmanager jq curl
-INTEG_TESTS += tests/integration/meraki.sh tests/integration/meraki_collector.sh tests/integration/retention.sh tests/integration/meraki_sources.sh \
+INTEG_TESTS += tests/integration/meraki.sh tests/integration/meraki_collector.sh tests/integration/meraki_directory.sh tests/integration/retention.sh tests/integration/meraki_sources.sh \
                tests/integration/alertmanager.sh \
                tests/integration/watch_log.sh tests/integration/alerts_erase.sh
 FUZZ_TARGETS += meraki_json linkhdr

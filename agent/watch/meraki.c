@@ -396,13 +396,13 @@ static void keep_ours(struct ucf_meraki *m, json_t *findings)
 
 /* ---- a collector's sites --------------------------------------------------- */
 
-/* Takes this cycle's read of the directory when both parts came in full,
- * then names each finding's site (meraki_sites.h). A network the directory
- * does not know asks for an early re-read. */
+/* Takes this cycle's read of the directory when both parts were answered
+ * (in full, or up to the page limit), then names each finding's site
+ * (meraki_sites.h). A network the directory does not know asks for an
+ * early re-read. */
 static void name_sites(struct ucf_meraki *m)
 {
-	if (json_object_get(m->cursor_updates, "networks") &&
-	    json_object_get(m->cursor_updates, "devices")) {
+	if (json_object_get(m->answered, "networks") && json_object_get(m->answered, "devices")) {
 		json_t *d = ucf_msite_directory(m->dir_networks, m->dir_devices, m->start);
 		if (d) {
 			json_object_set_new(m->state, "directory", d);
@@ -455,8 +455,10 @@ static void on_job(void *ctx, struct ucf_mjob_result *res)
 		if (res->outcome == UCF_MJOB_OK && !res->truncated)
 			m->peers_ok++;
 	} else if (j->source == UCF_MS_NETWORKS || j->source == UCF_MS_DEVICES) {
-		/* the directory names sites; it is not news */
-		if (res->outcome == UCF_MJOB_OK && !res->truncated)
+		/* the directory names sites; it is not news. A read cut at the
+		 * page limit is kept too: an organization that large would
+		 * otherwise read it again every cycle and never have one. */
+		if (res->outcome == UCF_MJOB_OK)
 			json_array_extend(j->source == UCF_MS_NETWORKS ? m->dir_networks
 								     : m->dir_devices,
 					  res->findings);
