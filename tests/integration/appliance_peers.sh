@@ -80,7 +80,9 @@ scenario() {
 }
 start_sim() {
 	rm -f "$M/api.port"
-	in_gw python3 "$SIM/sim.py" --cert "$M/srv.pem" --key "$M/srv.key" --scenario "$M/sc.json" \
+	# not through in_gw: $! must be the simulator itself (ip netns exec
+	# execs it), or killing it below would leave the Dashboard answering
+	ip netns exec "$(lab_ns gw)" python3 "$SIM/sim.py" --cert "$M/srv.pem" --key "$M/srv.key" --scenario "$M/sc.json" \
 		--log "$M/api.log" --port-file "$M/api.port" --port "${1:-0}" 2>>"$M/sim.err" &
 	SIM_PID=$!
 	LAB_PIDS+=($SIM_PID)
