@@ -139,6 +139,24 @@ static void print_status(const struct ucf_status *s)
 	       s->upload.in_episode ? " (in an episode)" : "",
 	       (unsigned long long)s->upload.episodes, (unsigned long long)s->upload.alerts,
 	       (unsigned long long)s->upload.correlated);
+	char fetched[32];
+	time_t at = (time_t)s->vpn_peers.last_fetch;
+	if (s->vpn_peers.last_fetch <= 0)
+		snprintf(fetched, sizeof(fetched), "never");
+	else if (!gmtime_r(&at, &tm) ||
+		 strftime(fetched, sizeof(fetched), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(fetched, sizeof(fetched), "?");
+	printf("vpn peers    %u configured, %u learned (%s), %llu refused, %llu over the cap; "
+	       "last fetch %s%s (%llu failed)\n",
+	       s->vpn_peers.configured, s->vpn_peers.learned,
+	       s->vpn_peers.learning ? "learning" : "not learning",
+	       (unsigned long long)s->vpn_peers.refused, (unsigned long long)s->vpn_peers.over_cap,
+	       fetched, s->vpn_peers.last_fetch_failed ? ", the last try failed" : "",
+	       (unsigned long long)s->vpn_peers.fetch_failures);
+	printf("open         %u host names, %u addresses resolved, %llu lookups failed, "
+	       "%llu addresses refused\n",
+	       s->open.hosts, s->open.resolved, (unsigned long long)s->open.resolve_failures,
+	       (unsigned long long)s->open.refused);
 	printf("alerts       %u raised\n", s->alerts.raised);
 	printf("config       %s, loaded %s, %u reloads (%u refused)%s%s\n", s->config.path, loaded,
 	       s->config.reloads, s->config.reload_failures,

@@ -72,6 +72,8 @@ struct capture_port {
 /* Media still in flight when a call ends (the far end's last packets, an
  * echo) keeps its pinhole this long, so no packet of the call is dropped. */
 #define END_GRACE_US 2000000u
+/* appliance.open's resolved addresses the sets take (32 names' worth) */
+#define OPEN_ADDRS_MAX (UCF_RESOLVE_PER_HOST * 32)
 
 struct queued_risk {
 	struct ucf_risk risk;
@@ -133,6 +135,11 @@ struct daemon {
 	struct ucf_vpnpeers peers; /* learned AutoVPN peers (last known good) */
 	struct ucf_resolver *resolver; /* appliance.open's host names */
 	uint64_t peers_synced_ms;  /* CLOCK_MONOTONIC of the last re-arm */
+	bool peers_failed;         /* the last fetch of the peers failed */
+	uint64_t peers_fetch_failures;
+	/* the figures of the resolvers a reload replaced (the status adds the
+	 * running one's) */
+	struct ucf_resolver_stats open_stats;
 
 	struct ucf_control *control;
 	time_t last_metrics;
@@ -675,8 +682,8 @@ static void peers_sync(struct daemon *d, const struct ucf_config *cfg)
  * to UCF_OPEN_TIMEOUT_S (a round every UCF_OPEN_REFRESH_S re-arms them). */
 static void open_sync(struct daemon *d, const struct ucf_config *cfg)
 {
-	struct ucf_prefix addrs[UCF_RESOLVE_PER_HOST * 32];
-	uint64_t tmo[UCF_RESOLVE_PER_HOST * 32];
+	struct ucf_prefix addrs[OPEN_ADDRS_MAX];
+	uint64_t tmo[OPEN_ADDRS_MAX];
 	char err[512];
 	if (!d->resolver)
 		return;
@@ -706,6 +713,11 @@ static int open_hosts_set(struct daemon *d, const struct ucf_config *cfg)
 	struct ucf_resolver *r = NULL;
 	if (h->count && ucf_resolver_new(&r, h) < 0)
 		return -ENOMEM;
+	struct ucf_resolver_stats old;
+	ucf_resolver_get_stats(d->resolver, &old);
+	d->open_stats.rounds += old.rounds;
+	d->open_stats.failures += old.failures;
+	d->open_stats.refused += old.refused;
 	ucf_resolver_free(d->resolver);
 	d->resolver = r;
 	return 0;
@@ -991,8 +1003,10 @@ static void on_meraki_peers(void *ctx, const char *const *addrs, size_t n, size_
 		ucf_log_warnx(d->opts.log, "vpn peers: out of memory; the previous ones stay");
 		return;
 	}
+	d->peers_failed = false;
+	d->peers.over_cap += dropped; /* the watcher's cap: also past ours */
 	refused = d->peers.refused - refused;
-	over = d->peers.over_cap - over + dropped;
+	over = d->peers.over_cap - over;
 	ucf_log_info(d->opts.log, "vpn peers: %zu listed by the Dashboard, %zu in force%s%s",
 		     n, d->peers.count, refused ? "; refused: " : "", refused ? why : "");
 	if (refused > 1)
@@ -1004,6 +1018,14 @@ static void on_meraki_peers(void *ctx, const char *const *addrs, size_t n, size_
 	if (ucf_vpnpeers_save(&d->peers, d->cfg->state_dir, err, sizeof(err)) < 0)
 		ucf_log_warnx(d->opts.log, "vpn peers: %s", err);
 	peers_sync(d, d->cfg);
+}
+
+/* A fetch of the peers that failed: the last known good stay. */
+static void on_meraki_peers_failed(void *ctx)
+{
+	struct daemon *d = ctx;
+	d->peers_failed = true;
+	d->peers_fetch_failures++;
 }
 
 static void stop_watch(struct daemon *d)
@@ -1045,6 +1067,7 @@ static int start_watcher(struct daemon *d, const struct ucf_config *cfg, char *e
 {
 	struct ucf_meraki_hooks hooks = { .event = on_meraki_event,
 					  .peers = on_meraki_peers,
+					  .peers_failed = on_meraki_peers_failed,
 					  .annotate = on_meraki_alert };
 	struct ucf_meraki *m = NULL;
 	hooks.ctx = d;
@@ -1193,6 +1216,23 @@ static int status_fill(struct daemon *d, struct ucf_status *s)
 	s->upload.episodes = us.episodes;
 	s->upload.alerts = us.raised;
 	s->upload.correlated = us.correlated;
+	/* figures only: the addresses stay out of the status and metrics */
+	s->vpn_peers.learning = d->cfg->meraki.enabled && d->cfg->meraki.vpn_peers;
+	s->vpn_peers.configured = (uint32_t)d->cfg->appliance.vpn_peers.count;
+	s->vpn_peers.learned = (uint32_t)ucf_vpnpeers_live(&d->peers, d->cfg, time(NULL));
+	s->vpn_peers.refused = d->peers.refused;
+	s->vpn_peers.over_cap = d->peers.over_cap;
+	s->vpn_peers.last_fetch = d->peers.learned_at;
+	s->vpn_peers.last_fetch_failed = d->peers_failed;
+	s->vpn_peers.fetch_failures = d->peers_fetch_failures;
+	struct ucf_resolver_stats rs;
+	struct ucf_prefix open_addrs[OPEN_ADDRS_MAX];
+	ucf_resolver_get_stats(d->resolver, &rs);
+	s->open.hosts = (uint32_t)d->cfg->appliance.open.hosts.count;
+	s->open.resolved = (uint32_t)ucf_resolver_addrs(d->resolver, d->cfg, open_addrs,
+							 sizeof(open_addrs) / sizeof(open_addrs[0]));
+	s->open.resolve_failures = d->open_stats.failures + rs.failures;
+	s->open.refused = d->open_stats.refused + rs.refused;
 	struct ucf_sendq_stats ws = { 0 };
 	if (d->feed)
 		ucf_feed_webhook_stats(d->feed, &ws);

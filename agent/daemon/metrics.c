@@ -113,6 +113,35 @@ static void render(FILE *f, const struct ucf_status *s)
 	       "1 while the upload is in a capture-suspected episode.", s->upload.in_episode);
 	metric(f, "ucfence_appliance_upload_episodes_total", "counter",
 	       "Episodes of upload far above the baseline.", s->upload.episodes);
+	/* figures only: a peer's or a name's address never goes in the file */
+	metric(f, "ucfence_vpn_peers_configured", "gauge",
+	       "AutoVPN peers the site names (appliance.vpn_peers).", s->vpn_peers.configured);
+	metric(f, "ucfence_vpn_peers_learned", "gauge",
+	       "AutoVPN peers learned from the Dashboard, in the sets now.", s->vpn_peers.learned);
+	metric(f, "ucfence_vpn_peers_refused_total", "counter",
+	       "Peer addresses the Dashboard listed that were refused (not global, the site's).",
+	       s->vpn_peers.refused);
+	metric(f, "ucfence_vpn_peers_over_cap_total", "counter",
+	       "Peer addresses the Dashboard listed beyond the cap, ignored.",
+	       s->vpn_peers.over_cap);
+	metric(f, "ucfence_vpn_peers_last_fetch_timestamp_seconds", "gauge",
+	       "Unix time of the last successful fetch of the peers (0: none).",
+	       s->vpn_peers.last_fetch < 0 ? 0 : (uint64_t)s->vpn_peers.last_fetch);
+	metric(f, "ucfence_vpn_peers_last_fetch_failed", "gauge",
+	       "1 when the last fetch of the peers failed (the last known good stay).",
+	       s->vpn_peers.last_fetch_failed);
+	metric(f, "ucfence_vpn_peers_fetch_failures_total", "counter",
+	       "Fetches of the peers that failed.", s->vpn_peers.fetch_failures);
+	metric(f, "ucfence_open_hosts", "gauge", "Host names appliance.open lists.",
+	       s->open.hosts);
+	metric(f, "ucfence_open_resolved_addresses", "gauge",
+	       "Addresses appliance.open's host names resolve to, in the sets now.",
+	       s->open.resolved);
+	metric(f, "ucfence_open_resolve_failures_total", "counter",
+	       "Lookups of appliance.open's host names that failed.", s->open.resolve_failures);
+	metric(f, "ucfence_open_refused_addresses_total", "counter",
+	       "Addresses appliance.open's host names resolved to that were refused.",
+	       s->open.refused);
 	metric(f, "ucfence_alerts_total", "counter", "Alerts raised.", s->alerts.raised);
 	metric(f, "ucfence_tamper_restores_total", "counter",
 	       "Times the ruleset or routes were restored.", s->tamper.restores);

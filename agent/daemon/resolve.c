@@ -26,6 +26,7 @@ struct ucf_resolver {
 	struct addrinfo hints;
 	bool busy, started_once;
 	uint64_t last_ms;     /* the last round's start */
+	struct ucf_resolver_stats stats;
 };
 
 int ucf_resolver_new(struct ucf_resolver **out, const struct ucf_string_list *hosts)
@@ -168,6 +169,7 @@ bool ucf_resolver_tick(struct ucf_resolver *r, const struct ucf_config *cfg, uin
 		int rc = gai_error(&r->reqs[i]);
 		size_t refused = 0;
 		if (rc != 0) {
+			r->stats.failures++;
 			if (note && used < notelen)
 				used += (size_t)snprintf(note + used, notelen - used,
 							 "%s%s: %s (its last addresses stay)",
@@ -177,6 +179,7 @@ bool ucf_resolver_tick(struct ucf_resolver *r, const struct ucf_config *cfg, uin
 		struct ucf_prefix got[UCF_RESOLVE_PER_HOST];
 		size_t n = ucf_resolve_pick(r->reqs[i].ar_result, cfg, got, UCF_RESOLVE_PER_HOST,
 					    &refused);
+		r->stats.refused += refused;
 		if (refused && note && used < notelen)
 			used += (size_t)snprintf(note + used, notelen - used,
 						 "%s%s: %zu address%s refused (not global, or the site's)",
@@ -190,7 +193,14 @@ bool ucf_resolver_tick(struct ucf_resolver *r, const struct ucf_config *cfg, uin
 	if (note && used >= notelen && notelen)
 		note[notelen - 1] = '\0';
 	release_round(r);
+	r->stats.rounds++;
 	return true;
+}
+
+void ucf_resolver_get_stats(const struct ucf_resolver *r, struct ucf_resolver_stats *out)
+{
+	static const struct ucf_resolver_stats none;
+	*out = r ? r->stats : none;
 }
 
 size_t ucf_resolver_addrs(const struct ucf_resolver *r, const struct ucf_config *cfg,

@@ -36,6 +36,13 @@ bool ucf_resolver_tick(struct ucf_resolver *r, const struct ucf_config *cfg, uin
 size_t ucf_resolver_addrs(const struct ucf_resolver *r, const struct ucf_config *cfg,
 			  struct ucf_prefix *out, size_t max);
 
+/* What the rounds found, since r was made: lookups of a name that failed,
+ * addresses refused (not global, the site's, or past the per-name cap). */
+struct ucf_resolver_stats {
+	uint64_t rounds, failures, refused;
+};
+void ucf_resolver_get_stats(const struct ucf_resolver *r, struct ucf_resolver_stats *out);
+
 /* The addresses of one answer that may be opened (the pure part of a
  * round): up to max into out, each once; *refused counts the others. */
 size_t ucf_resolve_pick(const struct addrinfo *ai, const struct ucf_config *cfg,

@@ -109,6 +109,26 @@ struct ucf_status {
 		uint64_t queued, delivered, failures, dead;
 		char last_error[256]; /* the last failure, "" if none */
 	} webhook;
+	/* The AutoVPN peers (vpn_peers4/6; no addresses here, only figures):
+	 * those the site names, those learned from the Dashboard in the sets
+	 * now, the addresses fetches refused or found past the cap (totals since
+	 * the agent started), the last successful fetch (unix time, 0: never;
+	 * kept across restarts), whether the last try failed, and failed tries. */
+	struct {
+		bool learning; /* meraki.vpn_peers (with meraki.enabled) */
+		uint32_t configured, learned;
+		uint64_t refused, over_cap;
+		int64_t last_fetch;
+		bool last_fetch_failed;
+		uint64_t fetch_failures;
+	} vpn_peers;
+	/* appliance.open's host names (appliance_open4/6): how many, the
+	 * addresses they resolve to in force now, lookups that failed and
+	 * addresses refused (totals since the agent started) */
+	struct {
+		uint32_t hosts, resolved;
+		uint64_t resolve_failures, refused;
+	} open;
 	/* the Alertmanager peers' queues, summed (all zero without peers) */
 	struct {
 		uint32_t peers;

@@ -158,6 +158,14 @@ int ucf_vpnpeers_learn(struct ucf_vpnpeers *p, const struct ucf_config *cfg,
 	return 0;
 }
 
+size_t ucf_vpnpeers_live(const struct ucf_vpnpeers *p, const struct ucf_config *cfg, int64_t now)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->count; i++)
+		n += !expired(&p->items[i], cfg, now);
+	return n;
+}
+
 size_t ucf_vpnpeers_elements(const struct ucf_vpnpeers *p, const struct ucf_config *cfg,
 			     int64_t now, struct ucf_prefix *addrs, uint64_t *timeout_ms)
 {

@@ -57,6 +57,9 @@ int ucf_vpnpeers_learn(struct ucf_vpnpeers *p, const struct ucf_config *cfg,
  * reload can move E, S, R or A). */
 void ucf_vpnpeers_prune(struct ucf_vpnpeers *p, const struct ucf_config *cfg, int64_t now);
 
+/* How many peers are in the sets at now (not yet timed out). */
+size_t ucf_vpnpeers_live(const struct ucf_vpnpeers *p, const struct ucf_config *cfg, int64_t now);
+
 /* The sets' elements at now: addrs[i] with timeout_ms[i] (the full
  * timeout for current peers, what is left of it for the others). Both
  * arrays hold p->count; returns how many were filled. */

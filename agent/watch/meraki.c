@@ -730,6 +730,8 @@ static void finish_cycle(struct ucf_meraki *m)
 		else
 			eventf(m, UCF_MERAKI_WARNING, NULL, "out of memory for the AutoVPN peers");
 		free(addrs);
+	} else if (m->peers_planned && m->hooks.peers_failed) {
+		m->hooks.peers_failed(m->hooks.ctx);
 	}
 	if (rc == 0) {
 		const char *k;

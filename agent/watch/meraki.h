@@ -64,6 +64,9 @@ struct ucf_meraki_hooks {
 	 * the API gave them, unchecked; dropped: beyond UCF_MERAKI_PEERS_MAX).
 	 * Not called when either failed: the caller keeps what it had. */
 	void (*peers)(void *ctx, const char *const *addrs, size_t n, size_t dropped);
+	/* The peers were due this cycle but a source did not answer in full
+	 * (they are tried again the next cycle). May be NULL. */
+	void (*peers_failed)(void *ctx);
 	void *ctx;
 	/* Each alert of a capture activity, just before it is published: the
 	 * caller may add to it (the agent adds the capture upload signal's

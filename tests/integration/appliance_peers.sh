@@ -5,7 +5,9 @@
 # browsing over 443 is dropped and alerted with its destination; an AutoVPN
 # peer learned from the uplink statuses opens, and closes vpn_peer_timeout
 # after a fetch that no longer lists it; the simulator killed leaves the
-# learned peers in force; a restart reloads them from STATE_DIR.
+# learned peers in force; a restart reloads them from STATE_DIR. `ucfence
+# status --json` follows them in figures (learned 0 -> 1 -> 0, the last
+# fetch, a failed fetch), never with an address.
 set -u
 . "$(dirname "$0")/../lab/lab.sh"
 UCFENCE=${UCFENCE:-$LAB_REPO/ucfence}
@@ -31,6 +33,14 @@ wait_for() {
 	"$@"
 }
 not() { ! "$@"; }
+# peers_status EXPR: EXPR (Python, over the fields of the status's
+# appliance.vpn_peers) holds now
+peers_status() {
+	lab_agent_status 2>/dev/null | python3 -c '
+import json, sys
+v = json.load(sys.stdin)["appliance"]["vpn_peers"]
+sys.exit(0 if eval(sys.argv[1], {}, v) else 1)' "$1"
+}
 
 # ---- the simulated Dashboard on gw's loopback -----------------------------------
 (cd "$M" &&
@@ -70,13 +80,15 @@ scenario() {
 }
 start_sim() {
 	rm -f "$M/api.port"
-	in_gw python3 "$SIM/sim.py" --cert "$M/srv.pem" --key "$M/srv.key" --scenario "$M/sc.json" \
+	# not through in_gw: $! must be the simulator itself (ip netns exec
+	# execs it), or killing it below would leave the Dashboard answering
+	ip netns exec "$(lab_ns gw)" python3 "$SIM/sim.py" --cert "$M/srv.pem" --key "$M/srv.key" --scenario "$M/sc.json" \
 		--log "$M/api.log" --port-file "$M/api.port" --port "${1:-0}" 2>>"$M/sim.err" &
 	SIM_PID=$!
 	LAB_PIDS+=($SIM_PID)
 	wait_file "$M/api.port"
 }
-scenario 203.0.113.21
+scenario
 start_sim
 must "simulated Dashboard listening" test -s "$M/api.port"
 PORT=$(cat "$M/api.port")
@@ -118,6 +130,16 @@ check "the drop is alerted with its destination" wait_for 10 python3 - "$STATE/a
 EOF
 
 # ---- a peer learned from the Dashboard --------------------------------------------
+check "status: a fetch listing no peer leaves learned at 0 (1 configured)" \
+	wait_for 30 peers_status "learning and last_fetch > 0 and learned == 0 and configured == 1"
+check "status: the refused addresses are counted" peers_status "refused >= 2"
+scenario 203.0.113.21
+check "status: learned goes to 1 when the Dashboard lists a peer" \
+	wait_for 30 peers_status "learned == 1 and not last_fetch_failed"
+check "status --json carries no peer address" bash -c \
+	"! ${UCFENCE@Q} status --json --control $LAB_DIR/control.sock | grep -Eq '203\.0\.113\.2[01]|10\.9\.9\.9'"
+check "status (text) shows the learned count" bash -c \
+	"${UCFENCE@Q} status --control $LAB_DIR/control.sock | grep -q '^vpn peers *1 configured, 1 learned'"
 check "a peer from the uplink statuses is learned (vpn_peers4)" \
 	wait_for 30 in_set vpn_peers4 203.0.113.21
 check "the site's own appliance is refused as a peer" not in_set vpn_peers4 10.40.0.2
@@ -138,6 +160,7 @@ check "the next fetch no longer lists it" wait_for 30 current
 t_gone=$SECONDS
 check "within the timeout it is still in force" in_set vpn_peers4 203.0.113.21
 check "it times out after vpn_peer_timeout" wait_for 30 not in_set vpn_peers4 203.0.113.21
+check "status: learned back to 0 once it timed out" wait_for 5 peers_status "learned == 0"
 check "... not before (took $((SECONDS - t_gone)) s of at most 20)" test $((SECONDS - t_gone)) -le 22
 lab_case "appliance->former VPN peer is dropped" block non-target-appliance mx udp 203.0.113.21 40000
 
@@ -149,6 +172,10 @@ wait "$SIM_PID" 2>/dev/null
 sleep 30 # longer than vpn_peer_timeout: only the agent's re-arming keeps it
 check "the Dashboard unreachable for longer than the timeout: the peer stays" \
 	in_set vpn_peers4 203.0.113.21
+# a failing cycle retries each call with backoff before it gives up: allow
+# for two cycles
+check "status: the failed fetch shows, the peer still counted" \
+	wait_for 30 peers_status "last_fetch_failed and fetch_failures >= 1 and learned == 1"
 lab_case "... and passes" pass - mx udp 203.0.113.21 40000
 
 # ---- restart: the persisted peers come back before any fetch ----------------------

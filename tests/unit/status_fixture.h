@@ -108,6 +108,18 @@ static int status_fixture(struct ucf_status *s)
 	s->webhook.failures = n++;
 	s->webhook.dead = n++;
 	snprintf(s->webhook.last_error, sizeof(s->webhook.last_error), "HTTP 503");
+	s->vpn_peers.learning = true;
+	s->vpn_peers.configured = (uint32_t)n++;
+	s->vpn_peers.learned = (uint32_t)n++;
+	s->vpn_peers.refused = n++;
+	s->vpn_peers.over_cap = n++;
+	s->vpn_peers.last_fetch = 1700000100;
+	s->vpn_peers.last_fetch_failed = true;
+	s->vpn_peers.fetch_failures = n++;
+	s->open.hosts = (uint32_t)n++;
+	s->open.resolved = (uint32_t)n++;
+	s->open.resolve_failures = n++;
+	s->open.refused = n++;
 	s->alertmanager.peers = (uint32_t)n++;
 	s->alertmanager.queued = n++;
 	s->alertmanager.delivered = n++;

@@ -132,6 +132,18 @@ static void test_render_from_status(void **state)
 	assert_sample(text, "ucfence_tamper_restores_total", s.tamper.restores);
 	assert_sample(text, "ucfence_config_reload_failures_total", s.config.reload_failures);
 	assert_sample(text, "ucfence_uptime_seconds", (unsigned long long)s.uptime_s);
+	/* the AutoVPN peers and appliance.open: figures only */
+	assert_sample(text, "ucfence_vpn_peers_configured", s.vpn_peers.configured);
+	assert_sample(text, "ucfence_vpn_peers_learned", s.vpn_peers.learned);
+	assert_sample(text, "ucfence_vpn_peers_refused_total", s.vpn_peers.refused);
+	assert_sample(text, "ucfence_vpn_peers_over_cap_total", s.vpn_peers.over_cap);
+	assert_sample(text, "ucfence_vpn_peers_last_fetch_timestamp_seconds", 1700000100);
+	assert_sample(text, "ucfence_vpn_peers_last_fetch_failed", 1);
+	assert_sample(text, "ucfence_vpn_peers_fetch_failures_total", s.vpn_peers.fetch_failures);
+	assert_sample(text, "ucfence_open_hosts", s.open.hosts);
+	assert_sample(text, "ucfence_open_resolved_addresses", s.open.resolved);
+	assert_sample(text, "ucfence_open_resolve_failures_total", s.open.resolve_failures);
+	assert_sample(text, "ucfence_open_refused_addresses_total", s.open.refused);
 	/* the classifier's reassembly buffers */
 	assert_sample(text, "ucfence_stream_buffer_bytes", s.streams.bytes);
 	assert_sample(text, "ucfence_stream_buffer_peak_bytes", s.streams.bytes_peak);

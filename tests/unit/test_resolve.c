@@ -83,6 +83,14 @@ static void test_round(void **state)
 	}
 	assert_true(done);
 	assert_string_equal(note, "10.0.0.1: 1 address refused (not global, or the site's)");
+	/* the figures the status shows: one round, one refused, no failure */
+	struct ucf_resolver_stats st;
+	ucf_resolver_get_stats(r, &st);
+	assert_int_equal(st.rounds, 1);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.failures, 0);
+	ucf_resolver_get_stats(NULL, &st); /* no names: all zero */
+	assert_int_equal(st.rounds + st.refused + st.failures, 0);
 	assert_int_equal(ucf_resolver_addrs(r, &f.cfg, out, 8), 1);
 	char t[64];
 	ucf_prefix_format(&out[0], t, sizeof(t));

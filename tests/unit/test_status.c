@@ -104,6 +104,18 @@ static void assert_status_equal(const struct ucf_status *a, const struct ucf_sta
 	assert_int_equal(a->webhook.failures, b->webhook.failures);
 	assert_int_equal(a->webhook.dead, b->webhook.dead);
 	assert_string_equal(a->webhook.last_error, b->webhook.last_error);
+	assert_int_equal(a->vpn_peers.learning, b->vpn_peers.learning);
+	assert_int_equal(a->vpn_peers.configured, b->vpn_peers.configured);
+	assert_int_equal(a->vpn_peers.learned, b->vpn_peers.learned);
+	assert_int_equal(a->vpn_peers.refused, b->vpn_peers.refused);
+	assert_int_equal(a->vpn_peers.over_cap, b->vpn_peers.over_cap);
+	assert_int_equal(a->vpn_peers.last_fetch, b->vpn_peers.last_fetch);
+	assert_int_equal(a->vpn_peers.last_fetch_failed, b->vpn_peers.last_fetch_failed);
+	assert_int_equal(a->vpn_peers.fetch_failures, b->vpn_peers.fetch_failures);
+	assert_int_equal(a->open.hosts, b->open.hosts);
+	assert_int_equal(a->open.resolved, b->open.resolved);
+	assert_int_equal(a->open.resolve_failures, b->open.resolve_failures);
+	assert_int_equal(a->open.refused, b->open.refused);
 	assert_int_equal(a->alertmanager.peers, b->alertmanager.peers);
 	assert_int_equal(a->alertmanager.queued, b->alertmanager.queued);
 	assert_int_equal(a->alertmanager.delivered, b->alertmanager.delivered);
@@ -144,6 +156,14 @@ static void test_round_trip(void **state)
 	assert_string_equal(json_string_value(json_array_get(
 				    json_object_get(json_object_get(j, "interfaces"), "uc"), 1)),
 			    "eth2");
+	/* the peers' and appliance.open's figures, where the lab tests read them */
+	json_t *peers = json_object_get(json_object_get(j, "appliance"), "vpn_peers");
+	assert_int_equal(json_integer_value(json_object_get(peers, "learned")), a.vpn_peers.learned);
+	assert_int_equal(json_integer_value(json_object_get(peers, "last_fetch")), 1700000100);
+	assert_true(json_is_true(json_object_get(peers, "last_fetch_failed")));
+	json_t *open = json_object_get(json_object_get(j, "appliance"), "open");
+	assert_int_equal(json_integer_value(json_object_get(open, "resolve_failures")),
+			 a.open.resolve_failures);
 	free(text);
 	json_decref(j);
 	ucf_status_clear(&a);
@@ -288,6 +308,9 @@ static void test_values_out_of_range(void **state)
 		{ "interfaces.data", "[\"an-interface-name-too-long\"]", "interfaces.data[0]" },
 		{ "drops.non-target-uc", "{\"packets\": 1}", "drops.non-target-uc.bytes" },
 		{ "learning.refused_by_reason", "{}", "learning.refused_by_reason." },
+		{ "appliance.vpn_peers.learned", "4294967296", "range" },
+		{ "appliance.vpn_peers.refused", "-1", "range" },
+		{ "appliance.open.hosts", "-1", "range" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *copy = json_deep_copy(root);

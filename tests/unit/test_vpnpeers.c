@@ -125,6 +125,11 @@ static void test_learn_and_age(void **state)
 		else
 			assert_int_equal(tmo[i], 40000); /* 1000 + 100 - 1060 */
 	}
+	/* what the status counts as in the sets: both until .21's timeout
+	 * (1000 + 100), then only the current one */
+	assert_int_equal(ucf_vpnpeers_live(&p, &f.cfg, 1099), 2);
+	assert_int_equal(ucf_vpnpeers_live(&p, &f.cfg, 1100), 1);
+	assert_int_equal(ucf_vpnpeers_live(&p, &f.cfg, 5000), 1);
 	/* the watcher failing (no fetch): the current peer stays armed, the
 	 * other runs out */
 	assert_int_equal(ucf_vpnpeers_elements(&p, &f.cfg, 5000, addrs, tmo), 1);
@@ -138,6 +143,8 @@ static void test_learn_and_age(void **state)
 	assert_false(p.items[0].current);
 	assert_int_equal(ucf_vpnpeers_elements(&p, &f.cfg, 1110, addrs, tmo), 1);
 	assert_int_equal(tmo[0], 30000); /* last listed at 1040 */
+	assert_int_equal(ucf_vpnpeers_live(&p, &f.cfg, 1139), 1);
+	assert_int_equal(ucf_vpnpeers_live(&p, &f.cfg, 1140), 0);
 	/* ... and it goes with the next fetch after its timeout */
 	assert_int_equal(ucf_vpnpeers_learn(&p, &f.cfg, NULL, 0, 1140, why, sizeof(why)), 0);
 	assert_int_equal(p.count, 0);
